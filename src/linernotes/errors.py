@@ -1,0 +1,33 @@
+"""Errors a person can fix. The CLI prints them on one line and exits with status 2; no traceback."""
+
+from __future__ import annotations
+
+
+class LinernotesError(Exception):
+    """Base class for user-facing errors (bad input, bad option, missing library...)."""
+
+    exit_code = 2
+
+
+class InputError(LinernotesError):
+    """A file that cannot be imported. The message names the file and, where it can, the line or byte.
+
+    Example::
+
+        raise InputError("export.zip:endsong_0.json", "not valid JSON", where="byte 1024")
+        # str(): "export.zip:endsong_0.json: byte 1024: not valid JSON"
+    """
+
+    def __init__(self, path: str, message: str, where: str | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.where = where
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        location = f"{self.where}: " if self.where else ""
+        return f"{self.path}: {location}{self.message}"
+
+
+class UsageError(LinernotesError):
+    """A bad option or argument (unknown policy, date that does not parse, ...)."""

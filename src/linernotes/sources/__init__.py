@@ -1,0 +1,1 @@
+"""Export-format modules (one per format) and content-based detection."""

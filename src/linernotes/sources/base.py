@@ -1,0 +1,56 @@
+"""The contract every export-format module fulfils.
+
+A format module is pure: it never touches the database, the network or the disk beyond the bytes it is
+handed. It exposes one :class:`Format` object named ``FORMAT`` (or a list ``FORMATS``) with
+
+* ``sniff(head) -> bool``: does this content look like the format? ``head`` is the first
+  :data:`HEAD_BYTES` bytes of the file with any UTF-8 BOM removed. Decide by content, never by file name.
+* ``parse(data, name) -> Parsed``: the whole file's bytes and its display name (for messages). Rows the
+  format cannot use are counted in ``Parsed.dropped`` under a named reason; a file that is broken as a
+  whole (truncated JSON, wrong encoding, ...) raises :class:`linernotes.errors.InputError` naming the file
+  and the line or byte.
+* ``name_hint``: a regex on the file's base name for files that *should* be this format. It is never used
+  to route a file; it only turns "not recognised" into an error for a file that looks like a listening
+  history by name but whose content is broken.
+
+Privacy: a parser reads only the fields it needs. IP addresses, user agents, usernames and e-mail are
+never copied into the table, a message or a log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from linernotes.schema import Source
+
+HEAD_BYTES = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Parsed:
+    """What a format module returns for one file."""
+
+    format: str
+    table: pa.Table  # linernotes.schema.STAGED_SCHEMA
+    rows_read: int
+    dropped: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    source: Source
+    sniff: Callable[[bytes], bool]
+    parse: Callable[[bytes, str], Parsed]
+    name_hint: re.Pattern[str] | None = None
+    description: str = ""
+
+
+def strip_bom(data: bytes) -> bytes:
+    return data[3:] if data.startswith(UTF8_BOM) else data
