@@ -25,8 +25,10 @@ class InputError(LinernotesError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        from linernotes.privacy import redact_path
+
         location = f"{self.where}: " if self.where else ""
-        return f"{self.path}: {location}{self.message}"
+        return f"{redact_path(self.path)}: {location}{self.message}"
 
 
 class UsageError(LinernotesError):

@@ -51,7 +51,7 @@ STAGED_FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("track", pa.string(), "Track title."),
     ("artist", pa.string(), "Primary artist (Spotify) or the artist credit (scrobbles); author for audiobooks."),
     ("album", pa.string(), "Album title."),
-    ("show", pa.string(), "Podcast show (trailing spaces trimmed)."),
+    ("show_name", pa.string(), "Podcast show (trailing spaces trimmed). Not `show`: a reserved word in DuckDB SQL."),
     ("episode", pa.string(), "Podcast episode title."),
     ("audiobook", pa.string(), "Audiobook title."),
     ("chapter", pa.string(), "Audiobook chapter title."),

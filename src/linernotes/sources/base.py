@@ -54,3 +54,57 @@ class Format:
 
 def strip_bom(data: bytes) -> bytes:
     return data[3:] if data.startswith(UTF8_BOM) else data
+
+
+_KEY_RE = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:')
+
+
+def json_first_keys(head: bytes) -> tuple[str, list[str]] | None:
+    """The container and the top-level keys of the first object in a JSON (or JSON Lines) head.
+
+    Works on a prefix of the file, so it never needs the whole file. Returns ``("array", keys)`` for
+    ``[{...`` and ``("object", keys)`` for ``{...`` (a JSON object or the first line of JSON Lines), or
+    None when the head is not JSON-looking.
+
+    >>> json_first_keys(b'[{"ts":"2020","ms_played":1,"x":{"y":1}}')
+    ('array', ['ts', 'ms_played', 'x'])
+    """
+    text = strip_bom(head).lstrip()
+    if text.startswith(b"["):
+        container, start = "array", text.find(b"{")
+        if start < 0 or text[1:start].strip():
+            return None
+    elif text.startswith(b"{"):
+        container, start = "object", 0
+    else:
+        return None
+    keys: list[str] = []
+    depth = 0
+    i = start
+    n = len(text)
+    # Walk the first object tracking nesting; a key is a string followed by ':' at depth 1.
+    while i < n:
+        c = text[i]
+        if c == 0x22:  # '"'
+            m = _KEY_RE.match(text, i)
+            if m and depth == 1:
+                try:
+                    keys.append(m.group(1).decode("utf-8"))
+                except UnicodeDecodeError:
+                    return None
+                i = m.end()
+                continue
+            # Skip over a string value.
+            j = i + 1
+            while j < n and text[j] != 0x22:
+                j += 2 if text[j] == 0x5C else 1
+            i = j + 1
+            continue
+        if c in (0x7B, 0x5B):  # '{' '['
+            depth += 1
+        elif c in (0x7D, 0x5D):  # '}' ']'
+            depth -= 1
+            if depth == 0:
+                break
+        i += 1
+    return container, keys

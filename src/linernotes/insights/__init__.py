@@ -1,0 +1,1 @@
+"""Insights: SQL-first metrics over the ``plays`` view. Never parses files."""

@@ -1,0 +1,275 @@
+"""The library API: one DuckDB file holding a person's listening history.
+
+Everything the CLI does is a call here, so the same operations are available from Python::
+
+    from linernotes import open_library
+    with open_library("my.duckdb") as lib:
+        lib.import_paths(["my_spotify_data.zip"])
+        for row in lib.top("artists", period=Period.parse("2023-01-01", "2023-12-31")):
+            print(row.rank, row.name, round(row.hours, 1))
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from linernotes import timezones
+from linernotes.errors import UsageError
+from linernotes.insights.period import Period
+from linernotes.insights.top import TopRow, top
+from linernotes.policy import Policy
+from linernotes.schema import Source
+from linernotes.store import db, importer
+from linernotes.store.importer import ImportReport, Progress
+
+SETTINGS = {
+    "home_zone": "IANA time zone used for plays at home (default: inferred from the most frequent country)",
+    "home_country": "ISO country code of home (default: the most frequent conn_country)",
+    "include_incognito": "true to include private-session plays in insights (default: false)",
+}
+
+
+class Library:
+    """An open library file. Use :func:`open_library`; close it (or use ``with``) when done."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path).expanduser() if path else db.default_db_path()
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = db.connect(self.path, read_only=read_only)
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise UsageError(f"{self.path}: library is closed")
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- import --------------------------------------------------------------------------------------
+    def import_paths(self, paths: Sequence[str | os.PathLike[str]], *, progress: Progress | None = None,
+                     workers: int | None = None) -> ImportReport:
+        """Import export files, folders or zips in one atomic transaction."""
+        self._writable()
+        report = importer.import_paths(self.con, paths, progress=progress, workers=workers)
+        self.con.execute("CHECKPOINT")
+        return report
+
+    def imports(self) -> list[dict[str, Any]]:
+        """Past imports with their per-file reports, newest first."""
+        imports = _dicts(self.con.execute("SELECT * FROM imports ORDER BY import_id DESC"))
+        files = _dicts(self.con.execute(
+            "SELECT * EXCLUDE (dropped), map_keys(dropped) AS k, map_values(dropped) AS v "
+            "FROM import_files ORDER BY import_id, file"))
+        by_import: dict[int, list[dict[str, Any]]] = {}
+        for f in files:
+            f["dropped"] = dict(zip(f.pop("k"), f.pop("v"), strict=True))
+            by_import.setdefault(f["import_id"], []).append(f)
+        for imp in imports:
+            imp["files"] = by_import.get(imp["import_id"], [])
+        return imports
+
+    # -- reading -------------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Counts by source and kind, date range, listening time, home zone."""
+        con = self.con
+        total = con.execute("""
+            SELECT count(*), coalesce(sum(ms_played), 0), min(ts_start), max(ts_end),
+                   count(*) FILTER (WHERE incognito), count(*) FILTER (WHERE ms_played = 0)
+            FROM play_rows""").fetchall()[0]
+        assert total is not None
+        by_source = {s: {"plays": int(n), "ms_played": int(ms)} for s, n, ms in con.execute(
+            "SELECT source, count(*), coalesce(sum(ms_played), 0) FROM play_rows GROUP BY 1 ORDER BY 1"
+        ).fetchall()}
+        by_kind = {k: {"plays": int(n), "ms_played": int(ms)} for k, n, ms in con.execute(
+            "SELECT kind, count(*), coalesce(sum(ms_played), 0) FROM play_rows GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()}
+        home = con.execute("SELECT home_country, home_zone, include_incognito FROM home").fetchall()[0]
+        assert home is not None
+        n_imports = con.execute("SELECT count(*) FROM imports").fetchall()[0]
+        return {
+            "library": str(self.path),
+            "plays": int(total[0]),
+            "ms_played": int(total[1]),
+            "hours": round(int(total[1]) / 3_600_000, 2),
+            "first_play": total[2].isoformat() if total[2] else None,
+            "last_play": total[3].isoformat() if total[3] else None,
+            "incognito_plays": int(total[4]),
+            "zero_ms_plays": int(total[5]),
+            "by_source": by_source,
+            "by_kind": by_kind,
+            "home_country": home[0],
+            "home_zone": home[1],
+            "include_incognito": bool(home[2]),
+            "imports": int(n_imports[0]) if n_imports else 0,
+        }
+
+    def top(self, entity: str, *, by: str = "time", period: Period | None = None, limit: int = 10,
+            policy: str | Policy = Policy.SPOTIFY) -> list[TopRow]:
+        """Top artists/tracks/albums/shows/audiobooks; see :func:`linernotes.insights.top.top`."""
+        return top(self.con, entity, by=by, period=period, limit=limit, policy=policy)
+
+    def sql(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run a read-only query (the library must be opened with ``read_only=True``)."""
+        if not self.read_only:
+            raise UsageError("sql needs a read-only library (open_library(path, read_only=True))")
+        try:
+            # Read-only is not enough: COPY TO or read_csv could still touch other files.
+            self.con.execute("SET enable_external_access = false")
+            cur = self.con.execute(query)
+            columns = [d[0] for d in cur.description or []]
+            return columns, cur.fetchall()
+        except duckdb.Error as exc:
+            raise UsageError(f"query failed: {db._first_line(exc)}") from None
+
+    # -- settings ------------------------------------------------------------------------------------
+    def settings(self) -> dict[str, str | None]:
+        values = dict(self.con.execute("SELECT key, value FROM settings").fetchall())
+        return {key: values.get(key) for key in SETTINGS}
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Set (or with ``None`` clear) a setting, validating its value."""
+        self._writable()
+        if key not in SETTINGS:
+            raise UsageError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+        if value is None:
+            self.con.execute("DELETE FROM settings WHERE key = ?", [key])
+            return
+        if key == "home_zone" and not timezones.valid_zone(value):
+            raise UsageError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
+        if key == "home_country":
+            value = value.upper()
+            if timezones.zone_for_country(value) is None:
+                raise UsageError(f"{value!r} is not a country code with a time zone (e.g. DE)")
+        if key == "include_incognito":
+            if value.lower() not in ("true", "false"):
+                raise UsageError("include_incognito must be true or false")
+            value = value.lower()
+        importer.set_setting(self.con, key, value)
+
+    # -- forgetting ----------------------------------------------------------------------------------
+    def forget(self, *, everything: bool = False, source: str | None = None) -> int:
+        """Delete plays (all, or one source) and rewrite the file so the deleted bytes are gone.
+
+        Returns the number of plays deleted.
+        """
+        self._writable()
+        if everything == (source is not None):
+            raise UsageError("say what to forget: --all or --source NAME")
+        if source is not None and source not in {s.value for s in Source}:
+            raise UsageError(f"unknown source {source!r} (known: {', '.join(s.value for s in Source)})")
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if everything:
+                row = con.execute("SELECT count(*) FROM play_rows").fetchall()[0]
+                con.execute("DELETE FROM play_rows")
+                con.execute("DELETE FROM import_files")
+                con.execute("DELETE FROM imports")
+                con.execute("DELETE FROM settings WHERE key LIKE 'inferred_%'")
+            else:
+                row = con.execute("SELECT count(*) FROM play_rows WHERE source = ?", [source]).fetchall()[0]
+                con.execute("DELETE FROM play_rows WHERE source = ?", [source])
+                con.execute("DELETE FROM import_files WHERE source = ?", [source])
+                importer._update_home(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        self._rewrite()
+        return int(row[0]) if row else 0
+
+    def _rewrite(self) -> None:
+        """Copy the live data into a fresh file and swap it in: DuckDB reuses freed blocks lazily, so
+        deleted rows can linger in the old file's free space until then."""
+        fresh = self.path.with_name(self.path.name + ".rewrite")
+        for leftover in (fresh, Path(str(fresh) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        name = self.con.execute("SELECT current_database()").fetchall()[0]
+        assert name is not None
+        self.con.execute(f"ATTACH '{_sql_str(str(fresh))}' AS fresh_copy")
+        self.con.execute(f'COPY FROM DATABASE "{name[0]}" TO fresh_copy')
+        self.con.execute("DETACH fresh_copy")
+        self.close()
+        os.replace(fresh, self.path)
+        Path(str(self.path) + ".wal").unlink(missing_ok=True)
+        self._con = db.connect(self.path)
+
+    # -- export --------------------------------------------------------------------------------------
+    def export(self, target: str | os.PathLike[str], fmt: str | None = None) -> int:
+        """Write the ``plays`` view as Parquet, CSV or a SQLite file (for Datasette). Returns rows written."""
+        target = Path(target)
+        fmt = (fmt or target.suffix.lstrip(".")).lower()
+        fmt = {"parquet": "parquet", "pq": "parquet", "csv": "csv", "sqlite": "sqlite", "db": "sqlite",
+               "sqlite3": "sqlite"}.get(fmt, fmt)
+        if fmt not in ("parquet", "csv", "sqlite"):
+            raise UsageError(f"{target}: unknown export format {fmt!r} (parquet, csv or sqlite)")
+        if target.exists():
+            raise UsageError(f"{target}: already exists (choose another name or delete it)")
+        rel = "SELECT * FROM plays ORDER BY ts_start"
+        if fmt in ("parquet", "csv"):
+            options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
+            self.con.execute(f"COPY ({rel}) TO '{_sql_str(str(target))}' ({options})")
+        else:
+            _export_sqlite(self.con, rel, target)
+        row = self.con.execute("SELECT count(*) FROM plays").fetchall()[0]
+        return int(row[0]) if row else 0
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise UsageError(f"{self.path}: opened read-only")
+
+
+def open_library(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Library:
+    """Open (creating if needed) the library at ``path`` (default: ``$LINERNOTES_DB`` or the user data dir)."""
+    return Library(path, read_only=read_only)
+
+
+def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    columns = [d[0] for d in cur.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
+def _sql_str(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _export_sqlite(con: duckdb.DuckDBPyConnection, rel: str, target: Path) -> None:
+    """SQLite has no timestamp type: times become ISO-8601 text, which Datasette shows and sorts."""
+    cur = con.execute(f"""
+        SELECT * REPLACE (strftime(ts_start, '%Y-%m-%dT%H:%M:%S.%fZ') AS ts_start,
+                          strftime(ts_end, '%Y-%m-%dT%H:%M:%S.%fZ') AS ts_end,
+                          strftime(ts_local, '%Y-%m-%dT%H:%M:%S') AS ts_local,
+                          play_id::VARCHAR AS play_id)
+        FROM ({rel})""")
+    columns = [d[0] for d in cur.description or []]
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    out = sqlite3.connect(partial)
+    try:
+        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        out.execute(f"CREATE TABLE plays ({quoted})")
+        marks = ", ".join("?" * len(columns))
+        while batch := cur.fetchmany(50_000):
+            out.executemany(f"INSERT INTO plays VALUES ({marks})", batch)
+        for col in ("ts_start", "artist", "track"):
+            out.execute(f"CREATE INDEX plays_{col} ON plays ({col})")
+        out.commit()
+    finally:
+        out.close()
+    os.replace(partial, target)

@@ -1,0 +1,63 @@
+"""Opening the library file: location, migrations, views, the country → zone table."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import platformdirs
+
+from linernotes.errors import UsageError
+from linernotes.store import migrations
+
+ENV_DB = "LINERNOTES_DB"
+DEFAULT_NAME = "library.duckdb"
+
+
+def default_db_path() -> Path:
+    """``$LINERNOTES_DB``, else ``library.duckdb`` in the platform's user data dir."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("linernotes", appauthor=False)) / DEFAULT_NAME
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and for writing, create and migrate) the library at ``path``."""
+    if read_only:
+        if not path.exists():
+            raise UsageError(f"{path}: no library here yet (run `linernotes import` or `linernotes demo`)")
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+    except (OSError, duckdb.Error) as exc:
+        raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
+    _prepare(con)
+    return con
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    from linernotes import timezones  # local import: keeps `linernotes --help` fast
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        migrations.apply(con)
+        if con.execute("SELECT count(*) FROM country_zones").fetchall()[0] == (0,):
+            zones = timezones.country_zone_table()
+            con.register("_zones", zones)
+            con.execute("INSERT INTO country_zones SELECT country, zone FROM _zones WHERE zone IS NOT NULL")
+            con.unregister("_zones")
+        con.execute(migrations.VIEWS_SQL)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

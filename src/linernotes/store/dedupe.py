@@ -1,0 +1,231 @@
+"""Loading staged plays: exact and near-duplicate removal, cross-source merges, insertion.
+
+All set-based SQL over a temp table; no Python loop per play. Every staged row ends with one fate:
+
+- ``stored``            new play, inserted;
+- ``duplicate``         the same record twice in this import (same source, ts_end, item, ms_played);
+- ``already_imported``  already in the library (re-import);
+- ``near_duplicate``    FORMATS.md §1.6: same end time and item with a different ms_played (the longer
+                        play wins; not for Account data, whose minute-truncated end times make two real
+                        plays of a track in one minute look alike), or the same item with the same ms_played ending less than half that
+                        ms_played after the previous one (remote-control storms; physically impossible as
+                        separate listens), widened to 30 s for rows whose time is imprecise;
+- ``merged``            the same listen from a poorer source (Account data vs Extended: same item, same
+                        ms_played, end time in the same minute; a scrobble vs a Spotify play: same artist and
+                        track starting within 2 minutes). The richer row wins; when the richer row arrives
+                        later, the poorer stored row is deleted and counted as ``replaced``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from linernotes.schema import Source
+
+SCROBBLE_WINDOW_S = 120
+STORM_FUZZY_MS = 30_000
+
+_NAME_KEY = """
+CASE {t}kind
+    WHEN 'track' THEN lower(trim(coalesce({t}artist, ''))) || chr(31) || lower(trim(coalesce({t}track, '')))
+    WHEN 'episode' THEN lower(trim(coalesce({t}show_name, ''))) || chr(31) || lower(trim(coalesce({t}episode, '')))
+    WHEN 'video' THEN lower(trim(coalesce({t}show_name, ''))) || chr(31) || lower(trim(coalesce({t}episode, '')))
+    WHEN 'audiobook' THEN lower(trim(coalesce({t}audiobook, ''))) || chr(31) || lower(trim(coalesce({t}chapter, '')))
+END
+"""
+
+
+def name_key(alias: str = "") -> str:
+    """SQL for the source-independent identity of what was played (lower-cased names)."""
+    return _NAME_KEY.format(t=f"{alias}." if alias else "")
+
+
+def item_key(alias: str = "") -> str:
+    """SQL for the item identity within one source: the URI when there is one, else the names."""
+    t = f"{alias}." if alias else ""
+    return f"coalesce({t}uri, {name_key(alias)}, '')"
+
+
+def _richness_sql(alias: str) -> str:
+    cases = " ".join(f"WHEN '{s.value}' THEN {s.richness}" for s in Source)
+    return f"CASE {alias}.source {cases} END"
+
+
+@dataclass
+class Outcome:
+    per_file: dict[int, dict[str, int]] = field(default_factory=dict)
+
+
+def load(con: duckdb.DuckDBPyConnection, staged: pa.Table, import_id: int) -> Outcome:
+    """Dedupe, merge and insert ``staged`` (STAGED_SCHEMA + file_no, row_no). Caller owns the transaction."""
+    from linernotes.devices import device_family_table
+
+    con.register("_staged", staged)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE s AS
+        SELECT st.*,
+               {name_key('st')} AS name_key,
+               {item_key('st')} AS item_key,
+               md5_number_lower(concat_ws(chr(31), st.source, epoch_us(st.ts_end)::VARCHAR,
+                                          {item_key('st')}, coalesce(st.ms_played::VARCHAR, '')))
+                   AS play_id,
+               NULL::VARCHAR AS fate
+        FROM _staged st
+    """)
+    con.unregister("_staged")
+
+    # 1. The same record twice in this import.
+    con.execute("""
+        UPDATE s SET fate = 'duplicate' WHERE rowid IN (
+            SELECT rid FROM (
+                SELECT rowid AS rid,
+                       row_number() OVER (PARTITION BY play_id ORDER BY file_no, row_no) AS rn
+                FROM s) WHERE rn > 1)
+    """)
+    # 2. Already in the library (a re-import).
+    con.execute("""
+        UPDATE s SET fate = 'already_imported'
+        WHERE fate IS NULL AND play_id IN (SELECT play_id FROM play_rows)
+    """)
+    _near_duplicates(con)
+    replaced_by_file = _cross_source_merges(con)
+
+    platforms = [r[0] for r in con.execute(
+        "SELECT DISTINCT platform FROM s WHERE fate IS NULL AND platform IS NOT NULL").fetchall()]
+    con.register("_devices", device_family_table(platforms))
+    con.execute(f"""
+        INSERT INTO play_rows
+        SELECT s.play_id, {int(import_id)}, s.source, s.format, s.kind, s.ts_start, s.ts_end, s.ms_played,
+               s.track, s.artist, s.album, s.show_name, s.episode, s.audiobook, s.chapter, s.uri,
+               s.platform, coalesce(d.device, 'unknown'), s.country,
+               s.reason_start, s.reason_end, s.shuffle, s.skipped, s.offline, s.incognito,
+               s.duration_ms, s.recording_mbid, s.artist_mbid, s.release_mbid, s.fuzzy_time
+        FROM s LEFT JOIN _devices d ON d.platform = s.platform
+        WHERE s.fate IS NULL
+        ORDER BY s.ts_end
+    """)
+    con.unregister("_devices")
+
+    outcome = Outcome()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for file_no, fate, n in con.execute(
+        "SELECT file_no, coalesce(fate, 'stored'), count(*) FROM s GROUP BY ALL"
+    ).fetchall():
+        counts[int(file_no)][fate] = int(n)
+    for file_no, n in replaced_by_file.items():
+        counts[file_no]["replaced"] = n
+    outcome.per_file = dict(counts)
+    con.execute("DROP TABLE s")
+    return outcome
+
+
+def _near_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    bounds = con.execute(
+        "SELECT min(ts_end) - INTERVAL 1 DAY, max(ts_end) + INTERVAL 1 DAY FROM s WHERE fate IS NULL"
+    ).fetchall()[0]
+    if bounds is None or bounds[0] is None:
+        return
+    # Candidates: the new rows plus stored rows of the same sources around the same time, so a storm or
+    # a near-duplicate is recognised across imports too. Stored rows always win.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE u AS
+        SELECT rowid AS rid, true AS is_new, source, item_key, ts_end, ms_played, fuzzy_time, file_no, row_no
+        FROM s WHERE fate IS NULL
+        UNION ALL
+        SELECT NULL, false, p.source, {item_key('p')}, p.ts_end, p.ms_played, p.fuzzy_time, -1, -1
+        FROM play_rows p
+        WHERE p.source IN (SELECT DISTINCT source FROM s WHERE fate IS NULL)
+          AND p.ts_end BETWEEN ? AND ?
+    """, [bounds[0], bounds[1]])
+    con.execute(f"""
+        UPDATE s SET fate = 'near_duplicate' WHERE rowid IN (
+            WITH a AS (
+                SELECT *, source = '{Source.SPOTIFY_ACCOUNT.value}' AS minute_precision,
+                       row_number() OVER (
+                    PARTITION BY source, item_key, ts_end
+                    ORDER BY is_new, ms_played DESC NULLS LAST, file_no, row_no) AS rn
+                FROM u),
+            b AS (
+                SELECT *, lag(ts_end) OVER (
+                    PARTITION BY source, item_key, ms_played
+                    ORDER BY ts_end, is_new, file_no, row_no) AS prev_end
+                FROM a WHERE rn = 1 OR minute_precision)
+            SELECT rid FROM a WHERE rn > 1 AND is_new AND NOT minute_precision
+            UNION ALL
+            SELECT rid FROM b
+            WHERE is_new AND ms_played > 0 AND prev_end IS NOT NULL
+              AND epoch_ms(ts_end) - epoch_ms(prev_end)
+                  < greatest(ms_played / 2, CASE WHEN fuzzy_time THEN {STORM_FUZZY_MS} ELSE 0 END))
+    """)
+    con.execute("DROP TABLE u")
+
+
+def _cross_source_merges(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """Drop (or delete) the poorer copy of a listen seen by two sources. Returns replaced counts per file."""
+    new_sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM s WHERE fate IS NULL").fetchall()}
+    if not new_sources:
+        return {}
+    bounds = con.execute(
+        "SELECT min(ts_start) - INTERVAL 1 DAY, max(ts_end) + INTERVAL 1 DAY FROM s WHERE fate IS NULL"
+    ).fetchall()[0]
+    assert bounds is not None
+    stored_sources = {r[0] for r in con.execute(
+        "SELECT DISTINCT source FROM play_rows WHERE ts_end BETWEEN ? AND ?", [bounds[0], bounds[1]]
+    ).fetchall()}
+    if len(new_sources | stored_sources) < 2:
+        return {}
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE c AS
+        SELECT rowid AS rid, NULL::UBIGINT AS play_id, true AS is_new, file_no, source,
+               {_richness_sql('s')} AS richness, name_key, ts_start, ts_end, ms_played
+        FROM s WHERE fate IS NULL AND name_key IS NOT NULL
+        UNION ALL
+        SELECT NULL, p.play_id, false, -1, p.source, {_richness_sql('p')}, {name_key('p')},
+               p.ts_start, p.ts_end, p.ms_played
+        FROM play_rows p
+        WHERE p.ts_end BETWEEN ? AND ? AND p.kind <> 'unknown'
+    """, [bounds[0], bounds[1]])
+    # Account data vs Extended: the account row's end is the extended end truncated to the minute.
+    # Scrobbles vs anything richer: start times within SCROBBLE_WINDOW_S, matched through minute buckets
+    # so the join stays a hash join even for tracks played thousands of times.
+    buckets = SCROBBLE_WINDOW_S // 60 + 1
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pairs AS
+        SELECT l.rid AS l_rid, l.play_id AS l_play_id, l.is_new AS l_new,
+               w.is_new AS w_new, w.file_no AS w_file
+        FROM c l JOIN c w
+          ON l.name_key = w.name_key AND l.ms_played = w.ms_played
+         AND l.ts_end = date_trunc('minute', w.ts_end)
+        WHERE l.source = '{Source.SPOTIFY_ACCOUNT.value}' AND w.source = '{Source.SPOTIFY_EXTENDED.value}'
+          AND (l.is_new OR w.is_new)
+        UNION ALL
+        SELECT l.rid, l.play_id, l.is_new, w.is_new, w.file_no
+        FROM (SELECT *, unnest(range(-{buckets}, {buckets + 1})) + epoch(ts_start)::BIGINT // 60 AS bucket
+              FROM c WHERE source IN ('{Source.LASTFM.value}', '{Source.LISTENBRAINZ.value}')) l
+        JOIN (SELECT *, epoch(ts_start)::BIGINT // 60 AS bucket FROM c) w
+          ON l.name_key = w.name_key AND l.bucket = w.bucket
+        WHERE w.richness < l.richness AND (l.is_new OR w.is_new)
+          AND abs(epoch(l.ts_start) - epoch(w.ts_start)) <= {SCROBBLE_WINDOW_S}
+    """)
+    con.execute("""
+        UPDATE s SET fate = 'merged' WHERE fate IS NULL AND rowid IN (SELECT l_rid FROM pairs WHERE l_new)
+    """)
+    replaced = {
+        int(f): int(n)
+        for f, n in con.execute("""
+            SELECT w_file, count(DISTINCT l_play_id) FROM (
+                SELECT l_play_id, min(w_file) AS w_file FROM pairs
+                WHERE NOT l_new AND w_new GROUP BY l_play_id)
+            GROUP BY w_file
+        """).fetchall()
+    }
+    con.execute("""
+        DELETE FROM play_rows WHERE play_id IN (SELECT l_play_id FROM pairs WHERE NOT l_new AND w_new)
+    """)
+    con.execute("DROP TABLE pairs")
+    con.execute("DROP TABLE c")
+    return replaced

@@ -1,0 +1,138 @@
+"""Numbered schema migrations, recorded in ``schema_migrations``.
+
+Each migration runs once, inside the transaction that opens a library for writing. Views are recreated
+on every open (they hold no data), so a view change needs no migration.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "plays, import ledger, settings",
+        """
+        CREATE TABLE play_rows (
+            play_id        UBIGINT   NOT NULL,
+            import_id      INTEGER   NOT NULL,
+            source         VARCHAR   NOT NULL,
+            format         VARCHAR   NOT NULL,
+            kind           VARCHAR   NOT NULL,
+            ts_start       TIMESTAMPTZ NOT NULL,
+            ts_end         TIMESTAMPTZ NOT NULL,
+            ms_played      BIGINT,
+            track          VARCHAR,
+            artist         VARCHAR,
+            album          VARCHAR,
+            show_name      VARCHAR,
+            episode        VARCHAR,
+            audiobook      VARCHAR,
+            chapter        VARCHAR,
+            uri            VARCHAR,
+            platform       VARCHAR,
+            device         VARCHAR,
+            country        VARCHAR,
+            reason_start   VARCHAR,
+            reason_end     VARCHAR,
+            shuffle        BOOLEAN,
+            skipped        BOOLEAN,
+            offline        BOOLEAN,
+            incognito      BOOLEAN,
+            duration_ms    BIGINT,
+            recording_mbid VARCHAR,
+            artist_mbid    VARCHAR,
+            release_mbid   VARCHAR,
+            fuzzy_time     BOOLEAN
+        );
+        CREATE TABLE imports (
+            import_id    INTEGER PRIMARY KEY,
+            started_at   TIMESTAMPTZ NOT NULL,
+            finished_at  TIMESTAMPTZ NOT NULL,
+            tool_version VARCHAR NOT NULL,
+            inputs       VARCHAR[] NOT NULL,
+            files        INTEGER NOT NULL,
+            ignored      INTEGER NOT NULL,
+            rows_read    BIGINT NOT NULL,
+            stored       BIGINT NOT NULL,
+            merged       BIGINT NOT NULL,
+            replaced     BIGINT NOT NULL,
+            duplicates   BIGINT NOT NULL,
+            unchanged    BIGINT NOT NULL,
+            dropped      BIGINT NOT NULL,
+            plays_before BIGINT NOT NULL,
+            plays_after  BIGINT NOT NULL
+        );
+        CREATE TABLE import_files (
+            import_id   INTEGER NOT NULL,
+            file        VARCHAR NOT NULL,
+            format      VARCHAR NOT NULL,
+            source      VARCHAR NOT NULL,
+            rows_read   BIGINT NOT NULL,
+            stored      BIGINT NOT NULL,
+            merged      BIGINT NOT NULL,
+            replaced    BIGINT NOT NULL,
+            duplicates  BIGINT NOT NULL,
+            unchanged   BIGINT NOT NULL,
+            dropped     MAP(VARCHAR, BIGINT) NOT NULL
+        );
+        CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        CREATE TABLE country_zones (country VARCHAR PRIMARY KEY, zone VARCHAR NOT NULL);
+        """,
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def apply(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations; returns the versions applied. Caller owns the transaction."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, description, sql in MIGRATIONS:
+        if version in done:
+            continue
+        con.execute(sql)
+        con.execute(
+            "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description]
+        )
+        applied.append(version)
+    return applied
+
+
+# The public views. `all_plays` is every stored play with derived local time; `plays` is what every
+# insight reads: incognito plays are left out unless the person turned them on.
+VIEWS_SQL = """
+CREATE OR REPLACE VIEW home AS
+SELECT
+    coalesce((SELECT value FROM settings WHERE key = 'home_country'),
+             (SELECT value FROM settings WHERE key = 'inferred_home_country')) AS home_country,
+    coalesce((SELECT value FROM settings WHERE key = 'home_zone'),
+             (SELECT value FROM settings WHERE key = 'inferred_home_zone'), 'UTC') AS home_zone,
+    coalesce((SELECT value FROM settings WHERE key = 'include_incognito'), 'false') = 'true'
+        AS include_incognito;
+
+CREATE OR REPLACE VIEW all_plays AS
+SELECT
+    p.play_id, p.source, p.format, p.import_id, p.kind,
+    p.ts_start, p.ts_end, p.ms_played,
+    p.track, p.artist, p.album, p.show_name, p.episode, p.audiobook, p.chapter, p.uri,
+    p.platform, p.device, p.country,
+    CASE WHEN p.country IS NULL OR p.country = h.home_country OR cz.zone IS NULL
+         THEN h.home_zone ELSE cz.zone END AS tz,
+    timezone(tz, p.ts_start) AS ts_local,
+    p.reason_start, p.reason_end, p.shuffle, p.skipped, p.offline, p.incognito,
+    p.ms_played = 0 AS zero_play,
+    p.duration_ms, p.recording_mbid, p.artist_mbid, p.release_mbid, p.fuzzy_time
+FROM play_rows p
+CROSS JOIN home h
+LEFT JOIN country_zones cz ON cz.country = p.country;
+
+CREATE OR REPLACE VIEW plays AS
+SELECT a.* FROM all_plays a
+WHERE NOT coalesce(a.incognito, false) OR (SELECT include_incognito FROM home);
+"""
