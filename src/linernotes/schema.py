@@ -31,6 +31,7 @@ class Source(StrEnum):
     SPOTIFY_ACCOUNT = "spotify_account"
     LISTENBRAINZ = "listenbrainz"
     LASTFM = "lastfm"
+    YOUTUBE_MUSIC = "youtube_music"
 
     @property
     def richness(self) -> int:

@@ -61,12 +61,14 @@ def print_report(report: ImportReport) -> None:
     for f in report.files:
         dropped = ", ".join(f"{k} {v:,}" for k, v in sorted(f.dropped.items())) or "0"
         table.add_row(f.file, f.format, f"{f.rows_read:,}", f"{f.stored:,}",
-                      f"{f.merged + f.replaced:,}", f"{f.duplicates:,}", f"{f.unchanged:,}", dropped)
+                      f"{f.merged + f.replaced:,}", f"{f.duplicates + f.near_duplicates:,}", f"{f.unchanged:,}",
+                      dropped)
     console.print(table)
     t = report.total
     console.print(
         f"{t('rows_read'):,} rows read · {t('stored'):,} new plays · {t('merged') + t('replaced'):,} merged "
-        f"across sources · {t('duplicates'):,} duplicates · {t('unchanged'):,} already in the library · "
+        f"across sources · {t('duplicates') + t('near_duplicates'):,} duplicates · "
+        f"{t('unchanged'):,} already in the library · "
         f"{t('dropped'):,} dropped · {len(report.ignored)} other files passed over"
     )
     console.print(f"Library: {report.plays_before:,} → {report.plays_after:,} plays ({report.seconds:.1f} s)")
@@ -89,7 +91,8 @@ def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
     for r in rows:
         table.add_row(str(r["import_id"]), f"{r['finished_at']:%Y-%m-%d %H:%M}", str(r["files"]),
                       f"{r['rows_read']:,}", f"{r['stored']:,}", f"{r['merged'] + r['replaced']:,}",
-                      f"{r['duplicates']:,}", f"{r['unchanged']:,}", f"{r['dropped']:,}", f"{r['plays_after']:,}")
+                      f"{r['duplicates'] + r['near_duplicates']:,}", f"{r['unchanged']:,}", f"{r['dropped']:,}",
+                      f"{r['plays_after']:,}")
     console.print(table)
 
 

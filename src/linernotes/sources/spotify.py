@@ -16,9 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linernotes.errors import InputError
-from linernotes.schema import UTC_TS, Kind, Source, conform
-from linernotes.sources._columns import columns_of, empty_to_null, typed_array
-from linernotes.sources.base import Format, Parsed, json_first_keys, strip_bom
+from linernotes.schema import STAGED_SCHEMA, Kind, Source
+from linernotes.sources._columns import columns_of, typed_array
+from linernotes.sources._duckjson import query_json_bytes, transform
+from linernotes.sources.base import HEAD_BYTES, Format, Parsed, json_first_keys, strip_bom
 
 EXTENDED_KEYS = [
     "ts", "platform", "ms_played", "conn_country",
@@ -33,7 +34,7 @@ EXTENDED_KEYS = [
 OFFLINE_TS_MAX_EARLY_S = 10
 OFFLINE_TS_MAX_PAUSE_S = 24 * 3600
 # Plays before Spotify existed or in the future are corrupt rows, not history.
-MIN_TS = np.datetime64("2006-01-01T00:00:00", "us")
+MIN_TS = "2006-01-01 00:00:00+00"
 
 
 def load_json_array(data: bytes, name: str) -> list[Any]:
@@ -50,151 +51,125 @@ def load_json_array(data: bytes, name: str) -> list[Any]:
     return value
 
 
-def _to_utc(ts_text: pa.Array, fmt: str) -> pa.Array:
-    parsed = pc.strptime(ts_text, format=fmt, unit="us", error_is_null=True)
-    return parsed.cast(UTC_TS)
+_RAW_TYPES = {key: "VARCHAR" for key in EXTENDED_KEYS} | {
+    "ms_played": "BIGINT", "offline_timestamp": "DOUBLE",
+    "shuffle": "BOOLEAN", "skipped": "BOOLEAN", "offline": "BOOLEAN", "incognito_mode": "BOOLEAN",
+}  # fmt: skip
+_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
 
 
-def _in_range(ts: pa.Array) -> np.ndarray:
-    values = ts.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
-    now = np.datetime64("now", "us") + np.timedelta64(1, "D")
-    with np.errstate(invalid="ignore"):
-        return (values >= MIN_TS) & (values <= now)
+def parse_records(data: bytes, name: str, types: dict[str, str], sql: str, fmt: str) -> Parsed:
+    """Run the format's ``sql`` (over relation ``raw``: the declared keys, typed, plus two flags) on a
+    JSON array of records, and split the output into kept rows and dropped-reason counts.
+
+    Fast path: DuckDB's reader, parse and transform in one query. When it refuses the file, the careful
+    path (orjson) finds out why: a file broken as a whole raises InputError; a record that is not an
+    object, or text where a number belongs, only flags that record (``_not_object``, ``_bad_number``) so
+    it is counted, not fatal.
+    """
+    rows = query_json_bytes(strip_bom(data), types, sql)
+    if rows is None:
+        rows = transform(_careful_raw(data, name, types), sql)
+    reasons = rows.column("_drop")
+    dropped: Counter[str] = Counter()
+    n_read = rows.num_rows
+    if reasons.null_count < n_read:
+        for item in pc.value_counts(reasons).to_pylist():
+            if item["values"] is not None:
+                dropped[item["values"]] = item["counts"]
+        rows = rows.filter(pc.is_null(reasons))
+    return Parsed(format=fmt, table=rows.drop_columns(["_drop"]).cast(STAGED_SCHEMA), rows_read=n_read,
+                  dropped=dropped)
 
 
-def _start_from_offline(ts_end: pa.Array, ms_played: pa.Array, offline_ts: pa.Array) -> pa.Array:
-    """ts_start: offline_timestamp when plausible (ms or s by magnitude), else ts_end − ms_played."""
-    end_us = ts_end.cast(pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
-    played_us = ms_played.to_numpy(zero_copy_only=False).astype("float64") * 1000.0
-    off = offline_ts.to_numpy(zero_copy_only=False).astype("float64")  # nulls → nan
-    with np.errstate(invalid="ignore"):
-        off_us = np.where(off > 1e11, off * 1e3, np.where(off > 1e8, off * 1e6, np.nan))
-        pause_s = (end_us - off_us - played_us) / 1e6
-        plausible = (pause_s >= -OFFLINE_TS_MAX_EARLY_S) & (pause_s <= OFFLINE_TS_MAX_PAUSE_S)
-        start_us = np.where(plausible, off_us, end_us - played_us)
-    start = np.where(np.isnan(start_us), 0, start_us).astype("int64")
-    return pa.array(start, type=pa.int64(), mask=np.isnan(start_us)).cast(UTC_TS)
+def _careful_raw(data: bytes, name: str, types: dict[str, str]) -> pa.Table:
+    records = load_json_array(data, name)
+    cols, is_obj = columns_of(records, list(types))
+    del records
+    arrays: dict[str, pa.Array] = {}
+    bad_number = np.zeros(len(is_obj), dtype=bool)
+    for key, sql_type in types.items():
+        arrays[key], bad = typed_array(cols.pop(key), _ARROW_TYPES[sql_type])
+        if sql_type == "BIGINT":
+            bad_number |= bad
+    arrays["_not_object"] = pa.array(~is_obj)
+    arrays["_bad_number"] = pa.array(bad_number)
+    return pa.table(arrays)
 
 
-def _kind(track_uri: pa.Array, episode_uri: pa.Array, audiobook: pa.Array, video_file: bool) -> pa.Array:
-    episode_kind = Kind.VIDEO.value if video_file else Kind.EPISODE.value
-    return pc.case_when(
-        pc.make_struct(pc.is_valid(track_uri), pc.is_valid(episode_uri), pc.is_valid(audiobook)),
-        Kind.TRACK.value,
-        episode_kind,
-        Kind.AUDIOBOOK.value,
-        Kind.UNKNOWN.value,
-    )
+# Row-level reasons in order: a dropped row is counted once, under the first that applies.
+_DROP_REASON = """
+    CASE
+        WHEN _not_object THEN 'not_an_object'
+        WHEN {ts} IS NULL THEN 'missing_time'
+        WHEN ts_end IS NULL THEN 'bad_time'
+        WHEN ts_end < TIMESTAMPTZ '{min_ts}' OR ts_end > now() + INTERVAL 1 DAY THEN 'time_out_of_range'
+        WHEN _bad_number THEN 'bad_ms_played'
+        WHEN {ms} IS NULL THEN 'missing_ms_played'
+        WHEN {ms} < 0 THEN 'negative_ms_played'
+    END
+"""
 
 
-def _coalesce_str(*arrays: pa.Array) -> pa.Array:
-    return pc.coalesce(*arrays)
+def _nullif_blank(column: str) -> str:
+    # Exports write "" for "not recorded". (trim() on every string would double the transform's cost.)
+    return f"nullif(\"{column}\", '')"
 
 
 def parse_extended(data: bytes, name: str) -> Parsed:
     """Parse one Extended streaming history file (any generation, Audio or Video)."""
-    records = load_json_array(data, name)
-    n = len(records)
-    first = next((r for r in records if isinstance(r, dict)), {})
-    generation = (
-        "a"
-        if ("username" in first or "ip_addr_decrypted" in first)
-        else ("c" if "audiobook_title" in first else "b")
-    )
-    cols, is_obj = columns_of(records, EXTENDED_KEYS)
-    del records
-    dropped: Counter[str] = Counter()
-    s: dict[str, pa.Array] = {}
-    ts_raw = _string_column(cols["ts"])
-    ms_played, ms_bad = typed_array(cols["ms_played"], pa.int64())
-    offline_ts, _ = typed_array(cols["offline_timestamp"], pa.float64())
-    bools = {
-        k: typed_array(cols[k], pa.bool_())[0] for k in ("shuffle", "skipped", "offline", "incognito_mode")
-    }
-    for key in _STRING_KEYS:
-        s[key] = _string_column(cols[key])
-    del cols
-
-    ts_end = _to_utc(ts_raw, "%Y-%m-%dT%H:%M:%SZ")
-    if ts_end.null_count > ts_raw.null_count:
-        # Rare variants seen in re-saved files: fractional seconds.
-        alt = _to_utc(ts_raw, "%Y-%m-%dT%H:%M:%S.%fZ")
-        ts_end = pc.coalesce(ts_end, alt)
-
-    # Row-level reasons, first match wins so every dropped row is counted once.
-    keep = np.ones(n, dtype=bool)
-    ts_null = ts_end.is_null().to_numpy(zero_copy_only=False)
-    ts_raw_null = ts_raw.is_null().to_numpy(zero_copy_only=False)
-    ms_np = ms_played.to_numpy(zero_copy_only=False)
-    reasons = [
-        ("not_an_object", ~is_obj),
-        ("missing_time", ts_raw_null),
-        ("bad_time", ts_null & ~ts_raw_null),
-        ("time_out_of_range", ~ts_null & ~_in_range(ts_end)),
-        ("bad_ms_played", ms_bad),
-        ("missing_ms_played", ms_played.is_null().to_numpy(zero_copy_only=False) & ~ms_bad),
-        ("negative_ms_played", np.nan_to_num(ms_np.astype("float64"), nan=0.0) < 0),
-    ]
-    for reason, mask in reasons:
-        hit = keep & mask
-        count = int(hit.sum())
-        if count:
-            dropped[reason] += count
-            keep &= ~hit
-
-    audiobook_any = _coalesce_str(s["audiobook_chapter_uri"], s["audiobook_uri"], s["audiobook_title"])
-    video_file = "video" in name.rsplit("/", 1)[-1].lower()
-    table = conform(
-        {
-            "source": pa.array([Source.SPOTIFY_EXTENDED.value] * n, pa.string()),
-            "format": pa.array([f"spotify_extended_gen_{generation}"] * n, pa.string()),
-            "kind": _kind(s["spotify_track_uri"], s["spotify_episode_uri"], audiobook_any, video_file),
-            "ts_start": _start_from_offline(ts_end, ms_played, offline_ts),
-            "ts_end": ts_end,
-            "ms_played": ms_played,
-            "track": s["master_metadata_track_name"],
-            "artist": s["master_metadata_album_artist_name"],
-            "album": s["master_metadata_album_album_name"],
-            "show_name": pc.utf8_trim_whitespace(s["episode_show_name"]),
-            "episode": s["episode_name"],
-            "audiobook": s["audiobook_title"],
-            "chapter": s["audiobook_chapter_title"],
-            "uri": _coalesce_str(
-                s["spotify_track_uri"],
-                s["spotify_episode_uri"],
-                s["audiobook_chapter_uri"],
-                s["audiobook_uri"],
-            ),
-            "platform": s["platform"],
-            "country": pc.utf8_upper(s["conn_country"]),
-            "reason_start": s["reason_start"],
-            "reason_end": s["reason_end"],
-            "shuffle": bools["shuffle"],
-            "skipped": bools["skipped"],
-            "offline": bools["offline"],
-            "incognito": bools["incognito_mode"],
-            # Gen A writes offline_timestamp 0 when it has no start; such rows get fuzzy dedup (Maloja's rule).
-            "fuzzy_time": pc.equal(pc.fill_null(offline_ts, -1.0), 0.0),
-        },
-        n,
-    )
-    if not keep.all():
-        table = table.filter(pa.array(keep))
-    return Parsed(format=f"spotify_extended_gen_{generation}", table=table, rows_read=n, dropped=dropped)
-
-
-_STRING_KEYS = [
-    "platform", "conn_country", "master_metadata_track_name", "master_metadata_album_artist_name",
-    "master_metadata_album_album_name", "spotify_track_uri", "episode_name", "episode_show_name",
-    "spotify_episode_uri", "audiobook_title", "audiobook_uri", "audiobook_chapter_uri",
-    "audiobook_chapter_title", "reason_start", "reason_end",
-]  # fmt: skip
-
-
-def _string_column(values: list[Any]) -> pa.Array:
-    """A string column; non-string values (numbers where text belongs) are nulled; "" becomes null."""
-    arr, _ = typed_array(values, pa.string())
-    return empty_to_null(arr)
+    found = json_first_keys(data[:HEAD_BYTES])
+    keys = set(found[1]) if found else set()
+    generation = "a" if ("username" in keys or "ip_addr_decrypted" in keys) else (
+        "c" if "audiobook_title" in keys else "b")
+    fmt = f"spotify_extended_gen_{generation}"
+    # Episodes in a Video file are video podcasts; tracks in it stay tracks (route by URI, FORMATS §1.6.5).
+    episode_kind = Kind.VIDEO.value if "video" in name.rsplit("/", 1)[-1].lower() else Kind.EPISODE.value
+    sql = f"""
+        WITH r AS (
+            SELECT *,
+                   coalesce(try_strptime(ts, '%Y-%m-%dT%H:%M:%SZ'),
+                            try_strptime(ts, '%Y-%m-%dT%H:%M:%S.%fZ'))::TIMESTAMPTZ AS ts_end,
+                   -- offline_timestamp: ms in Gen A, s later; 0 and null mean "no start known".
+                   CASE WHEN offline_timestamp > 1e11 THEN offline_timestamp / 1000.0
+                        WHEN offline_timestamp > 1e8 THEN offline_timestamp END AS off_s
+            FROM raw),
+        p AS (
+            SELECT *, epoch(ts_end) - off_s - ms_played / 1000.0 AS pause_s FROM r)
+        SELECT
+            '{Source.SPOTIFY_EXTENDED.value}' AS source,
+            '{fmt}' AS format,
+            CASE WHEN {_nullif_blank("spotify_track_uri")} IS NOT NULL THEN 'track'
+                 WHEN {_nullif_blank("spotify_episode_uri")} IS NOT NULL THEN '{episode_kind}'
+                 WHEN coalesce({_nullif_blank("audiobook_chapter_uri")}, {_nullif_blank("audiobook_uri")},
+                               {_nullif_blank("audiobook_title")}) IS NOT NULL THEN 'audiobook'
+                 ELSE 'unknown' END AS kind,
+            CASE WHEN pause_s BETWEEN -{OFFLINE_TS_MAX_EARLY_S} AND {OFFLINE_TS_MAX_PAUSE_S}
+                 THEN to_timestamp(off_s)
+                 ELSE ts_end - to_milliseconds(ms_played) END AS ts_start,
+            ts_end,
+            ms_played,
+            {_nullif_blank("master_metadata_track_name")} AS track,
+            {_nullif_blank("master_metadata_album_artist_name")} AS artist,
+            {_nullif_blank("master_metadata_album_album_name")} AS album,
+            nullif(trim(episode_show_name), '') AS show_name,  -- shows can carry trailing spaces
+            {_nullif_blank("episode_name")} AS episode,
+            {_nullif_blank("audiobook_title")} AS audiobook,
+            {_nullif_blank("audiobook_chapter_title")} AS chapter,
+            coalesce({_nullif_blank("spotify_track_uri")}, {_nullif_blank("spotify_episode_uri")},
+                     {_nullif_blank("audiobook_chapter_uri")}, {_nullif_blank("audiobook_uri")}) AS uri,
+            {_nullif_blank("platform")} AS platform,
+            upper({_nullif_blank("conn_country")}) AS country,
+            {_nullif_blank("reason_start")} AS reason_start,
+            {_nullif_blank("reason_end")} AS reason_end,
+            shuffle, skipped, offline, incognito_mode AS incognito,
+            NULL::BIGINT AS duration_ms, NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
+            -- Gen A writes offline_timestamp 0 when it knows no start: fuzzy dedup (Maloja's rule).
+            coalesce(offline_timestamp = 0, false) AS fuzzy_time,
+            {_DROP_REASON.format(ts="ts", ms="ms_played", min_ts=MIN_TS)} AS _drop
+        FROM p
+    """
+    return parse_records(data, name, _RAW_TYPES, sql, fmt)
 
 
 def sniff_extended(head: bytes) -> bool:
@@ -224,77 +199,47 @@ def _account_variant(keys: set[str]) -> str | None:
 
 def parse_account(data: bytes, name: str) -> Parsed:
     """Parse one Account-data streaming history file (music, podcast, audiobook, or the old mixed file)."""
-    records = load_json_array(data, name)
-    n = len(records)
-    first = next((r for r in records if isinstance(r, dict)), {})
-    variant = _account_variant(set(first)) or "music"
-    name_key, title_key, extra_key = ACCOUNT_VARIANTS[variant]
-    keys = ["endTime", "msPlayed", name_key, title_key] + ([extra_key] if extra_key else [])
-    cols, is_obj = columns_of(records, keys)
-    del records
-    end_raw = _string_column(cols["endTime"])
-    ms_played, ms_bad = typed_array(cols["msPlayed"], pa.int64())
-    who = _string_column(cols[name_key])
-    what = _string_column(cols[title_key])
-    author = _string_column(cols[extra_key]) if extra_key else None
-    del cols
-
-    # endTime is UTC truncated to the minute (FORMATS.md §2.3, proved by a paired export).
-    ts_end = _to_utc(end_raw, "%Y-%m-%d %H:%M")
-    ts_null = ts_end.is_null().to_numpy(zero_copy_only=False)
-    raw_null = end_raw.is_null().to_numpy(zero_copy_only=False)
-    ms_np = ms_played.to_numpy(zero_copy_only=False)
-    dropped: Counter[str] = Counter()
-    keep = np.ones(n, dtype=bool)
-    for reason, mask in [
-        ("not_an_object", ~is_obj),
-        ("missing_time", raw_null),
-        ("bad_time", ts_null & ~raw_null),
-        ("time_out_of_range", ~ts_null & ~_in_range(ts_end)),
-        ("bad_ms_played", ms_bad),
-        ("missing_ms_played", ms_played.is_null().to_numpy(zero_copy_only=False) & ~ms_bad),
-        ("negative_ms_played", np.nan_to_num(ms_np.astype("float64"), nan=0.0) < 0),
-    ]:
-        hit = keep & mask
-        if hit.any():
-            dropped[reason] += int(hit.sum())
-            keep &= ~hit
-
-    ms_us = pc.multiply(pc.fill_null(ms_played, 0), 1000)
-    ts_start = pc.subtract(ts_end.cast(pa.int64()), ms_us).cast(UTC_TS)
-    legacy = bool(LEGACY_NAME.match(name.rsplit("/", 1)[-1].rsplit(":", 1)[-1]))
+    found = json_first_keys(data[:HEAD_BYTES])
+    variant = _account_variant(set(found[1]) if found else set()) or "music"
+    who, what, author = ACCOUNT_VARIANTS[variant]
+    types = {"endTime": "VARCHAR", "msPlayed": "BIGINT", who: "VARCHAR", what: "VARCHAR"}
+    if author:
+        types[author] = "VARCHAR"
+    legacy = bool(LEGACY_NAME.match(name.replace(":", "/").rsplit("/", 1)[-1]))
     fmt = "spotify_account_legacy" if legacy else f"spotify_account_{variant}"
-    columns: dict[str, Any] = {
-        "source": pa.array([Source.SPOTIFY_ACCOUNT.value] * n, pa.string()),
-        "format": pa.array([fmt] * n, pa.string()),
-        "ts_start": ts_start,
-        "ts_end": ts_end,
-        "ms_played": ms_played,
-        "fuzzy_time": pa.array(np.ones(n, dtype=bool)),
-    }
+    who_sql, what_sql = _nullif_blank(who), _nullif_blank(what)
     if variant == "music":
         # Placeholder rows are local files or unavailable tracks: keep the play, not the fake names.
-        placeholder = pc.and_(
-            pc.equal(pc.fill_null(who, ""), PLACEHOLDER_ARTIST),
-            pc.equal(pc.fill_null(what, ""), PLACEHOLDER_TRACK),
-        )
-        null = pa.scalar(None, pa.string())
-        columns["artist"] = pc.if_else(placeholder, null, who)
-        columns["track"] = pc.if_else(placeholder, null, what)
-        columns["kind"] = pc.if_else(placeholder, Kind.UNKNOWN.value, Kind.TRACK.value)
+        placeholder = f"({who_sql} = '{PLACEHOLDER_ARTIST}' AND {what_sql} = '{PLACEHOLDER_TRACK}')"
+        names = f"""CASE WHEN {placeholder} THEN 'unknown' ELSE 'track' END AS kind,
+                    CASE WHEN {placeholder} THEN NULL ELSE {what_sql} END AS track,
+                    CASE WHEN {placeholder} THEN NULL ELSE {who_sql} END AS artist,
+                    NULL AS show_name, NULL AS episode, NULL AS audiobook, NULL AS chapter"""
     elif variant == "podcast":
-        columns["show_name"] = pc.utf8_trim_whitespace(who)
-        columns["episode"] = what
-        columns["kind"] = pa.array([Kind.EPISODE.value] * n, pa.string())
+        names = f"""'episode' AS kind, NULL AS track, NULL AS artist,
+                    {who_sql} AS show_name, {what_sql} AS episode, NULL AS audiobook, NULL AS chapter"""
     else:
-        columns["audiobook"] = who
-        columns["chapter"] = what
-        columns["artist"] = author
-        columns["kind"] = pa.array([Kind.AUDIOBOOK.value] * n, pa.string())
-    table = conform(columns, n)
-    if not keep.all():
-        table = table.filter(pa.array(keep))
-    return Parsed(format=fmt, table=table, rows_read=n, dropped=dropped)
+        names = f"""'audiobook' AS kind, NULL AS track, {_nullif_blank(author or "")} AS artist,
+                    NULL AS show_name, NULL AS episode, {who_sql} AS audiobook, {what_sql} AS chapter"""
+    # endTime is UTC truncated to the minute (FORMATS.md §2.3, proved by a paired export).
+    sql = f"""
+        WITH r AS (SELECT *, try_strptime("endTime", '%Y-%m-%d %H:%M')::TIMESTAMPTZ AS ts_end FROM raw),
+        n AS (SELECT *, {names} FROM r)
+        SELECT
+            '{Source.SPOTIFY_ACCOUNT.value}' AS source, '{fmt}' AS format, kind,
+            ts_end - to_milliseconds(coalesce("msPlayed", 0)) AS ts_start,
+            ts_end,
+            "msPlayed" AS ms_played,
+            track, artist, NULL AS album, show_name, episode, audiobook, chapter,
+            NULL AS uri, NULL AS platform, NULL AS country, NULL AS reason_start, NULL AS reason_end,
+            NULL::BOOLEAN AS shuffle, NULL::BOOLEAN AS skipped, NULL::BOOLEAN AS offline,
+            NULL::BOOLEAN AS incognito, NULL::BIGINT AS duration_ms,
+            NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
+            true AS fuzzy_time,
+            {_DROP_REASON.format(ts='"endTime"', ms='"msPlayed"', min_ts=MIN_TS)} AS _drop
+        FROM n
+    """
+    return parse_records(data, name, types, sql, fmt)
 
 
 def sniff_account(head: bytes) -> bool:

@@ -53,6 +53,7 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("INSERT INTO country_zones SELECT country, zone FROM _zones WHERE zone IS NOT NULL")
             con.unregister("_zones")
         con.execute(migrations.VIEWS_SQL)
+        _check_play_ids(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -61,3 +62,18 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _check_play_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """play_id uses DuckDB's hash(), which a DuckDB upgrade could change. A canary value recorded when the
+    ids were made tells; if it moved, the ids are recomputed so re-imports still recognise stored plays."""
+    from linernotes.store.dedupe import play_id
+
+    canary = str(con.execute(
+        "SELECT hash('spotify_extended', 1700000000000000::BIGINT, 'spotify:track:canary', 1000::BIGINT)"
+    ).fetchall()[0][0])
+    stored = con.execute("SELECT value FROM settings WHERE key = 'play_id_canary'").fetchall()
+    if stored and stored[0][0] != canary:
+        con.execute(f"UPDATE play_rows SET play_id = {play_id()}")
+    if not stored or stored[0][0] != canary:
+        con.execute("INSERT OR REPLACE INTO settings VALUES ('play_id_canary', ?)", [canary])

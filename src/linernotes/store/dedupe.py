@@ -7,9 +7,10 @@ All set-based SQL over a temp table; no Python loop per play. Every staged row e
 - ``already_imported``  already in the library (re-import);
 - ``near_duplicate``    FORMATS.md §1.6: same end time and item with a different ms_played (the longer
                         play wins; not for Account data, whose minute-truncated end times make two real
-                        plays of a track in one minute look alike), or the same item with the same ms_played ending less than half that
-                        ms_played after the previous one (remote-control storms; physically impossible as
-                        separate listens), widened to 30 s for rows whose time is imprecise;
+                        plays of a track in one minute look alike), or the same item with the same
+                        ms_played ending less than half that ms_played after the previous one
+                        (remote-control storms and double-logged plays; physically impossible as separate
+                        listens), widened to 30 s for rows whose time is imprecise;
 - ``merged``            the same listen from a poorer source (Account data vs Extended: same item, same
                         ms_played, end time in the same minute; a scrobble vs a Spotify play: same artist and
                         track starting within 2 minutes). The richer row wins; when the richer row arrives
@@ -22,11 +23,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linernotes.schema import Source
 
 SCROBBLE_WINDOW_S = 120
+# Sources that stamp the start of a play and know nothing of how long it lasted.
+SCROBBLE_SOURCES = (Source.LISTENBRAINZ, Source.LASTFM, Source.YOUTUBE_MUSIC)
 STORM_FUZZY_MS = 30_000
 
 _NAME_KEY = """
@@ -50,6 +55,14 @@ def item_key(alias: str = "") -> str:
     return f"coalesce({t}uri, {name_key(alias)}, '')"
 
 
+def play_id(alias: str = "") -> str:
+    """SQL for the deterministic play id: a 64-bit hash of the source and the natural key (end time, item,
+    ms_played). DuckDB's hash() is ~25x faster than md5; :mod:`linernotes.store.db` checks at every open
+    that it still hashes as when the ids were made and recomputes them if a DuckDB upgrade changed it."""
+    t = f"{alias}." if alias else ""
+    return f"hash({t}source, epoch_us({t}ts_end), {item_key(alias)}, {t}ms_played)"
+
+
 def _richness_sql(alias: str) -> str:
     cases = " ".join(f"WHEN '{s.value}' THEN {s.richness}" for s in Source)
     return f"CASE {alias}.source {cases} END"
@@ -61,30 +74,28 @@ class Outcome:
 
 
 def load(con: duckdb.DuckDBPyConnection, staged: pa.Table, import_id: int) -> Outcome:
-    """Dedupe, merge and insert ``staged`` (STAGED_SCHEMA + file_no, row_no). Caller owns the transaction."""
+    """Dedupe, merge and insert ``staged``: STAGED_SCHEMA plus ``file_no``, ``row_no`` and ``i`` (its
+    position). Caller owns the transaction.
+
+    Fates are decided on a narrow key table ``s``; the wide rows go from Arrow to ``play_rows`` once.
+    """
     from linernotes.devices import device_family_table
 
     con.register("_staged", staged)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE s AS
-        SELECT st.*,
-               {name_key('st')} AS name_key,
-               {item_key('st')} AS item_key,
-               md5_number_lower(concat_ws(chr(31), st.source, epoch_us(st.ts_end)::VARCHAR,
-                                          {item_key('st')}, coalesce(st.ms_played::VARCHAR, '')))
-                   AS play_id,
-               NULL::VARCHAR AS fate
-        FROM _staged st
+        SELECT i, file_no, row_no, {play_id()} AS play_id, hash({item_key()}) AS item_hash,
+               source, ts_start, ts_end, ms_played, fuzzy_time, NULL::VARCHAR AS fate
+        FROM _staged
     """)
-    con.unregister("_staged")
 
     # 1. The same record twice in this import.
     con.execute("""
-        UPDATE s SET fate = 'duplicate' WHERE rowid IN (
-            SELECT rid FROM (
-                SELECT rowid AS rid,
-                       row_number() OVER (PARTITION BY play_id ORDER BY file_no, row_no) AS rn
-                FROM s) WHERE rn > 1)
+        UPDATE s SET fate = 'duplicate' WHERE i IN (
+            SELECT i FROM (
+                SELECT i, row_number() OVER (PARTITION BY play_id ORDER BY file_no, row_no) AS rn
+                FROM s WHERE play_id IN (SELECT play_id FROM s GROUP BY play_id HAVING count(*) > 1))
+            WHERE rn > 1)
     """)
     # 2. Already in the library (a re-import).
     con.execute("""
@@ -94,20 +105,24 @@ def load(con: duckdb.DuckDBPyConnection, staged: pa.Table, import_id: int) -> Ou
     _near_duplicates(con)
     replaced_by_file = _cross_source_merges(con)
 
-    platforms = [r[0] for r in con.execute(
-        "SELECT DISTINCT platform FROM s WHERE fate IS NULL AND platform IS NOT NULL").fetchall()]
+    rejected = con.execute("SELECT i FROM s WHERE fate IS NOT NULL").fetchnumpy()["i"]
+    keep = np.ones(staged.num_rows, dtype=bool)
+    keep[rejected] = False
+    con.unregister("_staged")
+    kept = staged.filter(pa.array(keep)) if len(rejected) else staged
+    platforms = pc.unique(kept.column("platform").drop_null()).to_pylist() if kept.num_rows else []
+    con.register("_kept", kept)
     con.register("_devices", device_family_table(platforms))
     con.execute(f"""
         INSERT INTO play_rows
-        SELECT s.play_id, {int(import_id)}, s.source, s.format, s.kind, s.ts_start, s.ts_end, s.ms_played,
-               s.track, s.artist, s.album, s.show_name, s.episode, s.audiobook, s.chapter, s.uri,
-               s.platform, coalesce(d.device, 'unknown'), s.country,
-               s.reason_start, s.reason_end, s.shuffle, s.skipped, s.offline, s.incognito,
-               s.duration_ms, s.recording_mbid, s.artist_mbid, s.release_mbid, s.fuzzy_time
-        FROM s LEFT JOIN _devices d ON d.platform = s.platform
-        WHERE s.fate IS NULL
-        ORDER BY s.ts_end
+        SELECT {play_id('k')}, {int(import_id)}, k.source, k.format, k.kind, k.ts_start, k.ts_end, k.ms_played,
+               k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter, k.uri,
+               k.platform, coalesce(d.device, 'unknown'), k.country,
+               k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
+               k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
+        FROM _kept k LEFT JOIN _devices d ON d.platform = k.platform
     """)
+    con.unregister("_kept")
     con.unregister("_devices")
 
     outcome = Outcome()
@@ -133,25 +148,25 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     # a near-duplicate is recognised across imports too. Stored rows always win.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE u AS
-        SELECT rowid AS rid, true AS is_new, source, item_key, ts_end, ms_played, fuzzy_time, file_no, row_no
+        SELECT i AS rid, true AS is_new, source, item_hash, ts_end, ms_played, fuzzy_time, file_no, row_no
         FROM s WHERE fate IS NULL
         UNION ALL
-        SELECT NULL, false, p.source, {item_key('p')}, p.ts_end, p.ms_played, p.fuzzy_time, -1, -1
+        SELECT NULL, false, p.source, hash({item_key('p')}), p.ts_end, p.ms_played, p.fuzzy_time, -1, -1
         FROM play_rows p
         WHERE p.source IN (SELECT DISTINCT source FROM s WHERE fate IS NULL)
           AND p.ts_end BETWEEN ? AND ?
     """, [bounds[0], bounds[1]])
     con.execute(f"""
-        UPDATE s SET fate = 'near_duplicate' WHERE rowid IN (
+        UPDATE s SET fate = 'near_duplicate' WHERE i IN (
             WITH a AS (
                 SELECT *, source = '{Source.SPOTIFY_ACCOUNT.value}' AS minute_precision,
                        row_number() OVER (
-                    PARTITION BY source, item_key, ts_end
+                    PARTITION BY source, item_hash, ts_end
                     ORDER BY is_new, ms_played DESC NULLS LAST, file_no, row_no) AS rn
                 FROM u),
             b AS (
                 SELECT *, lag(ts_end) OVER (
-                    PARTITION BY source, item_key, ms_played
+                    PARTITION BY source, item_hash, ms_played
                     ORDER BY ts_end, is_new, file_no, row_no) AS prev_end
                 FROM a WHERE rn = 1 OR minute_precision)
             SELECT rid FROM a WHERE rn > 1 AND is_new AND NOT minute_precision
@@ -180,9 +195,11 @@ def _cross_source_merges(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
         return {}
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE c AS
-        SELECT rowid AS rid, NULL::UBIGINT AS play_id, true AS is_new, file_no, source,
-               {_richness_sql('s')} AS richness, name_key, ts_start, ts_end, ms_played
-        FROM s WHERE fate IS NULL AND name_key IS NOT NULL
+        SELECT st.i AS rid, NULL::UBIGINT AS play_id, true AS is_new, st.file_no, st.source,
+               {_richness_sql('st')} AS richness, {name_key('st')} AS name_key,
+               st.ts_start, st.ts_end, st.ms_played
+        FROM _staged st SEMI JOIN s ON s.i = st.i AND s.fate IS NULL
+        WHERE st.kind <> 'unknown'
         UNION ALL
         SELECT NULL, p.play_id, false, -1, p.source, {_richness_sql('p')}, {name_key('p')},
                p.ts_start, p.ts_end, p.ms_played
@@ -205,14 +222,14 @@ def _cross_source_merges(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
         UNION ALL
         SELECT l.rid, l.play_id, l.is_new, w.is_new, w.file_no
         FROM (SELECT *, unnest(range(-{buckets}, {buckets + 1})) + epoch(ts_start)::BIGINT // 60 AS bucket
-              FROM c WHERE source IN ('{Source.LASTFM.value}', '{Source.LISTENBRAINZ.value}')) l
+              FROM c WHERE source IN ({", ".join(f"'{s.value}'" for s in SCROBBLE_SOURCES)})) l
         JOIN (SELECT *, epoch(ts_start)::BIGINT // 60 AS bucket FROM c) w
           ON l.name_key = w.name_key AND l.bucket = w.bucket
         WHERE w.richness < l.richness AND (l.is_new OR w.is_new)
           AND abs(epoch(l.ts_start) - epoch(w.ts_start)) <= {SCROBBLE_WINDOW_S}
     """)
     con.execute("""
-        UPDATE s SET fate = 'merged' WHERE fate IS NULL AND rowid IN (SELECT l_rid FROM pairs WHERE l_new)
+        UPDATE s SET fate = 'merged' WHERE fate IS NULL AND i IN (SELECT l_rid FROM pairs WHERE l_new)
     """)
     replaced = {
         int(f): int(n)

@@ -7,17 +7,16 @@ a duplicate, already in the library, merged into a richer source's row, or dropp
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from linernotes import __version__
@@ -31,8 +30,8 @@ from linernotes.store import dedupe
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "scan", "parse" or "load"; done/total in bytes or steps."""
 
-# Below this much input the process pool costs more than it saves.
-PARALLEL_MIN_BYTES = 24 * 1024 * 1024
+# Below this much input a thread pool costs more than it saves.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -45,6 +44,7 @@ class FileReport:
     merged: int = 0
     replaced: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0
     unchanged: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
 
@@ -74,7 +74,7 @@ class ImportReport:
             "plays_after": self.plays_after,
             "seconds": round(self.seconds, 3),
             "totals": {k: self.total(k) for k in (
-                "rows_read", "stored", "merged", "replaced", "duplicates", "unchanged", "dropped")},
+                "rows_read", "stored", "merged", "replaced", "duplicates", "near_duplicates", "unchanged", "dropped")},
             "files": [
                 {**{k: v for k, v in f.__dict__.items()}, "dropped_total": f.dropped_total}
                 for f in self.files
@@ -117,16 +117,8 @@ def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Job], list[str]
 
 
 def _parse_job(job: _Job) -> Parsed:
-    """Runs in a worker process or inline. Pure: bytes in, Arrow out."""
-    fmt = detect.format_named(job.format_name)
-    # orjson builds millions of small objects; the cyclic GC would rescan them over and over.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return fmt.parse(job.entry.read(), job.entry.display)
-    finally:
-        if was_enabled:
-            gc.enable()
+    """Runs in a worker thread or inline. Pure: bytes in, Arrow out."""
+    return detect.format_named(job.format_name).parse(job.entry.read(), job.entry.display)
 
 
 def parse_all(jobs: list[_Job], progress: Progress | None = None, workers: int | None = None) -> list[Parsed]:
@@ -143,8 +135,8 @@ def parse_all(jobs: list[_Job], progress: Progress | None = None, workers: int |
             if progress:
                 progress("parse", done, total)
         return results
-    # spawn, not fork: the caller may hold a DuckDB connection whose threads must not be forked.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    # Threads suffice: unzip (zlib) and DuckDB's JSON reader release the GIL, so files parse in parallel.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="linernotes-parse") as pool:
         futures = [pool.submit(_parse_job, job) for job in jobs]
         results = []
         for job, future in zip(jobs, futures, strict=True):
@@ -189,7 +181,8 @@ def import_paths(
         for file_no, counts in outcome.per_file.items():
             f = files[file_no]
             f.stored = counts.get("stored", 0)
-            f.duplicates = counts.get("duplicate", 0) + counts.get("near_duplicate", 0)
+            f.duplicates = counts.get("duplicate", 0)
+            f.near_duplicates = counts.get("near_duplicate", 0)
             f.unchanged = counts.get("already_imported", 0)
             f.merged = counts.get("merged", 0)
             f.replaced = counts.get("replaced", 0)
@@ -210,11 +203,14 @@ def import_paths(
 def _stack(parsed: list[Parsed]) -> pa.Table:
     """One table for all files, with file_no/row_no so every row's fate can be reported per file."""
     tables = []
+    offset = 0
     for file_no, p in enumerate(parsed):
         n = p.table.num_rows
-        t = p.table.append_column("file_no", pa.array([file_no] * n, pa.int32()))
-        tables.append(t.append_column("row_no", pa.array(range(n), pa.int64())))
-    return pa.concat_tables(tables)
+        t = p.table.append_column("file_no", pa.array(np.full(n, file_no, dtype=np.int32)))
+        t = t.append_column("row_no", pa.array(np.arange(n, dtype=np.int64)))
+        tables.append(t.append_column("i", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
+        offset += n
+    return pa.concat_tables(tables, promote_options="permissive")
 
 
 def _count(con: duckdb.DuckDBPyConnection) -> int:
@@ -248,19 +244,20 @@ def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 def _record(con: duckdb.DuckDBPyConnection, report: ImportReport, paths: Sequence[object],
             started: float) -> None:
     con.execute(
-        "INSERT INTO imports VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO imports VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             report.import_id, started, __version__, [redact_path(str(Path(str(p)))) for p in paths],
             len(report.files), len(report.ignored), report.total("rows_read"), report.total("stored"),
             report.total("merged"), report.total("replaced"), report.total("duplicates"),
-            report.total("unchanged"), report.total("dropped"), report.plays_before, report.plays_after,
+            report.total("near_duplicates"), report.total("unchanged"), report.total("dropped"),
+            report.plays_before, report.plays_after,
         ],
     )
     for f in report.files:
         con.execute(
-            "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::BIGINT[]))",
+            "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::BIGINT[]))",
             [report.import_id, f.file, f.format, f.source, f.rows_read, f.stored, f.merged, f.replaced,
-             f.duplicates, f.unchanged, list(f.dropped.keys()), list(f.dropped.values())],
+             f.duplicates, f.near_duplicates, f.unchanged, list(f.dropped.keys()), list(f.dropped.values())],
         )
 
 

@@ -58,6 +58,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             merged       BIGINT NOT NULL,
             replaced     BIGINT NOT NULL,
             duplicates   BIGINT NOT NULL,
+            near_duplicates BIGINT NOT NULL,
             unchanged    BIGINT NOT NULL,
             dropped      BIGINT NOT NULL,
             plays_before BIGINT NOT NULL,
@@ -73,6 +74,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             merged      BIGINT NOT NULL,
             replaced    BIGINT NOT NULL,
             duplicates  BIGINT NOT NULL,
+            near_duplicates BIGINT NOT NULL,
             unchanged   BIGINT NOT NULL,
             dropped     MAP(VARCHAR, BIGINT) NOT NULL
         );

@@ -1,0 +1,79 @@
+"""Shared fixtures: tiny synthetic exports written in the real formats, and a fresh library per test."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linernotes.library import Library, open_library
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+GEN_A_KEYS = [
+    "ts", "username", "platform", "ms_played", "conn_country", "ip_addr_decrypted", "user_agent_decrypted",
+    "master_metadata_track_name", "master_metadata_album_artist_name", "master_metadata_album_album_name",
+    "spotify_track_uri", "episode_name", "episode_show_name", "spotify_episode_uri", "reason_start",
+    "reason_end", "shuffle", "skipped", "offline", "offline_timestamp", "incognito_mode",
+]  # fmt: skip
+GEN_C_KEYS = [
+    "ts", "platform", "ms_played", "conn_country", "ip_addr", "master_metadata_track_name",
+    "master_metadata_album_artist_name", "master_metadata_album_album_name", "spotify_track_uri",
+    "episode_name", "episode_show_name", "spotify_episode_uri", "audiobook_title", "audiobook_uri",
+    "audiobook_chapter_uri", "audiobook_chapter_title", "reason_start", "reason_end", "shuffle", "skipped",
+    "offline", "offline_timestamp", "incognito_mode",
+]  # fmt: skip
+TEST_IP = "198.51.100.77"
+
+
+def track_uri(track: str | None, artist: str | None) -> str:
+    return "spotify:track:" + hashlib.md5(f"{artist}|{track}".encode()).hexdigest()[:22]
+
+
+def play(ts: str, track: str | None = "Song", artist: str | None = "Band", ms: int = 200_000,
+         uri: str | None = None, **extra: Any) -> dict[str, Any]:
+    """One Extended-history record with sensible defaults (a finished track)."""
+    record: dict[str, Any] = {
+        "ts": ts, "username": "synth-user", "platform": "android", "ms_played": ms, "conn_country": "DE",
+        "ip_addr": TEST_IP, "ip_addr_decrypted": TEST_IP, "user_agent_decrypted": "unknown",
+        "master_metadata_track_name": track, "master_metadata_album_artist_name": artist,
+        "master_metadata_album_album_name": "Album" if track else None,
+        "spotify_track_uri": uri if uri is not None else (track_uri(track, artist) if track else None),
+        "episode_name": None, "episode_show_name": None, "spotify_episode_uri": None,
+        "audiobook_title": None, "audiobook_uri": None, "audiobook_chapter_uri": None,
+        "audiobook_chapter_title": None, "reason_start": "trackdone", "reason_end": "trackdone",
+        "shuffle": False, "skipped": False, "offline": False, "offline_timestamp": None, "incognito_mode": False,
+    }
+    record.update(extra)
+    return record
+
+
+def write_extended(path: Path, records: list[dict[str, Any]], generation: str = "C") -> Path:
+    """Write records with the key set and layout of a real generation (A: compact endsong; C: pretty)."""
+    keys = GEN_A_KEYS if generation == "A" else GEN_C_KEYS
+    rows = [{k: r.get(k) for k in keys} for r in records]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":")) if generation == "A" else \
+        json.dumps(rows, ensure_ascii=False, indent=2)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_account(path: Path, records: list[dict[str, Any]]) -> Path:
+    text = json.dumps(records, ensure_ascii=False, indent=2).replace('": ', '" : ')
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Iterator[Library]:
+    library = open_library(tmp_path / "library.duckdb")
+    yield library
+    library.close()
+
+
+def requires_samples() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present beside the repo")
