@@ -8,9 +8,9 @@ All set-based SQL over a temp table; no Python loop per play. Every staged row e
 - ``near_duplicate``    FORMATS.md §1.6: same end time and item with a different ms_played (the longer
                         play wins; not for Account data, whose minute-truncated end times make two real
                         plays of a track in one minute look alike), or the same item with the same
-                        ms_played ending less than half that ms_played after the previous one
-                        (remote-control storms and double-logged plays; physically impossible as separate
-                        listens), widened to 30 s for rows whose time is imprecise;
+                        ms_played ending less than half that ms_played (at most 2 minutes) after the
+                        previous one (remote-control storms and double-logged plays; physically
+                        impossible as separate listens), widened to 30 s for rows whose time is imprecise;
 - ``merged``            the same listen from a poorer source (Account data vs Extended: same item, same
                         ms_played, end time in the same minute; a scrobble vs a Spotify play: same artist and
                         track starting within 2 minutes). The richer row wins; when the richer row arrives
@@ -33,6 +33,9 @@ SCROBBLE_WINDOW_S = 120
 # Sources that stamp the start of a play and know nothing of how long it lasted.
 SCROBBLE_SOURCES = (Source.LISTENBRAINZ, Source.LASTFM, Source.YOUTUBE_MUSIC)
 STORM_FUZZY_MS = 30_000
+# Echoes (storms, double-logged rows) arrive seconds apart; beyond two minutes, leave a pair alone even
+# if it overlaps, rather than guess (clock skew between devices can make real plays overlap).
+ECHO_MAX_MS = 120_000
 
 _NAME_KEY = """
 CASE {t}kind
@@ -156,25 +159,36 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         WHERE p.source IN (SELECT DISTINCT source FROM s WHERE fate IS NULL)
           AND p.ts_end BETWEEN ? AND ?
     """, [bounds[0], bounds[1]])
+    # Window functions only over rows that can match at all: groups found by a cheap hash aggregate first.
     con.execute(f"""
         UPDATE s SET fate = 'near_duplicate' WHERE i IN (
-            WITH a AS (
-                SELECT *, source = '{Source.SPOTIFY_ACCOUNT.value}' AS minute_precision,
+            WITH same_end AS (
+                SELECT * FROM u WHERE hash(source, item_hash, ts_end) IN (
+                    SELECT hash(source, item_hash, ts_end) FROM u GROUP BY ALL HAVING count(*) > 1)),
+            a AS (
+                SELECT rid, is_new, source = '{Source.SPOTIFY_ACCOUNT.value}' AS minute_precision,
                        row_number() OVER (
-                    PARTITION BY source, item_hash, ts_end
-                    ORDER BY is_new, ms_played DESC NULLS LAST, file_no, row_no) AS rn
-                FROM u),
+                           PARTITION BY source, item_hash, ts_end
+                           ORDER BY is_new, ms_played DESC NULLS LAST, file_no, row_no) AS rn
+                FROM same_end),
+            a_lost AS (SELECT rid FROM a WHERE rn > 1 AND is_new AND NOT minute_precision),
+            same_ms AS (
+                SELECT * FROM u
+                WHERE ms_played > 0 AND hash(source, item_hash, ms_played) IN (
+                    SELECT hash(source, item_hash, ms_played) FROM u WHERE ms_played > 0
+                    GROUP BY ALL HAVING count(*) > 1)
+                  AND (rid IS NULL OR rid NOT IN (SELECT rid FROM a_lost))),
             b AS (
                 SELECT *, lag(ts_end) OVER (
                     PARTITION BY source, item_hash, ms_played
                     ORDER BY ts_end, is_new, file_no, row_no) AS prev_end
-                FROM a WHERE rn = 1 OR minute_precision)
-            SELECT rid FROM a WHERE rn > 1 AND is_new AND NOT minute_precision
+                FROM same_ms)
+            SELECT rid FROM a_lost
             UNION ALL
             SELECT rid FROM b
-            WHERE is_new AND ms_played > 0 AND prev_end IS NOT NULL
-              AND epoch_ms(ts_end) - epoch_ms(prev_end)
-                  < greatest(ms_played / 2, CASE WHEN fuzzy_time THEN {STORM_FUZZY_MS} ELSE 0 END))
+            WHERE is_new AND prev_end IS NOT NULL
+              AND epoch_ms(ts_end) - epoch_ms(prev_end) < greatest(
+                  least(ms_played / 2, {ECHO_MAX_MS}), CASE WHEN fuzzy_time THEN {STORM_FUZZY_MS} ELSE 0 END))
     """)
     con.execute("DROP TABLE u")
 

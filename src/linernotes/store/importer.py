@@ -210,7 +210,7 @@ def _stack(parsed: list[Parsed]) -> pa.Table:
         t = t.append_column("row_no", pa.array(np.arange(n, dtype=np.int64)))
         tables.append(t.append_column("i", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
         offset += n
-    return pa.concat_tables(tables, promote_options="permissive")
+    return pa.concat_tables(tables)
 
 
 def _count(con: duckdb.DuckDBPyConnection) -> int:

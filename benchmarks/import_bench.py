@@ -1,0 +1,143 @@
+"""Import speed against baselines measured in the same run (`make bench`).
+
+Synthesises an Extended streaming history export zip (default 1,000,000 plays) and times:
+
+  (a) the floor: unzip + ``orjson.loads`` of every file, in this process;
+  (b) a pandas baseline: ``pd.read_json`` of every file + ``concat``;
+  (c) ``linernotes import`` of the zip into a new library (the real CLI, in a subprocess);
+  (d) a second ``linernotes import`` of the same zip into that library;
+  (e) ``linernotes top artists --from 2023-01-01 --to 2023-12-31 --json`` on the result.
+
+Each timing is the median of ``--repeat`` runs. Prints the ratios the foundation issue asks for and the
+peak RSS of the import process. Machines are noisy: only ratios within one run mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def floor(zip_path: Path) -> int:
+    rows = 0
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            if info.filename.endswith(".json"):
+                rows += len(orjson.loads(zf.read(info)))
+    return rows
+
+
+def pandas_baseline(zip_path: Path) -> int:
+    import pandas as pd
+
+    frames = []
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            if info.filename.endswith(".json"):
+                frames.append(pd.read_json(io.BytesIO(zf.read(info))))
+    return len(pd.concat(frames, ignore_index=True))
+
+
+def cli(*args: str) -> tuple[float, str, int]:
+    """Run the CLI; returns wall seconds, stdout and the child's peak RSS in KiB."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"linernotes {' '.join(args)} failed:\n{done.stderr}")
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: meaningful because imports run first.
+    return elapsed, done.stdout, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--plays", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-pandas", action="store_true", help="skip the (slow) pandas baseline")
+    args = parser.parse_args()
+
+    from linernotes import synth
+
+    with tempfile.TemporaryDirectory(prefix="linernotes-bench-") as tmp:
+        tmpdir = Path(tmp)
+        zip_path = tmpdir / "my_spotify_data.zip"
+        t0 = time.perf_counter()
+        history = synth.generate(n_plays=args.plays, seed=args.seed)
+        synth.write_extended(history, zip_path, generation="C")
+        expected = history.ground_truth()["extended"]["expected_stored_rows"]
+        del history
+        print(f"synthesised {args.plays:,} plays: {zip_path.stat().st_size / 1e6:.1f} MB zip "
+              f"in {time.perf_counter() - t0:.1f} s", flush=True)
+
+        t_floor, rows = timed(lambda: floor(zip_path), args.repeat)
+        print(f"(a) floor, unzip + orjson.loads:   {t_floor:6.2f} s  ({rows:,} records)", flush=True)
+        t_pandas = None
+        if not args.no_pandas:
+            t_pandas, _ = timed(lambda: pandas_baseline(zip_path), 1 if args.repeat < 3 else 2)
+            print(f"(b) pandas read_json + concat:     {t_pandas:6.2f} s", flush=True)
+
+        first, rss, dbs = [], 0, []
+        for i in range(args.repeat):
+            db = tmpdir / f"lib{i}.duckdb"
+            seconds, out, peak = cli("import", str(zip_path), "--db", str(db), "--json")
+            first.append(seconds)
+            rss = max(rss, peak)
+            dbs.append(db)
+            report = json.loads(out)
+        stored = report["plays_after"]
+        t_import = statistics.median(first)
+        print(f"(c) linernotes import:             {t_import:6.2f} s  ({stored:,} plays stored, "
+              f"ground truth {expected:,})", flush=True)
+
+        again, added = [], []
+        for db in dbs:
+            seconds, out, peak = cli("import", str(zip_path), "--db", str(db), "--json")
+            again.append(seconds)
+            rss = max(rss, peak)
+            report = json.loads(out)
+            added.append(report["plays_after"] - report["plays_before"])
+        t_again = statistics.median(again)
+        print(f"(d) second import of the same zip: {t_again:6.2f} s  (rows added: {max(added)})", flush=True)
+
+        tops = [cli("top", "artists", "--from", "2023-01-01", "--to", "2023-12-31", "--json", "--db",
+                    str(dbs[0]))[0] for _ in range(args.repeat)]
+        t_top = statistics.median(tops)
+        print(f"(e) top artists 2023 (CLI, wall):  {t_top:6.2f} s", flush=True)
+
+    print()
+    print(f"import / floor          = {t_import / t_floor:5.2f}   (target <= 1.5)")
+    if t_pandas:
+        print(f"import / pandas         = {t_import / t_pandas:5.2f}   (target <= 0.5)")
+    print(f"second / first import   = {t_again / t_import:5.2f}   (target <= 1.0, rows added {max(added)})")
+    print(f"peak RSS of an import   = {rss / 1024:7.0f} MiB (target <= 2048)")
+    print(f"top artists 2023        = {t_top:5.2f} s (target < 1 s)")
+    print(f"stored == ground truth  = {stored == expected}")
+    print(f"cpus                    = {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()
