@@ -40,7 +40,9 @@ def _default(value: Any) -> Any:
 
 
 def hours(ms: int | float | None) -> str:
-    return f"{(ms or 0) / 3_600_000:,.1f} h"
+    """A listening time for people: minutes below an hour, hours above."""
+    ms = ms or 0
+    return f"{ms / 60_000:,.0f} min" if ms < 3_600_000 else f"{ms / 3_600_000:,.1f} h"
 
 
 def known_runtime_problem(exc: BaseException) -> str | None:
