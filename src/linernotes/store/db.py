@@ -29,9 +29,11 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         if not path.exists():
             raise UsageError(f"{path}: no library here yet (run `linernotes import` or `linernotes demo`)")
         try:
-            return duckdb.connect(str(path), read_only=True)
+            con = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as exc:
             raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
+        _session(con)
+        return con
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
@@ -44,6 +46,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     from linernotes import timezones  # local import: keeps `linernotes --help` fast
 
+    _session(con)
     con.execute("BEGIN TRANSACTION")
     try:
         migrations.apply(con)
@@ -58,6 +61,11 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
+    # Times come back in UTC whatever the machine's zone; local time is the `ts_local` column's job.
+    con.execute("SET TimeZone = 'UTC'")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -76,72 +76,104 @@ class Outcome:
     per_file: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
-def load(con: duckdb.DuckDBPyConnection, staged: pa.Table, import_id: int) -> Outcome:
-    """Dedupe, merge and insert ``staged``: STAGED_SCHEMA plus ``file_no``, ``row_no`` and ``i`` (its
-    position). Caller owns the transaction.
+class Loader:
+    """Loads one import inside the caller's transaction, file by file, then settles near-duplicates and
+    cross-source merges.
 
-    Fates are decided on a narrow key table ``s``; the wide rows go from Arrow to ``play_rows`` once.
+    Each file's rows go to ``play_rows`` as soon as it is parsed (so storing overlaps with parsing the
+    next files), minus exact duplicates and plays already stored. A narrow key table ``s`` remembers every
+    staged row's fate; :meth:`finish` decides near-duplicates and merges over it and deletes the losers
+    this import had stored. Files must be added in a fixed order for the result to be deterministic.
+
+    Example::
+
+        loader = Loader(con, import_id)
+        loader.add(list(enumerate(tables)))
+        outcome = loader.finish()
     """
-    from linernotes.devices import device_family_table
 
-    con.register("_staged", staged)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE s AS
-        SELECT i, file_no, row_no, {play_id()} AS play_id, hash({item_key()}) AS item_hash,
-               source, ts_start, ts_end, ms_played, fuzzy_time, NULL::VARCHAR AS fate
-        FROM _staged
-    """)
+    def __init__(self, con: duckdb.DuckDBPyConnection, import_id: int) -> None:
+        self.con = con
+        self.import_id = int(import_id)
+        self.had_plays = con.execute("SELECT count(*) > 0 FROM play_rows").fetchall()[0][0]
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE s (
+                i BIGINT, file_no INTEGER, row_no BIGINT, play_id UBIGINT, item_hash UBIGINT, source VARCHAR,
+                ts_start TIMESTAMPTZ, ts_end TIMESTAMPTZ, ms_played BIGINT, fuzzy_time BOOLEAN, fate VARCHAR)
+        """)
 
-    # 1. The same record twice in this import.
-    con.execute("""
-        UPDATE s SET fate = 'duplicate' WHERE i IN (
-            SELECT i FROM (
-                SELECT i, row_number() OVER (PARTITION BY play_id ORDER BY file_no, row_no) AS rn
-                FROM s WHERE play_id IN (SELECT play_id FROM s GROUP BY play_id HAVING count(*) > 1))
-            WHERE rn > 1)
-    """)
-    # 2. Already in the library (a re-import).
-    con.execute("""
-        UPDATE s SET fate = 'already_imported'
-        WHERE fate IS NULL AND play_id IN (SELECT play_id FROM play_rows)
-    """)
-    _near_duplicates(con)
-    replaced_by_file = _cross_source_merges(con)
+    def add(self, files: list[tuple[int, pa.Table]]) -> None:
+        """Stage a batch of files' rows (``(file_no, STAGED_SCHEMA table)``) and store the new plays.
 
-    rejected = con.execute("SELECT i FROM s WHERE fate IS NOT NULL").fetchnumpy()["i"]
-    keep = np.ones(staged.num_rows, dtype=bool)
-    keep[rejected] = False
-    con.unregister("_staged")
-    kept = staged.filter(pa.array(keep)) if len(rejected) else staged
-    platforms = pc.unique(kept.column("platform").drop_null()).to_pylist() if kept.num_rows else []
-    con.register("_kept", kept)
-    con.register("_devices", device_family_table(platforms))
-    con.execute(f"""
-        INSERT INTO play_rows
-        SELECT {play_id('k')}, {int(import_id)}, k.source, k.format, k.kind, k.ts_start, k.ts_end, k.ms_played,
-               k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter, k.uri,
-               k.platform, coalesce(d.device, 'unknown'), k.country,
-               k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
-               k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
-        FROM _kept k LEFT JOIN _devices d ON d.platform = k.platform
-    """)
-    con.unregister("_kept")
-    con.unregister("_devices")
+        Batches of a few hundred thousand rows keep the per-statement overhead low while the next files
+        are still being parsed.
+        """
+        from linernotes.devices import device_family_table
 
-    outcome = Outcome()
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for file_no, fate, n in con.execute(
-        "SELECT file_no, coalesce(fate, 'stored'), count(*) FROM s GROUP BY ALL"
-    ).fetchall():
-        counts[int(file_no)][fate] = int(n)
-    for file_no, n in replaced_by_file.items():
-        counts[file_no]["replaced"] = n
-    outcome.per_file = dict(counts)
-    con.execute("DROP TABLE s")
-    return outcome
+        files = [(no, t) for no, t in files if t.num_rows]
+        if not files:
+            return
+        con = self.con
+        table = pa.concat_tables([t for _, t in files])
+        file_no = np.concatenate([np.full(t.num_rows, no, dtype=np.int32) for no, t in files])
+        row_no = np.concatenate([np.arange(t.num_rows, dtype=np.int64) for _, t in files])
+        table = table.append_column("file_no", pa.array(file_no)).append_column("row_no", pa.array(row_no))
+        con.register("_batch", table)
+        stored_before = "OR k.play_id IN (SELECT play_id FROM play_rows)" if self.had_plays else ""
+        # Within this import an exact repeat is a duplicate (first occurrence kept); a play stored by an
+        # earlier import is already_imported. Both are decided before anything is written. Rows are
+        # matched by (file_no, row_no), never by result order.
+        con.execute(f"""
+            INSERT INTO s
+            SELECT (k.file_no::BIGINT << 32) + k.row_no, k.file_no, k.row_no,
+                   k.play_id, k.item_hash, k.source, k.ts_start, k.ts_end, k.ms_played, k.fuzzy_time,
+                   CASE WHEN k.rn > 1 OR k.play_id IN (SELECT play_id FROM s) THEN 'duplicate'
+                        WHEN false {stored_before} THEN 'already_imported' END
+            FROM (SELECT *, {play_id()} AS play_id, hash({item_key()}) AS item_hash,
+                         row_number() OVER (PARTITION BY {play_id()} ORDER BY file_no, row_no) AS rn
+                  FROM _batch) k
+        """)
+        platforms = pc.unique(table.column("platform").drop_null()).to_pylist()
+        con.register("_devices", device_family_table(platforms))
+        first, last = files[0][0], files[-1][0]
+        con.execute(f"""
+            INSERT INTO play_rows
+            SELECT n.play_id, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end, k.ms_played,
+                   k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter, k.uri,
+                   k.platform, coalesce(d.device, 'unknown'), k.country,
+                   k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
+                   k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
+            FROM _batch k
+            JOIN (SELECT file_no, row_no, play_id FROM s
+                  WHERE file_no BETWEEN {int(first)} AND {int(last)} AND fate IS NULL) n
+              ON n.file_no = k.file_no AND n.row_no = k.row_no
+            LEFT JOIN _devices d ON d.platform = k.platform
+        """)
+        con.unregister("_batch")
+        con.unregister("_devices")
+
+    def finish(self) -> Outcome:
+        """Settle near-duplicates and merges, delete their losers, and count every row's fate per file."""
+        con = self.con
+        _near_duplicates(con, self.import_id)
+        replaced_by_file = _cross_source_merges(con, self.import_id)
+        con.execute(f"""
+            DELETE FROM play_rows
+            WHERE import_id = {self.import_id}
+              AND play_id IN (SELECT play_id FROM s WHERE fate IN ('near_duplicate', 'merged'))
+        """)
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for file_no, fate, n in con.execute(
+            "SELECT file_no, coalesce(fate, 'stored'), count(*) FROM s GROUP BY ALL"
+        ).fetchall():
+            counts[int(file_no)][fate] = int(n)
+        for file_no, n in replaced_by_file.items():
+            counts[file_no]["replaced"] = n
+        con.execute("DROP TABLE s")
+        return Outcome(per_file=dict(counts))
 
 
-def _near_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+def _near_duplicates(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
     bounds = con.execute(
         "SELECT min(ts_end) - INTERVAL 1 DAY, max(ts_end) + INTERVAL 1 DAY FROM s WHERE fate IS NULL"
     ).fetchall()[0]
@@ -156,7 +188,8 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT NULL, false, p.source, hash({item_key('p')}), p.ts_end, p.ms_played, p.fuzzy_time, -1, -1
         FROM play_rows p
-        WHERE p.source IN (SELECT DISTINCT source FROM s WHERE fate IS NULL)
+        WHERE p.import_id <> {int(import_id)}
+          AND p.source IN (SELECT DISTINCT source FROM s WHERE fate IS NULL)
           AND p.ts_end BETWEEN ? AND ?
     """, [bounds[0], bounds[1]])
     # Window functions only over rows that can match at all: groups found by a cheap hash aggregate first.
@@ -193,7 +226,7 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE u")
 
 
-def _cross_source_merges(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+def _cross_source_merges(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[int, int]:
     """Drop (or delete) the poorer copy of a listen seen by two sources. Returns replaced counts per file."""
     new_sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM s WHERE fate IS NULL").fetchall()}
     if not new_sources:
@@ -203,22 +236,23 @@ def _cross_source_merges(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
     ).fetchall()[0]
     assert bounds is not None
     stored_sources = {r[0] for r in con.execute(
-        "SELECT DISTINCT source FROM play_rows WHERE ts_end BETWEEN ? AND ?", [bounds[0], bounds[1]]
+        f"SELECT DISTINCT source FROM play_rows WHERE import_id <> {int(import_id)} AND ts_end BETWEEN ? AND ?",
+        [bounds[0], bounds[1]],
     ).fetchall()}
     if len(new_sources | stored_sources) < 2:
         return {}
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE c AS
-        SELECT st.i AS rid, NULL::UBIGINT AS play_id, true AS is_new, st.file_no, st.source,
-               {_richness_sql('st')} AS richness, {name_key('st')} AS name_key,
-               st.ts_start, st.ts_end, st.ms_played
-        FROM _staged st SEMI JOIN s ON s.i = st.i AND s.fate IS NULL
-        WHERE st.kind <> 'unknown'
+        SELECT s.i AS rid, p.play_id, true AS is_new, s.file_no, p.source,
+               {_richness_sql('p')} AS richness, {name_key('p')} AS name_key,
+               p.ts_start, p.ts_end, p.ms_played
+        FROM play_rows p JOIN s ON s.play_id = p.play_id AND s.fate IS NULL
+        WHERE p.import_id = {int(import_id)} AND p.kind <> 'unknown'
         UNION ALL
         SELECT NULL, p.play_id, false, -1, p.source, {_richness_sql('p')}, {name_key('p')},
                p.ts_start, p.ts_end, p.ms_played
         FROM play_rows p
-        WHERE p.ts_end BETWEEN ? AND ? AND p.kind <> 'unknown'
+        WHERE p.import_id <> {int(import_id)} AND p.ts_end BETWEEN ? AND ? AND p.kind <> 'unknown'
     """, [bounds[0], bounds[1]])
     # Account data vs Extended: the account row's end is the extended end truncated to the minute.
     # Scrobbles vs anything richer: start times within SCROBBLE_WINDOW_S, matched through minute buckets
@@ -254,8 +288,10 @@ def _cross_source_merges(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
             GROUP BY w_file
         """).fetchall()
     }
-    con.execute("""
-        DELETE FROM play_rows WHERE play_id IN (SELECT l_play_id FROM pairs WHERE NOT l_new AND w_new)
+    con.execute(f"""
+        DELETE FROM play_rows
+        WHERE import_id <> {int(import_id)}
+          AND play_id IN (SELECT l_play_id FROM pairs WHERE NOT l_new AND w_new)
     """)
     con.execute("DROP TABLE pairs")
     con.execute("DROP TABLE c")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from linernotes import __version__
@@ -28,8 +28,11 @@ from linernotes.sources.base import HEAD_BYTES, Parsed
 from linernotes.store import dedupe
 
 Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): stage is "scan", "parse" or "load"; done/total in bytes or steps."""
+"""progress(stage, done, total): stage "import", done/total in bytes of input parsed and stored."""
 
+# Rows stored per statement: large enough to amortise DuckDB's per-statement cost, small enough that
+# storing overlaps with parsing the remaining files.
+BATCH_ROWS = 200_000
 # Below this much input a thread pool costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
@@ -121,30 +124,45 @@ def _parse_job(job: _Job) -> Parsed:
     return detect.format_named(job.format_name).parse(job.entry.read(), job.entry.display)
 
 
-def parse_all(jobs: list[_Job], progress: Progress | None = None, workers: int | None = None) -> list[Parsed]:
+def parsed_in_order(jobs: list[_Job], progress: Progress | None = None,
+                    workers: int | None = None) -> Iterator[Parsed]:
+    """Parse every job, yielding results in job order while worker threads parse ahead.
+
+    Threads suffice: unzip (zlib) and DuckDB's JSON reader release the GIL, so files parse in parallel,
+    and the caller stores each file while the next ones are parsed.
+    """
     total = sum(j.entry.size for j in jobs)
     workers = workers if workers is not None else min(os.cpu_count() or 1, len(jobs))
     done = 0
     if progress:
-        progress("parse", 0, total)
+        progress("import", 0, total)
     if workers <= 1 or total < PARALLEL_MIN_BYTES:
-        results = []
         for job in jobs:
-            results.append(_parse_job(job))
+            yield _parse_job(job)
             done += job.entry.size
             if progress:
-                progress("parse", done, total)
-        return results
-    # Threads suffice: unzip (zlib) and DuckDB's JSON reader release the GIL, so files parse in parallel.
+                progress("import", done, total)
+        return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="linernotes-parse") as pool:
-        futures = [pool.submit(_parse_job, job) for job in jobs]
-        results = []
-        for job, future in zip(jobs, futures, strict=True):
-            results.append(future.result())
-            done += job.entry.size
-            if progress:
-                progress("parse", done, total)
-        return results
+        # Bounded read-ahead: at most a few parsed files wait in memory for the loader.
+        pending: deque[tuple[_Job, Future[Parsed]]] = deque()
+        queue = iter(jobs)
+        for job in islice(queue, workers * 2):
+            pending.append((job, pool.submit(_parse_job, job)))
+        try:
+            while pending:
+                job, future = pending.popleft()
+                result = future.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(_parse_job, nxt)))
+                yield result
+                done += job.entry.size
+                if progress:
+                    progress("import", done, total)
+        finally:
+            for _, future in pending:
+                future.cancel()
 
 
 def import_paths(
@@ -157,27 +175,28 @@ def import_paths(
     """Import ``paths`` into the library behind ``con`` in one transaction."""
     started = time.time()
     jobs, ignored = plan(paths)
-    parsed = parse_all(jobs, progress, workers)
-    files = [
-        FileReport(
-            file=redact_path(job.entry.display),
-            format=p.format,
-            source=detect.format_named(job.format_name).source.value,
-            rows_read=p.rows_read,
-            dropped=dict(p.dropped),
-        )
-        for job, p in zip(jobs, parsed, strict=True)
-    ]
-    staged = _stack(parsed)
-    del parsed
-    if progress:
-        progress("load", 0, 1)
+    files: list[FileReport] = []
     con.execute("BEGIN TRANSACTION")
     try:
         plays_before = _count(con)
         import_id = _next_import_id(con)
-        outcome = dedupe.load(con, staged, import_id)
-        del staged
+        loader = dedupe.Loader(con, import_id)
+        parsed_files = parsed_in_order(jobs, progress, workers)
+        batch: list[tuple[int, pa.Table]] = []
+        for file_no, (job, parsed) in enumerate(zip(jobs, parsed_files, strict=True)):
+            files.append(FileReport(
+                file=redact_path(job.entry.display),
+                format=parsed.format,
+                source=detect.format_named(job.format_name).source.value,
+                rows_read=parsed.rows_read,
+                dropped=dict(parsed.dropped),
+            ))
+            batch.append((file_no, parsed.table))
+            if sum(t.num_rows for _, t in batch) >= BATCH_ROWS:
+                loader.add(batch)
+                batch = []
+        loader.add(batch)
+        outcome = loader.finish()
         for file_no, counts in outcome.per_file.items():
             f = files[file_no]
             f.stored = counts.get("stored", 0)
@@ -194,23 +213,8 @@ def import_paths(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    if progress:
-        progress("load", 1, 1)
     report.seconds = time.time() - started
     return report
-
-
-def _stack(parsed: list[Parsed]) -> pa.Table:
-    """One table for all files, with file_no/row_no so every row's fate can be reported per file."""
-    tables = []
-    offset = 0
-    for file_no, p in enumerate(parsed):
-        n = p.table.num_rows
-        t = p.table.append_column("file_no", pa.array(np.full(n, file_no, dtype=np.int32)))
-        t = t.append_column("row_no", pa.array(np.arange(n, dtype=np.int64)))
-        tables.append(t.append_column("i", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
-        offset += n
-    return pa.concat_tables(tables)
 
 
 def _count(con: duckdb.DuckDBPyConnection) -> int:
