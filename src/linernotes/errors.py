@@ -33,3 +33,9 @@ class InputError(LinernotesError):
 
 class UsageError(LinernotesError):
     """A bad option or argument (unknown policy, date that does not parse, ...)."""
+
+
+class Interrupted(LinernotesError):
+    """The person pressed Ctrl-C; the message says whether anything was saved."""
+
+    exit_code = 130

@@ -76,7 +76,7 @@ def print_report(report: ImportReport) -> None:
 
 def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List past imports and what each file contributed."""
-    with open_library(db) as lib:
+    with open_library(db, read_only=True) as lib:
         rows = lib.imports()
     if as_json:
         print_json(rows)

@@ -56,6 +56,20 @@ def strip_bom(data: bytes) -> bytes:
     return data[3:] if data.startswith(UTF8_BOM) else data
 
 
+def utf16_text(head: bytes) -> str | None:
+    """The head decoded as UTF-16 when it clearly is UTF-16 (a BOM, or NULs in every other byte of ASCII
+    text), else None. Exports are UTF-8; a re-saved UTF-16 file deserves a precise message."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16"
+    elif len(head) >= 4 and head[1:40:2].count(0) >= len(head[1:40:2]) * 0.9:
+        codec = "utf-16-le"
+    elif len(head) >= 4 and head[0:40:2].count(0) >= len(head[0:40:2]) * 0.9:
+        codec = "utf-16-be"
+    else:
+        return None
+    return head[: len(head) // 2 * 2].decode(codec, errors="ignore")
+
+
 _KEY_RE = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:')
 
 

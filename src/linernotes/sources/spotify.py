@@ -19,6 +19,7 @@ from linernotes.errors import InputError
 from linernotes.schema import STAGED_SCHEMA, Kind, Source
 from linernotes.sources._columns import columns_of, typed_array
 from linernotes.sources._duckjson import query_json_bytes, transform
+from linernotes.sources._scrobble import utf8_error_offset
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, json_first_keys, strip_bom
 
 EXTENDED_KEYS = [
@@ -43,9 +44,12 @@ def load_json_array(data: bytes, name: str) -> list[Any]:
         text = strip_bom(data)
         value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
+        bad_byte = utf8_error_offset(data)
+        if bad_byte is not None:
+            # orjson reports encoding errors at position 0; the decoder knows the real offset.
+            raise InputError(name, "not valid UTF-8 (exports are UTF-8)", where=f"byte {bad_byte}") from None
         where = f"line {exc.lineno}, column {exc.colno}" if exc.lineno else f"byte {exc.pos}"
-        reason = "not valid UTF-8" if "utf-8" in str(exc).lower() else "not valid JSON (truncated or corrupt)"
-        raise InputError(name, reason, where=where) from None
+        raise InputError(name, "not valid JSON (truncated or corrupt)", where=where) from None
     if not isinstance(value, list):
         raise InputError(name, "expected a JSON array of plays")
     return value

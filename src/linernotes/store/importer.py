@@ -7,6 +7,7 @@ a duplicate, already in the library, merged into a richer source's row, or dropp
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import Counter, deque
@@ -20,11 +21,11 @@ import duckdb
 import pyarrow as pa
 
 from linernotes import __version__
-from linernotes.errors import InputError
+from linernotes.errors import InputError, Interrupted
 from linernotes.privacy import redact_path
 from linernotes.sources import detect
 from linernotes.sources._archive import Entry, collect_entries
-from linernotes.sources.base import HEAD_BYTES, Parsed
+from linernotes.sources.base import HEAD_BYTES, Parsed, utf16_text
 from linernotes.store import dedupe
 
 Progress = Callable[[str, int, int], None]
@@ -103,10 +104,14 @@ def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Job], list[str]
     jobs: list[_Job] = []
     ignored: list[str] = []
     for entry in entries:
-        fmt = detect.detect(entry.head(HEAD_BYTES))
+        head = entry.head(HEAD_BYTES)
+        fmt = detect.detect(head)
         if fmt is not None:
             jobs.append(_Job(entry, fmt.name))
             continue
+        as_utf16 = utf16_text(head)
+        if as_utf16 is not None and detect.detect(as_utf16.encode("utf-8")) is not None:
+            raise InputError(entry.display, "is UTF-16 encoded; exports are UTF-8 (re-save it as UTF-8)")
         claimed = detect.expected_by_name(entry.basename)
         if claimed is not None:
             raise InputError(entry.display, f"named like {claimed.description} but its content is not")
@@ -210,11 +215,37 @@ def import_paths(
         report = ImportReport(import_id, files, ignored, plays_before, plays_after, time.time() - started)
         _record(con, report, paths, started)
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(con)
+        if _interrupted(exc):
+            if _recorded(con, locals().get("import_id")):
+                raise Interrupted("interrupted after the import was saved: it is complete "
+                                  "(see `linernotes imports`)") from None
+            raise Interrupted("interrupted: nothing was imported, the library is as it was") from None
         raise
     report.seconds = time.time() - started
     return report
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open; never let the rollback hide the first error."""
+    # The transaction may already have ended (DuckDB aborts on error, or the commit went through).
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _interrupted(exc: BaseException) -> bool:
+    # Ctrl-C during a DuckDB statement surfaces as DuckDB's own interrupt error, not KeyboardInterrupt.
+    return isinstance(exc, KeyboardInterrupt | duckdb.InterruptException) or "interrupted" in str(exc).lower()
+
+
+def _recorded(con: duckdb.DuckDBPyConnection, import_id: int | None) -> bool:
+    if import_id is None:
+        return False
+    try:
+        return bool(con.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchall()[0][0])
+    except duckdb.Error:
+        return False
 
 
 def _count(con: duckdb.DuckDBPyConnection) -> int:
