@@ -1,16 +1,21 @@
 """Loading staged plays: exact and near-duplicate removal, cross-source merges, insertion.
 
-All set-based SQL over a temp table; no Python loop per play. Every staged row ends with one fate:
+All set-based SQL; no Python loop per play. Files arrive in batches (richest sources first) and each
+batch's fates are settled *before* its rows are written, so an import never deletes what it wrote (a
+delete inside the big transaction would make DuckDB rewrite it at commit). Between two copies of one
+listen the copy stored first — by an earlier import, or an earlier batch — wins. Every staged row ends
+with one fate:
 
 - ``stored``            new play, inserted;
 - ``duplicate``         the same record twice in this import (same source, ts_end, item, ms_played);
 - ``already_imported``  already in the library (re-import);
 - ``near_duplicate``    FORMATS.md §1.6: same end time and item with a different ms_played (the longer
                         play wins; not for Account data, whose minute-truncated end times make two real
-                        plays of a track in one minute look alike), or the same item with the same
-                        ms_played ending less than half that ms_played (at most 2 minutes) after the
-                        previous one (remote-control storms and double-logged plays; physically
-                        impossible as separate listens), widened to 30 s for rows whose time is imprecise;
+                        plays of a track in one minute look alike), or an *echo*: the same item with the
+                        same ms_played ending less than half that ms_played (at most 2 minutes) after
+                        another copy (remote-control storms and double-logged plays; physically impossible
+                        as separate listens; the first copy is kept), widened to 30 s for rows whose time
+                        is imprecise;
 - ``merged``            the same listen from a poorer source (Account data vs Extended: same item, same
                         ms_played, end time in the same minute; a scrobble vs a Spotify play: same artist and
                         track starting within 2 minutes). The richer row wins; when the richer row arrives
@@ -77,66 +82,192 @@ class Outcome:
 
 
 class Loader:
-    """Loads one import inside the caller's transaction, file by file, then settles near-duplicates and
-    cross-source merges.
+    """Loads one import inside the caller's transaction, batch by batch.
 
-    Each file's rows go to ``play_rows`` as soon as it is parsed (so storing overlaps with parsing the
-    next files), minus exact duplicates and plays already stored. A narrow key table ``s`` remembers every
-    staged row's fate; :meth:`finish` decides near-duplicates and merges over it and deletes the losers
-    this import had stored. Files must be added in a fixed order for the result to be deterministic.
+    ``s`` is a narrow temp table with one row per staged row (keys and fate); ``play_rows`` receives the
+    rows whose fate stays empty. Batches must come in a fixed order for a deterministic result, richer
+    sources first so that a poorer copy of a listen is recognised before it is written.
 
     Example::
 
         loader = Loader(con, import_id)
-        loader.add(list(enumerate(tables)))
+        loader.add([(0, table0), (1, table1)])   # (file_no, STAGED_SCHEMA table)
         outcome = loader.finish()
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, import_id: int) -> None:
         self.con = con
         self.import_id = int(import_id)
-        self.had_plays = con.execute("SELECT count(*) > 0 FROM play_rows").fetchall()[0][0]
+        self.batch_no = 0
+        self.replaced: dict[int, int] = defaultdict(int)
+        self.had_plays = bool(con.execute("SELECT count(*) > 0 FROM play_rows").fetchall()[0][0])
+        self.sources_seen: set[str] = {r[0] for r in con.execute(
+            "SELECT DISTINCT source FROM play_rows").fetchall()}
         con.execute("""
             CREATE OR REPLACE TEMP TABLE s (
-                i BIGINT, file_no INTEGER, row_no BIGINT, play_id UBIGINT, item_hash UBIGINT, source VARCHAR,
-                ts_start TIMESTAMPTZ, ts_end TIMESTAMPTZ, ms_played BIGINT, fuzzy_time BOOLEAN, fate VARCHAR)
+                i BIGINT, batch_no INTEGER, file_no INTEGER, row_no BIGINT, play_id UBIGINT, item_hash UBIGINT,
+                name_hash UBIGINT, source VARCHAR, richness INTEGER, ts_start TIMESTAMPTZ, ts_end TIMESTAMPTZ,
+                ms_played BIGINT, fuzzy_time BOOLEAN, fate VARCHAR)
         """)
 
     def add(self, files: list[tuple[int, pa.Table]]) -> None:
-        """Stage a batch of files' rows (``(file_no, STAGED_SCHEMA table)``) and store the new plays.
-
-        Batches of a few hundred thousand rows keep the per-statement overhead low while the next files
-        are still being parsed.
-        """
-        from linernotes.devices import device_family_table
-
+        """Stage a batch of files, settle its rows' fates, and store its new plays."""
         files = [(no, t) for no, t in files if t.num_rows]
         if not files:
             return
         con = self.con
+        b = self.batch_no
+        self.batch_no += 1
         table = pa.concat_tables([t for _, t in files])
         file_no = np.concatenate([np.full(t.num_rows, no, dtype=np.int32) for no, t in files])
         row_no = np.concatenate([np.arange(t.num_rows, dtype=np.int64) for _, t in files])
         table = table.append_column("file_no", pa.array(file_no)).append_column("row_no", pa.array(row_no))
         con.register("_batch", table)
         stored_before = "OR k.play_id IN (SELECT play_id FROM play_rows)" if self.had_plays else ""
-        # Within this import an exact repeat is a duplicate (first occurrence kept); a play stored by an
-        # earlier import is already_imported. Both are decided before anything is written. Rows are
-        # matched by (file_no, row_no), never by result order.
+        # Exact repeats: within this import a duplicate (first occurrence kept); stored by an earlier
+        # import, already_imported. Rows are matched by (file_no, row_no), never by result order.
         con.execute(f"""
             INSERT INTO s
-            SELECT (k.file_no::BIGINT << 32) + k.row_no, k.file_no, k.row_no,
-                   k.play_id, k.item_hash, k.source, k.ts_start, k.ts_end, k.ms_played, k.fuzzy_time,
+            SELECT (k.file_no::BIGINT << 32) + k.row_no, {b}, k.file_no, k.row_no, k.play_id, k.item_hash,
+                   hash({name_key('k')}), k.source, {_richness_sql('k')}, k.ts_start, k.ts_end, k.ms_played,
+                   k.fuzzy_time,
                    CASE WHEN k.rn > 1 OR k.play_id IN (SELECT play_id FROM s) THEN 'duplicate'
                         WHEN false {stored_before} THEN 'already_imported' END
             FROM (SELECT *, {play_id()} AS play_id, hash({item_key()}) AS item_hash,
                          row_number() OVER (PARTITION BY {play_id()} ORDER BY file_no, row_no) AS rn
                   FROM _batch) k
         """)
-        platforms = pc.unique(table.column("platform").drop_null()).to_pylist()
-        con.register("_devices", device_family_table(platforms))
-        first, last = files[0][0], files[-1][0]
+        bounds = con.execute(f"""
+            SELECT min(ts_start) - INTERVAL 1 DAY, max(ts_end) + INTERVAL 1 DAY, list(DISTINCT source)
+            FROM s WHERE batch_no = {b} AND fate IS NULL
+        """).fetchall()[0]
+        if bounds[0] is not None:
+            self._candidates(b, bounds[0], bounds[1])
+            self._near_duplicates(b)
+            if len(self.sources_seen | set(bounds[2])) > 1:
+                self._merges(b)
+            self.sources_seen |= set(bounds[2])
+            con.execute("DROP TABLE cand")
+        self._store(b, table)
+        con.unregister("_batch")
+
+    def _candidates(self, b: int, low: object, high: object) -> None:
+        """Rows a row of batch ``b`` can be a copy of: this import's rows so far (near-duplicates too,
+        so storms chain across batches) and stored rows around the same time (batch -1)."""
+        older = ""
+        if self.had_plays:
+            older = f"""
+                UNION ALL
+                SELECT NULL, -1, -1, -1, p.source, {_richness_sql('p')}, hash({item_key('p')}),
+                       hash({name_key('p')}), p.play_id, p.ts_start, p.ts_end, p.ms_played, p.fuzzy_time
+                FROM play_rows p
+                WHERE p.import_id <> {self.import_id} AND p.ts_end BETWEEN ? AND ?"""
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE cand AS
+            SELECT i, batch_no, file_no, row_no, source, richness, item_hash, name_hash, NULL::UBIGINT AS play_id,
+                   ts_start, ts_end, ms_played, fuzzy_time
+            FROM s WHERE (fate IS NULL OR fate = 'near_duplicate') AND batch_no <= {b}
+            {older}
+        """, [low, high] if older else [])
+
+    def _near_duplicates(self, b: int) -> None:
+        """Mark this batch's near-duplicates (FORMATS.md §1.6) through pairwise joins on hashed keys."""
+        bucket_ms = ECHO_MAX_MS
+        self.con.execute(f"""
+            UPDATE s SET fate = 'near_duplicate' WHERE i IN (
+                WITH cur AS (SELECT * FROM cand WHERE batch_no = {b}),
+                -- Same end, same item, another ms_played: the longer play wins (earlier-stored wins first).
+                same_end AS (
+                    SELECT c.i FROM cur c JOIN cand o
+                      ON o.source = c.source AND o.item_hash = c.item_hash AND o.ts_end = c.ts_end
+                     AND o.i IS DISTINCT FROM c.i
+                    WHERE c.source <> '{Source.SPOTIFY_ACCOUNT.value}'
+                      AND (o.batch_no < c.batch_no
+                           OR coalesce(o.ms_played, -1) > coalesce(c.ms_played, -1)
+                           OR (o.ms_played IS NOT DISTINCT FROM c.ms_played
+                               AND (o.file_no, o.row_no) < (c.file_no, c.row_no)))),
+                -- Echoes: same item and ms_played, ends closer than the threshold. Minute buckets keep this
+                -- a hash join even for tracks played thousands of times.
+                echo AS (
+                    SELECT c.i
+                    FROM (SELECT *, unnest([-1, 0, 1]) + epoch_ms(ts_end) // {bucket_ms} AS bucket
+                          FROM cur WHERE ms_played > 0) c
+                    JOIN (SELECT *, epoch_ms(ts_end) // {bucket_ms} AS bucket FROM cand WHERE ms_played > 0) o
+                      ON o.source = c.source AND o.item_hash = c.item_hash AND o.ms_played = c.ms_played
+                     AND o.bucket = c.bucket AND o.i IS DISTINCT FROM c.i
+                    WHERE abs(epoch_ms(c.ts_end) - epoch_ms(o.ts_end)) < greatest(
+                              least(c.ms_played // 2, {ECHO_MAX_MS}),
+                              CASE WHEN c.fuzzy_time OR o.fuzzy_time THEN {STORM_FUZZY_MS} ELSE 0 END)
+                      AND (o.batch_no < c.batch_no
+                           OR (o.ts_end, o.file_no, o.row_no) < (c.ts_end, c.file_no, c.row_no)))
+                SELECT i FROM same_end UNION SELECT i FROM echo)
+        """)
+        self.con.execute(f"DELETE FROM cand WHERE batch_no = {b} AND i IN "
+                         f"(SELECT i FROM s WHERE batch_no = {b} AND fate = 'near_duplicate')")
+
+    def _merges(self, b: int) -> None:
+        """The same listen from two sources: the poorer copy is not stored (merged) or, when the richer copy
+        arrives later, the stored poorer row is deleted (replaced)."""
+        con = self.con
+        buckets = SCROBBLE_WINDOW_S // 60 + 1
+        scrobbles = ", ".join(f"'{s.value}'" for s in SCROBBLE_SOURCES)
         con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE pairs AS
+            WITH live AS (SELECT * FROM cand WHERE name_hash IS NOT NULL
+                          AND (i IS NULL OR i IN (SELECT i FROM s WHERE fate IS NULL))),
+            -- Account data vs Extended: the account row's end is the extended end truncated to the minute.
+            account AS (
+                SELECT l.i AS l_i, l.play_id AS l_play_id, l.batch_no AS l_batch, w.i AS w_i, w.batch_no AS w_batch,
+                       w.file_no AS w_file
+                FROM live l JOIN live w
+                  ON l.name_hash = w.name_hash AND l.ms_played = w.ms_played
+                 AND l.ts_end = date_trunc('minute', w.ts_end)
+                WHERE l.source = '{Source.SPOTIFY_ACCOUNT.value}' AND w.source = '{Source.SPOTIFY_EXTENDED.value}'),
+            -- Scrobbles vs anything richer: starts within SCROBBLE_WINDOW_S, through minute buckets.
+            scrobble AS (
+                SELECT l.i, l.play_id, l.batch_no, w.i, w.batch_no, w.file_no
+                FROM (SELECT *, unnest(range(-{buckets}, {buckets + 1})) + epoch(ts_start)::BIGINT // 60 AS bucket
+                      FROM live WHERE source IN ({scrobbles})) l
+                JOIN (SELECT *, epoch(ts_start)::BIGINT // 60 AS bucket FROM live) w
+                  ON l.name_hash = w.name_hash AND l.bucket = w.bucket
+                WHERE w.richness < l.richness
+                  AND abs(epoch(l.ts_start) - epoch(w.ts_start)) <= {SCROBBLE_WINDOW_S})
+            SELECT * FROM (SELECT * FROM account UNION ALL SELECT * FROM scrobble)
+            WHERE l_batch = {b} OR w_batch = {b}
+        """)
+        # This batch's poorer copies are simply not stored.
+        con.execute(f"UPDATE s SET fate = 'merged' WHERE batch_no = {b} AND fate IS NULL "
+                    f"AND i IN (SELECT l_i FROM pairs WHERE l_batch = {b})")
+        # Poorer rows stored earlier that this batch supersedes: by an earlier import (replaced), or, when
+        # files came in an unexpected order, by an earlier batch of this import.
+        for f, n in con.execute(f"""
+            SELECT w_file, count(*) FROM (
+                SELECT l_play_id, min(w_file) AS w_file FROM pairs
+                WHERE w_batch = {b} AND l_batch = -1 GROUP BY l_play_id)
+            GROUP BY w_file""").fetchall():
+            self.replaced[int(f)] += int(n)
+        con.execute(f"""
+            DELETE FROM play_rows WHERE import_id <> {self.import_id}
+              AND play_id IN (SELECT l_play_id FROM pairs WHERE w_batch = {b} AND l_batch = -1)
+        """)
+        late = con.execute(f"SELECT count(*) FROM pairs WHERE w_batch = {b} AND l_batch BETWEEN 0 AND {b - 1}"
+                           ).fetchall()[0][0]
+        if late:
+            con.execute(f"""
+                DELETE FROM play_rows WHERE import_id = {self.import_id} AND play_id IN (
+                    SELECT play_id FROM s WHERE i IN (
+                        SELECT l_i FROM pairs WHERE w_batch = {b} AND l_batch BETWEEN 0 AND {b - 1}))
+            """)
+            con.execute(f"UPDATE s SET fate = 'merged' WHERE i IN "
+                        f"(SELECT l_i FROM pairs WHERE w_batch = {b} AND l_batch BETWEEN 0 AND {b - 1})")
+        con.execute("DROP TABLE pairs")
+
+    def _store(self, b: int, table: pa.Table) -> None:
+        from linernotes.devices import device_family_table
+
+        platforms = pc.unique(table.column("platform").drop_null()).to_pylist()
+        self.con.register("_devices", device_family_table(platforms))
+        self.con.execute(f"""
             INSERT INTO play_rows
             SELECT n.play_id, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end, k.ms_played,
                    k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter, k.uri,
@@ -144,155 +275,20 @@ class Loader:
                    k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
                    k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
             FROM _batch k
-            JOIN (SELECT file_no, row_no, play_id FROM s
-                  WHERE file_no BETWEEN {int(first)} AND {int(last)} AND fate IS NULL) n
+            JOIN (SELECT file_no, row_no, play_id FROM s WHERE batch_no = {b} AND fate IS NULL) n
               ON n.file_no = k.file_no AND n.row_no = k.row_no
             LEFT JOIN _devices d ON d.platform = k.platform
         """)
-        con.unregister("_batch")
-        con.unregister("_devices")
+        self.con.unregister("_devices")
 
     def finish(self) -> Outcome:
-        """Settle near-duplicates and merges, delete their losers, and count every row's fate per file."""
-        con = self.con
-        _near_duplicates(con, self.import_id)
-        replaced_by_file = _cross_source_merges(con, self.import_id)
-        con.execute(f"""
-            DELETE FROM play_rows
-            WHERE import_id = {self.import_id}
-              AND play_id IN (SELECT play_id FROM s WHERE fate IN ('near_duplicate', 'merged'))
-        """)
+        """Count every staged row's fate per file."""
         counts: dict[int, dict[str, int]] = defaultdict(dict)
-        for file_no, fate, n in con.execute(
+        for file_no, fate, n in self.con.execute(
             "SELECT file_no, coalesce(fate, 'stored'), count(*) FROM s GROUP BY ALL"
         ).fetchall():
             counts[int(file_no)][fate] = int(n)
-        for file_no, n in replaced_by_file.items():
+        for file_no, n in self.replaced.items():
             counts[file_no]["replaced"] = n
-        con.execute("DROP TABLE s")
+        self.con.execute("DROP TABLE s")
         return Outcome(per_file=dict(counts))
-
-
-def _near_duplicates(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
-    bounds = con.execute(
-        "SELECT min(ts_end) - INTERVAL 1 DAY, max(ts_end) + INTERVAL 1 DAY FROM s WHERE fate IS NULL"
-    ).fetchall()[0]
-    if bounds is None or bounds[0] is None:
-        return
-    # Candidates: the new rows plus stored rows of the same sources around the same time, so a storm or
-    # a near-duplicate is recognised across imports too. Stored rows always win.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE u AS
-        SELECT i AS rid, true AS is_new, source, item_hash, ts_end, ms_played, fuzzy_time, file_no, row_no
-        FROM s WHERE fate IS NULL
-        UNION ALL
-        SELECT NULL, false, p.source, hash({item_key('p')}), p.ts_end, p.ms_played, p.fuzzy_time, -1, -1
-        FROM play_rows p
-        WHERE p.import_id <> {int(import_id)}
-          AND p.source IN (SELECT DISTINCT source FROM s WHERE fate IS NULL)
-          AND p.ts_end BETWEEN ? AND ?
-    """, [bounds[0], bounds[1]])
-    # Window functions only over rows that can match at all: groups found by a cheap hash aggregate first.
-    con.execute(f"""
-        UPDATE s SET fate = 'near_duplicate' WHERE i IN (
-            WITH same_end AS (
-                SELECT * FROM u WHERE hash(source, item_hash, ts_end) IN (
-                    SELECT hash(source, item_hash, ts_end) FROM u GROUP BY ALL HAVING count(*) > 1)),
-            a AS (
-                SELECT rid, is_new, source = '{Source.SPOTIFY_ACCOUNT.value}' AS minute_precision,
-                       row_number() OVER (
-                           PARTITION BY source, item_hash, ts_end
-                           ORDER BY is_new, ms_played DESC NULLS LAST, file_no, row_no) AS rn
-                FROM same_end),
-            a_lost AS (SELECT rid FROM a WHERE rn > 1 AND is_new AND NOT minute_precision),
-            same_ms AS (
-                SELECT * FROM u
-                WHERE ms_played > 0 AND hash(source, item_hash, ms_played) IN (
-                    SELECT hash(source, item_hash, ms_played) FROM u WHERE ms_played > 0
-                    GROUP BY ALL HAVING count(*) > 1)
-                  AND (rid IS NULL OR rid NOT IN (SELECT rid FROM a_lost))),
-            b AS (
-                SELECT *, lag(ts_end) OVER (
-                    PARTITION BY source, item_hash, ms_played
-                    ORDER BY ts_end, is_new, file_no, row_no) AS prev_end
-                FROM same_ms)
-            SELECT rid FROM a_lost
-            UNION ALL
-            SELECT rid FROM b
-            WHERE is_new AND prev_end IS NOT NULL
-              AND epoch_ms(ts_end) - epoch_ms(prev_end) < greatest(
-                  least(ms_played / 2, {ECHO_MAX_MS}), CASE WHEN fuzzy_time THEN {STORM_FUZZY_MS} ELSE 0 END))
-    """)
-    con.execute("DROP TABLE u")
-
-
-def _cross_source_merges(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[int, int]:
-    """Drop (or delete) the poorer copy of a listen seen by two sources. Returns replaced counts per file."""
-    new_sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM s WHERE fate IS NULL").fetchall()}
-    if not new_sources:
-        return {}
-    bounds = con.execute(
-        "SELECT min(ts_start) - INTERVAL 1 DAY, max(ts_end) + INTERVAL 1 DAY FROM s WHERE fate IS NULL"
-    ).fetchall()[0]
-    assert bounds is not None
-    stored_sources = {r[0] for r in con.execute(
-        f"SELECT DISTINCT source FROM play_rows WHERE import_id <> {int(import_id)} AND ts_end BETWEEN ? AND ?",
-        [bounds[0], bounds[1]],
-    ).fetchall()}
-    if len(new_sources | stored_sources) < 2:
-        return {}
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE c AS
-        SELECT s.i AS rid, p.play_id, true AS is_new, s.file_no, p.source,
-               {_richness_sql('p')} AS richness, {name_key('p')} AS name_key,
-               p.ts_start, p.ts_end, p.ms_played
-        FROM play_rows p JOIN s ON s.play_id = p.play_id AND s.fate IS NULL
-        WHERE p.import_id = {int(import_id)} AND p.kind <> 'unknown'
-        UNION ALL
-        SELECT NULL, p.play_id, false, -1, p.source, {_richness_sql('p')}, {name_key('p')},
-               p.ts_start, p.ts_end, p.ms_played
-        FROM play_rows p
-        WHERE p.import_id <> {int(import_id)} AND p.ts_end BETWEEN ? AND ? AND p.kind <> 'unknown'
-    """, [bounds[0], bounds[1]])
-    # Account data vs Extended: the account row's end is the extended end truncated to the minute.
-    # Scrobbles vs anything richer: start times within SCROBBLE_WINDOW_S, matched through minute buckets
-    # so the join stays a hash join even for tracks played thousands of times.
-    buckets = SCROBBLE_WINDOW_S // 60 + 1
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE pairs AS
-        SELECT l.rid AS l_rid, l.play_id AS l_play_id, l.is_new AS l_new,
-               w.is_new AS w_new, w.file_no AS w_file
-        FROM c l JOIN c w
-          ON l.name_key = w.name_key AND l.ms_played = w.ms_played
-         AND l.ts_end = date_trunc('minute', w.ts_end)
-        WHERE l.source = '{Source.SPOTIFY_ACCOUNT.value}' AND w.source = '{Source.SPOTIFY_EXTENDED.value}'
-          AND (l.is_new OR w.is_new)
-        UNION ALL
-        SELECT l.rid, l.play_id, l.is_new, w.is_new, w.file_no
-        FROM (SELECT *, unnest(range(-{buckets}, {buckets + 1})) + epoch(ts_start)::BIGINT // 60 AS bucket
-              FROM c WHERE source IN ({", ".join(f"'{s.value}'" for s in SCROBBLE_SOURCES)})) l
-        JOIN (SELECT *, epoch(ts_start)::BIGINT // 60 AS bucket FROM c) w
-          ON l.name_key = w.name_key AND l.bucket = w.bucket
-        WHERE w.richness < l.richness AND (l.is_new OR w.is_new)
-          AND abs(epoch(l.ts_start) - epoch(w.ts_start)) <= {SCROBBLE_WINDOW_S}
-    """)
-    con.execute("""
-        UPDATE s SET fate = 'merged' WHERE fate IS NULL AND i IN (SELECT l_rid FROM pairs WHERE l_new)
-    """)
-    replaced = {
-        int(f): int(n)
-        for f, n in con.execute("""
-            SELECT w_file, count(DISTINCT l_play_id) FROM (
-                SELECT l_play_id, min(w_file) AS w_file FROM pairs
-                WHERE NOT l_new AND w_new GROUP BY l_play_id)
-            GROUP BY w_file
-        """).fetchall()
-    }
-    con.execute(f"""
-        DELETE FROM play_rows
-        WHERE import_id <> {int(import_id)}
-          AND play_id IN (SELECT l_play_id FROM pairs WHERE NOT l_new AND w_new)
-    """)
-    con.execute("DROP TABLE pairs")
-    con.execute("DROP TABLE c")
-    return replaced

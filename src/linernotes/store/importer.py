@@ -121,6 +121,8 @@ def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Job], list[str]
     if not jobs:
         shown = ", ".join(redact_path(str(p)) for p in paths)
         raise InputError(shown, "no listening history found (nothing to import)")
+    # Richest sources first: a poorer copy of a listen is then recognised before it is ever written.
+    jobs.sort(key=lambda job: detect.format_named(job.format_name).source.richness)
     return jobs, ignored
 
 
