@@ -95,7 +95,9 @@ class Loader:
         outcome = loader.finish()
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, import_id: int, sources: set[str] | None = None) -> None:
+        """``sources``: the sources this import will bring, when known; cross-source work is skipped
+        entirely when the library and the import hold one source only."""
         self.con = con
         self.import_id = int(import_id)
         self.batch_no = 0
@@ -103,6 +105,9 @@ class Loader:
         self.had_plays = bool(con.execute("SELECT count(*) > 0 FROM play_rows").fetchall()[0][0])
         self.sources_seen: set[str] = {r[0] for r in con.execute(
             "SELECT DISTINCT source FROM play_rows").fetchall()}
+        # Name keys (lower-cased artist and title) only matter for cross-source merges; they cost a third
+        # of the staging work, so they are computed only when two sources can meet.
+        self.with_names = sources is None or len(self.sources_seen | sources) > 1
         con.execute("""
             CREATE OR REPLACE TEMP TABLE s (
                 i BIGINT, batch_no INTEGER, file_no INTEGER, row_no BIGINT, play_id UBIGINT, item_hash UBIGINT,
@@ -129,7 +134,8 @@ class Loader:
         con.execute(f"""
             INSERT INTO s
             SELECT (k.file_no::BIGINT << 32) + k.row_no, {b}, k.file_no, k.row_no, k.play_id, k.item_hash,
-                   hash({name_key('k')}), k.source, {_richness_sql('k')}, k.ts_start, k.ts_end, k.ms_played,
+                   {f"hash({name_key('k')})" if self.with_names else "NULL"}, k.source, {_richness_sql('k')},
+                   k.ts_start, k.ts_end, k.ms_played,
                    k.fuzzy_time,
                    CASE WHEN k.rn > 1 OR k.play_id IN (SELECT play_id FROM s) THEN 'duplicate'
                         WHEN false {stored_before} THEN 'already_imported' END
@@ -144,7 +150,7 @@ class Loader:
         if bounds[0] is not None:
             self._candidates(b, bounds[0], bounds[1])
             self._near_duplicates(b)
-            if len(self.sources_seen | set(bounds[2])) > 1:
+            if self.with_names and len(self.sources_seen | set(bounds[2])) > 1:
                 self._merges(b)
             self.sources_seen |= set(bounds[2])
             con.execute("DROP TABLE cand")
@@ -154,6 +160,9 @@ class Loader:
     def _candidates(self, b: int, low: object, high: object) -> None:
         """Rows a row of batch ``b`` can be a copy of: this import's rows so far (near-duplicates too,
         so storms chain across batches) and stored rows around the same time (batch -1)."""
+        # Without merges to find, only rows of items this batch has can matter.
+        same_items = "" if self.with_names else \
+            f"AND item_hash IN (SELECT item_hash FROM s WHERE batch_no = {b} AND fate IS NULL)"
         older = ""
         if self.had_plays:
             older = f"""
@@ -161,12 +170,13 @@ class Loader:
                 SELECT NULL, -1, -1, -1, p.source, {_richness_sql('p')}, hash({item_key('p')}),
                        hash({name_key('p')}), p.play_id, p.ts_start, p.ts_end, p.ms_played, p.fuzzy_time
                 FROM play_rows p
-                WHERE p.import_id <> {self.import_id} AND p.ts_end BETWEEN ? AND ?"""
+                WHERE p.import_id <> {self.import_id} AND p.ts_end BETWEEN ? AND ?
+                  {same_items.replace("item_hash", f"hash({item_key('p')})", 1)}"""
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE cand AS
             SELECT i, batch_no, file_no, row_no, source, richness, item_hash, name_hash, NULL::UBIGINT AS play_id,
                    ts_start, ts_end, ms_played, fuzzy_time
-            FROM s WHERE (fate IS NULL OR fate = 'near_duplicate') AND batch_no <= {b}
+            FROM s WHERE (fate IS NULL OR fate = 'near_duplicate') AND batch_no <= {b} {same_items}
             {older}
         """, [low, high] if older else [])
 

@@ -34,6 +34,7 @@ Progress = Callable[[str, int, int], None]
 # Rows stored per statement: large enough to amortise DuckDB's per-statement cost, small enough that
 # storing overlaps with parsing the remaining files.
 BATCH_ROWS = 200_000
+READ_AHEAD_FILES = 16
 # Below this much input a thread pool costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
@@ -151,10 +152,11 @@ def parsed_in_order(jobs: list[_Job], progress: Progress | None = None,
                 progress("import", done, total)
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="linernotes-parse") as pool:
-        # Bounded read-ahead: at most a few parsed files wait in memory for the loader.
+        # Read-ahead of about one batch: parsing goes on while the loader stores the previous batch, and
+        # memory stays bounded (a parsed file of 16,000 plays is a few MB of Arrow).
         pending: deque[tuple[_Job, Future[Parsed]]] = deque()
         queue = iter(jobs)
-        for job in islice(queue, workers * 2):
+        for job in islice(queue, READ_AHEAD_FILES):
             pending.append((job, pool.submit(_parse_job, job)))
         try:
             while pending:
@@ -187,7 +189,8 @@ def import_paths(
     try:
         plays_before = _count(con)
         import_id = _next_import_id(con)
-        loader = dedupe.Loader(con, import_id)
+        sources = {detect.format_named(job.format_name).source.value for job in jobs}
+        loader = dedupe.Loader(con, import_id, sources)
         parsed_files = parsed_in_order(jobs, progress, workers)
         batch: list[tuple[int, pa.Table]] = []
         for file_no, (job, parsed) in enumerate(zip(jobs, parsed_files, strict=True)):
