@@ -301,16 +301,6 @@ def test_missing_path(tmp_path: Path) -> None:
     assert str(err) == f"{tmp_path / 'nope.zip'}: path does not exist"
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads anything")
-def test_permission_denied(tmp_path: Path) -> None:
-    locked = write(tmp_path / "locked.json", b"{}")
-    locked.chmod(0)
-    try:
-        assert input_error([locked]).message == "permission denied"
-    finally:
-        locked.chmod(0o600)
-
-
 def test_os_errors_while_reading_are_input_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from linernotes.sources import _archive
 
