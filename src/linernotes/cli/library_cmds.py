@@ -60,7 +60,9 @@ def print_report(report: ImportReport) -> None:
         table.add_column(name, justify="left" if name in ("file", "format") else "right")
     for f in report.files:
         dropped = ", ".join(f"{k} {v:,}" for k, v in sorted(f.dropped.items())) or "0"
-        table.add_row(f.file, f.format, f"{f.rows_read:,}", f"{f.stored:,}",
+        # The full path is in `linernotes imports --json`; the table keeps the file's own name readable.
+        name = f.file.replace(":", "/").rsplit("/", 1)[-1]
+        table.add_row(name, f.format, f"{f.rows_read:,}", f"{f.stored:,}",
                       f"{f.merged + f.replaced:,}", f"{f.duplicates + f.near_duplicates:,}", f"{f.unchanged:,}",
                       dropped)
     console.print(table)

@@ -154,8 +154,8 @@ class Loader:
                 self._merges(b)
             self.sources_seen |= set(bounds[2])
             con.execute("DROP TABLE cand")
-        self._store(b, table)
         con.unregister("_batch")
+        self._store(b, files, table)
 
     def _candidates(self, b: int, low: object, high: object) -> None:
         """Rows a row of batch ``b`` can be a copy of: this import's rows so far (near-duplicates too,
@@ -272,23 +272,37 @@ class Loader:
                         f"(SELECT l_i FROM pairs WHERE w_batch = {b} AND l_batch BETWEEN 0 AND {b - 1})")
         con.execute("DROP TABLE pairs")
 
-    def _store(self, b: int, table: pa.Table) -> None:
+    def _store(self, b: int, files: list[tuple[int, pa.Table]], table: pa.Table) -> None:
+        """Write the batch's rows whose fate stayed empty. The few rejected rows are located by their
+        (file_no, row_no) keys and filtered out in Arrow, cheaper than joining every row back."""
         from linernotes.devices import device_family_table
 
+        start_of = {}
+        offset = 0
+        for no, t in files:
+            start_of[no] = offset
+            offset += t.num_rows
+        rejected = self.con.execute(
+            f"SELECT file_no, row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL").fetchnumpy()
+        if len(rejected["row_no"]):
+            starts = np.array([start_of[int(no)] for no in np.unique(rejected["file_no"])], dtype=np.int64)
+            where = np.searchsorted(np.unique(rejected["file_no"]), rejected["file_no"])
+            keep = np.ones(table.num_rows, dtype=bool)
+            keep[starts[where] + rejected["row_no"].astype(np.int64)] = False
+            table = table.filter(pa.array(keep))
         platforms = pc.unique(table.column("platform").drop_null()).to_pylist()
+        self.con.register("_keep", table)
         self.con.register("_devices", device_family_table(platforms))
         self.con.execute(f"""
             INSERT INTO play_rows
-            SELECT n.play_id, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end, k.ms_played,
+            SELECT {play_id('k')}, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end, k.ms_played,
                    k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter, k.uri,
                    k.platform, coalesce(d.device, 'unknown'), k.country,
                    k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
                    k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
-            FROM _batch k
-            JOIN (SELECT file_no, row_no, play_id FROM s WHERE batch_no = {b} AND fate IS NULL) n
-              ON n.file_no = k.file_no AND n.row_no = k.row_no
-            LEFT JOIN _devices d ON d.platform = k.platform
+            FROM _keep k LEFT JOIN _devices d ON d.platform = k.platform
         """)
+        self.con.unregister("_keep")
         self.con.unregister("_devices")
 
     def finish(self) -> Outcome:
