@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linernotes.cli.common import DbOption, JsonOption, console, hours, print_json
-from linernotes.library import SETTINGS, open_library
+from linernotes.cli.common import DbOption, JsonOption, console, print_json
+from linernotes.library import SETTINGS, Library, open_library
 from linernotes.store.importer import ImportReport
 
 
@@ -39,12 +39,12 @@ def import_cmd(
         print_report(report)
 
 
-def _run_import(lib, paths: list[str], show_progress: bool) -> ImportReport:  # type: ignore[no-untyped-def]
+def _run_import(lib: Library, paths: list[str], show_progress: bool) -> ImportReport:
     if not show_progress:
         return lib.import_paths(paths)
     columns = [TextColumn("{task.description:<8}"), BarColumn(), DownloadColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -153,7 +153,8 @@ def demo_cmd(
         export = Path(tmp) / "my_spotify_data.zip"
         synth.write_extended(history, export, generation="C")
         with open_library(target) as lib:
-            lib.forget(everything=True) if lib.status()["plays"] else None
+            if lib.status()["plays"]:  # the demo library is rebuilt from scratch on every run
+                lib.forget(everything=True)
             report = _run_import(lib, [str(export)], show_progress=True)
             print_report(report)
             console.print()
@@ -167,4 +168,3 @@ def demo_cmd(
                 console.print()
                 print_top(lib.top("artists", period=period, limit=5), f"Top artists of {year}")
     console.print(f"\nDemo library: {target}  (try: linernotes top tracks --db {target})")
-    _ = hours  # re-exported helper used by other commands
