@@ -223,8 +223,9 @@ class Loader:
         scrobbles = ", ".join(f"'{s.value}'" for s in SCROBBLE_SOURCES)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE pairs AS
-            WITH live AS (SELECT * FROM cand WHERE name_hash IS NOT NULL
-                          AND (i IS NULL OR i IN (SELECT i FROM s WHERE fate IS NULL))),
+            -- Rows without metadata (kind unknown) share one name hash: between Account data and Extended
+            -- they still match on the minute and the exact ms_played, which is what the copy shares.
+            WITH live AS (SELECT * FROM cand WHERE i IS NULL OR i IN (SELECT i FROM s WHERE fate IS NULL)),
             -- Account data vs Extended: the account row's end is the extended end truncated to the minute.
             account AS (
                 SELECT l.i AS l_i, l.play_id AS l_play_id, l.batch_no AS l_batch, w.i AS w_i, w.batch_no AS w_batch,
