@@ -190,3 +190,17 @@ def test_zip_with_other_files_and_unordered_rows(lib: Library, tmp_path: Path) -
     assert report.plays_after == 3 and len(report.ignored) == 4
     with_names = rows(lib, "SELECT string_agg(coalesce(track, ''), ',') FROM play_rows")[0][0]
     assert "someone" not in with_names
+
+
+def test_old_account_data_podcasts_become_episodes(lib: Library, tmp_path: Path) -> None:
+    episode = play("2019-10-01T08:00:00Z", None, None, ms=1_800_000, spotify_track_uri=None,
+                   master_metadata_album_album_name=None, episode_name="S01E01 - La PREMIÈRE",
+                   episode_show_name="Popcorn", spotify_episode_uri="spotify:episode:p1")
+    legacy = [{"endTime": "2019-11-01 20:00", "artistName": "Popcorn", "trackName": "S01E01 - La PREMIÈRE",
+               "msPlayed": 3_561_330},
+              {"endTime": "2019-11-02 20:00", "artistName": "Band", "trackName": "Song", "msPlayed": 200_000}]
+    lib.import_paths([write_extended(tmp_path / "endsong_0.json", [episode], "A"),
+                      write_account(tmp_path / "StreamingHistory0.json", legacy)])
+    got = rows(lib, "SELECT kind, show_name, episode, artist, track FROM play_rows "
+                    "WHERE format = 'spotify_account_legacy' ORDER BY ts_end")
+    assert got == [("episode", "Popcorn", "S01E01 - La PREMIÈRE", None, None), ("track", None, None, "Band", "Song")]

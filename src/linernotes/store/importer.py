@@ -216,6 +216,7 @@ def import_paths(
             f.merged = counts.get("merged", 0)
             f.replaced = counts.get("replaced", 0)
         plays_after = _count(con)
+        _reclassify_legacy_podcasts(con)
         _update_home(con)
         report = ImportReport(import_id, files, ignored, plays_before, plays_after, time.time() - started)
         _record(con, report, paths, started)
@@ -261,6 +262,19 @@ def _count(con: duckdb.DuckDBPyConnection) -> int:
 def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0]
     return int(row[0]) if row else 1
+
+
+def _reclassify_legacy_podcasts(con: duckdb.DuckDBPyConnection) -> None:
+    """The old Account data (``StreamingHistoryN.json``) lists podcast episodes as music: show name as
+    artist, episode as track (FORMATS.md §2.3). Rows whose pair is a known show and episode — from any
+    other source in the library — become episodes again, so they stay out of music charts."""
+    con.execute("""
+        UPDATE play_rows SET kind = 'episode', show_name = artist, episode = track, artist = NULL, track = NULL
+        WHERE format = 'spotify_account_legacy' AND kind = 'track'
+          AND (lower(artist), lower(track)) IN (
+              SELECT (lower(show_name), lower(episode)) FROM play_rows
+              WHERE kind IN ('episode', 'video') AND show_name IS NOT NULL AND episode IS NOT NULL)
+    """)
 
 
 def _update_home(con: duckdb.DuckDBPyConnection) -> None:
