@@ -73,12 +73,6 @@ STAGED_FIELDS: list[tuple[str, pa.DataType, str]] = [
 ]
 
 STAGED_SCHEMA = pa.schema([pa.field(name, dtype) for name, dtype, _ in STAGED_FIELDS])
-STAGED_COLUMNS = [name for name, _, _ in STAGED_FIELDS]
-
-
-def empty_staged() -> pa.Table:
-    """A zero-row table with the staged schema."""
-    return STAGED_SCHEMA.empty_table()
 
 
 def conform(columns: dict[str, pa.Array | list[object] | None], n_rows: int) -> pa.Table:

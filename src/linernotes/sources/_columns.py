@@ -93,9 +93,3 @@ def _python_types(dtype: pa.DataType) -> tuple[type, ...]:
     if pa.types.is_floating(dtype):
         return (int, float)
     return (str,)
-
-
-def empty_to_null(arr: pa.Array) -> pa.Array:
-    """Empty or all-blank strings become null (exports write ``""`` for "not recorded")."""
-    trimmed = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, arr.type), arr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -313,10 +313,3 @@ def _record(con: duckdb.DuckDBPyConnection, report: ImportReport, paths: Sequenc
             [report.import_id, f.file, f.format, f.source, f.rows_read, f.stored, f.merged, f.replaced,
              f.duplicates, f.near_duplicates, f.unchanged, list(f.dropped.keys()), list(f.dropped.values())],
         )
-
-
-def dropped_counter(report: ImportReport) -> Counter[str]:
-    total: Counter[str] = Counter()
-    for f in report.files:
-        total.update(f.dropped)
-    return total
