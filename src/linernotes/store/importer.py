@@ -80,10 +80,7 @@ class ImportReport:
             "seconds": round(self.seconds, 3),
             "totals": {k: self.total(k) for k in (
                 "rows_read", "stored", "merged", "replaced", "duplicates", "near_duplicates", "unchanged", "dropped")},
-            "files": [
-                {**{k: v for k, v in f.__dict__.items()}, "dropped_total": f.dropped_total}
-                for f in self.files
-            ],
+            "files": [{**f.__dict__, "dropped_total": f.dropped_total} for f in self.files],
             "ignored": self.ignored,
         }
 
