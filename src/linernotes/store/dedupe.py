@@ -161,8 +161,9 @@ class Loader:
         """Rows a row of batch ``b`` can be a copy of: this import's rows so far (near-duplicates too,
         so storms chain across batches) and stored rows around the same time (batch -1)."""
         # Without merges to find, only rows of items this batch has can matter.
-        same_items = "" if self.with_names else \
-            f"AND item_hash IN (SELECT item_hash FROM s WHERE batch_no = {b} AND fate IS NULL)"
+        batch_items = f"(SELECT item_hash FROM s WHERE batch_no = {b} AND fate IS NULL)"
+        same_items = "" if self.with_names else f"AND item_hash IN {batch_items}"
+        older_same_items = "" if self.with_names else f"AND hash({item_key('p')}) IN {batch_items}"
         older = ""
         if self.had_plays:
             older = f"""
@@ -171,7 +172,7 @@ class Loader:
                        hash({name_key('p')}), p.play_id, p.ts_start, p.ts_end, p.ms_played, p.fuzzy_time
                 FROM play_rows p
                 WHERE p.import_id <> {self.import_id} AND p.ts_end BETWEEN ? AND ?
-                  {same_items.replace("item_hash", f"hash({item_key('p')})", 1)}"""
+                  {older_same_items}"""
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE cand AS
             SELECT i, batch_no, file_no, row_no, source, richness, item_hash, name_hash, NULL::UBIGINT AS play_id,
