@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class LinernotesError(Exception):
     """Base class for user-facing errors (bad input, bad option, missing library...)."""
@@ -28,7 +32,9 @@ class InputError(LinernotesError):
         from linernotes.privacy import redact_path
 
         location = f"{self.where}: " if self.where else ""
-        return f"{redact_path(self.path)}: {location}{self.message}"
+        text = f"{redact_path(self.path)}: {location}{self.message}"
+        # File names inside archives are attacker-controlled: no control character may break the one line.
+        return _CONTROL.sub("?", text)
 
 
 class UsageError(LinernotesError):
