@@ -204,3 +204,20 @@ def test_old_account_data_podcasts_become_episodes(lib: Library, tmp_path: Path)
     got = rows(lib, "SELECT kind, show_name, episode, artist, track FROM play_rows "
                     "WHERE format = 'spotify_account_legacy' ORDER BY ts_end")
     assert got == [("episode", "Popcorn", "S01E01 - La PREMIÈRE", None, None), ("track", None, None, "Band", "Song")]
+
+
+def test_play_ids_are_recomputed_when_the_hash_changes(tmp_path: Path) -> None:
+    """play_id uses DuckDB's hash(); if an upgrade changed it, the ids are rebuilt on open so that a
+    re-import still recognises every stored play."""
+    path = write_extended(tmp_path / "h.json", [play(f"2023-01-0{d}T12:00:00Z", f"T{d}") for d in range(1, 6)])
+    db = tmp_path / "lib.duckdb"
+    with Library(db) as lib:
+        lib.import_paths([path])
+        expected = rows(lib, "SELECT play_id FROM play_rows ORDER BY play_id")
+        # Pretend the ids were made by a DuckDB whose hash() differed.
+        lib.con.execute("UPDATE play_rows SET play_id = play_id + 1")
+        lib.con.execute("UPDATE settings SET value = 'stale' WHERE key = 'play_id_canary'")
+    with Library(db) as lib:
+        assert rows(lib, "SELECT play_id FROM play_rows ORDER BY play_id") == expected
+        again = lib.import_paths([path])
+        assert again.total("unchanged") == 5 and again.plays_after == 5
