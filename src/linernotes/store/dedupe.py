@@ -17,9 +17,11 @@ with one fate:
                         as separate listens; the first copy is kept), widened to 30 s for rows whose time
                         is imprecise;
 - ``merged``            the same listen from a poorer source (Account data vs Extended: same item, same
-                        ms_played, end time in the same minute; a scrobble vs a Spotify play: same artist and
-                        track starting within 2 minutes). The richer row wins; when the richer row arrives
-                        later, the poorer stored row is deleted and counted as ``replaced``.
+                        ms_played, end time in the same minute; a scrobble vs a richer play: same artist and
+                        track, the first such play to end after the scrobble, if it can have started by
+                        then — pauses included). The richer
+                        row wins; when the richer row arrives later, the poorer stored row is deleted and
+                        counted as ``replaced``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ import pyarrow.compute as pc
 from linernotes.schema import Source
 
 SCROBBLE_WINDOW_S = 120
+# How long before a Spotify play's computed start (end − ms_played, blind to pauses) its scrobble may be.
+PAUSE_ALLOWANCE_S = 3600
 # Sources that stamp the start of a play and know nothing of how long it lasted.
 SCROBBLE_SOURCES = (Source.LISTENBRAINZ, Source.LASTFM, Source.YOUTUBE_MUSIC)
 STORM_FUZZY_MS = 30_000
@@ -220,8 +224,15 @@ class Loader:
         """The same listen from two sources: the poorer copy is not stored (merged) or, when the richer copy
         arrives later, the stored poorer row is deleted (replaced)."""
         con = self.con
-        buckets = SCROBBLE_WINDOW_S // 60 + 1
         scrobbles = ", ".join(f"'{s.value}'" for s in SCROBBLE_SOURCES)
+        scrobble_pairs = " UNION ALL ".join(f"""
+            SELECT l.i, l.play_id, l.batch_no, w.i, w.batch_no, w.file_no
+            FROM (SELECT *, ts_start - INTERVAL {SCROBBLE_WINDOW_S} SECOND AS probe
+                  FROM live WHERE source = '{src.value}') l
+            ASOF JOIN (SELECT * FROM live WHERE richness < {src.richness}) w
+              ON l.name_hash = w.name_hash AND l.probe <= w.ts_end
+            WHERE epoch(l.ts_start) >= epoch(w.ts_start) - CASE WHEN w.source IN ({scrobbles})
+                  THEN {SCROBBLE_WINDOW_S} ELSE {PAUSE_ALLOWANCE_S} END""" for src in SCROBBLE_SOURCES)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE pairs AS
             -- Rows without metadata (kind unknown) share one name hash: between Account data and Extended
@@ -235,15 +246,11 @@ class Loader:
                   ON l.name_hash = w.name_hash AND l.ms_played = w.ms_played
                  AND l.ts_end = date_trunc('minute', w.ts_end)
                 WHERE l.source = '{Source.SPOTIFY_ACCOUNT.value}' AND w.source = '{Source.SPOTIFY_EXTENDED.value}'),
-            -- Scrobbles vs anything richer: starts within SCROBBLE_WINDOW_S, through minute buckets.
-            scrobble AS (
-                SELECT l.i, l.play_id, l.batch_no, w.i, w.batch_no, w.file_no
-                FROM (SELECT *, unnest(range(-{buckets}, {buckets + 1})) + epoch(ts_start)::BIGINT // 60 AS bucket
-                      FROM live WHERE source IN ({scrobbles})) l
-                JOIN (SELECT *, epoch(ts_start)::BIGINT // 60 AS bucket FROM live) w
-                  ON l.name_hash = w.name_hash AND l.bucket = w.bucket
-                WHERE w.richness < l.richness
-                  AND abs(epoch(l.ts_start) - epoch(w.ts_start)) <= {SCROBBLE_WINDOW_S})
+            -- A scrobble is stamped when the track started. Its copy among the richer plays is the first
+            -- one of the same artist and track to end after it (an as-of join: one candidate each), if that
+            -- play could have started by then: its start is known to within 2 minutes for scrobbles, but a
+            -- Spotify start is end − ms_played and misses pauses, so up to an hour is allowed there.
+            scrobble AS ({scrobble_pairs})
             SELECT * FROM (SELECT * FROM account UNION ALL SELECT * FROM scrobble)
             WHERE l_batch = {b} OR w_batch = {b}
         """)
