@@ -144,3 +144,15 @@ def test_demo_small(tmp_path: Path) -> None:
 def _wal(db: Path) -> bytes:
     wal = Path(str(db) + ".wal")
     return wal.read_bytes() if wal.exists() else b""
+
+
+def test_import_dry_run_changes_nothing(tmp_path: Path) -> None:
+    path = write_extended(tmp_path / "h.json", [play("2023-01-01T10:00:00Z", "Only")])
+    db = tmp_path / "lib.duckdb"
+    run("import", str(path), "--db", str(db), "-q")
+    other = write_extended(tmp_path / "more.json", [play("2023-02-01T10:00:00Z", "New")])
+    report = json.loads(run("import", str(other), "--dry-run", "--json", "--db", str(db)).stdout)
+    assert report["dry_run"] is True and report["totals"]["stored"] == 1 and report["plays_after"] == 2
+    status = json.loads(run("status", "--json", "--db", str(db)).stdout)
+    assert status["plays"] == 1 and status["imports"] == 1
+    assert status["by_source"]["spotify_extended"]["first_play"].startswith("2023-01-01")

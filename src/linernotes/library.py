@@ -63,11 +63,15 @@ class Library:
 
     # -- import --------------------------------------------------------------------------------------
     def import_paths(self, paths: Sequence[str | os.PathLike[str]], *, progress: Progress | None = None,
-                     workers: int | None = None) -> ImportReport:
-        """Import export files, folders or zips in one atomic transaction."""
+                     workers: int | None = None, dry_run: bool = False) -> ImportReport:
+        """Import export files, folders or zips in one atomic transaction.
+
+        With ``dry_run`` everything is read, deduplicated and reported, then rolled back.
+        """
         self._writable()
-        report = importer.import_paths(self.con, paths, progress=progress, workers=workers)
-        self.con.execute("CHECKPOINT")
+        report = importer.import_paths(self.con, paths, progress=progress, workers=workers, dry_run=dry_run)
+        if not dry_run:
+            self.con.execute("CHECKPOINT")
         return report
 
     def imports(self) -> list[dict[str, Any]]:
@@ -93,9 +97,11 @@ class Library:
                    count(*) FILTER (WHERE incognito), count(*) FILTER (WHERE ms_played = 0)
             FROM play_rows""").fetchall()[0]
         assert total is not None
-        by_source = {s: {"plays": int(n), "ms_played": int(ms)} for s, n, ms in con.execute(
-            "SELECT source, count(*), coalesce(sum(ms_played), 0) FROM play_rows GROUP BY 1 ORDER BY 1"
-        ).fetchall()}
+        by_source = {
+            s: {"plays": int(n), "ms_played": int(ms), "first_play": first.isoformat(), "last_play": last.isoformat()}
+            for s, n, ms, first, last in con.execute(
+                "SELECT source, count(*), coalesce(sum(ms_played), 0), min(ts_start), max(ts_end) "
+                "FROM play_rows GROUP BY 1 ORDER BY 1").fetchall()}
         by_kind = {k: {"plays": int(n), "ms_played": int(ms)} for k, n, ms in con.execute(
             "SELECT kind, count(*), coalesce(sum(ms_played), 0) FROM play_rows GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()}

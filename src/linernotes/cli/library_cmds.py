@@ -29,19 +29,22 @@ def import_cmd(
     db: DbOption = None,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and report everything, change nothing.")] = False,
 ) -> None:
     """Import listening history exports (Spotify, Last.fm, ListenBrainz). Nothing leaves this machine."""
     with open_library(db) as lib:
-        report = _run_import(lib, [str(p) for p in paths], show_progress=not (quiet or as_json))
+        report = _run_import(lib, [str(p) for p in paths], show_progress=not (quiet or as_json), dry_run=dry_run)
     if as_json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), "dry_run": dry_run})
     else:
         print_report(report)
+        if dry_run:
+            console.print("Dry run: nothing was changed.")
 
 
-def _run_import(lib: Library, paths: list[str], show_progress: bool) -> ImportReport:
+def _run_import(lib: Library, paths: list[str], show_progress: bool, dry_run: bool = False) -> ImportReport:
     if not show_progress:
-        return lib.import_paths(paths)
+        return lib.import_paths(paths, dry_run=dry_run)
     columns = [TextColumn("{task.description:<8}"), BarColumn(), DownloadColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -51,7 +54,7 @@ def _run_import(lib: Library, paths: list[str], show_progress: bool) -> ImportRe
                 tasks[stage] = bar.add_task(stage, total=total or 1)
             bar.update(tasks[stage], completed=done, total=total or 1)
 
-        return lib.import_paths(paths, progress=progress)
+        return lib.import_paths(paths, progress=progress, dry_run=dry_run)
 
 
 def print_report(report: ImportReport) -> None:

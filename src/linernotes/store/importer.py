@@ -177,8 +177,10 @@ def import_paths(
     *,
     progress: Progress | None = None,
     workers: int | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
-    """Import ``paths`` into the library behind ``con`` in one transaction."""
+    """Import ``paths`` into the library behind ``con`` in one transaction (rolled back when ``dry_run``:
+    the report then says what an import would do)."""
     started = time.time()
     jobs, ignored = plan(paths)
     files: list[FileReport] = []
@@ -217,7 +219,7 @@ def import_paths(
         _update_home(con)
         report = ImportReport(import_id, files, ignored, plays_before, plays_after, time.time() - started)
         _record(con, report, paths, started)
-        con.execute("COMMIT")
+        con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException as exc:
         _rollback(con)
         if _interrupted(exc):
