@@ -140,7 +140,7 @@ def test_older_json_array_never_copies_user_name() -> None:
         ("Portishead", at(1589110300)),
     ]
     assert rows[0]["duration_ms"] == 206760
-    assert "redacted-user" not in json.dumps(rows, default=str)
+    assert "fixture-user" not in json.dumps(rows, default=str)
 
 
 def test_user_json_is_never_a_listen_and_its_username_never_surfaces() -> None:
