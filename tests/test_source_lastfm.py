@@ -15,6 +15,7 @@ from linernotes.errors import InputError
 from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, strip_bom
 from linernotes.sources.lastfm import FORMATS
+from tests.garbling import garble
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LASTFM = FIXTURES / "lastfm"
@@ -415,17 +416,5 @@ def parse_or_input_error(fmt: Format, data: bytes) -> None:
 @given(data=st.data())
 def test_garbled_input_parses_or_raises_input_error(fmt: Format, filename: str, data: st.DataObject) -> None:
     valid = (LASTFM / filename).read_bytes()
-    how = data.draw(st.sampled_from(["random", "truncate", "flip", "splice"]))
-    if how == "random":
-        garbled = data.draw(st.binary(max_size=600))
-    elif how == "truncate":
-        garbled = valid[: data.draw(st.integers(0, len(valid)))]
-    elif how == "flip":
-        flipped = bytearray(valid)
-        for pos in data.draw(st.lists(st.integers(0, len(valid) - 1), min_size=1, max_size=6)):
-            flipped[pos] ^= 1 << data.draw(st.integers(0, 7))
-        garbled = bytes(flipped)
-    else:
-        at = data.draw(st.integers(0, len(valid)))
-        garbled = valid[:at] + data.draw(st.binary(max_size=40)) + valid[at:]
+    garbled = garble(valid, data)
     parse_or_input_error(fmt, garbled)
