@@ -11,22 +11,12 @@ from typing import Any
 import pytest
 
 from linernotes.library import Library, open_library
+from linernotes.synth.writers import KEYS_A, KEYS_C
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
-GEN_A_KEYS = [
-    "ts", "username", "platform", "ms_played", "conn_country", "ip_addr_decrypted", "user_agent_decrypted",
-    "master_metadata_track_name", "master_metadata_album_artist_name", "master_metadata_album_album_name",
-    "spotify_track_uri", "episode_name", "episode_show_name", "spotify_episode_uri", "reason_start",
-    "reason_end", "shuffle", "skipped", "offline", "offline_timestamp", "incognito_mode",
-]  # fmt: skip
-GEN_C_KEYS = [
-    "ts", "platform", "ms_played", "conn_country", "ip_addr", "master_metadata_track_name",
-    "master_metadata_album_artist_name", "master_metadata_album_album_name", "spotify_track_uri",
-    "episode_name", "episode_show_name", "spotify_episode_uri", "audiobook_title", "audiobook_uri",
-    "audiobook_chapter_uri", "audiobook_chapter_title", "reason_start", "reason_end", "shuffle", "skipped",
-    "offline", "offline_timestamp", "incognito_mode",
-]  # fmt: skip
+# The key sets and order of real exports, as the synthetic-history writers also use them.
+GEN_A_KEYS, GEN_C_KEYS = KEYS_A, KEYS_C
 TEST_IP = "198.51.100.77"
 
 

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linernotes.errors import InputError
-from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, strip_bom
 from linernotes.sources.lastfm import FORMATS
-from tests.garbling import garble
+from tests.parser_checks import check_scrobbles, foreign_samples, garble, parse_or_input_error
+from tests.parser_checks import sniffed as shared_sniffed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LASTFM = FIXTURES / "lastfm"
@@ -31,22 +31,11 @@ def head(data: bytes) -> bytes:
 
 
 def sniffed(data: bytes) -> set[str]:
-    return {f.name for f in FORMATS if f.sniff(head(data))}
+    return shared_sniffed(FORMATS, data)
 
 
 def check(parsed: Parsed) -> Parsed:
-    """The invariants every parse result must hold."""
-    assert parsed.table.schema == STAGED_SCHEMA
-    assert parsed.rows_read == parsed.table.num_rows + sum(parsed.dropped.values())
-    assert all(count > 0 for count in parsed.dropped.values())
-    table = parsed.table
-    if table.num_rows:
-        assert table.column("ts_start").null_count == 0
-        assert table.column("ts_end").null_count == 0
-        assert table.column("ms_played").null_count == table.num_rows  # scrobbles never know listening time
-        assert set(table.column("source").to_pylist()) == {"lastfm"}
-        assert set(table.column("kind").to_pylist()) == {"track"}
-    return parsed
+    return check_scrobbles(parsed, "lastfm")
 
 
 def parse(fmt: Format, filename: str) -> Parsed:
@@ -375,18 +364,7 @@ def test_real_ghan_sample() -> None:
 
 
 @needs_samples
-@pytest.mark.parametrize(
-    "sample",
-    [
-        "listenbrainz_listens.jsonl",
-        "spotify-account_StreamingHistory_audiobook_0.json",
-        "spotify-account_StreamingHistory_music_0.json",
-        "spotify-account_StreamingHistory_podcast_0.json",
-        "spotify-extended-genA_endsong.json",
-        "spotify-extended-genC_Streaming_History_Audio_2023.json",
-        "youtube-music_watch-history.json",
-    ],
-)
+@pytest.mark.parametrize("sample", foreign_samples("lastfm-ghan_scrobbles.csv"))
 def test_real_foreign_samples_do_not_sniff(sample: str) -> None:
     assert sniffed((SAMPLES / sample).read_bytes()) == set()
 
@@ -402,13 +380,6 @@ SEEDS = [
 ]
 
 
-def parse_or_input_error(fmt: Format, data: bytes) -> None:
-    try:
-        parsed = fmt.parse(data, "garbled")
-    except InputError as err:
-        assert err.path == "garbled"
-        return
-    check(parsed)
 
 
 @pytest.mark.parametrize(("fmt", "filename"), SEEDS, ids=[f"{f.name}-{n}" for f, n in SEEDS])
@@ -417,4 +388,4 @@ def parse_or_input_error(fmt: Format, data: bytes) -> None:
 def test_garbled_input_parses_or_raises_input_error(fmt: Format, filename: str, data: st.DataObject) -> None:
     valid = (LASTFM / filename).read_bytes()
     garbled = garble(valid, data)
-    parse_or_input_error(fmt, garbled)
+    parse_or_input_error(fmt, garbled, check)

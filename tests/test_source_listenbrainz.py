@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linernotes.errors import InputError
-from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, strip_bom
 from linernotes.sources.listenbrainz import FORMATS
-from tests.garbling import garble
+from tests.parser_checks import check_scrobbles, foreign_samples, garble, parse_or_input_error
+from tests.parser_checks import sniffed as shared_sniffed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LB = FIXTURES / "listenbrainz"
@@ -28,25 +28,11 @@ def head(data: bytes) -> bytes:
 
 
 def sniffed(data: bytes) -> set[str]:
-    return {f.name for f in FORMATS if f.sniff(head(data))}
+    return shared_sniffed(FORMATS, data)
 
 
 def check(parsed: Parsed) -> Parsed:
-    """The invariants every parse result must hold."""
-    assert parsed.table.schema == STAGED_SCHEMA
-    assert parsed.rows_read == parsed.table.num_rows + sum(parsed.dropped.values())
-    assert all(count > 0 for count in parsed.dropped.values())
-    table = parsed.table
-    if table.num_rows:
-        assert table.column("ts_start").null_count == 0
-        assert table.column("ms_played").null_count == table.num_rows  # never invented
-        assert set(table.column("source").to_pylist()) == {"listenbrainz"}
-        assert set(table.column("kind").to_pylist()) == {"track"}
-        for start, end in zip(
-            table.column("ts_start").to_pylist(), table.column("ts_end").to_pylist(), strict=True
-        ):
-            assert end >= start
-    return parsed
+    return check_scrobbles(parsed, "listenbrainz")
 
 
 def parse(fmt: Format, filename: str) -> Parsed:
@@ -283,18 +269,7 @@ def test_real_listenbrainz_sample() -> None:
 
 
 @needs_samples
-@pytest.mark.parametrize(
-    "sample",
-    [
-        "lastfm-ghan_scrobbles.csv",
-        "spotify-account_StreamingHistory_audiobook_0.json",
-        "spotify-account_StreamingHistory_music_0.json",
-        "spotify-account_StreamingHistory_podcast_0.json",
-        "spotify-extended-genA_endsong.json",
-        "spotify-extended-genC_Streaming_History_Audio_2023.json",
-        "youtube-music_watch-history.json",
-    ],
-)
+@pytest.mark.parametrize("sample", foreign_samples("listenbrainz_listens.jsonl"))
 def test_real_foreign_samples_do_not_sniff(sample: str) -> None:
     assert sniffed((SAMPLES / sample).read_bytes()) == set()
 
@@ -309,13 +284,6 @@ SEEDS = [
 ]
 
 
-def parse_or_input_error(fmt: Format, data: bytes) -> None:
-    try:
-        parsed = fmt.parse(data, "garbled")
-    except InputError as err:
-        assert err.path == "garbled"
-        return
-    check(parsed)
 
 
 @pytest.mark.parametrize(("fmt", "filename"), SEEDS, ids=[f"{f.name}-{n}" for f, n in SEEDS])
@@ -324,7 +292,7 @@ def parse_or_input_error(fmt: Format, data: bytes) -> None:
 def test_garbled_input_parses_or_raises_input_error(fmt: Format, filename: str, data: st.DataObject) -> None:
     valid = (LB / filename).read_bytes()
     garbled = garble(valid, data)
-    parse_or_input_error(fmt, garbled)
+    parse_or_input_error(fmt, garbled, check)
 
 
 _JSON_VALUES = st.recursive(
