@@ -163,7 +163,10 @@ class Loader:
 
     def _candidates(self, b: int, low: object, high: object) -> None:
         """Rows a row of batch ``b`` can be a copy of: this import's rows so far (near-duplicates too,
-        so storms chain across batches) and stored rows around the same time (batch -1)."""
+        so storms chain across batches) and stored rows (batch -1), in both cases only those ending
+        between ``low`` and ``high`` (the batch's time range with a day of margin: every copy rule
+        pairs plays at most an hour apart). Export files are chronological, so this keeps the joins
+        the size of a batch instead of growing with the history."""
         # Without merges to find, only rows of items this batch has can matter.
         batch_items = f"(SELECT item_hash FROM s WHERE batch_no = {b} AND fate IS NULL)"
         same_items = "" if self.with_names else f"AND item_hash IN {batch_items}"
@@ -175,15 +178,16 @@ class Loader:
                 SELECT NULL, -1, -1, -1, p.source, {_richness_sql('p')}, hash({item_key('p')}),
                        hash({name_key('p')}), p.play_id, p.ts_start, p.ts_end, p.ms_played, p.fuzzy_time
                 FROM play_rows p
-                WHERE p.import_id <> {self.import_id} AND p.ts_end BETWEEN ? AND ?
+                WHERE p.import_id <> {self.import_id} AND p.ts_end BETWEEN $low AND $high
                   {older_same_items}"""
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE cand AS
             SELECT i, batch_no, file_no, row_no, source, richness, item_hash, name_hash, NULL::UBIGINT AS play_id,
                    ts_start, ts_end, ms_played, fuzzy_time
             FROM s WHERE (fate IS NULL OR fate = 'near_duplicate') AND batch_no <= {b} {same_items}
+              AND ts_end BETWEEN $low AND $high
             {older}
-        """, [low, high] if older else [])
+        """, {"low": low, "high": high})
 
     def _near_duplicates(self, b: int) -> None:
         """Mark this batch's near-duplicates (FORMATS.md §1.6) through pairwise joins on hashed keys."""
@@ -283,7 +287,8 @@ class Loader:
 
     def _store(self, b: int, files: list[tuple[int, pa.Table]], table: pa.Table) -> None:
         """Write the batch's rows whose fate stayed empty. The few rejected rows are located by their
-        (file_no, row_no) keys and filtered out in Arrow, cheaper than joining every row back."""
+        (file_no, row_no) keys and masked out with a column DuckDB filters on while it scans: cheaper than
+        joining every row back, or than copying the table through an Arrow filter."""
         from linernotes.devices import device_family_table
 
         start_of = {}
@@ -293,14 +298,15 @@ class Loader:
             offset += t.num_rows
         rejected = self.con.execute(
             f"SELECT file_no, row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL").fetchnumpy()
+        keep = np.ones(table.num_rows, dtype=bool)
         if len(rejected["row_no"]):
             starts = np.array([start_of[int(no)] for no in np.unique(rejected["file_no"])], dtype=np.int64)
             where = np.searchsorted(np.unique(rejected["file_no"]), rejected["file_no"])
-            keep = np.ones(table.num_rows, dtype=bool)
             keep[starts[where] + rejected["row_no"].astype(np.int64)] = False
-            table = table.filter(pa.array(keep))
-        platforms = pc.unique(table.column("platform").drop_null()).to_pylist()
-        self.con.register("_keep", table)
+        table = table.append_column("_keep", pa.array(keep))
+        self.con.register("_rows", table)
+        platforms = [p for (p,) in self.con.execute(
+            "SELECT DISTINCT platform FROM _rows WHERE platform IS NOT NULL").fetchall()]
         self.con.register("_devices", device_family_table(platforms))
         self.con.execute(f"""
             INSERT INTO play_rows
@@ -309,9 +315,10 @@ class Loader:
                    k.platform, coalesce(d.device, 'unknown'), k.country,
                    k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
                    k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
-            FROM _keep k LEFT JOIN _devices d ON d.platform = k.platform
+            FROM _rows k LEFT JOIN _devices d ON d.platform = k.platform
+            WHERE k._keep
         """)
-        self.con.unregister("_keep")
+        self.con.unregister("_rows")
         self.con.unregister("_devices")
 
     def finish(self) -> Outcome:
