@@ -14,7 +14,9 @@ import pytest
 
 from tests.conftest import TEST_IP, play, write_extended
 
-COMMANDS = ["import", "status", "top", "imports", "forget", "sql", "export", "demo", "settings"]
+COMMANDS = ["import", "status", "top", "imports", "forget", "sql", "export", "demo", "settings", "insights",
+            "exclude"]
+SUBCOMMANDS = ["exclude list", "exclude add", "exclude remove"]
 SECRET_ARTIST = "Zzyzx Quintessential Marmalade Orchestra"
 
 
@@ -37,9 +39,9 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "exclude"] + SUBCOMMANDS)
 def test_help_everywhere(command: str) -> None:
-    done = run(command, "--help")
+    done = run(*command.split(), "--help")
     assert "Usage" in done.stdout and "--db" in done.stdout
 
 
@@ -59,8 +61,8 @@ def test_status_json(library: Path) -> None:
 def test_top_json_and_table(library: Path) -> None:
     out = json.loads(run("top", "artists", "--from", "2023-01-01", "--to", "2023-12-31", "--json",
                          "--db", str(library)).stdout)
-    assert [(r["name"], r["plays"]) for r in out["rows"]] == [("Other", 27), ("Band", 18)]
-    assert out["policy"] == "spotify" and out["from"] == "2023-01-01"
+    assert [(r["name"], r["plays"]) for r in out["result"]["rows"]] == [("Other", 27), ("Band", 18)]
+    assert out["meta"]["policy"] == "spotify" and out["meta"]["start"] == "2023-01-01"
     table = run("top", "tracks", "--limit", "3", "--db", str(library)).stdout
     assert "Song 34" in table and "Other" in table and "2 min" in table
 

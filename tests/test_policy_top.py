@@ -70,7 +70,7 @@ def test_period_uses_local_dates(history: Library) -> None:
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda lib: lib.top("genres"), "unknown entity"),
+    (lambda lib: lib.top("genres"), "--entity must be one of: artists, tracks"),
     (lambda lib: lib.top("artists", by="mood"), "--by"),
     (lambda lib: lib.top("artists", policy="half"), "unknown play policy"),
     (lambda lib: lib.top("artists", limit=0), "--limit"),

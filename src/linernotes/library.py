@@ -21,8 +21,13 @@ import duckdb
 
 from linernotes import timezones
 from linernotes.errors import UsageError
+from linernotes.insights import exclusions as excl
+from linernotes.insights import registry
+from linernotes.insights.exclusions import Rule
 from linernotes.insights.period import Period
-from linernotes.insights.top import TopRow, top
+from linernotes.insights.result import Result
+from linernotes.insights.scope import Engine, Scope
+from linernotes.insights.top import TopResult, TopRow
 from linernotes.policy import Policy
 from linernotes.schema import Source
 from linernotes.store import db, importer
@@ -42,6 +47,7 @@ class Library:
         self.path = Path(path).expanduser() if path else db.default_db_path()
         self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = db.connect(self.path, read_only=read_only)
+        self._engine: Engine | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -50,7 +56,19 @@ class Library:
             raise UsageError(f"{self.path}: library is closed")
         return self._con
 
+    @property
+    def engine(self) -> Engine:
+        """The insight engine (caches selections until the library changes)."""
+        if self._engine is None:
+            self._engine = Engine(self.con)
+        return self._engine
+
+    def _changed(self) -> None:
+        if self._engine is not None:
+            self._engine.invalidate()
+
     def close(self) -> None:
+        self._engine = None
         if self._con is not None:
             self._con.close()
             self._con = None
@@ -69,6 +87,7 @@ class Library:
         With ``dry_run`` everything is read, deduplicated and reported, then rolled back.
         """
         self._writable()
+        self._changed()
         report = importer.import_paths(self.con, paths, progress=progress, workers=workers, dry_run=dry_run)
         if not dry_run:
             self.con.execute("CHECKPOINT")
@@ -127,8 +146,54 @@ class Library:
 
     def top(self, entity: str, *, by: str = "time", period: Period | None = None, limit: int = 10,
             policy: str | Policy = Policy.SPOTIFY) -> list[TopRow]:
-        """Top artists/tracks/albums/shows/audiobooks; see :func:`linernotes.insights.top.top`."""
-        return top(self.con, entity, by=by, period=period, limit=limit, policy=policy)
+        """Top artists/tracks/albums/shows/audiobooks: the rows of the ``top`` insight."""
+        result = self.insight("top", period=period, policy=policy, entity=entity, by=by, limit=limit)
+        assert isinstance(result, TopResult)
+        return result.rows
+
+    # -- insights ------------------------------------------------------------------------------------
+    def insights(self) -> list[registry.Insight]:
+        """Every insight this version knows: name, title, parameters, definition."""
+        return registry.all_insights()
+
+    def insight(self, name: str, *, period: Period | None = None, start: str | None = None,
+                end: str | None = None, policy: str | Policy = Policy.SPOTIFY, kinds: Sequence[str] | str | None = None,
+                include_incognito: bool | None = None, apply_exclusions: bool = True, **params: Any) -> Result:
+        """Run one insight. ``params`` are the insight's own options (see ``lib.insights()``).
+
+        >>> lib.insight("sessions", start="2023-01-01", end="2023-12-31", gap_minutes=30)  # doctest: +SKIP
+        """
+        scope = Scope.make(period=period, start=start, end=end, policy=policy, kinds=kinds,
+                           include_incognito=include_incognito, apply_exclusions=apply_exclusions)
+        return registry.run(self.engine, name, scope, **params)
+
+    # -- exclusion rules -----------------------------------------------------------------------------
+    def exclusions(self) -> list[Rule]:
+        """The exclusion rules, oldest first."""
+        return excl.list_rules(self.con)
+
+    def exclude(self, rule: Rule | None = None, **conditions: Any) -> Rule:
+        """Add an exclusion rule (a :class:`Rule` or its fields: artist=..., device=..., hours=(20, 7))."""
+        self._writable()
+        if rule is None:
+            hours = conditions.pop("hours", None)
+            if isinstance(hours, str):
+                hours = excl.parse_hours(hours)
+            if hours is not None:
+                conditions["hour_from"], conditions["hour_to"] = hours
+            unknown = set(conditions) - set(Rule.__dataclass_fields__)
+            if unknown:
+                raise UsageError(f"unknown rule condition {', '.join(sorted(unknown))}")
+            rule = Rule(**conditions)
+        added = excl.add_rule(self.con, rule)
+        self._changed()
+        return added
+
+    def remove_exclusion(self, rule_id: int) -> Rule:
+        self._writable()
+        removed = excl.remove_rule(self.con, rule_id)
+        self._changed()
+        return removed
 
     def sql(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a read-only query (the library must be opened with ``read_only=True``)."""
@@ -155,6 +220,7 @@ class Library:
             raise UsageError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
         if value is None:
             self.con.execute("DELETE FROM settings WHERE key = ?", [key])
+            self._changed()
             return
         if key == "home_zone" and not timezones.valid_zone(value):
             raise UsageError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
@@ -167,6 +233,7 @@ class Library:
                 raise UsageError("include_incognito must be true or false")
             value = value.lower()
         importer.set_setting(self.con, key, value)
+        self._changed()
 
     # -- forgetting ----------------------------------------------------------------------------------
     def forget(self, *, everything: bool = False, source: str | None = None) -> int:
@@ -197,6 +264,7 @@ class Library:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        self._changed()
         self._rewrite()
         return int(row[0]) if row else 0
 
@@ -215,6 +283,7 @@ class Library:
         os.replace(fresh, self.path)
         Path(str(self.path) + ".wal").unlink(missing_ok=True)
         self._con = db.connect(self.path)
+        self._engine = None
 
     # -- export --------------------------------------------------------------------------------------
     def export(self, target: str | os.PathLike[str], fmt: str | None = None) -> int:

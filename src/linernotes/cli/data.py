@@ -10,7 +10,7 @@ from rich.table import Table
 
 from linernotes.cli.common import DbOption, JsonOption, console, hours, print_json
 from linernotes.insights.period import Period
-from linernotes.insights.top import Entity, TopRow
+from linernotes.insights.top import Entity, TopResult, TopRow
 from linernotes.library import open_library
 from linernotes.policy import Policy
 
@@ -63,15 +63,18 @@ def top_cmd(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Your top artists, tracks, albums, shows or audiobooks — Wrapped for any period."""
+    """Your top artists, tracks, albums, shows or audiobooks — Wrapped for any period.
+
+    The same as `linernotes insights top --entity ENTITY`: the JSON is that insight's result.
+    """
     period = Period.parse(start, end)
     with open_library(db, read_only=True) as lib:
-        rows = lib.top(entity.value, by=by, period=period, limit=limit, policy=policy)
+        result = lib.insight("top", period=period, policy=policy, entity=entity.value, by=by, limit=limit)
+    assert isinstance(result, TopResult)
     if as_json:
-        print_json({"entity": entity.value, "by": by, "policy": policy.value,
-                    "from": period.start, "to": period.end, "rows": [r.to_dict() for r in rows]})
+        print_json(result.to_dict())
         return
-    print_top(rows, f"Top {entity.value} by {by}, {period.label()} (policy {policy.value})")
+    print_top(result.rows, f"Top {entity.value} by {by}, {period.label()} (policy {policy.value})")
 
 
 def print_top(rows: list[TopRow], title: str) -> None:

@@ -1,15 +1,15 @@
-"""Top artists, tracks, albums, shows and audiobooks for any period ("Wrapped for any period")."""
+"""``top``: the top artists, tracks, albums, shows and audiobooks of any period ("Wrapped for any period")."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-
-import duckdb
+from typing import Annotated, Literal
 
 from linernotes.errors import UsageError
-from linernotes.insights.period import Period
-from linernotes.policy import Policy, counted_plays, parse_policy
+from linernotes.insights.registry import insight
+from linernotes.insights.result import Result
+from linernotes.insights.scope import Context
 
 
 class Entity(StrEnum):
@@ -20,8 +20,8 @@ class Entity(StrEnum):
     AUDIOBOOKS = "audiobooks"
 
 
-# entity → (kinds, grouping columns: name first, then the "by" column shown next to it)
-_GROUPS: dict[Entity, tuple[tuple[str, ...], str, str | None]] = {
+# entity → (kinds, name column, the "by" column shown next to it)
+GROUPS: dict[Entity, tuple[tuple[str, ...], str, str | None]] = {
     Entity.ARTISTS: (("track",), "artist", None),
     Entity.TRACKS: (("track",), "track", "artist"),
     Entity.ALBUMS: (("track",), "album", "artist"),
@@ -38,6 +38,8 @@ class TopRow:
     plays: int
     ms_played: int
     share: float  # of the period's listening time for this entity type
+    previous_rank: int | None = None  # rank in the previous period of equal length (None: not ranked then)
+    rank_change: int | None = None  # previous_rank - rank: positive means it climbed; None: new or no previous
 
     @property
     def hours(self) -> float:
@@ -47,18 +49,63 @@ class TopRow:
         return {**asdict(self), "hours": round(self.hours, 3)}
 
 
-def top(
-    con: duckdb.DuckDBPyConnection,
-    entity: str | Entity,
-    *,
-    by: str = "time",
-    period: Period | None = None,
-    limit: int = 10,
-    policy: str | Policy = Policy.SPOTIFY,
-) -> list[TopRow]:
-    """Rank ``entity`` by listening time (sum of ms_played) or by counted plays under ``policy``.
+@dataclass
+class TopResult(Result):
+    entity: str
+    by: str
+    rows: list[TopRow]
+    previous_start: str | None
+    previous_end: str | None
+    total_ms: int
+    distinct: int
 
-    >>> top(con, "artists", by="plays", period=Period.parse("2023-01-01", "2023-12-31"), limit=5)  # doctest: +SKIP
+    def summary(self) -> list[str]:
+        if not self.rows:
+            return [f"No {self.entity} in this period."]
+        first = self.rows[0]
+        line = f"Your number one: {first.name}" + (f" by {first.by}" if first.by else "")
+        line += f", {first.hours:,.1f} hours ({first.share:.0%} of the time on {self.entity})."
+        return [line]
+
+
+def ranked(ctx: Context, entity: Entity, by: str, limit: int | None) -> tuple[list[TopRow], int, int]:
+    """Rows of ``entity`` in ``ctx``'s selection, ranked; plus total time and the number of distinct names."""
+    kinds, name_col, by_col = GROUPS[entity]
+    order = "ms DESC, plays DESC" if by == "time" else "plays DESC, ms DESC"
+    limit_sql = f"LIMIT {int(limit)}" if limit else ""
+    rows = ctx.fetch(f"""
+        WITH g AS (
+            SELECT {name_col} AS name, {by_col or 'NULL'} AS by_name,
+                   count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms
+            FROM {ctx.plays}
+            WHERE {ctx.kinds(*kinds)} AND {name_col} IS NOT NULL
+            GROUP BY ALL)
+        SELECT name, by_name, plays, ms, ms / nullif(sum(ms) OVER (), 0), sum(ms) OVER (), count(*) OVER ()
+        FROM g ORDER BY {order}, name {limit_sql}""")
+    out = [TopRow(rank=i + 1, name=str(name), by=by_name, plays=int(plays), ms_played=int(ms),  # type: ignore[arg-type]
+                  share=float(share or 0.0))  # type: ignore[arg-type]
+           for i, (name, by_name, plays, ms, share, _, _) in enumerate(rows)]
+    total = int(rows[0][5]) if rows else 0  # type: ignore[arg-type]
+    distinct = int(rows[0][6]) if rows else 0  # type: ignore[arg-type]
+    return out, total, distinct
+
+
+@insight("top", "Top artists, tracks, albums, shows and audiobooks, with rank moves")
+def top(
+    ctx: Context,
+    *,
+    entity: Annotated[Entity, "what to rank: artists, tracks, albums, shows or audiobooks"] = Entity.ARTISTS,
+    by: Annotated[Literal["time", "plays"], "rank by listening time or by counted plays"] = "time",
+    limit: Annotated[int, "how many to show"] = 10,
+) -> TopResult:
+    """Rank artists (music), tracks, albums, podcast shows (episodes and video episodes) or audiobooks.
+
+    - by ``time``: the sum of ``ms_played`` over every play in the period (ties by plays, then name);
+    - by ``plays``: plays that count under the policy (ties by time, then name).
+
+    Tracks and albums are told apart by name and artist. ``share`` is the row's part of the period's
+    listening time on that entity type. ``previous_rank`` is the rank, by the same measure, in the period
+    of equal length just before (none for an open-started period); ``rank_change`` is positive for a climb.
     """
     try:
         entity = Entity(entity)
@@ -68,27 +115,17 @@ def top(
         raise UsageError(f"--by must be 'time' or 'plays', not {by!r}")
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    kinds, name_col, by_col = _GROUPS[entity]
-    where, params = (period or Period()).where()
-    kind_list = ", ".join(f"'{k}'" for k in kinds)
-    by_expr = by_col or "NULL"
-    order = "ms DESC, plays DESC" if by == "time" else "plays DESC, ms DESC"
-    sql = f"""
-        WITH p AS ({counted_plays(parse_policy(policy))}),
-        g AS (
-            SELECT {name_col} AS name, {by_expr} AS by_name,
-                   count(*) FILTER (WHERE counted) AS plays,
-                   coalesce(sum(ms_played), 0) AS ms
-            FROM p
-            WHERE kind IN ({kind_list}) AND {name_col} IS NOT NULL AND {where}
-            GROUP BY ALL)
-        SELECT name, by_name, plays, ms, ms / nullif(sum(ms) OVER (), 0) AS share
-        FROM g
-        ORDER BY {order}, name
-        LIMIT {int(limit)}
-    """
-    rows = con.execute(sql, params).fetchall()
-    return [
-        TopRow(rank=i + 1, name=name, by=by_name, plays=int(plays), ms_played=int(ms), share=float(share or 0.0))
-        for i, (name, by_name, plays, ms, share) in enumerate(rows)
-    ]
+    rows, total, distinct = ranked(ctx, entity, by, limit)
+    prev = ctx.previous()
+    if prev is not None:
+        before, _, _ = ranked(prev, entity, by, None)
+        rank_of = {(r.name, r.by): r.rank for r in before}
+        rows = [TopRow(**{**asdict(r), "previous_rank": rank_of.get((r.name, r.by)),
+                          "rank_change": (rank_of[(r.name, r.by)] - r.rank) if (r.name, r.by) in rank_of else None})
+                for r in rows]
+    return TopResult(
+        entity=entity.value, by=by, rows=rows,
+        previous_start=prev.start.isoformat() if prev and prev.start else None,
+        previous_end=prev.end.isoformat() if prev and prev.end else None,
+        total_ms=total, distinct=distinct,
+    )

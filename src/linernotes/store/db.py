@@ -33,6 +33,11 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         except duckdb.Error as exc:
             raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
         _session(con)
+        if _behind(con):
+            # A library made by an older version: upgrade it once (a short write), then read.
+            con.close()
+            connect(path).close()
+            return connect(path, read_only=True)
         return con
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +46,14 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
     _prepare(con)
     return con
+
+
+def _behind(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        row = con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0]
+    except duckdb.Error:
+        return True
+    return row[0] is None or int(row[0]) < migrations.LATEST
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:

@@ -82,6 +82,28 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE country_zones (country VARCHAR PRIMARY KEY, zone VARCHAR NOT NULL);
         """,
     ),
+    (
+        2,
+        "exclusion rules (listening kept out of insights)",
+        """
+        CREATE TABLE exclusion_rules (
+            rule_id    INTEGER PRIMARY KEY,
+            artist     VARCHAR,
+            track      VARCHAR,
+            album      VARCHAR,
+            show_name  VARCHAR,
+            audiobook  VARCHAR,
+            device     VARCHAR,
+            country    VARCHAR,
+            platform   VARCHAR,
+            hour_from  INTEGER,
+            hour_to    INTEGER,
+            where_sql  VARCHAR,
+            note       VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

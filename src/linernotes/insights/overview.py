@@ -1,0 +1,99 @@
+"""``overview``: how much, of what, on how many days — and how that compares with the period before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linernotes.insights.registry import insight
+from linernotes.insights.result import Result
+from linernotes.insights.scope import Context
+
+
+@dataclass(frozen=True)
+class KindTotals:
+    kind: str
+    plays: int  # counted under the policy
+    ms_played: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    ms_played: int
+    plays: int
+    streams: int  # every stored row, counted or not
+    by_kind: list[KindTotals]
+    artists: int
+    tracks: int
+    albums: int
+    shows: int
+    audiobooks: int
+    days_listened: int
+    days_in_period: int
+    ms_per_active_day: float
+
+
+@dataclass
+class OverviewResult(Result):
+    totals: Totals
+    previous: Totals | None
+    previous_start: str | None
+    previous_end: str | None
+    change: dict[str, float | None]  # relative change against the previous period (0.25 = +25 %)
+
+    def summary(self) -> list[str]:
+        t = self.totals
+        lines = [f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
+                 f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened), "
+                 f"{t.artists:,} artists and {t.tracks:,} tracks."]
+        ch = self.change.get("ms_played")
+        if ch is not None:
+            lines.append(f"That is {abs(ch):.0%} {'more' if ch >= 0 else 'less'} than the period before.")
+        return lines
+
+
+def totals(ctx: Context) -> Totals:
+    row = ctx.one(f"""
+        SELECT coalesce(sum(ms_played), 0), count(*) FILTER (WHERE counted), count(*),
+               count(DISTINCT artist) FILTER (WHERE kind = 'track'),
+               count(DISTINCT (artist, track)) FILTER (WHERE kind = 'track' AND track IS NOT NULL),
+               count(DISTINCT (artist, album)) FILTER (WHERE kind = 'track' AND album IS NOT NULL),
+               count(DISTINCT show_name) FILTER (WHERE kind IN ('episode', 'video')),
+               count(DISTINCT audiobook) FILTER (WHERE kind = 'audiobook'),
+               count(DISTINCT day)
+        FROM {ctx.plays}""")
+    by_kind = [KindTotals(str(k), int(n), int(ms)) for k, n, ms in ctx.fetch(  # type: ignore[call-overload]
+        f"SELECT kind, count(*) FILTER (WHERE counted), coalesce(sum(ms_played), 0) FROM {ctx.plays} "
+        f"GROUP BY kind ORDER BY 3 DESC, 1")]
+    ms, plays, streams, artists, tracks, albums, shows, books, days = (int(v or 0) for v in row)  # type: ignore[call-overload]
+    span = (ctx.end - ctx.start).days + 1 if ctx.start and ctx.end else 0
+    return Totals(ms_played=ms, plays=plays, streams=streams, by_kind=by_kind, artists=artists, tracks=tracks,
+                  albums=albums, shows=shows, audiobooks=books, days_listened=days, days_in_period=span,
+                  ms_per_active_day=ms / days if days else 0.0)
+
+
+def _change(now: float, before: float) -> float | None:
+    return None if not before else (now - before) / before
+
+
+@insight("overview", "Listening time, plays and variety, against the period before")
+def overview(ctx: Context) -> OverviewResult:
+    """Listening time (sum of ``ms_played``, every kind), counted plays (under the policy) and streams (every
+    stored play) overall and by kind; distinct artists, tracks (artist + title), albums (artist + album),
+    shows and audiobooks; days with at least one play; days in the period (first to last day, open ends
+    resolved to the first/last day with plays); time per day listened. ``previous`` is the same for the
+    period of equal length just before (none for a period that starts at the beginning); ``change`` holds the
+    relative change of time, plays, days listened and artists.
+    """
+    now = totals(ctx)
+    prev_ctx = ctx.previous()
+    prev = totals(prev_ctx) if prev_ctx is not None else None
+    change: dict[str, float | None] = {}
+    if prev is not None:
+        for key in ("ms_played", "plays", "days_listened", "artists", "tracks"):
+            change[key] = _change(getattr(now, key), getattr(prev, key))
+    return OverviewResult(
+        totals=now, previous=prev,
+        previous_start=prev_ctx.start.isoformat() if prev_ctx and prev_ctx.start else None,
+        previous_end=prev_ctx.end.isoformat() if prev_ctx and prev_ctx.end else None,
+        change=change,
+    )

@@ -1,0 +1,94 @@
+"""What an insight returns: a typed dataclass that turns into plain JSON.
+
+Every result carries :class:`Meta` (which insight, over which plays, which exclusion rules changed it)
+next to its own fields. Results hold the numbers a chart needs — series, bins, tables — not only prose;
+``summary`` is the one place an insight speaks in sentences.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ExclusionEffect:
+    """One exclusion rule that removed plays from this result's selection."""
+
+    rule_id: int
+    rule: str
+    plays_excluded: int
+    ms_excluded: int
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The scope an insight ran over, resolved: open period ends become the first or last day with plays."""
+
+    insight: str
+    title: str
+    start: dt.date | None
+    end: dt.date | None
+    policy: str
+    kinds: tuple[str, ...] | None
+    include_incognito: bool
+    params: dict[str, Any]
+    exclusions: tuple[ExclusionEffect, ...] = ()
+    plays: int = 0
+
+
+@dataclass(kw_only=True)
+class Result:
+    """Base class of every insight result. Subclasses are dataclasses with their own typed fields."""
+
+    meta: Meta | None = field(default=None, repr=False)
+
+    def summary(self) -> list[str]:
+        """A few plain sentences for people (the CLI prints them above the numbers)."""
+        return []
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types only: dates as ISO strings, floats rounded to 6 significant decimals."""
+        body = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "meta"}
+        out: dict[str, Any] = {}
+        if self.meta is not None:
+            out["meta"] = jsonable(self.meta)
+        out["summary"] = self.summary()
+        out["result"] = body
+        return out
+
+
+def jsonable(value: Any) -> Any:
+    """Convert dataclasses, dates, enums, numpy scalars and tuples to JSON-ready Python values.
+
+    >>> jsonable({"d": dt.date(2024, 1, 2), "x": (1.23456789, None)})
+    {'d': '2024-01-02', 'x': [1.234568, None]}
+    """
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else round(f, 6)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return [jsonable(v) for v in value]
+    raise TypeError(f"cannot turn {type(value).__name__} into JSON")

@@ -1,0 +1,248 @@
+"""Which plays an insight looks at (:class:`Scope`) and the shared, cached selection of them (:class:`Context`).
+
+Every insight reads the same selection: the ``plays`` view, restricted to the period (by local date), the
+kinds asked for, incognito as the scope says, minus the exclusion rules, with a few derived columns that
+many insights need. The selection is materialised once per scope as a temp table and shared by every
+insight run on the same :class:`Engine`, so running all insights costs one scan of the library.
+
+Columns of a selection: those of ``plays`` but :data:`DROPPED_COLUMNS` (not in any particular order), and
+
+- ``day`` (DATE), ``hour`` (0–23), ``dow`` (ISO weekday, 1 = Monday): local time of the play's start;
+- ``counted``: the play counts as a play under the scope's policy (listening time never depends on it);
+- ``skip``: the play was skipped — Spotify's ``skipped`` where the export says, else derived from
+  ``reason_end`` and ``ms_played`` (:data:`SKIP_SQL`); NULL when nothing is known (scrobbles) or the play
+  is not a music track;
+- ``item``: a stable key of what was played (URI, else lower-cased names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import duckdb
+
+from linernotes.errors import UsageError
+from linernotes.insights.exclusions import Rule, list_rules
+from linernotes.insights.period import Period
+from linernotes.insights.result import ExclusionEffect
+from linernotes.policy import Policy, counted_plays, parse_policy
+from linernotes.schema import Kind
+
+# A skip, when the export has no ``skipped`` flag (Gen A, FORMATS.md §1.4): the person ended the track by
+# hand (forward, back, or stopping it) before 30 s, Spotify's own threshold for "a play".
+SKIP_MAX_MS = 30_000
+SKIP_SQL = f"""
+CASE WHEN kind <> 'track' THEN NULL
+     WHEN skipped IS NOT NULL THEN skipped
+     WHEN reason_end IS NULL OR ms_played IS NULL THEN NULL
+     ELSE reason_end IN ('fwdbtn', 'backbtn', 'endplay') AND ms_played < {SKIP_MAX_MS}
+END"""
+
+ITEM_SQL = ("coalesce(uri, lower(coalesce(artist, show_name, audiobook, '')) || chr(31) || "
+            "lower(coalesce(track, episode, chapter, '')))")
+
+KIND_NAMES = tuple(k.value for k in Kind)
+# Columns of ``plays`` no insight reads; leaving them out halves the cost of a selection.
+DROPPED_COLUMNS = ("format", "import_id", "platform", "recording_mbid", "artist_mbid", "release_mbid", "zero_play")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The plays an insight runs over.
+
+    ``kinds`` None means every kind (each insight then picks what it is about: artists are music);
+    ``include_incognito`` None means the library's setting; ``apply_exclusions`` False ignores the rules.
+    """
+
+    period: Period = field(default_factory=Period)
+    policy: Policy = Policy.SPOTIFY
+    kinds: tuple[str, ...] | None = None
+    include_incognito: bool | None = None
+    apply_exclusions: bool = True
+
+    @classmethod
+    def make(cls, *, period: Period | None = None, start: str | None = None, end: str | None = None,
+             policy: str | Policy = Policy.SPOTIFY, kinds: Iterable[str] | str | None = None,
+             include_incognito: bool | None = None, apply_exclusions: bool = True) -> Scope:
+        """Build a scope from user-facing values, validating each.
+
+        >>> Scope.make(start="2023-01-01", end="2023-12-31", kinds="track,episode").kinds
+        ('track', 'episode')
+        """
+        if period is None:
+            period = Period.parse(start, end)
+        if isinstance(kinds, str):
+            kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+        kind_tuple = None
+        if kinds is not None:
+            kind_tuple = tuple(kinds)
+            unknown = [k for k in kind_tuple if k not in KIND_NAMES]
+            if unknown or not kind_tuple:
+                shown = ", ".join(unknown) or "(none)"
+                raise UsageError(f"unknown kind {shown} (choose from: {', '.join(KIND_NAMES)})")
+        return cls(period=period, policy=parse_policy(policy), kinds=kind_tuple,
+                   include_incognito=include_incognito, apply_exclusions=apply_exclusions)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A materialised selection: the temp table's name and the facts about it."""
+
+    table: str
+    start: dt.date | None  # the period resolved: open ends become the first/last day with plays
+    end: dt.date | None
+    plays: int
+    exclusions: tuple[ExclusionEffect, ...]
+    include_incognito: bool
+
+
+class Engine:
+    """Runs insights over one library connection, caching selections (temp tables) by scope."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._selections: dict[Scope, Selection] = {}
+        self._derived: dict[tuple[object, ...], str] = {}
+        self._rules_version: tuple[Rule, ...] | None = None
+
+    def context(self, scope: Scope) -> Context:
+        return Context(self, scope)
+
+    def invalidate(self) -> None:
+        """Forget every cached selection (after an import, a setting or a rule changed)."""
+        for name in [s.table for s in self._selections.values()] + list(self._derived.values()):
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._selections.clear()
+        self._derived.clear()
+
+    def selection(self, scope: Scope) -> Selection:
+        rules = tuple(list_rules(self.con)) if scope.apply_exclusions else ()
+        if self._rules_version is not None and rules != self._rules_version and scope.apply_exclusions:
+            self.invalidate()
+        if scope.apply_exclusions:
+            self._rules_version = rules
+        found = self._selections.get(scope)
+        if found is None:
+            found = self._materialise(scope, rules)
+            self._selections[scope] = found
+        return found
+
+    def derived(self, key: tuple[object, ...], build: str, params: list[object] | None = None) -> str:
+        """A temp table built once per ``key`` by ``build`` (a SELECT); returns its name."""
+        name = self._derived.get(key)
+        if name is None:
+            name = f"_ln_d{next(self._ids)}"
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {build}", params or [])
+            self._derived[key] = name
+        return name
+
+    def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
+        con = self.con
+        name = f"_ln_sel{next(self._ids)}"
+        incognito = scope.include_incognito
+        if incognito is None:
+            incognito = bool(con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
+        base = "all_plays" if incognito else "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false))"
+        where, params = scope.period.where()
+        kinds = ""
+        if scope.kinds is not None:
+            kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
+        excluded = " OR ".join(r.predicate() for r in rules) or "false"
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {name} AS
+            WITH p AS ({counted_plays(scope.policy, base)})
+            SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}), ({excluded}) AS _excluded,
+                   ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow,
+                   {SKIP_SQL} AS skip, {ITEM_SQL} AS item
+            FROM p WHERE {where} {kinds}
+        """, params)
+        effects: list[ExclusionEffect] = []
+        if rules:
+            counts = con.execute("SELECT " + ", ".join(
+                f"count(*) FILTER (WHERE {r.predicate()}), "
+                f"coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)" for r in rules) + f" FROM {name}"
+            ).fetchall()[0]
+            for i, rule in enumerate(rules):
+                n, ms = int(counts[2 * i]), int(counts[2 * i + 1])
+                if n:
+                    effects.append(ExclusionEffect(int(rule.rule_id or 0), rule.describe(), n, ms))
+            con.execute(f"DELETE FROM {name} WHERE _excluded")
+        con.execute(f"ALTER TABLE {name} DROP COLUMN _excluded")
+        first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {name}").fetchall()[0]
+        return Selection(
+            table=name,
+            start=scope.period.start or first,
+            end=scope.period.end or last,
+            plays=int(n),
+            exclusions=tuple(effects),
+            include_incognito=incognito,
+        )
+
+
+class Context:
+    """What an insight's ``compute`` gets: the connection, the scope and its selection.
+
+    ``ctx.plays`` is the name of the selection's table, to use in SQL::
+
+        rows = ctx.fetch(f"SELECT artist, sum(ms_played) FROM {ctx.plays} WHERE kind = 'track' GROUP BY 1")
+    """
+
+    def __init__(self, engine: Engine, scope: Scope) -> None:
+        self.engine = engine
+        self.scope = scope
+        self.selection = engine.selection(scope)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        return self.engine.con
+
+    @property
+    def plays(self) -> str:
+        return self.selection.table
+
+    @property
+    def start(self) -> dt.date | None:
+        return self.selection.start
+
+    @property
+    def end(self) -> dt.date | None:
+        return self.selection.end
+
+    def kinds(self, *wanted: str) -> str:
+        """SQL condition: the play's kind is one of ``wanted`` (and among the scope's kinds)."""
+        allowed = [k for k in wanted if self.scope.kinds is None or k in self.scope.kinds]
+        if not allowed:
+            return "false"
+        return "kind IN (" + ", ".join(f"'{k}'" for k in allowed) + ")"
+
+    def fetch(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def fetchnumpy(self, sql: str, params: list[object] | None = None) -> dict[str, object]:
+        return self.con.execute(sql, params or []).fetchnumpy()
+
+    def one(self, sql: str, params: list[object] | None = None) -> tuple[object, ...]:
+        row = self.con.execute(sql, params or []).fetchall()
+        return row[0] if row else ()
+
+    def derived(self, name: str, build: str, params: list[object] | None = None) -> str:
+        """A temp table derived from this selection (e.g. sessions), built once and shared."""
+        return self.engine.derived((self.scope, name, *(params or [])), build, params)
+
+    def whole_history(self) -> Context:
+        """The same scope over all time (for "first ever listen" and lifetime questions)."""
+        return Context(self.engine, replace(self.scope, period=Period()))
+
+    def previous(self) -> Context | None:
+        """The period of equal length just before this one, or None when this one starts at the beginning."""
+        if self.scope.period.start is None or self.end is None:
+            return None
+        start = self.scope.period.start
+        days = (self.end - start).days + 1
+        period = Period(start - dt.timedelta(days=days), start - dt.timedelta(days=1))
+        return Context(self.engine, replace(self.scope, period=period))
