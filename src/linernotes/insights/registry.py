@@ -46,6 +46,9 @@ class Param:
 
     def convert(self, raw: Any) -> Any:
         """Turn a CLI string (or a Python value) into this parameter's type, or raise UsageError."""
+        shown = raw.value if isinstance(raw, Enum) else raw
+        if self.choices is not None and str(shown) not in self.choices:
+            raise UsageError(f"{self.option} must be one of: {', '.join(self.choices)} (not {raw!r})")
         if isinstance(raw, self.type) and not (self.type is int and isinstance(raw, bool)):
             value = raw
         else:
@@ -59,8 +62,6 @@ class Param:
                     value = self.type(raw)
             except (TypeError, ValueError):
                 raise UsageError(f"{self.option} {raw!r} is not a valid {self.type.__name__}") from None
-        if self.choices is not None and str(value) not in self.choices:
-            raise UsageError(f"{self.option} must be one of: {', '.join(self.choices)} (not {raw!r})")
         return value
 
 
