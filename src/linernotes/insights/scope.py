@@ -141,6 +141,9 @@ class Engine:
             self._derived[key] = name
         return name
 
+    def cached(self, key: tuple[object, ...]) -> str | None:
+        return self._derived.get(key)
+
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
         con = self.con
         name = f"_ln_sel{next(self._ids)}"
@@ -230,9 +233,15 @@ class Context:
         row = self.con.execute(sql, params or []).fetchall()
         return row[0] if row else ()
 
-    def derived(self, name: str, build: str, params: list[object] | None = None) -> str:
-        """A temp table derived from this selection (e.g. sessions), built once and shared."""
-        return self.engine.derived((self.scope, name, *(params or [])), build, params)
+    def derived(self, name: str, build: str, params: list[object] | None = None, *,
+                key: tuple[object, ...] = ()) -> str:
+        """A temp table derived from this selection (e.g. sessions), built once per (name, key, params) and
+        shared by every insight of the engine; returns its name."""
+        return self.engine.derived((self.scope, name, *key, *(params or [])), build, params)
+
+    def cached(self, name: str, *, key: tuple[object, ...] = ()) -> str | None:
+        """The name of a derived table already built with no SQL parameters, or None."""
+        return self.engine.cached((self.scope, name, *key))
 
     def whole_history(self) -> Context:
         """The same scope over all time (for "first ever listen" and lifetime questions)."""

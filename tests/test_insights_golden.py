@@ -1,0 +1,109 @@
+"""Every insight, on the hand-checkable fixture (tests/insight_fixture.py), against its checked-in JSON.
+
+The expected files in tests/golden/ were produced by the code and then checked by hand against the
+fixture's story; a change in any number fails here. After an intended change, regenerate with
+``LINERNOTES_UPDATE_GOLDEN=1 pytest tests/test_insights_golden.py`` and review the diff like code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linernotes.insights.registry import all_insights
+from linernotes.library import Library, open_library
+from tests import insight_fixture
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("LINERNOTES_UPDATE_GOLDEN") == "1"
+NAMES = [i.name for i in all_insights()]
+# Scopes every insight is checked over: the whole history, and a quarter with a previous period to compare.
+SCOPES: dict[str, dict[str, Any]] = {"all": {}, "q1_2024": {"start": "2024-01-01", "end": "2024-03-31"}}
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("insights")
+    export = insight_fixture.write(tmp / "export")
+    with open_library(tmp / "library.duckdb") as lib:
+        report = lib.import_paths([export])
+        assert report.total("stored") == len(insight_fixture.records())
+    return tmp / "library.duckdb"
+
+
+@pytest.fixture(scope="module")
+def history(fixture_db: Path) -> Iterator[Library]:
+    with open_library(fixture_db, read_only=True) as lib:
+        yield lib
+
+
+def _normalise(value: Any) -> Any:
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_insight_matches_golden(history: Library, name: str) -> None:
+    got = {scope: history.insight(name, **kwargs).to_dict() for scope, kwargs in SCOPES.items()}
+    path = GOLDEN / f"{name}.json"
+    if UPDATE:
+        path.write_text(json.dumps(got, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    assert path.exists(), f"no golden file for {name}: run with LINERNOTES_UPDATE_GOLDEN=1 and check it by hand"
+    assert _normalise(got) == json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_every_golden_file_has_an_insight() -> None:
+    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cli_json_equals_python(history: Library, fixture_db: Path, name: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "linernotes", "insights", name, "--from", "2024-01-01", "--to",
+                           "2024-03-31", "--json", "--db", str(fixture_db)], capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expected = history.insight(name, start="2024-01-01", end="2024-03-31").to_dict()
+    assert json.loads(done.stdout) == _normalise(expected)
+
+
+@pytest.fixture(scope="module")
+def with_rules(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    copy = tmp_path_factory.mktemp("rules") / "library.duckdb"
+    shutil.copy(fixture_db, copy)
+    with open_library(copy) as lib:
+        lib.exclude(device="phone_android", note="the phone is shared")
+        lib.exclude(audiobook="The Long Road")
+        yield lib
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exclusion_rules_change_the_result_and_are_reported(with_rules: Library, name: str) -> None:
+    ruled = with_rules.insight(name)
+    ignored = with_rules.insight(name, apply_exclusions=False)
+    assert ruled.meta is not None and ignored.meta is not None
+    reported = {e.rule_id: e.plays_excluded for e in ruled.meta.exclusions}
+    phone = with_rules.con.execute(
+        "SELECT count(*) FILTER (WHERE device = 'phone_android'), count(*) FILTER (WHERE audiobook = 'The Long Road') "
+        "FROM plays").fetchall()[0]
+    assert reported == {1: phone[0], 2: phone[1]}
+    assert ignored.meta.exclusions == ()
+    assert ruled.meta.plays == ignored.meta.plays - phone[0] - phone[1]
+    assert ruled.to_dict()["result"] != ignored.to_dict()["result"], f"{name} did not change"
+
+
+def test_rules_are_listed_and_removed(with_rules: Library) -> None:
+    rules = with_rules.exclusions()
+    assert [r.describe() for r in rules] == ["device = 'phone_android' — the phone is shared",
+                                             "audiobook = 'The Long Road'"]
+    added = with_rules.exclude(hours="22-6", device="desktop_mac")
+    assert added.rule_id == 3
+    assert with_rules.insight("overview").meta.exclusions[-1].rule_id == 3  # type: ignore[union-attr]
+    with_rules.remove_exclusion(3)
+    assert [r.rule_id for r in with_rules.exclusions()] == [1, 2]
