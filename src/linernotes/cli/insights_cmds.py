@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,21 +18,30 @@ from linernotes.policy import Policy
 StartOption = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")]
 EndOption = Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")]
 PolicyOption = Annotated[Policy, typer.Option("--policy", help="What counts as a play.")]
-KindsOption = Annotated[str | None, typer.Option(
-    "--kinds", help="Only these kinds, comma-separated: track, episode, audiobook, video, unknown.")]
-IncognitoOption = Annotated[bool | None, typer.Option(
-    "--include-incognito/--hide-incognito", help="Include private-session plays (default: the library setting).",
-    show_default=False)]
-NoExclusionsOption = Annotated[bool, typer.Option(
-    "--no-exclusions", help="Ignore the exclusion rules for this run.")]
+KindsOption = Annotated[
+    str | None,
+    typer.Option("--kinds", help="Only these kinds, comma-separated: track, episode, audiobook, video, unknown."),
+]
+IncognitoOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--include-incognito/--hide-incognito",
+        help="Include private-session plays (default: the library setting).",
+        show_default=False,
+    ),
+]
+NoExclusionsOption = Annotated[bool, typer.Option("--no-exclusions", help="Ignore the exclusion rules for this run.")]
 
-exclude_app = typer.Typer(help="Rules that keep listening that is not yours out of every insight.",
-                          no_args_is_help=True)
+exclude_app = typer.Typer(
+    help="Rules that keep listening that is not yours out of every insight.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("insights", context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-                )(insights_cmd)
+    app.command(
+        "insights",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )(insights_cmd)
     app.add_typer(exclude_app, name="exclude")
 
 
@@ -62,17 +71,25 @@ def insights_cmd(
         _describe(spec)
         return
     with open_library(db, read_only=True) as lib:
-        result = lib.insight(name, start=start, end=end, policy=policy, kinds=kinds,
-                             include_incognito=include_incognito, apply_exclusions=not no_exclusions, **params)
+        result = lib.insight(
+            name,
+            start=start,
+            end=end,
+            policy=policy,
+            kinds=kinds,
+            include_incognito=include_incognito,
+            apply_exclusions=not no_exclusions,
+            **params,
+        )
     if as_json:
         print_json(result.to_dict())
     else:
         print_result(result)
 
 
-def _own_options(spec: registry.Insight, args: list[str]) -> dict[str, str] | None:
+def _own_options(spec: registry.Insight, args: list[str]) -> dict[str, Any] | None:
     """Parse ``--name value`` pairs into the insight's parameters; None when help was asked for."""
-    params: dict[str, str] = {}
+    params: dict[str, Any] = {}
     i = 0
     while i < len(args):
         arg = args[i]
@@ -98,9 +115,26 @@ def _own_options(spec: registry.Insight, args: list[str]) -> dict[str, str] | No
 def _list(as_json: bool) -> None:
     specs = registry.all_insights()
     if as_json:
-        print_json([{"name": s.name, "title": s.title, "definition": s.doc,
-                     "options": [{"option": p.option, "type": p.type.__name__, "default": p.default,
-                                  "choices": p.choices, "help": p.help} for p in s.params]} for s in specs])
+        print_json(
+            [
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "definition": s.doc,
+                    "options": [
+                        {
+                            "option": p.option,
+                            "type": p.type.__name__,
+                            "default": p.default,
+                            "choices": p.choices,
+                            "help": p.help,
+                        }
+                        for p in s.params
+                    ],
+                }
+                for s in specs
+            ]
+        )
         return
     table = Table(title="Insights (run one: linernotes insights NAME [--from --to] [--json])", title_justify="left")
     table.add_column("name")
@@ -154,17 +188,29 @@ def exclude_add(
 ) -> None:
     """Add a rule; all its conditions must hold for a play to be excluded (e.g. --artist X --device speaker)."""
     with open_library(db) as lib:
-        rule = lib.exclude(artist=artist, track=track, album=album, show=show, audiobook=audiobook, device=device,
-                           platform=platform, country=country, where=where, note=note,
-                           hours=parse_hours(hours) if hours else None)
+        rule = lib.exclude(
+            artist=artist,
+            track=track,
+            album=album,
+            show=show,
+            audiobook=audiobook,
+            device=device,
+            platform=platform,
+            country=country,
+            where=where,
+            note=note,
+            hours=parse_hours(hours) if hours else None,
+        )
         total, affected = lib.con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {rule.predicate()}) FROM plays").fetchall()[0]
+            f"SELECT count(*), count(*) FILTER (WHERE {rule.predicate()}) FROM plays"
+        ).fetchall()[0]
     console.print(f"Rule {rule.rule_id} added: {rule.describe()} — excludes {affected:,} of {total:,} plays.")
 
 
 @exclude_app.command("remove")
-def exclude_remove(rule_id: Annotated[int, typer.Argument(help="The rule's number (see `exclude list`).")],
-                   db: DbOption = None) -> None:
+def exclude_remove(
+    rule_id: Annotated[int, typer.Argument(help="The rule's number (see `exclude list`).")], db: DbOption = None
+) -> None:
     """Remove a rule: its plays count again."""
     with open_library(db) as lib:
         rule = lib.remove_exclusion(rule_id)

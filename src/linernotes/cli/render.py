@@ -33,8 +33,10 @@ def print_result(result: Result) -> None:
 def _scope_line(meta: dict[str, Any]) -> str:
     kinds = ", ".join(meta["kinds"]) if meta.get("kinds") else "all kinds"
     incognito = "incognito included" if meta.get("include_incognito") else "incognito hidden"
-    return (f"{meta.get('start') or 'the beginning'} → {meta.get('end') or 'now'} · {meta.get('plays', 0):,} plays · "
-            f"policy {meta.get('policy')} · {kinds} · {incognito}")
+    return (
+        f"{meta.get('start') or 'the beginning'} → {meta.get('end') or 'now'} · {meta.get('plays', 0):,} plays · "
+        f"policy {meta.get('policy')} · {kinds} · {incognito}"
+    )
 
 
 def _print_record(record: dict[str, Any], indent: str) -> None:

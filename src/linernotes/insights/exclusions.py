@@ -127,8 +127,22 @@ def parse_hours(text: str) -> tuple[int, int]:
         raise UsageError(f"--hours {text!r}: use FROM-TO in local hours, e.g. 20-7") from None
 
 
-_COLUMNS = ("rule_id", "artist", "track", "album", "show_name", "audiobook", "device", "country", "platform",
-            "hour_from", "hour_to", "where_sql", "note", "created_at")
+_COLUMNS = (
+    "rule_id",
+    "artist",
+    "track",
+    "album",
+    "show_name",
+    "audiobook",
+    "device",
+    "country",
+    "platform",
+    "hour_from",
+    "hour_to",
+    "where_sql",
+    "note",
+    "created_at",
+)
 
 
 def list_rules(con: duckdb.DuckDBPyConnection) -> list[Rule]:
@@ -147,10 +161,25 @@ def add_rule(con: duckdb.DuckDBPyConnection, rule: Rule) -> Rule:
     validate(con, rule)
     row = con.execute("SELECT coalesce(max(rule_id), 0) + 1 FROM exclusion_rules").fetchall()[0]
     rule_id = int(row[0])
-    values = [rule_id, rule.artist, rule.track, rule.album, rule.show, rule.audiobook, rule.device,
-              rule.country, rule.platform, rule.hour_from, rule.hour_to, rule.where, rule.note]
-    con.execute(f"INSERT INTO exclusion_rules ({', '.join(_COLUMNS)}) VALUES "
-                f"({', '.join('?' * (len(_COLUMNS) - 1))}, now())", values)
+    values = [
+        rule_id,
+        rule.artist,
+        rule.track,
+        rule.album,
+        rule.show,
+        rule.audiobook,
+        rule.device,
+        rule.country,
+        rule.platform,
+        rule.hour_from,
+        rule.hour_to,
+        rule.where,
+        rule.note,
+    ]
+    con.execute(
+        f"INSERT INTO exclusion_rules ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * (len(_COLUMNS) - 1))}, now())",
+        values,
+    )
     return next(r for r in list_rules(con) if r.rule_id == rule_id)
 
 
@@ -160,4 +189,3 @@ def remove_rule(con: duckdb.DuckDBPyConnection, rule_id: int) -> Rule:
         raise UsageError(f"no exclusion rule {rule_id} (see `linernotes exclude list`)")
     con.execute("DELETE FROM exclusion_rules WHERE rule_id = ?", [rule_id])
     return found[0]
-

@@ -42,9 +42,11 @@ class OverviewResult(Result):
 
     def summary(self) -> list[str]:
         t = self.totals
-        lines = [f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
-                 f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened), "
-                 f"{t.artists:,} artists and {t.tracks:,} tracks."]
+        lines = [
+            f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
+            f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened), "
+            f"{t.artists:,} artists and {t.tracks:,} tracks."
+        ]
         ch = self.change.get("ms_played")
         if ch is not None:
             lines.append(f"That is {abs(ch):.0%} {'more' if ch >= 0 else 'less'} than the period before.")
@@ -61,14 +63,29 @@ def totals(ctx: Context) -> Totals:
                count(DISTINCT audiobook) FILTER (WHERE kind = 'audiobook'),
                count(DISTINCT day)
         FROM {ctx.plays}""")
-    by_kind = [KindTotals(str(k), int(n), int(ms)) for k, n, ms in ctx.fetch(  # type: ignore[call-overload]
-        f"SELECT kind, count(*) FILTER (WHERE counted), coalesce(sum(ms_played), 0) FROM {ctx.plays} "
-        f"GROUP BY kind ORDER BY 3 DESC, 1")]
+    by_kind = [
+        KindTotals(str(k), int(n), int(ms))
+        for k, n, ms in ctx.fetch(  # type: ignore[call-overload]
+            f"SELECT kind, count(*) FILTER (WHERE counted), coalesce(sum(ms_played), 0) FROM {ctx.plays} "
+            f"GROUP BY kind ORDER BY 3 DESC, 1"
+        )
+    ]
     ms, plays, streams, artists, tracks, albums, shows, books, days = (int(v or 0) for v in row)  # type: ignore[call-overload]
     span = (ctx.end - ctx.start).days + 1 if ctx.start and ctx.end else 0
-    return Totals(ms_played=ms, plays=plays, streams=streams, by_kind=by_kind, artists=artists, tracks=tracks,
-                  albums=albums, shows=shows, audiobooks=books, days_listened=days, days_in_period=span,
-                  ms_per_active_day=ms / days if days else 0.0)
+    return Totals(
+        ms_played=ms,
+        plays=plays,
+        streams=streams,
+        by_kind=by_kind,
+        artists=artists,
+        tracks=tracks,
+        albums=albums,
+        shows=shows,
+        audiobooks=books,
+        days_listened=days,
+        days_in_period=span,
+        ms_per_active_day=ms / days if days else 0.0,
+    )
 
 
 def _change(now: float, before: float) -> float | None:
@@ -92,7 +109,8 @@ def overview(ctx: Context) -> OverviewResult:
         for key in ("ms_played", "plays", "days_listened", "artists", "tracks"):
             change[key] = _change(getattr(now, key), getattr(prev, key))
     return OverviewResult(
-        totals=now, previous=prev,
+        totals=now,
+        previous=prev,
         previous_start=prev_ctx.start.isoformat() if prev_ctx and prev_ctx.start else None,
         previous_end=prev_ctx.end.isoformat() if prev_ctx and prev_ctx.end else None,
         change=change,

@@ -92,8 +92,9 @@ def insight(name: str, title: str) -> Callable[[Callable[..., R]], Callable[...,
     def register(fn: Callable[..., R]) -> Callable[..., R]:
         if name in _REGISTRY and _REGISTRY[name].compute is not fn:
             raise RuntimeError(f"two insights named {name!r}")
-        _REGISTRY[name] = Insight(name=name, title=title, compute=fn, params=_params_of(fn),
-                                  doc=inspect.cleandoc(fn.__doc__ or title))
+        _REGISTRY[name] = Insight(
+            name=name, title=title, compute=fn, params=_params_of(fn), doc=inspect.cleandoc(fn.__doc__ or title)
+        )
         return fn
 
     return register

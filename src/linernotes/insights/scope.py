@@ -21,6 +21,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import duckdb
 
@@ -41,8 +42,10 @@ CASE WHEN kind <> 'track' THEN NULL
      ELSE reason_end IN ('fwdbtn', 'backbtn', 'endplay') AND ms_played < {SKIP_MAX_MS}
 END"""
 
-ITEM_SQL = ("coalesce(uri, lower(coalesce(artist, show_name, audiobook, '')) || chr(31) || "
-            "lower(coalesce(track, episode, chapter, '')))")
+ITEM_SQL = (
+    "coalesce(uri, lower(coalesce(artist, show_name, audiobook, '')) || chr(31) || "
+    "lower(coalesce(track, episode, chapter, '')))"
+)
 
 KIND_NAMES = tuple(k.value for k in Kind)
 # Columns of ``plays`` no insight reads; leaving them out halves the cost of a selection.
@@ -64,9 +67,17 @@ class Scope:
     apply_exclusions: bool = True
 
     @classmethod
-    def make(cls, *, period: Period | None = None, start: str | None = None, end: str | None = None,
-             policy: str | Policy = Policy.SPOTIFY, kinds: Iterable[str] | str | None = None,
-             include_incognito: bool | None = None, apply_exclusions: bool = True) -> Scope:
+    def make(
+        cls,
+        *,
+        period: Period | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        policy: str | Policy = Policy.SPOTIFY,
+        kinds: Iterable[str] | str | None = None,
+        include_incognito: bool | None = None,
+        apply_exclusions: bool = True,
+    ) -> Scope:
         """Build a scope from user-facing values, validating each.
 
         >>> Scope.make(start="2023-01-01", end="2023-12-31", kinds="track,episode").kinds
@@ -83,8 +94,13 @@ class Scope:
             if unknown or not kind_tuple:
                 shown = ", ".join(unknown) or "(none)"
                 raise UsageError(f"unknown kind {shown} (choose from: {', '.join(KIND_NAMES)})")
-        return cls(period=period, policy=parse_policy(policy), kinds=kind_tuple,
-                   include_incognito=include_incognito, apply_exclusions=apply_exclusions)
+        return cls(
+            period=period,
+            policy=parse_policy(policy),
+            kinds=kind_tuple,
+            include_incognito=include_incognito,
+            apply_exclusions=apply_exclusions,
+        )
 
 
 @dataclass(frozen=True)
@@ -156,19 +172,27 @@ class Engine:
         if scope.kinds is not None:
             kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
         excluded = " OR ".join(r.predicate() for r in rules) or "false"
-        con.execute(f"""
+        con.execute(
+            f"""
             CREATE OR REPLACE TEMP TABLE {name} AS
             WITH p AS ({counted_plays(scope.policy, base)})
             SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}), ({excluded}) AS _excluded,
                    ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow,
                    {SKIP_SQL} AS skip, {ITEM_SQL} AS item
             FROM p WHERE {where} {kinds}
-        """, params)
+        """,
+            params,
+        )
         effects: list[ExclusionEffect] = []
         if rules:
-            counts = con.execute("SELECT " + ", ".join(
-                f"count(*) FILTER (WHERE {r.predicate()}), "
-                f"coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)" for r in rules) + f" FROM {name}"
+            counts = con.execute(
+                "SELECT "
+                + ", ".join(
+                    f"count(*) FILTER (WHERE {r.predicate()}), "
+                    f"coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)"
+                    for r in rules
+                )
+                + f" FROM {name}"
             ).fetchall()[0]
             for i, rule in enumerate(rules):
                 n, ms = int(counts[2 * i]), int(counts[2 * i + 1])
@@ -223,18 +247,19 @@ class Context:
             return "false"
         return "kind IN (" + ", ".join(f"'{k}'" for k in allowed) + ")"
 
-    def fetch(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+    def fetch(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params or []).fetchall()
 
-    def fetchnumpy(self, sql: str, params: list[object] | None = None) -> dict[str, object]:
+    def fetchnumpy(self, sql: str, params: list[object] | None = None) -> dict[str, Any]:
         return self.con.execute(sql, params or []).fetchnumpy()
 
-    def one(self, sql: str, params: list[object] | None = None) -> tuple[object, ...]:
+    def one(self, sql: str, params: list[object] | None = None) -> tuple[Any, ...]:
         row = self.con.execute(sql, params or []).fetchall()
         return row[0] if row else ()
 
-    def derived(self, name: str, build: str, params: list[object] | None = None, *,
-                key: tuple[object, ...] = ()) -> str:
+    def derived(
+        self, name: str, build: str, params: list[object] | None = None, *, key: tuple[object, ...] = ()
+    ) -> str:
         """A temp table derived from this selection (e.g. sessions), built once per (name, key, params) and
         shared by every insight of the engine; returns its name."""
         return self.engine.derived((self.scope, name, *key, *(params or [])), build, params)

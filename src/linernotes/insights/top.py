@@ -75,16 +75,24 @@ def ranked(ctx: Context, entity: Entity, by: str, limit: int | None) -> tuple[li
     limit_sql = f"LIMIT {int(limit)}" if limit else ""
     rows = ctx.fetch(f"""
         WITH g AS (
-            SELECT {name_col} AS name, {by_col or 'NULL'} AS by_name,
+            SELECT {name_col} AS name, {by_col or "NULL"} AS by_name,
                    count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms
             FROM {ctx.plays}
             WHERE {ctx.kinds(*kinds)} AND {name_col} IS NOT NULL
             GROUP BY ALL)
         SELECT name, by_name, plays, ms, ms / nullif(sum(ms) OVER (), 0), sum(ms) OVER (), count(*) OVER ()
         FROM g ORDER BY {order}, name {limit_sql}""")
-    out = [TopRow(rank=i + 1, name=str(name), by=by_name, plays=int(plays), ms_played=int(ms),  # type: ignore[arg-type]
-                  share=float(share or 0.0))  # type: ignore[arg-type]
-           for i, (name, by_name, plays, ms, share, _, _) in enumerate(rows)]
+    out = [
+        TopRow(
+            rank=i + 1,
+            name=str(name),
+            by=by_name,
+            plays=int(plays),
+            ms_played=int(ms),  # type: ignore[arg-type]
+            share=float(share or 0.0),
+        )  # type: ignore[arg-type]
+        for i, (name, by_name, plays, ms, share, _, _) in enumerate(rows)
+    ]
     total = int(rows[0][5]) if rows else 0  # type: ignore[arg-type]
     distinct = int(rows[0][6]) if rows else 0  # type: ignore[arg-type]
     return out, total, distinct
@@ -120,12 +128,22 @@ def top(
     if prev is not None:
         before, _, _ = ranked(prev, entity, by, None)
         rank_of = {(r.name, r.by): r.rank for r in before}
-        rows = [TopRow(**{**asdict(r), "previous_rank": rank_of.get((r.name, r.by)),
-                          "rank_change": (rank_of[(r.name, r.by)] - r.rank) if (r.name, r.by) in rank_of else None})
-                for r in rows]
+        rows = [
+            TopRow(
+                **{
+                    **asdict(r),
+                    "previous_rank": rank_of.get((r.name, r.by)),
+                    "rank_change": (rank_of[(r.name, r.by)] - r.rank) if (r.name, r.by) in rank_of else None,
+                }
+            )
+            for r in rows
+        ]
     return TopResult(
-        entity=entity.value, by=by, rows=rows,
+        entity=entity.value,
+        by=by,
+        rows=rows,
         previous_start=prev.start.isoformat() if prev and prev.start else None,
         previous_end=prev.end.isoformat() if prev and prev.end else None,
-        total_ms=total, distinct=distinct,
+        total_ms=total,
+        distinct=distinct,
     )
