@@ -1,0 +1,86 @@
+"""An on-disk cache for trained models, keyed by exactly what they were trained on.
+
+The key is the model's name and parameters plus a fingerprint of the selection it read (the library file's
+identity, its plays, the scope and the exclusion rules). Anything that changes the input changes the key,
+so a stale model is never served; an unchanged library loads instead of retraining. Entries are ``.npz``
+files (arrays plus a JSON header) in the user cache folder (``$LINERNOTES_CACHE`` overrides it) — no pickle,
+so a cache file can never run code. They hold model state derived from listening (embeddings, weights),
+never plays; ``linernotes forget`` clears the library's entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+
+from linernotes.insights.scope import Context
+
+ENV_CACHE = "LINERNOTES_CACHE"
+FORMAT_VERSION = 1
+
+
+def cache_dir() -> Path:
+    env = os.environ.get(ENV_CACHE)
+    return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("linernotes", appauthor=False))
+
+
+def fingerprint(ctx: Context) -> str:
+    """A digest of everything a model trained on ``ctx`` depends on."""
+    row = ctx.one(f"""
+        SELECT count(*), coalesce(sum(hash(play_id)), 0)::VARCHAR, min(ts_start)::VARCHAR, max(ts_end)::VARCHAR
+        FROM {ctx.plays}""")
+    db = ctx.one("SELECT current_setting('TimeZone')")  # sessions are UTC; included for completeness
+    parts = [repr(row), repr(db), repr(ctx.scope), repr(ctx.selection.exclusions), str(FORMAT_VERSION)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _path(name: str, key: str) -> Path:
+    return cache_dir() / "models" / f"{name}-{key}.npz"
+
+
+Arrays = dict[str, np.ndarray]
+Trained = tuple[Arrays, dict[str, Any]]
+
+
+def cached_arrays(ctx: Context, name: str, params: dict[str, Any], train: Callable[[], Trained]) -> Trained:
+    """Return ``(arrays, header)`` for model ``name`` trained with ``params`` on ``ctx``'s selection,
+    from the cache when the same input was seen before, else from ``train()`` (and then stored).
+
+    ``header`` must be JSON-serialisable; arrays must not be object arrays (strings: use fixed-width
+    ``np.str_`` arrays).
+    """
+    identity = json.dumps([fingerprint(ctx), params], sort_keys=True, default=str)
+    key = hashlib.sha256(identity.encode()).hexdigest()[:32]
+    path = _path(name, key)
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files if k != "__header__"}
+                header = json.loads(str(data["__header__"]))
+            return arrays, header
+        except (OSError, ValueError, KeyError):
+            path.unlink(missing_ok=True)  # a corrupt or foreign file: retrain
+    arrays, header = train()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial.npz")
+    payload: dict[str, Any] = {"__header__": np.array(json.dumps(header, default=str)), **arrays}
+    np.savez(partial, **payload)
+    os.replace(partial, path)
+    return arrays, header
+
+
+def clear() -> int:
+    """Delete every cached model; returns how many files were removed."""
+    folder = cache_dir() / "models"
+    n = 0
+    for f in folder.glob("*.npz"):
+        f.unlink(missing_ok=True)
+        n += 1
+    return n
