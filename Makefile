@@ -22,6 +22,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_bench.py
+	$(BIN)/python benchmarks/insight_bench.py
+	$(BIN)/python benchmarks/insight_quality.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -10,6 +10,12 @@ Vocabulary used throughout:
 * an *extra* row is a planted export artefact on top of the genuine rows: an exact duplicate (same file or
   another file), a near-duplicate (same ``ts`` and URI, smaller ``ms_played``) or a remote-control storm
   echo (same track and ``ms_played`` repeated 6–10 s apart with ``reason_start = reason_end = "remote"``).
+
+Ground truth for the insights (``History.ground_truth()``): ``binges`` (tracks on repeat, artist binges),
+``eras``, ``sessions`` (the session starts a library must find with the 20-minute rule; planted sessions are
+separable: < 15 min of silence inside, > 30 min between, on one lane), ``forgotten_favourites`` (artists
+loved for months in the first half of the history, then never played again for at least ~1.5 years) and
+``discovery`` (every artist's first play the library keeps). See the ``*_DEFINITION`` constants.
 """
 
 from __future__ import annotations
@@ -373,6 +379,23 @@ SKIP_MODEL: dict[str, float] = {
     "device_cast": -0.6,
     "device_web_player": 0.3,
 }
+
+# Session layout. The insight engine starts a new session after a silence of more than SESSION_GAP_MINUTES
+# (linernotes.insights.sessions). The generator keeps planted sessions separable from that rule: inside a
+# session no silence exceeds PAUSE_MAX_MS (+ a few seconds of overhead); a session drawn to start shortly
+# after the previous one (within JOIN_WITHIN_MS of its end) continues it, and one drawn later but within
+# MIN_SILENCE_MS is pushed to start MIN_SILENCE_MS after that end. So, on one lane, silences are either
+# < 15 min (inside a session) or > 30 min (between sessions).
+SESSION_GAP_MINUTES = 20
+PAUSE_MAX_MS = 15 * 60_000
+JOIN_WITHIN_MS = 10 * 60_000
+MIN_SILENCE_MS = 30 * 60_000
+
+# Forgotten favourites: artists loved for months early in the history, then never played again.
+FORGOTTEN_MAX = 15
+FORGOTTEN_SILENCE_DAYS = 548  # at least ~1.5 years between the last planted play and the end of the history
+FORGOTTEN_WINDOW_DAYS = (90, 240)
+FORGOTTEN_SHARE = (0.07, 0.12)  # share of the window's music plays given to the artist
 
 BASE62 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
 
@@ -757,6 +780,80 @@ def _group_rank(keys: np.ndarray) -> IntArray:
     return rank
 
 
+def _iso_ms(epoch_ms: int) -> str:
+    d = dt.datetime.fromtimestamp(epoch_ms // 1000, dt.UTC)
+    return d.strftime("%Y-%m-%dT%H:%M:%S") + f".{epoch_ms % 1000:03d}Z"
+
+
+def _pack_sessions(
+    st: IntArray, dur: IntArray, incognito: npt.NDArray[np.bool_], lanes: int, join_gap: IntArray
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Start (epoch ms) of every session, and whether it continues the previous session of its lane.
+
+    Sessions are sorted by drawn start ``st`` and dealt round-robin to ``lanes``. On a lane, a session drawn
+    to start within :data:`JOIN_WITHIN_MS` of the previous session's end continues it (``join_gap`` after
+    its end at the earliest); one drawn to start later but within :data:`MIN_SILENCE_MS` (or an incognito
+    session next to a non-incognito one, which the library would show as a gap of any length) is pushed to
+    :data:`MIN_SILENCE_MS` after that end. Sessions only ever move later. A loop per session (not per play):
+    ~0.1 s for 150 000 sessions.
+    """
+    n = len(st)
+    st_l, dur_l, inc_l, jg_l = st.tolist(), dur.tolist(), incognito.tolist(), join_gap.tolist()
+    out = [0] * n
+    joined = [False] * n
+    for lane in range(lanes):
+        prev_end: int | None = None
+        prev_inc = False
+        for i in range(lane, n, lanes):
+            s = st_l[i]
+            if prev_end is not None and s < prev_end + MIN_SILENCE_MS:
+                if s <= prev_end + JOIN_WITHIN_MS and inc_l[i] == prev_inc:
+                    s = max(s, prev_end + jg_l[i])
+                    joined[i] = True
+                else:
+                    s = prev_end + MIN_SILENCE_MS + jg_l[i]
+            out[i] = s
+            prev_end = s + dur_l[i]
+            prev_inc = inc_l[i]
+    return np.array(out, dtype=np.int64), np.array(joined, dtype=bool)
+
+
+def _forgotten_plan(
+    rng: np.random.Generator, cat: Catalogue, popularity: np.ndarray, n_days: int, years: float
+) -> tuple[IntArray, list[tuple[int, int, float]]]:
+    """Forgotten favourites: which artists, and their love windows (first day, end day exclusive, share).
+
+    Windows end in the first half of the history and at least :data:`FORGOTTEN_SILENCE_DAYS` (+ 30 days of
+    slack for session packing) before its end. Artists are taken from the well-liked but not top ranks, with
+    a few tracks, and every taste group keeps at least three other artists.
+    """
+    latest_end = min(n_days // 2, n_days - FORGOTTEN_SILENCE_DAYS - 30)
+    n_artists = len(cat.artist_name)
+    k = int(np.clip(round(2 * years), 0, FORGOTTEN_MAX)) if latest_end >= FORGOTTEN_WINDOW_DAYS[0] + 10 else 0
+    k = min(k, n_artists // 10)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64), []
+    by_pop = np.argsort(-popularity, kind="stable")
+    cand = by_pop[10 : 10 + max(60, 8 * k)]
+    cand = cand[cat.artist_n_tracks[cand] >= 3]
+    cand = cand[rng.permutation(len(cand))]
+    left = np.bincount(cat.artist_group, minlength=len(TASTE_GROUPS))
+    chosen: list[int] = []
+    for a in cand.tolist():
+        g = int(cat.artist_group[a])
+        if left[g] > 3:
+            chosen.append(a)
+            left[g] -= 1
+        if len(chosen) == k:
+            break
+    windows: list[tuple[int, int, float]] = []
+    for _ in chosen:
+        length = min(int(rng.integers(FORGOTTEN_WINDOW_DAYS[0], FORGOTTEN_WINDOW_DAYS[1] + 1)), latest_end - 1)
+        end = int(rng.integers(length, latest_end + 1))
+        windows.append((end - length, end, float(rng.uniform(*FORGOTTEN_SHARE))))
+    return np.array(chosen, dtype=np.int64), windows
+
+
 # --------------------------------------------------------------------------------------------------------
 # the model
 
@@ -844,6 +941,7 @@ def generate_history(params: Params) -> History:
     cat, popularity = _build_catalogue(rng, n, len(TASTE_GROUPS))
     bounds, mixes, dominant, transition = _eras(rng, t0, span, years)
     day_country, trips = _travel(rng, n_days, years, home_idx, countries, t0)
+    forgotten, forgotten_windows = _forgotten_plan(rng, cat, popularity, n_days, years)
 
     # ---- sessions: kind, length, start time --------------------------------------------------------------
     mean_len = np.array([9.0, 1.3, 2.0])
@@ -914,8 +1012,11 @@ def generate_history(params: Params) -> History:
     mode_p = mode[sess]
     n_groups = len(TASTE_GROUPS)
     mix_cdf = np.cumsum(mixes, axis=1)
-    group_artists = [np.flatnonzero(cat.artist_group == g) for g in range(n_groups)]
-    all_artists = np.arange(len(cat.artist_name))
+    # Forgotten favourites are never drawn: they are only ever played inside their planted love windows.
+    drawable = np.ones(len(cat.artist_name), dtype=bool)
+    drawable[forgotten] = False
+    group_artists = [np.flatnonzero((cat.artist_group == g) & drawable) for g in range(n_groups)]
+    all_artists = np.flatnonzero(drawable)
 
     def draw_artists(eras: IntArray) -> IntArray:
         u = rng.random(len(eras))
@@ -976,6 +1077,11 @@ def generate_history(params: Params) -> History:
         era_here = int(np.searchsorted(bounds, ws, side="right"))
         pool = group_artists[dominant[era_here][0]]
         pool = pool if len(pool) else all_artists
+        if not is_track_binge:
+            # An artist binge spreads over the artist's tracks; with fewer than six tracks one of them would
+            # hold half the plays, which is a track on repeat rather than an artist binge.
+            wide = pool[cat.artist_n_tracks[pool] >= 6]
+            pool = wide if len(wide) else pool
         target_artist = int(pool[rng.integers(0, len(pool))])
         sub = idx[rng.random(len(idx)) < (0.55 if is_track_binge else 0.6)]
         entry: dict[str, Any] = {
@@ -1005,6 +1111,19 @@ def generate_history(params: Params) -> History:
         binges.append(entry)
     binges.sort(key=lambda e: e["start"])
 
+    # ---- planted forgotten favourites: a share of the music plays of a few months, then never again --------
+    forgotten_mask = np.zeros(n, dtype=bool)
+    forgotten_planted: list[tuple[int, int, int]] = []  # (artist, first day, end day exclusive)
+    for f, (d0, d1, share) in zip(forgotten.tolist(), forgotten_windows, strict=True):
+        ws, we = t0 + d0 * 86400, t0 + d1 * 86400
+        idx = np.flatnonzero(is_music & ~binge_mask & ~forgotten_mask & (play_t >= ws) & (play_t < we))
+        sub = idx[rng.random(len(idx)) < share]
+        nt = cat.artist_n_tracks[f]
+        track[sub] = cat.artist_first_track[f] + (nt * rng.random(len(sub)) ** 1.5).astype(np.int64)
+        forgotten_mask[sub] = True
+        if len(sub):
+            forgotten_planted.append((f, d0, d1))
+
     item_kind = np.select([kind_p == 0, kind_p == 1], [ITEM_TRACK, ITEM_EPISODE], ITEM_CHAPTER).astype(np.int8)
     item_id = np.select([kind_p == 0, kind_p == 1], [track, episode], chapter).astype(np.int64)
     file_kind = np.zeros(n, dtype=np.int8)
@@ -1012,7 +1131,7 @@ def generate_history(params: Params) -> History:
 
     # No-metadata rows and music-video rows are drawn from ordinary music plays (not binge plays, so binge
     # counts stay exact).
-    plain_music = np.flatnonzero(is_music & ~binge_mask)
+    plain_music = np.flatnonzero(is_music & ~binge_mask & ~forgotten_mask)
     perm = plain_music[rng.permutation(len(plain_music))]
     k_nometa = min(len(perm), max(1, round(n * p.no_metadata_rate)))
     k_video = min(len(perm) - k_nometa, max(1, round(n * p.video_share * 0.8)))
@@ -1099,25 +1218,21 @@ def generate_history(params: Params) -> History:
 
     # ---- time ----------------------------------------------------------------------------------------------
     overhead = rng.integers(300, 1600, n)
+    # A pause (paused playback) before a play: never before a session's first play, never over 15 minutes.
     pause = np.where(
-        rng.random(n) < 0.04, np.clip(rng.lognormal(math.log(60_000), 1.2, n), 1000, 3 * 3600_000), 0
+        (rng.random(n) < 0.04) & (pos > 0), np.clip(rng.lognormal(math.log(60_000), 1.2, n), 1000, PAUSE_MAX_MS), 0
     ).astype(np.int64)
     gap = np.where(skip, rng.integers(100, 2500, n), rng.integers(0, 900, n))
     elapsed = ms + pause + overhead
     step = elapsed + gap
     cs = np.cumsum(step)
     in_sess = cs - step - (cs[first] - step[first])[sess]
-    sess_dur = np.add.reduceat(step, first) + 30_000
+    sess_dur = np.add.reduceat(step, first)
     st = s_start * 1000 + rng.integers(0, 1000, n_sess)
     # More listening than one person can fit into the span (huge n): play on parallel "lanes" (think several
     # devices at once) so sessions never overlap within a lane. One lane for any realistic size.
-    lanes = max(1, math.ceil(float(sess_dur.sum()) / (0.3 * span * 1000)))
-    fixed = np.empty(n_sess, dtype=np.int64)
-    for lane in range(lanes):
-        li = np.arange(lane, n_sess, lanes)
-        c = np.cumsum(sess_dur[li])
-        cprev = c - sess_dur[li]
-        fixed[li] = cprev + np.maximum.accumulate(st[li] - cprev)
+    lanes = max(1, math.ceil(float(sess_dur.sum() + 30_000 * n_sess) / (0.3 * span * 1000)))
+    fixed, joined = _pack_sessions(st, sess_dur, incognito_s, lanes, rng.integers(2_000, 90_000, n_sess))
     start_ms = fixed[sess] + in_sess
     end_ms = start_ms + elapsed
     ts_end = end_ms // 1000
@@ -1275,6 +1390,9 @@ def generate_history(params: Params) -> History:
         phone_switch=phone_switch,
         lanes=lanes,
         new_year_ts=new_year_ts,
+        play_session=sess,
+        joined_sessions=int(joined.sum()),
+        forgotten=forgotten_planted,
         planted={
             "exact_duplicates_same_file": len(dup_idx),
             "exact_duplicates_other_file": len(cross_idx),
@@ -1341,6 +1459,126 @@ def dedup_reference(rows: dict[str, np.ndarray]) -> dict[str, int]:
     }
 
 
+def _library_start_ms(rows: dict[str, np.ndarray]) -> IntArray:
+    """Start (epoch ms) of each row as the importer derives it from a Gen B/C Extended export: the
+    ``offline_timestamp`` (seconds) when it is plausible, else ``ts - ms_played`` (spotify.parse_extended)."""
+    ts, ms, off = rows["ts_end"], rows["ms_played"], rows["offline_ts_bc"]
+    pause_s = ts - off - ms / 1000.0
+    use_off = (off > 100_000_000) & (pause_s >= -10) & (pause_s <= 86_400)
+    return np.where(use_off, off * 1000, ts * 1000 - ms).astype(np.int64)  # type: ignore[no-any-return]
+
+
+SESSIONS_DEFINITION = (
+    "Planted sessions as the library should find them: over the plays a library keeps by default (genuine "
+    "rows, not incognito), a session starts at a play that begins more than gap_minutes after the latest end "
+    "of all earlier plays; starts are UTC epoch seconds (floor) of that play's start as the importer derives "
+    "it from a Gen B/C export. On one lane (lanes == 1) every silence inside a planted session is at most "
+    "~15 min and every silence between sessions at least 30 min (see the two measured extremes)."
+)
+DISCOVERY_DEFINITION = (
+    "Per artist (album-artist name of music-track rows, Audio or Video file): the first play the library keeps "
+    "by default (genuine, not incognito; ordered by start) -> [start as ISO UTC with ms, conn_country]; "
+    "and the first such play with ms_played >= 30 s (Spotify's play rule) -> [start, conn_country] or null. "
+    "Starts are the importer's ts_start for a Gen B/C export."
+)
+
+
+def _sessions_truth(
+    rows: dict[str, np.ndarray], keep: np.ndarray, start_ms: IntArray, play_session: IntArray, joined: int
+) -> dict[str, Any]:
+    gap_ms = SESSION_GAP_MINUTES * 60_000
+    sid = play_session[rows["play_id"][keep]]
+    s_all, e_all = start_ms[keep], rows["ts_end"][keep] * 1000
+    if len(sid) == 0:
+        return {"definition": SESSIONS_DEFINITION, "gap_minutes": SESSION_GAP_MINUTES, "count": 0, "starts": []}
+    n_s = int(play_session.max()) + 1
+    s_min = np.full(n_s, np.iinfo(np.int64).max, dtype=np.int64)
+    e_max = np.full(n_s, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(s_min, sid, s_all)
+    np.maximum.at(e_max, sid, e_all)
+    present = np.bincount(sid, minlength=n_s) > 0
+    o = np.argsort(s_min[present], kind="stable")
+    s, e = s_min[present][o], e_max[present][o]
+    is_start = np.r_[True, s[1:] - np.maximum.accumulate(e)[:-1] > gap_ms]
+    starts = s[is_start] // 1000
+    # Play-level silences, to state how separable the planted sessions are.
+    po = np.lexsort((e_all, s_all))
+    ps, pe = s_all[po], e_all[po]
+    silence = ps[1:] - np.maximum.accumulate(pe)[:-1]
+    first_of = np.isin(ps[1:] // 1000, starts) & (silence > gap_ms)
+    within = silence[~first_of]
+    between = silence[first_of]
+    return {
+        "definition": SESSIONS_DEFINITION,
+        "gap_minutes": SESSION_GAP_MINUTES,
+        "count": len(starts),
+        "planted_sessions": int(present.sum()),
+        "joined_sessions": joined,
+        "max_silence_within_s": round(float(within.max()) / 1000, 1) if len(within) else 0.0,
+        "min_silence_between_s": round(float(between.min()) / 1000, 1) if len(between) else None,
+        "starts": starts.tolist(),
+    }
+
+
+def _discovery_truth(h: History, keep: np.ndarray, start_ms: IntArray) -> dict[str, Any]:
+    rows, cat = h.rows, h.catalogue
+    tr = keep & (rows["item_kind"] == ITEM_TRACK)
+    art = cat.track_artist[rows["item_id"][tr]]
+    st, te, ms, cc = start_ms[tr], rows["ts_end"][tr], rows["ms_played"][tr], rows["country"][tr]
+
+    def firsts(mask: np.ndarray) -> dict[int, list[Any]]:
+        a, s_, c_ = art[mask], st[mask], cc[mask]
+        o = np.lexsort((te[mask], s_, a))
+        f = o[np.r_[True, a[o][1:] != a[o][:-1]]] if len(o) else o
+        return {int(x): [_iso_ms(int(y)), h.countries[int(z)]] for x, y, z in zip(a[f], s_[f], c_[f], strict=True)}
+
+    any_play = firsts(np.ones(len(art), dtype=bool))
+    counted = firsts(ms >= 30_000)
+    artists = {
+        str(cat.artist_name[a]): [*first, *(counted.get(a) or [None, None])] for a, first in sorted(any_play.items())
+    }
+    return {
+        "definition": DISCOVERY_DEFINITION,
+        "columns": ["first_start", "first_country", "first_30s_start", "first_30s_country"],
+        "artists": artists,
+    }
+
+
+def _forgotten_truth(
+    h: History, keep: np.ndarray, start_ms: IntArray, t1: int, t0: int, forgotten: list[tuple[int, int, int]]
+) -> list[dict[str, Any]]:
+    rows, cat = h.rows, h.catalogue
+    genuine = rows["extra"] == EXTRA_NONE
+    is_tr = rows["item_kind"] == ITEM_TRACK
+    art = np.where(is_tr, cat.track_artist[np.where(is_tr, rows["item_id"], 0)], -1)
+    out: list[dict[str, Any]] = []
+    for f, d0, d1 in forgotten:
+        mine = art == f
+        kept = mine & keep
+        if not kept.any():
+            continue
+        s = start_ms[kept]
+        last = int(s.max())
+        out.append(
+            {
+                "artist": str(cat.artist_name[f]),
+                "artist_uri": str(cat.artist_uri[f]),
+                "group": TASTE_GROUPS[int(cat.artist_group[f])],
+                "window_start": _iso_day(t0 + d0 * 86400),
+                "window_end": _iso_day(t0 + d1 * 86400 - 1),
+                "first_day": _iso_day(int(s.min()) // 1000),
+                "last_day": _iso_day(last // 1000),
+                "last_play": _iso_ms(last),
+                "planted_plays": int((mine & genuine).sum()),
+                "plays": int(kept.sum()),
+                "hours": round(float(rows["ms_played"][kept].sum()) / 3_600_000, 2),
+                "silence_days": round((t1 - last / 1000) / 86400, 1),
+            }
+        )
+    out.sort(key=lambda e: e["first_day"])
+    return out
+
+
 def _ground_truth(
     h: History,
     *,
@@ -1356,6 +1594,9 @@ def _ground_truth(
     phone_switch: int,
     lanes: int,
     new_year_ts: int | None,
+    play_session: IntArray,
+    joined_sessions: int,
+    forgotten: list[tuple[int, int, int]],
     planted: dict[str, int],
 ) -> dict[str, Any]:
     rows = h.rows
@@ -1383,6 +1624,8 @@ def _ground_truth(
     ]
     extra = rows["extra"]
     is_music = (ik == ITEM_TRACK) & genuine & (rows["file_kind"] == FILE_AUDIO)
+    keep = genuine & ~rows["incognito"]
+    start_ms = _library_start_ms(rows)
     fam_counts: dict[str, int] = {}
     for i, name in enumerate(h.platforms):
         c = int(((rows["platform"] == i) & genuine).sum())
@@ -1452,6 +1695,9 @@ def _ground_truth(
         "eras": eras,
         "era_transition_days": round(transition / 86400, 2),
         "binges": binges,
+        "sessions": _sessions_truth(rows, keep, start_ms, play_session, joined_sessions),
+        "forgotten_favourites": _forgotten_truth(h, keep, start_ms, t1, t0, forgotten),
+        "discovery": _discovery_truth(h, keep, start_ms),
         "travel": trips,
         "new_year_play_session_start": _iso_ts(new_year_ts) if new_year_ts is not None else None,
         "devices": {
