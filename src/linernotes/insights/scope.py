@@ -172,8 +172,11 @@ class Engine:
         if scope.kinds is not None:
             kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
         excluded = " OR ".join(r.predicate() for r in rules) or "false"
-        con.execute(
-            f"""
+        # The selection has no order (insights sort what they need), so DuckDB may fill it in parallel.
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            con.execute(
+                f"""
             CREATE OR REPLACE TEMP TABLE {name} AS
             WITH p AS ({counted_plays(scope.policy, base)})
             SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}), ({excluded}) AS _excluded,
@@ -181,8 +184,10 @@ class Engine:
                    {SKIP_SQL} AS skip, {ITEM_SQL} AS item
             FROM p WHERE {where} {kinds}
         """,
-            params,
-        )
+                params,
+            )
+        finally:
+            con.execute("RESET preserve_insertion_order")
         effects: list[ExclusionEffect] = []
         if rules:
             counts = con.execute(
