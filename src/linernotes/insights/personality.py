@@ -1,0 +1,91 @@
+"""Listening-personality axes: four explainable scores, each a plain formula over the selection.
+
+Every axis is a share between 0 and 1 with a named pole at each end, the formula that produced it, and
+the same score over the whole history for comparison. No model, no hidden weights: a person can check
+each number with one SQL query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linernotes.insights.scope import Context
+
+# reason_start values a person chose (FORMATS.md §1.5): clicking a row, the play button, going back to it.
+DELIBERATE_STARTS = ("clickrow", "playbtn", "backbtn")
+# ... and the ones where the app chose: the previous track ended or was skipped, autoplay, app start, remote.
+ALGORITHMIC_STARTS = ("trackdone", "fwdbtn", "appload", "remote", "trackerror", "endplay", "autoplay")
+NIGHT_HOURS = (22, 5)  # 22:00–04:59 local
+NEW_ARTIST_DAYS = 90
+TOP_ARTISTS = 10
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str
+    low_pole: str
+    high_pole: str
+    score: float | None  # 0 = entirely the low pole, 1 = entirely the high pole; None when unknown
+    lifetime: float | None  # the same formula over the whole history
+    formula: str
+
+    @property
+    def leaning(self) -> str | None:
+        if self.score is None:
+            return None
+        return self.high_pole if self.score >= 0.5 else self.low_pole
+
+
+FORMULAS = {
+    "exploration": (
+        f"share of music time on artists first played less than {NEW_ARTIST_DAYS} days before "
+        "the play (first play in the whole history)"
+    ),
+    "variety": f"1 − share of music time on the period's top {TOP_ARTISTS} artists",
+    "deliberate": (f"plays started by {', '.join(DELIBERATE_STARTS)} ÷ music plays with a known reason_start"),
+    "night": f"share of listening time started between {NIGHT_HOURS[0]}:00 and {NIGHT_HOURS[1] - 1}:59 local time",
+}
+
+
+def _scores(ctx: Context, first_seen: str) -> dict[str, float | None]:
+    deliberate = ", ".join(f"'{r}'" for r in DELIBERATE_STARTS)
+    row = ctx.one(f"""
+        WITH music AS (SELECT * FROM {ctx.plays} WHERE {ctx.kinds("track")} AND artist IS NOT NULL),
+        top AS (SELECT artist FROM music GROUP BY artist ORDER BY sum(ms_played) DESC NULLS LAST, artist
+                LIMIT {TOP_ARTISTS})
+        SELECT
+            sum(m.ms_played) FILTER (WHERE m.ts_start < f.first_ts + INTERVAL {NEW_ARTIST_DAYS} DAY)
+                / nullif(sum(m.ms_played), 0),
+            1 - sum(m.ms_played) FILTER (WHERE m.artist IN (SELECT artist FROM top)) / nullif(sum(m.ms_played), 0),
+            count(*) FILTER (WHERE m.reason_start IN ({deliberate}))
+                / nullif(count(*) FILTER (WHERE m.reason_start IS NOT NULL AND m.reason_start <> ''), 0),
+            (SELECT sum(ms_played) FILTER (WHERE hour >= {NIGHT_HOURS[0]} OR hour < {NIGHT_HOURS[1]})
+                    / nullif(sum(ms_played), 0) FROM {ctx.plays})
+        FROM music m LEFT JOIN {first_seen} f USING (artist)
+    """)
+    names = ("exploration", "variety", "deliberate", "night")
+    return {n: (None if v is None else float(v)) for n, v in zip(names, row, strict=True)}  # type: ignore[arg-type]
+
+
+def first_seen_artists(ctx: Context) -> str:
+    """Temp table (artist, first_ts): each artist's first play in the whole history under this scope."""
+    whole = ctx.whole_history()
+    return whole.derived(
+        "first_seen_artists",
+        f"SELECT artist, min(ts_start) AS first_ts FROM {whole.plays} "
+        f"WHERE kind = 'track' AND artist IS NOT NULL GROUP BY artist",
+    )
+
+
+def axes(ctx: Context) -> list[Axis]:
+    """The four axes for ``ctx``'s period, with the lifetime value beside each."""
+    first = first_seen_artists(ctx)
+    now = _scores(ctx, first)
+    ever = _scores(ctx.whole_history(), first)
+    poles = {
+        "exploration": ("familiarity", "exploration"),
+        "variety": ("loyalty", "variety"),
+        "deliberate": ("algorithmic", "deliberate"),
+        "night": ("day", "night"),
+    }
+    return [Axis(name, low, high, now[name], ever[name], FORMULAS[name]) for name, (low, high) in poles.items()]
