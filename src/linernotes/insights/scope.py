@@ -11,8 +11,10 @@ Columns of a selection: those of ``plays`` but :data:`DROPPED_COLUMNS` (not in a
 - ``counted``: the play counts as a play under the scope's policy (listening time never depends on it);
 - ``skip``: the play was skipped — Spotify's ``skipped`` where the export says, else derived from
   ``reason_end`` and ``ms_played`` (:data:`SKIP_SQL`); NULL when nothing is known (scrobbles) or the play
-  is not a music track;
-- ``item``: a stable key of what was played (URI, else lower-cased names).
+  is not a music track.
+
+(:data:`ITEM_SQL` gives a stable key of what was played — URI, else lower-cased names — for queries that
+need one; it is not materialised, as most insights group by names.)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from linernotes.columns import fetch_columns
 from linernotes.errors import UsageError
 from linernotes.insights.exclusions import Rule, list_rules
 from linernotes.insights.period import Period
@@ -181,7 +184,7 @@ class Engine:
             WITH p AS ({counted_plays(scope.policy, base)})
             SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}), ({excluded}) AS _excluded,
                    ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow,
-                   {SKIP_SQL} AS skip, {ITEM_SQL} AS item
+                   {SKIP_SQL} AS skip
             FROM p WHERE {where} {kinds}
         """,
                 params,
@@ -256,7 +259,7 @@ class Context:
         return self.con.execute(sql, params or []).fetchall()
 
     def fetchnumpy(self, sql: str, params: list[object] | None = None) -> dict[str, Any]:
-        return self.con.execute(sql, params or []).fetchnumpy()
+        return fetch_columns(self.con, sql, params)
 
     def one(self, sql: str, params: list[object] | None = None) -> tuple[Any, ...]:
         row = self.con.execute(sql, params or []).fetchall()

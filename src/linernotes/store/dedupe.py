@@ -33,6 +33,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from linernotes.columns import fetch_columns
 from linernotes.schema import Source
 
 SCROBBLE_WINDOW_S = 120
@@ -295,8 +296,7 @@ class Loader:
         for no, t in files:
             start_of[no] = offset
             offset += t.num_rows
-        rejected = self.con.execute(
-            f"SELECT file_no, row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL").fetchnumpy()
+        rejected = fetch_columns(self.con, f"SELECT file_no, row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL")
         keep = np.ones(table.num_rows, dtype=bool)
         if len(rejected["row_no"]):
             starts = np.array([start_of[int(no)] for no in np.unique(rejected["file_no"])], dtype=np.int64)
