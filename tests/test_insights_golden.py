@@ -107,3 +107,22 @@ def test_rules_are_listed_and_removed(with_rules: Library) -> None:
     assert with_rules.insight("overview").meta.exclusions[-1].rule_id == 3  # type: ignore[union-attr]
     with_rules.remove_exclusion(3)
     assert [r.rule_id for r in with_rules.exclusions()] == [1, 2]
+
+
+def test_a_period_cut_from_the_whole_history_equals_a_direct_selection(with_rules: Library) -> None:
+    """The engine cuts a period from an already selected whole history instead of scanning the view again:
+    same plays, same numbers, same exclusion report."""
+    from linernotes.insights.scope import Engine, Scope
+
+    def run(whole_first: bool) -> tuple[object, ...]:
+        engine = Engine(with_rules.con)
+        scope = Scope.make(start="2024-01-01", end="2024-02-29")
+        if whole_first:
+            engine.selection(Scope.make())
+        sel = engine.selection(scope)
+        rows = with_rules.con.execute(f"SELECT * FROM {sel.table} ORDER BY ts_start, play_id").fetchall()
+        return sel.plays, sel.exclusions, sel.start, sel.end, rows
+
+    direct, cut = run(False), run(True)
+    assert cut == direct
+    assert direct[1] and direct[0] > 0  # the rules excluded something in the period

@@ -26,6 +26,10 @@ class Period:
             raise UsageError(f"--from {period.start} is after --to {period.end}")
         return period
 
+    @property
+    def bounded(self) -> bool:
+        return self.start is not None or self.end is not None
+
     def where(self) -> tuple[str, list[object]]:
         """SQL condition and parameters. A UTC range with a day of margin on each side comes first so
         DuckDB can skip row groups before it computes local times."""

@@ -175,20 +175,28 @@ class Engine:
         if scope.kinds is not None:
             kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
         excluded = " OR ".join(r.predicate() for r in rules) or "false"
+        whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
         # The selection has no order (insights sort what they need), so DuckDB may fill it in parallel.
         con.execute("SET preserve_insertion_order = false")
         try:
-            con.execute(
-                f"""
-            CREATE OR REPLACE TEMP TABLE {name} AS
-            WITH p AS ({counted_plays(scope.policy, base)})
-            SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}), ({excluded}) AS _excluded,
-                   ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow,
-                   {SKIP_SQL} AS skip
-            FROM p WHERE {where} {kinds}
-        """,
-                params,
-            )
+            if whole is not None:
+                # A period of a history already selected: filter that table instead of the view (no local
+                # times to compute again); the rules' effects in the period come from a scan of the view.
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {whole.table} WHERE {where}", params)
+                source = f"(SELECT * FROM {base} WHERE {where} {kinds})"
+            else:
+                con.execute(
+                    f"""
+                    CREATE OR REPLACE TEMP TABLE {name} AS
+                    WITH p AS ({counted_plays(scope.policy, base)})
+                    SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}), ({excluded}) AS _excluded,
+                           ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow,
+                           {SKIP_SQL} AS skip
+                    FROM p WHERE {where} {kinds}
+                    """,
+                    params,
+                )
+                source = name
         finally:
             con.execute("RESET preserve_insertion_order")
         effects: list[ExclusionEffect] = []
@@ -200,14 +208,17 @@ class Engine:
                     f"coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)"
                     for r in rules
                 )
-                + f" FROM {name}"
+                + f" FROM {source}",
+                params if whole is not None else [],
             ).fetchall()[0]
             for i, rule in enumerate(rules):
                 n, ms = int(counts[2 * i]), int(counts[2 * i + 1])
                 if n:
                     effects.append(ExclusionEffect(int(rule.rule_id or 0), rule.describe(), n, ms))
-            con.execute(f"DELETE FROM {name} WHERE _excluded")
-        con.execute(f"ALTER TABLE {name} DROP COLUMN _excluded")
+        if whole is None:
+            if rules:
+                con.execute(f"DELETE FROM {name} WHERE _excluded")
+            con.execute(f"ALTER TABLE {name} DROP COLUMN _excluded")
         first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {name}").fetchall()[0]
         return Selection(
             table=name,
@@ -230,7 +241,20 @@ class Context:
     def __init__(self, engine: Engine, scope: Scope) -> None:
         self.engine = engine
         self.scope = scope
-        self.selection = engine.selection(scope)
+        self._selection: Selection | None = None
+
+    @property
+    def selection(self) -> Selection:
+        """The materialised selection, built on first use (so an insight can ask for the whole history
+        first and have its period cut from it)."""
+        if self._selection is None:
+            self._selection = self.engine.selection(self.scope)
+        return self._selection
+
+    def materialise(self) -> Context:
+        """Build the selection now (an insight that needs the whole history asks for it first)."""
+        _ = self.selection
+        return self
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -242,11 +266,11 @@ class Context:
 
     @property
     def start(self) -> dt.date | None:
-        return self.selection.start
+        return self.scope.period.start or self.selection.start
 
     @property
     def end(self) -> dt.date | None:
-        return self.selection.end
+        return self.scope.period.end or self.selection.end
 
     def kinds(self, *wanted: str) -> str:
         """SQL condition: the play's kind is one of ``wanted`` (and among the scope's kinds)."""

@@ -80,6 +80,7 @@ def wrapped(ctx: Context, *, limit: int = TOP_N) -> WrappedResult:
       algorithmic ↔ deliberate (plays started by clickrow, playbtn or backbtn among music plays with a known
       reason_start), day ↔ night (share of listening time started 22:00–04:59 local).
     """
+    ctx.whole_history().materialise()  # first: the period and the one before are then cut from it, cheaply
     over: OverviewResult = _run(ctx, "overview")
     tops: dict[str, TopResult] = {e: _run(ctx, "top", entity=e, limit=limit)
                                   for e in ("artists", "tracks", "albums", "shows", "audiobooks")}
