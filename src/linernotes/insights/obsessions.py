@@ -71,33 +71,48 @@ class ObsessionsResult(Result):
         return lines
 
 
-def daily_units(ctx: Context) -> str:
+def _window(ctx: Context, around_period: bool) -> tuple[str, str, tuple[object, ...]]:
+    """SQL restricting whole-history days to what the period's bursts can look at (the period plus the
+    baseline on each side), or nothing when the whole history is wanted or the period is open."""
+    if not around_period or ctx.scope.period.start is None or ctx.scope.period.end is None:
+        return "", "", ()
+    low = ctx.scope.period.start - dt.timedelta(days=BASELINE_DAYS + BRIDGE_DAYS)
+    high = ctx.scope.period.end + dt.timedelta(days=BASELINE_DAYS + BRIDGE_DAYS)
+    return f"AND day BETWEEN DATE '{low}' AND DATE '{high}'", f"-{low}-{high}", (low, high)
+
+
+def daily_units(ctx: Context, *, around_period: bool = False) -> str:
     """Daily time and counted plays per track (``artist<US>title``, lower case) and per artist (lower case),
-    over the whole history under the scope's exclusions: built once, shared by every period."""
+    over the whole history under the scope's exclusions (or, with ``around_period``, the period and the
+    baseline days around it — all that bursts of the period look at): built once, shared."""
     whole = ctx.whole_history()
+    window, suffix, key = _window(ctx, around_period)
     return whole.derived(
-        "obsession_units",
+        "obsession_units" + suffix,
         f"""
         WITH m AS (SELECT day, lower(artist) AS a, lower(track) AS t, ms_played AS ms, counted
-                   FROM {whole.plays} WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0)
+                   FROM {whole.plays} WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0 {window})
         SELECT 'track' AS type, a || chr(31) || t AS key, day, sum(ms)::BIGINT AS ms,
                count(*) FILTER (WHERE counted) AS plays
         FROM m WHERE t IS NOT NULL GROUP BY ALL
         UNION ALL
         SELECT 'artist', a, day, sum(ms)::BIGINT, count(*) FILTER (WHERE counted) FROM m GROUP BY ALL
     """,
+        key=key,
     )
 
 
 def _days(ctx: Context) -> str:
-    """Music time per day over the whole history (same exclusions)."""
+    """Music time per day over the whole history, or around the period (same exclusions)."""
     whole = ctx.whole_history()
+    window, suffix, key = _window(ctx, True)
     return whole.derived(
-        "obsession_days",
+        "obsession_days" + suffix,
         f"""
         SELECT day, sum(ms_played)::BIGINT AS total FROM {whole.plays}
-        WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0 GROUP BY day
+        WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0 {window} GROUP BY day
     """,
+        key=key,
     )
 
 
@@ -107,7 +122,7 @@ def _runs(
     """Candidate bursts of the selection, with their baseline over the whole history around them."""
     sel = ctx.plays
     music = ctx.kinds("track")
-    units, days = daily_units(ctx), _days(ctx)
+    units, days = daily_units(ctx, around_period=True), _days(ctx)
     # Hot days are looked for on the selection's days only; the selection's plays are a subset of units'.
     return ctx.fetch(
         f"""
@@ -219,7 +234,7 @@ def obsessions(
             )
         )
     found = [o for o in _with_sessions(ctx, found) if o.sessions >= min_sessions]
-    found = _merge(ctx, daily_units(ctx), found)
+    found = _merge(ctx, daily_units(ctx, around_period=True), found)
     found.sort(key=lambda o: (o.start, o.type, o.artist, o.name))
     return ObsessionsResult(obsessions=found, min_share=min_share, min_ratio=min_ratio)
 
