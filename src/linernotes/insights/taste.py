@@ -1,0 +1,156 @@
+"""``taste``: a 2-D map of your top artists from your own co-listening, and how your taste moved month by month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+import numpy as np
+
+from linernotes.errors import UsageError
+from linernotes.insights.registry import insight
+from linernotes.insights.result import Result
+from linernotes.insights.scope import Context
+from linernotes.models.taste import clusters, month_vectors, project_2d, taste_model
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    artist: str
+    x: float
+    y: float
+    cluster: int  # 0 = the largest group of artists you play alike
+    hours: float  # listening time in the period
+    plays: int  # counted plays in the period
+    centre_day: dt.date  # the listening-time-weighted mean date of the artist's plays in the period
+
+
+@dataclass(frozen=True)
+class Group:
+    cluster: int
+    artists: list[str]  # its artists on the map, most listened first
+    hours: float  # their listening time in the period
+    share: float  # of the mapped artists' time
+
+
+@dataclass(frozen=True)
+class Month:
+    month: str  # YYYY-MM
+    hours: float  # music listening time
+    x: float | None  # the month's taste vector on the map (None: no artist of the model played)
+    y: float | None
+    drift: float | None  # 1 - cosine to the previous month with a taste vector (0: same taste; None: first)
+    top_artist: str | None
+
+
+@dataclass
+class TasteResult(Result):
+    dims: int
+    vocabulary: int
+    explained: list[float]  # share of the mapped artists' variance on each axis
+    points: list[MapPoint]
+    groups: list[Group]
+    months: list[Month]
+    mean_drift: float | None
+    biggest_shift: str | None  # the month whose taste moved most from the month before
+
+    def summary(self) -> list[str]:
+        if not self.points:
+            return ["Not enough co-listening in this period to draw a taste map."]
+        lines = [f"Your {len(self.points)} top artists fall into {len(self.groups)} "
+                 f"group{'s' if len(self.groups) != 1 else ''} you play alike"
+                 + (f"; the biggest: {', '.join(self.groups[0].artists[:3])}." if self.groups else ".")]
+        if self.biggest_shift is not None and self.mean_drift is not None:
+            m = next(m for m in self.months if m.month == self.biggest_shift)
+            lines.append(f"Your taste moved most in {_month_name(m.month)} (drift {m.drift:.2f} against "
+                         f"{self.mean_drift:.2f} in a typical month)" + (f", towards {m.top_artist}." if m.top_artist
+                                                                          else "."))
+        return lines
+
+
+def _month_name(month: str) -> str:
+    return dt.date.fromisoformat(month + "-01").strftime("%B %Y")
+
+
+@insight("taste", "Your taste map (artists you play alike) and your taste month by month")
+def taste(
+    ctx: Context,
+    *,
+    top: Annotated[int, "how many of the period's top artists to put on the map"] = 40,
+    seed: Annotated[int, "random seed of the model and the grouping (same seed, same map)"] = 0,
+) -> TasteResult:
+    """A map of the period's ``top`` artists (by music listening time) that have a taste vector, and a taste
+    vector per month.
+
+    Taste vectors come from the taste model (:mod:`linernotes.models.taste`: PPMI + truncated SVD of
+    within-session co-listening over the whole history; unit length). The map is the PCA of the mapped
+    artists' vectors (weighted by their listening time in the period) onto two axes; ``explained`` is the
+    share of their variance on each. ``cluster`` groups the mapped artists by k-means on the vectors, k from
+    2 to 8 chosen by the best cosine silhouette (one group when no k separates them); groups are numbered by
+    size. ``centre_day`` is the time-weighted mean date of the artist's plays in the period.
+
+    A month's taste vector is the listening-time-weighted mean of the vectors of the artists played that
+    month, normalised; ``x``/``y`` place it on the same map, and ``drift`` is 1 - cosine to the previous
+    month with a vector (0: the same taste; 1: unrelated). ``biggest_shift`` is the month of highest drift.
+    """
+    if top < 2:
+        raise UsageError("--top must be at least 2")
+    model = taste_model(ctx, seed=seed)
+    rows = ctx.fetch(f"""
+        SELECT artist, count(*) FILTER (WHERE counted), sum(ms_played)::BIGINT,
+               to_timestamp(sum(epoch(day) * ms_played) / nullif(sum(ms_played), 0))::DATE
+        FROM {ctx.plays} WHERE {ctx.kinds('track')} AND artist IS NOT NULL AND ms_played > 0
+        GROUP BY artist ORDER BY 3 DESC, artist LIMIT {int(top) * 3 + 50}""")
+    picked: list[tuple[int, str, int, int, dt.date]] = []
+    for name, plays, ms, centre in rows:
+        i = model.index_of(str(name))
+        if i is not None and model.dims and np.any(model.vectors[i]):
+            picked.append((i, str(name), int(plays), int(ms), centre))
+        if len(picked) == top:
+            break
+    points: list[MapPoint] = []
+    groups: list[Group] = []
+    explained: list[float] = []
+    mean = np.zeros(model.dims)
+    axes = np.zeros((2, model.dims))
+    if len(picked) >= 2:
+        vecs = model.vectors[[p[0] for p in picked]].astype(np.float64)
+        weights = np.array([p[3] for p in picked], dtype=np.float64)
+        coords, mean, axes = project_2d(vecs, weights)
+        centred = vecs - mean
+        total_var = float(np.average((centred**2).sum(axis=1), weights=weights))
+        explained = [float(np.average(coords[:, k] ** 2, weights=weights)) / total_var if total_var > 0 else 0.0
+                     for k in range(2)]
+        labels = clusters(vecs, seed=seed)
+        for (_, name, plays, ms, centre), (x, y), c in zip(picked, coords, labels, strict=True):
+            points.append(MapPoint(artist=name, x=float(x), y=float(y), cluster=int(c), hours=ms / 3_600_000,
+                                   plays=plays, centre_day=centre))
+        mapped_ms = float(weights.sum())
+        for c in sorted(set(labels.tolist())):
+            members = [p for p in points if p.cluster == c]
+            hours = sum(p.hours for p in members)
+            groups.append(Group(cluster=c, artists=[p.artist for p in members], hours=hours,
+                                share=hours * 3_600_000 / mapped_ms if mapped_ms else 0.0))
+    top_by_month = {str(m): str(a) for m, a in ctx.fetch(f"""
+        SELECT month, arg_max(artist, ms) FROM (
+            SELECT strftime(day, '%Y-%m') AS month, artist, sum(ms_played) AS ms FROM {ctx.plays}
+            WHERE {ctx.kinds('track')} AND artist IS NOT NULL GROUP BY ALL) GROUP BY month""")}
+    months: list[Month] = []
+    prev: np.ndarray | None = None
+    for m in month_vectors(ctx, model):
+        has = bool(m.vector.any())
+        x = y = drift = None
+        if has:
+            if len(picked) >= 2:
+                x, y = (float(v) for v in (m.vector - mean) @ axes.T)
+            if prev is not None:
+                drift = float(1.0 - np.clip(float(m.vector @ prev), -1.0, 1.0))
+            prev = m.vector
+        months.append(Month(month=m.month, hours=m.ms_played / 3_600_000, x=x, y=y, drift=drift,
+                            top_artist=top_by_month.get(m.month)))
+    drifts = [m.drift for m in months if m.drift is not None]
+    shift = max((m for m in months if m.drift is not None), key=lambda m: m.drift or 0.0, default=None)
+    return TasteResult(dims=model.dims, vocabulary=len(model.artists), explained=explained, points=points,
+                       groups=groups, months=months, mean_drift=float(np.mean(drifts)) if drifts else None,
+                       biggest_shift=shift.month if shift is not None else None)

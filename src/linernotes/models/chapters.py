@@ -1,0 +1,392 @@
+"""Life chapters: the whole listening history cut into eras where taste stayed put.
+
+Each week of the history (ISO weeks, local dates; weeks without music are left out) becomes one point:
+its *taste vector*, the listening-time-weighted mean of the artist vectors of :mod:`linernotes.models.taste`.
+A chapter is a run of weeks whose taste vectors scatter around one mean; a new chapter starts where that
+mean jumps. Finding the jumps is a penalised least-squares change-point problem, solved exactly:
+
+1. **Noise level from the data.** Consecutive weeks inside a chapter differ only by noise, so the
+   median absolute difference of consecutive weeks (scaled as a normal MAD, and for each week's volume)
+   estimates the per-dimension noise without being moved by the few real jumps. Every dimension is divided
+   by its noise, so the cost below is a Gaussian log-likelihood with unit variance.
+2. **Weights.** A week with more plays is a more precise measurement: its weight is its plays over the
+   median week's (capped at 3, so one binge week cannot dominate); a weighted mean per segment.
+3. **Optimal partitioning** (Jackson et al. 2005; PELT finds the same optimum) of the weighted squared
+   error plus a penalty per chapter, with chapters of at least ``min_weeks`` weeks. The penalty is the
+   BIC's: ``(d + 1) · ln(n)`` for a new d-dimensional mean and its location, times ``penalty_scale``.
+4. A chapter starts on the Monday of its first week; it ends the day before the next one starts (the
+   last one on the last day with music).
+
+The segmentation is of the whole history of the scope (periods only choose which chapters are shown) and
+is cached with :mod:`linernotes.models.cache`: an unchanged library costs one cache lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from linernotes.insights.scope import Context
+from linernotes.models.cache import cached_arrays
+from linernotes.models.taste import TasteModel, taste_model
+
+MIN_WEEKS = 9  # about two months: shorter stretches are moods, not chapters
+WEIGHT_CAP = 3.0
+PENALTY_SCALE = 1.0
+NOISE_BLOCK_WEEKS = 26  # the long-run noise is measured between half-years
+CRUSH_WEEKS = 39  # an artist with most of its plays inside nine months is a crush, not a lasting taste
+CRUSH_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Span:
+    """One chapter's dates (local, inclusive) and how many weeks with music it holds."""
+
+    start: dt.date
+    end: dt.date
+    weeks: int
+
+
+@dataclass
+class ChapterModel:
+    spans: list[Span]
+    weeks: np.ndarray  # (n,) datetime64[D]: Monday of each week with music
+    vectors: np.ndarray  # (n, d) weekly taste vectors (not whitened)
+    week_ms: np.ndarray  # (n,) music listening time per week
+    breaks: np.ndarray  # indices into ``weeks`` where chapters 2.. start
+
+    def index_at(self, day: dt.date) -> int | None:
+        """The chapter holding ``day`` (the last one for days after the history, None before it)."""
+        if not self.spans or day < self.spans[0].start:
+            return None
+        for i, s in enumerate(self.spans):
+            if day <= s.end:
+                return i
+        return len(self.spans) - 1
+
+
+Weekly = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = False) -> Weekly:
+    """Weeks with music in ``ctx``'s selection: (Mondays, taste vectors, listening time, counted plays).
+
+    The taste vector of a week is Σ ms·v / Σ ms over the artists of the model played that week (music
+    only); weeks whose artists are all outside the model get a zero vector. With ``exclude_crushes``, artists
+    that are not :func:`lasting_artists` do not count.
+    """
+    from scipy import sparse
+
+    music = ctx.kinds("track")
+    ctx.con.register("_ln_chapter_vocab", model.vocab_table())
+    try:
+        cols = ctx.fetchnumpy(f"""
+            SELECT date_trunc('week', day)::DATE AS week, coalesce(v.id, -1) AS id,
+                   sum(ms_played)::DOUBLE AS ms, count(*) FILTER (WHERE counted) AS plays
+            FROM {ctx.plays} p LEFT JOIN _ln_chapter_vocab v ON v.artist = p.artist
+            WHERE {music} AND ms_played > 0
+            GROUP BY ALL ORDER BY week""")
+    finally:
+        ctx.con.unregister("_ln_chapter_vocab")
+    week_col = np.asarray(cols["week"]).astype("datetime64[D]")
+    if not len(week_col):
+        d = model.dims
+        return np.zeros(0, "datetime64[D]"), np.zeros((0, d), np.float64), np.zeros(0), np.zeros(0)
+    weeks, w_idx = np.unique(week_col, return_inverse=True)
+    ids = np.asarray(cols["id"], dtype=np.int64)
+    ms = np.asarray(cols["ms"], dtype=np.float64)
+    plays = np.asarray(cols["plays"], dtype=np.float64)
+    week_ms = np.bincount(w_idx, weights=ms, minlength=len(weeks))
+    week_plays = np.bincount(w_idx, weights=plays, minlength=len(weeks))
+    known = ids >= 0
+    if exclude_crushes:
+        known &= lasting_artists(w_idx, ids, plays, len(weeks), len(model.artists))[np.where(known, ids, 0)]
+    mat = sparse.csr_matrix((ms[known], (w_idx[known], ids[known])), shape=(len(weeks), len(model.artists)))
+    known_ms = np.asarray(mat.sum(axis=1)).ravel()
+    vectors = np.asarray(mat @ model.vectors.astype(np.float64)) if model.dims else np.zeros((len(weeks), 0))
+    vectors = np.divide(vectors, known_ms[:, None], out=np.zeros_like(vectors), where=known_ms[:, None] > 0)
+    return weeks, vectors, week_ms, week_plays
+
+
+def lasting_artists(week: np.ndarray, artist: np.ndarray, plays: np.ndarray, n_weeks: int,
+                    n_artists: int) -> np.ndarray:
+    """Mask of artists (by id) whose counted plays are *not* concentrated in one stretch of CRUSH_WEEKS weeks.
+
+    A crush (months of one artist, then little or nothing) is a moment inside a chapter, not a chapter: a
+    few overlapping crushes would otherwise look like a change of taste. An artist is a crush when more
+    than CRUSH_SHARE of its plays fall within some CRUSH_WEEKS consecutive weeks. Histories shorter than
+    three such stretches keep every artist (everything would look concentrated). ``week``/``artist``/
+    ``plays`` are aligned rows (artist id -1: unknown, ignored).
+    """
+    keep = np.ones(n_artists, dtype=bool)
+    if n_weeks < 3 * CRUSH_WEEKS or not n_artists:
+        return keep
+    from scipy import sparse
+
+    ok = artist >= 0
+    per_week = sparse.csc_matrix((plays[ok], (week[ok], artist[ok])), shape=(n_weeks, n_artists))
+    total = np.asarray(per_week.sum(axis=0)).ravel()
+    best = np.zeros(n_artists)
+    # Column blocks keep the dense cumulative sums small (weeks x 2048 floats at a time).
+    for lo in range(0, n_artists, 2048):
+        block = per_week[:, lo : lo + 2048].toarray()
+        cum = np.vstack([np.zeros(block.shape[1]), np.cumsum(block, axis=0)])
+        best[lo : lo + 2048] = (cum[CRUSH_WEEKS:] - cum[:-CRUSH_WEEKS]).max(axis=0)
+    keep = best <= CRUSH_SHARE * np.maximum(total, 1.0)
+    # A library made of crushes only (or nearly) has no lasting taste to segment by: keep everyone.
+    if plays[ok][keep[artist[ok]]].sum() < 0.3 * plays[ok].sum():
+        keep[:] = True
+    return np.asarray(keep)
+
+
+def segment(x: np.ndarray, weights: np.ndarray, min_size: int, penalty_scale: float = PENALTY_SCALE) -> np.ndarray:
+    """Indices where segments 2.. start: the exact minimiser of weighted squared error + a BIC penalty.
+
+    ``x`` is (n, d), already scaled so that the noise has unit variance per dimension; ``weights`` (n,)
+    are inverse noise variances relative to that. Segments have at least ``min_size`` points.
+
+    >>> x = np.r_[np.zeros(20), np.full(20, 5.0)][:, None] + np.tile([0.1, -0.1], 20)[:, None]
+    >>> segment(x, np.ones(40), 5).tolist()
+    [20]
+    """
+    n, d = x.shape
+    if n < 2 * min_size or d == 0:
+        return np.zeros(0, dtype=np.int64)
+    pen = penalty_scale * (d + 1) * np.log(n)
+    w = weights.astype(np.float64)
+    s0 = np.r_[0.0, np.cumsum(w)]
+    s1 = np.vstack([np.zeros(d), np.cumsum(w[:, None] * x, axis=0)])
+    s2 = np.r_[0.0, np.cumsum(w * (x * x).sum(axis=1))]
+    best = np.full(n + 1, np.inf)
+    best[0] = -pen
+    last = np.zeros(n + 1, dtype=np.int64)
+    for t in range(min_size, n + 1):
+        s = np.arange(0, t - min_size + 1)
+        s = s[np.isfinite(best[s])]
+        if not len(s):
+            continue
+        sum1 = s1[t] - s1[s]
+        cost = (s2[t] - s2[s]) - (sum1 * sum1).sum(axis=1) / np.maximum(s0[t] - s0[s], 1e-12)
+        total = best[s] + cost + pen
+        k = int(np.argmin(total))
+        best[t] = total[k]
+        last[t] = s[k]
+    cuts = []
+    t = n
+    while t > 0:
+        t = int(last[t])
+        if t > 0:
+            cuts.append(t)
+    return np.asarray(sorted(cuts), dtype=np.int64)
+
+
+def noise_scale(x: np.ndarray, weights: np.ndarray, block: int) -> np.ndarray:
+    """Per-dimension noise (standard deviation at weight 1) at the time scale of ``block`` points, robustly.
+
+    Differences of the weighted means of adjacent blocks are noise except where a block pair straddles a
+    change, so their median absolute deviation (scaled as for a normal) is a robust estimate. Using blocks
+    rather than single weeks measures the *long-run* noise: slow wandering (a month-long crush on one
+    artist, a binge) inflates it as it should, since such wandering is not a new chapter. The estimate is
+    averaged over every block offset for stability.
+    """
+    n, d = x.shape
+    block = max(1, min(block, n // 4))
+    if n < 3:
+        return np.ones(d)
+    estimates = []
+    for offset in range(block):
+        m = (n - offset) // block
+        if m < 3:
+            continue
+        idx = offset + np.arange(m * block)
+        w = weights[idx].reshape(m, block)
+        xs = (x[idx] * weights[idx, None]).reshape(m, block, d).sum(axis=1)
+        wsum = w.sum(axis=1)
+        means = xs / wsum[:, None]
+        diff = np.diff(means, axis=0) / np.sqrt(1.0 / wsum[1:] + 1.0 / wsum[:-1])[:, None]
+        estimates.append(1.4826 * np.median(np.abs(diff - np.median(diff, axis=0)), axis=0))
+    if not estimates:
+        return np.ones(d)
+    mad = np.mean(estimates, axis=0)
+    floor = max(float(np.median(mad)) * 0.1, 1e-9)
+    return np.asarray(np.maximum(mad, floor))
+
+
+def chapter_model(ctx: Context, *, min_weeks: int = MIN_WEEKS, penalty_scale: float = PENALTY_SCALE,
+                  seed: int = 0) -> ChapterModel:
+    """Segment ``ctx``'s scope, over its whole history, into chapters (cached)."""
+    whole = ctx.whole_history()
+    model = taste_model(whole, seed=seed)
+    params = {"min_weeks": min_weeks, "penalty_scale": penalty_scale, "seed": seed, "model": "chapters-op-2",
+              "taste": model.dims}
+
+    def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        weeks, vectors, week_ms, plays = weekly_taste(whole, model, exclude_crushes=True)
+        breaks = np.zeros(0, dtype=np.int64)
+        if len(weeks) >= 2 * min_weeks and model.dims:
+            med = float(np.median(plays[plays > 0])) if (plays > 0).any() else 1.0
+            weights = np.clip(plays / max(med, 1.0), 0.05, WEIGHT_CAP)
+            scale = noise_scale(vectors, weights, NOISE_BLOCK_WEEKS)
+            z = vectors / scale
+            breaks = segment(z, weights, min_weeks, penalty_scale)
+        return ({"weeks": weeks.astype("datetime64[D]").astype(np.int64), "vectors": vectors.astype(np.float32),
+                 "week_ms": week_ms, "breaks": breaks}, {"weeks": len(weeks), "chapters": len(breaks) + 1})
+
+    arrays, _ = cached_arrays(whole, "chapters", params, train)
+    weeks = arrays["weeks"].astype("datetime64[D]")
+    breaks = arrays["breaks"].astype(np.int64)
+    spans: list[Span] = []
+    if len(weeks):
+        last_day = whole.end or _date(weeks[-1]) + dt.timedelta(days=6)
+        starts = [0, *breaks.tolist()]
+        ends = [*breaks.tolist(), len(weeks)]
+        first_day = whole.start or _date(weeks[0])
+        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            start = first_day if k == 0 else _date(weeks[a])
+            end = last_day if k == len(starts) - 1 else _date(weeks[b]) - dt.timedelta(days=1)
+            spans.append(Span(start=start, end=end, weeks=b - a))
+    return ChapterModel(spans=spans, weeks=weeks, vectors=arrays["vectors"], week_ms=arrays["week_ms"],
+                        breaks=breaks)
+
+
+def _date(value: np.datetime64) -> dt.date:
+    return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+
+
+# ---- what each chapter was like --------------------------------------------------------------------------
+
+NIGHT_HOURS = (23, 0, 1, 2, 3, 4)  # local start hour of a "night" play
+PRIOR_STRENGTH = 500.0  # pseudo-plays of the informative prior in the log-odds ratio
+
+
+@dataclass(frozen=True)
+class Distinctive:
+    artist: str
+    plays: int  # counted plays in the chapter
+    hours: float
+    z: float  # log-odds ratio z-score against the rest of the history (informative Dirichlet prior)
+    ratio: float  # the artist's share of plays in the chapter over its share in the rest of the history
+
+
+@dataclass(frozen=True)
+class ChapterFacts:
+    span: Span
+    ms_played: int  # every kind
+    music_ms: int
+    plays: int  # counted, every kind
+    top_artists: list[tuple[str, float]]  # (artist, hours), most listened first
+    distinctive: list[Distinctive]
+    hour_ms: np.ndarray  # (24,) listening time by local start hour
+    night_share: float
+    weekend_share: float
+    devices: list[tuple[str, float]]  # (device, share of time), largest first
+    new_artists: int  # artists first heard in the chapter
+
+
+def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> list[ChapterFacts]:
+    """Facts for each span over ``ctx``'s whole history: listening, distinctive artists, rhythm, devices.
+
+    Distinctive artists: the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn
+    2008) of counted music plays in the chapter against the rest of the history; the prior is the whole
+    history's artist distribution scaled to PRIOR_STRENGTH plays, which shrinks rarely played artists
+    toward "not distinctive". Artists with z > 1.96 and at least 3 plays in the chapter, highest z first.
+    """
+    import pyarrow as pa
+
+    whole = ctx.whole_history()
+    if not spans:
+        return []
+    table = pa.table({"idx": pa.array(np.arange(len(spans)), pa.int64()),
+                      "s": pa.array([s.start for s in spans], pa.date32()),
+                      "e": pa.array([s.end for s in spans], pa.date32())})
+    whole.con.register("_ln_spans", table)
+    try:
+        joined = f"(SELECT p.*, c.idx FROM {whole.plays} p JOIN _ln_spans c ON p.day BETWEEN c.s AND c.e)"
+        music = whole.kinds("track")
+        totals = {int(i): (int(ms or 0), int(mms or 0), int(n)) for i, ms, mms, n in whole.fetch(f"""
+            SELECT idx, sum(ms_played), sum(ms_played) FILTER (WHERE {music}), count(*) FILTER (WHERE counted)
+            FROM {joined} GROUP BY idx""")}
+        art = whole.fetchnumpy(f"""
+            SELECT idx, artist, count(*) FILTER (WHERE counted) AS n, sum(ms_played)::DOUBLE AS ms
+            FROM {joined} WHERE {music} AND artist IS NOT NULL GROUP BY ALL""")
+        hours = whole.fetch(f"""
+            SELECT idx, hour, sum(ms_played) FILTER (WHERE dow >= 6), sum(ms_played)
+            FROM {joined} GROUP BY ALL""")
+        devices = whole.fetch(f"""
+            SELECT idx, coalesce(device, 'unknown'), sum(ms_played) FROM {joined} GROUP BY ALL
+            ORDER BY idx, 3 DESC, 2""")
+        first = whole.fetch(f"""
+            SELECT c.idx, count(*) FROM (
+                SELECT artist, min(day) AS d FROM {whole.plays} WHERE {music} AND artist IS NOT NULL GROUP BY artist
+            ) f JOIN _ln_spans c ON f.d BETWEEN c.s AND c.e GROUP BY c.idx""")
+    finally:
+        whole.con.unregister("_ln_spans")
+    k = len(spans)
+    hour_ms = np.zeros((k, 24))
+    weekend = np.zeros(k)
+    for i, h, we, ms in hours:
+        hour_ms[int(i), int(h)] += float(ms or 0)
+        weekend[int(i)] += float(we or 0)
+    dev: dict[int, list[tuple[str, float]]] = {}
+    for i, d, ms in devices:
+        dev.setdefault(int(i), []).append((str(d), float(ms or 0)))
+    new = {int(i): int(n) for i, n in first}
+    distinct = _distinctive(art, k, n_distinctive)
+    idx = np.asarray(art["idx"], dtype=np.int64)
+    names = np.asarray(art["artist"], dtype=object)
+    a_ms = np.asarray(art["ms"], dtype=np.float64)
+    out = []
+    for i, span in enumerate(spans):
+        ms_all, music_ms, plays = totals.get(i, (0, 0, 0))
+        sel = np.flatnonzero(idx == i)
+        order = sel[np.lexsort((names[sel].astype(str), -a_ms[sel]))][:5]
+        tot_h = hour_ms[i].sum()
+        d_list = dev.get(i, [])
+        d_tot = sum(ms for _, ms in d_list)
+        out.append(ChapterFacts(
+            span=span, ms_played=ms_all, music_ms=music_ms, plays=plays,
+            top_artists=[(str(names[j]), a_ms[j] / 3_600_000) for j in order],
+            distinctive=distinct[i],
+            hour_ms=hour_ms[i],
+            night_share=float(hour_ms[i][list(NIGHT_HOURS)].sum() / tot_h) if tot_h else 0.0,
+            weekend_share=float(weekend[i] / tot_h) if tot_h else 0.0,
+            devices=[(d, ms / d_tot) for d, ms in d_list[:3]] if d_tot else [],
+            new_artists=new.get(i, 0)))
+    return out
+
+
+def _distinctive(art: dict[str, Any], k: int, limit: int) -> list[list[Distinctive]]:
+    idx = np.asarray(art["idx"], dtype=np.int64)
+    names = np.asarray(art["artist"], dtype=object).astype(str)
+    n = np.asarray(art["n"], dtype=np.float64)
+    ms = np.asarray(art["ms"], dtype=np.float64)
+    out: list[list[Distinctive]] = [[] for _ in range(k)]
+    if k < 2 or not len(n):
+        return out
+    uniq, a_idx = np.unique(names, return_inverse=True)
+    total_a = np.bincount(a_idx, weights=n, minlength=len(uniq))
+    grand = total_a.sum()
+    if grand <= 0:
+        return out
+    alpha = PRIOR_STRENGTH * total_a / grand
+    for i in range(k):
+        m = idx == i
+        y_i = np.bincount(a_idx[m], weights=n[m], minlength=len(uniq))
+        t_i = np.bincount(a_idx[m], weights=ms[m], minlength=len(uniq))
+        y_j = total_a - y_i
+        n_i, n_j = y_i.sum(), y_j.sum()
+        if n_i <= 0 or n_j <= 0:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = (np.log((y_i + alpha) / (n_i + PRIOR_STRENGTH - y_i - alpha))
+                     - np.log((y_j + alpha) / (n_j + PRIOR_STRENGTH - y_j - alpha)))
+            z = delta / np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
+            ratio = (y_i / n_i) / np.maximum(y_j / n_j, 0.5 / n_j)
+        ok = np.flatnonzero((y_i >= 3) & (z > 1.96) & np.isfinite(z))
+        ok = ok[np.lexsort((uniq[ok], -z[ok]))][:limit]
+        out[i] = [Distinctive(artist=str(uniq[j]), plays=int(y_i[j]), hours=float(t_i[j]) / 3_600_000,
+                              z=float(z[j]), ratio=float(ratio[j])) for j in ok]
+    return out
