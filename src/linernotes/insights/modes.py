@@ -1,0 +1,270 @@
+"""``modes``: your recurring ways of listening, found by clustering sessions (:mod:`linernotes.models.modes`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import numpy as np
+
+from linernotes.insights.registry import insight
+from linernotes.insights.result import Result
+from linernotes.insights.scope import Context
+from linernotes.models.modes import DEVICE_WORDS, ModesModel, modes_model
+
+# Local start-hour bands used in the words, and the part of a mode's sessions a band needs to name the mode.
+BANDS = (("early-morning", 5, 8), ("morning", 8, 12), ("afternoon", 12, 17), ("evening", 17, 22),
+         ("late-night", 22, 29))
+BAND_SHARE = 0.5
+DEVICE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Share:
+    name: str
+    share: float
+
+
+@dataclass(frozen=True)
+class TimeShare:
+    """The mode's part of the sessions (and listening time) of one year or month."""
+
+    bucket: str  # "2023" or "2023-04"
+    sessions: int
+    share: float  # of the bucket's clustered sessions
+    time_share: float  # of the bucket's clustered listening time
+
+
+@dataclass(frozen=True)
+class Mode:
+    mode: int  # 0 = the mode with most sessions over the whole history
+    description: str  # built from the facts below
+    sessions: int  # in the period
+    session_share: float
+    ms_played: int
+    time_share: float
+    median_minutes: float
+    skip_rate: float | None  # mean over its sessions with known skips
+    shuffle_share: float  # mean share of plays on shuffle
+    weekend_share: float  # sessions starting on Saturday or Sunday
+    hours: list[int]  # sessions starting in each local hour 0..23
+    devices: list[Share]  # main device of its sessions, top 3
+    top_artists: list[str]  # most distinctive of its music (see the definition), top 3
+    spoken_share: float  # of its time on podcasts and audiobooks
+    over_time: list[TimeShare]
+
+
+@dataclass
+class ModesResult(Result):
+    k: int  # modes found (over the whole history)
+    sessions: int  # clustered sessions in the period
+    unclustered: int  # sessions too short to say anything (fewer than 2 plays and under 5 minutes)
+    bic: dict[int, float]  # per k tried: lower is better
+    bucket: str  # "year" or "month": the unit of over_time
+    modes: list[Mode]
+
+    def summary(self) -> list[str]:
+        if not self.modes:
+            return ["Not enough listening sessions to find modes."]
+        lines = [f"{self.k} listening modes across {self.sessions:,} sessions."]
+        for m in self.modes[:4]:
+            lines.append(f"{m.session_share:.0%} of sessions: {m.description}.")
+        return lines
+
+
+def _band(hours: np.ndarray) -> str | None:
+    h = np.where(hours < 5, hours + 24, hours)
+    best = None
+    for name, a, b in BANDS:
+        share = float(((h >= a) & (h < b)).mean()) if len(h) else 0.0
+        if share >= BAND_SHARE and (best is None or share > best[1]):
+            best = (name, share)
+    return best[0] if best else None
+
+
+def _describe(hours: np.ndarray, weekend: float, device: Share | None, artists: list[str], spoken: float,
+              episode: float, minutes: float, skip: float | None, shuffle: float,
+              usual: dict[str, float | None]) -> str:
+    when = [w for w in (_band(hours),) if w]
+    if weekend >= 0.6:
+        when.append("weekend")
+    elif weekend <= 0.12:
+        when.append("weekday")
+    if spoken >= 0.5:
+        what = "podcasts" if episode >= 0.8 * spoken else ("audiobooks" if episode <= 0.2 * spoken
+                                                           else "podcasts and audiobooks")
+    elif artists:
+        what = " and ".join(artists[:2])
+    else:
+        what = "music"
+    text = " ".join([*when, what])
+    if device is not None and device.share >= DEVICE_SHARE and device.name in DEVICE_WORDS:
+        text += f" on {DEVICE_WORDS[device.name]}"
+    traits = []
+    usual_minutes, usual_skip, usual_shuffle = usual["minutes"] or 0.0, usual["skip"], usual["shuffle"] or 0.0
+    if minutes >= 1.5 * usual_minutes:
+        traits.append("long sessions")
+    elif minutes <= usual_minutes / 1.5:
+        traits.append("short sessions")
+    if spoken < 0.5 and skip is not None and usual_skip is not None:
+        if skip >= 1.5 * usual_skip and skip >= 0.1:
+            traits.append("many skips")
+        elif skip <= 0.6 * usual_skip:
+            traits.append("few skips")
+    if spoken < 0.5:
+        if shuffle >= 0.7:
+            traits.append("on shuffle")
+        elif shuffle <= 0.1 and usual_shuffle >= 0.25:
+            traits.append("in order")
+    return ", ".join([text[0].upper() + text[1:], *traits])
+
+
+def _top_artists(ctx: Context, model: ModesModel, inside: np.ndarray, k: int) -> dict[int, list[str]]:
+    import pyarrow as pa
+
+    from linernotes.insights.sessions import session_table
+
+    whole = ctx.whole_history()
+    table = session_table(whole)
+    f = model.features
+    keys = pa.table({"session_id": pa.array(f.session_id[inside]), "mode": pa.array(model.labels[inside])})
+    ctx.con.register("_ln_modes_labels", keys)
+    try:
+        # Distinctive, not merely popular: each artist's contribution to the KL divergence of the mode's
+        # artist mix from the mix of all clustered sessions, p(a|mode)·log(p(a|mode)/p(a)), positive only.
+        rows = ctx.fetch(f"""
+            WITH a AS (SELECT l.mode, t.artist, sum(t.ms_played)::DOUBLE AS ms
+                       FROM {table} t JOIN _ln_modes_labels l USING (session_id)
+                       WHERE t.kind = 'track' AND t.artist IS NOT NULL AND t.ms_played > 0 GROUP BY ALL),
+            p AS (SELECT mode, artist, ms / sum(ms) OVER (PARTITION BY mode) AS pm,
+                         sum(ms) OVER (PARTITION BY artist) / sum(ms) OVER () AS pa FROM a)
+            SELECT mode, list(artist ORDER BY pm * ln(pm / pa) DESC, artist)[1:{int(k)}]
+            FROM p WHERE pm > pa GROUP BY mode""")
+    finally:
+        ctx.con.unregister("_ln_modes_labels")
+    return {int(m): [str(a) for a in names] for m, names in rows}
+
+
+@insight("modes", "Listening modes: your recurring ways of listening, found in your sessions")
+def modes(
+    ctx: Context,
+    *,
+    top: Annotated[int, "artists named per mode"] = 3,
+) -> ModesResult:
+    """Sessions (20-minute silences; those with at least 2 plays or 5 minutes of listening) clustered on what
+    was played — the session's taste vector (time-weighted mean of its artists' vectors from the taste model)
+    and its share of podcasts and audiobooks — and how: local start hour (on a circle), weekend or not, main
+    device family, length (log), shuffle share and skip rate. Features are standardised and weighted by
+    block; a Gaussian mixture is fitted for k = 2..8 and the k with the lowest BIC is kept (``bic``), so the
+    number of modes comes from the data. Modes are found over the whole history of the scope (the same modes
+    for every period) and numbered by size; the figures are over the period's sessions (by local start day).
+
+    Per mode: its sessions and listening time with their shares of the period's clustered sessions, median
+    length (minutes), skip rate (mean over sessions with known skips), shuffle share, weekend share, start
+    hours (sessions per local hour), main devices (top 3 by sessions; both phone families count as
+    "phone"), top artists (the most distinctive: largest p(a|mode)·log(p(a|mode)/p(a)) over music time,
+    where p(a) is the artist's part of all clustered sessions' music), share of podcasts and audiobooks,
+    and ``over_time``: its share of each year's sessions (each month's when the period spans less than two
+    years).
+
+    ``description`` is built from those facts: the start band holding at least half of its sessions
+    (early-morning 5–8, morning 8–12, afternoon 12–17, evening 17–22, late-night 22–5), weekend (≥ 60 % of
+    sessions) or weekday (≤ 12 %), podcasts/audiobooks when they are half of its time, else its top two
+    artists, the main device when it has half of the sessions; then "long/short sessions" (median length
+    ≥ 1.5× / ≤ 1/1.5 of all sessions'), "many/few skips" (≥ 1.5× / ≤ 0.6× the overall rate), "on shuffle"
+    (≥ 70 %) or "in order" (≤ 10 % where ≥ 25 % is usual). ``unclustered``: the period's sessions too short
+    to cluster (one play under 5 minutes).
+    """
+    model = modes_model(ctx)
+    f = model.features
+    n_all = len(f)
+    lo = np.datetime64(ctx.start) if ctx.start else None
+    hi = np.datetime64(ctx.end) if ctx.end else None
+    inside = np.ones(n_all, dtype=bool)
+    if lo is not None:
+        inside &= f.day >= lo
+    if hi is not None:
+        inside &= f.day <= hi
+    n = int(inside.sum())
+    whole_sessions = 0
+    if ctx.start and ctx.end:
+        whole_sessions = int(ctx.one(f"SELECT count(*) FROM {_sessions(ctx)} WHERE pos = 1 AND day BETWEEN ? AND ?",
+                                     [ctx.start, ctx.end])[0])
+    bic = dict(model.scores)
+    if n == 0 or model.k == 0:
+        return ModesResult(k=model.k, sessions=0, unclustered=whole_sessions, bic=bic, bucket="year", modes=[])
+    labels = model.labels[inside]
+    ms = f.ms[inside].astype(np.float64)
+    hours = f.hour[inside]
+    minutes = f.minutes[inside]
+    skip = f.skip[inside]
+    shuffle = f.shuffle[inside]
+    spoken_ms = (f.episode[inside] + f.audiobook[inside]) * ms
+    episode_ms = f.episode[inside] * ms
+    days = f.day[inside]
+    span = (days.max() - days.min()).astype(int)
+    bucket = "year" if span >= 730 else "month"
+    unit = "Y" if bucket == "year" else "M"
+    buckets = days.astype(f"datetime64[{unit}]")
+    names, b_idx = np.unique(buckets, return_inverse=True)
+    b_sessions = np.bincount(b_idx, minlength=len(names))
+    b_ms = np.bincount(b_idx, weights=ms, minlength=len(names))
+    known = np.isfinite(skip)
+    usual: dict[str, float | None] = {
+        "minutes": float(np.median(minutes)),
+        "skip": float(skip[known].mean()) if known.any() else None,
+        "shuffle": float(shuffle.mean()),
+    }
+    artists = _top_artists(ctx, model, inside, max(1, top))
+    total_ms = float(ms.sum())
+    out: list[Mode] = []
+    for m in range(model.k):
+        sel = labels == m
+        count = int(sel.sum())
+        if count == 0:
+            continue
+        dev_names, dev_counts = np.unique(f.device[inside][sel], return_counts=True)
+        order = np.lexsort((dev_names, -dev_counts))[:3]
+        devices = [Share(str(dev_names[i]), float(dev_counts[i]) / count) for i in order]
+        mode_ms = float(ms[sel].sum())
+        skip_rate = float(skip[sel & known].mean()) if (sel & known).any() else None
+        spoken = float(spoken_ms[sel].sum() / mode_ms) if mode_ms > 0 else 0.0
+        episode = float(episode_ms[sel].sum() / mode_ms) if mode_ms > 0 else 0.0
+        weekend = float(f.weekend[inside][sel].mean())
+        shuffle_share = float(shuffle[sel].mean())
+        median_minutes = float(np.median(minutes[sel]))
+        mb = np.bincount(b_idx[sel], minlength=len(names))
+        mb_ms = np.bincount(b_idx[sel], weights=ms[sel], minlength=len(names))
+        over_time = [
+            TimeShare(str(names[i]), int(mb[i]), float(mb[i]) / float(b_sessions[i]),
+                      float(mb_ms[i] / b_ms[i]) if b_ms[i] > 0 else 0.0)
+            for i in range(len(names))
+        ]
+        top_artists = artists.get(m, [])
+        out.append(Mode(
+            mode=m,
+            description=_describe(hours[sel], weekend, devices[0] if devices else None, top_artists, spoken,
+                                  episode, median_minutes, skip_rate, shuffle_share, usual),
+            sessions=count,
+            session_share=count / n,
+            ms_played=int(mode_ms),
+            time_share=mode_ms / total_ms if total_ms > 0 else 0.0,
+            median_minutes=median_minutes,
+            skip_rate=skip_rate,
+            shuffle_share=shuffle_share,
+            weekend_share=weekend,
+            hours=np.bincount(np.floor(hours[sel]).astype(np.int64) % 24, minlength=24).tolist(),
+            devices=devices,
+            top_artists=top_artists,
+            spoken_share=spoken,
+            over_time=over_time,
+        ))
+    out.sort(key=lambda m: (-m.sessions, m.mode))
+    return ModesResult(k=model.k, sessions=n, unclustered=max(0, whole_sessions - n), bic=bic, bucket=bucket,
+                       modes=out)
+
+
+def _sessions(ctx: Context) -> str:
+    from linernotes.insights.sessions import session_table
+
+    return session_table(ctx.whole_history())

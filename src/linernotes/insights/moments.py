@@ -1,0 +1,70 @@
+"""``moments``: days and weeks when your listening broke from its own normal (:mod:`linernotes.models.moments`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from linernotes.errors import UsageError
+from linernotes.insights.registry import insight
+from linernotes.insights.result import Result
+from linernotes.insights.scope import Context
+from linernotes.models.moments import Moment, find_moments
+
+
+@dataclass
+class MomentsResult(Result):
+    moments: list[Moment]  # strongest first (score), at most ``top``
+    found: int  # moments in the period before the cut to ``top``
+    by_kind: dict[str, int]  # of the ``found``
+    days: int  # local days from the period's first to its last
+    ms_played: int  # listening time in the period (the volume baseline's unit)
+
+    def summary(self) -> list[str]:
+        if not self.moments:
+            return ["No moments stand out: your listening kept to its own normal throughout."]
+        lines = [f"{self.found} moment{'s stand' if self.found != 1 else ' stands'} out; the strongest:"]
+        lines += [m.sentence for m in self.moments[:5]]
+        return lines
+
+
+@insight("moments", "Moments: days and weeks when your listening broke from its normal")
+def moments(
+    ctx: Context,
+    *,
+    top: Annotated[int, "moments to list"] = 20,
+    min_z: Annotated[float, "robust z-score that makes a day, week or rhythm stand out"] = 4.0,
+    min_share: Annotated[float, "part of a week's music a new artist must take"] = 0.25,
+) -> MomentsResult:
+    """Candidates for "what happened in your life then", each with its date, kind, magnitude and a sentence.
+
+    Computed over the whole history of the scope (every day's surroundings are known) and listed for the
+    period (by the moment's first day):
+
+    - ``loud_day`` / ``loud_week`` / ``quiet_week``: listening time (every kind) of a local day or ISO week
+      (Monday–Sunday) as a robust z-score against the 28 days (8 weeks) either side, the day or week itself
+      left out: z = (x − median) / max(1.4826·MAD, 0.25·median, 15 minutes a day / 1 hour a week);
+      |z| ≥ ``min_z`` stands out (quiet days are not listed: silent days are ordinary; days inside a loud
+      week are folded into it; the partial first and last weeks are not judged);
+    - ``new_artist``: an artist first played (whole history, music) at most 4 weeks before a week in which
+      it took at least ``min_share`` of the music time and at least 30 minutes; its strongest such week;
+      magnitude = that share (artists first played in the history's first 8 weeks were there before it);
+    - ``rhythm``: a week with at least 2 hours of listening whose hour-of-day profile (time per local start
+      hour, smoothed with weights 1-2-3-2-1 over ±2 hours) is far from the usual one — the hour-by-hour
+      median of the 13 weeks either side: the total variation distance is scored as a robust z against the
+      distances of the 26 weeks either side, and stands out at z ≥ ``min_z`` and a distance of at least 0.4.
+
+    ``score`` = |magnitude| / threshold (``min_z`` or ``min_share``) ranks all kinds on one scale (≥ 1).
+    """
+    if top < 1 or min_z <= 0 or not 0 < min_share <= 1:
+        raise UsageError("--top must be at least 1, --min-z positive and --min-share between 0 and 1")
+    found = find_moments(ctx, min_z=min_z, min_share=min_share)
+    if ctx.start is not None and ctx.end is not None:
+        found = [m for m in found if ctx.start <= m.start <= ctx.end]
+    by_kind: dict[str, int] = {}
+    for m in found:
+        by_kind[m.kind] = by_kind.get(m.kind, 0) + 1
+    days = (ctx.end - ctx.start).days + 1 if ctx.start and ctx.end else 0
+    ms = int(ctx.one(f"SELECT coalesce(sum(ms_played), 0) FROM {ctx.plays}")[0])
+    return MomentsResult(moments=found[:top], found=len(found), by_kind=dict(sorted(by_kind.items())), days=days,
+                         ms_played=ms)

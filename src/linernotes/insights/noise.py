@@ -1,0 +1,90 @@
+"""``noise``: listening that is probably not yours, with exclusion rules to accept in one command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from linernotes.errors import UsageError
+from linernotes.insights.registry import insight
+from linernotes.insights.result import Result
+from linernotes.insights.scope import Context
+from linernotes.models.noise import Island, find_islands
+
+
+@dataclass
+class NoiseResult(Result):
+    music_plays: int  # music plays looked at
+    artists: int  # artists among them
+    candidates: int  # artists with enough plays and sessions to judge
+    proposals: list[Island]  # biggest first; each with its rules, commands and reasons
+    plays_flagged: int  # plays of the selection any proposed rule matches
+    ms_flagged: int
+    share_flagged: float  # of the music plays
+
+    def summary(self) -> list[str]:
+        if not self.proposals:
+            return [f"Nothing looks like someone else's listening among {self.music_plays:,} music plays."]
+        lines = [
+            f"{len(self.proposals)} group{'s' if len(self.proposals) != 1 else ''} of listening "
+            f"look{'s' if len(self.proposals) == 1 else ''} like someone else's: {self.plays_flagged:,} plays "
+            f"({self.share_flagged:.1%} of your music), "
+            f"{self.ms_flagged / 3_600_000:,.1f} hours."
+        ]
+        for p in self.proposals[:3]:
+            lines.append(f"Probably {p.label}: {p.why}")
+            lines.append("  To exclude: " + " && ".join(r.cli for r in p.rules[:4])
+                         + (" ..." if len(p.rules) > 4 else ""))
+        return lines
+
+
+@insight("noise", "Noise finder: listening that is probably not yours, and rules to exclude it")
+def noise(
+    ctx: Context,
+    *,
+    min_plays: Annotated[int, "fewest plays of an artist to judge it"] = 20,
+    min_sessions: Annotated[int, "fewest sessions an artist must appear in (noise recurs)"] = 5,
+) -> NoiseResult:
+    """Music (kind ``track``) of the selection that probably is not the person's own — a child's songs, sleep
+    or white-noise loops, a partner on a shared speaker — found as *islands* (:mod:`linernotes.models.noise`):
+
+    - every artist with at least ``min_plays`` plays in at least ``min_sessions`` sessions (20-minute
+      silences) gets its company: the music time, per artist, of the sessions it appears in. It is
+      *concentrated* when its ten biggest companions (itself included) hold 85 % of that time; concentrated
+      artists holding at least 5 % of each other's company form an island, kept when its artists hold at
+      least 85 % of the music time of the sessions they appear in;
+    - the island must be far from the rest of your taste: cosine ≤ 0.15 between its time-weighted taste
+      vector (taste model) and that of all other music (``taste_similarity`` None: never played next to
+      any other artist, so no vector);
+    - and have a context of its own: total-variation distance ≥ 0.3 between its plays' distribution over
+      devices (phones count as one) or over local start hours and the rest's;
+    - and hold at most 30 % of the music plays (more is the person's own listening, however apart).
+
+    Islands with the same context (device and four-hour-block distributions within 0.3) are one proposal. Each has a
+    ``label`` (sleep or background loops: ≥ 60 % of plays at night, 22:00–05:59, and a median play of
+    15 minutes or more; someone else's music on a device: ≥ 70 % of plays on one non-phone device), a
+    ``why`` built from those figures, and one rule per artist — the artist alone, or artist and device when
+    at least 20 % of the artist's plays are outside the island's sessions (it is also yours) and 80 % of the
+    island's plays are on that device — with the exact ``linernotes exclude add`` command, the Python call
+    and the plays and time of the selection it would exclude. ``plays_flagged`` counts the plays any
+    proposed rule matches (once each).
+    """
+    if min_plays < 1 or min_sessions < 1:
+        raise UsageError("--min-plays and --min-sessions must be at least 1")
+    islands, facts = find_islands(ctx, min_plays=min_plays, min_sessions=min_sessions)
+    rules = [r.rule for i in islands for r in i.rules]
+    flagged, ms = 0, 0
+    if rules:
+        flagged, ms = (int(v) for v in ctx.one(
+            f"SELECT count(*), coalesce(sum(ms_played), 0) FROM {ctx.plays} "
+            f"WHERE {' OR '.join(r.predicate() for r in rules)}"))
+    music = int(facts["music_plays"])
+    return NoiseResult(
+        music_plays=music,
+        artists=int(facts["artists"]),
+        candidates=int(facts["candidates"]),
+        proposals=islands,
+        plays_flagged=flagged,
+        ms_flagged=ms,
+        share_flagged=flagged / music if music else 0.0,
+    )
