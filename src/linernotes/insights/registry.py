@@ -142,10 +142,12 @@ def all_insights() -> list[Insight]:
 
 
 def get(name: str) -> Insight:
-    if name not in _REGISTRY and name.isidentifier():
-        # Most insights live in a module of their own name: load just that one (a fast CLI start).
+    module = name.replace("-", "_")
+    if name not in _REGISTRY and module.isidentifier():
+        # Most insights live in a module of their own name ("skip-model" in skip_model.py): load just that
+        # one, for a fast CLI start.
         with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(f"linernotes.insights.{name}")
+            importlib.import_module(f"linernotes.insights.{module}")
     if name not in _REGISTRY:
         _load()
     found = _REGISTRY.get(name)

@@ -1,0 +1,490 @@
+"""Run a :class:`~linernotes.ask.intents.Plan` through the insight registry and word the answer.
+
+Numbers come from ``registry.run`` — the same code the CLI and ``lib.insight`` use — so an answer over a
+plain period equals ``linernotes insights NAME --from … --to …``. A question that narrows the plays (one
+artist, weekends, at night, on the phone) runs the same insight on a :class:`FilteredEngine`: every
+selection it hands out (the period's, the previous period's, the whole history's) is the ordinary
+selection with that condition applied, so comparisons inside the insight stay like with like.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import shlex
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+
+from linernotes.ask.intents import AI_INSIGHTS, DEVICES, Plan
+from linernotes.insights import registry
+from linernotes.insights.period import Period
+from linernotes.insights.result import Result, jsonable
+from linernotes.insights.scope import Engine, Scope, Selection
+
+FILTER_COLUMNS = {"artist": "artist", "track": "track", "album": "album", "show": "show_name",
+                  "audiobook": "audiobook"}
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def filter_sql(filters: dict[str, Any]) -> str | None:
+    """SQL over the columns of ``plays`` for the plan's filters, or None when there are none."""
+    parts = []
+    for key, column in FILTER_COLUMNS.items():
+        if filters.get(key) is not None:
+            parts.append(f"lower(trim({column})) = {_quote(str(filters[key]).strip().lower())}")
+    if filters.get("dows"):
+        parts.append("isodow(ts_local) IN (" + ", ".join(str(int(d)) for d in filters["dows"]) + ")")
+    if filters.get("hours"):
+        a, b = (int(h) for h in filters["hours"])
+        hour = "hour(ts_local)"
+        parts.append(f"({hour} >= {a} AND {hour} < {b})" if a < b else f"({hour} >= {a} OR {hour} < {b})")
+    if filters.get("device"):
+        parts.append(next(sql for name, _, sql in DEVICES if name == filters["device"]))
+    return " AND ".join(parts) if parts else None
+
+
+@dataclass(frozen=True)
+class FilteredPeriod(Period):
+    """A period whose plays must also satisfy ``condition`` (SQL over the columns of ``plays``).
+
+    The condition joins the period's own WHERE clause, so the selection is filtered while it is scanned:
+    a question about one artist materialises only that artist's plays.
+    """
+
+    condition: str = "true"
+
+    def where(self) -> tuple[str, list[object]]:
+        sql, params = super().where()
+        return f"({sql}) AND coalesce({self.condition}, false)", params
+
+
+class FilteredEngine(Engine):
+    """An :class:`Engine` whose every selection keeps only the plays matching one SQL condition.
+
+    Every scope it is asked for — the insight's, ``ctx.previous()``'s, ``ctx.whole_history()``'s — gets
+    its period replaced by a :class:`FilteredPeriod` with the same dates, so comparisons inside an insight
+    stay like with like. Meant for one question: :meth:`close` drops what it built.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, condition: str) -> None:
+        super().__init__(con)
+        self.condition = condition
+
+    def selection(self, scope: Scope) -> Selection:
+        period = scope.period
+        if not isinstance(period, FilteredPeriod):
+            period = FilteredPeriod(period.start, period.end, self.condition)
+        return super().selection(replace(scope, period=period))
+
+    def close(self) -> None:
+        self.invalidate()
+
+
+@dataclass
+class Answer:
+    """The answer to one question: the figure, a sentence, and exactly what was run to get it."""
+
+    question: str
+    understood: bool
+    sentence: str
+    insight: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    period: str = "all time"
+    filters: dict[str, Any] = field(default_factory=dict)
+    entity: dict[str, Any] | None = None
+    figure: str | None = None  # the path of the figure in the insight's result
+    value: Any = None  # the figure itself
+    unit: str | None = None
+    summary: list[str] = field(default_factory=list)
+    command: str | None = None  # the equivalent CLI command, when there is one
+    explain: list[str] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+    phrased_by: str = "template"
+    can_answer: list[str] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = jsonable({k: v for k, v in self.__dict__.items() if k != "result"})
+        out["result"] = self.result
+        return out
+
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+UNITS = {"hours": "hours", "minutes": "minutes", "smin": "minutes", "pct": "%", "len": None, "round1": None,
+         "round2": None}
+
+
+def extract(result: dict[str, Any], path: str) -> Any:
+    """The figure at ``path`` (``a.0.b|transform``) of an insight's JSON result, or None when absent.
+
+    Transforms: ``hours``/``minutes`` (from milliseconds), ``smin`` (seconds to minutes), ``pct`` (a share
+    as a percentage), ``round1``, ``len``, ``weekday`` (ISO number to name); all rounded to 1 decimal.
+    """
+    if path.startswith("@"):
+        return _special(result, path)
+    keys, _, transform = path.partition("|")
+    value: Any = result
+    for key in keys.split("."):
+        if isinstance(value, list):
+            if not key.isdigit() or int(key) >= len(value):
+                return None
+            value = value[int(key)]
+        elif isinstance(value, dict):
+            value = value.get(key)
+        else:
+            return None
+        if value is None:
+            return None
+    if transform == "hours":
+        return round(float(value) / 3_600_000, 1)
+    if transform == "minutes":
+        return round(float(value) / 60_000, 1)
+    if transform == "smin":
+        return round(float(value) / 60, 1)
+    if transform == "pct":
+        return round(float(value) * 100, 1)
+    if transform == "round1":
+        return round(float(value), 1)
+    if transform == "round2":
+        return round(float(value), 2)
+    if transform == "len":
+        return len(value)
+    if transform == "weekday":
+        return WEEKDAYS[int(value) - 1]
+    return value
+
+
+_NAME_KEYS = ("title", "name", "artist", "track", "album", "show", "book", "label", "description", "rule")
+
+
+def _special(result: dict[str, Any], path: str) -> Any:
+    if path == "@days_without":
+        totals = result.get("totals") or {}
+        if totals.get("days_in_period") is None:
+            return None
+        return int(totals["days_in_period"]) - int(totals.get("days_listened") or 0)
+    if path.startswith("@share_"):
+        kinds = ("episode", "video") if path == "@share_episode" else (path.removeprefix("@share_"),)
+        totals = result.get("totals") or {}
+        total = totals.get("ms_played") or 0
+        part = sum(k.get("ms_played") or 0 for k in totals.get("by_kind") or [] if k.get("kind") in kinds)
+        return round(100 * part / total, 1) if total else None
+    if path == "@peak_season":
+        seasons = result.get("seasons") or []
+        best = max(seasons, key=lambda s: s.get("minutes_per_day") or 0, default=None)
+        return best["name"] if best and best.get("minutes_per_day") else None
+    if path == "@similar":
+        for value in result.values():
+            if isinstance(value, list) and value:
+                first = value[0]
+                if isinstance(first, dict):
+                    return next((first[k] for k in _NAME_KEYS if isinstance(first.get(k), str)), None)
+                if isinstance(first, list | tuple) and first:
+                    return first[0]
+                return first
+        return None
+    # @auto: the first named item of the first non-empty list, else the first number
+    for value in result.values():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            name = next((value[0][k] for k in _NAME_KEYS if isinstance(value[0].get(k), str)), None)
+            if name is not None:
+                return name
+            return len(value)
+    for value in result.values():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _similar_param(spec: registry.Insight) -> str | None:
+    for p in spec.params:
+        if p.name in ("artist", "name", "seed", "of", "like"):
+            return p.name
+    return next((p.name for p in spec.params if p.type is str), None)
+
+
+def available(name: str) -> registry.Insight | None:
+    try:
+        return registry.get(name)
+    except Exception:
+        return None
+
+
+def run_plan(plan: Plan, con: duckdb.DuckDBPyConnection, base_engine: Engine) -> tuple[Result | None, str | None]:
+    """Run the plan's insight; returns the result (None when the insight is missing) and a note."""
+    assert plan.insight is not None
+    spec = available(plan.insight)
+    params = dict(plan.params)
+    if plan.insight == "similar" and "artist" not in params:
+        return None, "to find similar artists, name an artist of your library (e.g. \"artists like <name>\")"
+    if plan.insight == "similar" and spec is not None:
+        key = _similar_param(spec)
+        if key is None:
+            return None, "the similar insight takes no artist"
+        params = {key: params.pop("artist"), **params}
+    if spec is None:
+        if plan.insight == "similar":
+            return None, None  # answered by the taste model directly (see _similar_fallback)
+        return None, f"the {plan.insight!r} insight is not available in this version of linernotes"
+    scope = Scope(period=Period(plan.start, plan.end))
+    condition = filter_sql(plan.filters)
+    if condition is None:
+        return registry.run(base_engine, plan.insight, scope, **params), None
+    engine = FilteredEngine(con, condition)
+    try:
+        return registry.run(engine, plan.insight, scope, **params), None
+    finally:
+        engine.close()
+
+
+def similar_fallback(plan: Plan, engine: Engine) -> list[tuple[str, float]]:
+    """Artists like the plan's artist, from the taste model, when no ``similar`` insight is registered."""
+    from linernotes.models.taste import taste_model
+
+    ctx = engine.context(Scope())
+    return taste_model(ctx).similar(str(plan.params.get("artist")), k=5)
+
+
+def command_for(plan: Plan) -> str | None:
+    """The `linernotes insights` command that gives the same numbers (None when a filter has no option)."""
+    if plan.insight is None or plan.filters:
+        return None
+    parts = ["linernotes", "insights", plan.insight]
+    if plan.start:
+        parts += ["--from", plan.start.isoformat()]
+    if plan.end:
+        parts += ["--to", plan.end.isoformat()]
+    for key, value in plan.params.items():
+        parts += ["--" + key.replace("_", "-"), str(value)]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _when(plan: Plan) -> str:
+    label = plan.period_label
+    if plan.start is None and plan.end is None:
+        when = "over your whole history"
+    elif " to " in label and not label.startswith(("the", "last", "since")):
+        when = f"from {label}"
+    elif label[:1].isdigit() or label.split(" ")[0].capitalize() in calendar.month_name or \
+            label.startswith(("summer", "winter", "spring", "autumn", "fall")):
+        when = f"in {label}"
+    elif label.startswith(("since", "yesterday", "today", "the last", "last", "this", "the week", "the weekend",
+                           "on ")):
+        when = label
+    else:
+        when = f"in {label}"
+    if plan.filter_label:
+        when += f" ({plan.filter_label})"
+    return when
+
+
+def _subject(plan: Plan) -> str:
+    f = plan.filters
+    for key in ("track", "album", "show", "audiobook", "artist"):
+        if f.get(key):
+            by = f" by {f['artist']}" if key in ("track", "album") and f.get("artist") else ""
+            return f"{f[key]}{by}"
+    return ""
+
+
+def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
+    """A short sentence around the figure."""
+    when = _when(plan)
+    who = _subject(plan)
+    fig = plan.figure
+    if value is None:
+        if who:
+            return f"No listening to {who} {when}."
+        return f"Nothing to report {when}: no plays matched."
+    v = _num(value)
+    if fig == "rows.0.name":
+        rows = result.get("rows") or []
+        entity = result.get("entity", "artists")
+        by = result.get("by", "time")
+        limit = int(plan.params.get("limit", 10))
+        first = rows[0]
+        amount = f"{first['plays']:,} plays" if by == "plays" else f"{first['ms_played'] / 3_600_000:,.1f} hours"
+        of = f" by {first['by']}" if first.get("by") and not (who and entity == "tracks") else ""
+        scope = f" of {who}" if who else ""
+        text = f"Your top {entity[:-1]}{scope} {when} is {first['name']}{of} ({amount})."
+        if limit > 1 and len(rows) > 1:
+            shown = rows[: min(limit, 10)]
+            text += " Top " + str(len(shown)) + ": " + "; ".join(
+                f"{r['rank']}. {r['name']}" + (f" ({r['by']})" if r.get("by") and entity != "artists" and not who
+                                                else "") for r in shown) + "."
+        return text
+    templates = {
+        "totals.ms_played|hours": "You listened{to} for {v} hours {when}.",
+        "totals.ms_played|minutes": "You listened{to} for {v} minutes {when}.",
+        "totals.plays": "You played{obj} {v} times {when}." ,
+        "totals.days_listened": "You listened{to} on {v} days {when}.",
+        "@share_episode": "Podcasts are {v}% of your listening time {when}.",
+        "@share_audiobook": "Audiobooks are {v}% of your listening time {when}.",
+        "@days_without": "There were {v} days without listening{to} {when}.",
+        "totals.artists": "You listened to {v} different artists {when}.",
+        "totals.tracks": "You listened to {v} different tracks{of} {when}.",
+        "totals.albums": "You listened to {v} different albums {when}.",
+        "change.ms_played|pct": "Your listening time{to} changed by {v}% {when} against the period before.",
+        "peak_hour": "You listen{to} most around {v}:00 {when}.",
+        "peak_weekday|weekday": "Your biggest listening day of the week{to} is {v} ({when}).",
+        "night_share|pct": "{v}% of your listening{to} happens at night (22:00–04:59) {when}.",
+        "week_split.weekend_share|pct": "{v}% of your listening{to} happens on weekends {when}.",
+        "@peak_season": "You listen{to} most per day in {v} ({when}).",
+        "longest_streak.days": "Your longest listening streak{to} {when} was {v} days in a row.",
+        "longest_gap.days": "Your longest break{from_} {when} was {v} days.",
+        "busiest_day.label": "Your busiest day{to} {when} was {v}.",
+        "busiest_week.label": "Your busiest week{to} {when} was {v}.",
+        "busiest_month.label": "Your busiest month{to} {when} was {v}.",
+        "days_listened": "You listened{to} on {v} days {when}.",
+        "minutes_per_day|round1": "You listened{to} {v} minutes a day on average {when}.",
+        "longest.0.duration_s|smin": "Your longest session {when} lasted {v} minutes.",
+        "count": "You had {v} listening sessions {when}.",
+        "median_duration_s|smin": "Your typical (median) session {when} lasts {v} minutes.",
+        "rate|pct": "You skipped{obj} {v}% of the time {when}.",
+        "skips": "You skipped {v} tracks {when}.",
+        "by_artist.0.name": "The artist you skip most {when} is {v}.",
+        "always_skipped.0.name": "The track you almost always skip {when} is {v}.",
+        "by_track.0.name": "The track you skip most {when} is {v}.",
+        "new_artists": "You discovered {v} new artists {when}.",
+        "new_tracks": "You discovered {v} new tracks {when}.",
+        "became_favourites": "{v} of the artists you discovered {when} became favourites.",
+        "discoveries.0.artist": "Your biggest discovery {when} was {v}.",
+        "discoveries.0.first_day": "You first listened to {who} on {v}.",
+        "lifecycles.0.last_day": "You last listened to {who} on {v}.",
+        "total.effective_artists|round1": "Your listening {when} was as varied as {v} equally played artists.",
+        "one_week_wonder_count": "You had {v} one-week wonders {when}.",
+        "in_rotation_count": "{v} long-known artists are still in your rotation {when}.",
+        "longest_loved.0.artist": "The artist you have loved longest is {v} ({when}).",
+        "obsessions.0.name": "Your biggest obsession {when} was {v}.",
+        "obsessions|len": "{who} was an obsession {v} time(s) {when}.",
+        "favourites.0.artist": "A forgotten favourite: {v}.",
+        "on_this_day.0.plays": "On this day in earlier years you played {v} tracks.",
+        "completion_rate|pct": "You finished {v}% of the albums you started {when}.",
+        "albums.0.album": "The album you listened through most {when} is {v}.",
+        "listen_throughs": "You listened to {v} albums all the way through {when}.",
+        "episodes": "You played {v} podcast episodes{of} {when}.",
+        "finish_rate|pct": "You finished {v}% of the podcast episodes you started {when}.",
+        "shows": "You listened to {v} podcast shows {when}.",
+        "new_shows|len": "You started {v} new podcast shows {when}.",
+        "ms_played|hours": "You listened to {v} hours of {what} {when}.",
+        "ms_played|minutes": "You listened to {v} minutes of {what} {when}.",
+        "finished_books": "You finished {v} audiobooks {when}.",
+        "chapters_played": "You played {v} audiobook chapters {when}.",
+        "books": "You listened to {v} audiobooks {when}.",
+        "by_book.0.book": "Your top audiobook {when} is {v}.",
+        "by_book.0.progress|pct": "You are {v}% through {who}.",
+        "countries|len": "You listened in {v} countries {when}.",
+        "countries.0.country": "You listen most in {v} ({when}).",
+        "abroad_share|pct": "{v}% of your listening {when} happened abroad.",
+        "trips|len": "You made {v} trips abroad {when}.",
+        "offline.time_share|pct": "{v}% of your listening {when} was offline.",
+        "shuffle.time_share|pct": "{v}% of your listening {when} was on shuffle.",
+        "incognito.time_share|pct": "{v}% of your listening {when} was in private sessions.",
+        "devices.0.device": "Your main device {when} is {v}.",
+        "top_artists.0.name": "Your Wrapped {when}: top artist {v}.",
+        "@similar": "Artists you treat like {who}: {v}.",
+    }
+    template = templates.get(fig or "")
+    if template is None:
+        return f"{plan.insight} {when}: {v}."
+    what = {"podcasts": "podcasts", "audiobooks": "audiobooks"}.get(plan.insight or "", "music")
+    return template.format(v=v, when=when, who=who or "it", to=f" to {who}" if who else "",
+                           obj=f" {who}" if who else "", of=f" by {who}" if who else "", what=what,
+                           from_=f" from {who}" if who else "").replace("  ", " ")
+
+
+EXAMPLES = [
+    "who did I listen to most last summer?", "top 5 songs in 2023", "how many hours did I listen this year?",
+    "how much did I listen to <artist> in 2020?", "when did I discover <artist>?", "artists like <artist>",
+    "what time of day do I listen most?", "what's my longest streak?", "how long are my sessions?",
+    "what do I skip most?", "how many new artists did I find last year?", "how diverse is my listening?",
+    "which artists am I still loyal to?", "what was I obsessed with in 2022?", "what have I forgotten?",
+    "how many albums did I listen to all the way through?", "how many hours of podcasts this year?",
+    "which audiobooks did I finish?", "which device do I use most?", "my wrapped for 2023",
+    "what are the chapters of my life?", "what are my listening modes?", "why do I skip songs?",
+    "what unusual moments are in my history?", "is some of this listening not mine?",
+    "what should I listen to again?", "how has my taste changed?",
+]
+
+
+def can_answer() -> list[str]:
+    """What ``ask`` understands: one example per intent (AI ones only when their insight is installed)."""
+    names = {s.name for s in registry.all_insights()}
+    out = []
+    for example in EXAMPLES:
+        intent = {"chapters": "chapters", "modes": "modes", "why do I skip": "skip-model", "moments": "moments",
+                  "not mine": "noise", "listen to again": "recommend", "taste": "taste"}
+        needed = next((v for k, v in intent.items() if k in example), None)
+        if needed is None or needed in names or (needed in AI_INSIGHTS and needed in names):
+            out.append(example)
+    return out
+
+
+def not_understood(question: str, plan: Plan | None, note: str | None = None) -> Answer:
+    genre = plan is not None and any("genres" in w for w in plan.why)
+    lines = note or ("Genres are not in streaming-history exports, so I cannot rank them." if genre else
+                     "I could not work out what you are asking.")
+    answer = Answer(question=question, understood=False,
+                    sentence=f"{lines} I can answer questions like: " + "; ".join(can_answer()[:12]) + ".",
+                    explain=list(plan.why) if plan else [], can_answer=can_answer())
+    if plan is not None:  # what was understood, so that a missing insight still shows how it was read
+        answer.insight, answer.params, answer.filters = plan.insight, dict(plan.params), dict(plan.filters)
+        answer.start, answer.end, answer.period, answer.entity = plan.start, plan.end, plan.period_label, plan.entity
+    return answer
+
+
+def answer_plan(plan: Plan, con: duckdb.DuckDBPyConnection, engine: Engine) -> Answer:
+    """Run ``plan`` and build the :class:`Answer` (template wording)."""
+    t0 = time.perf_counter()
+    if not plan.understood:
+        return not_understood(plan.question, plan)
+    result, note = run_plan(plan, con, engine)
+    base: dict[str, Any] = dict(question=plan.question, understood=True, insight=plan.insight, params=dict(plan.params),
+                start=plan.start, end=plan.end, period=plan.period_label, filters=dict(plan.filters),
+                entity=plan.entity, figure=plan.figure, explain=list(plan.why))
+    if result is None and plan.insight == "similar" and note is None:
+        pairs = similar_fallback(plan, engine)
+        names = [a for a, _ in pairs]
+        answer = Answer(**base, value=names[0] if names else None, sentence=(
+            f"Artists you treat like {plan.params.get('artist')}: {', '.join(names)}." if names else
+            f"Not enough co-listening with {plan.params.get('artist')} to find similar artists."),
+            result={"similar": [{"artist": a, "similarity": round(s, 4)} for a, s in pairs]})
+        answer.explain.append("taste model (no `similar` insight registered)")
+        answer.elapsed_ms = (time.perf_counter() - t0) * 1000
+        return answer
+    if result is None:
+        return not_understood(plan.question, plan, (note or "Not available.").capitalize() + ".")
+    data = result.to_dict()
+    body = data["result"]
+    value = extract(body, plan.figure)
+    unit = UNITS.get(plan.figure.partition("|")[2]) if "|" in plan.figure else None
+    if plan.figure.startswith("@share_"):
+        unit = "%"
+    text = sentence(plan, value, body)
+    plays = result.meta.plays if result.meta is not None else 0
+    if value is None and plays and data["summary"]:
+        text = data["summary"][0]  # plays matched but the figure is empty: the insight says why best
+    elif plan.insight in AI_INSIGHTS and data["summary"]:
+        # the models word their own findings best: the first lines of the insight's summary
+        lines = data["summary"][:2] if plan.insight not in ("moments",) else data["summary"][1:2]
+        text = " ".join(lines) or text
+    answer = Answer(**base, value=value, unit=unit, sentence=text, summary=list(data["summary"]),
+                    command=command_for(plan), result=data)
+    answer.elapsed_ms = (time.perf_counter() - t0) * 1000
+    return answer

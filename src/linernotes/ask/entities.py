@@ -1,0 +1,207 @@
+"""Names in a question: artists, tracks, albums, shows and audiobooks of the library, typos allowed.
+
+The name index is every distinct name of the library with its listening time, read once with one GROUP BY
+and cached on disk (keyed by the library file's path, size and modification time, so an import refreshes
+it). Matching slides over the question's word n-grams that are not already taken by a period or made only
+of question words, and compares each with the index: an exact (accent- and case-insensitive) hit first,
+then :mod:`rapidfuzz` similarity for n-grams long enough that a typo cannot turn a common word into a name
+(≥ 5 letters; score ≥ 86, or ≥ 92 for a single word). Overlapping candidates are resolved by score, then
+length, then the kind the question hints at ("song", "album", "podcast"), then listening time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+KINDS = ("artist", "track", "album", "show", "audiobook")
+COLUMNS = {"artist": ("artist", "'track'"), "track": ("track", "'track'"), "album": ("album", "'track'"),
+           "show": ("show_name", "'episode', 'video'"), "audiobook": ("audiobook", "'audiobook'")}
+INDEX_VERSION = 2
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, punctuation as spaces, single spaces: how names are compared.
+
+    >>> fold("Ångström  Windows (feat. Ré)")
+    'angstrom windows feat re'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("'", "").replace("’", "").replace("&", " and ")
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+@dataclass(frozen=True)
+class Name:
+    kind: str  # artist, track, album, show, audiobook
+    name: str  # as stored
+    by: str | None  # the artist of a track or album
+    ms: int  # listening time, whole history
+
+
+@dataclass(frozen=True)
+class Match:
+    """One name found in a question, with the characters of the (folded) question it covers."""
+
+    name: Name
+    score: float
+    start: int
+    end: int
+    text: str
+
+
+class NameIndex:
+    """Every name of the library, folded for matching; one entry per kind and folded name (the most played)."""
+
+    def __init__(self, names: list[Name], folded: list[str] | None = None) -> None:
+        self.names = names
+        self.folded = folded if folded is not None else [fold(n.name) for n in names]
+        self.exact: dict[str, list[int]] = {}
+        for i, f in enumerate(self.folded):
+            if f:
+                self.exact.setdefault(f, []).append(i)
+        self.tokens = set(" ".join(self.folded).split())
+        # "kendrick" for "Kendrick Lamar": the first word of multi-word artist and show names (most played wins)
+        self.first_word: dict[str, int] = {}
+        for i, (n, f) in enumerate(zip(self.names, self.folded, strict=True)):
+            words = f.split()
+            if n.kind in ("artist", "show") and len(words) > 1 and len(words[0]) >= 5:
+                self.first_word.setdefault(words[0], i)
+
+    @classmethod
+    def build(cls, con: duckdb.DuckDBPyConnection) -> NameIndex:
+        parts = []
+        for kind, (column, kinds) in COLUMNS.items():
+            by = "artist" if kind in ("track", "album") else "NULL"
+            parts.append(f"""SELECT '{kind}' AS kind, {column} AS name, {by} AS by_name,
+                                    coalesce(sum(ms_played), 0)::BIGINT AS ms
+                             FROM plays WHERE kind IN ({kinds}) AND {column} IS NOT NULL GROUP BY ALL""")
+        rows = con.execute(" UNION ALL ".join(parts) + " ORDER BY ms DESC, kind, name, by_name").fetchall()
+        names: list[Name] = []
+        folded: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for k, n, b, ms in rows:  # most played first: a title shared by several artists means the top one
+            f = fold(str(n))
+            if (k, f) in seen:
+                continue
+            seen.add((k, f))
+            names.append(Name(str(k), str(n), None if b is None else str(b), int(ms)))
+            folded.append(f)
+        return cls(names, folded)
+
+    def to_json(self) -> list[list[Any]]:
+        return [[n.kind, n.name, n.by, n.ms, f] for n, f in zip(self.names, self.folded, strict=True)]
+
+    @classmethod
+    def from_json(cls, rows: list[list[Any]]) -> NameIndex:
+        return cls([Name(str(k), str(n), b, int(ms)) for k, n, b, ms, _ in rows], [str(r[4]) for r in rows])
+
+    def find(self, text: str, blocked: list[tuple[int, int]], stop: set[str], hint: str | None) -> list[Match]:
+        """Names in folded ``text``, best first, not overlapping each other or ``blocked`` spans."""
+        from rapidfuzz import fuzz, process
+
+        words = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"\w+", text)]
+        free = [not any(a < e and s < b for a, b in blocked) for s, e, _ in words]
+        candidates: list[Match] = []
+        grams: list[tuple[int, int, str]] = []
+        for i in range(len(words)):
+            for n in range(1, 9):
+                j = i + n
+                if j > len(words) or not all(free[i:j]):
+                    break
+                toks = [w[2] for w in words[i:j]]
+                if all(t in stop for t in toks):
+                    continue
+                gram = " ".join(toks)
+                start, end = words[i][0], words[j - 1][1]
+                hits = self.exact.get(gram)
+                if hits:
+                    for h in hits:
+                        candidates.append(Match(self.names[h], 100.0, start, end, gram))
+                elif len(gram.replace(" ", "")) >= 5 and toks[0] not in _EDGE and toks[-1] not in _EDGE:
+                    grams.append((start, end, gram))
+                    if n == 1 and gram in self.first_word and gram not in stop:
+                        candidates.append(Match(self.names[self.first_word[gram]], 87.0, start, end, gram))
+        if grams and self.folded:
+            scores = process.cdist([g for _, _, g in grams], self.folded, scorer=fuzz.ratio, score_cutoff=86,
+                                   workers=1)
+            for gi, (start, end, gram) in enumerate(grams):
+                row = scores[gi]
+                best = int(row.argmax())
+                score = float(row[best])
+                single = " " not in gram
+                if score < (92 if single else 86) or (single and gram in stop):
+                    continue
+                # every name with that best score (an artist and its self-titled album)
+                for h in (row == score).nonzero()[0]:
+                    candidates.append(Match(self.names[int(h)], score, start, end, gram))
+        order = {k: i for i, k in enumerate(KINDS)}
+
+        def rank(m: Match) -> tuple[float, ...]:
+            hinted = 1 if hint is not None and m.name.kind == hint else 0
+            return (m.score, m.end - m.start, hinted, -order[m.name.kind], m.name.ms)
+
+        chosen: list[Match] = []
+        for m in sorted(candidates, key=rank, reverse=True):
+            if all(m.end <= c.start or c.end <= m.start for c in chosen):
+                chosen.append(m)
+        return chosen
+
+
+# Words that neither begin nor end a name in a question ("to radiohead" is not a name).
+_EDGE = {"to", "of", "by", "the", "a", "an", "in", "on", "at", "my", "i", "did", "do", "does", "is", "was",
+         "and", "or", "from", "for", "with", "like", "than", "me", "most", "much", "many", "how", "what", "who",
+         "when", "which", "listen", "listened", "play", "played", "hear", "heard", "songs", "song", "tracks",
+         "track", "album", "albums", "artist", "artists", "band", "podcast", "show", "book", "audiobook",
+         "times", "hours", "minutes"}
+
+
+def _index_path(db_path: Path) -> Path | None:
+    from linernotes.models.cache import cache_dir
+
+    try:
+        st = db_path.stat()
+    except OSError:
+        return None
+    ident = f"{db_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{INDEX_VERSION}"
+    return cache_dir() / "ask" / f"names-{hashlib.sha256(ident.encode()).hexdigest()[:24]}.json"
+
+
+_MEMORY: dict[str, NameIndex] = {}
+
+
+def name_index(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> NameIndex:
+    """The library's name index, from memory, the disk cache, or built (and cached)."""
+    path = _index_path(db_path) if db_path is not None else None
+    key = str(path) if path is not None else f"con-{id(con)}"
+    found = _MEMORY.get(key)
+    if found is not None:
+        return found
+    index: NameIndex | None = None
+    if path is not None and path.exists():
+        try:
+            index = NameIndex.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            index = None
+    if index is None:
+        index = NameIndex.build(con)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_name(path.name + f".{os.getpid()}.partial")
+                partial.write_text(json.dumps(index.to_json(), ensure_ascii=False), encoding="utf-8")
+                os.replace(partial, path)
+            except OSError:
+                pass  # a read-only cache folder: build again next time
+    if path is not None:
+        _MEMORY[key] = index
+    return index

@@ -1,0 +1,604 @@
+"""From a question to a plan: which insight, with which parameters, over which plays, for which figure.
+
+Rule-based and offline. The question is normalised (lower case, accents and punctuation dropped), question
+words with typos are corrected against a fixed vocabulary (never against the library's names), the period
+and filters are cut out (:mod:`.periods`), names of the library are found (:mod:`.entities`), and every
+intent scores the question by weighted patterns; the best score wins (ties: the order of :data:`RULES`).
+A question about a named artist, track, album or show runs the insight on a selection filtered to it.
+
+A plan's ``figure`` is a path into the insight's JSON result (``rows.0.name``, ``totals.ms_played|hours``):
+the one number or name that answers the question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from linernotes.ask.entities import Match, NameIndex, fold
+from linernotes.ask.periods import parse_when
+
+# -- vocabulary for typo correction -------------------------------------------------------------------------
+VOCAB = set([
+    "what", "who", "which", "when", "where", "how", "much", "many", "most", "least", "top", "favorite",
+    "favourite", "favorites", "favourites", "listen", "listened", "listening", "hear", "heard", "play",
+    "played", "plays", "playing", "songs", "song", "tracks", "track", "artists", "artist", "albums", "album",
+    "band", "bands", "podcast", "podcasts", "show", "shows", "episode", "episodes", "audiobook", "audiobooks",
+    "book", "books", "chapter", "chapters", "hours", "hour", "minutes", "time", "times", "total", "overall",
+    "stats", "statistics", "summary", "overview", "year", "years", "month", "months", "week", "weeks", "day",
+    "days", "today", "yesterday", "last", "this", "since", "between", "during", "summer", "winter", "spring",
+    "autumn", "fall", "january", "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december", "weekend", "weekends", "weekday", "weekdays", "night", "nights", "morning",
+    "mornings", "afternoon", "afternoons", "evening", "evenings", "streak", "streaks", "longest", "busiest",
+    "session", "sessions", "skip", "skips", "skipped", "skipping", "skipper", "discover", "discovered",
+    "discovery", "discoveries", "new", "diverse", "diversity", "variety", "varied", "eclectic", "loyal",
+    "loyalty", "obsessed", "obsession", "obsessions", "repeat", "binge", "forgotten", "forget", "forgot",
+    "rediscover", "rediscovered", "used", "device", "devices", "phone", "laptop", "computer", "speaker",
+    "country", "countries", "abroad", "travel", "trip", "trips", "offline", "shuffle", "incognito", "private",
+    "wrapped", "recap", "review", "chapters", "eras", "era", "phases", "modes", "moods", "mode", "mood",
+    "predict", "moments", "moment", "unusual", "noise", "kids", "children", "recommend", "recommendations",
+    "suggest", "similar", "taste", "tastes", "map", "changed", "change", "music", "genre", "different",
+    "unique", "average", "typical", "usually", "always", "never", "often", "ever", "alltime", "first",
+    "earliest", "newest", "recently", "still", "rotation", "wonder", "wonders", "completed", "complete",
+    "finish", "finished", "abandoned", "percent", "percentage", "share", "rate", "ratio", "minutes", "people",
+    "listens", "listener", "library", "history", "data", "number", "count", "amount", "spend", "spent",
+    "spotify", "through", "whole", "entire", "full", "morning", "owl", "owls", "late", "early", "calendar",
+    "gaps", "gap", "break", "breaks", "consecutive", "row", "active", "quiet", "peak", "hours", "sounds",
+    "resemble", "like",
+])
+
+
+def correct_typos(text: str, protected: set[str]) -> str:
+    """Replace words that are near a vocabulary word (and not a word of the library's names)."""
+    from rapidfuzz import fuzz, process
+
+    out = []
+    for word in text.split():
+        if word in KEEP or word in protected or len(word) < 4 or not word.isalpha():
+            out.append(word)
+            continue
+        found = process.extractOne(word, VOCAB, scorer=fuzz.ratio, score_cutoff=80 if len(word) >= 6 else 85)
+        out.append(found[0] if found else word)
+    return " ".join(out)
+
+
+SHORTHANDS = [
+    (r"\bwat\b", "what"), (r"\bwht\b", "what"), (r"\bu\b", "you"), (r"\bur\b", "your"), (r"\bim\b", "i am"),
+    (r"\bfav\b|\bfave\b|\bfavs\b|\bfaves\b", "favourite"), (r"\bhrs\b|\bhr\b", "hours"), (r"\bmins\b", "minutes"),
+    (r"\bpods\b|\bpod\b", "podcasts"), (r"\bdidnt\b", "did not"), (r"\bdont\b", "do not"), (r"\bpls\b", "please"),
+    (r"\b(\d+)h\b", r"\1 hours"), (r"\bwkends?\b|\bw/e\b", "weekends"), (r"\btunes?\b", "songs"),
+    (r"\bartsts\b", "artists"), (r"\bppl\b", "people"), (r"\bpast yr\b", "past year"), (r"\byr\b", "year"),
+    (r"\bnite\b", "night"), (r"\bthru\b", "through"), (r"\bcuz\b", "because"), (r"\bmost listened\b", "most"),
+    (r"\ball[- ]time\b", "all time"), (r"\baudio books?\b", "audiobooks"), (r"\bive\b", "i have"),
+]
+
+
+def normalise(question: str) -> str:
+    question = re.sub(r"\b(\d{4})\s*[-–]\s*(\d{4})\b", r"\1 to \2", question)
+    text = fold(question.replace("-", " - ").replace("/", " / "))
+    text = re.sub(r"(\d{4}) (\d{2}) (\d{2})", r"\1-\2-\3", text)  # ISO dates survive folding
+    for pattern, repl in SHORTHANDS:
+        text = re.sub(pattern, repl, text)
+    return " ".join(text.split())
+
+
+# -- the plan ---------------------------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    """What to run to answer a question."""
+
+    question: str
+    text: str  # the normalised question
+    insight: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    period_label: str = "all time"
+    filters: dict[str, Any] = field(default_factory=dict)  # artist/track/album/show/audiobook/device/dows/hours
+    filter_label: str | None = None
+    figure: str = "@auto"
+    figure_label: str = ""
+    entity: dict[str, Any] | None = None
+    why: list[str] = field(default_factory=list)
+
+    @property
+    def understood(self) -> bool:
+        return self.insight is not None
+
+
+# (insight, pattern, weight). Evaluated on the normalised question with period and name spans removed.
+RULES: list[tuple[str, str, float]] = [
+    ("similar", r"\b(artists?|bands?|music|songs?|stuff|anyone|anything|someone|others?) (like|similar to|close to)\b|"
+                r"\bsimilar\b|\bsounds? like\b|\bresembl|\bin the same vein\b|\bif i like\b", 6),
+    ("recommend", r"\brecommend|\bsuggest|\bwhat should i (listen|play|put on)\b|\bdeep cuts?\b|\bsomething to "
+                  r"listen\b|\bwhat to (listen|play)\b|\bgive me (some|a) (music|songs?|tracks?)\b", 6),
+    ("skip-model", r"\bwhy do i skip|\bwhat makes me skip|\bpredict\w* (my )?skips?|\bskip model\b|\bwhen do i "
+                   r"skip|\bwhat (causes|predicts) (my )?skip|\bwhy (do|would) i skip", 8),
+    ("noise", r"\bnot (really )?mine\b|\bnot me\b|\bsomeone else\b|\bkids?\b|\bchild|\bwhite noise\b|\bsleep "
+              r"(sounds|music|noise)\b|\brain sounds\b|\bnoise\b|\bpartner\b|\bshared (speaker|account)\b|\bisnt "
+              r"mine\b|\bwasnt me\b|\bpollut", 6),
+    ("chapters", r"\bchapters? of my (life|listening)|\blife chapters?\b|\beras?\b|\bphases?\b|\bstages?\b|\bperiods "
+                 r"of my\b|\blife story\b|\bmusical (journey|history|story)\b|\bsplit my (history|listening)", 6),
+    ("modes", r"\bmodes?\b|\bmoods?\b|\bkinds of (listening|sessions)|\btypes of (listening|sessions)|\blistening "
+              r"(styles?|habits types)|\bhow do i listen\b|\bwhat kinds of listener", 5),
+    ("moments", r"\bmoments?\b|\bwhat happened\b|\bunusual\b|\banomal|\bweird(est)? (weeks?|days?|months?)\b|"
+                r"\bspikes?\b|\boutliers?\b|\bstrange\b|\bstand out\b|\bstood out\b|\bout of the ordinary\b", 5),
+    ("taste", r"\btaste\b|\btastes\b|\btaste map\b|\bmusical (map|profile|dna)\b|\bhow has my (music|listening) "
+              r"changed\b", 5),
+    ("wrapped", r"\bwrapped\b|\brecap\b|\b(year|month) in review\b|\bsum up my\b|\bmy year in music\b|\breview of "
+                r"my\b|\bhighlights\b", 6),
+    ("rediscover", r"\bforg[eo]t|\bforgotten\b|\bused to (listen|love|play)|\brediscover|\bon this day\b|\bhavent "
+                   r"(heard|listened|played)\b|\bhave not (heard|listened|played)|\bmiss\b|\bdropped\b|\bold "
+                   r"favou?rites?\b|\bno longer\b|\bstopped listening\b|\bnot (listened|played) in a while\b", 5),
+    ("obsessions", r"\bobsess|\bon repeat\b|\bbinge|\bhooked\b|\bcould ?n[o']?t stop\b|\bcouldnt stop\b|\bover and "
+                   r"over\b|\blooped\b|\bon loop\b|\bstuck in my head\b|\bcrazes?\b|\bphase\b", 5),
+    ("loyalty", r"\bloyal|\bstill (listen|play|love)|\bin rotation\b|\bstuck with\b|\blong[- ]?time\b|\bone[- ]week "
+                r"wonders?\b|\bone hit wonders?\b|\bflings?\b|\blongest loved\b|\bstayed with\b|\bthe longest\b "
+                r"(artist|band)|\bartists? i (have |ve |ive |)(loved|liked) (the )?longest\b|\bloved the longest\b|"
+                r"\blifecycle", 5),
+    ("diversity", r"\bdivers|\bvariety\b|\bvaried\b|\beclectic\b|\bhow (mixed|broad|narrow)\b|\bentropy\b|\bgini\b|"
+                  r"\bsame (few )?(artists|songs|stuff)\b|\bmainstream\b|\bspread\b", 5),
+    ("discovery", r"\bnew (artists?|music|songs?|tracks?|bands?|stuff)\b|\bdiscover|\bfound\b|\bfind\b|\bfirst "
+                  r"(time|listen|heard|played|discovered)\b|\bmet\b|\bwhen did i (start|begin|get into)\b|"
+                  r"\bfresh\b", 4),
+    ("albums", r"\b(whole|full|entire|complete|completed) albums?\b|\balbums? (all the way )?through\b|\ball the way "
+               r"through\b|\blisten ?throughs?\b|\balbums? (did|do|have) i (finish|complete)|"
+               r"\bcompletion\b|\bstart to finish\b|\bfront to back\b|\bin order\b",
+     5),
+    ("skips", r"\bskip|\bskipped\b|\bskipper\b|\bfast forward|\bpass(ed)? over\b", 4),
+    ("sessions", r"\bsessions?\b|\bin one go\b|\bin one sitting\b|\bsittings?\b|\bat a time\b", 4),
+    ("calendar", r"\bstreaks?\b|\bin a row\b|\bconsecutive\b|\bbusiest\b|\bmost active\b|\bbiggest (day|week|month)"
+                 r"\b|\bgaps?\b|\bbreaks?\b|\bwithout (any )?music\b|\bwithout listening\b|\bevery day\b|\bdaily\b|"
+                 r"\bper day\b|\ba day\b|\bcalendar\b|\bmost (listening|music) (in a|on one) day\b|"
+                 r"\bwhich (day|week|month) did i listen (the )?most\b", 3),
+    ("clock", r"\bwhat time\b|\bwhich hour\b|\bwhat hour\b|\btime of (the )?day\b|\bnight owl\b|\bearly bird\b|"
+              r"\bmorning person\b|\bwhen do i (usually |mostly |normally )?(listen|play)\b|\bwhen do i listen\b|"
+              r"\bday of the week\b|\bwhich day\b|\bwhat day\b|\bweekdays? (or|vs|versus) weekends?\b|\bweekends? (or|"
+              r"vs|versus) weekdays?\b|\brhythm\b|\bseasons?\b|\bpeak (hour|time|day)\b|\bwhen am i\b|\bat what "
+              r"time\b|\bhow (much|late) at night\b|\bshare at night\b|\bclock\b", 4),
+    ("context", r"\bdevices?\b|\bwhich (phone|computer)\b|\bphone or (laptop|computer)\b|\bcountr(y|ies)\b|\babroad\b|"
+                r"\btravel|\btrips?\b|\bholidays?\b|\bvacations?\b|\boffline\b|\bshuffle\b|\bincognito\b|\bprivate "
+                r"(sessions?|mode)\b|\bwhere (do|did) i (listen|play)\b|\bon what\b|\bwhat do i listen on\b|"
+                r"\bwhich (app|platform)\b", 4),
+    ("podcasts", r"\bpodcasts?\b|\bepisodes?\b|\bshows?\b", 3),
+    ("audiobooks", r"\baudiobooks?\b|\baudio books?\b|\bbooks?\b", 3),
+    ("top", r"\btop\b|\bmost\b|\bfavou?rites?\b|\bnumber one\b|\bno 1\b|\b#1\b|\bwho did i\b|\bwhich (artist|band|"
+            r"song|track|album|podcast|show|audiobook|book)s?\b|\bwhat (artist|band|song|track|album|podcast|show|"
+            r"audiobook)s?\b|\bbest\b|\bchart\b|\branking\b|\bmost played\b|\bwhat did i listen to\b|"
+            r"\bwhat was i listening to\b|\bwho do i (usually |mostly )?(listen to|play)\b|"
+            r"\bwhat do i (usually |mostly )?(listen to|play)\b|\bwhat (music|songs) do i\b|\bwho was i listening to\b|"
+            r"\bloved\b|\blisten to the most\b", 3),
+    ("overview", r"\bhow much\b|\bhow many\b|\bnumber of\b|\bhours\b|\bminutes\b|"
+                 r"\bhow long\b|\btotal\b|\blistening time\b|\boverview\b|\bstats\b|"
+                 r"\bstatistics\b|\bsummary\b|\bamount\b|\bnumbers\b|\bspent\b|\bspend\b|\bin total\b|\bdid i "
+                 r"listen (a lot|much|more|less)\b", 2),
+]
+PRIORITY = {name: i for i, (name, _, _) in enumerate(RULES)}
+AI_INSIGHTS = ("chapters", "modes", "skip-model", "moments", "noise", "recommend", "similar", "taste")
+
+ENTITY_WORDS = [
+    ("tracks", r"\b(songs?|tracks?|tunes?|singles?)\b"),
+    ("albums", r"\b(albums?|records?|lps?|eps?)\b"),
+    ("shows", r"\b(podcasts?|shows?|episodes?)\b"),
+    ("audiobooks", r"\b(audiobooks?|audio books?|books?)\b"),
+    ("artists", r"\b(artists?|bands?|singers?|musicians?|groups?|rappers?|who)\b"),
+]
+DEVICES = [
+    ("phone", r"\b(on|from|with|using) (my|the|a) (phone|mobile|iphone|android|cell)\b", "device LIKE 'phone%'"),
+    ("computer", r"\b(on|from|with|using) (my|the|a) (laptop|computer|desktop|pc|mac)\b", "device LIKE 'desktop%'"),
+    ("speaker", r"\b(on|from|with|using) (my|the|a) (speaker|sonos|smart speaker|cast|chromecast)\b",
+     "device IN ('speaker', 'cast')"),
+    ("tv", r"\b(on|from|with|using) (my|the|a) (tv|television)\b", "device = 'tv'"),
+    ("car", r"\bin (my|the) car\b|\bwhile driving\b", "device = 'car'"),
+    ("tablet", r"\b(on|from|with|using) (my|the|a) (tablet|ipad)\b", "device = 'tablet'"),
+    ("web", r"\b(on|in|from|with|using) (my|the|a) (browser|web player)\b", "device = 'web'"),
+]
+STOP = VOCAB | {"i", "me", "my", "mine", "a", "an", "the", "to", "of", "in", "on", "at", "by", "for", "and", "or",
+                "did", "do", "does", "is", "was", "were", "are", "be", "been", "have", "has", "had", "it", "that",
+                "with", "from", "about", "than", "more", "less", "any", "some", "you", "your", "please", "tell",
+                "show", "give", "list", "can", "could", "would", "should", "get", "got", "much", "most", "not",
+                "no", "yes", "so", "far", "ago", "there", "their", "all", "am", "way", "who", "lot", "really",
+                "again", "often", "ever", "one", "two", "three", "five", "ten", "which", "go", "went", "know",
+                "want", "see", "let", "s", "t", "m", "ve", "also", "just", "only", "thing", "things", "stuff"}
+
+
+def plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
+    """Turn ``question`` into a :class:`Plan` (``insight`` None when it is not understood)."""
+    raw = normalise(question)
+    text = correct_typos(raw, index.tokens)
+    when = parse_when(text, today)
+    plan = Plan(question=question, text=text, insight=None, start=when.start, end=when.end,
+                period_label=when.label if when.has_period() else "all time")
+    if when.dows is not None:
+        plan.filters["dows"] = list(when.dows)
+    if when.hours is not None:
+        plan.filters["hours"] = list(when.hours)
+    labels = [when.filter_label] if when.filter_label else []
+    blocked = list(when.spans)
+    for name, pattern, _sql in DEVICES:
+        m = re.search(pattern, text)
+        if m:
+            plan.filters["device"] = name
+            labels.append(m.group(0))
+            blocked.append(m.span())
+            break
+    # names: on the raw text when a typo fix changed the word count (spans must line up), else on the fixed one
+    hint = _hint(text)
+    name_text = text if len(text.split()) == len(raw.split()) else raw
+    if name_text is raw:
+        when_raw = parse_when(raw, today)
+        blocked = list(when_raw.spans) + [b for b in blocked if b not in when.spans]
+    if re.search(r"\bgenres?\b", text):
+        plan.why.append("genres are not in the exports, so no insight can rank them")
+        return plan
+    matches = index.find(name_text, blocked, STOP, _KIND_OF.get(hint or ""))
+    entity: Match | None = matches[0] if matches else None
+    if entity is not None and entity.name.kind == "artist":
+        # "dreams by fleetwood mac": the track or album of that artist, not the artist
+        for other in matches[1:]:
+            if other.name.kind in ("track", "album") and other.name.by == entity.name.name:
+                entity = other
+                break
+    rest = text
+    if entity is not None and name_text is text:
+        rest = text[: entity.start] + "_" * (entity.end - entity.start) + text[entity.end:]  # same positions
+    for a, b in sorted(when.spans, reverse=True):
+        rest = rest[:a] + " " * (b - a) + rest[b:]
+
+    scores: dict[str, float] = {}
+    for name, pattern, weight in RULES:
+        hits = len(re.findall(pattern, rest))
+        if hits:
+            scores[name] = weight + 0.1 * (hits - 1)
+    if entity is not None:
+        plan.entity = {"kind": entity.name.kind, "name": entity.name.name, "by": entity.name.by,
+                       "matched": entity.text, "score": round(entity.score, 1)}
+        plan.why.append(f"{entity.name.kind} {entity.name.name!r} (from {entity.text!r}, score {entity.score:.0f})")
+    if when.has_period():
+        plan.why.append(f"period {plan.period_label}: {plan.start} to {plan.end}")
+    if labels:
+        plan.filter_label = ", ".join(labels)
+        plan.why.append(f"only plays {plan.filter_label}")
+    if entity is not None and _entity_plan(plan, entity, rest, scores, hint):
+        return plan
+    share = re.search(r"\b(percent|percentage|share|proportion|fraction|what part|how much of (my|the))\b", rest)
+    if share and not set(scores) - {"overview", "clock"} and (
+            plan.filters.get("hours") == [22, 5] or plan.filters.get("dows") == [6, 7]):
+        # "what share of my listening is at night": the clock's night/weekend share, not a filter
+        night = plan.filters.get("hours") == [22, 5]
+        plan.filters.pop("hours" if night else "dows")
+        plan.filter_label = None
+        _figure_for(plan, "clock", "night" if night else "weekends", hint)
+        return plan
+    years = sorted({int(y) for y in re.findall(r"\b(19[89]\d|20[0-4]\d)\b", text)})
+    if len(years) == 2 and years[1] == years[0] + 1 and re.search(r"\b(more|less|than|compared|vs|versus)\b", rest) \
+            and not set(scores) - {"overview"} and entity is None:
+        # "did I listen more in 2021 than 2020": the later year against the one before (overview's change)
+        plan.start, plan.end = dt.date(years[1], 1, 1), min(dt.date(years[1], 12, 31), today)
+        plan.period_label = str(years[1])
+        plan.why.append(f"comparison: {years[1]} against {years[0]}")
+        plan.insight, plan.figure = "overview", "change.ms_played|pct"
+        return plan
+    if not scores:
+        return plan
+    best = max(scores, key=lambda k: (scores[k], -PRIORITY[k]))
+    # "top podcasts", "favourite audiobook": a ranking of shows/books, not the podcasts overview
+    if best in ("podcasts", "audiobooks") and "top" in scores and re.search(
+            r"\b(top|favou?rite|most (played|listened)|number one|which|what)\b", rest) and not re.search(
+            r"\b(finish|finished|abandon|episodes|new|binge|how many hours|how much|time)\b", rest):
+        best = "top"
+    if best in ("podcasts", "audiobooks") and re.search(
+            r"\b(percent|percentage|share|proportion|fraction|what part|how much of (my|the))\b", rest):
+        # "what share of my listening is podcasts": the kind's share of all listening time (overview)
+        plan.insight = "overview"
+        plan.figure = "@share_" + ("episode" if best == "podcasts" else "audiobook")
+        plan.why.append(f"intent overview: the share of {best} in all listening")
+        return plan
+    if best == "overview" and "top" in scores and re.search(r"\bmost\b", rest) and not re.search(
+            r"\bhow (much|many|long)\b", rest):
+        best = "top"
+    plan.why.append(f"intent {best} (scores: " + ", ".join(f"{k} {v:g}" for k, v in
+                                                           sorted(scores.items(), key=lambda kv: -kv[1])) + ")")
+    _figure_for(plan, best, rest, hint)
+    return plan
+
+
+_KIND_OF = {"tracks": "track", "albums": "album", "shows": "show", "audiobooks": "audiobook", "artists": "artist"}
+
+
+# Words never "corrected": the vocabulary itself, small words, and period words.
+from linernotes.ask.periods import DAYS, MONTHS, NUMBERS, SEASONS  # noqa: E402
+
+KEEP = STOP | set(MONTHS) | set(SEASONS) | set(DAYS) | set(NUMBERS) | set([
+    "like", "love", "loved", "more", "less", "some", "same", "such", "into", "over", "under", "after", "before",
+    "then", "them", "they", "this", "that", "those", "these", "ones", "good", "best", "better", "worst", "bad",
+    "year", "years", "ever", "never", "play", "plays", "away", "back", "down", "make", "made", "take", "took",
+    "work", "home", "make", "sort", "kind", "kinds", "type", "types", "list", "lists", "long", "longer",
+    "short", "shorter", "high", "low", "lots", "biggest", "much", "many", "week", "weeks", "stream", "streams",
+    "streamed", "streaming", "genre", "genres", "percent", "percentage", "proportion", "fraction", "birthday",
+    "christmas", "anything", "something", "everything", "nothing", "music", "listens", "whole", "part", "once",
+    "twice", "still", "start", "started", "stop", "stopped", "songs", "hours", "heard", "hear", "played",
+])
+
+
+def _hint(text: str) -> str | None:
+    for entity, pattern in ENTITY_WORDS:
+        if re.search(pattern, text):
+            return entity
+    return None
+
+
+def _entity_filter(plan: Plan, m: Match) -> None:
+    n = m.name
+    plan.filters[n.kind] = n.name
+    if n.kind in ("track", "album") and n.by:
+        plan.filters["artist"] = n.by
+    plan.figure_label = n.name
+
+
+def _entity_plan(plan: Plan, m: Match, rest: str, scores: dict[str, float], hint: str | None) -> bool:
+    """Questions about one named artist, track, album, show or book. False: treat as a general question."""
+    kind = m.name.kind
+    before = rest[: m.start].rstrip() if m.start <= len(rest) else ""
+    like_it = re.search(r"\blike$", before) is not None and re.search(r"\b(i|you|we) like$", before) is None
+    if ("similar" in scores or like_it) and kind == "artist":
+        plan.insight, plan.params, plan.figure = "similar", {"artist": m.name.name}, "neighbours.0.artist"
+        plan.figure_label = f"artists like {m.name.name}"
+        return True
+    if "recommend" in scores or "noise" in scores or "chapters" in scores or "modes" in scores:
+        return False
+    _entity_filter(plan, m)
+    if re.search(r"\bwhen (did|have) i (first|start|begin|discover|find|get into|meet|hear)|\bfirst (time|listen|"
+                 r"heard|played|play)\b|\bdiscover|\bhow did i (find|discover)\b|\bwhen did i find\b", rest):
+        plan.insight, plan.figure = "discovery", "discoveries.0.first_day"
+        plan.start = plan.end = None
+        plan.period_label = "all time"
+        return True
+    if re.search(r"\blast (time|listen|played|heard)\b|\bwhen did i last\b|\bmost recently\b|\blast play", rest):
+        plan.insight, plan.figure = "loyalty", "lifecycles.0.last_day"
+        plan.start = plan.end = None
+        plan.period_label = "all time"
+        return True
+    if "skips" in scores:
+        plan.insight, plan.figure = "skips", "rate|pct"
+        return True
+    share = re.search(r"\b(percent|percentage|share|proportion|fraction|what part|how much of (my|the))\b", rest)
+    if share and (plan.filters.get("hours") == [22, 5] or plan.filters.get("dows") == [6, 7]):
+        figure = "night_share|pct" if plan.filters.get("hours") == [22, 5] else "week_split.weekend_share|pct"
+        plan.filters.pop("hours" if figure.startswith("night") else "dows")
+        plan.filter_label = None
+        plan.insight, plan.figure = "clock", figure
+        return True
+    if "obsessions" in scores:
+        plan.insight, plan.figure = "obsessions", "obsessions|len"
+        return True
+    if "clock" in scores or re.search(r"\bwhen do i\b", rest):
+        _figure_for(plan, "clock", rest, hint)
+        return True
+    if "calendar" in scores:
+        _figure_for(plan, "calendar", rest, hint)
+        return True
+    if "sessions" in scores:
+        _figure_for(plan, "sessions", rest, hint)
+        return True
+    if kind in ("artist", "album") and hint in ("tracks", "albums") and not re.search(
+            r"\bhow (much|many|long)\b", rest):
+        entity = "tracks" if hint == "tracks" or kind == "album" else "albums"
+        plan.insight, plan.params = "top", {"entity": entity}
+        limit = _limit(rest)
+        if limit is not None and limit != 10:
+            plan.params["limit"] = limit
+        plan.figure = "rows.0.name"
+        return True
+    if kind == "show" and re.search(r"\bepisodes?\b", rest) and re.search(r"\bhow many\b", rest):
+        plan.insight, plan.figure = "podcasts", "episodes"
+        return True
+    if kind == "audiobook" and re.search(r"\b(finish|finished|progress|how far|done)\b", rest):
+        plan.insight, plan.figure = "audiobooks", "by_book.0.progress|pct"
+        return True
+    plan.insight = "overview"
+    if re.search(r"\bhow many (times|plays|streams)\b|\bplay count\b|\bhow often\b|\btimes\b|\bnumber of plays\b",
+                 rest):
+        plan.figure = "totals.plays"
+    elif re.search(r"\bhow many days\b", rest):
+        plan.figure = "totals.days_listened"
+    elif re.search(r"\bhow many (different |distinct |unique )?(songs|tracks)\b", rest) and kind in ("artist",
+                                                                                                      "album"):
+        plan.figure = "totals.tracks"
+    elif re.search(r"\bminutes\b", rest):
+        plan.figure = "totals.ms_played|minutes"
+    else:
+        plan.figure = "totals.ms_played|hours"
+    return True
+
+
+def _top_entity(rest: str, hint: str | None) -> str:
+    return hint if hint is not None and hint != "artists" else "artists"
+
+
+def _limit(rest: str) -> int | None:
+    m = re.search(r"\b(?:top|first|best) (\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twenty)\b|"
+                  r"\b(\d{1,3}|three|five|ten|twenty) (?:most|top|favou?rite|best)\b", rest)
+    if not m:
+        return None
+    word = m.group(1) or m.group(2)
+    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+             "ten": 10, "twenty": 20}
+    n = int(word) if word.isdigit() else words[word]
+    return n if 1 <= n <= 500 else None
+
+
+def _figure_for(plan: Plan, name: str, rest: str, hint: str | None) -> None:
+    """Set the insight, its parameters and the figure that answers the question."""
+    plan.insight = name
+    has = lambda pattern: re.search(pattern, rest) is not None  # noqa: E731
+    if name == "top":
+        entity = _top_entity(rest, hint)
+        plan.params = {"entity": entity} if entity != "artists" else {}
+        limit = _limit(rest)
+        if limit is not None and limit != 10:
+            plan.params["limit"] = limit
+        if has(r"\b(by|most) (plays|play count|streams)\b|\bmost (often|times)\b|\bplay count\b|\bmost streamed\b|"
+               r"\bhow many times\b|\bmost played\b"):
+            plan.params["by"] = "plays"
+        plan.figure = "rows.0.name"
+    elif name == "overview":
+        if has(r"\bhow many (different |distinct |unique |new )?artists\b|\bnumber of artists\b"):
+            plan.figure = "totals.artists"
+        elif has(r"\bhow many (different|distinct|unique) (songs|tracks)\b|\bnumber of (different )?(songs|tracks)\b"):
+            plan.figure = "totals.tracks"
+        elif has(r"\bhow many (different |distinct |unique )?albums\b"):
+            plan.figure = "totals.albums"
+        elif has(r"\bhow many (plays|streams|songs|tracks|times)\b|\bplay count\b|\bnumber of (plays|streams)\b"):
+            plan.figure = "totals.plays"
+        elif has(r"\bhow many days (did|have) i not\b|\bhow many days without\b"):
+            plan.figure = "@days_without"
+        elif has(r"\bhow many days\b"):
+            plan.figure = "totals.days_listened"
+        elif has(r"\bminutes\b"):
+            plan.figure = "totals.ms_played|minutes"
+        elif has(r"\bmore or less\b|\bmore than\b|\bless than\b|\bcompared\b|\bchange\b|\bversus\b|\bvs\b"):
+            plan.figure = "change.ms_played|pct"
+        else:
+            plan.figure = "totals.ms_played|hours"
+    elif name == "clock":
+        if has(r"\bnight owl\b|\bat night\b|\bnight\b|\blate\b"):
+            plan.figure = "night_share|pct"
+        elif has(r"\bweekends?\b|\bweekdays?\b"):
+            plan.figure = "week_split.weekend_share|pct"
+        elif has(r"\bday of the week\b|\bwhich day\b|\bwhat day\b|\bweekday\b"):
+            plan.figure = "peak_weekday|weekday"
+        elif has(r"\bseasons?\b|\bmonth of the year\b|\bwhich month\b"):
+            plan.figure = "@peak_season"
+        else:
+            plan.figure = "peak_hour"
+    elif name == "calendar":
+        if has(r"\bstreaks?\b|\bin a row\b|\bconsecutive\b|\bevery day\b"):
+            plan.figure = "longest_streak.days"
+        elif has(r"\bgaps?\b|\bbreaks?\b|\bwithout\b"):
+            plan.figure = "longest_gap.days"
+        elif has(r"\bbusiest (week)\b|\bwhich week\b|\bbiggest week\b|\bmost active week\b"):
+            plan.figure = "busiest_week.label"
+        elif has(r"\bbusiest month\b|\bwhich month\b|\bbiggest month\b|\bmost active month\b"):
+            plan.figure = "busiest_month.label"
+        elif has(r"\bbusiest\b|\bmost active\b|\bbiggest day\b|\bwhich day\b|\bin a day\b|\bon one day\b"):
+            plan.figure = "busiest_day.label"
+        elif has(r"\bhow many days\b|\bdays? (did|have) i listen"):
+            plan.figure = "days_listened"
+        else:
+            plan.figure = "minutes_per_day|round1"
+    elif name == "sessions":
+        if has(r"\blongest\b|\bbiggest\b|\bmarathon\b"):
+            plan.figure = "longest.0.duration_s|smin"
+        elif has(r"\bhow many\b|\bnumber of\b|\bcount\b"):
+            plan.figure = "count"
+        else:
+            plan.figure = "median_duration_s|smin"
+    elif name == "skips":
+        if has(r"\b(percent|percentage|rate|how often|how much|share|proportion)\b"):
+            plan.figure = "rate|pct"
+        elif has(r"\bwhich (artist|band)|\bwhat (artist|band)|\bwho\b|\bartists?\b"):
+            plan.figure = "by_artist.0.name"
+        elif has(r"\bhow many\b"):
+            plan.figure = "skips"
+        elif has(r"\balways\b"):
+            plan.figure = "always_skipped.0.name"
+        elif has(r"\bwhich (song|track)|\bwhat (song|track)|\bmost skipped\b|\bsongs?\b|\btracks?\b|\bwhat do i "
+                 r"skip\b|\bwhat did i skip\b"):
+            plan.figure = "by_track.0.name"
+        elif has(r"\bhow many\b"):
+            plan.figure = "skips"
+        else:
+            plan.figure = "rate|pct"
+    elif name == "discovery":
+        if has(r"\bhow many new (songs|tracks)\b"):
+            plan.figure = "new_tracks"
+        elif has(r"\bhow many\b|\bnumber of\b|\bcount\b"):
+            plan.figure = "new_artists"
+        elif has(r"\bbecame|\bfavou?rites?\b"):
+            plan.figure = "became_favourites"
+        else:
+            plan.figure = "discoveries.0.artist"
+    elif name == "diversity":
+        plan.figure = "total.effective_artists|round1"
+    elif name == "loyalty":
+        if has(r"\bone[- ]week wonders?\b|\bone hit\b|\bflings?\b"):
+            plan.figure = "one_week_wonder_count"
+        elif has(r"\bstill\b|\bin rotation\b|\bstayed\b"):
+            plan.figure = "in_rotation_count"
+        else:
+            plan.figure = "longest_loved.0.artist"
+    elif name == "obsessions":
+        plan.figure = "obsessions.0.name"
+    elif name == "rediscover":
+        plan.figure = "on_this_day.0.plays" if has(r"\bon this day\b") else "favourites.0.artist"
+    elif name == "albums":
+        if has(r"\brate\b|\bpercent|\bshare\b|\bhow often\b"):
+            plan.figure = "completion_rate|pct"
+        elif has(r"\bwhich\b|\bwhat\b|\bmost\b"):
+            plan.figure = "albums.0.album"
+        else:
+            plan.figure = "listen_throughs"
+    elif name == "podcasts":
+        if has(r"\bhow many (episodes|eps)\b|\bepisodes\b"):
+            plan.figure = "episodes"
+        elif has(r"\bfinish|\babandon|\bcomplete"):
+            plan.figure = "finish_rate|pct"
+        elif has(r"\bhow many (podcasts|shows)\b"):
+            plan.figure = "shows"
+        elif has(r"\bnew (podcasts|shows)\b"):
+            plan.figure = "new_shows|len"
+        elif has(r"\bminutes\b"):
+            plan.figure = "ms_played|minutes"
+        else:
+            plan.figure = "ms_played|hours"
+    elif name == "audiobooks":
+        if has(r"\bfinish|\bcomplete"):
+            plan.figure = "finished_books"
+        elif has(r"\bchapters\b"):
+            plan.figure = "chapters_played"
+        elif has(r"\bhow many (audiobooks|books)\b"):
+            plan.figure = "books"
+        elif has(r"\bwhich\b|\bwhat\b"):
+            plan.figure = "by_book.0.book"
+        else:
+            plan.figure = "ms_played|hours"
+    elif name == "context":
+        if has(r"\bhow many countr"):
+            plan.figure = "countries|len"
+        elif has(r"\bcountr|\bwhere\b"):
+            plan.figure = "countries.0.country"
+        elif has(r"\btrips?\b|\btravel|\bholiday|\bvacation"):
+            plan.figure = "trips|len"
+        elif has(r"\babroad\b"):
+            plan.figure = "abroad_share|pct"
+        elif has(r"\boffline\b"):
+            plan.figure = "offline.time_share|pct"
+        elif has(r"\bshuffle\b"):
+            plan.figure = "shuffle.time_share|pct"
+        elif has(r"\bincognito\b|\bprivate\b"):
+            plan.figure = "incognito.time_share|pct"
+        else:
+            plan.figure = "devices.0.device"
+    elif name == "wrapped":
+        plan.figure = "top_artists.0.name"
+    elif name == "similar":
+        plan.figure = "neighbours.0.artist"
+    elif name == "chapters":
+        plan.figure = "total"
+    elif name == "modes":
+        plan.figure = "k"
+    elif name == "moments":
+        plan.figure = "found" if has(r"\bhow many\b") else "moments.0.start"
+    elif name == "noise":
+        plan.figure = "proposals|len"
+    elif name == "recommend":
+        plan.figure = "deep_cuts.0.name" if has(r"\bdeep cuts?\b") else "artists.0.name"
+    elif name == "skip-model":
+        plan.figure = "auc|round2"
+    elif name == "taste":
+        plan.figure = "biggest_shift" if has(r"\bchang|\bshift|\bmoved|\bevolv|\bdrift") else "groups|len"
+    else:
+        plan.figure = "@auto"

@@ -1,0 +1,76 @@
+"""`linernotes ask "question"`: answers in plain words, from the same insights as the CLI.
+
+Everything heavy is imported inside the command, so `ask` starts as fast as the CLI itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from linernotes.cli.common import DbOption, JsonOption, console, print_json
+from linernotes.errors import UsageError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask_cmd)
+
+
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help='Your question, e.g. "who did I listen to most last summer?"')],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how the question was read.")] = False,
+    today: Annotated[str | None, typer.Option("--today", help="Resolve 'last summer' etc. as if today were "
+                                                               "this date (YYYY-MM-DD).")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Never use a configured language model to word "
+                                                          "the answer.")] = False,
+) -> None:
+    """Ask a question about your listening; the answer names the insight and the period it used.
+
+    Works offline. If LINERNOTES_LLM_URL and LINERNOTES_LLM_MODEL point to an OpenAI-compatible server (a
+    local llama.cpp or Ollama), it words the answer; only the answer's figures are sent, never plays.
+    """
+    from linernotes.ask import ask
+    from linernotes.library import open_library
+
+    day = None
+    if today:
+        try:
+            day = dt.date.fromisoformat(today)
+        except ValueError:
+            raise UsageError(f"--today {today!r} is not a date (use YYYY-MM-DD)") from None
+    with open_library(db, read_only=True) as lib:
+        answer = ask(lib, question, day, llm=False if no_llm else None)
+    if as_json:
+        print_json(answer.to_dict())
+        return
+    console.print(answer.sentence, markup=False)
+    if answer.understood:
+        if answer.value is None:
+            shown = "–"
+        elif answer.unit == "%":
+            shown = f"{answer.value}%"
+        else:
+            shown = f"{answer.value} {answer.unit}" if answer.unit else str(answer.value)
+        used = f"{answer.insight}" + "".join(f" --{k.replace('_', '-')} {v}" for k, v in answer.params.items())
+        console.print(f"answer: {shown}", markup=False)
+        line = f"insight: {used} · period: {answer.period}"
+        if answer.start or answer.end:
+            line += f" ({answer.start or '…'} → {answer.end or '…'})"
+        if answer.filters:
+            line += " · only " + ", ".join(f"{k}={v}" for k, v in answer.filters.items())
+        console.print(line, markup=False)
+        if answer.command:
+            console.print(f"same numbers: {answer.command}", markup=False)
+    else:
+        console.print("\nI can answer, for example:", markup=False)
+        for example in answer.can_answer:
+            console.print(f"  - {example}", markup=False)
+    if explain:
+        console.print("\nhow I read it:", markup=False)
+        for line in answer.explain:
+            console.print(f"  - {line}", markup=False)
+        console.print(f"  - answered in {answer.elapsed_ms:.0f} ms ({answer.phrased_by})", markup=False)

@@ -1,0 +1,346 @@
+"""`linernotes ask`: periods, names with typos, intents, numbers equal to the insights', the LLM stub.
+
+The questions of tests/ask_cases.yaml run against the case library (linernotes.ask.cases) with "today"
+fixed at 2024-03-20; every important phrasing is also checked here exactly, against numbers computed
+independently (plain SQL or the unfiltered insight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from linernotes.ask import ask, evaluate_cases, plan
+from linernotes.ask.cases import CASES_TODAY, build_case_library, load_cases
+from linernotes.ask.llm import LLMConfig
+from linernotes.ask.periods import parse_when
+from linernotes.library import Library, open_library
+
+CASES = Path(__file__).parent / "ask_cases.yaml"
+TODAY = CASES_TODAY
+
+
+@pytest.fixture(scope="module")
+def case_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_case_library(tmp_path_factory.mktemp("ask") / "cases.duckdb")
+
+
+@pytest.fixture(scope="module")
+def lib(case_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LINERNOTES_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.delenv("LINERNOTES_LLM_URL", raising=False)
+    mp.delenv("LINERNOTES_LLM_MODEL", raising=False)
+    with open_library(case_db, read_only=True) as library:
+        yield library
+    mp.undo()
+
+
+def _ask(lib: Library, q: str) -> Any:
+    return ask(lib, q, TODAY, llm=False)
+
+
+# -- periods ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("who did i listen to most last summer", "2023-06-01", "2023-08-31"),
+    ("in 2019", "2019-01-01", "2019-12-31"),
+    ("since march", "2024-03-01", "2024-03-20"),
+    ("this year", "2024-01-01", "2024-03-20"),
+    ("last month", "2024-02-01", "2024-02-29"),
+    ("in december 2022", "2022-12-01", "2022-12-31"),
+    ("between may and july 2021", "2021-05-01", "2021-07-31"),
+    ("yesterday", "2024-03-19", "2024-03-19"),
+    ("last winter", "2023-12-01", "2024-02-29"),
+    ("the last 30 days", "2024-02-20", "2024-03-20"),
+    ("last week", "2024-03-11", "2024-03-17"),
+    ("in december", "2023-12-01", "2023-12-31"),
+    ("last march", "2023-03-01", "2023-03-31"),
+    ("between 2019 and 2021", "2019-01-01", "2021-12-31"),
+    ("since 2023-05-01", "2023-05-01", "2024-03-20"),
+    ("autumn 2022", "2022-09-01", "2022-11-30"),
+    ("winter 2021", "2021-12-01", "2022-02-28"),
+])
+def test_periods(text: str, start: str, end: str) -> None:
+    when = parse_when(text, TODAY)
+    assert (when.start, when.end) == (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+
+
+def test_filters_are_not_periods() -> None:
+    assert parse_when("on weekends", TODAY).dows == (6, 7)
+    assert parse_when("at night", TODAY).hours == (22, 5)
+    assert parse_when("in the mornings", TODAY).hours == (5, 12)
+    w = parse_when("on mondays in 2023", TODAY)
+    assert (w.dows, w.start, w.end) == ((1,), dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert parse_when("top songs", TODAY).start is None
+    # "may" the verb is not the month
+    assert parse_when("may i see my top songs", TODAY).start is None
+
+
+# -- the question set ----------------------------------------------------------------------------------------
+def test_case_file_is_large_and_varied() -> None:
+    cases = load_cases(CASES)
+    assert len(cases) >= 150
+    insights = {c.get("insight") for c in cases}
+    for name in ("top", "overview", "clock", "calendar", "sessions", "skips", "discovery", "diversity", "loyalty",
+                 "obsessions", "rediscover", "albums", "podcasts", "audiobooks", "context", "wrapped", "chapters",
+                 "modes", "skip-model", "moments", "noise", "recommend", "similar", "taste", None):
+        assert name in insights, name
+
+
+@pytest.mark.slow
+def test_ask_cases_at_least_90_percent(lib: Library) -> None:
+    correct, total, failures = evaluate_cases(str(CASES), lib, TODAY)
+    report = "\n".join(f"{f['q']!r}: {'; '.join(f['problems'])}" for f in failures)
+    assert total >= 150
+    assert correct / total >= 0.9, f"{correct}/{total} fully correct; failures:\n{report}"
+
+
+def test_most_expected_figures_exist(lib: Library) -> None:
+    """The cases are only a test if the expected answers are real numbers and names, not empty results."""
+    cases = [c for c in load_cases(CASES) if c.get("insight") in ("top", "overview") and not c.get("filters")]
+    empty = [c["q"] for c in cases if _ask(lib, c["q"]).value is None]
+    assert len(empty) <= len(cases) // 10, empty
+
+
+# -- important phrasings, exactly ---------------------------------------------------------------------------
+def test_top_artist_last_summer_equals_the_insight(lib: Library) -> None:
+    a = _ask(lib, "who did I listen to most last summer?")
+    expected = lib.insight("top", start="2023-06-01", end="2023-08-31")
+    assert (a.insight, a.start, a.end) == ("top", dt.date(2023, 6, 1), dt.date(2023, 8, 31))
+    assert a.value == expected.rows[0].name  # type: ignore[attr-defined]
+    assert a.command == "linernotes insights top --from 2023-06-01 --to 2023-08-31"
+    assert a.value in a.sentence and "summer 2023" in a.sentence
+
+
+def test_top_five_songs_last_year(lib: Library) -> None:
+    a = _ask(lib, "top 5 songs last year")
+    rows = lib.insight("top", start="2023-01-01", end="2023-12-31", entity="tracks", limit=5).rows  # type: ignore
+    assert a.params == {"entity": "tracks", "limit": 5}
+    assert a.value == rows[0].name
+    assert all(r.name in a.sentence for r in rows)
+
+
+def test_artist_hours_with_a_typo_equal_sql(lib: Library) -> None:
+    a = _ask(lib, "how much did i listen to radiohed in 2020")
+    assert a.filters == {"artist": "Radiohead"} and a.insight == "overview"
+    ms = lib.con.execute("""SELECT sum(ms_played) FROM plays WHERE artist = 'Radiohead'
+                            AND ts_local >= '2020-01-01' AND ts_local < '2021-01-01'""").fetchall()[0][0]
+    assert a.value == round(ms / 3_600_000, 1)
+    assert a.unit == "hours"
+
+
+def test_accents_and_case_do_not_matter(lib: Library) -> None:
+    assert _ask(lib, "how much sigur ros").filters == {"artist": "Sigur Rós"}
+    assert _ask(lib, "HOW MANY HOURS OF BJORK").filters == {"artist": "Björk"}
+    assert _ask(lib, "beyonce listening time").filters == {"artist": "Beyoncé"}
+
+
+def test_weekend_filter_equals_sql(lib: Library) -> None:
+    a = _ask(lib, "top artists on weekends")
+    assert a.filters == {"dows": [6, 7]}
+    top = lib.con.execute("""SELECT artist FROM plays WHERE kind = 'track' AND isodow(ts_local) IN (6, 7)
+                             AND NOT coalesce(incognito, false)
+                             GROUP BY artist ORDER BY sum(ms_played) DESC, count(*) DESC LIMIT 1""").fetchall()[0][0]
+    assert a.value == top
+
+
+def test_night_filter_finds_the_night_artist(lib: Library) -> None:
+    a = _ask(lib, "who do i listen to at night")
+    assert a.filters == {"hours": [22, 5]}
+    assert a.value == "Nils Frahm"  # planted: the night sessions favour Nils Frahm
+
+
+def test_discovery_date_of_an_artist(lib: Library) -> None:
+    a = _ask(lib, "when did i discover phoebe bridgers")
+    first = lib.con.execute("SELECT min(ts_local)::DATE FROM plays WHERE artist = 'Phoebe Bridgers'").fetchall()[0][0]
+    assert a.insight == "discovery" and a.value == first.isoformat()
+    assert first >= dt.date(2020, 7, 14)  # planted arrival
+
+
+def test_artists_like_x(lib: Library) -> None:
+    a = _ask(lib, "artists like nils frahm")
+    assert a.insight == "similar" and a.params == {"artist": "Nils Frahm"}
+    assert a.understood and isinstance(a.value, str) and a.value != "Nils Frahm"
+
+
+def test_similar_needs_an_artist_of_the_library(lib: Library) -> None:
+    a = _ask(lib, "artists like someone i never heard of")
+    assert not a.understood and a.insight == "similar" and "name an artist" in a.sentence
+
+
+@pytest.mark.parametrize(("question", "insight"), [
+    ("what are the chapters of my life", "chapters"), ("what are my listening modes", "modes"),
+    ("why do i skip songs", "skip-model"), ("anything unusual in 2022", "moments"),
+    ("is some of this listening not mine", "noise"), ("what should i listen to", "recommend"),
+    ("how has my taste changed", "taste"), ("bands similar to massive attack", "similar"),
+])
+def test_ai_intents(lib: Library, question: str, insight: str) -> None:
+    assert plan(lib, question, TODAY).insight == insight
+
+
+def test_track_plays(lib: Library) -> None:
+    a = _ask(lib, "how many times did i play karma police")
+    n = lib.con.execute("""SELECT count(*) FROM plays WHERE track = 'Karma Police'
+                           AND NOT coalesce(incognito, false)""").fetchall()[0][0]
+    assert a.filters == {"track": "Karma Police", "artist": "Radiohead"}
+    assert a.value <= n and a.value > 0.9 * n  # counted plays (skips under 30 s do not count)
+
+
+def test_podcast_hours_this_year(lib: Library) -> None:
+    a = _ask(lib, "how many hours of podcasts this year")
+    result = lib.insight("podcasts", start="2024-01-01", end="2024-03-20")
+    assert a.insight == "podcasts" and a.value == round(result.ms_played / 3_600_000, 1)  # type: ignore
+
+
+def test_forgotten_favourite_and_obsession(lib: Library) -> None:
+    assert _ask(lib, "forgotten favourites").value == "Portishead"  # planted: loved in 2020, gone after mid-2021
+    assert _ask(lib, "what was i obsessed with").value == "Army of Me"  # planted binge, May 2022
+
+
+def test_not_understood_lists_what_it_can_answer(lib: Library) -> None:
+    a = _ask(lib, "what is the meaning of life")
+    assert not a.understood and a.insight is None
+    assert len(a.can_answer) >= 10 and "last summer" in a.sentence
+    assert a.to_dict()["understood"] is False
+
+
+def test_plan_does_not_run_anything(lib: Library) -> None:
+    p = plan(lib, "top albums between may and july 2021", TODAY)
+    assert (p.insight, p.params, p.start, p.end) == ("top", {"entity": "albums"}, dt.date(2021, 5, 1),
+                                                     dt.date(2021, 7, 31))
+
+
+# -- the CLI ------------------------------------------------------------------------------------------------
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("LINERNOTES_LLM_URL", None)
+    return subprocess.run([sys.executable, "-m", "linernotes", "ask", *args], capture_output=True, text=True,
+                          env=full_env, timeout=120)
+
+
+def test_cli_json_equals_python_and_insights(case_db: Path, lib: Library, tmp_path: Path) -> None:
+    env = {"LINERNOTES_CACHE": str(tmp_path)}
+    done = _cli("top 3 albums in 2020", "--db", str(case_db), "--json", "--today", "2024-03-20", env=env)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["understood"] is True and got["insight"] == "top"
+    assert got["params"] == {"entity": "albums", "limit": 3}
+    assert (got["start"], got["end"]) == ("2020-01-01", "2020-12-31")
+    same = subprocess.run([sys.executable, "-m", "linernotes", "insights", "top", "--db", str(case_db), "--from",
+                           "2020-01-01", "--to", "2020-12-31", "--entity", "albums", "--limit", "3", "--json"],
+                          capture_output=True, text=True, check=True, env={**__import__("os").environ, **env})
+    assert got["result"]["result"] == json.loads(same.stdout)["result"]
+    assert got["value"] == json.loads(same.stdout)["result"]["rows"][0]["name"]
+
+
+def test_cli_text_and_not_understood(case_db: Path, tmp_path: Path) -> None:
+    env = {"LINERNOTES_CACHE": str(tmp_path)}
+    done = _cli("how much did I listen to Radiohead in 2020?", "--db", str(case_db), "--today", "2024-03-20",
+                "--explain", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Radiohead" in done.stdout and "hours" in done.stdout and "insight: overview" in done.stdout
+    assert "how I read it" in done.stdout
+    bad = _cli("can you order a pizza", "--db", str(case_db), "--json", env=env)
+    assert bad.returncode == 0
+    body = json.loads(bad.stdout)
+    assert body["understood"] is False and body["can_answer"]
+    text = _cli("can you order a pizza", "--db", str(case_db), env=env)
+    assert text.returncode == 0 and "I can answer, for example" in text.stdout
+    wrong = _cli("top songs", "--db", str(case_db), "--today", "yesterday", env=env)
+    assert wrong.returncode == 2 and "--today" in wrong.stderr
+
+
+# -- the optional language model, against a local stub ------------------------------------------------------
+class _Stub(http.server.BaseHTTPRequestHandler):
+    requests: ClassVar[list[dict[str, Any]]] = []
+    reply = "Stub says: Radiohead was your summer."
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Stub.requests.append({"path": self.path, "body": json.loads(body), "raw": body.decode(),
+                               "auth": self.headers.get("Authorization")})
+        out = json.dumps({"id": "x", "object": "chat.completion", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": _Stub.reply}, "finish_reason": "stop"}]})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(out.encode())
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def stub() -> Iterator[str]:
+    _Stub.requests = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Stub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_llm_words_the_answer_from_aggregates_only(lib: Library, stub: str) -> None:
+    cfg = LLMConfig(url=stub, model="local-test", key="sk-test")
+    a = ask(lib, "who did I listen to most last summer?", TODAY, llm=cfg)
+    assert a.phrased_by == "llm" and a.sentence == _Stub.reply
+    assert a.value == lib.insight("top", start="2023-06-01", end="2023-08-31").rows[0].name  # type: ignore
+    (req,) = _Stub.requests
+    assert req["path"] == "/v1/chat/completions" and req["auth"] == "Bearer sk-test"
+    assert req["body"]["model"] == "local-test"
+    raw = req["raw"]
+    # no play-level data: no timestamps, no ms counts, no play ids, no lists of rows; small
+    assert not re.search(r"\d{2}:\d{2}(:\d{2})?", raw)
+    assert "ms_played" not in raw and "play_id" not in raw and "rows" not in raw
+    assert len(raw) < 1500
+    facts = json.loads(req["body"]["messages"][-1]["content"].split(":", 1)[1])
+    assert set(facts) <= {"question", "insight", "period", "answer", "figure", "unit", "about"}
+    assert facts["figure"] == a.value and facts["insight"] == "top"
+    # the only numbers sent are the answer's own figures (and the question's)
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", json.dumps(facts, ensure_ascii=False)))
+    allowed = set(re.findall(r"\d+(?:\.\d+)?", facts["answer"] + facts["question"] + facts["period"]))
+    assert numbers <= allowed
+
+
+def test_llm_via_environment_and_fallback(lib: Library, stub: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINERNOTES_LLM_URL", stub + "/v1")
+    monkeypatch.setenv("LINERNOTES_LLM_MODEL", "m")
+    a = ask(lib, "how many hours did i listen this year", TODAY)
+    assert a.phrased_by == "llm" and a.sentence == _Stub.reply and len(_Stub.requests) == 1
+    # a server that is not there: the template answer, no error
+    monkeypatch.setenv("LINERNOTES_LLM_URL", "http://127.0.0.1:9")
+    b = ask(lib, "how many hours did i listen this year", TODAY)
+    assert b.phrased_by == "template" and b.sentence.startswith("You listened for")
+    assert b.value == a.value
+    # never for questions it did not understand
+    c = ask(lib, "what is the meaning of life", TODAY, llm=LLMConfig(url=stub, model="m"))
+    assert c.phrased_by == "template" and len(_Stub.requests) == 1
+
+
+def test_name_index_is_cached_on_disk(case_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from linernotes.ask import entities
+
+    monkeypatch.setenv("LINERNOTES_CACHE", str(tmp_path))
+    entities._MEMORY.clear()
+    with open_library(case_db, read_only=True) as library:
+        first = entities.name_index(library.con, library.path)
+    files = list((tmp_path / "ask").glob("names-*.json"))
+    assert len(files) == 1
+    entities._MEMORY.clear()
+    with open_library(case_db, read_only=True) as library:
+        again = entities.name_index(library.con, library.path)
+    assert [n.name for n in again.names] == [n.name for n in first.names]
+    assert any(n.name == "Sigur Rós" and n.kind == "artist" for n in again.names)
