@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/insight_bench.py
 	$(BIN)/python benchmarks/insight_quality.py
+	$(BIN)/python benchmarks/ai_quality.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

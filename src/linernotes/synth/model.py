@@ -12,10 +12,15 @@ Vocabulary used throughout:
   echo (same track and ``ms_played`` repeated 6–10 s apart with ``reason_start = reason_end = "remote"``).
 
 Ground truth for the insights (``History.ground_truth()``): ``binges`` (tracks on repeat, artist binges),
-``eras``, ``sessions`` (the session starts a library must find with the 20-minute rule; planted sessions are
-separable: < 15 min of silence inside, > 30 min between, on one lane), ``forgotten_favourites`` (artists
-loved for months in the first half of the history, then never played again for at least ~1.5 years) and
-``discovery`` (every artist's first play the library keeps). See the ``*_DEFINITION`` constants.
+``eras`` and ``chapters`` (their boundary dates: both dominant taste groups change within a few days),
+``sessions`` (the session starts a library must find with the 20-minute rule; planted sessions are
+separable: < 15 min of silence inside, > 30 min between, on one lane), ``contexts`` (the listening mode of
+every found session: each planted session draws one of :data:`CONTEXTS`, which sets its hour, weekday,
+device, length, shuffle, skip propensity and taste tilt), ``noise`` (a child's music and sleep loops: every
+play of a few artists that are not the person's taste), ``skip_model`` (the logit terms skips are drawn
+from), ``forgotten_favourites`` (artists loved for months in the first half of the history, then never
+played again for at least ~1.5 years) and ``discovery`` (every artist's first play the library keeps). See
+the ``*_DEFINITION`` constants.
 """
 
 from __future__ import annotations
@@ -262,7 +267,7 @@ R = {name: i for i, name in enumerate(REASONS)}
 TASTE_GROUPS = ["indie", "jazz", "j-pop", "techno", "hip-hop", "classical", "metal", "folk"]
 JPOP = TASTE_GROUPS.index("j-pop")
 
-DEVICE_FAMILIES = ["android", "ios", "windows", "osx", "cast", "web_player", "linux"]
+DEVICE_FAMILIES = ["android", "ios", "windows", "osx", "cast", "web_player", "linux", "speaker"]
 # Detailed platform strings, oldest first: Spotify used these until the switch to lowercase tokens.
 DETAILED_PLATFORMS: dict[str, list[str]] = {
     "android": [
@@ -286,6 +291,7 @@ DETAILED_PLATFORMS: dict[str, list[str]] = {
         "web_player linux;chrome 90.0;desktop",
     ],
     "linux": ["Linux [x86-64 0]", "Linux 5.15.0-56-generic [x86-64 0]"],
+    "speaker": ["Partner sonos_one Sonos;One;;", "Partner sonos Sonos;Five;;"],
 }
 # Observed switch from detailed strings to tokens (FORMATS.md §1.5).
 PLATFORM_SWITCH = int(dt.datetime(2022, 10, 11, 4, 0, tzinfo=dt.UTC).timestamp())
@@ -368,17 +374,170 @@ HOUR_PROFILE_WEEKEND = np.array(
     ]
 )
 
-# Skip model: logit(P(skip)) = sum of these terms (music plays only).
+# Skip model: logit(P(skip)) = sum of these terms (music plays only). Every term but the artist's random effect
+# and the context offset is a feature the library can see (hour, device, shuffle, reason_start, position in
+# the session, familiarity with track and artist, time since the track's last play), so a model can learn it;
+# "previous_skipped" makes skips come in runs, which the library sees as reason_start fwdbtn/backbtn.
 SKIP_MODEL: dict[str, float] = {
-    "intercept": -1.3,
-    "shuffle": 0.9,
-    "first_listen": 0.7,
-    "log1p_prior_plays": -0.25,
+    "intercept": -1.5,
+    "shuffle": 1.0,
+    "first_listen": 1.2,
+    "log1p_prior_plays": -0.3,
+    "log1p_prior_artist_plays": -0.12,
+    "heard_within_24h": 0.7,
+    "previous_skipped": 2.0,
+    "session_opener": -1.2,
+    "log1p_position": 0.3,
     "morning_6_to_9_local": 0.5,
-    "late_night_0_to_4_local": -0.3,
+    "late_night_0_to_4_local": -0.5,
     "device_cast": -0.6,
-    "device_web_player": 0.3,
+    "device_web_player": 0.4,
+    "device_speaker": -0.5,
+    "album_in_order": -0.6,
+    "planted_favourite": -1.5,  # binge and forgotten-favourite plays: loved, rarely skipped
+    "artist_effect_sd": 0.5,  # per-artist random effect N(0, sd): what the artist-skip-rate baseline sees
 }
+
+# Listening modes ("planted session contexts"). Every session draws one context, which decides its weekday,
+# local hour, device, length, shuffle, album/artist/mix mode, skip propensity and taste tilt. Labels 0-4 are
+# the person's own music, 5-6 are noise (a child's music, sleep sounds: not the person's taste), 7 is
+# podcasts and audiobooks. Device shares use the generator's families plus "phone" (android before the
+# phone switch, ios after) and "speaker" (a living-room smart speaker).
+CONTEXTS: list[dict[str, Any]] = [
+    {
+        "name": "morning commute",
+        "description": "phone, weekdays 7-9h, shuffle on, upbeat groups, short sessions, many skips",
+        "session_weight": 0.22,
+        "weekend_weight": 0.05,
+        "hours_weekday": {6: 0.3, 7: 1.0, 8: 1.2, 9: 0.3},
+        "hours_weekend": {8: 1.0, 9: 1.0, 10: 0.5},
+        "devices": {"phone": 0.95, "web_player": 0.05},
+        "mean_len": 6.0,
+        "shuffle": 0.85,
+        "modes": (0.85, 0.15, 0.0),
+        "skip_offset": 0.8,
+        "groups": ("hip-hop", "metal"),
+    },
+    {
+        "name": "workday focus",
+        "description": "work desktop, weekdays 9-17h, long sessions, albums and mixes",
+        "session_weight": 0.22,
+        "weekend_weight": 0.08,
+        "hours_weekday": {h: 1.0 for h in range(9, 17)},
+        "hours_weekend": {h: 1.0 for h in range(10, 16)},
+        "devices": {"windows": 0.75, "web_player": 0.2, "phone": 0.05},
+        "mean_len": 16.0,
+        "shuffle": 0.3,
+        "modes": (0.5, 0.2, 0.3),
+        "skip_offset": -0.2,
+        "groups": ("techno", "indie"),
+    },
+    {
+        "name": "late-night ambient",
+        "description": "laptop, 22-2h, long sessions, few skips, calm music",
+        "session_weight": 0.16,
+        "weekend_weight": 1.4,
+        "hours_weekday": {22: 1.0, 23: 1.2, 0: 0.9, 1: 0.5, 2: 0.2},
+        "hours_weekend": {22: 0.8, 23: 1.2, 0: 1.2, 1: 0.8, 2: 0.4},
+        "devices": {"osx": 0.85, "phone": 0.15},
+        "mean_len": 14.0,
+        "shuffle": 0.2,
+        "modes": (0.4, 0.2, 0.4),
+        "skip_offset": -1.2,
+        "groups": ("jazz", "classical"),
+    },
+    {
+        "name": "weekend speaker albums",
+        "description": "living-room speaker, weekend afternoons, whole albums in order, no shuffle",
+        "session_weight": 0.14,
+        "weekend_weight": 8.0,
+        "hours_weekday": {18: 1.0, 19: 1.0},
+        "hours_weekend": {h: 1.0 for h in range(12, 19)},
+        "devices": {"speaker": 0.85, "cast": 0.15},
+        "mean_len": 11.0,
+        "shuffle": 0.05,
+        "modes": (0.1, 0.05, 0.85),
+        "skip_offset": -0.4,
+        "groups": ("folk", "indie"),
+    },
+    {
+        "name": "evening cast",
+        "description": "TV/Chromecast, evenings 19-23h, medium sessions, mixes",
+        "session_weight": 0.26,
+        "weekend_weight": 1.2,
+        "hours_weekday": {19: 1.0, 20: 1.2, 21: 1.2, 22: 0.6},
+        "hours_weekend": {19: 1.0, 20: 1.2, 21: 1.2, 22: 0.8},
+        "devices": {"cast": 0.8, "linux": 0.2},
+        "mean_len": 9.0,
+        "shuffle": 0.5,
+        "modes": (0.6, 0.3, 0.1),
+        "skip_offset": 0.0,
+        "groups": ("j-pop", "techno"),
+    },
+    {
+        "name": "kids",
+        "description": "a child's music on the living-room speaker, weekday afternoons and weekend mornings, "
+        "short songs on repeat",
+        "session_weight": 0.0,  # from Params.kids_share
+        "weekend_weight": 2.5,
+        "hours_weekday": {15: 1.0, 16: 1.2, 17: 1.0},
+        "hours_weekend": {7: 0.6, 8: 1.0, 9: 1.0, 10: 0.8},
+        "devices": {"speaker": 0.9, "phone": 0.1},
+        "mean_len": 8.0,
+        "shuffle": 0.0,
+        "modes": (1.0, 0.0, 0.0),
+        "skip_offset": -0.6,
+        "groups": (),
+    },
+    {
+        "name": "sleep sounds",
+        "description": "rain and white-noise loops on the phone at night, one or two long plays",
+        "session_weight": 0.0,  # from Params.sleep_share
+        "weekend_weight": 1.0,
+        "hours_weekday": {22: 0.6, 23: 1.0, 0: 0.6},
+        "hours_weekend": {23: 1.0, 0: 1.0, 1: 0.4},
+        "devices": {"phone": 1.0},
+        "mean_len": 1.5,
+        "shuffle": 0.0,
+        "modes": (1.0, 0.0, 0.0),
+        "skip_offset": -6.0,
+        "groups": (),
+    },
+    {
+        "name": "spoken word",
+        "description": "podcasts and audiobooks, mostly on the phone",
+        "session_weight": 0.0,  # from Params.podcast_share / audiobook_share
+        "weekend_weight": 1.15,
+        "hours_weekday": None,  # the global HOUR_PROFILE_*
+        "hours_weekend": None,
+        "devices": {"phone": 0.85, "windows": 0.05, "osx": 0.05, "web_player": 0.05},
+        "mean_len": 1.5,
+        "shuffle": 0.0,
+        "modes": (1.0, 0.0, 0.0),
+        "skip_offset": 0.0,
+        "groups": (),
+    },
+]
+CTX_PERSONAL = 5  # labels below this are the person's own music
+CTX_KIDS, CTX_SLEEP, CTX_SPOKEN = 5, 6, 7
+CONTEXT_TASTE_TILT = 2.5  # a context's preferred groups weigh this much more than in the era's mix
+
+# Noise: listening that is not the person's own. Artists taken over from the catalogue (renamed, own group,
+# never drawn by ordinary sessions); every kept play of them is noise.
+NOISE_GROUPS = ["kids", "sleep"]
+KIDS_ARTISTS = ["Toddler Tunes Club", "Kinderlieder Kids", "Nursery Rhyme Crew", "Lullaby Bunnies"]
+SLEEP_ARTISTS = ["Rain Sounds for Sleep"]
+SLEEP_TRACKS = [
+    "Heavy Rain on a Tin Roof",
+    "Thunderstorm Ambience",
+    "Brown Noise",
+    "Ocean Waves at Night",
+    "Rain in the Forest",
+    "White Noise for Deep Sleep",
+    "Fan Noise",
+    "Gentle Rain, 1 Hour",
+]
+KIDS_WORDS = ["Wheels", "Bus", "Twinkle", "Bunny", "Duck", "Train", "Teddy", "Rainbow", "Monkeys", "Piggy"]
 
 # Session layout. The insight engine starts a new session after a silence of more than SESSION_GAP_MINUTES
 # (linernotes.insights.sessions). The generator keeps planted sessions separable from that rule: inside a
@@ -396,6 +555,8 @@ FORGOTTEN_MAX = 15
 FORGOTTEN_SILENCE_DAYS = 548  # at least ~1.5 years between the last planted play and the end of the history
 FORGOTTEN_WINDOW_DAYS = (90, 240)
 FORGOTTEN_SHARE = (0.07, 0.12)  # share of the window's music plays given to the artist
+# At most this many love windows overlap: more at once would shift the taste as much as a life chapter does.
+FORGOTTEN_MAX_OVERLAP = 2
 
 BASE62 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
 
@@ -421,6 +582,8 @@ class Params:
     near_duplicate_rate: float = 0.0005
     storm_rate: float = 0.00005
     empty_reason_rate: float = 0.001
+    kids_share: float = 0.025
+    sleep_share: float = 0.01
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -786,28 +949,36 @@ def _iso_ms(epoch_ms: int) -> str:
 
 
 def _pack_sessions(
-    st: IntArray, dur: IntArray, incognito: npt.NDArray[np.bool_], lanes: int, join_gap: IntArray
+    st: IntArray,
+    dur: IntArray,
+    incognito: npt.NDArray[np.bool_],
+    lanes: int,
+    join_gap: IntArray,
+    context: IntArray | None = None,
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     """Start (epoch ms) of every session, and whether it continues the previous session of its lane.
 
     Sessions are sorted by drawn start ``st`` and dealt round-robin to ``lanes``. On a lane, a session drawn
     to start within :data:`JOIN_WITHIN_MS` of the previous session's end continues it (``join_gap`` after
     its end at the earliest); one drawn to start later but within :data:`MIN_SILENCE_MS` (or an incognito
-    session next to a non-incognito one, which the library would show as a gap of any length) is pushed to
+    session next to a non-incognito one, which the library would show as a gap of any length, or one of
+    another listening context, so every session the library finds has one planted context) is pushed to
     :data:`MIN_SILENCE_MS` after that end. Sessions only ever move later. A loop per session (not per play):
     ~0.1 s for 150 000 sessions.
     """
     n = len(st)
     st_l, dur_l, inc_l, jg_l = st.tolist(), dur.tolist(), incognito.tolist(), join_gap.tolist()
+    ctx_l = context.tolist() if context is not None else [0] * n
     out = [0] * n
     joined = [False] * n
     for lane in range(lanes):
         prev_end: int | None = None
         prev_inc = False
+        prev_ctx = -1
         for i in range(lane, n, lanes):
             s = st_l[i]
             if prev_end is not None and s < prev_end + MIN_SILENCE_MS:
-                if s <= prev_end + JOIN_WITHIN_MS and inc_l[i] == prev_inc:
+                if s <= prev_end + JOIN_WITHIN_MS and inc_l[i] == prev_inc and ctx_l[i] == prev_ctx:
                     s = max(s, prev_end + jg_l[i])
                     joined[i] = True
                 else:
@@ -815,6 +986,7 @@ def _pack_sessions(
             out[i] = s
             prev_end = s + dur_l[i]
             prev_inc = inc_l[i]
+            prev_ctx = ctx_l[i]
     return np.array(out, dtype=np.int64), np.array(joined, dtype=bool)
 
 
@@ -849,9 +1021,51 @@ def _forgotten_plan(
     windows: list[tuple[int, int, float]] = []
     for _ in chosen:
         length = min(int(rng.integers(FORGOTTEN_WINDOW_DAYS[0], FORGOTTEN_WINDOW_DAYS[1] + 1)), latest_end - 1)
-        end = int(rng.integers(length, latest_end + 1))
+        for _attempt in range(30):
+            end = int(rng.integers(length, latest_end + 1))
+            overlap = sum(1 for a, b, _ in windows if a < end and end - length < b)
+            if overlap < FORGOTTEN_MAX_OVERLAP:
+                break
         windows.append((end - length, end, float(rng.uniform(*FORGOTTEN_SHARE))))
     return np.array(chosen, dtype=np.int64), windows
+
+
+def _hour_profile(weights: dict[int, float]) -> np.ndarray:
+    """A 24-entry local-hour weight vector from {hour: weight} (other hours get nothing)."""
+    prof = np.zeros(24)
+    for h, w in weights.items():
+        prof[h % 24] = w
+    return prof
+
+
+def _noise_artists(rng: np.random.Generator, cat: Catalogue, forgotten: IntArray) -> tuple[IntArray, IntArray]:
+    """Take over a few catalogue artists as noise (a child's music, sleep sounds): renamed, own taste group,
+    kids songs made short and sleep loops long (20-60 min). They are never drawn by ordinary sessions, so
+    every play of them is noise. Needs a catalogue of at least 20 artists (always true: the minimum is 40)."""
+    n_art = len(cat.artist_name)
+    if n_art < 20:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    free = np.setdiff1d(np.arange(n_art), forgotten)
+    free = free[rng.permutation(len(free))]
+    wide = free[cat.artist_n_tracks[free] >= 4]
+    pool = np.r_[wide, free[cat.artist_n_tracks[free] < 4]]
+    n_kids = len(KIDS_ARTISTS) if n_art >= 200 else 2
+    kids = np.sort(pool[:n_kids]).astype(np.int64)
+    sleep = np.sort(pool[n_kids : n_kids + len(SLEEP_ARTISTS)]).astype(np.int64)
+    for i, a in enumerate(kids.tolist()):
+        cat.artist_name[a] = KIDS_ARTISTS[i]
+        cat.artist_group[a] = len(TASTE_GROUPS) + NOISE_GROUPS.index("kids")
+        t0, nt = int(cat.artist_first_track[a]), int(cat.artist_n_tracks[a])
+        cat.track_len_ms[t0 : t0 + nt] = np.clip(rng.lognormal(math.log(125_000), 0.2, nt), 60_000, 200_000)
+        words = np.array(KIDS_WORDS, dtype=object)[rng.integers(0, len(KIDS_WORDS), (nt, 2))]
+        cat.track_name[t0 : t0 + nt] = words[:, 0] + " and the " + words[:, 1] + " Song"
+    for i, a in enumerate(sleep.tolist()):
+        cat.artist_name[a] = SLEEP_ARTISTS[i]
+        cat.artist_group[a] = len(TASTE_GROUPS) + NOISE_GROUPS.index("sleep")
+        t0, nt = int(cat.artist_first_track[a]), int(cat.artist_n_tracks[a])
+        cat.track_len_ms[t0 : t0 + nt] = rng.integers(20 * 60_000, 60 * 60_000, nt)
+        cat.track_name[t0 : t0 + nt] = np.array(SLEEP_TRACKS, dtype=object)[np.arange(nt) % len(SLEEP_TRACKS)]
+    return kids, sleep
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -874,18 +1088,20 @@ def _eras(
             cuts = np.arange(1, n_eras) / n_eras
     bounds = (t0 + cuts * span).astype(np.int64)
     edges = np.r_[t0, bounds, t0 + span]
-    transition = int(min(45 * 86400, 0.1 * np.diff(edges).min()))
+    # Transitions are short against the ±45-day tolerance a chapter finder is scored with: the taste really
+    # changes within a few weeks, so a boundary is a detectable date, not a slow drift.
+    transition = int(min(12 * 86400, 0.05 * np.diff(edges).min()))
     mixes = np.zeros((n_eras, n_groups))
     dominant: list[tuple[int, int]] = []
-    prev = -1
+    prev: set[int] = set()
     for e in range(n_eras):
         while True:
             d0, d1 = (int(x) for x in rng.choice(n_groups, 2, replace=False))
-            if d0 != prev:
+            if not {d0, d1} & prev:  # a new chapter's two dominant groups are both new
                 break
-        prev = d0
-        mixes[e] = rng.dirichlet(np.ones(n_groups)) * 0.25
-        mixes[e, d0] += 0.45
+        prev = {d0, d1}
+        mixes[e] = rng.dirichlet(np.ones(n_groups)) * 0.2
+        mixes[e, d0] += 0.5
         mixes[e, d1] += 0.30
         dominant.append((d0, d1))
     return bounds, mixes, dominant, transition
@@ -942,43 +1158,64 @@ def generate_history(params: Params) -> History:
     bounds, mixes, dominant, transition = _eras(rng, t0, span, years)
     day_country, trips = _travel(rng, n_days, years, home_idx, countries, t0)
     forgotten, forgotten_windows = _forgotten_plan(rng, cat, popularity, n_days, years)
+    kids_art, sleep_art = _noise_artists(rng, cat, forgotten)
 
-    # ---- sessions: kind, length, start time --------------------------------------------------------------
-    mean_len = np.array([9.0, 1.3, 2.0])
-    shares = np.array([1.0 - p.podcast_share - p.audiobook_share, p.podcast_share, p.audiobook_share])
-    pk = shares / mean_len
-    pk /= pk.sum()
-    s_est = int(n / float((pk * mean_len).sum()) * 1.2) + 20
+    # ---- sessions: context, kind, length, start time -----------------------------------------------------
+    # Each session draws a context (CONTEXTS) with probability proportional to its share of plays divided by
+    # its mean length; podcasts (draw 7) and audiobooks (draw 8) are both the "spoken word" context.
+    kids_share = p.kids_share if len(kids_art) else 0.0
+    sleep_share = p.sleep_share if len(sleep_art) else 0.0
+    ctx_len = np.array([c["mean_len"] for c in CONTEXTS[:CTX_SPOKEN]] + [1.3, 2.0])
+    pw = np.array([c["session_weight"] for c in CONTEXTS[:CTX_PERSONAL]])
+    music_share = max(0.0, 1.0 - p.podcast_share - p.audiobook_share - kids_share - sleep_share)
+    draw_p = np.r_[
+        music_share * pw / float((pw * ctx_len[:CTX_PERSONAL]).sum()),
+        kids_share / ctx_len[CTX_KIDS],
+        sleep_share / ctx_len[CTX_SLEEP],
+        p.podcast_share / ctx_len[7],
+        p.audiobook_share / ctx_len[8],
+    ]
+    draw_p /= draw_p.sum()
+    s_est = int(n * float(draw_p.sum()) / float((draw_p * ctx_len).sum()) * 1.2) + 20
     while True:
-        kinds = rng.choice(3, size=s_est, p=pk)
-        lens = np.select(
-            [kinds == 0, kinds == 1],
-            [rng.geometric(1 / 9.0, s_est), rng.geometric(1 / 1.3, s_est)],
-            rng.geometric(1 / 2.0, s_est),
-        ).astype(np.int64)
+        draws = rng.choice(len(draw_p), size=s_est, p=draw_p)
+        lens = rng.geometric(1.0 / ctx_len[draws]).astype(np.int64)
         cum = np.cumsum(lens)
         if cum[-1] >= n:
             break
         s_est *= 2
     n_sess = int(np.searchsorted(cum, n)) + 1
-    kinds, lens = kinds[:n_sess], lens[:n_sess]
+    draws, lens = draws[:n_sess], lens[:n_sess]
     lens[-1] -= int(cum[n_sess - 1] - n)
+    kinds = np.where(draws < CTX_SPOKEN, 0, draws - CTX_SPOKEN + 1).astype(np.int64)  # 0 music 1 podcast 2 book
+    ctx_s = np.minimum(draws, CTX_SPOKEN).astype(np.int64)
 
     days_abs = (t0 // 86400) + np.arange(n_days)
     weekend_day = ((days_abs + 3) % 7) >= 5  # 1970-01-01 was a Thursday
     week_noise = rng.lognormal(0.0, 0.35, n_days // 7 + 1)[np.arange(n_days) // 7]
-    day = _sample_cdf(rng, np.cumsum(week_noise * np.where(weekend_day, 1.15, 1.0)), n_sess)
+    day = np.zeros(n_sess, dtype=np.int64)
+    local_hour = np.zeros(n_sess, dtype=np.int64)
+    for c, spec in enumerate(CONTEXTS):
+        m = ctx_s == c
+        if not m.any():
+            continue
+        day_w = week_noise * np.where(weekend_day, spec["weekend_weight"], 1.0)
+        day[m] = _sample_cdf(rng, np.cumsum(day_w), int(m.sum()))
+        for is_we, key, default in (
+            (False, "hours_weekday", HOUR_PROFILE_WEEKDAY),
+            (True, "hours_weekend", HOUR_PROFILE_WEEKEND),
+        ):
+            mm = m & (weekend_day[day] == is_we)
+            prof = default if spec[key] is None else _hour_profile(spec[key])
+            local_hour[mm] = _sample_cdf(rng, np.cumsum(prof), int(mm.sum()))
     s_country = day_country[day]
-    hour_wd = _sample_cdf(rng, np.cumsum(HOUR_PROFILE_WEEKDAY), n_sess)
-    hour_we = _sample_cdf(rng, np.cumsum(HOUR_PROFILE_WEEKEND), n_sess)
-    local_hour = np.where(weekend_day[day], hour_we, hour_wd)
     s_start = t0 + day * 86400 + local_hour * 3600 + rng.integers(0, 3600, n_sess) - offsets_s[s_country]
     # A session just after local midnight on New Year: its UTC year differs from its local year, which is
     # what makes Spotify put "2025-12-31T23:…Z" into a file named 2026 (FORMATS.md §1.6.2).
     new_year_ts = None
     home_off = int(offsets_s[home_idx])
     y0, y1 = dt.datetime.fromtimestamp(t0, dt.UTC).year, dt.datetime.fromtimestamp(t1, dt.UTC).year
-    music_sessions = np.flatnonzero(kinds == 0)
+    music_sessions = np.flatnonzero(ctx_s < CTX_PERSONAL)
     if home_off != 0 and y1 > y0 and len(music_sessions):
         ny = int(dt.datetime(int(rng.integers(y0 + 1, y1 + 1)), 1, 1, tzinfo=dt.UTC).timestamp())
         k = int(music_sessions[rng.integers(0, len(music_sessions))])
@@ -988,16 +1225,34 @@ def generate_history(params: Params) -> History:
         new_year_ts = int(s_start[k])
     s_start = np.clip(s_start, t0, t1 - 3600)
     order = np.argsort(s_start, kind="stable")
-    kinds, lens, s_country, local_hour, s_start = (a[order] for a in (kinds, lens, s_country, local_hour, s_start))
+    kinds, lens, s_country, local_hour, s_start, ctx_s = (
+        a[order] for a in (kinds, lens, s_country, local_hour, s_start, ctx_s)
+    )
 
     # ---- session context ---------------------------------------------------------------------------------
+    # The phone switch happens at a chapter boundary when one falls in the middle of the history (a new job
+    # or city often comes with a new phone), so the device change does not look like a chapter of its own.
     phone_switch = int(t0 + rng.uniform(0.3, 0.8) * span)
-    fam_draw = rng.choice(6, size=n_sess, p=[0.6, 0.15, 0.05, 0.08, 0.07, 0.05])
-    fam_draw = np.where((kinds != 0) & (rng.random(n_sess) < 0.8), 0, fam_draw)
-    family = np.where(fam_draw == 0, np.where(s_start < phone_switch, 0, 1), fam_draw + 1)  # DEVICE_FAMILIES idx
+    mid = bounds[(bounds > t0 + 0.25 * span) & (bounds < t0 + 0.85 * span)]
+    if len(mid):
+        phone_switch = int(mid[np.argmin(np.abs(mid - phone_switch))])
+    fam_index = {name: i for i, name in enumerate(DEVICE_FAMILIES)}
+    family = np.zeros(n_sess, dtype=np.int64)
+    mode = np.zeros(n_sess, dtype=np.int64)  # 0 mix, 1 one artist, 2 one album in order
+    shuffle_p = np.zeros(n_sess)
+    u_dev, u_mode = rng.random(n_sess), rng.random(n_sess)
+    for c, spec in enumerate(CONTEXTS):
+        m = ctx_s == c
+        names = list(spec["devices"])
+        probs = np.cumsum([spec["devices"][k] for k in names])
+        codes = np.array([-1 if k == "phone" else fam_index[k] for k in names])
+        family[m] = codes[np.minimum(np.searchsorted(probs / probs[-1], u_dev[m], side="right"), len(codes) - 1)]
+        mcdf = np.cumsum(spec["modes"])
+        mode[m] = np.minimum(np.searchsorted(mcdf / mcdf[-1], u_mode[m], side="right"), 2)
+        shuffle_p[m] = spec["shuffle"]
+    family = np.where(family < 0, np.where(s_start < phone_switch, 0, 1), family)  # DEVICE_FAMILIES index
     is_phone = family <= 1
-    mode = rng.choice(3, size=n_sess, p=[0.55, 0.25, 0.20])  # 0 mix, 1 one artist, 2 one album in order
-    shuffle_s = (kinds == 0) & (mode != 2) & (rng.random(n_sess) < np.where(is_phone, 0.55, 0.35))
+    shuffle_s = (kinds == 0) & (mode != 2) & (rng.random(n_sess) < shuffle_p)
     travelling = s_country != home_idx
     offline_s = is_phone & (rng.random(n_sess) < np.where(travelling, 0.3, p.offline_session_rate))
     incognito_s = rng.random(n_sess) < p.incognito_session_rate
@@ -1010,17 +1265,28 @@ def generate_history(params: Params) -> History:
     pos = np.arange(n) - first[sess]
     kind_p = kinds[sess]
     mode_p = mode[sess]
+    ctx_p = ctx_s[sess]
     n_groups = len(TASTE_GROUPS)
-    mix_cdf = np.cumsum(mixes, axis=1)
-    # Forgotten favourites are never drawn: they are only ever played inside their planted love windows.
+    n_ctx = len(CONTEXTS)
+    # Taste mix of (era, context): the era's mix with the context's preferred groups weighted up.
+    tilt = np.ones((n_ctx, n_groups))
+    for c, spec in enumerate(CONTEXTS):
+        for g in spec["groups"]:
+            tilt[c, TASTE_GROUPS.index(g)] = CONTEXT_TASTE_TILT
+    mix_ec = mixes[:, None, :] * tilt[None, :, :]
+    mix_ec /= mix_ec.sum(axis=2, keepdims=True)
+    mix_cdf = np.cumsum(mix_ec.reshape(-1, n_groups), axis=1)
+    # Forgotten favourites and noise artists are never drawn: they are only played where planted.
     drawable = np.ones(len(cat.artist_name), dtype=bool)
     drawable[forgotten] = False
+    drawable[kids_art] = False
+    drawable[sleep_art] = False
     group_artists = [np.flatnonzero((cat.artist_group == g) & drawable) for g in range(n_groups)]
     all_artists = np.flatnonzero(drawable)
 
-    def draw_artists(eras: IntArray) -> IntArray:
+    def draw_artists(eras: IntArray, ctxs: IntArray) -> IntArray:
         u = rng.random(len(eras))
-        g = np.minimum((u[:, None] > mix_cdf[eras]).sum(axis=1), n_groups - 1)
+        g = np.minimum((u[:, None] > mix_cdf[eras * n_ctx + ctxs]).sum(axis=1), n_groups - 1)
         out = np.empty(len(eras), dtype=np.int64)
         for gi in range(n_groups):
             m = g == gi
@@ -1028,8 +1294,8 @@ def generate_history(params: Params) -> History:
             out[m] = pool[_sample_cdf(rng, np.cumsum(popularity[pool]), int(m.sum()))]
         return out
 
-    artist_play = draw_artists(era_s[sess])
-    artist_sess = draw_artists(era_s)
+    artist_play = draw_artists(era_s[sess], ctx_p)
+    artist_sess = draw_artists(era_s, ctx_s)
     artist = np.where(mode_p == 0, artist_play, artist_sess[sess])
     track = cat.artist_first_track[artist] + (cat.artist_n_tracks[artist] * rng.random(n) ** 2.2).astype(np.int64)
     n_alb = np.bincount(cat.album_artist, minlength=len(cat.artist_name))
@@ -1038,6 +1304,17 @@ def generate_history(params: Params) -> History:
     alb_start = np.where(rng.random(n_sess) < 0.3, (cat.album_n_tracks[alb] * rng.random(n_sess)).astype(np.int64), 0)
     album_track = cat.album_first_track[alb[sess]] + (alb_start[sess] + pos) % cat.album_n_tracks[alb[sess]]
     track = np.where(mode_p == 2, album_track, track)
+    # Noise: a child's favourite songs on repeat (one kids artist per session), and sleep loops.
+    for art_pool, label, fav_share in ((kids_art, CTX_KIDS, 0.45), (sleep_art, CTX_SLEEP, 0.6)):
+        m = ctx_p == label
+        if not len(art_pool) or not m.any():
+            continue
+        na = art_pool[rng.integers(0, len(art_pool), n_sess)]
+        fav = cat.artist_first_track[na] + (cat.artist_n_tracks[na] * rng.random(n_sess)).astype(np.int64)
+        any_tr = cat.artist_first_track[na[sess]] + (cat.artist_n_tracks[na[sess]] * rng.random(n)).astype(np.int64)
+        track = np.where(m, np.where(rng.random(n) < fav_share, fav[sess], any_tr), track)
+    noise_p = ctx_p == CTX_KIDS
+    noise_p |= ctx_p == CTX_SLEEP
 
     n_shows = len(cat.show_name)
     show_s = _sample_cdf(rng, np.cumsum(1.0 / np.arange(1, n_shows + 1) ** 1.5), n_sess)
@@ -1051,7 +1328,7 @@ def generate_history(params: Params) -> History:
 
     # ---- planted binges (music only): a track on repeat, or one artist for days ---------------------------
     play_t = s_start[sess]
-    is_music = kind_p == 0
+    is_music = (kind_p == 0) & ~noise_p  # the person's own music: binges and favourites are planted there
     binge_mask = np.zeros(n, dtype=bool)
     binges: list[dict[str, Any]] = []
     taken: list[tuple[int, int]] = []
@@ -1145,21 +1422,51 @@ def generate_history(params: Params) -> History:
     is_video_track[video_track_idx] = True
 
     # ---- skips, ms_played, reasons -----------------------------------------------------------------------
-    prior = _group_rank(np.where(is_track, item_id, -1 - np.arange(n)))
+    # Plays are in session order (sessions sorted by start), so index order is time order for the counts.
+    track_key = np.where(is_track, item_id, -1 - np.arange(n))
+    prior = _group_rank(track_key)
+    art_all = np.where(is_track, cat.track_artist[np.where(is_track, item_id, 0)], -1)
+    prior_artist = _group_rank(np.where(is_track, art_all, -1 - np.arange(n)))
+    t_approx = s_start[sess] + pos * 210
+    ko = np.argsort(track_key, kind="stable")
+    since = np.full(n, 1 << 40, dtype=np.int64)
+    same = track_key[ko][1:] == track_key[ko][:-1]
+    since[ko[1:][same]] = (t_approx[ko][1:] - t_approx[ko][:-1])[same]
     fam_p = family[sess]
-    lh = local_hour[sess]
+    lh = (local_hour[sess] + (pos * 210) // 3600) % 24
     sm = SKIP_MODEL
+    artist_effect = rng.normal(0.0, sm["artist_effect_sd"], len(cat.artist_name))
+    ctx_offset = np.array([c["skip_offset"] for c in CONTEXTS])
     logit = (
         sm["intercept"]
+        + ctx_offset[ctx_p]
+        + artist_effect[np.maximum(art_all, 0)]
         + sm["shuffle"] * shuffle_s[sess]
         + sm["first_listen"] * (prior == 0)
         + sm["log1p_prior_plays"] * np.log1p(prior)
+        + sm["log1p_prior_artist_plays"] * np.log1p(prior_artist)
+        + sm["heard_within_24h"] * (since < 86400)
+        + sm["session_opener"] * (pos == 0)
+        + sm["log1p_position"] * np.log1p(pos)
         + sm["morning_6_to_9_local"] * ((lh >= 6) & (lh < 9))
         + sm["late_night_0_to_4_local"] * (lh < 4)
-        + sm["device_cast"] * (fam_p == 4)
-        + sm["device_web_player"] * (fam_p == 5)
+        + sm["device_cast"] * (fam_p == DEVICE_FAMILIES.index("cast"))
+        + sm["device_web_player"] * (fam_p == DEVICE_FAMILIES.index("web_player"))
+        + sm["device_speaker"] * (fam_p == DEVICE_FAMILIES.index("speaker"))
+        + sm["album_in_order"] * (mode_p == 2)
+        + sm["planted_favourite"] * (binge_mask | forgotten_mask)
     )
-    skip = is_track & ~is_video_track & (rng.random(n) < 1.0 / (1.0 + np.exp(-logit)))
+    # Skips come in runs: a play after a skipped one (reason_start fwdbtn/backbtn) is more likely skipped.
+    # Drawn position by position (one vectorised step per position, not per play).
+    can_skip = is_track & ~is_video_track
+    u_skip = rng.random(n)
+    skip = np.zeros(n, dtype=bool)
+    by_pos = np.argsort(pos, kind="stable")
+    pos_edges = np.r_[0, np.cumsum(np.bincount(pos))]
+    for k in range(len(pos_edges) - 1):
+        idx = by_pos[pos_edges[k] : pos_edges[k + 1]]
+        lg = logit[idx] + (sm["previous_skipped"] * skip[idx - 1] if k else 0.0)
+        skip[idx] = can_skip[idx] & (u_skip[idx] < 1.0 / (1.0 + np.exp(-lg)))
 
     safe_track = np.where(is_track | is_video_track, item_id, 0)
     length = np.select(
@@ -1232,7 +1539,7 @@ def generate_history(params: Params) -> History:
     # More listening than one person can fit into the span (huge n): play on parallel "lanes" (think several
     # devices at once) so sessions never overlap within a lane. One lane for any realistic size.
     lanes = max(1, math.ceil(float(sess_dur.sum() + 30_000 * n_sess) / (0.3 * span * 1000)))
-    fixed, joined = _pack_sessions(st, sess_dur, incognito_s, lanes, rng.integers(2_000, 90_000, n_sess))
+    fixed, joined = _pack_sessions(st, sess_dur, incognito_s, lanes, rng.integers(2_000, 90_000, n_sess), ctx_s)
     start_ms = fixed[sess] + in_sess
     end_ms = start_ms + elapsed
     ts_end = end_ms // 1000
@@ -1393,6 +1700,8 @@ def generate_history(params: Params) -> History:
         play_session=sess,
         joined_sessions=int(joined.sum()),
         forgotten=forgotten_planted,
+        session_context=ctx_s,
+        noise_artists={"kids": kids_art, "sleep": sleep_art},
         planted={
             "exact_duplicates_same_file": len(dup_idx),
             "exact_duplicates_other_file": len(cross_idx),
@@ -1484,13 +1793,21 @@ DISCOVERY_DEFINITION = (
 
 
 def _sessions_truth(
-    rows: dict[str, np.ndarray], keep: np.ndarray, start_ms: IntArray, play_session: IntArray, joined: int
-) -> dict[str, Any]:
+    rows: dict[str, np.ndarray],
+    keep: np.ndarray,
+    start_ms: IntArray,
+    play_session: IntArray,
+    joined: int,
+    session_context: IntArray,
+) -> tuple[dict[str, Any], list[int]]:
+    """The sessions truth, and the planted context label of each found session (that of its first planted
+    session; planted sessions of different contexts are never joined, so on one lane it is the only one)."""
     gap_ms = SESSION_GAP_MINUTES * 60_000
     sid = play_session[rows["play_id"][keep]]
     s_all, e_all = start_ms[keep], rows["ts_end"][keep] * 1000
     if len(sid) == 0:
-        return {"definition": SESSIONS_DEFINITION, "gap_minutes": SESSION_GAP_MINUTES, "count": 0, "starts": []}
+        empty = {"definition": SESSIONS_DEFINITION, "gap_minutes": SESSION_GAP_MINUTES, "count": 0, "starts": []}
+        return empty, []
     n_s = int(play_session.max()) + 1
     s_min = np.full(n_s, np.iinfo(np.int64).max, dtype=np.int64)
     e_max = np.full(n_s, np.iinfo(np.int64).min, dtype=np.int64)
@@ -1501,6 +1818,7 @@ def _sessions_truth(
     s, e = s_min[present][o], e_max[present][o]
     is_start = np.r_[True, s[1:] - np.maximum.accumulate(e)[:-1] > gap_ms]
     starts = s[is_start] // 1000
+    context = session_context[np.flatnonzero(present)[o]][is_start]
     # Play-level silences, to state how separable the planted sessions are.
     po = np.lexsort((e_all, s_all))
     ps, pe = s_all[po], e_all[po]
@@ -1517,7 +1835,7 @@ def _sessions_truth(
         "max_silence_within_s": round(float(within.max()) / 1000, 1) if len(within) else 0.0,
         "min_silence_between_s": round(float(between.min()) / 1000, 1) if len(between) else None,
         "starts": starts.tolist(),
-    }
+    }, context.tolist()
 
 
 def _discovery_truth(h: History, keep: np.ndarray, start_ms: IntArray) -> dict[str, Any]:
@@ -1579,6 +1897,61 @@ def _forgotten_truth(
     return out
 
 
+CONTEXTS_DEFINITION = (
+    "Planted listening modes. Every planted session draws one context (labels; 0-4 the person's own music, "
+    "5-6 noise, 7 podcasts and audiobooks) that decides its weekday, local hour, device, length, shuffle, "
+    "album mode, skip propensity and taste tilt. session_starts are the sessions the library finds (same as "
+    "sessions.starts: kept plays, 20-minute rule) and session_context the context label of each (sessions of "
+    "different contexts are never joined by the generator)."
+)
+CHAPTERS_DEFINITION = (
+    "Era boundaries (ISO UTC dates, ascending): the dates where the dominant taste groups change (both "
+    "dominant groups of a new era are new; sessions switch within era_transition_days of the date). A found "
+    "chapter boundary matches when it is within 45 days."
+)
+NOISE_DEFINITION = (
+    "Listening that is not the person's own: every kept play (genuine, not incognito) of the noise artists. "
+    "kids: a child's music on the living-room speaker (weekday afternoons, weekend mornings, short songs on "
+    "repeat); sleep: rain/white-noise loops on the phone at night (one or two long plays)."
+)
+SKIP_DEFINITION = (
+    "logit P(skip) = intercept + context offset + artist effect N(0, artist_effect_sd) + the other terms, "
+    "evaluated on the play: shuffle, first_listen (no earlier play of the track), log1p of earlier plays of "
+    "the track / artist, heard_within_24h, previous_skipped (the previous play of the session was skipped, "
+    "seen as reason_start fwdbtn/backbtn), session_opener (position 0), log1p(position), local hour, device "
+    "family (cast, web_player, speaker), album_in_order (album mode), planted_favourite (binge and forgotten "
+    "favourite plays)."
+)
+
+
+def _noise_truth(h: History, keep: np.ndarray, noise_artists: dict[str, IntArray]) -> dict[str, Any]:
+    rows, cat = h.rows, h.catalogue
+    tr = keep & (rows["item_kind"] == ITEM_TRACK)
+    art = np.where(tr, cat.track_artist[np.where(tr, rows["item_id"], 0)], -1)
+    kinds: dict[str, Any] = {}
+    artists: dict[str, str] = {}
+    total = 0
+    for kind, arts in noise_artists.items():
+        mine = np.isin(art, arts) & tr
+        plays = int(mine.sum())
+        total += plays
+        names = [str(cat.artist_name[a]) for a in arts.tolist()]
+        artists.update({a: kind for a in names})
+        kinds[kind] = {
+            "artists": names,
+            "plays": plays,
+            "hours": round(float(rows["ms_played"][mine].sum()) / 3_600_000, 2),
+        }
+    kept = int(keep.sum())
+    return {
+        "definition": NOISE_DEFINITION,
+        "artists": artists,
+        "kinds": kinds,
+        "plays": total,
+        "share_of_plays": round(total / kept, 4) if kept else 0.0,
+    }
+
+
 def _ground_truth(
     h: History,
     *,
@@ -1598,6 +1971,8 @@ def _ground_truth(
     joined_sessions: int,
     forgotten: list[tuple[int, int, int]],
     planted: dict[str, int],
+    session_context: IntArray,
+    noise_artists: dict[str, IntArray],
 ) -> dict[str, Any]:
     rows = h.rows
     cat = h.catalogue
@@ -1626,6 +2001,7 @@ def _ground_truth(
     is_music = (ik == ITEM_TRACK) & genuine & (rows["file_kind"] == FILE_AUDIO)
     keep = genuine & ~rows["incognito"]
     start_ms = _library_start_ms(rows)
+    sessions, session_ctx = _sessions_truth(rows, keep, start_ms, play_session, joined_sessions, session_context)
     fam_counts: dict[str, int] = {}
     for i, name in enumerate(h.platforms):
         c = int(((rows["platform"] == i) & genuine).sum())
@@ -1695,7 +2071,21 @@ def _ground_truth(
         "eras": eras,
         "era_transition_days": round(transition / 86400, 2),
         "binges": binges,
-        "sessions": _sessions_truth(rows, keep, start_ms, play_session, joined_sessions),
+        "sessions": sessions,
+        "contexts": {
+            "definition": CONTEXTS_DEFINITION,
+            "labels": [c["name"] for c in CONTEXTS],
+            "descriptions": [c["description"] for c in CONTEXTS],
+            "personal": list(range(CTX_PERSONAL)),
+            "noise": [CTX_KIDS, CTX_SLEEP],
+            "spoken_word": CTX_SPOKEN,
+            "session_starts": sessions["starts"],
+            "session_context": session_ctx,
+            "sessions_by_context": {c["name"]: int(session_ctx.count(i)) for i, c in enumerate(CONTEXTS)},
+        },
+        "chapters": [_iso_day(b) for b in bounds.tolist()],
+        "chapters_definition": CHAPTERS_DEFINITION,
+        "noise": _noise_truth(h, keep, noise_artists),
         "forgotten_favourites": _forgotten_truth(h, keep, start_ms, t1, t0, forgotten),
         "discovery": _discovery_truth(h, keep, start_ms),
         "travel": trips,
@@ -1707,6 +2097,8 @@ def _ground_truth(
         },
         "skip_model": {
             "logit_terms": dict(SKIP_MODEL),
+            "context_offsets": {c["name"]: c["skip_offset"] for c in CONTEXTS},
+            "definition": SKIP_DEFINITION,
             "applies_to": "music tracks in Audio files",
             "observed_skip_rate_music": round(float((rows["skipped"] & is_music).sum() / max(1, is_music.sum())), 4),
             "skip_means": "reason_end in (fwdbtn, backbtn, endplay) with a short ms_played",
