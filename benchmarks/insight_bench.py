@@ -105,12 +105,14 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="library to use (reused when it exists, else built and kept)")
     parser.add_argument("--year", type=int, default=2023, help="the year of the one-year runs")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (median)")
-    parser.add_argument("--only", help="comma-separated insight names (default: every registered insight)")
+    parser.add_argument("--only", help="comma-separated insight names (default: every insight of the engine; "
+                        "the AI layer's models are timed by ai_quality.py --speed)")
     args = parser.parse_args()
 
     from linernotes.insights import registry
 
-    names = [s.strip() for s in args.only.split(",")] if args.only else [i.name for i in registry.all_insights()]
+    names = ([s.strip() for s in args.only.split(",")] if args.only
+             else [i.name for i in registry.all_insights() if not i.model])
     start, end = f"{args.year}-01-01", f"{args.year}-12-31"
 
     with tempfile.TemporaryDirectory(prefix="linernotes-insight-bench-") as tmp:

@@ -115,34 +115,20 @@ def _own_options(spec: registry.Insight, args: list[str]) -> dict[str, Any] | No
 def _list(as_json: bool) -> None:
     specs = registry.all_insights()
     if as_json:
-        print_json(
-            [
-                {
-                    "name": s.name,
-                    "title": s.title,
-                    "definition": s.doc,
-                    "options": [
-                        {
-                            "option": p.option,
-                            "type": p.type.__name__,
-                            "default": p.default,
-                            "choices": p.choices,
-                            "help": p.help,
-                        }
-                        for p in s.params
-                    ],
-                }
-                for s in specs
-            ]
-        )
+        print_json([{"name": s.name, "title": s.title, "model": s.model, "definition": s.doc,
+                     "options": [{"option": p.option, "type": p.type.__name__, "default": p.default,
+                                  "choices": p.choices, "help": p.help} for p in s.params]} for s in specs])
         return
-    table = Table(title="Insights (run one: linernotes insights NAME [--from --to] [--json])", title_justify="left")
-    table.add_column("name")
-    table.add_column("what it shows")
-    table.add_column("its own options")
-    for s in specs:
-        table.add_row(s.name, s.title, " ".join(p.option for p in s.params))
-    console.print(table)
+    for title, group in (("Insights", [s for s in specs if not s.model]),
+                         ("Models (learned from your library, cached between runs)", [s for s in specs if s.model])):
+        table = Table(title=f"{title} — run one: linernotes insights NAME [--from --to] [--json]",
+                      title_justify="left")
+        table.add_column("name")
+        table.add_column("what it shows")
+        table.add_column("its own options")
+        for s in group:
+            table.add_row(s.name, s.title, " ".join(p.option for p in s.params))
+        console.print(table)
 
 
 def _describe(spec: registry.Insight) -> None:

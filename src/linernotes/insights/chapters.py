@@ -66,7 +66,7 @@ class ChaptersResult(Result):
         return lines
 
 
-@insight("chapters", "Life chapters: the eras of your listening, each with its own sound and rhythm")
+@insight("chapters", "Life chapters: the eras of your listening, each with its own sound and rhythm", model=True)
 def chapters(
     ctx: Context,
     *,

@@ -145,7 +145,7 @@ def _top_artists(ctx: Context, model: ModesModel, inside: np.ndarray, k: int) ->
     return {int(m): [str(a) for a in names] for m, names in rows}
 
 
-@insight("modes", "Listening modes: your recurring ways of listening, found in your sessions")
+@insight("modes", "Listening modes: your recurring ways of listening, found in your sessions", model=True)
 def modes(
     ctx: Context,
     *,

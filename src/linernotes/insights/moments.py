@@ -28,7 +28,7 @@ class MomentsResult(Result):
         return lines
 
 
-@insight("moments", "Moments: days and weeks when your listening broke from its normal")
+@insight("moments", "Moments: days and weeks when your listening broke from its normal", model=True)
 def moments(
     ctx: Context,
     *,

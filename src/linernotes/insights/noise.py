@@ -38,7 +38,7 @@ class NoiseResult(Result):
         return lines
 
 
-@insight("noise", "Noise finder: listening that is probably not yours, and rules to exclude it")
+@insight("noise", "Noise finder: listening that is probably not yours, and rules to exclude it", model=True)
 def noise(
     ctx: Context,
     *,

@@ -38,7 +38,9 @@ class RecommendResult(Result):
         return lines or ["Nothing forgotten yet: everything you loved is still in rotation."]
 
 
-@insight("recommend", "Recommendations from your own history: forgotten favourites that fit you now, deep cuts")
+@insight(
+    "recommend", "Recommendations from your own history: forgotten favourites that fit you now, deep cuts", model=True
+)
 def recommend(
     ctx: Context,
     *,
@@ -69,11 +71,24 @@ def recommend(
     Each pick says why in a few words (``why``): how much you played it and when, and how it fits now.
     """
     if min_absence_days < 1 or min_hours < 0 or min_track_plays < 1 or favourites < 1 or limit < 1:
-        raise UsageError("--min-absence-days, --min-track-plays, --favourites and --limit must be at least 1, "
-                         "--min-hours not negative")
-    rec = compute(ctx, min_absence_days=min_absence_days, min_hours=min_hours, min_track_plays=min_track_plays,
-                  favourites=favourites, limit=limit)
+        raise UsageError(
+            "--min-absence-days, --min-track-plays, --favourites and --limit must be at least 1, "
+            "--min-hours not negative"
+        )
+    rec = compute(
+        ctx,
+        min_absence_days=min_absence_days,
+        min_hours=min_hours,
+        min_track_plays=min_track_plays,
+        favourites=favourites,
+        limit=limit,
+    )
     if rec is None:
         return RecommendResult(as_of=None, chapter_start=None, artists=[], tracks=[], deep_cuts=[])
-    return RecommendResult(as_of=rec.as_of, chapter_start=rec.chapter_start, artists=rec.artists,
-                           tracks=rec.tracks, deep_cuts=rec.deep_cuts)
+    return RecommendResult(
+        as_of=rec.as_of,
+        chapter_start=rec.chapter_start,
+        artists=rec.artists,
+        tracks=rec.tracks,
+        deep_cuts=rec.deep_cuts,
+    )

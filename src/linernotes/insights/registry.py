@@ -72,6 +72,7 @@ class Insight:
     compute: Callable[..., Result]
     params: tuple[Param, ...]
     doc: str
+    model: bool = False  # a learned model (the AI layer), trained and cached, rather than a direct computation
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -86,14 +87,20 @@ _LOADED = False
 R = TypeVar("R", bound=Result)
 
 
-def insight(name: str, title: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """Register ``compute(ctx, **params) -> Result`` under ``name`` with a one-line ``title``."""
+def insight(name: str, title: str, *, model: bool = False) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Register ``compute(ctx, **params) -> Result`` under ``name`` with a one-line ``title``; ``model`` marks
+    the AI layer's insights (learned from the library, cached between runs)."""
 
     def register(fn: Callable[..., R]) -> Callable[..., R]:
         if name in _REGISTRY and _REGISTRY[name].compute is not fn:
             raise RuntimeError(f"two insights named {name!r}")
         _REGISTRY[name] = Insight(
-            name=name, title=title, compute=fn, params=_params_of(fn), doc=inspect.cleandoc(fn.__doc__ or title)
+            name=name,
+            title=title,
+            compute=fn,
+            params=_params_of(fn),
+            doc=inspect.cleandoc(fn.__doc__ or title),
+            model=model,
         )
         return fn
 

@@ -85,7 +85,7 @@ def resolve_artist(model: TasteModel, query: str) -> tuple[int | None, str, floa
     return None, "none", None, [f[0] for f in found if f[1] >= 50]
 
 
-@insight("similar", "Artists you treat like a given artist (your own co-listening)")
+@insight("similar", "Artists you treat like a given artist (your own co-listening)", model=True)
 def similar(
     ctx: Context,
     *,

@@ -72,7 +72,7 @@ class SkipModelResult(Result):
         return lines
 
 
-@insight("skip-model", "What makes you skip: a model of skips from their context, against a baseline")
+@insight("skip-model", "What makes you skip: a model of skips from their context, against a baseline", model=True)
 def skip_model_insight(
     ctx: Context,
     *,

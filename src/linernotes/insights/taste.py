@@ -73,7 +73,7 @@ def _month_name(month: str) -> str:
     return dt.date.fromisoformat(month + "-01").strftime("%B %Y")
 
 
-@insight("taste", "Your taste map (artists you play alike) and your taste month by month")
+@insight("taste", "Your taste map (artists you play alike) and your taste month by month", model=True)
 def taste(
     ctx: Context,
     *,
