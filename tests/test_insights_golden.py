@@ -126,3 +126,25 @@ def test_a_period_cut_from_the_whole_history_equals_a_direct_selection(with_rule
     direct, cut = run(False), run(True)
     assert cut == direct
     assert direct[1] and direct[0] > 0  # the rules excluded something in the period
+
+
+def test_sessions_line_up_with_their_plays_when_rules_removed_rows(with_rules: Library) -> None:
+    """Session keys are joined to the selection by position; rows deleted by exclusion rules must not shift
+    them. Recomputed here with a plain loop over the plays in time order."""
+    from linernotes.insights.scope import Scope
+    from linernotes.insights.sessions import session_table
+
+    ctx = with_rules.engine.context(Scope.make())
+    view = session_table(ctx, 20)
+    rows = with_rules.con.execute(
+        f"SELECT play_id, epoch_ms(ts_start), epoch_ms(ts_end), session_id, pos FROM {view} "
+        "ORDER BY ts_start, ts_end, play_id").fetchall()
+    assert ctx.selection.exclusions  # rows were deleted from this selection
+    expected, latest_end, session, pos = [], None, 0, 0
+    for play_id, start, end, _, _ in rows:
+        if latest_end is None or start - latest_end > 20 * 60_000:
+            session, pos = session + 1, 0
+        pos += 1
+        latest_end = end if latest_end is None else max(latest_end, end)
+        expected.append((play_id, session, pos))
+    assert [(r[0], r[3], r[4]) for r in rows] == expected

@@ -127,6 +127,7 @@ class Engine:
         self.con = con
         self._selections: dict[Scope, Selection] = {}
         self._derived: dict[tuple[object, ...], str] = {}
+        self._views: set[str] = set()
         self._rules_version: tuple[Rule, ...] | None = None
 
     def context(self, scope: Scope) -> Context:
@@ -134,10 +135,16 @@ class Engine:
 
     def invalidate(self) -> None:
         """Forget every cached selection (after an import, a setting or a rule changed)."""
-        for name in [s.table for s in self._selections.values()] + list(self._derived.values()):
+        for name in self._views:
+            self.con.execute(f"DROP VIEW IF EXISTS {name}")
+        tables = [s.table for s in self._selections.values()] + [
+            d for d in self._derived.values() if d not in self._views
+        ]
+        for name in tables:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self._selections.clear()
         self._derived.clear()
+        self._views.clear()
 
     def selection(self, scope: Scope) -> Selection:
         rules = tuple(list_rules(self.con)) if scope.apply_exclusions else ()
@@ -151,12 +158,21 @@ class Engine:
             self._selections[scope] = found
         return found
 
-    def derived(self, key: tuple[object, ...], build: str, params: list[object] | None = None) -> str:
-        """A temp table built once per ``key`` by ``build`` (a SELECT); returns its name."""
+    def derived(
+        self, key: tuple[object, ...], build: str, params: list[object] | None = None, *, view: bool = False
+    ) -> str:
+        """A temp table (or, with ``view``, a temp view) built once per ``key`` by ``build`` (a SELECT);
+        returns its name."""
         name = self._derived.get(key)
         if name is None:
             name = f"_ln_d{next(self._ids)}"
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {build}", params or [])
+            if view:
+                if params:
+                    raise ValueError("a view cannot take query parameters")
+                self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {build}")
+                self._views.add(name)
+            else:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {build}", params or [])
             self._derived[key] = name
         return name
 
@@ -290,11 +306,17 @@ class Context:
         return row[0] if row else ()
 
     def derived(
-        self, name: str, build: str, params: list[object] | None = None, *, key: tuple[object, ...] = ()
+        self,
+        name: str,
+        build: str,
+        params: list[object] | None = None,
+        *,
+        key: tuple[object, ...] = (),
+        view: bool = False,
     ) -> str:
-        """A temp table derived from this selection (e.g. sessions), built once per (name, key, params) and
-        shared by every insight of the engine; returns its name."""
-        return self.engine.derived((self.scope, name, *key, *(params or [])), build, params)
+        """A temp table (or view) derived from this selection (e.g. sessions), built once per (name, key,
+        params) and shared by every insight of the engine; returns its name."""
+        return self.engine.derived((self.scope, name, *key, *(params or [])), build, params, view=view)
 
     def cached(self, name: str, *, key: tuple[object, ...] = ()) -> str | None:
         """The name of a derived table already built with no SQL parameters, or None."""

@@ -22,7 +22,7 @@ DEFAULT_GAP_MINUTES = 20
 
 
 def session_table(ctx: Context, gap_minutes: int = DEFAULT_GAP_MINUTES) -> str:
-    """Name of a temp table: every play of the selection with its session.
+    """Name of a temp view: every play of the selection with its session.
 
     A new session starts at a play that begins more than ``gap_minutes`` after the latest end of all
     earlier plays (the running maximum, so a long play overlapping shorter ones does not split a session).
@@ -36,7 +36,7 @@ def session_table(ctx: Context, gap_minutes: int = DEFAULT_GAP_MINUTES) -> str:
     # The running maximum is a sequential scan: numpy does it in milliseconds, where a SQL window frame
     # over millions of rows takes seconds.
     cols = ctx.fetchnumpy(
-        f"SELECT play_id, epoch_ms(ts_start) AS s, epoch_ms(ts_end) AS e FROM {ctx.plays} "
+        f"SELECT rowid AS r, epoch_ms(ts_start) AS s, epoch_ms(ts_end) AS e FROM {ctx.plays} "
         f"ORDER BY ts_start, ts_end, play_id"
     )
     start = np.asarray(cols["s"], dtype=np.int64)
@@ -53,27 +53,28 @@ def session_table(ctx: Context, gap_minutes: int = DEFAULT_GAP_MINUTES) -> str:
     session_id = np.cumsum(is_start)
     first = np.flatnonzero(is_start)
     pos = np.arange(n) - first[session_id - 1] + 1 if n else np.zeros(0, dtype=np.int64)
-    gap_s = pa.array(gap_ms / 1000.0, mask=np.arange(n) == 0) if n else pa.array([], pa.float64())
+    # The keys are stored in the selection's own row order and joined by position: no hash join, and no
+    # copy of the selection's columns (a view over both tables).
+    by_row = np.argsort(np.asarray(cols["r"], dtype=np.int64), kind="stable")
+    gap_s = gap_ms / 1000.0
     keys = pa.table(
         {
-            "play_id": pa.array(np.asarray(cols["play_id"]), pa.uint64()),
-            "session_id": pa.array(session_id, pa.int64()),
-            "pos": pa.array(pos, pa.int64()),
-            "gap_s": gap_s,
+            "session_id": pa.array(session_id[by_row], pa.int64()),
+            "pos": pa.array(pos[by_row], pa.int64()),
+            "gap_s": pa.array(gap_s[by_row], pa.float64(), mask=(by_row == 0) if n else None),
         }
     )
     ctx.con.register("_ln_session_keys", keys)
     try:
-        return ctx.derived(
-            "sessions",
-            f"""
-            SELECT p.*, k.session_id, k.pos, k.gap_s
-            FROM {ctx.plays} p JOIN _ln_session_keys k USING (play_id)
-        """,
-            key=(gap_minutes,),
-        )
+        stored = ctx.derived("session_keys", "SELECT * FROM _ln_session_keys", key=(gap_minutes,))
     finally:
         ctx.con.unregister("_ln_session_keys")
+    return ctx.derived(
+        "sessions",
+        f"SELECT p.*, k.session_id, k.pos, k.gap_s FROM {ctx.plays} p POSITIONAL JOIN {stored} k",
+        key=(gap_minutes,),
+        view=True,
+    )
 
 
 # ---- the ``sessions`` insight ---------------------------------------------------------------------------
