@@ -29,7 +29,7 @@ def first_listens(ctx: Context) -> str:
     whole = ctx.whole_history()
     return whole.derived("first_listens", f"""
         SELECT artist, min(ts_start) AS first_ts, arg_min(day, ts_start) AS first_day
-        FROM {whole.plays}
+        FROM {ctx.history()}
         WHERE {whole.kinds('track')} AND artist IS NOT NULL
         GROUP BY artist""")
 
@@ -40,7 +40,7 @@ def first_track_listens(ctx: Context) -> str:
     whole = ctx.whole_history()
     return whole.derived("first_track_listens", f"""
         SELECT artist, track, min(ts_start) AS first_ts, arg_min(day, ts_start) AS first_day
-        FROM {whole.plays}
+        FROM {ctx.history()}
         WHERE {whole.kinds('track')} AND artist IS NOT NULL AND track IS NOT NULL
         GROUP BY artist, track""")
 

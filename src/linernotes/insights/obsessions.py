@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from linernotes.errors import UsageError
+from linernotes.insights.period import Period
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -71,14 +72,16 @@ class ObsessionsResult(Result):
         return lines
 
 
-def _window(ctx: Context, around_period: bool) -> tuple[str, str, tuple[object, ...]]:
-    """SQL restricting whole-history days to what the period's bursts can look at (the period plus the
-    baseline on each side), or nothing when the whole history is wanted or the period is open."""
+def _window(ctx: Context, around_period: bool) -> tuple[str, list[object], tuple[object, ...]]:
+    """SQL (and its parameters) restricting whole-history plays to what the period's bursts can look at —
+    the period plus the baseline on each side — or nothing when the whole history is wanted or the
+    period is open."""
     if not around_period or ctx.scope.period.start is None or ctx.scope.period.end is None:
-        return "", "", ()
+        return "", [], ()
     low = ctx.scope.period.start - dt.timedelta(days=BASELINE_DAYS + BRIDGE_DAYS)
     high = ctx.scope.period.end + dt.timedelta(days=BASELINE_DAYS + BRIDGE_DAYS)
-    return f"AND day BETWEEN DATE '{low}' AND DATE '{high}'", f"-{low}-{high}", (low, high)
+    where, params = Period(low, high).where()
+    return f"AND {where}", params, (low, high)
 
 
 def daily_units(ctx: Context, *, around_period: bool = False) -> str:
@@ -86,18 +89,20 @@ def daily_units(ctx: Context, *, around_period: bool = False) -> str:
     over the whole history under the scope's exclusions (or, with ``around_period``, the period and the
     baseline days around it — all that bursts of the period look at): built once, shared."""
     whole = ctx.whole_history()
-    window, suffix, key = _window(ctx, around_period)
+    window, params, key = _window(ctx, around_period)
     return whole.derived(
-        "obsession_units" + suffix,
+        "obsession_units",
         f"""
         WITH m AS (SELECT day, lower(artist) AS a, lower(track) AS t, ms_played AS ms, counted
-                   FROM {whole.plays} WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0 {window})
+                   FROM {ctx.history()}
+                   WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0 {window})
         SELECT 'track' AS type, a || chr(31) || t AS key, day, sum(ms)::BIGINT AS ms,
                count(*) FILTER (WHERE counted) AS plays
         FROM m WHERE t IS NOT NULL GROUP BY ALL
         UNION ALL
         SELECT 'artist', a, day, sum(ms)::BIGINT, count(*) FILTER (WHERE counted) FROM m GROUP BY ALL
     """,
+        params,
         key=key,
     )
 
@@ -105,13 +110,14 @@ def daily_units(ctx: Context, *, around_period: bool = False) -> str:
 def _days(ctx: Context) -> str:
     """Music time per day over the whole history, or around the period (same exclusions)."""
     whole = ctx.whole_history()
-    window, suffix, key = _window(ctx, True)
+    window, params, key = _window(ctx, True)
     return whole.derived(
-        "obsession_days" + suffix,
+        "obsession_days",
         f"""
-        SELECT day, sum(ms_played)::BIGINT AS total FROM {whole.plays}
+        SELECT day, sum(ms_played)::BIGINT AS total FROM {ctx.history()}
         WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0 {window} GROUP BY day
     """,
+        params,
         key=key,
     )
 

@@ -47,10 +47,10 @@ FORMULAS = {
 }
 
 
-def _scores(ctx: Context, first_seen: str) -> dict[str, float | None]:
+def _scores(ctx: Context, relation: str, first_seen: str) -> dict[str, float | None]:
     deliberate = ", ".join(f"'{r}'" for r in DELIBERATE_STARTS)
     row = ctx.one(f"""
-        WITH music AS (SELECT * FROM {ctx.plays} WHERE {ctx.kinds("track")} AND artist IS NOT NULL),
+        WITH music AS (SELECT * FROM {relation} WHERE {ctx.kinds("track")} AND artist IS NOT NULL),
         top AS (SELECT artist FROM music GROUP BY artist ORDER BY sum(ms_played) DESC NULLS LAST, artist
                 LIMIT {TOP_ARTISTS})
         SELECT
@@ -60,28 +60,20 @@ def _scores(ctx: Context, first_seen: str) -> dict[str, float | None]:
             count(*) FILTER (WHERE m.reason_start IN ({deliberate}))
                 / nullif(count(*) FILTER (WHERE m.reason_start IS NOT NULL AND m.reason_start <> ''), 0),
             (SELECT sum(ms_played) FILTER (WHERE hour >= {NIGHT_HOURS[0]} OR hour < {NIGHT_HOURS[1]})
-                    / nullif(sum(ms_played), 0) FROM {ctx.plays})
+                    / nullif(sum(ms_played), 0) FROM {relation})
         FROM music m LEFT JOIN {first_seen} f USING (artist)
     """)
     names = ("exploration", "variety", "deliberate", "night")
     return {n: (None if v is None else float(v)) for n, v in zip(names, row, strict=True)}  # type: ignore[arg-type]
 
 
-def first_seen_artists(ctx: Context) -> str:
-    """Temp table (artist, first_ts): each artist's first play in the whole history under this scope."""
-    whole = ctx.whole_history()
-    return whole.derived(
-        "first_seen_artists",
-        f"SELECT artist, min(ts_start) AS first_ts FROM {whole.plays} "
-        f"WHERE kind = 'track' AND artist IS NOT NULL GROUP BY artist",
-    )
-
-
 def axes(ctx: Context) -> list[Axis]:
     """The four axes for ``ctx``'s period, with the lifetime value beside each."""
-    first = first_seen_artists(ctx)
-    now = _scores(ctx, first)
-    ever = _scores(ctx.whole_history(), first)
+    from linernotes.insights.discovery import first_listens
+
+    first = first_listens(ctx)  # artist, first_ts: each artist's first play in the whole history
+    now = _scores(ctx, ctx.plays, first)
+    ever = _scores(ctx, ctx.history(), first)
     poles = {
         "exploration": ("familiarity", "exploration"),
         "variety": ("loyalty", "variety"),

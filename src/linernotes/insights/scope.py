@@ -179,6 +179,22 @@ class Engine:
     def cached(self, key: tuple[object, ...]) -> str | None:
         return self._derived.get(key)
 
+    def history_sql(self, scope: Scope) -> str:
+        """The whole history of ``scope`` (any period) as a relation for one query: the whole-history
+        selection when it is already built, else the same rows straight from the view, unmaterialised —
+        DuckDB then computes only the columns the query reads (no local times for a ``min(ts_start)``)."""
+        whole_scope = replace(scope, period=Period())
+        rules = tuple(list_rules(self.con)) if scope.apply_exclusions else ()
+        if self._rules_version is not None and rules != self._rules_version and scope.apply_exclusions:
+            self.invalidate()
+        found = self._selections.get(whole_scope)
+        if found is not None:
+            return found.table
+        incognito = scope.include_incognito
+        if incognito is None:
+            incognito = bool(self.con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
+        return "(" + _rows_sql(scope, rules, incognito, "true", with_flag=False) + ")"
+
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
         con = self.con
         name = f"_ln_sel{next(self._ids)}"
@@ -190,7 +206,6 @@ class Engine:
         kinds = ""
         if scope.kinds is not None:
             kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
-        excluded = " OR ".join(r.predicate() for r in rules) or "false"
         whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
         # The selection has no order (insights sort what they need), so DuckDB may fill it in parallel.
         con.execute("SET preserve_insertion_order = false")
@@ -202,14 +217,8 @@ class Engine:
                 source = f"(SELECT * FROM {base} WHERE {where} {kinds})"
             else:
                 con.execute(
-                    f"""
-                    CREATE OR REPLACE TEMP TABLE {name} AS
-                    WITH p AS ({counted_plays(scope.policy, base)})
-                    SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}), ({excluded}) AS _excluded,
-                           ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow,
-                           {SKIP_SQL} AS skip
-                    FROM p WHERE {where} {kinds}
-                    """,
+                    f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                    + _rows_sql(scope, rules, incognito, where, with_flag=True),
                     params,
                 )
                 source = name
@@ -244,6 +253,23 @@ class Engine:
             exclusions=tuple(effects),
             include_incognito=incognito,
         )
+
+
+def _rows_sql(scope: Scope, rules: tuple[Rule, ...], incognito: bool, where: str, *, with_flag: bool) -> str:
+    """The SELECT of a selection's rows: ``with_flag`` keeps excluded rows, marked ``_excluded`` (so their
+    effect can be counted before they are deleted); without it they are filtered out."""
+    base = "all_plays" if incognito else "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false))"
+    kinds = ""
+    if scope.kinds is not None:
+        kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
+    excluded = " OR ".join(r.predicate() for r in rules) or "false"
+    flag = f", ({excluded}) AS _excluded" if with_flag else ""
+    keep = "" if with_flag else f"AND NOT ({excluded})"
+    return f"""
+        WITH p AS ({counted_plays(scope.policy, base)})
+        SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}){flag},
+               ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow, {SKIP_SQL} AS skip
+        FROM p WHERE {where} {kinds} {keep}"""
 
 
 class Context:
@@ -321,6 +347,11 @@ class Context:
     def cached(self, name: str, *, key: tuple[object, ...] = ()) -> str | None:
         """The name of a derived table already built with no SQL parameters, or None."""
         return self.engine.cached((self.scope, name, *key))
+
+    def history(self) -> str:
+        """The whole history under this scope (any period) as a relation for a single query; cheaper than
+        ``whole_history().plays`` when nothing else needs the whole history materialised."""
+        return self.engine.history_sql(self.scope)
 
     def whole_history(self) -> Context:
         """The same scope over all time (for "first ever listen" and lifetime questions)."""
