@@ -136,7 +136,7 @@ def albums(
         "album_known_tracks",
         f"""
         SELECT h, count(*) AS known FROM (
-            SELECT DISTINCT {akey} AS h, hash(lower(track)) AS t FROM {whole.plays}
+            SELECT DISTINCT {akey} AS h, hash(lower(track)) AS t FROM {ctx.history()}
             WHERE {album_play} AND track IS NOT NULL)
         GROUP BY h""",
     )

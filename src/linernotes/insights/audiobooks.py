@@ -96,12 +96,11 @@ def audiobooks(
         or not ctx.one(f"SELECT count(*) FROM {ctx.plays} WHERE {kind} AND audiobook IS NOT NULL")[0]
     ):
         return empty
-    whole = ctx.whole_history()
     sessions = session_table(ctx)
     rows = ctx.fetch(
         f"""
         WITH hist AS (SELECT audiobook, {CHAPTER_KEY} AS ch, chapter, day, ms_played, reason_end
-                      FROM {whole.plays} WHERE {kind} AND audiobook IS NOT NULL),
+                      FROM {ctx.history()} WHERE {kind} AND audiobook IS NOT NULL),
         chapters AS (
             SELECT audiobook, ch, max(try_cast(regexp_extract(chapter, '{CHAPTER_NUMBER}', 1) AS INTEGER)) AS num,
                    (bool_or(reason_end = 'trackdone') FILTER (WHERE day <= ?)

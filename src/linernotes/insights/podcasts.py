@@ -121,7 +121,6 @@ def podcasts(
         or not ctx.one(f"SELECT count(*) FROM {ctx.plays} WHERE {kinds} AND show_name IS NOT NULL")[0]
     ):
         return empty
-    whole = ctx.whole_history()
     sessions = session_table(ctx)
     base = f"""
         p AS (SELECT s.*, {EPISODE_KEY} AS ep,
@@ -135,7 +134,7 @@ def podcasts(
             FROM p GROUP BY show_name, ep)"""
     shows = ctx.fetch(f"""
         WITH {base},
-        first AS (SELECT show_name, min(day) AS first_ever FROM {whole.plays}
+        first AS (SELECT show_name, min(day) AS first_ever FROM {ctx.history()}
                   WHERE {kinds} AND show_name IS NOT NULL GROUP BY show_name),
         st AS (SELECT show_name, count(*) FILTER (WHERE state = 'finished') AS fin,
                       count(*) FILTER (WHERE state = 'abandoned') AS ab, count(*) FILTER (WHERE state = 'unknown') AS un
