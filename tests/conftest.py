@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,10 @@ from linernotes.library import Library, open_library
 from linernotes.synth.writers import KEYS_A, KEYS_C
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+# Trained models and cached results go to a folder of this test run, never the user's cache (the CLI
+# subprocesses inherit it).
+os.environ["LINERNOTES_CACHE"] = tempfile.mkdtemp(prefix="linernotes-test-cache-")
 
 # The key sets and order of real exports, as the synthetic-history writers also use them.
 GEN_A_KEYS, GEN_C_KEYS = KEYS_A, KEYS_C

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import json
 import pkgutil
 import typing
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
 
 from linernotes.errors import UsageError
-from linernotes.insights.result import Meta, Result
+from linernotes.insights.result import Meta, Result, jsonable
 from linernotes.insights.scope import Context, Engine, Scope
 
 
@@ -73,6 +74,7 @@ class Insight:
     params: tuple[Param, ...]
     doc: str
     model: bool = False  # a learned model (the AI layer), trained and cached, rather than a direct computation
+    result_type: type[Result] = Result  # what compute returns (a cached result is rebuilt as this type)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -101,6 +103,7 @@ def insight(name: str, title: str, *, model: bool = False) -> Callable[[Callable
             params=_params_of(fn),
             doc=inspect.cleandoc(fn.__doc__ or title),
             model=model,
+            result_type=typing.get_type_hints(fn).get("return", Result),
         )
         return fn
 
@@ -166,10 +169,22 @@ def get(name: str) -> Insight:
 def run(engine: Engine, name: str, scope: Scope | None = None, **params: Any) -> Result:
     """Run insight ``name`` over ``scope`` with its own ``params`` (strings are converted)."""
     spec = get(name)
-    values = {p.name: p.default for p in spec.params}
+    values: dict[str, Any] = {p.name: p.default for p in spec.params}
     for key, raw in params.items():
         values[key] = spec.param(key).convert(raw)
     scope = scope or Scope()
+    if spec.model:
+        # A model's result depends only on the library and the question: serve it from the cache.
+        from linernotes.models.cache import cached_result
+
+        identity = json.dumps([repr(scope), jsonable(values)], sort_keys=True)
+        return cached_result(
+            engine.con, spec.name, identity, spec.result_type, lambda: _compute(engine, spec, scope, values)
+        )
+    return _compute(engine, spec, scope, values)
+
+
+def _compute(engine: Engine, spec: Insight, scope: Scope, values: dict[str, Any]) -> Result:
     ctx = Context(engine, scope)
     result = spec.compute(ctx, **values)
     sel = ctx.selection

@@ -7,10 +7,13 @@ next to its own fields. Results hold the numbers a chart needs — series, bins,
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import datetime as dt
 import enum
 import math
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,3 +95,63 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset | np.ndarray):
         return [jsonable(v) for v in value]
     raise TypeError(f"cannot turn {type(value).__name__} into JSON")
+
+
+def from_jsonable(tp: Any, value: Any) -> Any:
+    """Rebuild a value of type ``tp`` from what :func:`jsonable` made of it (dataclasses, dates, enums,
+    tuples, lists, dicts, optionals), so a cached result comes back as the same typed object.
+
+    >>> from_jsonable(ExclusionEffect, {"rule_id": 1, "rule": "x", "plays_excluded": 2, "ms_excluded": 3})
+    ExclusionEffect(rule_id=1, rule='x', plays_excluded=2, ms_excluded=3)
+    """
+    if value is None or tp is Any:
+        return value
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        if len(options) == 1:
+            return from_jsonable(options[0], value)
+        for option in options:  # e.g. float | str: the first that takes the value
+            if isinstance(option, type) and isinstance(value, option):
+                return value
+        return value
+    if origin is typing.Literal:
+        return value
+    if origin in (list, collections.abc.Sequence):
+        return [from_jsonable(args[0] if args else Any, v) for v in value]
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(from_jsonable(args[0], v) for v in value)
+        return tuple(from_jsonable(a, v) for a, v in zip(args or [Any] * len(value), value, strict=False))
+    if origin is dict:
+        key_type, value_type = args if args else (Any, Any)
+        return {_key(key_type, k): from_jsonable(value_type, v) for k, v in value.items()}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        fields = {f.name: f for f in dataclasses.fields(tp) if f.init}
+        kwargs = {name: from_jsonable(hints.get(name, Any), value[name]) for name in fields if name in value}
+        return tp(**kwargs)
+    if tp is dt.datetime:
+        return dt.datetime.fromisoformat(value)
+    if tp is dt.date:
+        return dt.date.fromisoformat(value)
+    if tp is float and isinstance(value, int):
+        return float(value)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(value)
+    return value
+
+
+def _key(tp: Any, key: str) -> Any:
+    if tp is int:
+        return int(key)
+    return key
+
+
+def result_from_dict(result_type: type[Result], data: dict[str, Any]) -> Result:
+    """The inverse of :meth:`Result.to_dict`: the typed result with its meta."""
+    result = from_jsonable(result_type, data["result"])
+    if data.get("meta") is not None:
+        result.meta = from_jsonable(Meta, data["meta"])
+    return typing.cast(Result, result)

@@ -4,12 +4,15 @@ The key is the model's name and parameters plus a fingerprint of the selection i
 identity, its plays, the scope and the exclusion rules). Anything that changes the input changes the key,
 so a stale model is never served; an unchanged library loads instead of retraining. Entries are ``.npz``
 files (arrays plus a JSON header) in the user cache folder (``$LINERNOTES_CACHE`` overrides it) — no pickle,
-so a cache file can never run code. They hold model state derived from listening (embeddings, weights),
+so a cache file can never run code. The results of model insights are cached the same way, as their JSON,
+keyed by a cheap fingerprint of the library (:func:`library_fingerprint`), so asking again costs
+milliseconds. They hold model state derived from listening (embeddings, weights),
 never plays; ``linernotes forget`` clears the library's entries.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -17,9 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import platformdirs
 
+from linernotes import __version__
+from linernotes.insights.result import Result, result_from_dict
 from linernotes.insights.scope import Context
 
 ENV_CACHE = "LINERNOTES_CACHE"
@@ -37,7 +43,7 @@ def fingerprint(ctx: Context) -> str:
         SELECT count(*), coalesce(sum(hash(play_id)), 0)::VARCHAR, min(ts_start)::VARCHAR, max(ts_end)::VARCHAR
         FROM {ctx.plays}""")
     db = ctx.one("SELECT current_setting('TimeZone')")  # sessions are UTC; included for completeness
-    parts = [repr(row), repr(db), repr(ctx.scope), repr(ctx.selection.exclusions), str(FORMAT_VERSION)]
+    parts = [repr(row), repr(db), repr(ctx.scope), repr(ctx.selection.exclusions), str(FORMAT_VERSION), code_version()]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -80,7 +86,58 @@ def clear() -> int:
     """Delete every cached model; returns how many files were removed."""
     folder = cache_dir() / "models"
     n = 0
-    for f in folder.glob("*.npz"):
+    for f in [*folder.glob("*.npz"), *(cache_dir() / "results").glob("*.json")]:
         f.unlink(missing_ok=True)
         n += 1
     return n
+
+
+def library_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of the library's plays, settings and exclusion rules — cheap (one scan of three narrow
+    columns, no local times), so a cached result can be found before any selection is built."""
+    plays = con.execute(
+        "SELECT count(*), coalesce(sum(play_id::HUGEINT), 0)::VARCHAR, max(import_id) FROM play_rows"
+    ).fetchall()
+    settings = con.execute("SELECT key, value FROM settings ORDER BY key").fetchall()
+    rules = con.execute("SELECT * EXCLUDE (created_at) FROM exclusion_rules ORDER BY rule_id").fetchall()
+    parts = [repr(plays), repr(settings), repr(rules), __version__, str(FORMAT_VERSION), code_version()]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the code that computes insights and models: a cached result never outlives a change
+    to how it is computed (even without a version bump, as in development)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for folder in ("insights", "models"):
+        for source in sorted((root / folder).glob("*.py")):
+            digest.update(source.name.encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_result(
+    con: duckdb.DuckDBPyConnection,
+    insight: str,
+    identity: str,
+    result_type: type[Result],
+    compute: Callable[[], Result],
+) -> Result:
+    """The result of a model insight, from the cache when the library and the question are unchanged.
+
+    Results are stored as the insight's own JSON (no pickle) and rebuilt as the same typed object.
+    """
+    key = hashlib.sha256(f"{library_fingerprint(con)}|{insight}|{identity}".encode()).hexdigest()[:32]
+    path = cache_dir() / "results" / f"{insight}-{key}.json"
+    if path.exists():
+        try:
+            return result_from_dict(result_type, json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)  # written by another version, or damaged: compute again
+    result = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)
+    return result
