@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from _common import synthetic_library, verdict
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
 ASK_CASES = ROOT / "tests" / "ask_cases.yaml"
@@ -316,22 +318,12 @@ def sample_skip_aucs() -> list[tuple[str, float | None, float | None, int]]:
 
 
 def run_seed(seed: int, args: argparse.Namespace, tmp: Path) -> SeedReport:
-    from linernotes import synth
-    from linernotes.library import open_library
-
     rep = SeedReport(seed)
-    t0 = time.perf_counter()
-    history = synth.generate(n_plays=args.plays, seed=seed, start=args.start, end=args.end)
-    zip_path = tmp / f"export_{seed}.zip"
-    synth.write_extended(history, zip_path, generation="C")
-    gt = history.ground_truth()
-    del history
+    lib, gt, note = synthetic_library(seed, args.plays, args.start, args.end, tmp)
     if gt["lanes"] != 1:
         rep.notes.append(f"warning: {gt['lanes']} parallel lanes (too many plays for the span)")
-    lib = open_library(tmp / f"lib_{seed}.duckdb")
     try:
-        lib.import_paths([zip_path])
-        rep.notes.append(f"synthesised and imported in {time.perf_counter() - t0:.1f} s")
+        rep.notes.append(note)
 
         def chapters() -> None:
             rep.figures["chapter_f1"] = chapter_f1(lib, gt, args.chapter_tolerance, rep)
@@ -517,12 +509,12 @@ def main() -> int:
     if samples:
         print("\nreal samples with skip data (skip model AUC vs artist-rate baseline, time split):")
         for name, auc, base, n in samples:
-            verdict = "n/a (not enough skip data)"
+            outcome = "n/a (not enough skip data)"
             if auc is not None and base is not None:
-                verdict = "beats the baseline" if auc > base else "DOES NOT beat the baseline"
+                outcome = "beats the baseline" if auc > base else "DOES NOT beat the baseline"
                 if auc <= base:
                     failed.append(f"sample {name}: skip AUC {auc:.3f} <= baseline {base:.3f}")
-            print(f"  {name:<58} {n:>7,} labelled plays  AUC {_fmt(auc)}  baseline {_fmt(base)}  {verdict}")
+            print(f"  {name:<58} {n:>7,} labelled plays  AUC {_fmt(auc)}  baseline {_fmt(base)}  {outcome}")
     elif not args.no_samples:
         print("\nreal samples: skip model not available (linernotes.models.skip_model.evaluate_sample)")
         failed.append("real samples: skip model not available")
@@ -541,11 +533,7 @@ def main() -> int:
             failed.append(f"ask: not available ({ask_note})")
         elif ask_value < ASK_TARGET:
             failed.append(f"ask: {ask_value:.3f} < {ASK_TARGET}")
-    if failed:
-        print("\nMISSED: " + "; ".join(failed))
-        return 1
-    print("\nall AI quality targets met")
-    return 0
+    return verdict(failed, "AI quality")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import verdict
+
 TARGET_ALL_S = 10.0
 TARGET_ONE_YEAR_S = 1.0
 TARGET_RSS_MIB = 2048.0
@@ -174,11 +176,7 @@ def main() -> int:
         misses.append(f"all insights over the whole history: {total:.2f} s > {TARGET_ALL_S} s")
     if rss_whole > TARGET_RSS_MIB:
         misses.append(f"peak RSS {rss_whole:.0f} MiB > {TARGET_RSS_MIB:.0f} MiB")
-    if misses:
-        print("\nMISSED: " + "; ".join(misses))
-        return 1
-    print("\nall speed targets met")
-    return 0
+    return verdict(misses, "speed")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import datetime as dt
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+
+from _common import synthetic_library, verdict
 
 TARGETS = {"session_f1": 0.95, "obsession_f1": 0.9, "discovery_exact": 1.0, "forgotten_p10": 0.8}
 LABELS = {
@@ -220,22 +221,12 @@ def registered() -> set[str]:
 
 
 def run_seed(seed: int, args: argparse.Namespace, tmp: Path) -> SeedReport:
-    from linernotes import synth
-    from linernotes.library import open_library
-
     rep = SeedReport(seed)
-    t0 = time.perf_counter()
-    history = synth.generate(n_plays=args.plays, seed=seed, start=args.start, end=args.end)
-    zip_path = tmp / f"export_{seed}.zip"
-    synth.write_extended(history, zip_path, generation="C")
-    gt = history.ground_truth()
-    del history
+    lib, gt, note = synthetic_library(seed, args.plays, args.start, args.end, tmp)
     if gt["lanes"] != 1:
         rep.notes.append(f"warning: {gt['lanes']} parallel lanes (too many plays for the span)")
-    lib = open_library(tmp / f"lib_{seed}.duckdb")
     try:
-        lib.import_paths([zip_path])
-        rep.notes.append(f"synthesised and imported in {time.perf_counter() - t0:.1f} s")
+        rep.notes.append(note)
         names = registered()
         checks: list[tuple[str, str, Callable[[], float]]] = [
             ("session_f1", "sessions", lambda: session_f1(lib, gt, args.session_tolerance, rep)),
@@ -300,11 +291,7 @@ def main() -> int:
         judged = min(r.figures[k] or 0.0 for r in reports) if k == "discovery_exact" else value
         if judged < target:
             failed.append(f"{LABELS[k]}: {judged:.4f} < {target}")
-    if failed:
-        print("\nMISSED: " + "; ".join(failed))
-        return 1
-    print("\nall quality targets met")
-    return 0
+    return verdict(failed, "quality")
 
 
 def _fmt(value: float | None) -> str:

@@ -1,0 +1,40 @@
+"""What the benchmark scripts share: a synthetic history imported into a library, and the verdict line.
+
+The scripts run as ``python benchmarks/NAME.py``, so this module is found beside them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from linernotes.library import Library
+
+
+def synthetic_library(seed: int, plays: int, start: str, end: str, tmp: Path) -> tuple[Library, dict[str, Any], str]:
+    """Generate a history, write it as a Gen C Extended export, import it into a new library in ``tmp``.
+
+    Returns the open library (the caller closes it), the ground truth and a note on how long it took.
+    """
+    from linernotes import synth
+    from linernotes.library import open_library
+
+    t0 = time.perf_counter()
+    history = synth.generate(n_plays=plays, seed=seed, start=start, end=end)
+    zip_path = tmp / f"export_{seed}.zip"
+    synth.write_extended(history, zip_path, generation="C")
+    truth = history.ground_truth()
+    del history
+    lib = open_library(tmp / f"lib_{seed}.duckdb")
+    lib.import_paths([zip_path])
+    return lib, truth, f"synthesised and imported in {time.perf_counter() - t0:.1f} s"
+
+
+def verdict(misses: list[str], what: str) -> int:
+    """Print the misses (or that every target was met) and return the exit status."""
+    if misses:
+        print("\nMISSED: " + "; ".join(misses))
+        return 1
+    print(f"\nall {what} targets met")
+    return 0
