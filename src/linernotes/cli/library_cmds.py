@@ -170,4 +170,8 @@ def demo_cmd(
                 period = Period.parse(f"{year}-01-01", f"{year}-12-31")
                 console.print()
                 print_top(lib.top("artists", period=period, limit=5), f"Top artists of {year}")
-    console.print(f"\nDemo library: {target}  (try: linernotes top tracks --db {target})")
+                console.print(f"\nYour {year}, wrapped:")
+                for line in lib.insight("wrapped", period=period).summary():
+                    console.print(f"  {line}")
+    console.print(f"\nDemo library: {target}  (try: linernotes insights --db {target}, or "
+                  f"linernotes ask \"who did I listen to most last summer?\" --db {target})")

@@ -66,7 +66,7 @@ class WrappedResult(Result):
             )
         leanings = [a.leaning for a in self.personality if a.leaning]
         if leanings:
-            lines.append("Your listening leans " + ", ".join(leanings) + ".")
+            lines.append("Your listening leans towards " + ", ".join(leanings) + ".")
         return lines
 
 
