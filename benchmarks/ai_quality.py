@@ -38,6 +38,7 @@ import importlib
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -438,12 +439,52 @@ def speed(db: str) -> int:
     print(f"  {'total':<14} {total:7.1f} s  (target ≤ {SPEED_TARGET_S:.0f} s)")
     print(f"  {'re-run':<14} {cached:7.1f} s  (every insight again on the unchanged library: models from the cache)")
     print(f"  peak RSS {rss:.2f} GiB (target ≤ {RSS_TARGET_GIB:.0f} GiB)")
+    slowest = ask_latency(db)
     missing = [name for name, _, status in timings if not status.startswith("ok")]
     failed = total > SPEED_TARGET_S or rss > RSS_TARGET_GIB or any("FAILED" in s for _, _, s in timings)
+    failed = failed or slowest > ASK_LATENCY_TARGET_S
     if missing:
         print(f"  not timed: {', '.join(missing)}")
     print("MISSED speed/size target" if failed else "speed and size targets met")
     return 1 if failed else 0
+
+
+# Questions of every kind `ask` answers: a period, an artist, a filter, the whole history, each model.
+LATENCY_QUESTIONS = [
+    "who did I listen to most last summer?",
+    "top 5 songs in 2023",
+    "how many hours did I listen in 2022",
+    "what do I play at night on weekends",
+    "how many hours did I listen in total",
+    "what are the chapters of my life",
+    "what are my listening modes",
+    "what makes me skip",
+    "what should I listen to again",
+]
+ASK_LATENCY_TARGET_S = 1.0
+
+
+def ask_latency(db: str) -> float:
+    """Wall time of `linernotes ask` (a new process, start-up included) for each question, once the models
+    are trained (the cache of the training run above); returns the slowest. "Today" is the day after the
+    library's last play, so relative periods ("last summer") hold plays."""
+    import duckdb
+
+    with duckdb.connect(db, read_only=True) as con:
+        last = con.execute("SELECT max(ts_end)::DATE + 1 FROM play_rows").fetchall()[0][0]
+    print("\n  `linernotes ask` on this library, models trained (wall time, process start included):")
+    slowest = 0.0
+    for question in LATENCY_QUESTIONS:
+        t = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "linernotes", "ask", question, "--db", db, "--no-llm", "--today", str(last)],
+            capture_output=True, text=True, check=False)
+        secs = time.perf_counter() - t
+        slowest = max(slowest, secs)
+        status = "" if done.returncode == 0 else f"  FAILED: {done.stderr.strip()[:80]}"
+        print(f"  {secs:6.2f} s  {question}{status}")
+    print(f"  slowest {slowest:.2f} s (target ≤ {ASK_LATENCY_TARGET_S:.0f} s)")
+    return slowest
 
 
 # ---- main ---------------------------------------------------------------------------------------------------

@@ -15,11 +15,10 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from linernotes import timezones
 from linernotes.errors import UsageError
 from linernotes.insights import exclusions as excl
 from linernotes.insights import registry
@@ -30,8 +29,10 @@ from linernotes.insights.scope import Engine, Scope
 from linernotes.insights.top import TopResult, TopRow
 from linernotes.policy import Policy
 from linernotes.schema import Source
-from linernotes.store import db, importer
-from linernotes.store.importer import ImportReport, Progress
+from linernotes.store import db
+
+if TYPE_CHECKING:
+    from linernotes.store.importer import ImportReport, Progress
 
 SETTINGS = {
     "home_zone": "IANA time zone used for plays at home (default: inferred from the most frequent country)",
@@ -87,6 +88,8 @@ class Library:
         With ``dry_run`` everything is read, deduplicated and reported, then rolled back.
         """
         self._writable()
+        from linernotes.store import importer  # here: reading a library never needs the parsers
+
         self._changed()
         report = importer.import_paths(self.con, paths, progress=progress, workers=workers, dry_run=dry_run)
         if not dry_run:
@@ -222,6 +225,9 @@ class Library:
             self.con.execute("DELETE FROM settings WHERE key = ?", [key])
             self._changed()
             return
+        from linernotes import timezones
+        from linernotes.store import importer
+
         if key == "home_zone" and not timezones.valid_zone(value):
             raise UsageError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
         if key == "home_country":
@@ -259,6 +265,8 @@ class Library:
                 row = con.execute("SELECT count(*) FROM play_rows WHERE source = ?", [source]).fetchall()[0]
                 con.execute("DELETE FROM play_rows WHERE source = ?", [source])
                 con.execute("DELETE FROM import_files WHERE source = ?", [source])
+                from linernotes.store import importer
+
                 importer._update_home(con)
             con.execute("COMMIT")
         except BaseException:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -12,7 +12,9 @@ from rich.table import Table
 
 from linernotes.cli.common import DbOption, JsonOption, console, print_json
 from linernotes.library import SETTINGS, Library, open_library
-from linernotes.store.importer import ImportReport
+
+if TYPE_CHECKING:
+    from linernotes.store.importer import ImportReport
 
 
 def register(app: typer.Typer) -> None:
