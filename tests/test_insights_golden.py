@@ -148,3 +148,16 @@ def test_sessions_line_up_with_their_plays_when_rules_removed_rows(with_rules: L
         latest_end = end if latest_end is None else max(latest_end, end)
         expected.append((play_id, session, pos))
     assert [(r[0], r[3], r[4]) for r in rows] == expected
+
+
+def test_an_unmaterialised_relation_holds_the_same_plays_as_the_selection(with_rules: Library) -> None:
+    """A comparison period read once is queried straight from the view; it must be the selection's plays."""
+    from linernotes.insights.scope import Engine, Scope
+
+    scope = Scope.make(start="2023-12-01", end="2024-02-29")
+    query = "SELECT count(*), sum(ms_played), count(*) FILTER (WHERE counted), min(day), max(hour) FROM {}"
+    direct = with_rules.con.execute(query.format(Engine(with_rules.con).relation_sql(scope))).fetchall()
+    engine = Engine(with_rules.con)
+    built = with_rules.con.execute(query.format(engine.selection(scope).table)).fetchall()
+    assert direct == built and direct[0][0] > 0
+    assert engine.relation_sql(scope) == engine.selection(scope).table  # built once: reused

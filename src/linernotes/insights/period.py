@@ -44,6 +44,13 @@ class Period:
             params += [f"{after + dt.timedelta(days=1)} 00:00:00+00", f"{after} 00:00:00"]
         return (" AND ".join(parts) or "true"), params
 
+    def where_literal(self) -> str:
+        """:meth:`where` with the dates written into the SQL (for a relation used inside another query)."""
+        sql, params = self.where()
+        for value in params:
+            sql = sql.replace("?", f"'{value}'", 1)
+        return sql
+
     def label(self) -> str:
         return f"{self.start or 'the beginning'} → {self.end or 'now'}"
 

@@ -180,20 +180,23 @@ class Engine:
         return self._derived.get(key)
 
     def history_sql(self, scope: Scope) -> str:
-        """The whole history of ``scope`` (any period) as a relation for one query: the whole-history
-        selection when it is already built, else the same rows straight from the view, unmaterialised —
-        DuckDB then computes only the columns the query reads (no local times for a ``min(ts_start)``)."""
-        whole_scope = replace(scope, period=Period())
+        """The whole history of ``scope`` (any period) as a relation for one query (see :meth:`relation_sql`)."""
+        return self.relation_sql(replace(scope, period=Period()))
+
+    def relation_sql(self, scope: Scope) -> str:
+        """The plays of ``scope`` as a relation for one query: its selection when already built, else the
+        same rows straight from the view, unmaterialised — DuckDB then computes only the columns the query
+        reads (no local times for a ``min(ts_start)``), which beats building a table read once."""
         rules = tuple(list_rules(self.con)) if scope.apply_exclusions else ()
         if self._rules_version is not None and rules != self._rules_version and scope.apply_exclusions:
             self.invalidate()
-        found = self._selections.get(whole_scope)
+        found = self._selections.get(scope)
         if found is not None:
             return found.table
         incognito = scope.include_incognito
         if incognito is None:
             incognito = bool(self.con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
-        return "(" + _rows_sql(scope, rules, incognito, "true", with_flag=False) + ")"
+        return "(" + _rows_sql(scope, rules, incognito, scope.period.where_literal(), with_flag=False) + ")"
 
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
         con = self.con
@@ -347,6 +350,11 @@ class Context:
     def cached(self, name: str, *, key: tuple[object, ...] = ()) -> str | None:
         """The name of a derived table already built with no SQL parameters, or None."""
         return self.engine.cached((self.scope, name, *key))
+
+    def relation(self) -> str:
+        """This scope's plays as a relation for a single query, without building the selection when it is
+        not built yet (for a comparison period read once)."""
+        return self.engine.relation_sql(self.scope)
 
     def history(self) -> str:
         """The whole history under this scope (any period) as a relation for a single query; cheaper than

@@ -68,8 +68,11 @@ class TopResult(Result):
         return [line]
 
 
-def ranked(ctx: Context, entity: Entity, by: str, limit: int | None) -> tuple[list[TopRow], int, int]:
-    """Rows of ``entity`` in ``ctx``'s selection, ranked; plus total time and the number of distinct names."""
+def ranked(
+    ctx: Context, entity: Entity, by: str, limit: int | None, relation: str | None = None
+) -> tuple[list[TopRow], int, int]:
+    """Rows of ``entity`` in ``ctx``'s selection (or ``relation``), ranked; plus total time and the number of
+    distinct names."""
     kinds, name_col, by_col = GROUPS[entity]
     order = "ms DESC, plays DESC" if by == "time" else "plays DESC, ms DESC"
     limit_sql = f"LIMIT {int(limit)}" if limit else ""
@@ -77,7 +80,7 @@ def ranked(ctx: Context, entity: Entity, by: str, limit: int | None) -> tuple[li
         WITH g AS (
             SELECT {name_col} AS name, {by_col or "NULL"} AS by_name,
                    count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms
-            FROM {ctx.plays}
+            FROM {relation or ctx.plays}
             WHERE {ctx.kinds(*kinds)} AND {name_col} IS NOT NULL
             GROUP BY ALL)
         SELECT name, by_name, plays, ms, ms / nullif(sum(ms) OVER (), 0), sum(ms) OVER (), count(*) OVER ()
@@ -126,7 +129,7 @@ def top(
     rows, total, distinct = ranked(ctx, entity, by, limit)
     prev = ctx.previous()
     if prev is not None:
-        before, _, _ = ranked(prev, entity, by, None)
+        before, _, _ = ranked(prev, entity, by, None, relation=prev.relation())
         rank_of = {(r.name, r.by): r.rank for r in before}
         rows = [
             TopRow(
