@@ -6,9 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-import numpy as np
-import pyarrow as pa
-
 from linernotes.errors import UsageError
 from linernotes.insights.period import Period
 from linernotes.insights.registry import insight
@@ -249,47 +246,40 @@ def _with_sessions(ctx: Context, found: list[Obsession]) -> list[Obsession]:
     """``found`` with the number of sessions in which each burst's item was played.
 
     Sessions are those of :func:`~linernotes.insights.sessions.session_table` (a new one after more than
-    20 minutes of silence), computed here over the bursts' days only, which is all this needs.
+    20 minutes of silence since the latest end so far), computed here in SQL over the bursts' days only,
+    which is all this needs (a few thousand plays: no need to hand data to numpy and back).
     """
     if not found:
         return []
-    cands = pa.table(
-        {
-            "i": list(range(len(found))),
-            "type": [o.type for o in found],
-            "key": [o.name for o in found],
-            "s": [o.start for o in found],
-            "e": [o.end for o in found],
-        }
+    rows = ", ".join("(?, ?, ?, ?::DATE, ?::DATE)" for _ in found)
+    params: list[object] = []
+    for i, o in enumerate(found):
+        params += [i, o.type, o.name, o.start, o.end]
+    counts = dict(
+        ctx.fetch(
+            f"""
+        WITH cands(i, type, key, s, e) AS (VALUES {rows}),
+        days AS (SELECT DISTINCT unnest(generate_series(s, e, INTERVAL 1 DAY))::DATE AS day FROM cands),
+        pl AS (SELECT * FROM {ctx.plays} WHERE day IN (SELECT day FROM days)),
+        ordered AS (
+            SELECT *, max(ts_end) OVER (ORDER BY ts_start, ts_end, play_id
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+            FROM pl),
+        numbered AS (
+            SELECT *, sum(CASE WHEN prev_end IS NULL
+                                 OR epoch(ts_start) - epoch(prev_end) > {DEFAULT_GAP_MINUTES * 60}
+                               THEN 1 ELSE 0 END) OVER (ORDER BY ts_start, ts_end, play_id) AS session
+            FROM ordered),
+        p AS (SELECT lower(artist) AS a, lower(track) AS t, day, session FROM numbered
+              WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0),
+        keyed AS (SELECT 'artist' AS type, a AS key, day, session FROM p
+                  UNION ALL SELECT 'track', a || chr(31) || t, day, session FROM p WHERE t IS NOT NULL)
+        SELECT c.i, count(DISTINCT k.session) FROM cands c
+        JOIN keyed k ON k.type = c.type AND k.key = c.key AND k.day BETWEEN c.s AND c.e
+        GROUP BY c.i""",
+            params,
+        )
     )
-    con = ctx.con
-    con.register("_ln_obsession_cands", cands)
-    try:
-        days = "SELECT DISTINCT unnest(generate_series(s, e, INTERVAL 1 DAY))::DATE AS day FROM _ln_obsession_cands"
-        cols = ctx.fetchnumpy(f"""
-            SELECT play_id, epoch_ms(ts_start) AS s, epoch_ms(ts_end) AS e FROM {ctx.plays}
-            WHERE day IN ({days}) ORDER BY ts_start, ts_end, play_id""")
-        start, end = np.asarray(cols["s"], dtype=np.int64), np.asarray(cols["e"], dtype=np.int64)
-        prev_end = np.concatenate([start[:1], np.maximum.accumulate(end)[:-1]])
-        session = np.cumsum((start - prev_end) > DEFAULT_GAP_MINUTES * 60_000)
-        con.register(
-            "_ln_obsession_sessions",
-            pa.table({"play_id": pa.array(np.asarray(cols["play_id"]), pa.uint64()), "session": session}),
-        )
-        counts = dict(
-            ctx.fetch(f"""
-            WITH p AS (SELECT lower(artist) AS a, lower(track) AS t, day, session FROM {ctx.plays}
-                       JOIN _ln_obsession_sessions USING (play_id)
-                       WHERE {ctx.kinds("track")} AND artist IS NOT NULL AND ms_played > 0),
-            keyed AS (SELECT 'artist' AS type, a AS key, day, session FROM p
-                      UNION ALL SELECT 'track', a || chr(31) || t, day, session FROM p WHERE t IS NOT NULL)
-            SELECT c.i, count(DISTINCT k.session) FROM _ln_obsession_cands c
-            JOIN keyed k ON k.type = c.type AND k.key = c.key AND k.day BETWEEN c.s AND c.e
-            GROUP BY c.i""")
-        )
-    finally:
-        con.unregister("_ln_obsession_cands")
-        con.unregister("_ln_obsession_sessions")
     return [replace(o, sessions=int(counts.get(i, 0))) for i, o in enumerate(found)]
 
 

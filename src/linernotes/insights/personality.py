@@ -48,23 +48,33 @@ FORMULAS = {
 
 
 def _scores(ctx: Context, relation: str, first_seen: str) -> dict[str, float | None]:
+    """The four shares over ``relation``, in one scan of it (per-artist sums, then the shares)."""
     deliberate = ", ".join(f"'{r}'" for r in DELIBERATE_STARTS)
+    music = f"{ctx.kinds('track').replace('kind IN', 'p.kind IN')} AND p.artist IS NOT NULL"
     row = ctx.one(f"""
-        WITH music AS (SELECT * FROM {relation} WHERE {ctx.kinds("track")} AND artist IS NOT NULL),
-        top AS (SELECT artist FROM music GROUP BY artist ORDER BY sum(ms_played) DESC NULLS LAST, artist
-                LIMIT {TOP_ARTISTS})
+        WITH per AS (
+            SELECT p.artist,
+                   sum(p.ms_played) FILTER (WHERE {music}) AS music_ms,
+                   sum(p.ms_played) FILTER (WHERE {music} AND p.ts_start < f.first_ts + INTERVAL {NEW_ARTIST_DAYS} DAY)
+                       AS fresh_ms,
+                   count(*) FILTER (WHERE {music} AND p.reason_start IN ({deliberate})) AS chosen,
+                   count(*) FILTER (WHERE {music} AND p.reason_start IS NOT NULL AND p.reason_start <> '') AS known,
+                   sum(p.ms_played) AS all_ms,
+                   sum(p.ms_played) FILTER (WHERE p.hour >= {NIGHT_HOURS[0]} OR p.hour < {NIGHT_HOURS[1]}) AS night_ms
+            FROM {relation} p LEFT JOIN {first_seen} f ON f.artist = p.artist
+            GROUP BY p.artist),
+        ranked AS (
+            SELECT *, row_number() OVER (ORDER BY music_ms DESC NULLS LAST, artist) AS rank
+            FROM per WHERE artist IS NOT NULL AND music_ms IS NOT NULL)
         SELECT
-            sum(m.ms_played) FILTER (WHERE m.ts_start < f.first_ts + INTERVAL {NEW_ARTIST_DAYS} DAY)
-                / nullif(sum(m.ms_played), 0),
-            1 - sum(m.ms_played) FILTER (WHERE m.artist IN (SELECT artist FROM top)) / nullif(sum(m.ms_played), 0),
-            count(*) FILTER (WHERE m.reason_start IN ({deliberate}))
-                / nullif(count(*) FILTER (WHERE m.reason_start IS NOT NULL AND m.reason_start <> ''), 0),
-            (SELECT sum(ms_played) FILTER (WHERE hour >= {NIGHT_HOURS[0]} OR hour < {NIGHT_HOURS[1]})
-                    / nullif(sum(ms_played), 0) FROM {relation})
-        FROM music m LEFT JOIN {first_seen} f USING (artist)
+            (SELECT sum(fresh_ms) FROM per) / nullif((SELECT sum(music_ms) FROM per), 0),
+            1 - (SELECT sum(music_ms) FROM ranked WHERE rank <= {TOP_ARTISTS})
+                / nullif((SELECT sum(music_ms) FROM per), 0),
+            (SELECT sum(chosen) FROM per) / nullif((SELECT sum(known) FROM per), 0),
+            (SELECT sum(night_ms) FROM per) / nullif((SELECT sum(all_ms) FROM per), 0)
     """)
     names = ("exploration", "variety", "deliberate", "night")
-    return {n: (None if v is None else float(v)) for n, v in zip(names, row, strict=True)}  # type: ignore[arg-type]
+    return {n: (None if v is None else float(v)) for n, v in zip(names, row, strict=True)}
 
 
 def axes(ctx: Context) -> list[Axis]:
