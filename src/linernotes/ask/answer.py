@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from linernotes.ask.intents import AI_INSIGHTS, DEVICES, Plan
+from linernotes.errors import UsageError
 from linernotes.insights import registry
 from linernotes.insights.period import Period
 from linernotes.insights.result import Result, jsonable
@@ -214,7 +215,7 @@ def _similar_param(spec: registry.Insight) -> str | None:
 def available(name: str) -> registry.Insight | None:
     try:
         return registry.get(name)
-    except Exception:
+    except UsageError:  # not an insight of this version
         return None
 
 
