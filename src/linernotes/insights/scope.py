@@ -3,7 +3,10 @@
 Every insight reads the same selection: the ``plays`` view, restricted to the period (by local date), the
 kinds asked for, incognito as the scope says, minus the exclusion rules, with a few derived columns that
 many insights need. The selection is materialised once per scope as a temp table and shared by every
-insight run on the same :class:`Engine`, so running all insights costs one scan of the library.
+insight run on the same :class:`Engine`, so running all insights costs one scan of the library. Building
+is lazy: a period is cut from the whole-history selection when that one is built already, and what is read
+only once (a comparison period, a first-listen date over the whole history) can be queried straight from
+the view with :meth:`Context.relation` and :meth:`Context.history`, computing only the columns it reads.
 
 Columns of a selection: those of ``plays`` but :data:`DROPPED_COLUMNS` (not in any particular order), and
 
