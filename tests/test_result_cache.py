@@ -57,3 +57,15 @@ def test_a_changed_library_is_never_answered_from_the_cache(history: Library, mo
     history.set_setting("home_zone", "Asia/Tokyo")
     history.insight("chapters")
     assert len(calls) == 3
+
+
+def test_forget_removes_everything_cached_from_the_plays(history: Library, tmp_path: Path) -> None:
+    """Trained models, model results and ask's name index are derived from plays: forget deletes them too."""
+    from linernotes.ask import ask
+
+    history.insight("chapters")
+    ask(history, "top artist in 2024")
+    cache = tmp_path / "cache"
+    assert any(cache.rglob("*.json")) and any(cache.rglob("*.npz"))
+    history.forget(everything=True)
+    assert [p for p in cache.rglob("*") if p.is_file()] == []

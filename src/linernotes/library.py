@@ -274,6 +274,9 @@ class Library:
             raise
         self._changed()
         self._rewrite()
+        from linernotes.models.cache import clear  # names, models and results derived from the plays
+
+        clear()
         return int(row[0]) if row else 0
 
     def _rewrite(self) -> None:

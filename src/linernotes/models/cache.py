@@ -7,7 +7,7 @@ files (arrays plus a JSON header) in the user cache folder (``$LINERNOTES_CACHE`
 so a cache file can never run code. The results of model insights are cached the same way, as their JSON,
 keyed by a cheap fingerprint of the library (:func:`library_fingerprint`), so asking again costs
 milliseconds. They hold model state derived from listening (embeddings, weights),
-never plays; ``linernotes forget`` clears the library's entries.
+never plays; ``linernotes forget`` clears them all.
 """
 
 from __future__ import annotations
@@ -83,12 +83,16 @@ def cached_arrays(ctx: Context, name: str, params: dict[str, Any], train: Callab
 
 
 def clear() -> int:
-    """Delete every cached model; returns how many files were removed."""
-    folder = cache_dir() / "models"
+    """Delete everything cached from listening — trained models, model results, ask's name index — for
+    every library; returns how many files were removed. ``forget`` calls it: derived data must not outlive
+    the plays it came from."""
+    root = cache_dir()
     n = 0
-    for f in [*folder.glob("*.npz"), *(cache_dir() / "results").glob("*.json")]:
-        f.unlink(missing_ok=True)
-        n += 1
+    for pattern in ("models/*.npz", "results/*.json", "ask/*.json", "models/*.partial*", "results/*.partial*",
+                    "ask/*.partial*"):
+        for f in root.glob(pattern):
+            f.unlink(missing_ok=True)
+            n += 1
     return n
 
 
