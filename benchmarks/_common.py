@@ -5,6 +5,7 @@ The scripts run as ``python benchmarks/NAME.py``, so this module is found beside
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -38,3 +39,20 @@ def verdict(misses: list[str], what: str) -> int:
         return 1
     print(f"\nall {what} targets met")
     return 0
+
+
+def print_seed_table(
+    reports: list[Any], keys: list[str], labels: dict[str, str], targets: dict[str, str], width: int, fmt: Any
+) -> dict[str, float | None]:
+    """Print one row per seed (``reports`` have ``seed`` and ``figures``), the means and the targets; returns
+    the means (None for a figure some seed lacks)."""
+    print(f"{'seed':>6}  " + "  ".join(f"{labels[k]:>{width}}" for k in keys))
+    for rep in reports:
+        print(f"{rep.seed:>6}  " + "  ".join(f"{fmt(rep.figures.get(k)):>{width}}" for k in keys))
+    means: dict[str, float | None] = {}
+    for k in keys:
+        vals = [r.figures.get(k) for r in reports]
+        means[k] = None if any(v is None for v in vals) else statistics.fmean(v for v in vals if v is not None)
+    print(f"{'mean':>6}  " + "  ".join(f"{fmt(means[k]):>{width}}" for k in keys))
+    print(f"{'target':>6}  " + "  ".join(f"{targets[k]:>{width}}" for k in keys))
+    return means

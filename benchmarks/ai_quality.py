@@ -37,7 +37,6 @@ import functools
 import importlib
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from _common import synthetic_library, verdict
+from _common import print_seed_table, synthetic_library, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -542,16 +541,8 @@ def main() -> int:
 
     print()
     print(f"{args.plays:,} plays per history, {args.start} to {args.end}, seeds {', '.join(map(str, seeds))}")
-    print(f"{'seed':>6}  " + "  ".join(f"{LABELS[k]:>14}" for k in COLUMNS))
-    for rep in reports:
-        print(f"{rep.seed:>6}  " + "  ".join(f"{_fmt(rep.figures.get(k)):>14}" for k in COLUMNS))
-    means: dict[str, float | None] = {}
-    for k in COLUMNS:
-        vals = [r.figures.get(k) for r in reports]
-        means[k] = None if any(v is None for v in vals) else statistics.fmean(v for v in vals if v is not None)
-    print(f"{'mean':>6}  " + "  ".join(f"{_fmt(means[k]):>14}" for k in COLUMNS))
     tgt = {**{k: f"≥ {v:.2f}" for k, v in TARGETS.items()}, "skip_baseline": "< skip AUC"}
-    print(f"{'target':>6}  " + "  ".join(f"{tgt[k]:>14}" for k in COLUMNS))
+    means = print_seed_table(reports, list(COLUMNS), LABELS, tgt, 14, _fmt)
     print(f"\nask: {_fmt(ask_value)} ({ask_note}), target ≥ {ASK_TARGET:.2f}")
 
     failed: list[str] = []

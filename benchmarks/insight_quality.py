@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from _common import synthetic_library, verdict
+from _common import print_seed_table, synthetic_library, verdict
 
 TARGETS = {"session_f1": 0.95, "obsession_f1": 0.9, "discovery_exact": 1.0, "forgotten_p10": 0.8}
 LABELS = {
@@ -272,15 +271,8 @@ def main() -> int:
 
     print()
     print(f"{args.plays:,} plays per history, {args.start} to {args.end}, seeds {', '.join(map(str, seeds))}")
-    print(f"{'seed':>6}  " + "  ".join(f"{LABELS[k]:>24}" for k in TARGETS))
-    for rep in reports:
-        print(f"{rep.seed:>6}  " + "  ".join(f"{_fmt(rep.figures.get(k)):>24}" for k in TARGETS))
-    means: dict[str, float | None] = {}
-    for k in TARGETS:
-        vals = [r.figures.get(k) for r in reports]
-        means[k] = None if any(v is None for v in vals) else statistics.fmean(v for v in vals if v is not None)
-    print(f"{'mean':>6}  " + "  ".join(f"{_fmt(means[k]):>24}" for k in TARGETS))
-    print(f"{'target':>6}  " + "  ".join(f"{'≥ ' + format(TARGETS[k], '.2f'):>24}" for k in TARGETS))
+    tgt = {k: f"≥ {v:.2f}" for k, v in TARGETS.items()}
+    means = print_seed_table(reports, list(TARGETS), LABELS, tgt, 24, _fmt)
     failed = []
     for k, target in TARGETS.items():
         value = means[k]

@@ -73,3 +73,15 @@ def lib(tmp_path: Path) -> Iterator[Library]:
 
 def requires_samples() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present beside the repo")
+
+
+def imported_history(tmp: Path, plays: int, seed: int, start: str, end: str) -> tuple[Any, Library]:
+    """A synthetic history (with its planted truth) written as a Gen C export and imported into a new
+    library in ``tmp``; the caller closes the library."""
+    from linernotes.synth import generate, write_extended
+
+    history = generate(plays, seed=seed, start=start, end=end)
+    write_extended(history, tmp / "export.zip", generation="C")
+    library = open_library(tmp / "lib.duckdb")
+    library.import_paths([tmp / "export.zip"])
+    return history, library

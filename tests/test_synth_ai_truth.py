@@ -12,18 +12,16 @@ import pytest
 
 from linernotes.insights.scope import Scope
 from linernotes.insights.sessions import session_table
-from linernotes.library import Library, open_library
-from linernotes.synth import History, generate, write_extended
+from linernotes.library import Library
+from linernotes.synth import History, generate
 from linernotes.synth.model import CONTEXTS, ITEM_TRACK, TASTE_GROUPS
+from tests.conftest import imported_history
 
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[History, Library]]:
     tmp = tmp_path_factory.mktemp("synth_ai_truth")
-    h = generate(25_000, seed=41, start="2018-01-01", end="2024-12-31")
-    write_extended(h, tmp / "export.zip", generation="C")
-    lib = open_library(tmp / "lib.duckdb")
-    lib.import_paths([tmp / "export.zip"])
+    h, lib = imported_history(tmp, 25_000, seed=41, start="2018-01-01", end="2024-12-31")
     yield h, lib
     lib.close()
 

@@ -12,17 +12,15 @@ import pytest
 
 from linernotes.insights.scope import Scope
 from linernotes.insights.sessions import session_table
-from linernotes.library import Library, open_library
-from linernotes.synth import History, generate, write_extended
+from linernotes.library import Library
+from linernotes.synth import History, generate
+from tests.conftest import imported_history
 
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[History, Library]]:
     tmp = tmp_path_factory.mktemp("synth_truth")
-    h = generate(20_000, seed=31, start="2019-01-01", end="2024-12-31")
-    write_extended(h, tmp / "export.zip", generation="C")
-    lib = open_library(tmp / "lib.duckdb")
-    lib.import_paths([tmp / "export.zip"])
+    h, lib = imported_history(tmp, 20_000, seed=31, start="2019-01-01", end="2024-12-31")
     yield h, lib
     lib.close()
 
