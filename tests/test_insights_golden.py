@@ -161,3 +161,13 @@ def test_an_unmaterialised_relation_holds_the_same_plays_as_the_selection(with_r
     built = with_rules.con.execute(query.format(engine.selection(scope).table)).fetchall()
     assert direct == built and direct[0][0] > 0
     assert engine.relation_sql(scope) == engine.selection(scope).table  # built once: reused
+
+
+def test_the_cli_prints_a_result_for_people(fixture_db: Path) -> None:
+    """Without --json: the title, the scope, the sentences, then the numbers, times in hours or minutes."""
+    done = subprocess.run([sys.executable, "-m", "linernotes", "insights", "overview", "--db", str(fixture_db)],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("Listening time, plays and variety") and "2023-10-02 → 2024-03-15 · 141 plays" in out
+    assert "8.7 hours over 33 days" in out and "time: 8.7 h" in out and "ms played" not in out

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.table import Table
 
-from linernotes.cli.common import console
+from linernotes.cli.common import console, hours
 from linernotes.insights.result import Result, jsonable
 
 MAX_ROWS = 15
@@ -42,7 +42,7 @@ def _scope_line(meta: dict[str, Any]) -> str:
 def _print_record(record: dict[str, Any], indent: str) -> None:
     scalars = {k: v for k, v in record.items() if not isinstance(v, dict | list)}
     for key, value in scalars.items():
-        console.print(f"{indent}{_label(key)}: {_fmt(value)}")
+        console.print(f"{indent}{_label(key)}: {_fmt(value, key)}")
     for key, value in record.items():
         if isinstance(value, dict):
             console.print(f"{indent}{_label(key)}:")
@@ -61,7 +61,7 @@ def _print_list(key: str, items: list[Any], indent: str) -> None:
         for c in columns:
             table.add_column(_label(c), justify="right" if isinstance(items[0][c], int | float) else "left")
         for item in items[:MAX_ROWS]:
-            table.add_row(*[_fmt(item.get(c)) for c in columns])
+            table.add_row(*[_fmt(item.get(c), c) for c in columns])
         console.print(table)
         if len(items) > MAX_ROWS:
             console.print(f"{indent}… {len(items) - MAX_ROWS:,} more (use --json)")
@@ -72,13 +72,26 @@ def _print_list(key: str, items: list[Any], indent: str) -> None:
 
 
 def _label(key: str) -> str:
+    if _is_duration(key):  # shown as a time, so "ms" would mislead
+        return (
+            "time"
+            if key in ("ms", "ms_played")
+            else key.replace("ms_played", "time").replace("ms_", "").replace("_ms", "").replace("_", " ")
+        )
     return key.replace("_", " ")
 
 
-def _fmt(value: Any) -> str:
+def _is_duration(key: str) -> bool:
+    """Listening times are milliseconds in results (exact for charts); people read them as minutes/hours."""
+    return key in ("ms", "ms_played") or key.endswith("_ms") or key.startswith("ms_")
+
+
+def _fmt(value: Any, key: str = "") -> str:
     value = jsonable(value)
     if value is None:
         return "–"
+    if key and _is_duration(key) and isinstance(value, int | float) and not isinstance(value, bool):
+        return hours(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
