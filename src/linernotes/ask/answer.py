@@ -2,9 +2,9 @@
 
 Numbers come from ``registry.run`` — the same code the CLI and ``lib.insight`` use — so an answer over a
 plain period equals ``linernotes insights NAME --from … --to …``. A question that narrows the plays (one
-artist, weekends, at night, on the phone) runs the same insight on a :class:`FilteredEngine`: every
-selection it hands out (the period's, the previous period's, the whole history's) is the ordinary
-selection with that condition applied, so comparisons inside the insight stay like with like.
+artist, weekends, at night, on the phone) runs the same insight with that condition as its scope's
+``where``: every selection the insight reads (the period's, the previous period's, the whole history's)
+keeps only the matching plays, so comparisons inside the insight stay like with like.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 import shlex
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -23,7 +23,7 @@ from linernotes.errors import UsageError
 from linernotes.insights import registry
 from linernotes.insights.period import Period
 from linernotes.insights.result import Result, jsonable
-from linernotes.insights.scope import Engine, Scope, Selection
+from linernotes.insights.scope import Engine, Scope
 
 FILTER_COLUMNS = {"artist": "artist", "track": "track", "album": "album", "show": "show_name",
                   "audiobook": "audiobook"}
@@ -48,43 +48,6 @@ def filter_sql(filters: dict[str, Any]) -> str | None:
     if filters.get("device"):
         parts.append(next(sql for name, _, sql in DEVICES if name == filters["device"]))
     return " AND ".join(parts) if parts else None
-
-
-@dataclass(frozen=True)
-class FilteredPeriod(Period):
-    """A period whose plays must also satisfy ``condition`` (SQL over the columns of ``plays``).
-
-    The condition joins the period's own WHERE clause, so the selection is filtered while it is scanned:
-    a question about one artist materialises only that artist's plays.
-    """
-
-    condition: str = "true"
-
-    def where(self) -> tuple[str, list[object]]:
-        sql, params = super().where()
-        return f"({sql}) AND coalesce({self.condition}, false)", params
-
-
-class FilteredEngine(Engine):
-    """An :class:`Engine` whose every selection keeps only the plays matching one SQL condition.
-
-    Every scope it is asked for — the insight's, ``ctx.previous()``'s, ``ctx.whole_history()``'s — gets
-    its period replaced by a :class:`FilteredPeriod` with the same dates, so comparisons inside an insight
-    stay like with like. Meant for one question: :meth:`close` drops what it built.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, condition: str) -> None:
-        super().__init__(con)
-        self.condition = condition
-
-    def selection(self, scope: Scope) -> Selection:
-        period = scope.period
-        if not isinstance(period, FilteredPeriod):
-            period = FilteredPeriod(period.start, period.end, self.condition)
-        return super().selection(replace(scope, period=period))
-
-    def close(self) -> None:
-        self.invalidate()
 
 
 @dataclass
@@ -235,15 +198,15 @@ def run_plan(plan: Plan, con: duckdb.DuckDBPyConnection, base_engine: Engine) ->
         if plan.insight == "similar":
             return None, None  # answered by the taste model directly (see _similar_fallback)
         return None, f"the {plan.insight!r} insight is not available in this version of linernotes"
-    scope = Scope(period=Period(plan.start, plan.end))
     condition = filter_sql(plan.filters)
+    scope = Scope(period=Period(plan.start, plan.end), where=condition)
     if condition is None:
         return registry.run(base_engine, plan.insight, scope, **params), None
-    engine = FilteredEngine(con, condition)
+    engine = Engine(con)  # this question's filtered selections are dropped with it
     try:
         return registry.run(engine, plan.insight, scope, **params), None
     finally:
-        engine.close()
+        engine.invalidate()
 
 
 def similar_fallback(plan: Plan, engine: Engine) -> list[tuple[str, float]]:

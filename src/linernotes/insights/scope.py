@@ -63,7 +63,9 @@ class Scope:
     """The plays an insight runs over.
 
     ``kinds`` None means every kind (each insight then picks what it is about: artists are music);
-    ``include_incognito`` None means the library's setting; ``apply_exclusions`` False ignores the rules.
+    ``include_incognito`` None means the library's setting; ``apply_exclusions`` False ignores the rules;
+    ``where`` is an SQL condition on the columns of ``plays`` every selected play must meet (``ask`` uses it
+    for "on weekends", "at night", "by this artist"), in every period an insight looks at.
     """
 
     period: Period = field(default_factory=Period)
@@ -71,6 +73,7 @@ class Scope:
     kinds: tuple[str, ...] | None = None
     include_incognito: bool | None = None
     apply_exclusions: bool = True
+    where: str | None = None
 
     @classmethod
     def make(
@@ -150,11 +153,7 @@ class Engine:
         self._views.clear()
 
     def selection(self, scope: Scope) -> Selection:
-        rules = tuple(list_rules(self.con)) if scope.apply_exclusions else ()
-        if self._rules_version is not None and rules != self._rules_version and scope.apply_exclusions:
-            self.invalidate()
-        if scope.apply_exclusions:
-            self._rules_version = rules
+        rules = self._rules(scope)
         found = self._selections.get(scope)
         if found is None:
             found = self._materialise(scope, rules)
@@ -190,28 +189,35 @@ class Engine:
         """The plays of ``scope`` as a relation for one query: its selection when already built, else the
         same rows straight from the view, unmaterialised — DuckDB then computes only the columns the query
         reads (no local times for a ``min(ts_start)``), which beats building a table read once."""
-        rules = tuple(list_rules(self.con)) if scope.apply_exclusions else ()
-        if self._rules_version is not None and rules != self._rules_version and scope.apply_exclusions:
-            self.invalidate()
+        rules = self._rules(scope)
         found = self._selections.get(scope)
         if found is not None:
             return found.table
-        incognito = scope.include_incognito
-        if incognito is None:
-            incognito = bool(self.con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
-        return "(" + _rows_sql(scope, rules, incognito, scope.period.where_literal(), with_flag=False) + ")"
+        return (
+            "(" + _rows_sql(scope, rules, self._incognito(scope), scope.period.where_literal(), with_flag=False) + ")"
+        )
+
+    def _rules(self, scope: Scope) -> tuple[Rule, ...]:
+        """The exclusion rules ``scope`` applies; a change of rules since the last call drops every cached
+        selection (they were cut with the old ones)."""
+        if not scope.apply_exclusions:
+            return ()
+        rules = tuple(list_rules(self.con))
+        if self._rules_version is not None and rules != self._rules_version:
+            self.invalidate()
+        self._rules_version = rules
+        return rules
+
+    def _incognito(self, scope: Scope) -> bool:
+        if scope.include_incognito is not None:
+            return scope.include_incognito
+        return bool(self.con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
 
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
         con = self.con
         name = f"_ln_sel{next(self._ids)}"
-        incognito = scope.include_incognito
-        if incognito is None:
-            incognito = bool(con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
-        base = "all_plays" if incognito else "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false))"
+        incognito = self._incognito(scope)
         where, params = scope.period.where()
-        kinds = ""
-        if scope.kinds is not None:
-            kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
         whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
         # The selection has no order (insights sort what they need), so DuckDB may fill it in parallel.
         con.execute("SET preserve_insertion_order = false")
@@ -220,7 +226,7 @@ class Engine:
                 # A period of a history already selected: filter that table instead of the view (no local
                 # times to compute again); the rules' effects in the period come from a scan of the view.
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {whole.table} WHERE {where}", params)
-                source = f"(SELECT * FROM {base} WHERE {where} {kinds})"
+                source = f"(SELECT * FROM {_base(incognito)} WHERE {where} {_filters(scope)})"
             else:
                 con.execute(
                     f"CREATE OR REPLACE TEMP TABLE {name} AS "
@@ -264,18 +270,28 @@ class Engine:
 def _rows_sql(scope: Scope, rules: tuple[Rule, ...], incognito: bool, where: str, *, with_flag: bool) -> str:
     """The SELECT of a selection's rows: ``with_flag`` keeps excluded rows, marked ``_excluded`` (so their
     effect can be counted before they are deleted); without it they are filtered out."""
-    base = "all_plays" if incognito else "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false))"
-    kinds = ""
-    if scope.kinds is not None:
-        kinds = "AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
     excluded = " OR ".join(r.predicate() for r in rules) or "false"
     flag = f", ({excluded}) AS _excluded" if with_flag else ""
     keep = "" if with_flag else f"AND NOT ({excluded})"
     return f"""
-        WITH p AS ({counted_plays(scope.policy, base)})
+        WITH p AS ({counted_plays(scope.policy, _base(incognito))})
         SELECT * EXCLUDE ({", ".join(DROPPED_COLUMNS)}){flag},
                ts_local::DATE AS day, hour(ts_local) AS hour, isodow(ts_local) AS dow, {SKIP_SQL} AS skip
-        FROM p WHERE {where} {kinds} {keep}"""
+        FROM p WHERE {where} {_filters(scope)} {keep}"""
+
+
+def _base(incognito: bool) -> str:
+    return "all_plays" if incognito else "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false))"
+
+
+def _filters(scope: Scope) -> str:
+    """SQL (``AND ...``) for the scope's kinds and its own condition."""
+    sql = ""
+    if scope.kinds is not None:
+        sql += " AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
+    if scope.where is not None:
+        sql += f" AND coalesce(({scope.where}), false)"
+    return sql
 
 
 class Context:

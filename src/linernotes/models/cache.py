@@ -38,13 +38,9 @@ def cache_dir() -> Path:
 
 
 def fingerprint(ctx: Context) -> str:
-    """A digest of everything a model trained on ``ctx`` depends on."""
-    row = ctx.one(f"""
-        SELECT count(*), coalesce(sum(hash(play_id)), 0)::VARCHAR, min(ts_start)::VARCHAR, max(ts_end)::VARCHAR
-        FROM {ctx.plays}""")
-    db = ctx.one("SELECT current_setting('TimeZone')")  # sessions are UTC; included for completeness
-    parts = [repr(row), repr(db), repr(ctx.scope), repr(ctx.selection.exclusions), str(FORMAT_VERSION), code_version()]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    """A digest of everything a model trained on ``ctx`` depends on: the library (plays, settings, rules,
+    code — :func:`library_fingerprint`) and the scope. Cheap: a cache hit never builds a selection."""
+    return hashlib.sha256(f"{library_fingerprint(ctx.con)}|{ctx.scope!r}".encode()).hexdigest()[:32]
 
 
 def _path(name: str, key: str) -> Path:
