@@ -287,7 +287,7 @@ class Library:
             leftover.unlink(missing_ok=True)
         name = self.con.execute("SELECT current_database()").fetchall()[0]
         assert name is not None
-        self.con.execute(f"ATTACH '{_sql_str(str(fresh))}' AS fresh_copy")
+        self.con.execute(f"ATTACH {db.sql_literal(str(fresh))} AS fresh_copy")
         self.con.execute(f'COPY FROM DATABASE "{name[0]}" TO fresh_copy')
         self.con.execute("DETACH fresh_copy")
         self.close()
@@ -310,7 +310,7 @@ class Library:
         rel = "SELECT * FROM plays ORDER BY ts_start"
         if fmt in ("parquet", "csv"):
             options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            self.con.execute(f"COPY ({rel}) TO '{_sql_str(str(target))}' ({options})")
+            self.con.execute(f"COPY ({rel}) TO {db.sql_literal(str(target))} ({options})")
         else:
             _export_sqlite(self.con, rel, target)
         row = self.con.execute("SELECT count(*) FROM plays").fetchall()[0]
@@ -329,10 +329,6 @@ def open_library(path: str | os.PathLike[str] | None = None, *, read_only: bool 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     columns = [d[0] for d in cur.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
-
-
-def _sql_str(value: str) -> str:
-    return value.replace("'", "''")
 
 
 def _export_sqlite(con: duckdb.DuckDBPyConnection, rel: str, target: Path) -> None:

@@ -24,13 +24,10 @@ from linernotes.insights import registry
 from linernotes.insights.period import Period
 from linernotes.insights.result import Result, jsonable
 from linernotes.insights.scope import Engine, Scope
+from linernotes.store.db import sql_literal
 
 FILTER_COLUMNS = {"artist": "artist", "track": "track", "album": "album", "show": "show_name",
                   "audiobook": "audiobook"}
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def filter_sql(filters: dict[str, Any]) -> str | None:
@@ -38,7 +35,7 @@ def filter_sql(filters: dict[str, Any]) -> str | None:
     parts = []
     for key, column in FILTER_COLUMNS.items():
         if filters.get(key) is not None:
-            parts.append(f"lower(trim({column})) = {_quote(str(filters[key]).strip().lower())}")
+            parts.append(f"lower(trim({column})) = {sql_literal(str(filters[key]).strip().lower())}")
     if filters.get("dows"):
         parts.append("isodow(ts_local) IN (" + ", ".join(str(int(d)) for d in filters["dows"]) + ")")
     if filters.get("hours"):

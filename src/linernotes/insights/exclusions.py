@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from linernotes.errors import UsageError
+from linernotes.store.db import sql_literal
 
 # Conditions a rule can hold: name → (column, how it matches). Names match case-insensitively and exactly
 # (after trimming); the platform matches as a substring because raw platform strings carry versions.
@@ -61,9 +62,9 @@ class Rule:
         for key in TEXT_CONDITIONS:
             value = getattr(self, key)
             if value is not None:
-                parts.append(f"{key} = {_quote(value)}")
+                parts.append(f"{key} = {sql_literal(value)}")
         if self.platform is not None:
-            parts.append(f"platform contains {_quote(self.platform)}")
+            parts.append(f"platform contains {sql_literal(self.platform)}")
         if self.hour_from is not None and self.hour_to is not None:
             parts.append(f"local time {self.hour_from:02d}:00–{self.hour_to:02d}:00")
         if self.where is not None:
@@ -77,9 +78,9 @@ class Rule:
         for key, column in TEXT_CONDITIONS.items():
             value = getattr(self, key)
             if value is not None:
-                parts.append(f"lower(trim({column})) = {_quote(value.strip().lower())}")
+                parts.append(f"lower(trim({column})) = {sql_literal(value.strip().lower())}")
         if self.platform is not None:
-            parts.append(f"contains(lower(platform), {_quote(self.platform.lower())})")
+            parts.append(f"contains(lower(platform), {sql_literal(self.platform.lower())})")
         if self.hour_from is not None and self.hour_to is not None:
             hour = "hour(ts_local)"
             if self.hour_from <= self.hour_to:
@@ -89,10 +90,6 @@ class Rule:
         if self.where is not None:
             parts.append(f"({self.where})")
         return "coalesce(" + " AND ".join(parts) + ", false)"
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def validate(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:

@@ -81,6 +81,16 @@ def _session(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET TimeZone = 'UTC'")
 
 
+def sql_literal(value: str) -> str:
+    """``value`` as an SQL string literal, for the few places a value cannot be a query parameter (a path in
+    ATTACH or COPY, a condition kept as text in a view or a rule).
+
+    >>> sql_literal("Guns N' Roses")
+    "'Guns N'' Roses'"
+    """
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
