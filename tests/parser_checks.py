@@ -4,6 +4,7 @@ the real samples a format must not claim."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from hypothesis import strategies as st
 
@@ -22,6 +23,44 @@ SAMPLE_NAMES = [
     "spotify-extended-genC_Streaming_History_Audio_2023.json",
     "youtube-music_watch-history.json",
 ]
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# Every scrobble fixture and the formats whose sniffer must accept it (all others must refuse it).
+SNIFF_MATRIX: dict[str, set[str]] = {
+    "lastfm/benjaminbenben.csv": {"lastfm_benjaminbenben_csv"},
+    "lastfm/benjaminbenben_bad_dates.csv": {"lastfm_benjaminbenben_csv"},
+    "lastfm/ghan_bad_rows.csv": {"lastfm_ghan_csv"},
+    "lastfm/ghan_bom.csv": {"lastfm_ghan_csv"},
+    "lastfm/ghan_crlf_quoted.csv": {"lastfm_ghan_csv"},
+    "lastfm/ghan_extended.json": {"lastfm_ghan_json"},
+    "lastfm/ghan_pages.json": {"lastfm_ghan_json"},
+    "lastfm/ghan_single_track.json": {"lastfm_ghan_json"},
+    "lastfm/ghan_unquoted_lf.csv": {"lastfm_ghan_csv"},
+    "lastfm/ghan_wrong_columns.csv": {"lastfm_ghan_csv"},
+    "lastfm/not_benjaminbenben.csv": set(),
+    "listenbrainz/bad_rows.jsonl": {"listenbrainz_jsonl"},
+    "listenbrainz/bom.jsonl": {"listenbrainz_jsonl"},
+    "listenbrainz/durations.jsonl": {"listenbrainz_jsonl"},
+    "listenbrainz/feedback.jsonl": set(),
+    "listenbrainz/float_listened_at.jsonl": {"listenbrainz_jsonl"},
+    "listenbrainz/old_lb-2020-05-10.json": {"listenbrainz_json"},
+    "listenbrainz/pinned_recording.jsonl": set(),
+    "listenbrainz/spotify_uri.jsonl": {"listenbrainz_jsonl"},
+    "listenbrainz/unmapped.jsonl": {"listenbrainz_jsonl"},
+    "listenbrainz/user.json": set(),
+}
+
+
+def sniff_expectations(formats: Sequence[Format]) -> dict[str, set[str]]:
+    """:data:`SNIFF_MATRIX` seen by ``formats``: each fixture with those of them that must accept it."""
+    names = {f.name for f in formats}
+    return {path: accepted & names for path, accepted in SNIFF_MATRIX.items()}
+
+
+def fixtures_on_disk() -> set[str]:
+    return {p.relative_to(FIXTURES).as_posix() for d in ("lastfm", "listenbrainz") for p in (FIXTURES / d).iterdir()}
 
 
 def foreign_samples(own: str) -> list[str]:

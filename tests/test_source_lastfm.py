@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from linernotes.errors import InputError
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, strip_bom
 from linernotes.sources.lastfm import FORMATS
-from tests.parser_checks import check_scrobbles, foreign_samples, garble, parse_or_input_error
+from tests.parser_checks import (
+    check_scrobbles,
+    fixtures_on_disk,
+    foreign_samples,
+    garble,
+    parse_or_input_error,
+    sniff_expectations,
+)
 from tests.parser_checks import sniffed as shared_sniffed
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -288,38 +295,11 @@ FOREIGN: dict[str, bytes] = {
     "binary": bytes(range(256)),
 }
 
-EXPECTED_FIXTURES: dict[str, set[str]] = {
-    "lastfm/ghan_crlf_quoted.csv": {"lastfm_ghan_csv"},
-    "lastfm/ghan_unquoted_lf.csv": {"lastfm_ghan_csv"},
-    "lastfm/ghan_bom.csv": {"lastfm_ghan_csv"},
-    "lastfm/ghan_bad_rows.csv": {"lastfm_ghan_csv"},
-    "lastfm/ghan_wrong_columns.csv": {"lastfm_ghan_csv"},  # the header is right; parse reports the bad line
-    "lastfm/ghan_pages.json": {"lastfm_ghan_json"},
-    "lastfm/ghan_extended.json": {"lastfm_ghan_json"},
-    "lastfm/ghan_single_track.json": {"lastfm_ghan_json"},
-    "lastfm/benjaminbenben.csv": {"lastfm_benjaminbenben_csv"},
-    "lastfm/benjaminbenben_bad_dates.csv": {"lastfm_benjaminbenben_csv"},
-    "lastfm/not_benjaminbenben.csv": set(),
-    "listenbrainz/float_listened_at.jsonl": set(),
-    "listenbrainz/unmapped.jsonl": set(),
-    "listenbrainz/durations.jsonl": set(),
-    "listenbrainz/spotify_uri.jsonl": set(),
-    "listenbrainz/bom.jsonl": set(),
-    "listenbrainz/bad_rows.jsonl": set(),
-    "listenbrainz/user.json": set(),
-    "listenbrainz/feedback.jsonl": set(),
-    "listenbrainz/pinned_recording.jsonl": set(),
-    "listenbrainz/old_lb-2020-05-10.json": set(),
-}
+EXPECTED_FIXTURES = sniff_expectations(FORMATS)
 
 
 def test_every_fixture_is_in_the_sniff_matrix() -> None:
-    on_disk = {
-        p.relative_to(FIXTURES).as_posix()
-        for d in ("lastfm", "listenbrainz")
-        for p in (FIXTURES / d).iterdir()
-    }
-    assert on_disk == set(EXPECTED_FIXTURES)
+    assert fixtures_on_disk() == set(EXPECTED_FIXTURES)
 
 
 @pytest.mark.parametrize("path", sorted(EXPECTED_FIXTURES))

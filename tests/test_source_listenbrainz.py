@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from linernotes.errors import InputError
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, strip_bom
 from linernotes.sources.listenbrainz import FORMATS
-from tests.parser_checks import check_scrobbles, foreign_samples, garble, parse_or_input_error
+from tests.parser_checks import (
+    check_scrobbles,
+    foreign_samples,
+    garble,
+    parse_or_input_error,
+    sniff_expectations,
+)
 from tests.parser_checks import sniffed as shared_sniffed
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -197,38 +203,7 @@ FOREIGN: dict[str, bytes] = {
     "binary": bytes(range(256)),
 }
 
-EXPECTED_FIXTURES: dict[str, set[str]] = {
-    "listenbrainz/float_listened_at.jsonl": {"listenbrainz_jsonl"},
-    "listenbrainz/unmapped.jsonl": {"listenbrainz_jsonl"},
-    "listenbrainz/durations.jsonl": {"listenbrainz_jsonl"},
-    "listenbrainz/spotify_uri.jsonl": {"listenbrainz_jsonl"},
-    "listenbrainz/bom.jsonl": {"listenbrainz_jsonl"},
-    "listenbrainz/bad_rows.jsonl": {"listenbrainz_jsonl"},
-    "listenbrainz/user.json": set(),
-    "listenbrainz/feedback.jsonl": set(),
-    "listenbrainz/pinned_recording.jsonl": set(),
-    "listenbrainz/old_lb-2020-05-10.json": {"listenbrainz_json"},
-    "lastfm/ghan_crlf_quoted.csv": set(),
-    "lastfm/ghan_unquoted_lf.csv": set(),
-    "lastfm/ghan_bom.csv": set(),
-    "lastfm/ghan_bad_rows.csv": set(),
-    "lastfm/ghan_wrong_columns.csv": set(),
-    "lastfm/ghan_pages.json": set(),
-    "lastfm/ghan_extended.json": set(),
-    "lastfm/ghan_single_track.json": set(),
-    "lastfm/benjaminbenben.csv": set(),
-    "lastfm/benjaminbenben_bad_dates.csv": set(),
-    "lastfm/not_benjaminbenben.csv": set(),
-}
-
-
-def test_every_fixture_is_in_the_sniff_matrix() -> None:
-    on_disk = {
-        p.relative_to(FIXTURES).as_posix()
-        for d in ("lastfm", "listenbrainz")
-        for p in (FIXTURES / d).iterdir()
-    }
-    assert on_disk == set(EXPECTED_FIXTURES)
+EXPECTED_FIXTURES = sniff_expectations(FORMATS)
 
 
 @pytest.mark.parametrize("path", sorted(EXPECTED_FIXTURES))
