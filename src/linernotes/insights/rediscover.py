@@ -132,7 +132,7 @@ def rediscover(
         return RediscoverResult(as_of=as_of, favourites=[], on_this_day=[])
     whole = ctx.whole_history()
     favourites = _favourites(ctx, whole, as_of, min_absence_days, min_hours, limit)
-    return RediscoverResult(as_of=as_of, favourites=favourites, on_this_day=_on_this_day(whole, as_of, years))
+    return RediscoverResult(as_of=as_of, favourites=favourites, on_this_day=_on_this_day(ctx, as_of, years))
 
 
 def _favourites(
@@ -166,7 +166,7 @@ def _favourites(
         whole.fetch(
             f"""
         SELECT lower(artist), arg_max(artist, n) FROM (
-            SELECT artist, count(*) AS n FROM {whole.plays}
+            SELECT artist, count(*) AS n FROM {ctx.history()}
             WHERE {music} AND day <= ? AND lower(artist) IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL)
         GROUP BY 1""",
             [as_of, keys],
@@ -189,7 +189,7 @@ def _favourites(
         SELECT a, track FROM (
             SELECT lower(artist) AS a, arg_max(track, n) AS track, sum(ms) AS ms,
                    row_number() OVER (PARTITION BY lower(artist) ORDER BY sum(ms) DESC, lower(track)) AS r
-            FROM (SELECT artist, track, count(*) AS n, sum(ms_played) AS ms FROM {whole.plays}
+            FROM (SELECT artist, track, count(*) AS n, sum(ms_played) AS ms FROM {ctx.history()}
                   WHERE {music} AND day <= ? AND track IS NOT NULL
                         AND lower(artist) IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL)
             GROUP BY lower(artist), lower(track))
@@ -218,14 +218,18 @@ def _favourites(
     return out
 
 
-def _on_this_day(whole: Context, as_of: dt.date, years: int) -> list[OnThisDay]:
+def _on_this_day(ctx: Context, as_of: dt.date, years: int) -> list[OnThisDay]:
     days = [_years_before(as_of, k) for k in range(1, years + 1)]
-    rows = whole.fetch(
+    # A few days of the whole history: their UTC neighbourhood first, so local dates are computed for
+    # those plays only, not for the whole history.
+    near = " OR ".join(f"ts_start BETWEEN TIMESTAMPTZ '{d - dt.timedelta(days=1)} 00:00:00+00' "
+                       f"AND TIMESTAMPTZ '{d + dt.timedelta(days=2)} 00:00:00+00'" for d in days) or "false"
+    rows = ctx.fetch(
         f"""
         WITH d AS (SELECT unnest(?::DATE[]) AS day),
         p AS (SELECT day, kind, coalesce(track, episode, chapter) AS name,
                      coalesce(artist, show_name, audiobook) AS who,
-                     ms_played, counted FROM {whole.plays} JOIN d USING (day)),
+                     ms_played, counted FROM (SELECT * FROM {ctx.history()} WHERE {near}) JOIN d USING (day)),
         g AS (
             SELECT day, kind, name, who, count(*) FILTER (WHERE counted) AS plays, sum(ms_played) AS ms
             FROM p WHERE name IS NOT NULL GROUP BY day, kind, name, who),
