@@ -56,8 +56,11 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def start_import(path: Path, db: Path) -> subprocess.Popen[str]:
+    # Ctrl-C must reach the import as it would from a terminal, even when this test run itself was started
+    # with SIGINT ignored (a background job of a script): Python keeps an ignored SIGINT ignored.
     return subprocess.Popen([sys.executable, "-m", "linernotes", "import", str(path), "--db", str(db), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def library_state(db: Path) -> dict[str, Any]:
