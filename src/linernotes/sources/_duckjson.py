@@ -1,25 +1,68 @@
-"""Fast JSON → Arrow with DuckDB's C++ JSON reader, fed from memory through a pipe.
+"""Fast JSON → rows with DuckDB's C++ JSON reader, fed from memory through pipes.
 
 Import speed is bounded by unzip + JSON parsing. Python-level parsing (orjson → dicts → columns) costs
-several times the parse itself; DuckDB's reader builds typed columns directly and releases the GIL, so
-files parse in parallel threads. The bytes go through an anonymous pipe, never a temporary file: raw
-exports hold IP addresses and usernames, which must never touch the disk. Only the declared columns are
-materialised; every other key (``ip_addr``, ``username``...) is skipped by the reader.
+several times the parse itself; DuckDB's reader builds typed columns directly, in its own threads. The bytes
+go through anonymous pipes, never a temporary file: raw exports hold IP addresses and usernames, which must
+never touch the disk. Only the declared columns are materialised; every other key (``ip_addr``,
+``username``...) is skipped by the reader.
 
-This uses a private in-memory DuckDB per thread as a parser; it never touches the library.
+A format describes the work as a :class:`JsonPlan`. Two ways to run it:
+
+* :func:`stage_json` — the import's fast path: many files in one statement on the library connection,
+  straight into a staging table (no Arrow round trip), each file's bytes decompressed by a feeder thread
+  as DuckDB reads them;
+* :func:`query_json_bytes` — one file already in memory, on a private single-threaded connection, to an
+  Arrow table (a format's ``parse``, and the fallback when the fast path refuses a file).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
+from linernotes.sources.base import UTF8_BOM
+
 _local = threading.local()
 _PIPES = os.path.isdir("/dev/fd")
+# A file's bytes reach DuckDB in pieces this size: a feeder waiting for DuckDB holds one piece.
+PIECE_BYTES = 1 << 20
+# Files per statement: one feeder thread and one pipe each, all started together (DuckDB decides the order
+# in which it reads them, so a feeder cannot wait for its turn without risking a deadlock).
+MAX_FILES_PER_STATEMENT = 64
+_READ_OPTIONS = "compression = 'none', maximum_object_size = 67108864"
+
+
+@dataclass(frozen=True)
+class JsonPlan:
+    """How one JSON file becomes staged rows.
+
+    ``columns`` are the keys read (name, SQL type); ``sql`` reads the relation ``raw`` — those columns plus
+    ``_not_object`` and ``_bad_number`` (flags the careful path sets for a record that is not an object or
+    has text where a number belongs) and ``_file`` (the file's number) — and returns the staged columns,
+    ``_file`` and ``_drop`` (NULL, or why the row is not a play). Files with equal plans can share a
+    statement, so everything that differs per file must be in the plan.
+    """
+
+    format: str
+    columns: tuple[tuple[str, str], ...]
+    sql: str
+    array: bool = True
+
+    @property
+    def types(self) -> dict[str, str]:
+        return dict(self.columns)
+
+    def _read(self, paths: str, file_no: str) -> str:
+        spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in self.columns) + "}"
+        fmt = "array" if self.array else "newline_delimited"
+        return (f"WITH raw AS (SELECT * EXCLUDE (filename), false AS _not_object, false AS _bad_number, "
+                f"{file_no} AS _file FROM read_json({paths}, format = '{fmt}', columns = {spec}, "
+                f"filename = true, {_READ_OPTIONS})) SELECT * FROM ({self.sql})")
 
 
 def parser() -> duckdb.DuckDBPyConnection:
@@ -32,43 +75,24 @@ def parser() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def query_json_bytes(data: bytes, columns: Mapping[str, str], sql: str, *, array: bool = True) -> pa.Table | None:
-    """Parse ``data`` (a JSON array of objects, or JSON Lines) and run ``sql`` over it in one query.
+def query_json_bytes(data: bytes, plan: JsonPlan) -> pa.Table | None:
+    """Run ``plan`` over one file's bytes (a JSON array of objects, or JSON Lines); ``_file`` is 0.
 
-    ``sql`` reads the relation ``raw``: the declared ``columns`` plus two flags, ``_not_object`` and
-    ``_bad_number``, always false here (the careful path of a caller sets them). Returns None when the
-    fast reader cannot take the file (malformed JSON, a value of an unexpected type, no pipes on this
-    platform): the caller then uses its careful path, which reports exactly what is wrong.
+    Returns None when the fast reader cannot take the file (malformed JSON, a value of an unexpected type,
+    no pipes on this platform): the caller then uses its careful path, which reports exactly what is wrong.
 
-    >>> query_json_bytes(b'[{"a": 1, "ip": "x"}]', {"a": "BIGINT"}, "SELECT a FROM raw").to_pylist()
+    >>> plan = JsonPlan("demo", (("a", "BIGINT"),), "SELECT a FROM raw")
+    >>> query_json_bytes(b'[{"a": 1, "ip": "x"}]', plan).to_pylist()
     [{'a': 1}]
     """
     if not _PIPES:
         return None
-    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
-    fmt = "array" if array else "newline_delimited"
-    read_fd, write_fd = os.pipe()
-
-    def feed() -> None:
+    with _Pipes([[data]], on_bytes=None) as pipes:
         try:
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(data)
-        except (BrokenPipeError, OSError):
-            pass  # the reader gave up early; the error surfaces on its side
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    try:
-        full = (f"WITH raw AS (SELECT *, false AS _not_object, false AS _bad_number "
-                f"FROM read_json('/dev/fd/{read_fd}', format = '{fmt}', columns = {spec}, "
-                f"compression = 'none', maximum_object_size = 67108864)) SELECT * FROM ({sql})")
-        return parser().sql(full).to_arrow_table()
-    except (duckdb.Error, UnicodeError, RuntimeError):
-        # DuckDB's message can itself hold the undecodable bytes, hence UnicodeError.
-        return None
-    finally:
-        os.close(read_fd)
-        writer.join()
+            return parser().sql(plan._read(pipes.paths_sql(), "0")).to_arrow_table()
+        except (duckdb.Error, UnicodeError, RuntimeError):
+            # DuckDB's message can itself hold the undecodable bytes, hence UnicodeError.
+            return None
 
 
 def transform(table: pa.Table, sql: str) -> pa.Table:
@@ -79,3 +103,106 @@ def transform(table: pa.Table, sql: str) -> pa.Table:
         return con.sql(sql).to_arrow_table()
     finally:
         con.unregister("raw")
+
+
+def stage_json(con: duckdb.DuckDBPyConnection, table: str, plan: JsonPlan,
+               files: Sequence[tuple[int, Iterable[bytes]]], on_bytes: Callable[[int], None] | None = None) -> bool:
+    """Insert ``plan``'s rows for ``files`` — (file number, its bytes in pieces) — into ``table``, all or
+    nothing, in one statement per :data:`MAX_FILES_PER_STATEMENT` files run in its own transaction.
+
+    ``table`` must have the plan's output columns in order. Returns False (and leaves ``table`` as it
+    was) when DuckDB refuses a file or a file's bytes fail a check: the caller then parses the files one
+    by one, which names the broken file. ``on_bytes(n)`` is called from feeder threads as bytes go in.
+    """
+    if not _PIPES or not files:
+        return not files
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for start in range(0, len(files), MAX_FILES_PER_STATEMENT):
+            group = files[start:start + MAX_FILES_PER_STATEMENT]
+            with _Pipes([pieces for _, pieces in group], on_bytes) as pipes:
+                whens = " ".join(f"WHEN '{path}' THEN {no}" for path, (no, _) in zip(pipes.paths, group, strict=True))
+                con.execute(f"INSERT INTO {table} {plan._read(pipes.paths_sql(), f'CASE filename {whens} END')}")
+            if pipes.failed:
+                raise _FeedFailed
+    except (duckdb.Error, UnicodeError, RuntimeError, _FeedFailed) as exc:
+        con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.InterruptException):
+            raise
+        return False
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return True
+
+
+class _FeedFailed(Exception):
+    """A file's bytes failed a check (corrupt member, CRC) after DuckDB may have read them."""
+
+
+class _Pipes:
+    """One anonymous pipe per file, each written by a feeder thread; DuckDB reads ``/dev/fd/N``.
+
+    On exit the read ends are closed first, so a feeder DuckDB stopped reading gets a broken pipe
+    instead of waiting forever, then the feeders are joined. ``failed`` says whether a feeder could not
+    deliver its whole file (its source raised).
+    """
+
+    def __init__(self, sources: Sequence[Iterable[bytes]], on_bytes: Callable[[int], None] | None) -> None:
+        self.sources = sources
+        self.on_bytes = on_bytes
+        self.paths: list[str] = []
+        self.failed = False
+        self._read_fds: list[int] = []
+        self._threads: list[threading.Thread] = []
+
+    def paths_sql(self) -> str:
+        return "[" + ", ".join(f"'{p}'" for p in self.paths) + "]"
+
+    def __enter__(self) -> _Pipes:
+        try:
+            for source in self.sources:
+                read_fd, write_fd = os.pipe()
+                self._read_fds.append(read_fd)
+                self.paths.append(f"/dev/fd/{read_fd}")
+                thread = threading.Thread(target=self._feed, args=(source, write_fd), daemon=True,
+                                          name="linernotes-feed")
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self._read_fds:
+            os.close(fd)
+        for thread in self._threads:
+            thread.join()
+
+    def _feed(self, source: Iterable[bytes], write_fd: int) -> None:
+        try:
+            first = True
+            for piece in source:
+                if first and piece.startswith(UTF8_BOM):
+                    piece = piece[len(UTF8_BOM):]
+                first = False
+                try:
+                    _write_all(write_fd, piece)
+                except OSError:
+                    return  # the reader stopped (broken pipe): the error surfaces on its side
+                if self.on_bytes is not None:
+                    self.on_bytes(len(piece))
+        except Exception:
+            # The bytes could not all be delivered (corrupt member, CRC, unreadable file): whatever DuckDB
+            # made of them cannot be trusted, even if what it got happened to parse.
+            self.failed = True
+        finally:
+            os.close(write_fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]

@@ -9,6 +9,9 @@ handed. It exposes one :class:`Format` object named ``FORMAT`` (or a list ``FORM
   format cannot use are counted in ``Parsed.dropped`` under a named reason; a file that is broken as a
   whole (truncated JSON, wrong encoding, ...) raises :class:`linernotes.errors.InputError` naming the file
   and the line or byte.
+* ``json_plan(head, name) -> JsonPlan`` (optional, JSON formats): the same work as ``parse`` as a DuckDB
+  plan, which lets the importer read many files in one statement straight into the library's staging
+  table. ``parse`` must give exactly the rows the plan gives.
 * ``name_hint``: a regex on the file's base name for files that *should* be this format. It is never used
   to route a file; it only turns "not recognised" into an error for a file that looks like a listening
   history by name but whose content is broken.
@@ -23,8 +26,12 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from linernotes.sources._duckjson import JsonPlan
 
 from linernotes.schema import Source
 
@@ -50,6 +57,7 @@ class Format:
     parse: Callable[[bytes, str], Parsed]
     name_hint: re.Pattern[str] | None = None
     description: str = ""
+    json_plan: Callable[[bytes, str], JsonPlan] | None = None
 
 
 def strip_bom(data: bytes) -> bytes:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from linernotes.errors import InputError
 from linernotes.schema import STAGED_SCHEMA, Kind, Source
 from linernotes.sources._columns import columns_of, typed_array
-from linernotes.sources._duckjson import query_json_bytes, transform
+from linernotes.sources._duckjson import JsonPlan, query_json_bytes, transform
 from linernotes.sources._scrobble import utf8_error_offset
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, json_first_keys, strip_bom
 
@@ -62,18 +62,18 @@ _RAW_TYPES = {key: "VARCHAR" for key in EXTENDED_KEYS} | {
 _ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
 
 
-def parse_records(data: bytes, name: str, types: dict[str, str], sql: str, fmt: str) -> Parsed:
-    """Run the format's ``sql`` (over relation ``raw``: the declared keys, typed, plus two flags) on a
-    JSON array of records, and split the output into kept rows and dropped-reason counts.
+def parse_records(data: bytes, name: str, plan: JsonPlan) -> Parsed:
+    """Run ``plan`` on one file's JSON array of records and split the output into kept rows and
+    dropped-reason counts.
 
     Fast path: DuckDB's reader, parse and transform in one query. When it refuses the file, the careful
     path (orjson) finds out why: a file broken as a whole raises InputError; a record that is not an
     object, or text where a number belongs, only flags that record (``_not_object``, ``_bad_number``) so
     it is counted, not fatal.
     """
-    rows = query_json_bytes(strip_bom(data), types, sql)
+    rows = query_json_bytes(data, plan)
     if rows is None:
-        rows = transform(_careful_raw(data, name, types), sql)
+        rows = transform(_careful_raw(data, name, plan.types), plan.sql)
     reasons = rows.column("_drop")
     dropped: Counter[str] = Counter()
     n_read = rows.num_rows
@@ -82,8 +82,8 @@ def parse_records(data: bytes, name: str, types: dict[str, str], sql: str, fmt: 
             if item["values"] is not None:
                 dropped[item["values"]] = item["counts"]
         rows = rows.filter(pc.is_null(reasons))
-    return Parsed(format=fmt, table=rows.drop_columns(["_drop"]).cast(STAGED_SCHEMA), rows_read=n_read,
-                  dropped=dropped)
+    return Parsed(format=plan.format, table=rows.drop_columns(["_drop", "_file"]).cast(STAGED_SCHEMA),
+                  rows_read=n_read, dropped=dropped)
 
 
 def _careful_raw(data: bytes, name: str, types: dict[str, str]) -> pa.Table:
@@ -98,6 +98,7 @@ def _careful_raw(data: bytes, name: str, types: dict[str, str]) -> pa.Table:
             bad_number |= bad
     arrays["_not_object"] = pa.array(~is_obj)
     arrays["_bad_number"] = pa.array(bad_number)
+    arrays["_file"] = pa.array(np.zeros(len(is_obj), dtype=np.int32))
     return pa.table(arrays)
 
 
@@ -122,7 +123,12 @@ def _nullif_blank(column: str) -> str:
 
 def parse_extended(data: bytes, name: str) -> Parsed:
     """Parse one Extended streaming history file (any generation, Audio or Video)."""
-    found = json_first_keys(data[:HEAD_BYTES])
+    return parse_records(data, name, plan_extended(data[:HEAD_BYTES], name))
+
+
+def plan_extended(head: bytes, name: str) -> JsonPlan:
+    """How an Extended streaming history file (its first bytes and name) becomes staged rows."""
+    found = json_first_keys(head)
     keys = set(found[1]) if found else set()
     generation = "a" if ("username" in keys or "ip_addr_decrypted" in keys) else (
         "c" if "audiobook_title" in keys else "b")
@@ -170,10 +176,11 @@ def parse_extended(data: bytes, name: str) -> Parsed:
             NULL::BIGINT AS duration_ms, NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
             -- Gen A writes offline_timestamp 0 when it knows no start: fuzzy dedup (Maloja's rule).
             coalesce(offline_timestamp = 0, false) AS fuzzy_time,
+            _file,
             {_DROP_REASON.format(ts="ts", ms="ms_played", min_ts=MIN_TS)} AS _drop
         FROM p
     """
-    return parse_records(data, name, _RAW_TYPES, sql, fmt)
+    return JsonPlan(fmt, tuple(_RAW_TYPES.items()), sql)
 
 
 def sniff_extended(head: bytes) -> bool:
@@ -203,7 +210,12 @@ def _account_variant(keys: set[str]) -> str | None:
 
 def parse_account(data: bytes, name: str) -> Parsed:
     """Parse one Account-data streaming history file (music, podcast, audiobook, or the old mixed file)."""
-    found = json_first_keys(data[:HEAD_BYTES])
+    return parse_records(data, name, plan_account(data[:HEAD_BYTES], name))
+
+
+def plan_account(head: bytes, name: str) -> JsonPlan:
+    """How an Account-data streaming history file (its first bytes and name) becomes staged rows."""
+    found = json_first_keys(head)
     variant = _account_variant(set(found[1]) if found else set()) or "music"
     who, what, author = ACCOUNT_VARIANTS[variant]
     types = {"endTime": "VARCHAR", "msPlayed": "BIGINT", who: "VARCHAR", what: "VARCHAR"}
@@ -240,10 +252,11 @@ def parse_account(data: bytes, name: str) -> Parsed:
             NULL::BOOLEAN AS incognito, NULL::BIGINT AS duration_ms,
             NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
             true AS fuzzy_time,
+            _file,
             {_DROP_REASON.format(ts='"endTime"', ms='"msPlayed"', min_ts=MIN_TS)} AS _drop
         FROM n
     """
-    return parse_records(data, name, types, sql, fmt)
+    return JsonPlan(fmt, tuple(types.items()), sql)
 
 
 def sniff_account(head: bytes) -> bool:
@@ -257,6 +270,7 @@ FORMATS = [
         source=Source.SPOTIFY_EXTENDED,
         sniff=sniff_extended,
         parse=parse_extended,
+        json_plan=plan_extended,
         name_hint=re.compile(r"^(endsong(_\d+)?|Streaming_History_(Audio|Video)_.*)\.json$", re.IGNORECASE),
         description="Spotify Extended streaming history (endsong_*.json, Streaming_History_*.json)",
     ),
@@ -265,6 +279,7 @@ FORMATS = [
         source=Source.SPOTIFY_ACCOUNT,
         sniff=sniff_account,
         parse=parse_account,
+        json_plan=plan_account,
         name_hint=re.compile(r"^StreamingHistory(_(music|podcast|audiobook)_)?\d+\.json$", re.IGNORECASE),
         description="Spotify Account data (StreamingHistory*.json)",
     ),

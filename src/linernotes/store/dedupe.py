@@ -28,12 +28,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
-from linernotes.columns import fetch_columns
 from linernotes.schema import Source
 
 SCROBBLE_WINDOW_S = 120
@@ -95,7 +93,7 @@ class Loader:
     Example::
 
         loader = Loader(con, import_id)
-        loader.add([(0, table0), (1, table1)])   # (file_no, STAGED_SCHEMA table)
+        loader.add("staged")   # a table of staged rows, see linernotes.store.staging
         outcome = loader.finish()
     """
 
@@ -119,33 +117,34 @@ class Loader:
                 ms_played BIGINT, fuzzy_time BOOLEAN, fate VARCHAR)
         """)
 
-    def add(self, files: list[tuple[int, pa.Table]]) -> None:
-        """Stage a batch of files, settle its rows' fates, and store its new plays."""
-        files = [(no, t) for no, t in files if t.num_rows]
-        if not files:
-            return
+    def add(self, staged: str) -> None:
+        """Settle the fates of the rows of the table ``staged`` (staged columns and ``_file``, the file's
+        number in import order; ``rowid`` orders the rows of a file) and store its new plays."""
         con = self.con
         b = self.batch_no
         self.batch_no += 1
-        table = pa.concat_tables([t for _, t in files])
-        file_no = np.concatenate([np.full(t.num_rows, no, dtype=np.int32) for no, t in files])
-        row_no = np.concatenate([np.arange(t.num_rows, dtype=np.int64) for _, t in files])
-        table = table.append_column("file_no", pa.array(file_no)).append_column("row_no", pa.array(row_no))
-        con.register("_batch", table)
         stored_before = "OR k.play_id IN (SELECT play_id FROM play_rows)" if self.had_plays else ""
-        # Exact repeats: within this import a duplicate (first occurrence kept); stored by an earlier
-        # import, already_imported. Rows are matched by (file_no, row_no), never by result order.
+        # Exact repeats: stored by an earlier import, already_imported; seen earlier in this import, a
+        # duplicate (the first occurrence is kept). Rows are identified by their rowid, never by result order.
         con.execute(f"""
             INSERT INTO s
-            SELECT (k.file_no::BIGINT << 32) + k.row_no, {b}, k.file_no, k.row_no, k.play_id, k.item_hash,
+            SELECT k._row, {b}, k._file, k._row, k.play_id, k.item_hash,
                    {f"hash({name_key('k')})" if self.with_names else "NULL"}, k.source, {_richness_sql('k')},
                    k.ts_start, k.ts_end, k.ms_played,
                    k.fuzzy_time,
-                   CASE WHEN k.rn > 1 OR k.play_id IN (SELECT play_id FROM s) THEN 'duplicate'
+                   CASE WHEN k.play_id IN (SELECT play_id FROM s) THEN 'duplicate'
                         WHEN false {stored_before} THEN 'already_imported' END
-            FROM (SELECT *, {play_id()} AS play_id, hash({item_key()}) AS item_hash,
-                         row_number() OVER (PARTITION BY {play_id()} ORDER BY file_no, row_no) AS rn
-                  FROM _batch) k
+            FROM (SELECT *, rowid AS _row, {play_id()} AS play_id, hash({item_key()}) AS item_hash
+                  FROM {staged}) k
+        """)
+        # Repeats within the batch: ranking only the few repeated ids is far cheaper than ranking all rows.
+        con.execute(f"""
+            UPDATE s SET fate = 'duplicate' WHERE i IN (
+                SELECT i FROM (
+                    SELECT i, row_number() OVER (PARTITION BY play_id ORDER BY file_no, row_no) AS rn
+                    FROM s WHERE batch_no = {b} AND play_id IN (
+                        SELECT play_id FROM s WHERE batch_no = {b} GROUP BY play_id HAVING count(*) > 1))
+                WHERE rn > 1)
         """)
         bounds = con.execute(f"""
             SELECT min(ts_start) - INTERVAL 1 DAY, max(ts_end) + INTERVAL 1 DAY, list(DISTINCT source)
@@ -157,61 +156,72 @@ class Loader:
             if self.with_names and len(self.sources_seen | set(bounds[2])) > 1:
                 self._merges(b)
             self.sources_seen |= set(bounds[2])
-            con.execute("DROP TABLE cand")
-        con.unregister("_batch")
-        self._store(b, files, table)
+            con.execute("DROP VIEW cand")
+            con.execute("DROP TABLE IF EXISTS older")
+        self._store(b, staged)
 
-    def _candidates(self, b: int, low: object, high: object) -> None:
-        """Rows a row of batch ``b`` can be a copy of: this import's rows so far (near-duplicates too,
-        so storms chain across batches) and stored rows (batch -1), in both cases only those ending
-        between ``low`` and ``high`` (the batch's time range with a day of margin: every copy rule
-        pairs plays at most an hour apart). Export files are chronological, so this keeps the joins
-        the size of a batch instead of growing with the history."""
-        # Without merges to find, only rows of items this batch has can matter.
-        batch_items = f"(SELECT item_hash FROM s WHERE batch_no = {b} AND fate IS NULL)"
-        same_items = "" if self.with_names else f"AND item_hash IN {batch_items}"
-        older_same_items = "" if self.with_names else f"AND hash({item_key('p')}) IN {batch_items}"
+    def _candidates(self, b: int, low: datetime, high: datetime) -> None:
+        """The view ``cand``: rows a row of batch ``b`` can be a copy of — this import's rows so far
+        (near-duplicates too, so storms chain across batches) and stored rows (batch -1) — in both cases
+        only those ending between ``low`` and ``high`` (the batch's time range with a day of margin: every
+        copy rule pairs plays at most an hour apart). Export files are chronological, so this keeps the
+        joins the size of a batch instead of growing with the history. Only the stored rows are copied
+        (their keys are computed once); this import's rows are read from ``s`` in place."""
+        window = f"BETWEEN '{low.isoformat()}'::TIMESTAMPTZ AND '{high.isoformat()}'::TIMESTAMPTZ"
         older = ""
         if self.had_plays:
-            older = f"""
-                UNION ALL
-                SELECT NULL, -1, -1, -1, p.source, {_richness_sql('p')}, hash({item_key('p')}),
-                       hash({name_key('p')}), p.play_id, p.ts_start, p.ts_end, p.ms_played, p.fuzzy_time
+            # Without merges to find, only stored rows of items this batch has can matter.
+            batch_items = f"(SELECT item_hash FROM s WHERE batch_no = {b} AND fate IS NULL)"
+            same_items = "" if self.with_names else f"AND hash({item_key('p')}) IN {batch_items}"
+            self.con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE older AS
+                SELECT NULL::BIGINT AS i, -1 AS batch_no, -1 AS file_no, -1::BIGINT AS row_no, p.source,
+                       {_richness_sql('p')} AS richness, hash({item_key('p')}) AS item_hash,
+                       hash({name_key('p')}) AS name_hash, p.play_id, p.ts_start, p.ts_end, p.ms_played,
+                       p.fuzzy_time
                 FROM play_rows p
-                WHERE p.import_id <> {self.import_id} AND p.ts_end BETWEEN $low AND $high
-                  {older_same_items}"""
+                WHERE p.import_id <> {self.import_id} AND p.ts_end {window} {same_items}
+            """)
+            older = "UNION ALL SELECT * FROM older"
         self.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE cand AS
+            CREATE OR REPLACE TEMP VIEW cand AS
             SELECT i, batch_no, file_no, row_no, source, richness, item_hash, name_hash, NULL::UBIGINT AS play_id,
                    ts_start, ts_end, ms_played, fuzzy_time
-            FROM s WHERE (fate IS NULL OR fate = 'near_duplicate') AND batch_no <= {b} {same_items}
-              AND ts_end BETWEEN $low AND $high
+            FROM s WHERE (fate IS NULL OR fate = 'near_duplicate') AND batch_no <= {b} AND ts_end {window}
             {older}
-        """, {"low": low, "high": high})
+        """)
 
     def _near_duplicates(self, b: int) -> None:
         """Mark this batch's near-duplicates (FORMATS.md §1.6) through pairwise joins on hashed keys."""
         bucket_ms = ECHO_MAX_MS
         self.con.execute(f"""
             UPDATE s SET fate = 'near_duplicate' WHERE i IN (
-                WITH cur AS (SELECT * FROM cand WHERE batch_no = {b}),
+                -- Both rules pair rows that share a key with another row; most rows share none, and
+                -- grouping them away first keeps the pairwise joins small.
+                WITH end_keys AS (
+                    SELECT source, item_hash, ts_end FROM cand GROUP BY ALL HAVING count(*) > 1),
+                end_rows AS (SELECT cand.* FROM cand JOIN end_keys USING (source, item_hash, ts_end)),
                 -- Same end, same item, another ms_played: the longer play wins (earlier-stored wins first).
                 same_end AS (
-                    SELECT c.i FROM cur c JOIN cand o
+                    SELECT c.i FROM end_rows c JOIN end_rows o
                       ON o.source = c.source AND o.item_hash = c.item_hash AND o.ts_end = c.ts_end
                      AND o.i IS DISTINCT FROM c.i
-                    WHERE c.source <> '{Source.SPOTIFY_ACCOUNT.value}'
+                    WHERE c.batch_no = {b} AND c.source <> '{Source.SPOTIFY_ACCOUNT.value}'
                       AND (o.batch_no < c.batch_no
                            OR coalesce(o.ms_played, -1) > coalesce(c.ms_played, -1)
                            OR (o.ms_played IS NOT DISTINCT FROM c.ms_played
                                AND (o.file_no, o.row_no) < (c.file_no, c.row_no)))),
+                echo_keys AS (
+                    SELECT source, item_hash, ms_played FROM cand WHERE ms_played > 0
+                    GROUP BY ALL HAVING count(*) > 1),
+                echo_rows AS (SELECT cand.* FROM cand JOIN echo_keys USING (source, item_hash, ms_played)),
                 -- Echoes: same item and ms_played, ends closer than the threshold. Minute buckets keep this
                 -- a hash join even for tracks played thousands of times.
                 echo AS (
                     SELECT c.i
                     FROM (SELECT *, unnest([-1, 0, 1]) + epoch_ms(ts_end) // {bucket_ms} AS bucket
-                          FROM cur WHERE ms_played > 0) c
-                    JOIN (SELECT *, epoch_ms(ts_end) // {bucket_ms} AS bucket FROM cand WHERE ms_played > 0) o
+                          FROM echo_rows WHERE batch_no = {b}) c
+                    JOIN (SELECT *, epoch_ms(ts_end) // {bucket_ms} AS bucket FROM echo_rows) o
                       ON o.source = c.source AND o.item_hash = c.item_hash AND o.ms_played = c.ms_played
                      AND o.bucket = c.bucket AND o.i IS DISTINCT FROM c.i
                     WHERE abs(epoch_ms(c.ts_end) - epoch_ms(o.ts_end)) < greatest(
@@ -221,8 +231,6 @@ class Loader:
                            OR (o.ts_end, o.file_no, o.row_no) < (c.ts_end, c.file_no, c.row_no)))
                 SELECT i FROM same_end UNION SELECT i FROM echo)
         """)
-        self.con.execute(f"DELETE FROM cand WHERE batch_no = {b} AND i IN "
-                         f"(SELECT i FROM s WHERE batch_no = {b} AND fate = 'near_duplicate')")
 
     def _merges(self, b: int) -> None:
         """The same listen from two sources: the poorer copy is not stored (merged) or, when the richer copy
@@ -285,40 +293,31 @@ class Loader:
                         f"(SELECT l_i FROM pairs WHERE w_batch = {b} AND l_batch BETWEEN 0 AND {b - 1})")
         con.execute("DROP TABLE pairs")
 
-    def _store(self, b: int, files: list[tuple[int, pa.Table]], table: pa.Table) -> None:
-        """Write the batch's rows whose fate stayed empty. The few rejected rows are located by their
-        (file_no, row_no) keys and masked out with a column DuckDB filters on while it scans: cheaper than
-        joining every row back, or than copying the table through an Arrow filter."""
-        from linernotes.devices import device_family_table
+    def _store(self, b: int, staged: str) -> None:
+        """Write the rows of ``staged`` whose fate stayed empty (the few others are anti-joined away)."""
+        from linernotes.devices import device_family
 
-        start_of = {}
-        offset = 0
-        for no, t in files:
-            start_of[no] = offset
-            offset += t.num_rows
-        rejected = fetch_columns(self.con, f"SELECT file_no, row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL")
-        keep = np.ones(table.num_rows, dtype=bool)
-        if len(rejected["row_no"]):
-            starts = np.array([start_of[int(no)] for no in np.unique(rejected["file_no"])], dtype=np.int64)
-            where = np.searchsorted(np.unique(rejected["file_no"]), rejected["file_no"])
-            keep[starts[where] + rejected["row_no"].astype(np.int64)] = False
-        table = table.append_column("_keep", pa.array(keep))
-        self.con.register("_rows", table)
         platforms = [p for (p,) in self.con.execute(
-            "SELECT DISTINCT platform FROM _rows WHERE platform IS NOT NULL").fetchall()]
-        self.con.register("_devices", device_family_table(platforms))
-        self.con.execute(f"""
-            INSERT INTO play_rows
-            SELECT {play_id('k')}, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end, k.ms_played,
-                   k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter, k.uri,
-                   k.platform, coalesce(d.device, 'unknown'), k.country,
-                   k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
-                   k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
-            FROM _rows k LEFT JOIN _devices d ON d.platform = k.platform
-            WHERE k._keep
-        """)
-        self.con.unregister("_rows")
-        self.con.unregister("_devices")
+            f"SELECT DISTINCT platform FROM {staged} WHERE platform IS NOT NULL").fetchall()]
+        # List parameters, not an Arrow table: building one from Python values imports pandas when it is
+        # installed (a quarter of a second per import).
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _devices AS "
+                         "SELECT unnest($1::VARCHAR[]) AS platform, unnest($2::VARCHAR[]) AS device",
+                         [platforms, [device_family(p) for p in platforms]])
+        try:
+            self.con.execute(f"""
+                INSERT INTO play_rows
+                SELECT {play_id('k')}, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end,
+                       k.ms_played, k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter,
+                       k.uri, k.platform, coalesce(d.device, 'unknown'), k.country,
+                       k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
+                       k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
+                FROM (SELECT *, rowid AS _row FROM {staged}) k
+                ANTI JOIN (SELECT row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL) r ON r.row_no = k._row
+                LEFT JOIN _devices d ON d.platform = k.platform
+            """)
+        finally:
+            self.con.execute("DROP TABLE IF EXISTS _devices")
 
     def finish(self) -> Outcome:
         """Count every staged row's fate per file."""

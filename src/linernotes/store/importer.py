@@ -10,33 +10,22 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from linernotes import __version__
 from linernotes.errors import InputError, Interrupted
 from linernotes.privacy import redact_path
 from linernotes.sources import detect
-from linernotes.sources._archive import Entry, collect_entries
-from linernotes.sources.base import HEAD_BYTES, Parsed, utf16_text
-from linernotes.store import dedupe
+from linernotes.sources._archive import collect_entries
+from linernotes.sources.base import HEAD_BYTES, utf16_text
+from linernotes.store import dedupe, staging
+from linernotes.store.staging import Job, Progress
 
-Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): stage "import", done/total in bytes of input parsed and stored."""
-
-# Rows stored per statement: large enough to amortise DuckDB's per-statement cost, small enough that
-# storing overlaps with parsing the remaining files.
-BATCH_ROWS = 200_000
-READ_AHEAD_FILES = 16
-# Below this much input a thread pool costs more than it saves.
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+__all__ = ["FileReport", "ImportReport", "Progress", "import_paths", "plan"]
 
 
 @dataclass
@@ -85,13 +74,7 @@ class ImportReport:
         }
 
 
-@dataclass(frozen=True)
-class _Job:
-    entry: Entry
-    format_name: str
-
-
-def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Job], list[str]]:
+def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Job], list[str]]:
     """Decide, by content, which inputs are listening histories; the rest is passed over.
 
     A broken file is an error when it was named directly or when its file name says it should be a
@@ -99,13 +82,14 @@ def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Job], list[str]
     """
     entries = collect_entries(paths)
     given = {str(p) for p in paths} | {os.path.abspath(p) for p in paths}
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     ignored: list[str] = []
     for entry in entries:
         head = entry.head(HEAD_BYTES)
         fmt = detect.detect(head)
         if fmt is not None:
-            jobs.append(_Job(entry, fmt.name))
+            json_plan = fmt.json_plan(head, entry.display) if fmt.json_plan else None
+            jobs.append(Job(entry, fmt.name, json_plan))
             continue
         as_utf16 = utf16_text(head)
         if as_utf16 is not None and detect.detect(as_utf16.encode("utf-8")) is not None:
@@ -124,53 +108,6 @@ def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Job], list[str]
     return jobs, ignored
 
 
-def _parse_job(job: _Job) -> Parsed:
-    """Runs in a worker thread or inline. Pure: bytes in, Arrow out."""
-    return detect.format_named(job.format_name).parse(job.entry.read(), job.entry.display)
-
-
-def parsed_in_order(jobs: list[_Job], progress: Progress | None = None,
-                    workers: int | None = None) -> Iterator[Parsed]:
-    """Parse every job, yielding results in job order while worker threads parse ahead.
-
-    Threads suffice: unzip (zlib) and DuckDB's JSON reader release the GIL, so files parse in parallel,
-    and the caller stores each file while the next ones are parsed.
-    """
-    total = sum(j.entry.size for j in jobs)
-    workers = workers if workers is not None else min(os.cpu_count() or 1, len(jobs))
-    done = 0
-    if progress:
-        progress("import", 0, total)
-    if workers <= 1 or total < PARALLEL_MIN_BYTES:
-        for job in jobs:
-            yield _parse_job(job)
-            done += job.entry.size
-            if progress:
-                progress("import", done, total)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="linernotes-parse") as pool:
-        # Read-ahead of about one batch: parsing goes on while the loader stores the previous batch, and
-        # memory stays bounded (a parsed file of 16,000 plays is a few MB of Arrow).
-        pending: deque[tuple[_Job, Future[Parsed]]] = deque()
-        queue = iter(jobs)
-        for job in islice(queue, READ_AHEAD_FILES):
-            pending.append((job, pool.submit(_parse_job, job)))
-        try:
-            while pending:
-                job, future = pending.popleft()
-                result = future.result()
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.append((nxt, pool.submit(_parse_job, nxt)))
-                yield result
-                done += job.entry.size
-                if progress:
-                    progress("import", done, total)
-        finally:
-            for _, future in pending:
-                future.cancel()
-
-
 def import_paths(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[str | os.PathLike[str]],
@@ -183,28 +120,22 @@ def import_paths(
     the report then says what an import would do)."""
     started = time.time()
     jobs, ignored = plan(paths)
-    files: list[FileReport] = []
-    con.execute("BEGIN TRANSACTION")
     try:
+        # Staging writes only a temp table, before the transaction: a file the fast path refuses must not
+        # abort the import's transaction.
+        staged = staging.stage(con, jobs, progress, workers)
+        files = [
+            FileReport(file=redact_path(job.entry.display), format=f.format,
+                       source=detect.format_named(job.format_name).source.value,
+                       rows_read=f.rows_read, dropped=f.dropped)
+            for job, f in zip(jobs, staged, strict=True)
+        ]
+        con.execute("BEGIN TRANSACTION")
         plays_before = _count(con)
         import_id = _next_import_id(con)
         sources = {detect.format_named(job.format_name).source.value for job in jobs}
         loader = dedupe.Loader(con, import_id, sources)
-        parsed_files = parsed_in_order(jobs, progress, workers)
-        batch: list[tuple[int, pa.Table]] = []
-        for file_no, (job, parsed) in enumerate(zip(jobs, parsed_files, strict=True)):
-            files.append(FileReport(
-                file=redact_path(job.entry.display),
-                format=parsed.format,
-                source=detect.format_named(job.format_name).source.value,
-                rows_read=parsed.rows_read,
-                dropped=dict(parsed.dropped),
-            ))
-            batch.append((file_no, parsed.table))
-            if sum(t.num_rows for _, t in batch) >= BATCH_ROWS:
-                loader.add(batch)
-                batch = []
-        loader.add(batch)
+        loader.add(staging.TABLE)
         outcome = loader.finish()
         for file_no, counts in outcome.per_file.items():
             f = files[file_no]
@@ -228,6 +159,9 @@ def import_paths(
                                   "(see `linernotes imports`)") from None
             raise Interrupted("interrupted: nothing was imported, the library is as it was") from None
         raise
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"DROP TABLE IF EXISTS {staging.TABLE}")
     report.seconds = time.time() - started
     return report
 

@@ -1,0 +1,179 @@
+"""Staging: every listening file of an import, parsed into one temp table on the library connection.
+
+The staging table holds the canonical columns of :data:`linernotes.schema.STAGED_SCHEMA`, plus ``_file``
+(the file's number in the import's order) and ``_drop`` (why a row is not a play, NULL for plays; such
+rows are counted, then deleted). Rows keep the order they had in their file, so ``rowid`` orders the rows
+of one file.
+
+JSON formats with a :class:`~linernotes.sources._duckjson.JsonPlan` take the fast path: their files are
+decompressed by feeder threads straight into DuckDB's JSON reader, many files per statement, so parsing,
+transforming and storing happen in DuckDB's threads without an Arrow round trip. Other formats — and any
+file the fast path refuses, which is how a broken file gets its precise error — are parsed one by one by
+their format module, in worker threads, and appended from Arrow.
+
+Staging runs before the import's transaction (a refused statement would abort it) and writes nothing but
+this connection's temp table; the library file is untouched until the loader's transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+
+import duckdb
+
+from linernotes.schema import STAGED_SCHEMA
+from linernotes.sources import detect
+from linernotes.sources._archive import Entry
+from linernotes.sources._duckjson import JsonPlan, stage_json
+from linernotes.sources.base import Parsed
+
+TABLE = "staged"
+READ_AHEAD_FILES = 16
+# Below this much input a thread pool costs more than it saves.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to import: where its bytes are, which format reads it, and the format's DuckDB plan for
+    it when it has one."""
+
+    entry: Entry
+    format_name: str
+    plan: JsonPlan | None = None
+
+
+@dataclass
+class StagedFile:
+    """What staging learnt about one file."""
+
+    format: str
+    rows_read: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+def stage(con: duckdb.DuckDBPyConnection, jobs: Sequence[Job], progress: Progress | None = None,
+          workers: int | None = None) -> list[StagedFile]:
+    """Parse every job into the temp table :data:`TABLE` (replaced if it exists); one report per job."""
+    columns = ", ".join(f'"{f.name}" {_duck_type(f.name)}' for f in STAGED_SCHEMA)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE} ({columns}, _file INTEGER, _drop VARCHAR)")
+    meter = _Meter(progress, sum(job.entry.size for job in jobs))
+    files: list[StagedFile | None] = [None] * len(jobs)
+    by_plan: dict[JsonPlan, list[int]] = {}
+    one_by_one: list[int] = []
+    for no, job in enumerate(jobs):
+        if job.plan is None:
+            one_by_one.append(no)
+        else:
+            by_plan.setdefault(job.plan, []).append(no)
+    for plan, nos in by_plan.items():
+        if stage_json(con, TABLE, plan, [(no, jobs[no].entry.chunks()) for no in nos], meter.add):
+            for no in nos:
+                files[no] = StagedFile(plan.format)
+        else:
+            one_by_one.extend(nos)
+    _count_and_drop(con, files)
+    one_by_one.sort()
+    for no, parsed in zip(one_by_one, _parsed_in_order([jobs[no] for no in one_by_one], meter, workers),
+                          strict=True):
+        files[no] = StagedFile(parsed.format, parsed.rows_read, dict(parsed.dropped))
+        _append(con, no, parsed)
+    meter.finish()
+    return [f for f in files if f is not None]
+
+
+def _duck_type(column: str) -> str:
+    dtype = STAGED_SCHEMA.field(column).type
+    return {"string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN"}.get(str(dtype), "TIMESTAMPTZ")
+
+
+def _count_and_drop(con: duckdb.DuckDBPyConnection, files: list[StagedFile | None]) -> None:
+    """Rows read and dropped per fast-path file; the dropped rows then leave the table."""
+    any_dropped = False
+    for no, reason, n in con.execute(f"SELECT _file, _drop, count(*) FROM {TABLE} GROUP BY ALL").fetchall():
+        staged = files[no]
+        assert staged is not None, "only fast-path files are in the table yet"
+        staged.rows_read += n
+        if reason is not None:
+            staged.dropped[reason] = n
+            any_dropped = True
+    if any_dropped:
+        con.execute(f"DELETE FROM {TABLE} WHERE _drop IS NOT NULL")
+
+
+def _append(con: duckdb.DuckDBPyConnection, no: int, parsed: Parsed) -> None:
+    con.register("_parsed", parsed.table)
+    try:
+        con.execute(f"INSERT INTO {TABLE} SELECT *, {int(no)}, NULL FROM _parsed")
+    finally:
+        con.unregister("_parsed")
+
+
+def _parse(job: Job) -> Parsed:
+    """Runs in a worker thread or inline. Pure: bytes in, Arrow out."""
+    return detect.format_named(job.format_name).parse(job.entry.read(), job.entry.display)
+
+
+def _parsed_in_order(jobs: list[Job], meter: _Meter, workers: int | None) -> Iterator[Parsed]:
+    """Parse every job, yielding results in job order while worker threads parse ahead.
+
+    Threads suffice: unzip (zlib) and DuckDB's JSON reader release the GIL, so files parse in parallel.
+    """
+    workers = workers if workers is not None else min(os.cpu_count() or 1, len(jobs))
+    if workers <= 1 or sum(j.entry.size for j in jobs) < PARALLEL_MIN_BYTES:
+        for job in jobs:
+            yield _parse(job)
+            meter.add(job.entry.size)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="linernotes-parse") as pool:
+        # A bounded read-ahead: parsing goes on while the caller appends the previous file, and memory
+        # stays bounded.
+        pending: deque[tuple[Job, Future[Parsed]]] = deque()
+        queue = iter(jobs)
+        for job in islice(queue, READ_AHEAD_FILES):
+            pending.append((job, pool.submit(_parse, job)))
+        try:
+            while pending:
+                job, future = pending.popleft()
+                result = future.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(_parse, nxt)))
+                yield result
+                meter.add(job.entry.size)
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+class _Meter:
+    """Bytes of input consumed so far, reported as progress("import", done, total); thread-safe, since
+    feeder threads report as they go."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+        if progress:
+            progress("import", 0, total)
+
+    def add(self, n: int) -> None:
+        if not self.progress:
+            return
+        with self._lock:
+            # A file the fast path refused is read again: never report more than everything.
+            self.done = min(self.total, self.done + n)
+            self.progress("import", self.done, self.total)
+
+    def finish(self) -> None:
+        if self.progress:
+            self.progress("import", self.total, self.total)
