@@ -11,6 +11,7 @@ import random
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -426,6 +427,25 @@ def test_crc_mismatch(tmp_path: Path) -> None:
         with pytest.raises(InputError) as info:
             entry.read()
         assert info.value.message == "corrupt zip member (CRC check failed)"
+        # Streamed, every byte comes out first: the check can only fail at the end.
+        pieces = entry.chunks(10)
+        assert b"".join(next(pieces) for _ in range(len(JSON) // 10 + 1)) == JSON
+        with pytest.raises(InputError, match="CRC check failed"):
+            next(pieces)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_chunks_stream_what_read_returns(tmp_path: Path, method: int) -> None:
+    big = b"".join(b'{"n": %d, "pad": "%s"}\n' % (i, b"x" * (i % 50)) for i in range(20_000))
+    inner = make_zip({"c.json": big})
+    archive = write(tmp_path / "a.zip", make_zip({"big.json": big, "inner.zip": inner}, method))
+    plain = write(tmp_path / "plain.json", big)
+    entries = collect_entries([archive, plain])
+    assert [e.basename for e in entries] == ["big.json", "c.json", "plain.json"]
+    for entry in entries:
+        pieces = list(entry.chunks(64 * 1024))
+        assert b"".join(pieces) == entry.read() == big
+        assert max(map(len, pieces)) <= 64 * 1024 and len(pieces) >= len(big) // (64 * 1024)
 
 
 def test_corrupt_deflate_stream(tmp_path: Path) -> None:
@@ -481,13 +501,26 @@ def test_archive_replaced_after_listing(tmp_path: Path) -> None:
 # --- property: nothing but InputError escapes ---------------------------------------------------------------
 
 
-def _collect_and_read_all(path: Path) -> None:
+def _outcome(read: Callable[[], bytes]) -> bytes | str:
+    """The bytes, or the one-line message of the InputError."""
     try:
-        for entry in collect_entries([path], Limits(max_entries=50)):
-            entry.read()
-            entry.head(16)
+        return read()
     except InputError as exc:
         assert "\n" not in str(exc)
+        return str(exc)
+
+
+def _collect_and_read_all(path: Path) -> None:
+    try:
+        entries = collect_entries([path], Limits(max_entries=50))
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    for entry in entries:
+        whole = _outcome(entry.read)
+        # Streaming gives the same bytes or fails with the same error.
+        assert _outcome(lambda e=entry: b"".join(e.chunks(7))) == whole
+        _outcome(lambda e=entry: e.head(16))
 
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -132,6 +132,20 @@ def corrupt_member_zip(tmp: Path) -> tuple[Path, str, list[str]]:
     return path, path.name, ["corrupt"]
 
 
+def crc_mismatch_zip(tmp: Path) -> tuple[Path, str, list[str]]:
+    """Bytes that inflate cleanly into valid JSON but fail the member's CRC: the fast path has already
+    handed them to DuckDB when the check fails at the end of the stream."""
+    data = bytearray(zip_bytes({HISTORY_NAME: history_bytes(2000)}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0]
+    wrong = struct.pack("<L", (info.CRC + 1) & 0xFFFFFFFF)
+    data[info.header_offset + 14:info.header_offset + 18] = wrong  # local header
+    central = bytes(data).index(b"PK\x01\x02")
+    data[central + 16:central + 20] = wrong
+    path = tmp / "my_spotify_data.zip"
+    path.write_bytes(bytes(data))
+    return path, path.name, ["CRC check failed"]
+
+
 def truncated_json(tmp: Path) -> tuple[Path, str, list[str]]:
     data = history_bytes(50)
     path = tmp / HISTORY_NAME
@@ -237,6 +251,7 @@ def folder_without_history(tmp: Path) -> tuple[Path, str, list[str]]:
 BAD_INPUTS: dict[str, Builder] = {
     "truncated_zip": truncated_zip,
     "corrupt_member_zip": corrupt_member_zip,
+    "crc_mismatch_zip": crc_mismatch_zip,
     "truncated_json": truncated_json,
     "random_bytes_json": random_bytes_json,
     "random_bytes_file": random_bytes_file,

@@ -547,7 +547,8 @@ def _inflate_chunks(
         if inflater.unconsumed_tail:
             feed = inflater.unconsumed_tail
         elif left_in > 0:
-            feed = fp.read(min(_CHUNK, left_in))
+            # A streaming reader holds one compressed read at a time: keep it to the size of a piece.
+            feed = fp.read(min(piece or _CHUNK, _CHUNK, left_in))
             if not feed:
                 raise InputError(display, "corrupt zip member (truncated)")
             left_in -= len(feed)

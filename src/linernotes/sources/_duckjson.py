@@ -33,7 +33,7 @@ _PIPES = os.path.isdir("/dev/fd")
 PIECE_BYTES = 1 << 20
 # Files per statement: one feeder thread and one pipe each, all started together (DuckDB decides the order
 # in which it reads them, so a feeder cannot wait for its turn without risking a deadlock).
-MAX_FILES_PER_STATEMENT = 64
+MAX_FILES_PER_STATEMENT = 128
 _READ_OPTIONS = "compression = 'none', maximum_object_size = 67108864"
 
 
