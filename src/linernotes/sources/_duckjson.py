@@ -71,8 +71,15 @@ def parser() -> duckdb.DuckDBPyConnection:
     if con is None:
         con = duckdb.connect(config={"threads": 1, "enable_external_access": True})
         con.execute("SET TimeZone = 'UTC'")
+        no_file_cache(con)
         _local.con = con
     return con
+
+
+def no_file_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """A pipe path is reused for other bytes as soon as it is closed: nothing read through one may be cached
+    by path (DuckDB does not cache local files today; this keeps it so)."""
+    con.execute("SET enable_external_file_cache = false")
 
 
 def query_json_bytes(data: bytes, plan: JsonPlan) -> pa.Table | None:
@@ -116,6 +123,7 @@ def stage_json(con: duckdb.DuckDBPyConnection, table: str, plan: JsonPlan,
     """
     if not _PIPES or not files:
         return not files
+    no_file_cache(con)
     con.execute("BEGIN TRANSACTION")
     try:
         for start in range(0, len(files), MAX_FILES_PER_STATEMENT):
