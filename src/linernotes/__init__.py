@@ -10,7 +10,14 @@ The public API::
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
+
+# OpenBLAS (numpy's, scipy's) starts a thread per core that busy-waits ~0.1 s for work after loading and
+# after every call: on a two-core laptop that steals a core from DuckDB for nothing. Threads that sleep at
+# once cost a futex wake-up per BLAS call instead. Must be set before numpy loads; the person's own setting
+# wins.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 __version__ = "0.1.0"
 __all__ = ["ImportReport", "Library", "LinernotesError", "Period", "Policy", "__version__", "open_library"]
