@@ -1,10 +1,10 @@
 """Loading staged plays: exact and near-duplicate removal, cross-source merges, insertion.
 
-All set-based SQL; no Python loop per play. Files arrive in batches (richest sources first) and each
-batch's fates are settled *before* its rows are written, so an import never deletes what it wrote (a
-delete inside the big transaction would make DuckDB rewrite it at commit). Between two copies of one
-listen the copy stored first — by an earlier import, or an earlier batch — wins. Every staged row ends
-with one fate:
+All set-based SQL; no Python loop per play. An import's files are staged first (richest sources first,
+see :mod:`linernotes.store.staging`); their fates are settled *before* any row is written, so an import
+never deletes what it wrote (a delete inside the big transaction would make DuckDB rewrite it at commit).
+Between two copies of one listen the copy stored first — by an earlier import, or an earlier batch (the
+loader takes several staged tables in turn) — wins. Every staged row ends with one fate:
 
 - ``stored``            new play, inserted;
 - ``duplicate``         the same record twice in this import (same source, ts_end, item, ms_played);
@@ -93,8 +93,9 @@ class Loader:
     """Loads one import inside the caller's transaction, batch by batch.
 
     ``s`` is a narrow temp table with one row per staged row (keys and fate); ``play_rows`` receives the
-    rows whose fate stays empty. Batches must come in a fixed order for a deterministic result, richer
-    sources first so that a poorer copy of a listen is recognised before it is written.
+    rows whose fate stays empty. An import is usually one batch (one staged table); several must come in
+    a fixed order for a deterministic result, richer sources first so that a poorer copy of a listen is
+    recognised before it is written.
 
     Example::
 

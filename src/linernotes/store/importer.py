@@ -1,7 +1,8 @@
-"""Import: find the listening files among the inputs, parse them (in parallel), load them atomically.
+"""Import: find the listening files among the inputs, stage them, load them atomically.
 
-The whole import is one DuckDB transaction: a bad file found at any point, an exception, Ctrl-C or a
-SIGKILL leaves the library exactly as it was. Every row read is accounted for in the report: stored,
+Staging (:mod:`linernotes.store.staging`) parses every file into a temp table; then the library changes in
+one DuckDB transaction: a bad file found at any point, an exception, Ctrl-C or a SIGKILL leaves the
+library exactly as it was. Every row read is accounted for in the report: stored,
 a duplicate, already in the library, merged into a richer source's row, or dropped under a named reason.
 """
 
