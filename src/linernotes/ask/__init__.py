@@ -34,14 +34,18 @@ def plan(lib: Library, question: str, today: dt.date | None = None) -> Plan:
     return plan_question(question, index, today or dt.date.today())
 
 
-def ask(lib: Library, question: str, today: dt.date | None = None, *, llm: LLMConfig | bool | None = None) -> Answer:
-    """Answer ``question`` from ``lib``. ``llm``: a config, None to read it from the environment, False never."""
+def ask(lib: Library, question: str, today: dt.date | None = None, *, llm: LLMConfig | bool | None = None,
+        one_shot: bool = False) -> Answer:
+    """Answer ``question`` from ``lib``. ``llm``: a config, None to read it from the environment, False never.
+    ``one_shot``: the only question this process asks, so its plays are read straight from the views rather
+    than kept as selections for later questions (faster once, slower over many)."""
     from linernotes.ask.answer import answer_plan
     from linernotes.ask.llm import config_from_env, phrase
+    from linernotes.insights.scope import Engine
 
     t0 = time.perf_counter()
     the_plan = plan(lib, question, today)
-    answer = answer_plan(the_plan, lib.con, lib.engine)
+    answer = answer_plan(the_plan, lib.con, Engine(lib.con, materialise=False) if one_shot else lib.engine)
     cfg = config_from_env() if llm is None else (None if llm is False or llm is True else llm)
     if cfg is not None and answer.understood and answer.value is not None:
         worded = phrase(answer, cfg)

@@ -12,7 +12,6 @@ length, then the kind the question hints at ("song", "album", "podcast"), then l
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import unicodedata
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 KINDS = ("artist", "track", "album", "show", "audiobook")
 COLUMNS = {"artist": ("artist", "'track'"), "track": ("track", "'track'"), "album": ("album", "'track'"),
@@ -189,7 +189,7 @@ def name_index(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> NameInde
     index: NameIndex | None = None
     if path is not None and path.exists():
         try:
-            index = NameIndex.from_json(json.loads(path.read_text(encoding="utf-8")))
+            index = NameIndex.from_json(orjson.loads(path.read_bytes()))
         except (OSError, ValueError, TypeError):
             index = None
     if index is None:
@@ -198,7 +198,7 @@ def name_index(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> NameInde
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 partial = path.with_name(path.name + f".{os.getpid()}.partial")
-                partial.write_text(json.dumps(index.to_json(), ensure_ascii=False), encoding="utf-8")
+                partial.write_bytes(orjson.dumps(index.to_json()))
                 os.replace(partial, path)
             except OSError:
                 pass  # a read-only cache folder: build again next time

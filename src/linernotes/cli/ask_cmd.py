@@ -43,7 +43,7 @@ def ask_cmd(
         except ValueError:
             raise UsageError(f"--today {today!r} is not a date (use YYYY-MM-DD)") from None
     with open_library(db, read_only=True) as lib:
-        answer = ask(lib, question, day, llm=False if no_llm else None)
+        answer = ask(lib, question, day, llm=False if no_llm else None, one_shot=True)
     if as_json:
         print_json(answer.to_dict())
         return

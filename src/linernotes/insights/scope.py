@@ -129,8 +129,12 @@ class Engine:
 
     _ids = itertools.count(1)
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, materialise: bool = True) -> None:
+        """``materialise``: build each selection as a temp table, worth it when several insights or queries
+        read it. Without, a selection is the view's rows as a subquery that each query reads afresh:
+        faster for one question in a new process (``linernotes ask``), slower for a report."""
         self.con = con
+        self.materialise = materialise
         self._selections: dict[Scope, Selection] = {}
         self._derived: dict[tuple[object, ...], str] = {}
         self._views: set[str] = set()
@@ -143,7 +147,7 @@ class Engine:
         """Forget every cached selection (after an import, a setting or a rule changed)."""
         for name in self._views:
             self.con.execute(f"DROP VIEW IF EXISTS {name}")
-        tables = [s.table for s in self._selections.values()] + [
+        tables = [s.table for s in self._selections.values() if not s.table.startswith("(")] + [
             d for d in self._derived.values() if d not in self._views
         ]
         for name in tables:
@@ -156,7 +160,7 @@ class Engine:
         rules = self._rules(scope)
         found = self._selections.get(scope)
         if found is None:
-            found = self._materialise(scope, rules)
+            found = self._materialise(scope, rules) if self.materialise else self._describe(scope, rules)
             self._selections[scope] = found
         return found
 
@@ -213,6 +217,27 @@ class Engine:
             return scope.include_incognito
         return bool(self.con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
 
+    def _describe(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
+        """A selection left unmaterialised: its rows as a subquery, its facts from one scan of the view."""
+        incognito = self._incognito(scope)
+        where = scope.period.where_literal()
+        kept = "NOT _excluded"
+        row = self.con.execute(
+            f"SELECT min(day) FILTER (WHERE {kept}), max(day) FILTER (WHERE {kept}), count(*) FILTER (WHERE {kept})"
+            + "".join(f", count(*) FILTER (WHERE {r.predicate()}), "
+                      f"coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)" for r in rules)
+            + f" FROM ({_rows_sql(scope, rules, incognito, where, with_flag=True)})"
+        ).fetchall()[0]
+        first, last, n = row[:3]
+        return Selection(
+            table="(" + _rows_sql(scope, rules, incognito, where, with_flag=False) + ")",
+            start=scope.period.start or first,
+            end=scope.period.end or last,
+            plays=int(n),
+            exclusions=_effects(rules, row[3:]),
+            include_incognito=incognito,
+        )
+
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
         con = self.con
         name = f"_ln_sel{next(self._ids)}"
@@ -236,7 +261,7 @@ class Engine:
                 source = name
         finally:
             con.execute("RESET preserve_insertion_order")
-        effects: list[ExclusionEffect] = []
+        effects: tuple[ExclusionEffect, ...] = ()
         if rules:
             counts = con.execute(
                 "SELECT "
@@ -248,10 +273,7 @@ class Engine:
                 + f" FROM {source}",
                 params if whole is not None else [],
             ).fetchall()[0]
-            for i, rule in enumerate(rules):
-                n, ms = int(counts[2 * i]), int(counts[2 * i + 1])
-                if n:
-                    effects.append(ExclusionEffect(int(rule.rule_id or 0), rule.describe(), n, ms))
+            effects = _effects(rules, counts)
         if whole is None:
             if rules:
                 con.execute(f"DELETE FROM {name} WHERE _excluded")
@@ -262,9 +284,19 @@ class Engine:
             start=scope.period.start or first,
             end=scope.period.end or last,
             plays=int(n),
-            exclusions=tuple(effects),
+            exclusions=effects,
             include_incognito=incognito,
         )
+
+
+def _effects(rules: tuple[Rule, ...], counts: tuple[Any, ...]) -> tuple[ExclusionEffect, ...]:
+    """Each rule's effect from its (plays, ms_played) pair of ``counts``; rules that matched nothing are left out."""
+    effects = []
+    for i, rule in enumerate(rules):
+        n, ms = int(counts[2 * i]), int(counts[2 * i + 1])
+        if n:
+            effects.append(ExclusionEffect(int(rule.rule_id or 0), rule.describe(), n, ms))
+    return tuple(effects)
 
 
 def _rows_sql(scope: Scope, rules: tuple[Rule, ...], incognito: bool, where: str, *, with_flag: bool) -> str:

@@ -68,23 +68,30 @@ class TopResult(Result):
         return [line]
 
 
+def _grouped(ctx: Context, entity: Entity, relation: str | None) -> str:
+    kinds, name_col, by_col = GROUPS[entity]
+    return f"""
+        SELECT {name_col} AS name, {by_col or "NULL"} AS by_name,
+               count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms
+        FROM {relation or ctx.plays}
+        WHERE {ctx.kinds(*kinds)} AND {name_col} IS NOT NULL
+        GROUP BY ALL"""
+
+
+def _order(by: str) -> str:
+    return ("ms DESC, plays DESC" if by == "time" else "plays DESC, ms DESC") + ", name"
+
+
 def ranked(
     ctx: Context, entity: Entity, by: str, limit: int | None, relation: str | None = None
 ) -> tuple[list[TopRow], int, int]:
     """Rows of ``entity`` in ``ctx``'s selection (or ``relation``), ranked; plus total time and the number of
     distinct names."""
-    kinds, name_col, by_col = GROUPS[entity]
-    order = "ms DESC, plays DESC" if by == "time" else "plays DESC, ms DESC"
     limit_sql = f"LIMIT {int(limit)}" if limit else ""
     rows = ctx.fetch(f"""
-        WITH g AS (
-            SELECT {name_col} AS name, {by_col or "NULL"} AS by_name,
-                   count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms
-            FROM {relation or ctx.plays}
-            WHERE {ctx.kinds(*kinds)} AND {name_col} IS NOT NULL
-            GROUP BY ALL)
+        WITH g AS ({_grouped(ctx, entity, relation)})
         SELECT name, by_name, plays, ms, ms / nullif(sum(ms) OVER (), 0), sum(ms) OVER (), count(*) OVER ()
-        FROM g ORDER BY {order}, name {limit_sql}""")
+        FROM g ORDER BY {_order(by)} {limit_sql}""")
     out = [
         TopRow(
             rank=i + 1,
@@ -99,6 +106,18 @@ def ranked(
     total = int(rows[0][5]) if rows else 0  # type: ignore[arg-type]
     distinct = int(rows[0][6]) if rows else 0  # type: ignore[arg-type]
     return out, total, distinct
+
+
+def ranks_of(
+    ctx: Context, entity: Entity, by: str, names: list[str], relation: str | None = None
+) -> dict[tuple[str, str | None], int]:
+    """The ranks, as :func:`ranked` numbers them, of the rows named ``names`` (keyed by name and by-name):
+    only these few rows leave DuckDB, not the whole ranking."""
+    rows = ctx.fetch(f"""
+        WITH g AS ({_grouped(ctx, entity, relation)}),
+        r AS (SELECT name, by_name, row_number() OVER (ORDER BY {_order(by)}) AS rank FROM g)
+        SELECT name, by_name, rank FROM r WHERE list_contains($1, name)""", [names])
+    return {(str(name), by_name): int(rank) for name, by_name, rank in rows}
 
 
 @insight("top", "Top artists, tracks, albums, shows and audiobooks, with rank moves")
@@ -129,8 +148,7 @@ def top(
     rows, total, distinct = ranked(ctx, entity, by, limit)
     prev = ctx.previous()
     if prev is not None:
-        before, _, _ = ranked(prev, entity, by, None, relation=prev.relation())
-        rank_of = {(r.name, r.by): r.rank for r in before}
+        rank_of = ranks_of(prev, entity, by, [r.name for r in rows], relation=prev.relation())
         rows = [
             TopRow(
                 **{
