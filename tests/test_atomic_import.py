@@ -9,7 +9,6 @@ library and must find the state from before the killed import.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -204,11 +203,12 @@ def test_sigkill_during_import_leaves_previous_state(
             if point == "commit":
                 # Kill the moment DuckDB starts writing the new plays into the file (the load or the COMMIT).
                 in_write_phase = wait_for_growth(proc, db, start_size) is not None
-                os.kill(proc.pid, signal.SIGKILL)
+                proc.send_signal(signal.SIGKILL)
                 assert in_write_phase, "the import finished before the library file grew"
             else:
                 wait_for_cpu(proc, fraction * timing.write_starts)
-                os.kill(proc.pid, signal.SIGKILL)
+                # No-op when the import already finished (and was reaped): it is then tried earlier.
+                proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=60)
         finally:
             if proc.poll() is None:
