@@ -32,8 +32,22 @@ _PIPES = os.path.isdir("/dev/fd")
 # A file's bytes reach DuckDB in pieces this size: a feeder waiting for DuckDB holds one piece.
 PIECE_BYTES = 1 << 20
 # Files per statement: one feeder thread and one pipe each, all started together (DuckDB decides the order
-# in which it reads them, so a feeder cannot wait for its turn without risking a deadlock).
-MAX_FILES_PER_STATEMENT = 128
+# in which it reads them, so a feeder cannot wait for its turn without risking a deadlock). Each file holds
+# about four descriptors (the pipe's two ends, DuckDB's own, the archive): stay well inside the process's
+# limit (256 by default on macOS).
+def _files_per_statement() -> int:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 32
+    if soft == resource.RLIM_INFINITY:
+        return 128
+    return max(8, min(128, (soft - 64) // 8))
+
+
+MAX_FILES_PER_STATEMENT = _files_per_statement()
 _READ_OPTIONS = "compression = 'none', maximum_object_size = 67108864"
 
 
