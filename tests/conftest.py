@@ -85,3 +85,30 @@ def imported_history(tmp: Path, plays: int, seed: int, start: str, end: str) -> 
     library = open_library(tmp / "lib.duckdb")
     library.import_paths([tmp / "export.zip"])
     return history, library
+
+
+# --- a real browser -------------------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by .ci/run; never a downloaded browser
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by playwright (one per test worker)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact (artifacts/screenshots/NAME.png)."""
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from linernotes.cli import ask_cmd, common, data, insights_cmds, library_cmds
+from linernotes.cli import ask_cmd, common, data, insights_cmds, library_cmds, report_cmds, web_cmds
 from linernotes.errors import LinernotesError
 
 app = typer.Typer(
@@ -25,6 +25,8 @@ library_cmds.register(app)
 data.register(app)
 insights_cmds.register(app)
 ask_cmd.register(app)
+report_cmds.register(app)
+web_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
