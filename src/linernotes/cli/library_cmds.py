@@ -177,3 +177,14 @@ def demo_cmd(
                     console.print(f"  {line}")
     console.print(f"\nDemo library: {target}  (try: linernotes insights --db {target}, or "
                   f"linernotes ask \"who did I listen to most last summer?\" --db {target})")
+    from linernotes.insights.period import Period as ReportPeriod
+    from linernotes.report import write_report
+
+    with open_library(target, read_only=True) as lib:
+        # The report covers the latest year, like the summary above, so its tops show rank moves.
+        latest = lib.con.execute("SELECT max(year(ts_local)) FROM plays").fetchall()[0]
+        report_period = (ReportPeriod.parse(f"{latest[0]}-01-01", f"{latest[0]}-12-31")
+                         if latest and latest[0] else None)
+        console.print("\nWriting your liner notes…")
+        written = write_report(lib, target.with_name("demo-report.html"), period=report_period)
+    console.print(f"Report: {written}")

@@ -30,7 +30,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 # ISA-L's inflate and CRC are zlib's, several times faster: unzip is half the floor of an import.
 from isal import isal_zlib
@@ -57,11 +57,13 @@ _READABLE_METHODS = {
     zipfile.ZIP_BZIP2: "bzip2",
     zipfile.ZIP_LZMA: "lzma",
 }
+# isal's stub declares `error` as an instance; it is the exception class.
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)
 # The OS errors are wrapped by _os_message; these are what zipfile and the decompressors raise on bad bytes.
 _CORRUPTION = (
     zipfile.BadZipFile,
     zlib.error,
-    isal_zlib.error,
+    _ISAL_ERROR,
     EOFError,
     RuntimeError,
     NotImplementedError,

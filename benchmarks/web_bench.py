@@ -1,0 +1,214 @@
+"""Dashboard speed on a big library: every data endpoint under 4 concurrent clients (`make bench`).
+
+Builds a library like insight_bench.py does (default 1,000,000 plays; ``--db`` reuses a file, or builds
+one there and keeps it), starts the real server (``linernotes serve``, a separate process, on 127.0.0.1),
+calls each endpoint once to warm it (the first call builds the selection, trains the models: printed as
+"cold", not judged), then runs two phases with 4 clients (httpx, one thread each) at once: every endpoint
+``--rounds`` times per client in shuffled order (the server caches answers until the library changes, so
+this measures serving), and the period-taking endpoints for periods nobody asked for before (so every
+answer is computed: the selection cut, the insight, the entity queries). Prints p50 and p95 per endpoint
+and the p95's ratio to the 150 ms target; exits non-zero when an endpoint's p95 misses it.
+Last, when ``linernotes.report.write_report`` is there, times writing the HTML report in a
+fresh process (printed for information; the report's own target is checked by its bench).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from _common import verdict
+from insight_bench import build_library
+
+TARGET_MS = 150.0
+CLIENTS = 4
+
+REPORT_CHILD = r"""
+import json, sys, time
+try:
+    from linernotes.report import write_report
+except ImportError:
+    print(json.dumps({"seconds": None}))
+    sys.exit(0)
+from linernotes.library import open_library
+lib = open_library(sys.argv[1], read_only=True)
+t0 = time.perf_counter()
+write_report(lib, sys.argv[2])
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+
+def endpoints(base: str, year: int) -> dict[str, str]:
+    """Every data endpoint the pages fetch, with the arguments a page would send."""
+    y = f"from={year}-01-01&to={year}-12-31"
+    top = httpx.get(f"{base}/api/insights/top?entity=artists&limit=1", timeout=600).json()["result"]["rows"]
+    track = httpx.get(f"{base}/api/insights/top?entity=tracks&limit=1", timeout=600).json()["result"]["rows"]
+    artist = top[0]["name"] if top else "x"
+    out = {
+        "status": "/api/status",
+        "overview (all)": "/api/insights/overview",
+        f"overview ({year})": f"/api/insights/overview?{y}",
+        **{f"top {e} ({year})": f"/api/insights/top?entity={e}&limit=10&{y}"
+           for e in ("artists", "tracks", "albums", "shows")},
+        "top artists (all)": "/api/insights/top?entity=artists&limit=10",
+        "artist page": f"/api/entity/artist?name={quote(artist)}",
+        f"artist page ({year})": f"/api/entity/artist?name={quote(artist)}&{y}",
+        "track page": f"/api/entity/track?name={quote(track[0]['name'] if track else 'x')}",
+        "search": f"/api/search?q={quote(artist[:4])}",
+        "ask": f"/api/ask?q={quote(f'top artist in {year}')}",
+        "chapters": "/api/insights/chapters",
+        "modes": "/api/insights/modes",
+        "exclusions": "/api/exclusions",
+        "import progress": "/api/import/progress",
+    }
+    return out
+
+
+def start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "linernotes", "serve", "--db", str(db)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("linernotes dashboard: "):
+        proc.kill()
+        sys.exit(f"the server did not start: {line!r}")
+    base = line.split(": ", 1)[1].strip().rstrip("/")
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/api/import/progress", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return proc, base
+
+
+def repeated(paths: dict[str, str], rounds: int, seed: int) -> list[tuple[str, str]]:
+    """Every endpoint ``rounds`` times, shuffled: after the warm-up these are answered from the cache."""
+    order = [(name, path) for name, path in paths.items() for _ in range(rounds)]
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def new_periods(paths: dict[str, str], rounds: int, seed: int, first: int, last: int) -> list[tuple[str, str]]:
+    """The period-taking endpoints, each time for a period no one asked for yet (computed, never cached)."""
+    rng = random.Random(seed)
+    order = []
+    for _ in range(rounds):
+        for name in ("overview (all)", "top artists (all)", "artist page", "track page"):
+            start = rng.randrange(first * 12, last * 12 + 1)
+            end = min(start + rng.randrange(0, 24), last * 12 + 11)
+            period = f"from={start // 12}-{start % 12 + 1:02d}-01&to={end // 12}-{end % 12 + 1:02d}-28"
+            path = paths[name]
+            order.append((name.replace("(all)", "").strip() + " (new period)",
+                          f"{path}{'&' if '?' in path else '?'}{period}"))
+    rng.shuffle(order)
+    return order
+
+
+def hammer(base: str, work: list[list[tuple[str, str]]]) -> dict[str, list[float]]:
+    """One client (thread) per list of (name, path), all at once; the latencies by name."""
+    times: dict[str, list[float]] = {}
+    lock = threading.Lock()
+    failures: list[str] = []
+
+    def client(order: list[tuple[str, str]]) -> None:
+        with httpx.Client(base_url=base, timeout=600) as http:
+            for name, path in order:
+                t0 = time.perf_counter()
+                response = http.get(path)
+                elapsed = (time.perf_counter() - t0) * 1000
+                with lock:
+                    times.setdefault(name, []).append(elapsed)
+                    if response.status_code != 200:
+                        failures.append(f"{name}: HTTP {response.status_code}")
+
+    threads = [threading.Thread(target=client, args=(order,)) for order in work]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        sys.exit("requests failed: " + "; ".join(sorted(set(failures))))
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--plays", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--db", type=Path, help="library to use (reused when it exists, else built and kept)")
+    parser.add_argument("--year", type=int, default=2023, help="the period of the one-year requests")
+    parser.add_argument("--rounds", type=int, default=10, help="calls of each endpoint per client")
+    args = parser.parse_args()
+
+    misses: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="linernotes-web-bench-") as tmp:
+        db = args.db or Path(tmp) / "library.duckdb"
+        if not db.exists():
+            build_library(db, args.plays, args.seed, Path(tmp))
+        else:
+            print(f"reusing {db}", flush=True)
+        proc, base = start_server(db)
+        try:
+            paths = endpoints(base, args.year)
+            print(f"\n{'endpoint':<24} {'cold':>9}", flush=True)
+            for name, path in paths.items():
+                t0 = time.perf_counter()
+                httpx.get(base + path, timeout=600).raise_for_status()
+                print(f"{name:<24} {(time.perf_counter() - t0) * 1000:>7.0f}ms", flush=True)
+            status = httpx.get(f"{base}/api/status", timeout=600).json()
+            first, last = int(status["first_play"][:4]), int(status["last_play"][:4])
+            phases = {
+                "repeated requests (answered from the cache after the warm-up above)":
+                    [repeated(paths, args.rounds, seed) for seed in range(CLIENTS)],
+                "new periods (each request a period not asked for before: computed)":
+                    [new_periods(paths, args.rounds, seed, first, last) for seed in range(CLIENTS)],
+            }
+            results = {}
+            for title, work in phases.items():
+                t0 = time.perf_counter()
+                results[title] = (hammer(base, work), time.perf_counter() - t0)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+        for title, (times, wall) in results.items():
+            print(f"\n{CLIENTS} concurrent clients, {title}: {sum(map(len, times.values())):,} requests in "
+                  f"{wall:.1f} s")
+            print(f"{'endpoint':<24} {'p50':>8} {'p95':>8} {'p95 vs 150 ms':>14}")
+            for name, values in sorted(times.items(), key=lambda kv: list(paths).index(kv[0])
+                                       if kv[0] in paths else len(paths)):
+                p50, p95 = pct(values, 50), pct(values, 95)
+                flag = "" if p95 <= TARGET_MS else "  MISSED"
+                if flag:
+                    misses.append(f"{name}: p95 {p95:.0f} ms > {TARGET_MS:.0f} ms")
+                print(f"{name:<24} {p50:>6.0f}ms {p95:>6.0f}ms {p95 / TARGET_MS:>14.2f}{flag}")
+
+        done = subprocess.run([sys.executable, "-c", REPORT_CHILD, str(db), str(Path(tmp) / "report.html")],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"\nreport: writing it failed ({done.stderr.strip().splitlines()[-1:]})")
+        else:
+            seconds = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+            print("\nreport: linernotes.report.write_report not available" if seconds is None
+                  else f"\nreport: written in {seconds:.2f} s (fresh process, read-only library)")
+    return verdict(misses, "dashboard speed")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Render sections into the one self-contained HTML file: template, chart specs and the Vega JavaScript inline."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+import jinja2
+
+from linernotes.report.sections import Section
+from linernotes.report.template import REPORT
+
+VEGA_LITE_VERSION = "6.4"  # the Vega-Lite major altair 6 writes specs for
+GLOBALS = "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;"  # for the page's script
+
+
+def vega_javascript() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, built by vl-convert (no CDN) and cached on disk:
+    bundling takes a second or more, the file never changes for a given vl-convert version."""
+    import vl_convert
+
+    from linernotes.models.cache import cache_dir
+
+    path = cache_dir() / f"vega-bundle-{version('vl-convert-python')}-{VEGA_LITE_VERSION}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle(GLOBALS, vl_version=VEGA_LITE_VERSION)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(bundle, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:  # a read-only cache only costs the next report the same second again
+        pass
+    return bundle
+
+
+def _json_in_script(value: object) -> str:
+    """JSON that cannot end the <script> element it sits in ("<\\/" is "</" to a JSON reader)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _js_in_script(code: str) -> str:
+    """Guard the bundle like the JSON, but only where it matters: a blanket "</" replacement would break
+    regular expressions such as /</g, and the bundle holds no "</script" or "<!--" today."""
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+
+
+def render(sections: list[Section], *, title: str, subtitle: str, footer: str) -> str:
+    """The whole page as a string."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    specs = {c.id: c.spec for s in sections for c in s.charts}
+    return env.from_string(REPORT).render(
+        title=title,
+        subtitle=subtitle,
+        footer=footer,
+        sections=sections,
+        specs_json=_json_in_script(specs),
+        vega_js=_js_in_script(vega_javascript()) if specs else "",
+    )
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file, so a reader never sees half a report or card."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    os.replace(partial, path)
+    return path

@@ -1,0 +1,198 @@
+"""The dashboard's JSON endpoints (``/api/...``): thin calls into the library API.
+
+Every insight answer is ``lib.insight(...).to_dict()`` serialised as the CLI serialises it, so
+``GET /api/insights/top?from=2023-01-01`` is byte-for-byte the data of ``linernotes insights top --json
+--from 2023-01-01``. Endpoints are sync functions (FastAPI runs them in its threadpool); each borrows a
+read-only library from :class:`~linernotes.web.access.LibraryAccess` for its duration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from linernotes.errors import LinernotesError, UsageError
+from linernotes.insights import registry
+from linernotes.insights.result import jsonable
+from linernotes.insights.scope import Scope
+from linernotes.library import Library
+from linernotes.web.access import LibraryAccess
+from linernotes.web.uploads import ImportProgress, UploadTooLarge, discard, save_upload
+
+# Query parameters common to every insight (the CLI's --from/--to/...); the rest are the insight's own.
+SCOPE_KEYS = ("from", "to", "policy", "kinds", "include_incognito", "no_exclusions")
+IGNORED_KEYS = ("token", "_")
+RULE_FIELDS = ("artist", "track", "album", "show", "audiobook", "device", "platform", "country", "hours", "where",
+               "note")
+
+
+class JSON(Response):
+    """orjson with the CLI's options, so the API's JSON is the CLI's JSON."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS, default=_default)
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _bool(raw: str | None) -> bool | None:
+    if raw is None or raw == "":
+        return None
+    return raw.lower() in ("1", "true", "yes", "on")
+
+
+def scope_args(query: dict[str, str]) -> dict[str, Any]:
+    """``lib.insight`` keyword arguments for the common scope, from query parameters."""
+    return {
+        "start": query.get("from") or None,
+        "end": query.get("to") or None,
+        "policy": query.get("policy") or "spotify",
+        "kinds": query.get("kinds") or None,
+        "include_incognito": _bool(query.get("include_incognito")),
+        "apply_exclusions": not _bool(query.get("no_exclusions")),
+    }
+
+
+def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int) -> APIRouter:
+    """The ``/api`` routes over one library."""
+    api = APIRouter(prefix="/api", default_response_class=JSON)
+
+    def answer(request: Request, compute: Callable[[Library], Any], extra: str = "") -> Response:
+        """The JSON of ``compute(lib)``, from the cache when this exact request was answered before."""
+        key = f"{request.url.path}?{sorted(request.query_params.multi_items())}{extra}"
+        body = access.cached(key, lambda lib: JSON(None).render(compute(lib)))
+        return Response(body, media_type=JSON.media_type)
+
+    @api.get("/status")
+    def status(request: Request) -> Response:
+        return answer(request, lambda lib: lib.status())
+
+    @api.get("/insights")
+    def insight_list() -> JSON:
+        return JSON([{"name": s.name, "title": s.title, "model": s.model,
+                      "options": [{"name": p.name, "type": p.type.__name__, "default": jsonable(p.default),
+                                   "choices": p.choices, "help": p.help} for p in s.params]}
+                     for s in registry.all_insights()])
+
+    @api.get("/insights/{name}")
+    def insight(name: str, request: Request) -> Response:
+        query = dict(request.query_params)
+        own = (k for k in query if k not in SCOPE_KEYS + IGNORED_KEYS)
+        params: dict[str, Any] = {k.replace("-", "_"): query[k] for k in own}
+        return answer(request, lambda lib: lib.insight(name, **scope_args(query), **params).to_dict())
+
+    @api.get("/entity/{kind}")
+    def entity(kind: str, request: Request, name: str, by: str | None = None) -> Response:
+        from linernotes.web.entity import entity_detail
+
+        args = scope_args(dict(request.query_params))
+        scope = Scope.make(start=args["start"], end=args["end"], policy=args["policy"], kinds=args["kinds"],
+                           include_incognito=args["include_incognito"], apply_exclusions=args["apply_exclusions"])
+        return answer(request, lambda lib: entity_detail(lib, kind, name, by or None, scope))
+
+    @api.get("/search")
+    def search(request: Request, q: str = "", limit: int = 30) -> Response:
+        from linernotes.web.search import search as find
+
+        return answer(request, lambda lib: {"query": q, "results": find(lib, q, min(max(limit, 1), 100))})
+
+    @api.get("/ask")
+    def ask(request: Request, q: str) -> Response:
+        from linernotes.ask import ask as run
+
+        if not q.strip():
+            raise UsageError("ask a question, e.g. “top 5 artists last year”")
+        # Never a language model here: the dashboard sends nothing anywhere. "Last summer" depends on
+        # the day, so the day is part of the cache key.
+        return answer(request, lambda lib: run(lib, q, llm=False).to_dict(), extra=dt.date.today().isoformat())
+
+    @api.get("/exclusions")
+    def exclusions() -> JSON:
+        with access.read() as lib:
+            return JSON([_rule(r) for r in lib.exclusions()])
+
+    @api.post("/exclusions")
+    def add_exclusion(body: dict[str, Any]) -> JSON:
+        unknown = set(body) - set(RULE_FIELDS)
+        if unknown:
+            raise UsageError(f"unknown rule condition {', '.join(sorted(unknown))}")
+        conditions: dict[str, Any] = {k: (str(v).strip() or None) if v is not None else None for k, v in body.items()}
+        with access.write() as lib:
+            rule = lib.exclude(**conditions)
+            total, affected = lib.con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {rule.predicate()}) FROM plays").fetchall()[0]
+        return JSON({**_rule(rule), "plays": int(total), "plays_excluded": int(affected)})
+
+    @api.delete("/exclusions/{rule_id}")
+    def remove_exclusion(rule_id: int) -> JSON:
+        with access.write() as lib:
+            return JSON(_rule(lib.remove_exclusion(rule_id)))
+
+    @api.get("/import/progress")
+    def import_progress() -> JSON:
+        return JSON(progress.snapshot())
+
+    @api.post("/import")
+    async def upload(request: Request, filename: str = "upload.zip") -> JSON:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_upload:
+            raise HTTPException(413, f"the file is larger than the {_size(max_upload)} upload limit")
+        if access.writing:
+            raise HTTPException(409, "an import or rule change is running; try again when it finishes")
+        try:
+            path = await save_upload(request.stream(), filename, max_upload)
+        except UploadTooLarge:
+            raise HTTPException(413, f"the file is larger than the {_size(max_upload)} upload limit") from None
+        try:
+            return JSON(await run_in_threadpool(_import, access, progress, path))
+        finally:
+            discard(path)
+
+    return api
+
+
+def _import(access: LibraryAccess, progress: ImportProgress, path: Path) -> dict[str, Any]:
+    # The person knows the file by its own name, not by the private folder it waited in.
+    folder = str(path.parent) + os.sep
+    progress.start()
+    try:
+        with access.write() as lib:
+            report = lib.import_paths([path], progress=progress.update).to_dict()
+    except LinernotesError as exc:
+        raise UsageError(str(exc).replace(folder, "")) from None
+    finally:
+        progress.finish()
+    for f in report["files"]:  # type: ignore[attr-defined]
+        f["file"] = str(f["file"]).replace(folder, "")
+    report["ignored"] = [str(i).replace(folder, "") for i in report["ignored"]]  # type: ignore[attr-defined]
+    return report
+
+
+def _rule(rule: Any) -> dict[str, Any]:
+    return {**jsonable(rule), "description": rule.describe()}
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n} bytes"
+
+
+def error_response(exc: LinernotesError) -> JSON:
+    """A person's mistake (bad date, unknown insight, a file that is not an export): 400 and one line."""
+    return JSON({"error": " ".join(str(exc).split())}, status_code=400)

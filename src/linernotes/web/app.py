@@ -1,0 +1,61 @@
+"""The dashboard's ASGI app: ``create_app(path)`` serves one library on this machine.
+
+    import uvicorn
+    from linernotes.web import create_app
+    uvicorn.run(create_app("my.duckdb"), host="127.0.0.1", port=8000, access_log=False)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from linernotes.errors import LinernotesError
+from linernotes.web import api, pages
+from linernotes.web.access import LibraryAccess
+from linernotes.web.security import guard
+from linernotes.web.uploads import DEFAULT_MAX_UPLOAD, ImportProgress
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(lib_path: str | os.PathLike[str], token: str | None = None, *,
+               max_upload: int = DEFAULT_MAX_UPLOAD, readers: int = 2) -> FastAPI:
+    """The dashboard over the library at ``lib_path`` (created when missing).
+
+    ``token``: when set, every request must present it (required for anything but loopback);
+    ``max_upload``: the largest export accepted from the browser, in bytes; ``readers``: read-only
+    connections serving requests in parallel.
+    """
+    access = LibraryAccess(lib_path, readers=readers)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            access.close()
+
+    app = FastAPI(title="linernotes", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.access = access
+    app.middleware("http")(guard(token))
+
+    @app.exception_handler(LinernotesError)
+    async def person_error(_: Request, exc: LinernotesError) -> api.JSON:
+        return api.error_response(exc)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> api.JSON:
+        # One shape for every error the pages show: {"error": "one line"}.
+        return api.JSON({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    app.include_router(api.make_router(access, ImportProgress(), max_upload))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.make_router())
+    return app

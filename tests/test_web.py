@@ -1,0 +1,316 @@
+"""The dashboard: a real server, a real browser, the real CLI to check its numbers.
+
+How the numbers are compared: the server keeps only *read-only* DuckDB connections open and opens the file
+for writing just for the length of an import or a rule change (``linernotes.web.access``). DuckDB lets any
+number of processes read a file at once, so between those writes the CLI — ``python -m linernotes insights
+NAME --json``, a separate process reading the same file — runs while the server is up, and what each page
+shows is checked against the CLI's JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from linernotes.errors import UsageError
+from linernotes.web import create_app
+from linernotes.web.security import check_binding, is_loopback
+from linernotes.web.server import background
+from tests.conftest import screenshot
+
+CHANGE = {"X-Linernotes": "1"}
+PLAYS = 12_000
+
+
+def cli(db: Path, *args: str) -> Any:
+    """Run the real CLI in its own process and parse its JSON."""
+    done = subprocess.run([sys.executable, "-m", "linernotes", *args, "--json", "--db", str(db)],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def insight(db: Path, name: str, *args: str) -> dict[str, Any]:
+    return cli(db, "insights", name, *args)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def export_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from linernotes import synth
+
+    path = tmp_path_factory.mktemp("web-export") / "my_spotify_data.zip"
+    synth.write_extended(synth.generate(n_plays=PLAYS, seed=7), path, generation="C")
+    return path
+
+
+@pytest.fixture
+def empty_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    db = tmp_path / "library.duckdb"
+    with background(create_app(db, max_upload=64 * 1024)) as url:
+        yield url, db
+
+
+# --- the browser walk: import → overview → artist → ask → exclusion rule --------------------------------------
+
+
+class Page:
+    """A playwright page that records console errors and failed requests."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.page = browser.new_page(viewport={"width": 1200, "height": 900})
+        self.base = base
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, path: str) -> Any:
+        self.page.goto(self.base + path)
+        self.page.wait_for_selector("body[data-loaded='1']", timeout=60_000)
+        assert self.errors == [], self.errors
+        return self.page
+
+    def stat(self, key: str) -> str:
+        return str(self.page.get_attribute(f"#stats [data-key='{key}']", "data-value"))
+
+    def stat_text(self, key: str) -> str:
+        return str(self.page.inner_text(f"#stats [data-key='{key}'] .value"))
+
+
+def check_overview(p: Page, db: Path, *period: str) -> dict[str, Any]:
+    """The overview's figures and its top artists equal ``insights overview`` and ``insights top``."""
+    expected = insight(db, "overview", *period)["result"]["totals"]
+    for key in ("plays", "streams", "artists", "tracks", "days_listened"):
+        assert int(p.stat(key)) == expected[key], key
+        assert p.stat_text(key) == f"{expected[key]:,}", key
+    assert p.stat_text("hours") == f"{expected['ms_played'] / 3_600_000:,.1f}"
+    top = insight(db, "top", "--entity", "artists", "--limit", "10", *period)["result"]["rows"]
+    p.page.wait_for_selector("#top-artists[data-loaded='1']")
+    shown = p.page.eval_on_selector_all("#top-artists tbody tr", """rows => rows.map(r => ({
+        name: r.dataset.name,
+        rank: Number(r.querySelector("[data-key=rank]").dataset.value),
+        plays: Number(r.querySelector("[data-key=plays]").dataset.value),
+        ms_played: Number(r.querySelector("[data-key=ms_played]").dataset.value)}))""")
+    assert shown == [{k: r[k] for k in ("name", "rank", "plays", "ms_played")} for r in top]
+    return expected
+
+
+@pytest.mark.slow
+def test_dashboard_in_a_browser(browser: Any, export_zip: Path, tmp_path: Path) -> None:
+    db = tmp_path / "library.duckdb"
+    with background(create_app(db)) as url:
+        p = Page(browser, url)
+
+        # import, through the page's file input
+        page = p.open("/import")
+        page.set_input_files("#file", str(export_zip))
+        page.wait_for_selector("body[data-imported]", timeout=60_000)
+        assert page.get_attribute("body", "data-imported") == "ok", page.inner_text("#error")
+        status = cli(db, "status")
+        assert int(str(page.get_attribute("#import-summary", "data-plays-after"))) == status["plays"] > PLAYS * 0.9
+        assert int(str(page.get_attribute("#import-summary", "data-stored"))) == status["plays"]
+        assert "my_spotify_data.zip" in page.inner_text("#import-files")
+        assert "linernotes-upload" not in page.inner_text("#import-files")  # the private temp folder stays hidden
+        screenshot(page, "web-import")
+        assert p.errors == []
+
+        # overview: whole history, then one year through the period picker
+        page = p.open("/")
+        check_overview(p, db)
+        screenshot(page, "web-overview")
+        page.fill("#period input[name=from]", "2020-01-01")
+        page.fill("#period input[name=to]", "2020-12-31")
+        page.click("#period button")
+        page.wait_for_url("**/?from=2020-01-01&to=2020-12-31")
+        page.wait_for_selector("body[data-loaded='1']")
+        check_overview(p, db, "--from", "2020-01-01", "--to", "2020-12-31")
+        assert p.errors == []
+
+        # the top artist's page, reached by its link
+        page = p.open("/")
+        top = insight(db, "top", "--entity", "artists", "--limit", "1")["result"]["rows"][0]
+        page.click("#top-artists tbody tr:first-child a")
+        page.wait_for_selector("body[data-loaded='1']")
+        assert page.inner_text("#title") == top["name"]
+        assert int(p.stat("plays")) == top["plays"]
+        assert int(p.stat("rank")) == top["rank"] == 1
+        assert int(str(page.get_attribute("#stats", "data-ms-played"))) == top["ms_played"]
+        assert page.locator("#by-month rect").count() > 3
+        sessions = insight(db, "sessions")["result"]["count"]
+        assert 0 < int(p.stat("sessions")) <= sessions
+        assert p.errors == []
+        screenshot(page, "web-artist")
+
+        # search finds it and links to the same page
+        page = p.open("/search?q=" + top["name"][:5])
+        assert top["name"] in page.inner_text("#search-results")
+        screenshot(page, "web-search")
+
+        # chapters and modes: the models' summaries, as the CLI gives them
+        for name in ("chapters", "modes"):
+            page = p.open(f"/{name}")
+            assert page.locator("#summary li").all_inner_texts() == insight(db, name)["summary"]
+            screenshot(page, f"web-{name}")
+
+        # ask
+        question = "top artist in 2020"
+        page = p.open("/ask")
+        page.fill("#question", question)
+        page.click("#ask button")
+        page.wait_for_selector("body[data-answered='1']")
+        expected = cli(db, "ask", question, "--no-llm")
+        assert page.inner_text("#answer-sentence") == expected["sentence"]
+        assert page.get_attribute("#answer-value", "data-value") == str(expected["value"])
+        assert p.errors == []
+        screenshot(page, "web-ask")
+
+        # an exclusion rule: the top artist is left out everywhere, as the CLI then sees it too
+        page = p.open("/rules")
+        page.fill("#rule-form input[name=artist]", top["name"])
+        page.fill("#rule-form input[name=note]", "a shared speaker")
+        page.click("#rule-form button")
+        page.wait_for_selector("#rules tr[data-rule]")
+        rules = cli(db, "exclude", "list")
+        assert [r["artist"] for r in rules] == [top["name"]]
+        assert int(str(page.get_attribute("#rule-message", "data-excluded"))) >= top["plays"]
+        assert rules[0]["description"] in page.inner_text("#rules")
+        screenshot(page, "web-rules")
+        page = p.open("/")
+        after = check_overview(p, db)
+        assert after["plays"] < status["plays"]
+        assert top["name"] not in page.inner_text("#top-artists")
+        assert p.errors == []
+        screenshot(page, "web-overview-excluded")
+        p.page.close()
+
+
+# --- without a browser: access, size cap, bad uploads ---------------------------------------------------------
+
+
+def test_non_loopback_binding_needs_a_token() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
+    with pytest.raises(UsageError, match="access token"):
+        check_binding("0.0.0.0", None)
+    check_binding("0.0.0.0", "a-token")
+    check_binding("127.0.0.1", None)
+
+
+def test_token_is_required_when_set(tmp_path: Path) -> None:
+    token = "s3cret-token"
+    with background(create_app(tmp_path / "library.duckdb", token)) as url:
+        assert httpx.get(f"{url}/api/status").status_code == 401
+        assert httpx.get(f"{url}/").status_code == 401
+        assert httpx.get(f"{url}/api/status", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert httpx.get(f"{url}/api/status?token=wrong").status_code == 401
+        ok = httpx.get(f"{url}/api/status", headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200 and ok.json()["plays"] == 0
+        # ?token= once sets a cookie for the pages and their fetches
+        with httpx.Client(base_url=url) as client:
+            first = client.get(f"/?token={token}")
+            assert first.status_code == 200 and "linernotes_token" in first.headers["set-cookie"]
+            assert "httponly" in first.headers["set-cookie"].lower()
+            assert client.get("/api/status").status_code == 200
+
+
+def test_loopback_answers_only_to_local_host_names_and_changes_need_the_header(
+        empty_server: tuple[str, Path]) -> None:
+    url, _ = empty_server
+    assert httpx.get(f"{url}/api/status").status_code == 200
+    assert httpx.get(f"{url}/api/status", headers={"Host": "attacker.example"}).status_code == 403
+    no_header = httpx.post(f"{url}/api/exclusions", json={"artist": "X"})
+    assert no_header.status_code == 403
+    assert httpx.get(f"{url}/api/exclusions").json() == []
+
+
+def test_upload_over_the_cap_is_413_and_changes_nothing(empty_server: tuple[str, Path]) -> None:
+    url, _ = empty_server
+    big = b"PK" + b"\0" * (65 * 1024)
+    declared = httpx.post(f"{url}/api/import?filename=big.zip", content=big, headers=CHANGE)
+    assert declared.status_code == 413 and "64 KiB" in declared.json()["error"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the cap is enforced while streaming
+        for _ in range(70):
+            yield b"\0" * 1024
+
+    streamed = httpx.post(f"{url}/api/import?filename=big.zip", content=chunks(), headers=CHANGE)
+    assert streamed.status_code == 413
+    status = httpx.get(f"{url}/api/status").json()
+    assert status["plays"] == 0 and status["imports"] == 0
+
+
+def test_bad_upload_is_a_one_line_4xx_and_changes_nothing(empty_server: tuple[str, Path]) -> None:
+    url, _ = empty_server
+    bad = httpx.post(f"{url}/api/import?filename=../../notes.zip", content=b"not a zip at all", headers=CHANGE)
+    assert bad.status_code == 400
+    message = bad.json()["error"]
+    assert message == "notes.zip: not a listening history linernotes can read (unknown format)"
+    status = httpx.get(f"{url}/api/status").json()
+    assert status["plays"] == 0 and status["imports"] == 0
+    # the server still works, and can write, after the failed import
+    assert httpx.post(f"{url}/api/exclusions", json={"device": "speaker"}, headers=CHANGE).status_code == 200
+
+
+def test_api_errors_are_one_line_400s(empty_server: tuple[str, Path]) -> None:
+    url, _ = empty_server
+    unknown = httpx.get(f"{url}/api/insights/nope")
+    assert unknown.status_code == 400 and unknown.json()["error"].startswith("unknown insight 'nope'")
+    assert httpx.get(f"{url}/api/insights/overview?from=yesterday").status_code == 400
+    assert httpx.get(f"{url}/api/insights/top?limit=many").status_code == 400
+    assert httpx.post(f"{url}/api/exclusions", json={"colour": "red"}, headers=CHANGE).status_code == 400
+    assert httpx.get(f"{url}/nowhere").status_code == 404
+
+
+@pytest.mark.slow
+def test_api_insights_are_the_cli_json(export_zip: Path, tmp_path: Path) -> None:
+    from linernotes.library import open_library
+
+    db = tmp_path / "library.duckdb"
+    with open_library(db) as lib:
+        lib.import_paths([export_zip])
+    cases = [("overview", {}, []),
+             ("sessions", {"from": "2021-01-01", "to": "2022-06-30", "gap-minutes": "30"},
+              ["--from", "2021-01-01", "--to", "2022-06-30", "--gap-minutes", "30"]),
+             ("top", {"entity": "tracks", "by": "plays", "limit": "5"},
+              ["--entity", "tracks", "--by", "plays", "--limit", "5"])]
+    with background(create_app(db)) as url, httpx.Client(base_url=url, timeout=120) as client:
+        for name, query, args in cases:
+            served = client.get(f"/api/insights/{name}", params=query)
+            assert served.status_code == 200
+            assert served.json() == insight(db, name, *args), name
+        track = insight(db, "top", "--entity", "tracks", "--limit", "1")["result"]["rows"][0]
+        detail = client.get("/api/entity/track", params={"name": track["name"]}).json()
+        assert (detail["by"], detail["rank"], detail["plays"], detail["ms_played"]) == (
+            track["by"], 1, track["plays"], track["ms_played"])
+        assert sum(m["ms_played"] for m in detail["by_month"]) == track["ms_played"]
+
+
+@pytest.mark.slow
+def test_serve_command_prints_its_url_and_logs_no_requests(tmp_path: Path) -> None:
+    db = tmp_path / "library.duckdb"
+    proc = subprocess.Popen([sys.executable, "-m", "linernotes", "serve", "--db", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("linernotes dashboard: http://127.0.0.1:"), line
+        url = line.split(": ", 1)[1].strip().rstrip("/")
+        for _ in range(200):
+            try:
+                response = httpx.get(f"{url}/api/status", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert response.status_code == 200 and response.json()["plays"] == 0
+        assert httpx.get(f"{url}/").status_code == 200
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "token" not in out  # loopback: no token
+    assert "GET /" not in out + err and "127.0.0.1:" not in err  # no access log, no client addresses
