@@ -15,9 +15,10 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import duckdb
 import orjson
@@ -25,7 +26,7 @@ import orjson
 KINDS = ("artist", "track", "album", "show", "audiobook")
 COLUMNS = {"artist": ("artist", "'track'"), "track": ("track", "'track'"), "album": ("album", "'track'"),
            "show": ("show_name", "'episode', 'video'"), "audiobook": ("audiobook", "'audiobook'")}
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 def fold(text: str) -> str:
@@ -59,19 +60,47 @@ class Match:
     text: str
 
 
-class NameIndex:
-    """Every name of the library, folded for matching; one entry per kind and folded name (the most played)."""
+class _Names(Sequence[Name]):
+    """The index's names, kept as columns; a :class:`Name` is made only for a name that is looked at (a
+    library can hold a quarter of a million titles, and a question looks at a handful)."""
 
-    def __init__(self, names: list[Name], folded: list[str] | None = None) -> None:
+    def __init__(self, kinds: list[str], names: list[str], bys: list[str | None], ms: list[int]) -> None:
+        self.columns = (kinds, names, bys, ms)
+
+    def __len__(self) -> int:
+        return len(self.columns[1])
+
+    @overload
+    def __getitem__(self, i: int) -> Name: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Name]: ...
+    def __getitem__(self, i: int | slice) -> Name | list[Name]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        kinds, names, bys, ms = self.columns
+        return Name(kinds[i], names[i], bys[i], ms[i])
+
+
+class NameIndex:
+    """Every name of the library, folded for matching; one entry per kind and folded name (the most played).
+
+    The cached form holds the lookup tables too, so loading it builds no Python structure per name."""
+
+    def __init__(self, names: Sequence[Name], folded: list[str] | None = None, *,
+                 lookups: tuple[dict[str, list[int]], list[str], dict[str, int]] | None = None) -> None:
         self.names = names
         self.folded = folded if folded is not None else [fold(n.name) for n in names]
-        self.exact: dict[str, list[int]] = {}
+        if lookups is not None:
+            self.exact, tokens, self.first_word = lookups
+            self.tokens = set(tokens)
+            return
+        self.exact = {}
         for i, f in enumerate(self.folded):
             if f:
                 self.exact.setdefault(f, []).append(i)
         self.tokens = set(" ".join(self.folded).split())
         # "kendrick" for "Kendrick Lamar": the first word of multi-word artist and show names (most played wins)
-        self.first_word: dict[str, int] = {}
+        self.first_word = {}
         for i, (n, f) in enumerate(zip(self.names, self.folded, strict=True)):
             words = f.split()
             if n.kind in ("artist", "show") and len(words) > 1 and len(words[0]) >= 5:
@@ -98,12 +127,19 @@ class NameIndex:
             folded.append(f)
         return cls(names, folded)
 
-    def to_json(self) -> list[list[Any]]:
-        return [[n.kind, n.name, n.by, n.ms, f] for n, f in zip(self.names, self.folded, strict=True)]
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kinds": [n.kind for n in self.names], "names": [n.name for n in self.names],
+            "by": [n.by for n in self.names], "ms": [n.ms for n in self.names], "folded": self.folded,
+            "exact": self.exact, "tokens": sorted(self.tokens), "first_word": self.first_word,
+        }
 
     @classmethod
-    def from_json(cls, rows: list[list[Any]]) -> NameIndex:
-        return cls([Name(str(k), str(n), b, int(ms)) for k, n, b, ms, _ in rows], [str(r[4]) for r in rows])
+    def from_json(cls, data: dict[str, Any]) -> NameIndex:
+        names = _Names(data["kinds"], data["names"], data["by"], data["ms"])
+        if len(names) != len(data["folded"]):
+            raise ValueError("name index columns differ in length")
+        return cls(names, data["folded"], lookups=(data["exact"], data["tokens"], data["first_word"]))
 
     def find(self, text: str, blocked: list[tuple[int, int]], stop: set[str], hint: str | None) -> list[Match]:
         """Names in folded ``text``, best first, not overlapping each other or ``blocked`` spans."""
@@ -190,8 +226,8 @@ def name_index(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> NameInde
     if path is not None and path.exists():
         try:
             index = NameIndex.from_json(orjson.loads(path.read_bytes()))
-        except (OSError, ValueError, TypeError):
-            index = None
+        except (OSError, ValueError, TypeError, KeyError):
+            index = None  # unreadable or from another version: build it again
     if index is None:
         index = NameIndex.build(con)
         if path is not None:

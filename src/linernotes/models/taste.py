@@ -116,7 +116,7 @@ def _train(ctx: Context, dims: int, window: int, min_plays: int,
                 WHERE s.kind = 'track' AND s.counted),
             d AS (SELECT unnest(range(1, {int(window) + 1})) AS dist)
             SELECT a.id AS i, b.id AS j, sum(1.0 / d.dist) AS w
-            FROM m a, d JOIN m b ON b.session_id = a.session_id AND b.k = a.k + d.dist
+            FROM m a CROSS JOIN d JOIN m b ON b.session_id = a.session_id AND b.k = a.k + d.dist
             WHERE a.id <> b.id
             GROUP BY ALL""")
     finally:
