@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linernotes.errors import InputError
-from linernotes.sources._archive import Entry, Limits, collect_entries
+from linernotes.sources._archive import Entry, InMemory, Limits, collect_entries
 
 JSON = b'[{"ts": "2023-01-01T00:00:00Z", "ms_played": 1000}]\n'
 
@@ -548,3 +548,19 @@ def test_corrupted_zips_raise_only_input_error(tmp_path: Path, edits: list[tuple
     for pos, value in edits:
         data[pos] = value
     _collect_and_read_all(write(tmp_path / "c.zip", bytes(data)))
+
+
+def test_in_memory_inputs_read_like_the_same_file_on_disk(tmp_path: Path) -> None:
+    inner = make_zip({"c.json": JSON})
+    archive = make_zip({"Spotify/a.json": JSON * 2, "inner.zip": inner, ".DS_Store": b"junk"})
+    on_disk = collect_entries([write(tmp_path / "export.zip", archive), write(tmp_path / "plain.json", JSON)])
+    in_memory = collect_entries([InMemory("export.zip", archive), InMemory("plain.json", JSON)])
+    assert [e.basename for e in in_memory] == [e.basename for e in on_disk] == ["a.json", "c.json", "plain.json"]
+    assert [e.display for e in in_memory] == ["export.zip:Spotify/a.json", "export.zip:inner.zip:c.json", "plain.json"]
+    for mem, disk in zip(in_memory, on_disk, strict=True):
+        assert mem.read() == disk.read() == b"".join(mem.chunks(5))
+        assert mem.head(3) == disk.head(3)
+    with pytest.raises(InputError, match="not a valid zip archive"):
+        collect_entries([InMemory("broken.zip", archive[: len(archive) // 2])])
+    with pytest.raises(InputError, match="larger than"):
+        collect_entries([InMemory("big.json", JSON)], Limits(max_entry_bytes=10))

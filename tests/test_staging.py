@@ -73,3 +73,21 @@ def test_staging_reports_progress_up_to_the_whole_input(tmp_path: Path) -> None:
     total = path.stat().st_size
     assert seen[0] == (0, total) and seen[-1] == (total, total)
     assert all(a[0] <= b[0] <= total for a, b in itertools.pairwise(seen))
+
+
+def test_an_export_held_in_memory_imports_like_the_file(tmp_path: Path) -> None:
+    from linernotes.sources._archive import InMemory
+
+    export = tmp_path / "Streaming_History_Audio_2020.json"
+    export.write_text(json.dumps(extended_records(50)), encoding="utf-8")
+    with Library(tmp_path / "disk.duckdb") as lib:
+        from_disk = lib.import_paths([export])
+        disk_rows = lib.con.execute("SELECT * EXCLUDE (import_id) FROM play_rows ORDER BY play_id").fetchall()
+    with Library(tmp_path / "memory.duckdb") as lib:
+        from_memory = lib.import_paths([InMemory(export.name, export.read_bytes())])
+        memory_rows = lib.con.execute("SELECT * EXCLUDE (import_id) FROM play_rows ORDER BY play_id").fetchall()
+        inputs = lib.imports()[0]["inputs"]
+    assert memory_rows == disk_rows and len(memory_rows) == 50
+    assert from_memory.total("stored") == from_disk.total("stored") == 50
+    assert [f.file for f in from_memory.files] == [export.name]
+    assert inputs == [export.name]

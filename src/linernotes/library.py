@@ -32,7 +32,7 @@ from linernotes.schema import Source
 from linernotes.store import db
 
 if TYPE_CHECKING:
-    from linernotes.store.importer import ImportReport, Progress
+    from linernotes.store.importer import ImportReport, Input, Progress
 
 SETTINGS = {
     "home_zone": "IANA time zone used for plays at home (default: inferred from the most frequent country)",
@@ -81,7 +81,7 @@ class Library:
         self.close()
 
     # -- import --------------------------------------------------------------------------------------
-    def import_paths(self, paths: Sequence[str | os.PathLike[str]], *, progress: Progress | None = None,
+    def import_paths(self, paths: Sequence[Input], *, progress: Progress | None = None,
                      workers: int | None = None, dry_run: bool = False) -> ImportReport:
         """Import export files, folders or zips in one atomic transaction.
 

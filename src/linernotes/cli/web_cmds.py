@@ -21,7 +21,7 @@ def serve_cmd(
                                                      "access token printed at start.")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open the dashboard in the browser.")] = False,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest export accepted from the "
-                                                                       "browser, in MiB.")] = 2048,
+                                                                       "browser, in MiB (held in memory).")] = 1024,
 ) -> None:
     """Open a dashboard of your library in the browser: overview, artists, chapters, ask, imports and rules.
 

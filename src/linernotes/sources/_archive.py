@@ -37,7 +37,7 @@ from isal import isal_zlib
 
 from linernotes.errors import InputError
 
-__all__ = ["Entry", "Limits", "collect_entries"]
+__all__ = ["Entry", "InMemory", "Limits", "collect_entries"]
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or the end record of an empty zip
 # signature, version, flags, method, time, date, crc, compressed size, size, name length, extra length
@@ -90,6 +90,23 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class InMemory:
+    """An input that exists only in memory (a file uploaded to the dashboard): it is read like a file named
+    ``name`` and never written anywhere.
+
+    Example::
+
+        collect_entries([InMemory("my_spotify_data.zip", uploaded_bytes)])
+    """
+
+    name: str
+    data: bytes = field(repr=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
 class Entry:
     """One importable file: a plain file on disk or a member of a (possibly nested) zip.
 
@@ -112,6 +129,7 @@ class Entry:
     _root_display: str = field(repr=False)  # how the user named that file (for messages)
     _members: tuple[str, ...] = field(default=(), repr=False)  # outer zip member, then members inside it
     _limits: Limits = field(default=Limits(), repr=False)
+    _data: bytes | None = field(default=None, repr=False, compare=False)  # the bytes of an InMemory input
 
     def read(self) -> bytes:
         """The whole content. Decompression stops as soon as the output passes the declared size.
@@ -150,11 +168,15 @@ class Entry:
         if piece <= 0:
             raise ValueError("piece must be > 0")
         if not self._members:
+            if self._data is not None:
+                data = _capped(self._data, self._root_display, self._limits, None)
+                yield from (data[i:i + piece] for i in range(0, len(data), piece))
+                return
             yield from _plain_chunks(self._path, self._root_display, self._limits, piece)
             return
         display = self._root_display
         try:
-            with open(self._path, "rb") as f:
+            with self._open() as f:
                 fp, zf, info, display = self._locate(f)
                 yield from _member_chunks(fp, zf, info, display, None, piece)
         except OSError as exc:
@@ -162,14 +184,19 @@ class Entry:
 
     def _load(self, head: int | None) -> bytes:
         if not self._members:
+            if self._data is not None:
+                return _capped(self._data, self._root_display, self._limits, head)
             return _read_plain(self._path, self._root_display, self._limits, head)
         display = self._root_display
         try:
-            with open(self._path, "rb") as f:
+            with self._open() as f:
                 fp, zf, info, display = self._locate(f)
                 return _read_member(fp, zf, info, display, head)
         except OSError as exc:
             raise InputError(display, _os_message(exc)) from None
+
+    def _open(self) -> BinaryIO:
+        return io.BytesIO(self._data) if self._data is not None else open(self._path, "rb")
 
     def _locate(self, f: BinaryIO) -> tuple[BinaryIO, zipfile.ZipFile, zipfile.ZipInfo, str]:
         """Walk the chain of members down to this entry: the stream, zip and record holding its bytes,
@@ -193,7 +220,7 @@ class Entry:
 
 
 def collect_entries(
-    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], limits: Limits = Limits()
+    paths: Sequence[str | os.PathLike[str] | InMemory] | str | os.PathLike[str], limits: Limits = Limits()
 ) -> list[Entry]:
     """Every importable file under ``paths``, zips expanded in memory, junk skipped, checks applied.
 
@@ -214,7 +241,10 @@ def collect_entries(
         paths = [paths]  # one path, not a sequence of one-character paths
     collector = _Collector(limits)
     for path in paths:
-        collector.add_path(os.fspath(path))
+        if isinstance(path, InMemory):
+            collector.add_memory(path)
+        else:
+            collector.add_path(os.fspath(path))
     return collector.entries
 
 
@@ -253,6 +283,20 @@ class _Collector:
             self._add_file(display, os.path.realpath(display), st.st_size)
         else:
             raise InputError(display, "not a regular file or folder")
+
+    def add_memory(self, item: InMemory) -> None:
+        # A key no real path can have: the same upload given twice is listed once, two uploads are two.
+        real = f"<memory {id(item.data)}>"
+        display = item.name
+        try:
+            if item.data[:4] in _ZIP_MAGIC and self._expand_zip(io.BytesIO(item.data), display, real, display, (), 1,
+                                                                 item.data):
+                return
+        except OSError as exc:
+            raise InputError(display, _os_message(exc)) from None
+        _capped(item.data, display, self.limits, 0)
+        self.add(Entry(display, os.path.basename(display), len(item.data), real, display, (), self.limits,
+                       item.data))
 
     def _walk(self, display: str, real: str, root: str) -> None:
         try:
@@ -297,7 +341,8 @@ class _Collector:
         self.add(Entry(display, os.path.basename(display), size, real, display, (), self.limits))
 
     def _expand_zip(
-        self, fp: BinaryIO, display: str, real: str, root_display: str, members: tuple[str, ...], depth: int
+        self, fp: BinaryIO, display: str, real: str, root_display: str, members: tuple[str, ...], depth: int,
+        data: bytes | None = None,
     ) -> bool:
         """Add the members of the zip in ``fp``. False if it is an office document, to be kept whole."""
         if depth > self.limits.max_depth:
@@ -317,11 +362,11 @@ class _Collector:
                 chain = (*members, info.filename)
                 if _read_member(fp, zf, info, member_display, 4) in _ZIP_MAGIC:
                     inner = io.BytesIO(_read_member(fp, zf, info, member_display, None))
-                    if self._expand_zip(inner, member_display, real, root_display, chain, depth + 1):
+                    if self._expand_zip(inner, member_display, real, root_display, chain, depth + 1, data):
                         continue
                 basename = info.filename.rsplit("/", 1)[-1]
                 self.add(
-                    Entry(member_display, basename, info.file_size, real, root_display, chain, self.limits)
+                    Entry(member_display, basename, info.file_size, real, root_display, chain, self.limits, data)
                 )
         except _CORRUPTION:
             raise InputError(display, "not a valid zip archive (truncated or corrupt)") from None
@@ -473,6 +518,13 @@ def _read_plain(path: str, display: str, limits: Limits, head: int | None) -> by
     if len(data) > cap:
         raise InputError(display, f"file is larger than {cap} bytes")
     return data
+
+
+def _capped(data: bytes, display: str, limits: Limits, head: int | None) -> bytes:
+    """An in-memory input's bytes (the first ``head`` of them), under the same size cap as a file."""
+    if len(data) > limits.max_entry_bytes:
+        raise InputError(display, f"file is larger than {limits.max_entry_bytes} bytes")
+    return data if head is None else data[:head]
 
 
 def _plain_chunks(path: str, display: str, limits: Limits, piece: int) -> Iterator[bytes]:

@@ -21,12 +21,12 @@ from linernotes import __version__
 from linernotes.errors import InputError, Interrupted
 from linernotes.privacy import redact_path
 from linernotes.sources import detect
-from linernotes.sources._archive import collect_entries
+from linernotes.sources._archive import InMemory, collect_entries
 from linernotes.sources.base import HEAD_BYTES, utf16_text
 from linernotes.store import dedupe, staging
 from linernotes.store.staging import Job, Progress
 
-__all__ = ["FileReport", "ImportReport", "Progress", "import_paths", "plan"]
+__all__ = ["FileReport", "ImportReport", "InMemory", "Input", "Progress", "import_paths", "plan"]
 
 
 @dataclass
@@ -75,14 +75,18 @@ class ImportReport:
         }
 
 
-def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Job], list[str]]:
+Input = str | os.PathLike[str] | InMemory
+"""A path to a file, folder or zip, or an upload held in memory."""
+
+
+def plan(paths: Sequence[Input]) -> tuple[list[Job], list[str]]:
     """Decide, by content, which inputs are listening histories; the rest is passed over.
 
     A broken file is an error when it was named directly or when its file name says it should be a
     listening history; other unrecognised files inside an export (PDFs, Userdata.json, ...) are ignored.
     """
     entries = collect_entries(paths)
-    given = {str(p) for p in paths} | {os.path.abspath(p) for p in paths}
+    given = {str(p) for p in paths} | {os.path.abspath(p) for p in paths if not isinstance(p, InMemory)}
     jobs: list[Job] = []
     ignored: list[str] = []
     for entry in entries:
@@ -111,7 +115,7 @@ def plan(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Job], list[str]]
 
 def import_paths(
     con: duckdb.DuckDBPyConnection,
-    paths: Sequence[str | os.PathLike[str]],
+    paths: Sequence[Input],
     *,
     progress: Progress | None = None,
     workers: int | None = None,

@@ -9,9 +9,7 @@ read-only library from :class:`~linernotes.web.access.LibraryAccess` for its dur
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -24,8 +22,9 @@ from linernotes.insights import registry
 from linernotes.insights.result import jsonable
 from linernotes.insights.scope import Scope
 from linernotes.library import Library
+from linernotes.sources._archive import InMemory
 from linernotes.web.access import LibraryAccess
-from linernotes.web.uploads import ImportProgress, UploadTooLarge, discard, save_upload
+from linernotes.web.uploads import ImportProgress, UploadTooLarge, read_upload, safe_name
 
 # Query parameters common to every insight (the CLI's --from/--to/...); the rest are the insight's own.
 SCOPE_KEYS = ("from", "to", "policy", "kinds", "include_incognito", "no_exclusions")
@@ -154,32 +153,21 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
         if access.writing:
             raise HTTPException(409, "an import or rule change is running; try again when it finishes")
         try:
-            path = await save_upload(request.stream(), filename, max_upload)
+            data = await read_upload(request.stream(), max_upload)
         except UploadTooLarge:
             raise HTTPException(413, f"the file is larger than the {_size(max_upload)} upload limit") from None
-        try:
-            return JSON(await run_in_threadpool(_import, access, progress, path))
-        finally:
-            discard(path)
+        return JSON(await run_in_threadpool(_import, access, progress, InMemory(safe_name(filename), data)))
 
     return api
 
 
-def _import(access: LibraryAccess, progress: ImportProgress, path: Path) -> dict[str, Any]:
-    # The person knows the file by its own name, not by the private folder it waited in.
-    folder = str(path.parent) + os.sep
+def _import(access: LibraryAccess, progress: ImportProgress, upload: InMemory) -> dict[str, Any]:
     progress.start()
     try:
         with access.write() as lib:
-            report = lib.import_paths([path], progress=progress.update).to_dict()
-    except LinernotesError as exc:
-        raise UsageError(str(exc).replace(folder, "")) from None
+            return lib.import_paths([upload], progress=progress.update).to_dict()
     finally:
         progress.finish()
-    for f in report["files"]:  # type: ignore[attr-defined]
-        f["file"] = str(f["file"]).replace(folder, "")
-    report["ignored"] = [str(i).replace(folder, "") for i in report["ignored"]]  # type: ignore[attr-defined]
-    return report
 
 
 def _rule(rule: Any) -> dict[str, Any]:

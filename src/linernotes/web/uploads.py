@@ -1,24 +1,21 @@
-"""Receiving an export from the browser: streamed to a private temp file, size-capped, then imported.
+"""Receiving an export from the browser: held in memory, size-capped, then imported.
 
-The body of ``POST /api/import`` is the file itself (no multipart: nothing is buffered in memory or
-spooled elsewhere before the cap is checked). It lands in a fresh 0700 directory as a 0600 file under
-its own (sanitised) name — the importer's messages name that file, so the person recognises it — and the
-directory is removed when the import ends, whatever happened.
+The body of ``POST /api/import`` is the file itself (no multipart, nothing spooled to disk). A raw export
+holds IP addresses and usernames, so it never touches a temporary file: the importer reads it from memory
+(:class:`linernotes.sources._archive.InMemory`) under its own (sanitised) name, which its messages use so
+the person recognises the file. The cap is checked while the body arrives.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-DEFAULT_MAX_UPLOAD = 2 * 1024**3  # 2 GiB: the largest Spotify exports are a few hundred MB
+DEFAULT_MAX_UPLOAD = 1024**3  # 1 GiB, held in memory: the largest Spotify exports are a few hundred MB
 
 
 class UploadTooLarge(Exception):
@@ -36,28 +33,14 @@ def safe_name(name: str | None) -> str:
     return cleaned[:120] or "upload.zip"
 
 
-async def save_upload(chunks: AsyncIterator[bytes], name: str | None, max_bytes: int) -> Path:
-    """Write the streamed body to a private temp file; returns its path. Raises :class:`UploadTooLarge`."""
-    folder = Path(tempfile.mkdtemp(prefix="linernotes-upload-"))  # mode 0700
-    path = folder / safe_name(name)
-    size = 0
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise UploadTooLarge
-                out.write(chunk)
-    except BaseException:
-        discard(path)
-        raise
-    return path
-
-
-def discard(path: Path) -> None:
-    """Remove an upload and its private folder."""
-    shutil.rmtree(path.parent, ignore_errors=True)
+async def read_upload(chunks: AsyncIterator[bytes], max_bytes: int) -> bytes:
+    """The streamed body, in memory. Raises :class:`UploadTooLarge` as soon as it passes ``max_bytes``."""
+    body = bytearray()
+    async for chunk in chunks:
+        if len(body) + len(chunk) > max_bytes:
+            raise UploadTooLarge
+        body += chunk
+    return bytes(body)
 
 
 @dataclass
