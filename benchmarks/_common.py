@@ -41,6 +41,16 @@ def verdict(misses: list[str], what: str) -> int:
     return 0
 
 
+def print_seed_line(rep: Any, keys: list[str], labels: dict[str, str], fmt: Any, verbose: bool,
+                    always: tuple[str, ...] = ()) -> None:
+    """One seed's figures on a line, then its notes: all with ``verbose``, else those containing ``always``."""
+    shown = "  ".join(f"{labels[k]} {fmt(rep.figures.get(k))}" for k in keys)
+    print(f"seed {rep.seed}: {shown}", flush=True)
+    for note in rep.notes:
+        if verbose or any(word in note for word in always):
+            print(f"    {note}")
+
+
 def print_seed_table(
     reports: list[Any], keys: list[str], labels: dict[str, str], targets: dict[str, str], width: int, fmt: Any
 ) -> dict[str, float | None]:

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from _common import print_seed_table, synthetic_library, verdict
+from _common import print_seed_line, print_seed_table, synthetic_library, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -526,15 +526,7 @@ def main() -> int:
         for seed in seeds:
             rep = run_seed(seed, args, Path(tmp))
             reports.append(rep)
-            shown = "  ".join(f"{LABELS[k]} {_fmt(rep.figures.get(k))}" for k in COLUMNS)
-            print(f"seed {seed}: {shown}", flush=True)
-            if args.verbose:
-                for note in rep.notes:
-                    print(f"    {note}")
-            else:
-                for note in rep.notes:
-                    if "not available" in note or "FAILED" in note:
-                        print(f"    {note}")
+            print_seed_line(rep, COLUMNS, LABELS, _fmt, args.verbose, always=("not available", "FAILED"))
 
         ask_value, ask_note = (None, "skipped") if args.no_ask else ask_accuracy(args.verbose)
         samples = [] if args.no_samples else sample_skip_aucs()

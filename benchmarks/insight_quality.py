@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from _common import print_seed_table, synthetic_library, verdict
+from _common import print_seed_line, print_seed_table, synthetic_library, verdict
 
 TARGETS = {"session_f1": 0.95, "obsession_f1": 0.9, "discovery_exact": 1.0, "forgotten_p10": 0.8}
 LABELS = {
@@ -263,11 +263,7 @@ def main() -> int:
         for seed in seeds:
             rep = run_seed(seed, args, Path(tmp))
             reports.append(rep)
-            shown = "  ".join(f"{LABELS[k]} {_fmt(rep.figures.get(k))}" for k in TARGETS)
-            print(f"seed {seed}: {shown}", flush=True)
-            if args.verbose:
-                for note in rep.notes:
-                    print(f"    {note}")
+            print_seed_line(rep, list(TARGETS), LABELS, _fmt, args.verbose)
 
     print()
     print(f"{args.plays:,} plays per history, {args.start} to {args.end}, seeds {', '.join(map(str, seeds))}")

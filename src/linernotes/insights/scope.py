@@ -147,7 +147,8 @@ class Engine:
         """Forget every cached selection (after an import, a setting or a rule changed)."""
         for name in self._views:
             self.con.execute(f"DROP VIEW IF EXISTS {name}")
-        tables = [s.table for s in self._selections.values() if not s.table.startswith("(")] + [
+        # Unmaterialised selections are subqueries, not tables: nothing of theirs to drop.
+        tables = [s.table for s in self._selections.values() if self.materialise] + [
             d for d in self._derived.values() if d not in self._views
         ]
         for name in tables:

@@ -168,9 +168,8 @@ class Entry:
         if piece <= 0:
             raise ValueError("piece must be > 0")
         if not self._members:
-            if self._data is not None:
-                data = _capped(self._data, self._root_display, self._limits, None)
-                yield from (data[i:i + piece] for i in range(0, len(data), piece))
+            if self._data is not None:  # checked against the cap when collected; memory cannot grow
+                yield from (self._data[i:i + piece] for i in range(0, len(self._data), piece))
                 return
             yield from _plain_chunks(self._path, self._root_display, self._limits, piece)
             return
@@ -185,7 +184,7 @@ class Entry:
     def _load(self, head: int | None) -> bytes:
         if not self._members:
             if self._data is not None:
-                return _capped(self._data, self._root_display, self._limits, head)
+                return self._data if head is None else self._data[:head]
             return _read_plain(self._path, self._root_display, self._limits, head)
         display = self._root_display
         try:
@@ -294,7 +293,8 @@ class _Collector:
                 return
         except OSError as exc:
             raise InputError(display, _os_message(exc)) from None
-        _capped(item.data, display, self.limits, 0)
+        if len(item.data) > self.limits.max_entry_bytes:
+            raise InputError(display, f"file is larger than {self.limits.max_entry_bytes} bytes")
         self.add(Entry(display, os.path.basename(display), len(item.data), real, display, (), self.limits,
                        item.data))
 
@@ -518,13 +518,6 @@ def _read_plain(path: str, display: str, limits: Limits, head: int | None) -> by
     if len(data) > cap:
         raise InputError(display, f"file is larger than {cap} bytes")
     return data
-
-
-def _capped(data: bytes, display: str, limits: Limits, head: int | None) -> bytes:
-    """An in-memory input's bytes (the first ``head`` of them), under the same size cap as a file."""
-    if len(data) > limits.max_entry_bytes:
-        raise InputError(display, f"file is larger than {limits.max_entry_bytes} bytes")
-    return data if head is None else data[:head]
 
 
 def _plain_chunks(path: str, display: str, limits: Limits, piece: int) -> Iterator[bytes]:
