@@ -61,7 +61,7 @@ class Library:
     def engine(self) -> Engine:
         """The insight engine (caches selections until the library changes)."""
         if self._engine is None:
-            self._engine = Engine(self.con)
+            self._engine = Engine(self.con, frozen=self.read_only)
         return self._engine
 
     def _changed(self) -> None:

@@ -41,7 +41,7 @@ def serve_cmd(
     check_binding(host, token)
     from linernotes.store.db import default_db_path
 
-    app = create_app(db or default_db_path(), token, max_upload=max_upload_mb * 1024**2)
+    app = create_app(db or default_db_path(), token, max_upload=max_upload_mb * 1024**2, prepare=True)
     try:
         sock = bind(host, port)
     except OSError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from linernotes.insights.dayindex import FAMILIES, period_counts
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -54,6 +55,12 @@ class OverviewResult(Result):
 
 
 def totals(ctx: Context) -> Totals:
+    span = (ctx.end - ctx.start).days + 1 if ctx.start and ctx.end else 0
+    indexed = period_counts(ctx)
+    if indexed is not None:
+        return _totals(indexed.ms_played, indexed.plays, indexed.streams,
+                       [KindTotals(*row) for row in indexed.by_kind],
+                       *(indexed.distinct[f] for f in FAMILIES), indexed.days_listened, span)
     row = ctx.one(f"""
         SELECT coalesce(sum(ms_played), 0), count(*) FILTER (WHERE counted), count(*),
                count(DISTINCT artist) FILTER (WHERE kind = 'track'),
@@ -71,7 +78,11 @@ def totals(ctx: Context) -> Totals:
         )
     ]
     ms, plays, streams, artists, tracks, albums, shows, books, days = (int(v or 0) for v in row)  # type: ignore[call-overload]
-    span = (ctx.end - ctx.start).days + 1 if ctx.start and ctx.end else 0
+    return _totals(ms, plays, streams, by_kind, artists, tracks, albums, shows, books, days, span)
+
+
+def _totals(ms: int, plays: int, streams: int, by_kind: list[KindTotals], artists: int, tracks: int, albums: int,
+            shows: int, books: int, days: int, span: int) -> Totals:
     return Totals(
         ms_played=ms,
         plays=plays,

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -37,6 +37,8 @@ from linernotes.insights.period import Period
 from linernotes.insights.result import ExclusionEffect
 from linernotes.policy import Policy, counted_plays, parse_policy
 from linernotes.schema import Kind
+
+T = TypeVar("T")
 
 # A skip, when the export has no ``skipped`` flag (Gen A, FORMATS.md §1.4): the person ended the track by
 # hand (forward, back, or stopping it) before 30 s, Spotify's own threshold for "a play".
@@ -122,6 +124,17 @@ class Selection:
     plays: int
     exclusions: tuple[ExclusionEffect, ...]
     include_incognito: bool
+    # A period cut from a history already selected is not a table but a filter over that history's table:
+    # ``table`` is then ``(SELECT * FROM cut_of WHERE cut_where)``.
+    cut_of: str | None = None
+    cut_where: str | None = None
+
+    def numbered(self, column: str) -> str:
+        """The selection's rows with a stable row number in ``column`` (unique within the selection), for
+        tables of per-row keys to join back: a table's ``rowid``, or for a cut, the history table's."""
+        if self.cut_of is not None:
+            return f"(SELECT *, rowid AS {column} FROM {self.cut_of} WHERE {self.cut_where})"
+        return f"(SELECT *, rowid AS {column} FROM {self.table})"
 
 
 class Engine:
@@ -129,15 +142,21 @@ class Engine:
 
     _ids = itertools.count(1)
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, materialise: bool = True) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, materialise: bool = True, frozen: bool = False) -> None:
         """``materialise``: build each selection as a temp table, worth it when several insights or queries
         read it. Without, a selection is the view's rows as a subquery that each query reads afresh:
-        faster for one question in a new process (``linernotes ask``), slower for a report."""
+        faster for one question in a new process (``linernotes ask``), slower for a report.
+        ``frozen``: the library cannot change while this engine lives (opened read-only: DuckDB lets no
+        process write it meanwhile), so the rules and settings are read once, not before every insight."""
         self.con = con
         self.materialise = materialise
+        self.frozen = frozen
+        self._incognito_setting: bool | None = None
         self._selections: dict[Scope, Selection] = {}
         self._derived: dict[tuple[object, ...], str] = {}
+        self._memos: dict[tuple[object, ...], Any] = {}
         self._views: set[str] = set()
+        self._tables: set[str] = set()  # the selections built as temp tables
         self._rules_version: tuple[Rule, ...] | None = None
 
     def context(self, scope: Scope) -> Context:
@@ -147,15 +166,33 @@ class Engine:
         """Forget every cached selection (after an import, a setting or a rule changed)."""
         for name in self._views:
             self.con.execute(f"DROP VIEW IF EXISTS {name}")
-        # Unmaterialised selections are subqueries, not tables: nothing of theirs to drop.
-        tables = [s.table for s in self._selections.values() if self.materialise] + [
-            d for d in self._derived.values() if d not in self._views
-        ]
-        for name in tables:
+        # Unmaterialised selections and cut periods are subqueries, not tables: nothing of theirs to drop.
+        for name in [*self._tables, *(d for d in self._derived.values() if d not in self._views)]:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._tables.clear()
         self._selections.clear()
         self._derived.clear()
+        self._memos.clear()
         self._views.clear()
+
+    def forget_periods(self) -> None:
+        """Forget the selections and derived tables of bounded periods, keeping each scope's whole history
+        (from which a period is cut again in milliseconds): bounds the memory of a long-running server
+        without making its next answer rebuild a history."""
+        periods = [scope for scope in self._selections if scope.period.bounded]
+        for memo in [key for key in self._memos if isinstance(key[0], Scope) and key[0].period.bounded]:
+            del self._memos[memo]
+        derived = [key for key in self._derived if isinstance(key[0], Scope) and key[0].period.bounded]
+        for key in derived:
+            name = self._derived.pop(key)
+            kind = "VIEW" if name in self._views else "TABLE"
+            self._views.discard(name)
+            self.con.execute(f"DROP {kind} IF EXISTS {name}")
+        for scope in periods:
+            table = self._selections.pop(scope).table
+            if table in self._tables:
+                self._tables.discard(table)
+                self.con.execute(f"DROP TABLE IF EXISTS {table}")
 
     def selection(self, scope: Scope) -> Selection:
         rules = self._rules(scope)
@@ -186,18 +223,34 @@ class Engine:
     def cached(self, key: tuple[object, ...]) -> str | None:
         return self._derived.get(key)
 
+    def memo(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        """``build()``'s value (numpy arrays, an index...), kept until the library changes. Keys start with
+        the scope they describe; those of bounded periods go with :meth:`forget_periods`."""
+        if key not in self._memos:
+            self._memos[key] = build()
+        return self._memos[key]  # type: ignore[no-any-return]
+
     def history_sql(self, scope: Scope) -> str:
         """The whole history of ``scope`` (any period) as a relation for one query (see :meth:`relation_sql`)."""
         return self.relation_sql(replace(scope, period=Period()))
 
+    def whole_selected(self, scope: Scope) -> Selection | None:
+        """The selection of ``scope``'s whole history (any period) if it is built, else None."""
+        self._rules(scope)  # drops every selection when the rules changed
+        return self._selections.get(replace(scope, period=Period()))
+
     def relation_sql(self, scope: Scope) -> str:
-        """The plays of ``scope`` as a relation for one query: its selection when already built, else the
-        same rows straight from the view, unmaterialised — DuckDB then computes only the columns the query
-        reads (no local times for a ``min(ts_start)``), which beats building a table read once."""
+        """The plays of ``scope`` as a relation for one query: its selection when already built, a filter
+        over its whole history when that is built, else the same rows straight from the view, unmaterialised
+        — DuckDB then computes only the columns the query reads (no local times for a ``min(ts_start)``),
+        which beats building a table read once."""
         rules = self._rules(scope)
         found = self._selections.get(scope)
         if found is not None:
             return found.table
+        whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
+        if whole is not None:
+            return f"(SELECT * FROM {whole.table} WHERE {scope.period.where_literal()})"
         return (
             "(" + _rows_sql(scope, rules, self._incognito(scope), scope.period.where_literal(), with_flag=False) + ")"
         )
@@ -207,6 +260,8 @@ class Engine:
         selection (they were cut with the old ones)."""
         if not scope.apply_exclusions:
             return ()
+        if self.frozen and self._rules_version is not None:
+            return self._rules_version
         rules = tuple(list_rules(self.con))
         if self._rules_version is not None and rules != self._rules_version:
             self.invalidate()
@@ -216,7 +271,9 @@ class Engine:
     def _incognito(self, scope: Scope) -> bool:
         if scope.include_incognito is not None:
             return scope.include_incognito
-        return bool(self.con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
+        if self._incognito_setting is None or not self.frozen:
+            self._incognito_setting = bool(self.con.execute("SELECT include_incognito FROM home").fetchall()[0][0])
+        return self._incognito_setting
 
     def _describe(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
         """A selection left unmaterialised: its rows as a subquery, its facts from one scan of the view."""
@@ -225,8 +282,7 @@ class Engine:
         kept = "NOT _excluded"
         row = self.con.execute(
             f"SELECT min(day) FILTER (WHERE {kept}), max(day) FILTER (WHERE {kept}), count(*) FILTER (WHERE {kept})"
-            + "".join(f", count(*) FILTER (WHERE {r.predicate()}), "
-                      f"coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)" for r in rules)
+            + (", " + _effect_columns(rules) if rules else "")
             + f" FROM ({_rows_sql(scope, rules, incognito, where, with_flag=True)})"
         ).fetchall()[0]
         first, last, n = row[:3]
@@ -240,45 +296,28 @@ class Engine:
         )
 
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
+        whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
+        if whole is not None:
+            return self._cut(scope, rules, whole)
         con = self.con
         name = f"_ln_sel{next(self._ids)}"
         incognito = self._incognito(scope)
         where, params = scope.period.where()
-        whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
         # The selection has no order (insights sort what they need), so DuckDB may fill it in parallel.
         con.execute("SET preserve_insertion_order = false")
         try:
-            if whole is not None:
-                # A period of a history already selected: filter that table instead of the view (no local
-                # times to compute again); the rules' effects in the period come from a scan of the view.
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {whole.table} WHERE {where}", params)
-                source = f"(SELECT * FROM {_base(incognito)} WHERE {where} {_filters(scope)})"
-            else:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {name} AS "
-                    + _rows_sql(scope, rules, incognito, where, with_flag=True),
-                    params,
-                )
-                source = name
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS " + _rows_sql(scope, rules, incognito, where, with_flag=True),
+                params,
+            )
         finally:
             con.execute("RESET preserve_insertion_order")
+        self._tables.add(name)
         effects: tuple[ExclusionEffect, ...] = ()
         if rules:
-            counts = con.execute(
-                "SELECT "
-                + ", ".join(
-                    f"count(*) FILTER (WHERE {r.predicate()}), "
-                    f"coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)"
-                    for r in rules
-                )
-                + f" FROM {source}",
-                params if whole is not None else [],
-            ).fetchall()[0]
-            effects = _effects(rules, counts)
-        if whole is None:
-            if rules:
-                con.execute(f"DELETE FROM {name} WHERE _excluded")
-            con.execute(f"ALTER TABLE {name} DROP COLUMN _excluded")
+            effects = _effects(rules, con.execute(f"SELECT {_effect_columns(rules)} FROM {name}").fetchall()[0])
+            con.execute(f"DELETE FROM {name} WHERE _excluded")
+        con.execute(f"ALTER TABLE {name} DROP COLUMN _excluded")
         first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {name}").fetchall()[0]
         return Selection(
             table=name,
@@ -288,6 +327,38 @@ class Engine:
             exclusions=effects,
             include_incognito=incognito,
         )
+
+    def _cut(self, scope: Scope, rules: tuple[Rule, ...], whole: Selection) -> Selection:
+        """A period of a history already selected, as a filter over that table rather than a copy of it.
+        Copying a year of a million-play history costs ~150 ms; the filter costs a few, because the
+        history's row groups follow time and DuckDB skips those outside the period by their min/max — so
+        a period nobody asked for before is answered at once (the dashboard's period picker)."""
+        where = scope.period.where_literal()
+        table = f"(SELECT * FROM {whole.table} WHERE {where})"
+        first, last, n = self.con.execute(f"SELECT min(day), max(day), count(*) FROM {table}").fetchall()[0]
+        effects: tuple[ExclusionEffect, ...] = ()
+        if rules:
+            # The excluded plays are not in the history's table: their effect in the period comes from the view.
+            source = f"(SELECT * FROM {_base(whole.include_incognito)} WHERE {where} {_filters(scope)})"
+            effects = _effects(rules, self.con.execute(f"SELECT {_effect_columns(rules)} FROM {source}").fetchall()[0])
+        return Selection(
+            table=table,
+            start=scope.period.start or first,
+            end=scope.period.end or last,
+            plays=int(n),
+            exclusions=effects,
+            include_incognito=whole.include_incognito,
+            cut_of=whole.table,
+            cut_where=where,
+        )
+
+
+def _effect_columns(rules: tuple[Rule, ...]) -> str:
+    """For each rule, the plays it matches and their time (two columns), in one scan."""
+    return ", ".join(
+        f"count(*) FILTER (WHERE {r.predicate()}), coalesce(sum(ms_played) FILTER (WHERE {r.predicate()}), 0)"
+        for r in rules
+    )
 
 
 def _effects(rules: tuple[Rule, ...], counts: tuple[Any, ...]) -> tuple[ExclusionEffect, ...]:

@@ -33,14 +33,53 @@ def session_table(ctx: Context, gap_minutes: int = DEFAULT_GAP_MINUTES) -> str:
     found = ctx.cached("sessions", key=(gap_minutes,))
     if found is not None:
         return found
-    # The running maximum is a sequential scan: numpy does it in milliseconds, where a SQL window frame
-    # over millions of rows takes seconds.
+    rows = ctx.selection.numbered("_ln_row")
     cols = ctx.fetchnumpy(
-        f"SELECT rowid AS r, epoch_ms(ts_start) AS s, epoch_ms(ts_end) AS e FROM {ctx.plays} "
+        f"SELECT _ln_row AS r, epoch_ms(ts_start) AS s, epoch_ms(ts_end) AS e FROM {rows} "
         f"ORDER BY ts_start, ts_end, play_id"
     )
-    start = np.asarray(cols["s"], dtype=np.int64)
-    end = np.asarray(cols["e"], dtype=np.int64)
+    n = len(cols["s"])
+    session_id, pos, gap_ms = session_keys(cols["s"], cols["e"], gap_minutes)
+    row = np.asarray(cols["r"], dtype=np.int64)
+    gap_s = pa.array(gap_ms / 1000.0, pa.float64(), mask=_first_only(n))
+    if ctx.selection.cut_of is None:
+        # A table: the keys are stored in its own row order and joined by position — no hash join and no
+        # copy of its columns, which matters for a whole history read by every model.
+        order = np.argsort(row, kind="stable")
+        keys = pa.table({"session_id": session_id[order], "pos": pos[order], "gap_s": gap_s.take(order)})
+        join = f"{ctx.plays} p POSITIONAL JOIN {{keys}} k"
+        columns = "p.*"
+    else:
+        # A period cut from a history: joined back by the history's row number (a hash join on one
+        # integer, a few milliseconds for a year of plays).
+        keys = pa.table({"r": row, "session_id": session_id, "pos": pos, "gap_s": gap_s})
+        join = f"{rows} p JOIN {{keys}} k ON k.r = p._ln_row"
+        columns = "p.* EXCLUDE (_ln_row)"
+    ctx.con.register("_ln_session_keys", keys)
+    try:
+        stored = ctx.derived("session_keys", "SELECT * FROM _ln_session_keys", key=(gap_minutes,))
+    finally:
+        ctx.con.unregister("_ln_session_keys")
+    return ctx.derived(
+        "sessions",
+        f"SELECT {columns}, k.session_id, k.pos, k.gap_s FROM {join.format(keys=stored)}",
+        key=(gap_minutes,),
+        view=True,
+    )
+
+
+def session_keys(start_ms: np.ndarray, end_ms: np.ndarray, gap_minutes: int) -> tuple[np.ndarray, ...]:
+    """For plays in time order (start, end, ``play_id``): each play's session id (1, 2, ...), its 1-based
+    position in its session and the silence before it in ms (see :func:`session_table`).
+
+    >>> ids, pos, gap = session_keys(np.array([0, 60_000, 9_000_000]), np.array([50_000, 90_000, 9_100_000]), 20)
+    >>> ids.tolist(), pos.tolist(), gap.tolist()
+    ([1, 1, 2], [1, 2, 1], [0, 10000, 8910000])
+    """
+    # The running maximum is a sequential scan: numpy does it in milliseconds, where a SQL window frame
+    # over millions of rows takes seconds.
+    start = np.asarray(start_ms, dtype=np.int64)
+    end = np.asarray(end_ms, dtype=np.int64)
     n = len(start)
     prev_end = np.empty(n, dtype=np.int64)
     if n:
@@ -53,28 +92,16 @@ def session_table(ctx: Context, gap_minutes: int = DEFAULT_GAP_MINUTES) -> str:
     session_id = np.cumsum(is_start)
     first = np.flatnonzero(is_start)
     pos = np.arange(n) - first[session_id - 1] + 1 if n else np.zeros(0, dtype=np.int64)
-    # The keys are stored in the selection's own row order and joined by position: no hash join, and no
-    # copy of the selection's columns (a view over both tables).
-    by_row = np.argsort(np.asarray(cols["r"], dtype=np.int64), kind="stable")
-    gap_s = gap_ms / 1000.0
-    keys = pa.table(
-        {
-            "session_id": pa.array(session_id[by_row], pa.int64()),
-            "pos": pa.array(pos[by_row], pa.int64()),
-            "gap_s": pa.array(gap_s[by_row], pa.float64(), mask=(by_row == 0) if n else None),
-        }
-    )
-    ctx.con.register("_ln_session_keys", keys)
-    try:
-        stored = ctx.derived("session_keys", "SELECT * FROM _ln_session_keys", key=(gap_minutes,))
-    finally:
-        ctx.con.unregister("_ln_session_keys")
-    return ctx.derived(
-        "sessions",
-        f"SELECT p.*, k.session_id, k.pos, k.gap_s FROM {ctx.plays} p POSITIONAL JOIN {stored} k",
-        key=(gap_minutes,),
-        view=True,
-    )
+    return session_id, pos, gap_ms
+
+
+def _first_only(n: int) -> np.ndarray | None:
+    """The mask that makes the very first play's gap NULL."""
+    if not n:
+        return None
+    mask = np.zeros(n, dtype=bool)
+    mask[0] = True
+    return mask
 
 
 # ---- the ``sessions`` insight ---------------------------------------------------------------------------

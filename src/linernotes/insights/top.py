@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from linernotes.errors import UsageError
+from linernotes.insights import rollup
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -70,6 +71,13 @@ class TopResult(Result):
 
 def _grouped(ctx: Context, entity: Entity, relation: str | None) -> str:
     kinds, name_col, by_col = GROUPS[entity]
+    days = rollup.entity_days(ctx, entity.value, kinds, name_col, by_col) if ctx.scope.period.bounded else None
+    if days is not None:
+        # A period of a history already selected: the sums of its per-day rollup (the same numbers).
+        return f"""
+        SELECT name, by_name, sum(plays)::BIGINT AS plays, coalesce(sum(ms), 0) AS ms
+        FROM {days} WHERE {rollup.within(ctx.scope.period)}
+        GROUP BY ALL"""
     return f"""
         SELECT {name_col} AS name, {by_col or "NULL"} AS by_name,
                count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms
@@ -79,7 +87,17 @@ def _grouped(ctx: Context, entity: Entity, relation: str | None) -> str:
 
 
 def _order(by: str) -> str:
-    return ("ms DESC, plays DESC" if by == "time" else "plays DESC, ms DESC") + ", name"
+    return ("ms DESC, plays DESC" if by == "time" else "plays DESC, ms DESC") + ", name, by_name"
+
+
+def beats(by: str, row: str = "g", than: str = "me") -> str:
+    """SQL: group ``row`` ranks before group ``than`` — :func:`_order` as a comparison, so that a rank is
+    1 + the number of groups that beat it, with no sort of the whole ranking."""
+    first, second = ("ms", "plays") if by == "time" else ("plays", "ms")
+    g, me = row, than
+    return f"""({g}.{first} > {me}.{first} OR ({g}.{first} = {me}.{first} AND ({g}.{second} > {me}.{second}
+        OR ({g}.{second} = {me}.{second} AND ({g}.name < {me}.name OR ({g}.name = {me}.name
+        AND {g}.by_name IS NOT NULL AND ({me}.by_name IS NULL OR {g}.by_name < {me}.by_name)))))))"""
 
 
 def ranked(
@@ -114,9 +132,10 @@ def ranks_of(
     """The ranks, as :func:`ranked` numbers them, of the rows named ``names`` (keyed by name and by-name):
     only these few rows leave DuckDB, not the whole ranking."""
     rows = ctx.fetch(f"""
-        WITH g AS ({_grouped(ctx, entity, relation)}),
-        r AS (SELECT name, by_name, row_number() OVER (ORDER BY {_order(by)}) AS rank FROM g)
-        SELECT name, by_name, rank FROM r WHERE list_contains($1, name)""", [names])
+        WITH g AS MATERIALIZED ({_grouped(ctx, entity, relation)}),
+        me AS (SELECT * FROM g WHERE list_contains($1, name))
+        SELECT me.name, me.by_name, 1 + count(*) FILTER (WHERE {beats(by)})
+        FROM me CROSS JOIN g GROUP BY me.name, me.by_name""", [names])
     return {(str(name), by_name): int(rank) for name, by_name, rank in rows}
 
 

@@ -18,27 +18,62 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from linernotes.library import Library, open_library
 
+T = TypeVar("T")
 CACHE_ENTRIES = 512
-# Each new period leaves a selection (a temp table) in the reader's engine; a long-running server drops
-# them after this many computed answers, keeping memory bounded.
+# Each new period leaves derived tables (its sessions...) in the reader's engine; a long-running server
+# drops those of periods after this many computed answers, keeping memory bounded (whole histories stay).
 RECYCLE_AFTER = 64
+
+
+class FairPool(Generic[T]):
+    """Items lent in the order they were asked for. ``queue.Queue`` is not fair: a thread that puts an item
+    back and asks again at once usually takes it before the waiter it woke gets to run, so under load one
+    request can wait for seconds behind a dozen later ones. Here a returned item goes straight to the
+    longest waiter."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._free: deque[T] = deque()
+        self._waiting: deque[tuple[threading.Event, list[T]]] = deque()
+
+    def get(self) -> T:
+        with self._lock:
+            if self._free and not self._waiting:
+                return self._free.popleft()
+            turn: tuple[threading.Event, list[T]] = (threading.Event(), [])
+            self._waiting.append(turn)
+        turn[0].wait()
+        return turn[1][0]
+
+    def put(self, item: T) -> None:
+        with self._lock:
+            if self._waiting:
+                ready, slot = self._waiting.popleft()
+                slot.append(item)
+                ready.set()
+            else:
+                self._free.append(item)
 
 
 class LibraryAccess:
     """A pool of read-only :class:`Library` objects plus exclusive, short read-write sessions."""
 
-    def __init__(self, path: str | os.PathLike[str], readers: int = 2) -> None:
+    def __init__(self, path: str | os.PathLike[str], readers: int = 2,
+                 prepare: Callable[[Library], None] | None = None) -> None:
+        """``prepare``: run on each new reader, in a background thread, before it serves its first request
+        (building caches: requests wait for the first prepared reader rather than each paying for it)."""
         self.path = Path(path).expanduser().resolve()
         self.readers = max(1, readers)
-        self._pool: queue.Queue[Library] = queue.Queue()
+        self._prepare = prepare
+        self._pool: FairPool[Library] = FairPool()
         self._write_lock = threading.Lock()  # one writer at a time (and never two imports)
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -49,8 +84,20 @@ class LibraryAccess:
         self._open_readers()
 
     def _open_readers(self) -> None:
-        for _ in range(self.readers):
-            self._pool.put(open_library(self.path, read_only=True))
+        fresh = [open_library(self.path, read_only=True) for _ in range(self.readers)]
+        if self._prepare is None:
+            for lib in fresh:
+                self._pool.put(lib)
+        else:
+            threading.Thread(target=self._prepare_and_lend, args=(fresh,), daemon=True).start()
+
+    def _prepare_and_lend(self, fresh: list[Library]) -> None:
+        assert self._prepare is not None
+        for lib in fresh:
+            try:
+                self._prepare(lib)
+            finally:
+                self._pool.put(lib)  # prepared or not, it serves
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Library]:
@@ -77,7 +124,7 @@ class LibraryAccess:
                 self._computed[id(lib)] = self._computed.get(id(lib), 0) + 1
             if self._computed[id(lib)] >= RECYCLE_AFTER:
                 self._computed[id(lib)] = 0
-                lib.engine.invalidate()
+                lib.engine.forget_periods()
         return value
 
     @property

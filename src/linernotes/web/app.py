@@ -26,14 +26,17 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(lib_path: str | os.PathLike[str], token: str | None = None, *,
-               max_upload: int = DEFAULT_MAX_UPLOAD, readers: int = 2) -> FastAPI:
+               max_upload: int = DEFAULT_MAX_UPLOAD, readers: int = 2, prepare: bool = False) -> FastAPI:
     """The dashboard over the library at ``lib_path`` (created when missing).
 
     ``token``: when set, every request must present it (required for anything but loopback);
     ``max_upload``: the largest export accepted from the browser, in bytes; ``readers``: read-only
-    connections serving requests in parallel.
+    connections serving requests in parallel; ``prepare``: build each reader's caches for new periods in
+    the background as it opens (``linernotes serve`` does; tests need not wait for it).
     """
-    access = LibraryAccess(lib_path, readers=readers)
+    from linernotes.web.entity import prepare as prepare_reader
+
+    access = LibraryAccess(lib_path, readers=readers, prepare=prepare_reader if prepare else None)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,19 +1,29 @@
 """One artist, track, album or show in detail: the dashboard's entity pages.
 
 No insight in the registry is about a single name yet, so these few queries live here. They read the same
-selection every insight reads (:class:`~linernotes.insights.scope.Context`: the period, the policy's
-``counted`` flag, incognito, the exclusion rules) and count exactly as ``top`` does, so an artist's plays,
-time and rank here are the numbers of ``linernotes insights top --json`` for the same period.
+plays every insight reads (:class:`~linernotes.insights.scope.Context`: the period, the policy's ``counted``
+flag, incognito, the exclusion rules) and count exactly as ``top`` does, so an artist's plays, time and rank
+here are the numbers of ``linernotes insights top --json`` for the same period.
+
+A page is asked for any period, often one nobody asked for before, so it reads only structures of the whole
+history, built once: the per-day rollup of names (:mod:`linernotes.insights.rollup`, which ``top`` reads
+too) and the history's timeline in numpy, from which a period's sessions are cut in milliseconds.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from linernotes.errors import UsageError
+from linernotes.insights import rollup
+from linernotes.insights.dayindex import index_of
 from linernotes.insights.scope import Context, Scope
-from linernotes.insights.sessions import session_table
-from linernotes.insights.top import GROUPS, Entity, ranks_of
+from linernotes.insights.sessions import DEFAULT_GAP_MINUTES, session_keys
+from linernotes.insights.top import GROUPS, Entity, beats, ranks_of
 from linernotes.library import Library
 
 # page kind → the ``top`` entity it ranks among
@@ -24,6 +34,8 @@ KINDS: dict[str, Entity] = {
     "show": Entity.SHOWS,
 }
 RECENT_SESSIONS = 10
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+DAY_US = 86_400_000_000
 
 
 def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Scope) -> dict[str, Any]:
@@ -36,43 +48,36 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
     entity = KINDS[kind]
     kinds, name_col, by_col = GROUPS[entity]
     ctx = Context(lib.engine, scope)
-    base = f"{ctx.kinds(*kinds)} AND {name_col} = $name"
+    ctx.whole_history().materialise()  # the rollup and the timeline are the whole history's
+    days = rollup.entity_days(ctx, entity.value, kinds, name_col, by_col)
+    assert days is not None  # the whole history was just selected
+    period = rollup.within(scope.period)
     if by_col is not None and by is None:
-        found = _one(ctx, f"""SELECT {by_col} FROM {ctx.plays} WHERE {base}
-                            GROUP BY 1 ORDER BY sum(ms_played) DESC NULLS LAST, 1 LIMIT 1""", {"name": name})
+        found = _one(ctx, f"""SELECT by_name FROM {days} WHERE {period} AND name = $name
+                            GROUP BY 1 ORDER BY sum(ms) DESC NULLS LAST, 1 LIMIT 1""", {"name": name})
         by = found[0] if found else None
-    where = base if by_col is None else f"{base} AND {by_col} IS NOT DISTINCT FROM $by"
+    mine = f"{period} AND name = $name" + ("" if by_col is None else " AND by_name IS NOT DISTINCT FROM $by")
     args: dict[str, Any] = {"name": name} if by_col is None else {"name": name, "by": by}
 
     plays, ms, first, last, skips, known = _one(ctx, f"""
-        SELECT count(*) FILTER (WHERE counted), coalesce(sum(ms_played), 0), min(ts_start), max(ts_end),
-               count(*) FILTER (WHERE skip), count(skip)
-        FROM {ctx.plays} WHERE {where}""", args)
+        SELECT coalesce(sum(plays), 0), coalesce(sum(ms), 0), min(first_ts), max(last_ts),
+               coalesce(sum(skips), 0), coalesce(sum(skip_known), 0)
+        FROM {days} WHERE {mine}""", args)
     if not first:
         return {"kind": kind, "name": name, "by": by, "found": False, "start": _iso(ctx.start), "end": _iso(ctx.end)}
     rank = ranks_of(ctx, entity, "time", [name]).get((name, by))
     monthly = _all(ctx, f"""
-        SELECT strftime(day, '%Y-%m') AS month, count(*) FILTER (WHERE counted), coalesce(sum(ms_played), 0)
-        FROM {ctx.plays} WHERE {where} GROUP BY 1 ORDER BY 1""", args)
-    by_name = by_col or "NULL"
+        SELECT strftime(day, '%Y-%m') AS month, sum(plays), coalesce(sum(ms), 0)
+        FROM {days} WHERE {mine} GROUP BY 1 ORDER BY 1""", args)
     yearly = _all(ctx, f"""
-        WITH g AS (SELECT year(day) AS y, {name_col} AS name, {by_name} AS by_name,
-                          count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms
-                   FROM {ctx.plays} WHERE {ctx.kinds(*kinds)} AND {name_col} IS NOT NULL GROUP BY ALL),
-             r AS (SELECT *, row_number() OVER (PARTITION BY y ORDER BY ms DESC, plays DESC, name) AS rank,
-                          count(*) OVER (PARTITION BY y) AS ranked FROM g)
-        SELECT y, rank, ranked, plays, ms FROM r
-        WHERE name = $name AND by_name IS NOT DISTINCT FROM $by ORDER BY y""", {"name": name, "by": by})
-    sessions = session_table(ctx)
-    n_sessions, n_all = _one(ctx, f"""
-        SELECT count(DISTINCT session_id) FILTER (WHERE {where}), count(DISTINCT session_id)
-        FROM {sessions}""", args)
-    recent = _all(ctx, f"""
-        SELECT session_id, min(ts_start), max(ts_end), count(*), count(*) FILTER (WHERE {where}),
-               coalesce(sum(ms_played), 0)
-        FROM {sessions}
-        WHERE session_id IN (SELECT DISTINCT session_id FROM {sessions} WHERE {where})
-        GROUP BY 1 ORDER BY 2 DESC LIMIT {RECENT_SESSIONS}""", args)
+        WITH g AS MATERIALIZED (SELECT year(day) AS y, name, by_name, sum(plays) AS plays, coalesce(sum(ms), 0) AS ms
+                   FROM {days} WHERE {period} GROUP BY ALL),
+             me AS (SELECT * FROM g WHERE name = $name AND by_name IS NOT DISTINCT FROM $by)
+        SELECT me.y, 1 + count(*) FILTER (WHERE {beats("time")}), count(*), me.plays, me.ms
+        FROM me JOIN g ON g.y IS NOT DISTINCT FROM me.y GROUP BY ALL ORDER BY me.y""", {"name": name, "by": by})
+    hits = f"{ctx.kinds(*kinds)} AND {name_col} = $name" + (
+        "" if by_col is None else f" AND {by_col} IS NOT DISTINCT FROM $by")
+    n_sessions, n_all, recent = _sessions(ctx, hits, args)
     return {
         "kind": kind,
         "name": name,
@@ -93,11 +98,104 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
         "by_month": [{"month": m, "plays": int(p), "ms_played": int(t)} for m, p, t in monthly],
         "rank_by_year": [{"year": int(y), "rank": int(r), "of": int(n), "plays": int(p), "ms_played": int(t)}
                          for y, r, n, p, t in yearly],
-        "sessions": int(n_sessions),
-        "sessions_total": int(n_all),
-        "recent_sessions": [{"session_id": int(s), "start": a.isoformat(), "end": b.isoformat(), "streams": int(n),
-                             "streams_of_this": int(k), "ms_played": int(t)} for s, a, b, n, k, t in recent],
+        "sessions": n_sessions,
+        "sessions_total": n_all,
+        "recent_sessions": recent,
     }
+
+
+def prepare(lib: Library) -> None:
+    """Build what a page for a new period reads — the whole history's selection, its rollups, timeline and
+    day index (a few seconds on a million plays) — so that the first visitor of each page does not wait."""
+    history = Context(lib.engine, Scope.make()).materialise()
+    for entity in KINDS.values():
+        rollup.entity_days(history, entity.value, *GROUPS[entity])
+    timeline_of(history)
+    index_of(history)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every play of a whole history in time order (start, end, ``play_id``), as numpy columns."""
+
+    row: np.ndarray  # the play's rowid in the history's table
+    start_us: np.ndarray
+    end_us: np.ndarray
+    ms: np.ndarray
+    day: np.ndarray  # local day, as days since 1970-01-01
+
+    def period(self, first: dt.date | None, last: dt.date | None) -> np.ndarray:
+        """Positions of the plays whose local day is in ``first..last``, in time order."""
+        lo, hi = 0, len(self.day)
+        # Local days lie within a day of UTC ones: narrow by start time first (sorted), then test the day.
+        if first is not None:
+            lo = int(np.searchsorted(self.start_us, _us(first) - DAY_US))
+        if last is not None:
+            hi = int(np.searchsorted(self.start_us, _us(last) + 2 * DAY_US))
+        day = self.day[lo:hi]
+        inside = np.ones(len(day), dtype=bool)
+        if first is not None:
+            inside &= day >= _days(first)
+        if last is not None:
+            inside &= day <= _days(last)
+        return lo + np.flatnonzero(inside)
+
+
+def timeline_of(history: Context) -> Timeline:
+    """The timeline of a whole history (``ctx.whole_history()``), built on first use."""
+    return history.engine.memo((history.scope, "timeline"), lambda: _timeline(history))
+
+
+def _timeline(history: Context) -> Timeline:
+    cols = history.fetchnumpy(f"""
+        SELECT rowid AS r, epoch_us(ts_start) AS s, epoch_us(ts_end) AS e, coalesce(ms_played, 0) AS ms,
+               coalesce((day - DATE '1970-01-01')::INTEGER, -2147483648) AS d
+        FROM {history.plays} ORDER BY ts_start, ts_end, play_id""")
+    return Timeline(*(np.asarray(cols[c], dtype=np.int64) for c in ("r", "s", "e", "ms", "d")))
+
+
+def _sessions(ctx: Context, hits: str, args: dict[str, Any]) -> tuple[int, int, list[dict[str, Any]]]:
+    """How many of the period's sessions the name is in, of how many, and the latest few of them.
+
+    The sessions are :func:`~linernotes.insights.sessions.session_table`'s for the period (the same plays
+    in the same order), cut from the whole history's timeline instead of sorting the period's plays.
+    """
+    history = ctx.whole_history()
+    timeline = timeline_of(history)
+    at = timeline.period(ctx.scope.period.start, ctx.scope.period.end)
+    if not len(at):
+        return 0, 0, []
+    start_us, end_us = timeline.start_us[at], timeline.end_us[at]
+    # Whole milliseconds, as session_table's epoch_ms: the same gaps, the same sessions.
+    ids = session_keys(start_us // 1000, end_us // 1000, DEFAULT_GAP_MINUTES)[0]
+    rows = _all(ctx, f"SELECT rowid FROM {history.plays} WHERE {ctx.scope.period.where_literal()} AND {hits}", args)
+    hit = np.isin(timeline.row[at], np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows)))
+    theirs = np.unique(ids[hit])
+    ms = timeline.ms[at]
+    recent = []
+    for sid in theirs[::-1][:RECENT_SESSIONS]:  # ids follow time: the highest are the latest
+        lo, hi = np.searchsorted(ids, [sid, sid + 1])
+        recent.append({
+            "session_id": int(sid),
+            "start": _utc(int(start_us[lo:hi].min())),
+            "end": _utc(int(end_us[lo:hi].max())),
+            "streams": int(hi - lo),
+            "streams_of_this": int(hit[lo:hi].sum()),
+            "ms_played": int(ms[lo:hi].sum()),
+        })
+    return len(theirs), int(ids[-1]), recent
+
+
+def _us(day: dt.date) -> int:
+    return _days(day) * DAY_US
+
+
+def _days(day: dt.date) -> int:
+    return (day - EPOCH.date()).days
+
+
+def _utc(microseconds: int) -> str:
+    return (EPOCH + dt.timedelta(microseconds=microseconds)).isoformat()
 
 
 def _one(ctx: Context, sql: str, args: dict[str, Any]) -> tuple[Any, ...]:

@@ -1,0 +1,140 @@
+"""Per-day indexes of a whole history: a period's totals and distinct counts in a millisecond or two.
+
+A period cut from a whole history (the dashboard's period picker, a report for one year) is a filter over the
+history's table, but counting the distinct artists, tracks and albums in it still hashes every play of the
+period: ~20 ms a year on a million-play history, twice for ``overview`` (it compares with the period
+before). The index turns the question around. For each family of names it keeps, sorted by name, the days
+each name was played on; a name was played in a period when one of its days falls inside, which numpy
+answers for every name at once with one comparison and one ``logical_or.reduceat`` — the same cost for a
+week as for ten years. Sums (time, plays, streams by kind) come from per-day, per-kind totals.
+
+Built once per whole-history scope (a few hundred milliseconds on a million plays) and kept by the engine
+until the library changes. The counts are exactly the SQL's: each family's names are grouped by the same
+expression and filter as ``overview``'s ``count(DISTINCT ...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from linernotes.insights.scope import Context
+
+# family -> (the name, as grouped by count(DISTINCT ...), and the plays it counts)
+FAMILIES: dict[str, tuple[str, str]] = {
+    "artists": ("artist", "kind = 'track' AND artist IS NOT NULL"),
+    "tracks": ("artist, track", "kind = 'track' AND track IS NOT NULL"),
+    "albums": ("artist, album", "kind = 'track' AND album IS NOT NULL"),
+    "shows": ("show_name", "kind IN ('episode', 'video') AND show_name IS NOT NULL"),
+    "audiobooks": ("audiobook", "kind = 'audiobook' AND audiobook IS NOT NULL"),
+}
+
+
+@dataclass(frozen=True)
+class Presence:
+    """The days (as day numbers) each name of one family was played on, grouped by name."""
+
+    days: np.ndarray  # int32, sorted by (name, day)
+    starts: np.ndarray  # where each name's days begin in ``days``
+
+    def count(self, first: int, last: int) -> int:
+        """How many names were played on at least one day of ``first..last``."""
+        if not len(self.starts):
+            return 0
+        inside = (self.days >= first) & (self.days <= last)
+        return int(np.count_nonzero(np.logical_or.reduceat(inside, self.starts)))
+
+
+@dataclass(frozen=True)
+class DaySums:
+    """Per (day, kind): counted plays, streams and time."""
+
+    days: np.ndarray
+    kinds: np.ndarray  # object: the kind, or None
+    plays: np.ndarray
+    streams: np.ndarray
+    ms: np.ndarray
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    ms_played: int
+    plays: int
+    streams: int
+    by_kind: list[tuple[str, int, int]]  # (kind, plays, ms), most time first, as overview orders them
+    days_listened: int
+    distinct: dict[str, int]  # family -> names played
+
+
+@dataclass(frozen=True)
+class DayIndex:
+    sums: DaySums
+    families: dict[str, Presence]
+
+    def counts(self, first: int, last: int) -> PeriodCounts:
+        s = self.sums
+        inside = (s.days >= first) & (s.days <= last)
+        kinds = s.kinds[inside]
+        plays, streams, ms = s.plays[inside], s.streams[inside], s.ms[inside]
+        by_kind = []
+        for kind in {k for k in kinds.tolist()}:  # a handful of kinds, not plays
+            mine = np.fromiter((k == kind for k in kinds), dtype=bool, count=len(kinds))
+            by_kind.append((str(kind), int(plays[mine].sum()), int(ms[mine].sum())))
+        # ORDER BY time DESC, kind (NULL last): as overview's SQL.
+        by_kind.sort(key=lambda row: (-row[2], row[0] == "None", row[0]))
+        return PeriodCounts(
+            ms_played=int(ms.sum()),
+            plays=int(plays.sum()),
+            streams=int(streams.sum()),
+            by_kind=by_kind,
+            days_listened=int(np.unique(s.days[inside]).size),
+            distinct={name: p.count(first, last) for name, p in self.families.items()},
+        )
+
+
+def period_counts(ctx: Context) -> PeriodCounts | None:
+    """``ctx``'s totals from its history's index, or None when ``ctx`` is not a period cut from a history
+    (then its own SQL is as fast)."""
+    if ctx.selection.cut_of is None:
+        return None
+    index = index_of(ctx.whole_history())
+    first, last = _day_number(ctx.scope.period.start), _day_number(ctx.scope.period.end)
+    return index.counts(first if first is not None else -(2**31), last if last is not None else 2**31 - 1)
+
+
+def index_of(history: Context) -> DayIndex:
+    """The index of a whole history (``ctx.whole_history()``), built on first use."""
+    return history.engine.memo((history.scope, "dayindex"), lambda: _build(history))
+
+
+def _day_number(day: object) -> int | None:
+    return None if day is None else int(np.datetime64(day, "D").astype(np.int64))
+
+
+def _build(whole: Context) -> DayIndex:
+    table = whole.plays
+    day = "(day - DATE '1970-01-01')::INTEGER"
+    sums = whole.fetchnumpy(f"""
+        SELECT {day} AS d, kind, count(*) FILTER (WHERE counted) AS plays, count(*) AS streams,
+               coalesce(sum(ms_played), 0) AS ms
+        FROM {table} WHERE day IS NOT NULL GROUP BY ALL ORDER BY d""")
+    families = {}
+    for name, (key, condition) in FAMILIES.items():
+        cols = whole.fetchnumpy(f"""
+            SELECT d, dense_rank() OVER (ORDER BY {key}) AS k
+            FROM (SELECT DISTINCT {key}, {day} AS d FROM {table} WHERE {condition} AND day IS NOT NULL)
+            ORDER BY k, d""")
+        keys = np.asarray(cols["k"], dtype=np.int64)
+        starts = np.flatnonzero(np.diff(keys, prepend=-1)) if len(keys) else np.zeros(0, dtype=np.int64)
+        families[name] = Presence(np.asarray(cols["d"], dtype=np.int32), starts)
+    return DayIndex(
+        DaySums(
+            np.asarray(sums["d"], dtype=np.int32),
+            np.asarray(sums["kind"], dtype=object),
+            np.asarray(sums["plays"], dtype=np.int64),
+            np.asarray(sums["streams"], dtype=np.int64),
+            np.asarray(sums["ms"], dtype=np.int64),
+        ),
+        families,
+    )
