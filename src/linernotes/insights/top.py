@@ -75,9 +75,10 @@ def _grouped(ctx: Context, entity: Entity, relation: str | None) -> str:
     if days is not None:
         # A period of a history already selected: the sums of its per-day rollup (the same numbers).
         return f"""
-        SELECT name, by_name, sum(plays)::BIGINT AS plays, coalesce(sum(ms), 0) AS ms
+        SELECT any_value(name) AS name, any_value(by_name) AS by_name, sum(plays)::BIGINT AS plays,
+               coalesce(sum(ms), 0) AS ms
         FROM {days} WHERE {rollup.within(ctx.scope.period)}
-        GROUP BY ALL"""
+        GROUP BY k"""
     return f"""
         SELECT {name_col} AS name, {by_col or "NULL"} AS by_name,
                count(*) FILTER (WHERE counted) AS plays, coalesce(sum(ms_played), 0) AS ms

@@ -70,8 +70,9 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
         SELECT strftime(day, '%Y-%m') AS month, sum(plays), coalesce(sum(ms), 0)
         FROM {days} WHERE {mine} GROUP BY 1 ORDER BY 1""", args)
     yearly = _all(ctx, f"""
-        WITH g AS MATERIALIZED (SELECT year(day) AS y, name, by_name, sum(plays) AS plays, coalesce(sum(ms), 0) AS ms
-                   FROM {days} WHERE {period} GROUP BY ALL),
+        WITH g AS MATERIALIZED (SELECT year(day) AS y, any_value(name) AS name, any_value(by_name) AS by_name,
+                                       sum(plays) AS plays, coalesce(sum(ms), 0) AS ms
+                                FROM {days} WHERE {period} GROUP BY year(day), k),
              me AS (SELECT * FROM g WHERE name = $name AND by_name IS NOT DISTINCT FROM $by)
         SELECT me.y, 1 + count(*) FILTER (WHERE {beats("time")}), count(*), me.plays, me.ms
         FROM me JOIN g ON g.y IS NOT DISTINCT FROM me.y GROUP BY ALL ORDER BY me.y""", {"name": name, "by": by})
