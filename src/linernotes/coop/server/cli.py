@@ -139,3 +139,7 @@ def run() -> None:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

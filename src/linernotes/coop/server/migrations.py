@@ -90,15 +90,18 @@ def migrate(conn) -> list[int]:  # conn: psycopg.Connection
 
     A lock serialises concurrent callers (several workers starting at once).
     """
+    from psycopg.rows import tuple_row
+
     applied: list[int] = []
+    cur = conn.cursor(row_factory=tuple_row)
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(727001)")
-        conn.execute(SCHEMA_TABLE)
-        done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+        cur.execute("SELECT pg_advisory_xact_lock(727001)")
+        cur.execute(SCHEMA_TABLE)
+        done = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
         for version, name, sql in MIGRATIONS:
             if version in done:
                 continue
-            conn.execute(sql)
-            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
+            cur.execute(sql)
+            cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
             applied.append(version)
     return applied
