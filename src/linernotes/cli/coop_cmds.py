@@ -96,6 +96,7 @@ def contribute_cmd(scope: ScopeOption = "benchmarks", db: DbOption = None) -> No
     from linernotes.coop.client import api
     from linernotes.library import open_library
 
+    api.member(_state_path(db))  # before opening the library: say first what is missing
     with open_library(db, read_only=True) as lib:
         answer = api.contribute(lib, _state_path(db), scope)
     verb = "replaced your previous package" if answer["replaced"] else "contributed"

@@ -158,7 +158,7 @@ def preview(lib: Any, state_path: Path, scope: str) -> Preview:
 
 def contribute(lib: Any, state_path: Path, scope: str) -> dict[str, Any]:
     """Build and send the ``scope`` package (replacing any earlier one); returns the server's answer."""
-    st = _member(state_path)
+    st = member(state_path)
     if scope not in st["scopes"]:
         raise UsageError(f"you did not consent to the {scope} scope (joined for: {', '.join(st['scopes'])})")
     shown = preview(lib, state_path, scope)
@@ -185,7 +185,7 @@ def status(state_path: Path, *, remote: bool = True) -> dict[str, Any]:
 def withdraw(state_path: Path) -> dict[str, Any]:
     """Withdraw from the cooperative: the server deletes everything about you and signs an erasure receipt,
     which is kept here; the token is forgotten."""
-    st = _member(state_path)
+    st = member(state_path)
     answer = _request("DELETE", st["server"] + "/v1/me", token=st["token"], write=True)
     receipt = _verified(answer.get("receipt"), _public_key(st), "erasure")
     if receipt.get("piiPrincipalId") != st["contributor_id"]:
@@ -197,7 +197,7 @@ def withdraw(state_path: Path) -> dict[str, Any]:
     return receipt
 
 
-def _member(state_path: Path) -> dict[str, Any]:
+def member(state_path: Path) -> dict[str, Any]:
     st = state.load(state_path)
     if not state.joined(st):
         raise UsageError("not a member of a cooperative: run `linernotes coop join URL` first")

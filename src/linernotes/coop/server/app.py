@@ -82,7 +82,8 @@ class Terms(BaseModel):
 class JoinRequest(BaseModel):
     contributor_id: str = Field(pattern=CONTRIBUTOR_ID, description="random, made on the device (32 hex digits)")
     scopes: list[Literal["benchmarks", "taste"]] = Field(min_length=1, max_length=2)
-    terms_version: str = Field(min_length=1, max_length=40)
+    terms_version: str = Field(min_length=1, max_length=40, json_schema_extra={"enum": [terms.TERMS_VERSION]},
+                               description="the version of the terms shown to the person (GET /v1/terms)")
     consent: Literal[True] = Field(description="the person explicitly agreed to the purposes of these scopes")
 
 
