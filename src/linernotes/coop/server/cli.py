@@ -71,11 +71,22 @@ def serve(
 
     settings = Settings.from_env(database_url=database_url, storage=storage, keys=keys,
                                  max_body_bytes=max_body_bytes, rate_per_second=rate, rate_burst=burst)
+    from linernotes.coop import signing
+
     with _connect(settings.database_url) as conn:
         migrate(conn)
+    signing.load_or_create_key(settings.key_path)  # here, once: workers starting together would race to make it
     os.environ.update(settings.to_env())
+    from linernotes.web.server import bind
+
+    try:
+        # TCP_NODELAY on the listening socket (inherited by connections): uvicorn writes a response's head and
+        # body separately, and Nagle's algorithm would hold the body for the client's delayed ACK (~40 ms).
+        sock = bind(host, port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     typer.echo(f"linernotes cooperative on http://{host}:{port} (storage {settings.storage}); Ctrl-C stops it.")
-    uvicorn.run("linernotes.coop.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("linernotes.coop.server.app:app_from_env", factory=True, fd=sock.fileno(), workers=workers,
                 access_log=False, proxy_headers=False, server_header=False, date_header=False,
                 log_level="warning")
 

@@ -29,7 +29,9 @@ def parquet_bytes(table: Any) -> bytes:
     import pyarrow.parquet as pq
 
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    # Uncompressed, no statistics: a 1-row file of a few KB gains nothing from either, and writing it is
+    # per-request work on the ingest path.
+    pq.write_table(table, sink, compression="none", write_statistics=False)
     return sink.getvalue()
 
 
