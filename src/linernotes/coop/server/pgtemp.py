@@ -63,8 +63,10 @@ class TempPostgres:
             raise RuntimeError(f"{Path(args[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}")
 
     def start(self) -> TempPostgres:
-        self.dir = Path(tempfile.mkdtemp(prefix="linernotes-pg-"))
-        if os.geteuid() == 0:
+        root = os.geteuid() == 0
+        # As root the server's user must reach the folder: /tmp, not a TMPDIR that may sit in /root.
+        self.dir = Path(tempfile.mkdtemp(prefix="linernotes-pg-", dir="/tmp" if root else None))
+        if root:
             self._user = "postgres" if _user_exists("postgres") else "nobody"
             entry = pwd.getpwnam(self._user)
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
