@@ -112,7 +112,8 @@ def main() -> int:
         with psycopg.connect(pg.url) as conn:
             migrate(conn)
         port = free_port()
-        env = {**os.environ, "LINERNOTES_COOP_RATE_BURST": "100000", "LINERNOTES_COOP_RATE_PER_SECOND": "100000"}
+        env = {**os.environ, "LINERNOTES_COOP_RATE_BURST": "100000", "LINERNOTES_COOP_RATE_PER_SECOND": "100000",
+               "LINERNOTES_COOP_JOIN_BURST": "100000", "LINERNOTES_COOP_JOIN_RATE_PER_SECOND": "100000"}
         server = subprocess.Popen(
             [sys.executable, "-m", "linernotes.coop.server.cli", "serve", "--database-url", pg.url,
              "--storage", f"{tmp}/pool", "--keys", f"{tmp}/keys", "--port", str(port),

@@ -143,6 +143,7 @@ def test_names_are_cleaned_on_the_device() -> None:
     assert wire.clean_name("  Evil\u202eBand\x00\n ") == "EvilBand"
     assert len(wire.clean_name("é" * 500)) == contract.MAX_NAME_CHARS
     assert wire.clean_name("\u200f\u2066") == ""
+    assert wire.inert("a\x1b[2Jb\u202ec\nd") == "a?[2Jb?c?d"
 
 
 HOSTILE_BODIES = {

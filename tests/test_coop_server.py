@@ -173,6 +173,16 @@ def test_rate_limit_per_token(coop_pg: TempPostgres, tmp_path: Path) -> None:
         assert httpx.get(server.url + "/v1/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200
 
 
+def test_joins_have_a_rate_limit_of_their_own(coop_pg: TempPostgres, tmp_path: Path) -> None:
+    with running_server(coop_pg, tmp_path, join_rate_per_second=0.01, join_burst=2) as server:
+        join_raw(server.url)
+        join_raw(server.url)
+        r = httpx.post(server.url + "/v1/contributors", headers=write_headers(), content=orjson.dumps(
+            {"contributor_id": secrets.token_hex(16), "scopes": ["benchmarks"], "terms_version": _terms(server),
+             "consent": True}))
+        assert r.status_code == 429 and "retry-after" in r.headers
+
+
 def test_receipts_verify_with_the_published_key(coop_server: CoopServer) -> None:
     key = httpx.get(coop_server.url + "/v1/key").json()
     public = __import__("base64").b64decode(key["public_key"])

@@ -18,6 +18,14 @@ coop = typer.Typer(name="coop", no_args_is_help=True, rich_markup_mode=None,
                    help="The cooperative: share minimised data with explicit consent, withdraw at will.")
 
 
+def _say(text: str) -> None:
+    """Print a line that holds text from the server: control and bidi characters shown as '?' (a hostile
+    server must not be able to rewrite the terminal or disguise a purpose)."""
+    from linernotes.coop.wire import inert
+
+    typer.echo("\n".join(inert(line) for line in text.split("\n")))
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
     app.add_typer(coop)
@@ -45,22 +53,22 @@ def join_cmd(
     path = _state_path(db)
     terms = api.fetch_terms(url)
     purposes = {p["scope"]: p for p in terms["purposes"]}
-    typer.echo(f"{terms['controller']} ({terms['jurisdiction']}), policy: {terms['policy_url']}")
+    _say(f"{terms['controller']} ({terms['jurisdiction']}), policy: {terms['policy_url']}")
     for s in scopes:
         p = purposes.get(s)
         if p is None:
             from linernotes.errors import UsageError
 
             raise UsageError(f"the server offers no scope {s!r}")
-        typer.echo(f"\nscope {s}: {p['purpose']}\n  shared: {'; '.join(p['data'])}\n  released: {p['releases']}")
+        _say(f"\nscope {s}: {p['purpose']}\n  shared: {'; '.join(p['data'])}\n  released: {p['releases']}")
         for field, why in p["fields"].items():
-            typer.echo(f"    {field}: {why}")
-    typer.echo(f"\nleaving: {terms['termination']}")
-    typer.echo("Nothing is sent until you run `linernotes coop contribute`, and `coop preview` shows it first.")
+            _say(f"    {field}: {why}")
+    _say(f"\nleaving: {terms['termination']}")
+    _say("Nothing is sent until you run `linernotes coop contribute`, and `coop preview` shows it first.")
     consent = yes or typer.confirm(f"Do you consent to the purposes of {', '.join(scopes)}?", default=False)
     st = api.join(path, url, scopes, terms, consent=consent)
     receipt = st["consent_receipt"]["payload"]
-    typer.echo(f"joined: consent receipt {receipt['consentReceiptID']} (signed, key {st['key_id']}), "
+    _say(f"joined: consent receipt {receipt['consentReceiptID']} (signed, key {st['key_id']}), "
                f"kept in {path}")
 
 
@@ -115,22 +123,22 @@ def status_cmd(db: DbOption = None, as_json: JsonOption = False,
         print_json(shown)
         return
     if not shown["member"]:
-        typer.echo(f"not a member of a cooperative (state: {shown['state_file']})")
+        _say(f"not a member of a cooperative (state: {shown['state_file']})")
         for past in shown.get("history", []):
             e = past["erasure_receipt"]["payload"]
-            typer.echo(f"  withdrew from {past['server']}: erasure receipt {e['erasureReceiptID']}, "
+            _say(f"  withdrew from {past['server']}: erasure receipt {e['erasureReceiptID']}, "
                        f"{e['packagesDeleted']} packages deleted")
         return
     receipt = shown["consent_receipt"]["payload"]
-    typer.echo(f"member of {shown['server']} for {', '.join(shown['scopes'])}")
-    typer.echo(f"  contributor id {shown['contributor_id']} (random, made on this device)")
-    typer.echo(f"  consent receipt {receipt['consentReceiptID']} ({receipt['jurisdiction']}, "
+    _say(f"member of {shown['server']} for {', '.join(shown['scopes'])}")
+    _say(f"  contributor id {shown['contributor_id']} (random, made on this device)")
+    _say(f"  consent receipt {receipt['consentReceiptID']} ({receipt['jurisdiction']}, "
                f"controller {receipt['piiControllers'][0]['piiController']}, policy {receipt['policyUrl']})")
     for c in shown.get("server_holds", {}).get("contributions", []):
-        typer.echo(f"  server holds: {c['scope']} package {c['package_id']}, {c['bytes']} bytes, "
+        _say(f"  server holds: {c['scope']} package {c['package_id']}, {c['bytes']} bytes, "
                    f"received {c['received_at']}")
     if "server_holds" in shown and not shown["server_holds"]["contributions"]:
-        typer.echo("  server holds: no package yet (`linernotes coop contribute`)")
+        _say("  server holds: no package yet (`linernotes coop contribute`)")
 
 
 @coop.command("withdraw")

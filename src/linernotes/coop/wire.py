@@ -31,6 +31,11 @@ class PackageError(ValueError):
     """A package that does not meet its scope's schema or bounds; the message says what, on one line."""
 
 
+def inert(text: str) -> str:
+    """``text`` safe to print on a terminal: control and bidirectional-override characters become '?'."""
+    return _FORBIDDEN.sub("?", text)
+
+
 def encode(package: dict[str, Any]) -> bytes:
     """The canonical bytes of a package: what is sent, shown by preview, and hashed in receipts."""
     return orjson.dumps(package, option=orjson.OPT_SORT_KEYS)

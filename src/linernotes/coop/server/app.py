@@ -185,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Any:
     public_key = PublicKey(key_id=signing.key_id(public), public_key=base64.b64encode(public).decode())
     db = Database(settings.database_url, settings.pool_min, settings.pool_max)
     buckets = TokenBuckets(settings.rate_per_second, settings.rate_burst)
+    joins = TokenBuckets(settings.join_rate_per_second, settings.join_burst)
     writes = itertools.count()
 
     @asynccontextmanager
@@ -256,12 +257,17 @@ def create_app(settings: Settings | None = None) -> Any:
                      key=public_key, max_body_bytes=settings.max_body_bytes,
                      replay_window_seconds=settings.replay_window_seconds)
 
-    @app.post("/v1/contributors", response_model=Joined, status_code=201, responses=_errors(400, 409, 413, 422))
+    @app.post("/v1/contributors", response_model=Joined, status_code=201,
+              responses=_errors(400, 409, 413, 422, 429))
     async def join(request: JoinRequest, nonce: Nonce) -> Joined:
         """Join with explicit consent to the purposes of ``scopes``."""
+        wait = joins.take(b"join")
+        if wait:
+            raise HTTPException(429, "too many new members right now; try again shortly",
+                                headers={"Retry-After": str(int(wait) + 1)})
         if request.terms_version != terms.TERMS_VERSION:
             raise HTTPException(409, f"the terms changed (now {terms.TERMS_VERSION}); read them again")
-        scopes = sorted(set(request.scopes))
+        scopes: list[str] = sorted(set(request.scopes))
         token = secrets.token_urlsafe(32)
         receipt = receipts.consent(settings, key, request.contributor_id, scopes)
         try:

@@ -23,6 +23,9 @@ class Settings:
     max_body_bytes: int = 1 << 20  # a taste package of 500 long names fits; anything bigger is refused unread
     rate_per_second: float = 1.0  # per token: a person contributes a few times a year
     rate_burst: int = 30
+    # Joins carry no token and no address is looked at: one bucket for all of them bounds a flood of sign-ups.
+    join_rate_per_second: float = 5.0
+    join_burst: int = 200
     replay_window_seconds: int = 300
     pool_min: int = 2
     pool_max: int = 8
