@@ -75,3 +75,26 @@ def test_operator_commands(coop_server: CoopServer, tmp_path: Path) -> None:
     assert again.returncode == 2 and again.stderr.startswith("error: ") and "already exists" in again.stderr
     missing = operator("audit")
     assert missing.returncode == 2 and "database-url" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_sweep_deletes_only_old_orphans(coop_server: CoopServer) -> None:
+    import os
+    import time
+
+    from linernotes.coop import contract
+
+    _, token = join_raw(coop_server.url)
+    r = httpx.put(coop_server.url + "/v1/contributions/benchmarks", content=orjson.dumps(benchmarks_body()),
+                  headers=write_headers(token))
+    folder = contract.scope_dir(coop_server.settings.storage, "benchmarks")
+    live = folder / f"{r.json()['package_id']}.parquet"
+    old_orphan, young_orphan = folder / "0badc0de.parquet", folder / "1badc0de.parquet"
+    for p in (old_orphan, young_orphan):
+        p.write_bytes(b"x")
+    os.utime(old_orphan, (time.time() - 7200, time.time() - 7200))
+    os.utime(live, (time.time() - 7200, time.time() - 7200))
+    done = operator("sweep", "--database-url", coop_server.settings.database_url, "--storage",
+                    str(coop_server.settings.storage))
+    assert done.returncode == 0 and "deleted 1 " in done.stdout, done.stderr
+    assert live.exists() and young_orphan.exists() and not old_orphan.exists()
+    young_orphan.unlink()

@@ -91,6 +91,20 @@ def serve(
                 log_level="warning")
 
 
+@app.command("sweep")
+def sweep_cmd(database_url: DbUrl = None,
+              storage: Annotated[Path, typer.Option("--storage", help="Folder of contribution files.")] = Path("pool"),
+              min_age: Annotated[float, typer.Option("--min-age-seconds", help="Leave younger files alone "
+                                                     "(writes in flight).")] = 3600.0) -> None:
+    """Delete contribution files that no database row points to (left by a crash mid-write)."""
+    from linernotes.coop.server import storage as store
+
+    with _connect(database_url) as conn:
+        known = {r["package_id"] for r in conn.execute("SELECT package_id FROM contributions").fetchall()}
+    deleted = store.sweep(storage, known, min_age)
+    typer.echo(f"deleted {len(deleted)} orphaned files")
+
+
 def _show(rows: list[dict[str, Any]], as_json: bool) -> None:
     from linernotes.cli.common import print_json
 

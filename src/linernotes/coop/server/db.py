@@ -123,6 +123,10 @@ class Database:
         try:
             async with self.pool.connection() as conn, conn.transaction():
                 await conn.execute("INSERT INTO request_nonces (nonce) VALUES (%s)", (nonce,))
+                # Lock the member first: a contribution in flight either committed before (and is listed
+                # below) or waits, then fails on the foreign key and deletes its own file.
+                await conn.execute("SELECT 1 FROM contributors WHERE contributor_id = %s FOR UPDATE",
+                                   (contributor_id,))
                 cur = await conn.execute("SELECT scope, package_id FROM contributions WHERE contributor_id = %s "
                                          "FOR UPDATE", (contributor_id,))
                 packages = [(s, p) for s, p in await cur.fetchall()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,23 @@ def delete(storage: Path, scope: str, package_id: str) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def sweep(storage: Path, known: set[str], min_age_seconds: float = 3600.0) -> list[Path]:
+    """Delete files no database row points to (left by a crash between a file write and its commit, or
+    between a replacement's commit and the old file's deletion), if older than ``min_age_seconds`` so a
+    write in flight is never touched. Returns the deleted paths."""
+    deleted: list[Path] = []
+    cutoff = time.time() - min_age_seconds
+    for scope in contract.SCOPES:
+        folder = contract.scope_dir(storage, scope)
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            name = path.name
+            package_id = name.removeprefix(".").removesuffix(".tmp").removesuffix(".parquet")
+            if package_id in known or not path.is_file() or path.stat().st_mtime > cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            deleted.append(path)
+    return deleted
