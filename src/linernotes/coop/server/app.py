@@ -292,18 +292,19 @@ def create_app(settings: Settings | None = None) -> Any:
             data = storage.parquet_bytes(wire.to_table(scope, doc))
             package_id = storage.new_package_id()
             sha = hashlib.sha256(body).hexdigest()
-            storage.write(settings.storage, scope, package_id, data)
+            # In a thread: creating a file can block for a millisecond, and the event loop serves everyone.
+            await asyncio.to_thread(storage.write, settings.storage, scope, package_id, data)
             try:
                 old = await db.contribute(contributor_id, scope, package_id, sha, len(body), nonce)
             except BaseException as exc:
-                storage.delete(settings.storage, scope, package_id)
+                await asyncio.to_thread(storage.delete, settings.storage, scope, package_id)
                 if isinstance(exc, Replay):
                     raise HTTPException(409, "this request was already handled (nonce reused)") from None
                 if isinstance(exc, Gone):
                     raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"}) from None
                 raise
             if old is not None:
-                storage.delete(settings.storage, scope, old)
+                await asyncio.to_thread(storage.delete, settings.storage, scope, old)
             return Contributed(scope=scope, package_id=package_id, sha256=sha, bytes=len(body),
                                replaced=old is not None)
 
