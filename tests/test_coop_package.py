@@ -214,3 +214,12 @@ def test_only_https_or_loopback_servers() -> None:
 def test_unknown_scope_is_a_usage_error(hostile: Library) -> None:
     with pytest.raises(UsageError, match="unknown scope"):
         package.build(hostile, "everything")
+
+
+def test_an_empty_library_has_nothing_to_share(tmp_path: Path) -> None:
+    lib = open_library(tmp_path / "empty.duckdb")
+    try:
+        with pytest.raises(UsageError, match="no plays"):
+            package.build(lib, "benchmarks")
+    finally:
+        lib.close()

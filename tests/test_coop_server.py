@@ -151,6 +151,22 @@ def test_hostile_names_are_stored_inertly(coop_server: CoopServer) -> None:
     assert coop_server.sql("SELECT count(*) FROM audit_log") > [(0,)]  # the tables are all still there
 
 
+def test_the_largest_allowed_package_is_accepted(coop_server: CoopServer) -> None:
+    _, token = join_raw(coop_server.url)
+    names = [f"{i:03d}" + "𝄞" * (contract.MAX_NAME_CHARS - 3) for i in range(contract.TOP_ARTISTS_TASTE)]
+    body = orjson.dumps({"artists": names, "affinity": [i % 5 + 1 for i in range(len(names))]})
+    assert len(body) > 390_000
+    r = put(coop_server, "taste", body, token)
+    assert r.status_code == 200, r.text
+    path = contract.scope_dir(coop_server.settings.storage, "taste") / f"{r.json()['package_id']}.parquet"
+    assert pq.read_table(path).column("artists")[0].as_py() == names
+    import json  # the same package with every character escaped (\\uXXXX) still fits the limit
+
+    escaped = json.dumps({"artists": names, "affinity": [i % 5 + 1 for i in range(len(names))]}).encode()
+    assert len(escaped) > 1_000_000
+    assert put(coop_server, "taste", escaped, token).json()["replaced"]
+
+
 def test_scopes_need_consent(coop_server: CoopServer) -> None:
     _, token = join_raw(coop_server.url, scopes=("benchmarks",))
     r = put(coop_server, "taste", {"artists": ["A"], "affinity": [3]}, token)

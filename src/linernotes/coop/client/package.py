@@ -100,6 +100,9 @@ def build(lib: Any, scope: str) -> dict[str, Any]:
     """
     if scope not in contract.SCOPES:
         raise UsageError(f"unknown scope {scope!r} (choose from: {', '.join(contract.SCOPES)})")
+    (shared,) = lib.con.execute(f"SELECT count(*) FROM {SHARED}").fetchall()[0]
+    if not shared:
+        raise UsageError("the library has no plays to share (incognito plays never are): import an export first")
     if scope == "benchmarks":
         package: dict[str, Any] = metrics(lib)
         package["top_artists"] = [n for n, _ in top_artists(lib, contract.TOP_ARTISTS_BENCHMARKS)]

@@ -20,7 +20,9 @@ class Settings:
     database_url: str
     storage: Path
     keys: Path
-    max_body_bytes: int = 1 << 20  # a taste package of 500 long names fits; anything bigger is refused unread
+    # The largest taste package (500 names of 200 characters) fits even written with \uXXXX escapes
+    # throughout (~1.2 MB); anything bigger is refused unread.
+    max_body_bytes: int = 2 << 20
     rate_per_second: float = 1.0  # per token: a person contributes a few times a year
     rate_burst: int = 30
     # Joins carry no token and no address is looked at: one bucket for all of them bounds a flood of sign-ups.
