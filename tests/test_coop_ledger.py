@@ -98,3 +98,26 @@ def test_sweep_deletes_only_old_orphans(coop_server: CoopServer) -> None:
     assert done.returncode == 0 and "deleted 1 " in done.stdout, done.stderr
     assert live.exists() and young_orphan.exists() and not old_orphan.exists()
     young_orphan.unlink()
+
+
+def test_old_nonces_are_pruned(coop_pg: TempPostgres) -> None:
+    import asyncio
+
+    from linernotes.coop.server.db import Database
+
+    url = fresh_database(coop_pg)
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO request_nonces VALUES ('old-nonce', now() - interval '2 hours'), "
+                     "('new-nonce', now())")
+
+    async def prune() -> None:
+        db = Database(url)
+        await db.open()
+        try:
+            await db.prune_nonces(600)
+        finally:
+            await db.close()
+
+    asyncio.run(prune())
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT nonce FROM request_nonces").fetchall() == [("new-nonce",)]
