@@ -223,3 +223,20 @@ def test_an_empty_library_has_nothing_to_share(tmp_path: Path) -> None:
             package.build(lib, "benchmarks")
     finally:
         lib.close()
+
+
+def test_exclusion_rules_keep_listening_that_is_not_yours_out(tmp_path: Path) -> None:
+    records = [play(f"2024-02-{d:02d}T10:00:00Z", track=f"Mine {d}", artist="My Band") for d in range(1, 20)]
+    records += [play(f"2024-02-{d:02d}T16:{m:02d}:00Z", track=f"Kids {m}", artist="Kinderlieder Crew",
+                     platform="Sonos speaker") for d in range(1, 20) for m in range(0, 50, 5)]
+    lib = open_library(tmp_path / "x.duckdb")
+    try:
+        lib.import_paths([write_extended(tmp_path / "Streaming_History_Audio_2024.json", records)])
+        assert package.build(lib, "benchmarks")["top_artists"][0] == "Kinderlieder Crew"
+        lib.exclude(artist="Kinderlieder Crew", note="the kids")
+        for scope in contract.SCOPES:
+            body = wire.encode(package.build(lib, scope))
+            assert b"Kinderlieder" not in body
+        assert package.build(lib, "benchmarks")["top_artists"] == ["My Band"]
+    finally:
+        lib.close()

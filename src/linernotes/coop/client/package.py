@@ -2,8 +2,9 @@
 
 Only what a scope's purpose needs leaves the machine: per-person metrics clipped to their published bounds
 and artist names (``benchmarks``), or artist names with coarse affinity bins (``taste``). Metrics are
-computed over every non-incognito play, whatever the library's ``include_incognito`` setting: private
-sessions never contribute. No timestamp, event, device, country, track sequence or account name is read
+computed over every non-incognito play, whatever the library's ``include_incognito`` setting (private
+sessions never contribute), minus the person's exclusion rules (listening they marked as not theirs — the
+kids', a party — is not shared as theirs). No timestamp, event, device, country, track sequence or account name is read
 into a package, and values are rounded so the package says no more than the bins need.
 """
 
@@ -16,13 +17,14 @@ from linernotes.coop import contract, wire
 from linernotes.errors import UsageError
 from linernotes.insights.scope import SKIP_SQL
 
-# Every query here reads this, never ``plays`` (whose incognito rule is a setting).
-SHARED = "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false) AND ms_played > 0)"
+# Every query here reads this (with the exclusion rules filled in), never ``plays``, whose incognito rule
+# is a setting.
+SHARED = "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false) AND ms_played > 0 AND NOT ({excluded}))"
 SESSION_GAP_MINUTES = 30
 FRESH_DAYS = 30
 
 METRICS_SQL = f"""
-WITH p AS {SHARED},
+WITH p AS {{shared}},
 music AS (SELECT artist, sum(ms_played) AS ms FROM p WHERE kind = 'track' AND artist IS NOT NULL GROUP BY 1),
 ranked AS (SELECT ms, row_number() OVER (ORDER BY ms DESC, artist) AS r FROM music),
 firsts AS (
@@ -55,11 +57,19 @@ METRIC_ORDER = ("weekly_hours", "discovery_rate", "diversity", "skip_rate", "nig
                 "loyalty", "podcast_share")
 
 
+def shared_plays(lib: Any) -> str:
+    """SQL for the plays a package may draw on: not incognito, some time played, no exclusion rule matching."""
+    from linernotes.insights.exclusions import list_rules
+
+    excluded = " OR ".join(r.predicate() for r in list_rules(lib.con)) or "false"
+    return SHARED.format(excluded=excluded)
+
+
 def top_artists(lib: Any, limit: int) -> list[tuple[str, float]]:
-    """The ``limit`` most listened artists (music time, non-incognito), cleaned for sending, with hours."""
+    """The ``limit`` most listened artists (music time, shared plays), cleaned for sending, with hours."""
     rows = lib.con.execute(
-        f"SELECT artist, sum(ms_played) / 3.6e6 FROM {SHARED} WHERE kind = 'track' AND artist IS NOT NULL "
-        "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+        f"SELECT artist, sum(ms_played) / 3.6e6 FROM {shared_plays(lib)} WHERE kind = 'track' "
+        "AND artist IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     out: list[tuple[str, float]] = []
     seen: set[str] = set()
     for name, hours in rows:
@@ -74,7 +84,7 @@ def top_artists(lib: Any, limit: int) -> list[tuple[str, float]]:
 
 def metrics(lib: Any) -> dict[str, float]:
     """Each published metric for this library, clipped to its bounds and rounded (4 significant decimals)."""
-    row = lib.con.execute(METRICS_SQL).fetchall()[0]
+    row = lib.con.execute(METRICS_SQL.replace("{shared}", shared_plays(lib))).fetchall()[0]
     values: dict[str, float] = {}
     for name, value in zip(METRIC_ORDER, row, strict=True):
         m = contract.metric(name)
@@ -100,7 +110,7 @@ def build(lib: Any, scope: str) -> dict[str, Any]:
     """
     if scope not in contract.SCOPES:
         raise UsageError(f"unknown scope {scope!r} (choose from: {', '.join(contract.SCOPES)})")
-    (shared,) = lib.con.execute(f"SELECT count(*) FROM {SHARED}").fetchall()[0]
+    (shared,) = lib.con.execute(f"SELECT count(*) FROM {shared_plays(lib)}").fetchall()[0]
     if not shared:
         raise UsageError("the library has no plays to share (incognito plays never are): import an export first")
     if scope == "benchmarks":
