@@ -74,6 +74,10 @@ def test_replayed_requests_change_nothing(coop_server: CoopServer) -> None:
     r = httpx.put(f"{coop_server.url}/v1/contributions/benchmarks", content=orjson.dumps(benchmarks_body()),
                   headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 400 and "X-Coop-Nonce" in r.json()["detail"]
+    huge = {**write_headers(token), "X-Coop-Timestamp": "9" * 5000}
+    r = httpx.put(f"{coop_server.url}/v1/contributions/benchmarks", content=orjson.dumps(benchmarks_body()),
+                  headers=huge)
+    assert r.status_code == 400
     # A replayed join (same body and nonce) does not create a second member.
     cid, nonce = secrets.token_hex(16), secrets.token_urlsafe(24)
     join = orjson.dumps({"contributor_id": cid, "scopes": ["benchmarks"], "terms_version": _terms(coop_server),

@@ -137,7 +137,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and (not length.isdigit() or len(length) > 15 or int(length) > self.limit):
             await _too_large(send, self.limit)
             return
         chunks, size = [], 0
@@ -213,7 +213,7 @@ def create_app(settings: Settings | None = None) -> Any:
     async def nonce(request: Request) -> str:
         value = request.headers.get("x-coop-nonce", "")
         stamp = request.headers.get("x-coop-timestamp", "")
-        if not NONCE.match(value) or not stamp.isdigit():
+        if not NONCE.match(value) or not stamp.isdigit() or len(stamp) > 12:
             raise HTTPException(400, "X-Coop-Nonce (16-64 URL-safe characters) and X-Coop-Timestamp "
                                      "(Unix seconds) are required on every write")
         if abs(time.time() - int(stamp)) > settings.replay_window_seconds:
