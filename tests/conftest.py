@@ -15,6 +15,9 @@ import pytest
 from linernotes.library import Library, open_library
 from linernotes.synth.writers import KEYS_A, KEYS_C
 
+# The cooperative's PostgreSQL and server fixtures.
+pytest_plugins = ["tests.coop_fixtures"]
+
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
 # Trained models and cached results go to a folder of this test run, never the user's cache (the CLI

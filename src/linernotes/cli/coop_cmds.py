@@ -1,0 +1,159 @@
+"""`linernotes coop ...`: the cooperative from this device — join with consent, preview, contribute, status,
+withdraw. Thin: the work is in :mod:`linernotes.coop.client.api`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from linernotes.cli.common import DbOption, JsonOption, print_json
+
+ScopeOption = Annotated[str, typer.Option("--scope", help="benchmarks (default) or taste.")]
+YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask; you have read what it does.")]
+
+coop = typer.Typer(name="coop", no_args_is_help=True, rich_markup_mode=None,
+                   help="The cooperative: share minimised data with explicit consent, withdraw at will.")
+
+
+def _say(text: str) -> None:
+    """Print a line that holds text from the server: control and bidi characters shown as '?' (a hostile
+    server must not be able to rewrite the terminal or disguise a purpose)."""
+    from linernotes.coop.wire import inert
+
+    typer.echo("\n".join(inert(line) for line in text.split("\n")))
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the CLI."""
+    app.add_typer(coop)
+
+
+def _state_path(db: Path | None) -> Path:
+    from linernotes.coop.client import state
+    from linernotes.store.db import default_db_path
+
+    return state.path_for(Path(db).expanduser() if db else default_db_path())
+
+
+@coop.command("join")
+def join_cmd(
+    url: Annotated[str, typer.Argument(help="The cooperative server (https://...).")],
+    scope: Annotated[list[str] | None, typer.Option("--scope", help="Scope to consent to (repeat for "
+                                                    "several; default benchmarks).")] = None,
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show the cooperative's purposes for each scope and join if you explicitly consent."""
+    from linernotes.coop.client import api
+
+    scopes = sorted(set(scope or ["benchmarks"]))
+    path = _state_path(db)
+    terms = api.fetch_terms(url)
+    purposes = {p["scope"]: p for p in terms["purposes"]}
+    _say(f"{terms['controller']} ({terms['jurisdiction']}), policy: {terms['policy_url']}")
+    for s in scopes:
+        p = purposes.get(s)
+        if p is None:
+            from linernotes.errors import UsageError
+
+            raise UsageError(f"the server offers no scope {s!r}")
+        _say(f"\nscope {s}: {p['purpose']}\n  shared: {'; '.join(p['data'])}\n  released: {p['releases']}")
+        for field, why in p["fields"].items():
+            _say(f"    {field}: {why}")
+    _say(f"\nleaving: {terms['termination']}")
+    _say("Nothing is sent until you run `linernotes coop contribute`, and `coop preview` shows it first.")
+    consent = yes or typer.confirm(f"Do you consent to the purposes of {', '.join(scopes)}?", default=False)
+    st = api.join(path, url, scopes, terms, consent=consent)
+    receipt = st["consent_receipt"]["payload"]
+    _say(f"joined: consent receipt {receipt['consentReceiptID']} (signed, key {st['key_id']}), "
+               f"kept in {path}")
+
+
+@coop.command("preview")
+def preview_cmd(scope: ScopeOption = "benchmarks", db: DbOption = None,
+                output: Annotated[Path | None, typer.Option("--output", help="Also write the exact body "
+                                                            "bytes to this file.")] = None) -> None:
+    """Print exactly what `coop contribute` would send, byte for byte, and what each field is for."""
+    from linernotes.coop.client import api
+    from linernotes.library import open_library
+
+    with open_library(db, read_only=True) as lib:
+        shown = api.preview(lib, _state_path(db), scope)
+    typer.echo(f"{shown.method} {shown.url}")
+    for name, value in shown.headers.items():
+        typer.echo(f"{name}: {value}")
+    typer.echo(f"Content-Length: {len(shown.body)}\n")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(shown.body)
+    sys.stdout.buffer.write(b"\n\n")
+    sys.stdout.buffer.flush()
+    typer.echo(f"The body above is all that is sent: {len(shown.body)} bytes, sha256 {shown.sha256}.")
+    for field, why in shown.fields.items():
+        typer.echo(f"  {field}: {why}")
+    if output is not None:
+        output.write_bytes(shown.body)
+        typer.echo(f"body written to {output}")
+
+
+@coop.command("contribute")
+def contribute_cmd(scope: ScopeOption = "benchmarks", db: DbOption = None) -> None:
+    """Send this library's package for a scope (what `coop preview` shows); replaces your previous one."""
+    from linernotes.coop.client import api
+    from linernotes.library import open_library
+
+    api.member(_state_path(db))  # before opening the library: say first what is missing
+    with open_library(db, read_only=True) as lib:
+        answer = api.contribute(lib, _state_path(db), scope)
+    verb = "replaced your previous package" if answer["replaced"] else "contributed"
+    typer.echo(f"{verb}: {scope} package {answer['package_id']}, {answer['bytes']} bytes, "
+               f"sha256 {answer['sha256']}")
+
+
+@coop.command("status")
+def status_cmd(db: DbOption = None, as_json: JsonOption = False,
+               offline: Annotated[bool, typer.Option("--offline", help="Do not ask the server.")] = False) -> None:
+    """Your membership: consent receipt, what you contributed, and what the server says it holds."""
+    from linernotes.coop.client import api
+
+    shown = api.status(_state_path(db), remote=not offline)
+    if as_json:
+        print_json(shown)
+        return
+    if not shown["member"]:
+        _say(f"not a member of a cooperative (state: {shown['state_file']})")
+        for past in shown.get("history", []):
+            e = past["erasure_receipt"]["payload"]
+            _say(f"  withdrew from {past['server']}: erasure receipt {e['erasureReceiptID']}, "
+                       f"{e['packagesDeleted']} packages deleted")
+        return
+    receipt = shown["consent_receipt"]["payload"]
+    _say(f"member of {shown['server']} for {', '.join(shown['scopes'])}")
+    _say(f"  contributor id {shown['contributor_id']} (random, made on this device)")
+    _say(f"  consent receipt {receipt['consentReceiptID']} ({receipt['jurisdiction']}, "
+               f"controller {receipt['piiControllers'][0]['piiController']}, policy {receipt['policyUrl']})")
+    for c in shown.get("server_holds", {}).get("contributions", []):
+        _say(f"  server holds: {c['scope']} package {c['package_id']}, {c['bytes']} bytes, "
+                   f"received {c['received_at']}")
+    if "server_holds" in shown and not shown["server_holds"]["contributions"]:
+        _say("  server holds: no package yet (`linernotes coop contribute`)")
+
+
+@coop.command("withdraw")
+def withdraw_cmd(db: DbOption = None, yes: YesOption = False) -> None:
+    """Leave the cooperative: the server deletes your packages and every row about you, and signs a receipt."""
+    from linernotes.coop.client import api, state
+    from linernotes.errors import UsageError
+
+    path = _state_path(db)
+    st = state.load(path)
+    if not state.joined(st):
+        raise UsageError("not a member of a cooperative: nothing to withdraw")
+    if not (yes or typer.confirm(f"Withdraw from {st['server']} and delete everything it holds about you?",
+                                 default=False)):
+        raise UsageError("not withdrawn")
+    receipt = api.withdraw(path)
+    typer.echo(f"withdrawn: {receipt['packagesDeleted']} packages and every row about you deleted; "
+               f"erasure receipt {receipt['erasureReceiptID']} (signed) kept in {path}")

@@ -1,0 +1,170 @@
+"""`linernotes-coop`: run the cooperative's server (create the schema, serve, list contributions and the
+audit log, export the ledger). Settings come from options or ``LINERNOTES_COOP_*`` variables."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from linernotes.errors import LinernotesError, UsageError
+
+app = typer.Typer(name="linernotes-coop", no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, help="The linernotes cooperative's server: consent ledger and pool.")
+
+DbUrl = Annotated[str | None, typer.Option("--database-url", help="PostgreSQL URL "
+                                           "($LINERNOTES_COOP_DATABASE_URL).", show_default=False)]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _url(url: str | None) -> str:
+    found = url or os.environ.get("LINERNOTES_COOP_DATABASE_URL")
+    if not found:
+        raise UsageError("missing --database-url (or $LINERNOTES_COOP_DATABASE_URL)")
+    return found
+
+
+def _connect(url: str | None) -> Any:
+    try:
+        from linernotes.coop.server import ledger
+    except ImportError:
+        raise UsageError("the cooperative server needs the coop-server extra: "
+                         "pip install 'linernotes[coop-server]'") from None
+    import psycopg
+
+    try:
+        return ledger.connect(_url(url))
+    except psycopg.OperationalError as exc:
+        raise UsageError(f"cannot connect to the database: {str(exc).splitlines()[0]}") from None
+
+
+@app.command("init-db")
+def init_db(database_url: DbUrl = None) -> None:
+    """Create or upgrade the database schema (numbered migrations, each applied once)."""
+    from linernotes.coop.server.migrations import migrate
+
+    with _connect(database_url) as conn:
+        applied = migrate(conn)
+    typer.echo(f"applied migrations: {', '.join(map(str, applied))}" if applied else "schema up to date")
+
+
+@app.command("serve")
+def serve(
+    database_url: DbUrl = None,
+    storage: Annotated[Path | None, typer.Option("--storage", help="Folder of contribution files.")] = None,
+    keys: Annotated[Path | None, typer.Option("--keys", help="Folder of the signing key (made on first use).")] = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8750,
+    workers: Annotated[int, typer.Option("--workers", help="uvicorn worker processes.")] = 1,
+    max_body_bytes: Annotated[int | None, typer.Option("--max-body-bytes")] = None,
+    rate: Annotated[float | None, typer.Option("--rate", help="Requests per second per token.")] = None,
+    burst: Annotated[int | None, typer.Option("--burst", help="Burst of requests per token.")] = None,
+) -> None:
+    """Serve the API (schema migrated first). Client addresses are never logged."""
+    import uvicorn
+
+    from linernotes.coop.server.config import Settings
+    from linernotes.coop.server.migrations import migrate
+
+    settings = Settings.from_env(database_url=database_url, storage=storage, keys=keys,
+                                 max_body_bytes=max_body_bytes, rate_per_second=rate, rate_burst=burst)
+    from linernotes.coop import signing
+
+    with _connect(settings.database_url) as conn:
+        migrate(conn)
+    signing.load_or_create_key(settings.key_path)  # here, once: workers starting together would race to make it
+    os.environ.update(settings.to_env())
+    from linernotes.web.server import bind
+
+    try:
+        # TCP_NODELAY on the listening socket (inherited by connections): uvicorn writes a response's head and
+        # body separately, and Nagle's algorithm would hold the body for the client's delayed ACK (~40 ms).
+        sock = bind(host, port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    typer.echo(f"linernotes cooperative on http://{host}:{port} (storage {settings.storage}); Ctrl-C stops it.")
+    uvicorn.run("linernotes.coop.server.app:app_from_env", factory=True, fd=sock.fileno(), workers=workers,
+                access_log=False, proxy_headers=False, server_header=False, date_header=False,
+                log_level="warning")
+
+
+@app.command("sweep")
+def sweep_cmd(database_url: DbUrl = None,
+              storage: Annotated[Path, typer.Option("--storage", help="Folder of contribution files.")] = Path("pool"),
+              min_age: Annotated[float, typer.Option("--min-age-seconds", help="Leave younger files alone "
+                                                     "(writes in flight).")] = 3600.0) -> None:
+    """Delete contribution files that no database row points to (left by a crash mid-write)."""
+    from linernotes.coop.server import storage as store
+
+    with _connect(database_url) as conn:
+        known = {r["package_id"] for r in conn.execute("SELECT package_id FROM contributions").fetchall()}
+    deleted = store.sweep(storage, known, min_age)
+    typer.echo(f"deleted {len(deleted)} orphaned files")
+
+
+def _show(rows: list[dict[str, Any]], as_json: bool) -> None:
+    from linernotes.cli.common import print_json
+
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        typer.echo("  ".join(f"{k}={v.isoformat() if hasattr(v, 'isoformat') else v}" for k, v in row.items()))
+
+
+@app.command("contributions")
+def contributions_cmd(database_url: DbUrl = None, scope: Annotated[str | None, typer.Option("--scope")] = None,
+                      summary: Annotated[bool, typer.Option("--summary", help="Counts per scope only.")] = False,
+                      as_json: Json = False) -> None:
+    """List stored contributions (package id, scope, time, size; never who)."""
+    from linernotes.coop.server import ledger
+
+    with _connect(database_url) as conn:
+        rows = ledger.contribution_counts(conn) if summary else ledger.contributions(conn, scope)
+    _show(rows, as_json)
+
+
+@app.command("audit")
+def audit_cmd(database_url: DbUrl = None, limit: Annotated[int, typer.Option("--limit")] = 50,
+              as_json: Json = False) -> None:
+    """The audit log, newest first: events with counts, no personal data."""
+    from linernotes.coop.server import ledger
+
+    with _connect(database_url) as conn:
+        rows = ledger.audit(conn, limit)
+    _show(rows, as_json)
+
+
+@app.command("export-ledger")
+def export_ledger(target: Annotated[Path, typer.Argument(help="JSON file to write.")],
+                  database_url: DbUrl = None) -> None:
+    """Write the release ledger and the audit log to a JSON file (for publication)."""
+    import orjson
+
+    from linernotes.coop.server import ledger
+
+    if target.exists():
+        raise UsageError(f"{target}: already exists")
+    with _connect(database_url) as conn:
+        data = ledger.export(conn)
+    target.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    typer.echo(f"{target}: {len(data['releases'])} releases, {len(data['audit_log'])} audit entries")
+
+
+def run() -> None:
+    """Entry point of the `linernotes-coop` script."""
+    from linernotes.cli.common import fail
+
+    try:
+        app(prog_name="linernotes-coop")
+    except LinernotesError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

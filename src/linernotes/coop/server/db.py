@@ -1,0 +1,154 @@
+"""The server's queries, over an async psycopg connection pool.
+
+Every write is one statement or one short transaction, and each carries the request's nonce: a replayed
+request hits the nonce's primary key and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+
+class Replay(Exception):
+    """A nonce seen before: the request was already handled (or is a copy)."""
+
+
+class Gone(Exception):
+    """The contributor no longer exists (withdrew while the request was in flight)."""
+
+
+CONTRIBUTE_SQL = """
+WITH n AS (INSERT INTO request_nonces (nonce) VALUES (%(nonce)s)),
+old AS (SELECT package_id FROM contributions WHERE contributor_id = %(cid)s AND scope = %(scope)s FOR UPDATE),
+up AS (
+    INSERT INTO contributions (package_id, contributor_id, scope, sha256, body_bytes)
+    VALUES (%(pid)s, %(cid)s, %(scope)s, %(sha)s, %(nbytes)s)
+    ON CONFLICT (contributor_id, scope) DO UPDATE
+    SET package_id = EXCLUDED.package_id, received_at = now(), sha256 = EXCLUDED.sha256,
+        body_bytes = EXCLUDED.body_bytes
+    RETURNING 1),
+a AS (INSERT INTO audit_log (event, scope)
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM old) THEN 'replace' ELSE 'contribute' END, %(scope)s)
+SELECT (SELECT package_id FROM old), (SELECT count(*) FROM up)
+"""
+
+
+class Database:
+    """The pool and the queries the app needs. ``await open()`` before use, ``await close()`` after."""
+
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 8) -> None:
+        self.pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
+                                        kwargs={"autocommit": True})
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True, timeout=30)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def contributor(self, token_sha256: bytes) -> tuple[str, list[str]] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT contributor_id, scopes FROM contributors WHERE token_sha256 = %s",
+                                     (token_sha256,))
+            row = await cur.fetchone()
+        return (row[0], list(row[1])) if row else None
+
+    async def join(self, contributor_id: str, token_sha256: bytes, scopes: list[str], receipt_id: str,
+                   receipt: dict[str, Any], nonce: str) -> bool:
+        """Record a new contributor and their consent receipt; False if the id is taken."""
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                await conn.execute("INSERT INTO request_nonces (nonce) VALUES (%s)", (nonce,))
+                cur = await conn.execute(
+                    "INSERT INTO contributors (contributor_id, token_sha256, scopes) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING RETURNING 1", (contributor_id, token_sha256, scopes))
+                if await cur.fetchone() is None:
+                    raise _Taken
+                await conn.execute("INSERT INTO consent_receipts (receipt_id, contributor_id, document) "
+                                   "VALUES (%s, %s, %s)", (uuid.UUID(receipt_id), contributor_id, Jsonb(receipt)))
+                await conn.execute("INSERT INTO audit_log (event, detail) VALUES ('join', %s)",
+                                   (Jsonb({"scopes": sorted(scopes)}),))
+        except _Taken:
+            return False
+        except psycopg.errors.UniqueViolation as exc:
+            raise Replay from exc
+        return True
+
+    async def contribute(self, contributor_id: str, scope: str, package_id: str, sha256: str, nbytes: int,
+                         nonce: str) -> str | None:
+        """Point the contributor's ``scope`` at ``package_id``; returns the package it replaces, if any."""
+        params = {"nonce": nonce, "cid": contributor_id, "scope": scope, "pid": package_id, "sha": sha256,
+                  "nbytes": nbytes}
+        try:
+            async with self.pool.connection() as conn:
+                cur = await conn.execute(CONTRIBUTE_SQL, params)
+                row = await cur.fetchone()
+        except psycopg.errors.UniqueViolation as exc:
+            raise Replay from exc
+        except psycopg.errors.ForeignKeyViolation as exc:
+            raise Gone from exc
+        assert row is not None
+        return row[0]
+
+    async def status(self, contributor_id: str) -> dict[str, Any] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT scopes, joined_at FROM contributors WHERE contributor_id = %s",
+                                     (contributor_id,))
+            me = await cur.fetchone()
+            if me is None:
+                return None
+            cur = await conn.execute("SELECT scope, package_id, received_at, sha256, body_bytes FROM contributions "
+                                     "WHERE contributor_id = %s ORDER BY scope", (contributor_id,))
+            contributions = [{"scope": s, "package_id": p, "received_at": r.isoformat(), "sha256": h, "bytes": b}
+                             for s, p, r, h, b in await cur.fetchall()]
+            cur = await conn.execute("SELECT document FROM consent_receipts WHERE contributor_id = %s "
+                                     "ORDER BY created_at", (contributor_id,))
+            receipts = [r[0] for r in await cur.fetchall()]
+        return {"contributor_id": contributor_id, "scopes": list(me[0]), "joined_at": me[1].isoformat(),
+                "contributions": contributions, "consent_receipts": receipts}
+
+    async def withdraw(self, contributor_id: str, nonce: str,
+                       delete_files: Callable[[list[tuple[str, str]]], int]) -> dict[str, Any]:
+        """Delete the contributor, their receipts and contributions, and (before commit) their files.
+
+        Files go inside the transaction: if the commit then failed, the rows would point at nothing, which
+        a retried withdrawal finishes; the other order could leave data behind.
+        """
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                await conn.execute("INSERT INTO request_nonces (nonce) VALUES (%s)", (nonce,))
+                # Lock the member first: a contribution in flight either committed before (and is listed
+                # below) or waits, then fails on the foreign key and deletes its own file.
+                await conn.execute("SELECT 1 FROM contributors WHERE contributor_id = %s FOR UPDATE",
+                                   (contributor_id,))
+                cur = await conn.execute("SELECT scope, package_id FROM contributions WHERE contributor_id = %s "
+                                         "FOR UPDATE", (contributor_id,))
+                packages = [(s, p) for s, p in await cur.fetchall()]
+                cur = await conn.execute("SELECT receipt_id FROM consent_receipts WHERE contributor_id = %s",
+                                         (contributor_id,))
+                receipts = [str(r[0]) for r in await cur.fetchall()]
+                cur = await conn.execute("DELETE FROM contributors WHERE contributor_id = %s RETURNING 1",
+                                         (contributor_id,))
+                if await cur.fetchone() is None:
+                    raise Gone
+                await conn.execute("INSERT INTO audit_log (event, count, detail) VALUES ('withdraw', %s, %s)",
+                                   (len(packages), Jsonb({"scopes": sorted({s for s, _ in packages})})))
+                files = delete_files(packages)
+        except psycopg.errors.UniqueViolation as exc:
+            raise Replay from exc
+        return {"packages": packages, "files_deleted": files, "consent_receipt_ids": receipts}
+
+    async def prune_nonces(self, older_than_seconds: int) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute("DELETE FROM request_nonces WHERE seen_at < now() - make_interval(secs => %s)",
+                               (older_than_seconds,))
+
+
+class _Taken(Exception):
+    pass

@@ -1,0 +1,77 @@
+"""The pool's files: one Parquet file per contribution at ``<storage>/<scope>/<package_id>.parquet``.
+
+Files are written to a hidden temporary name in the same folder and renamed into place, so an engine
+reading ``*.parquet`` never sees half a file. Deleting a contribution is deleting its file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from linernotes.coop import contract
+
+
+def new_package_id() -> str:
+    return secrets.token_hex(16)
+
+
+def path_of(storage: Path, scope: str, package_id: str) -> Path:
+    if not package_id.isalnum():  # ids are made here (hex); never a path from outside
+        raise ValueError("bad package id")
+    return contract.scope_dir(storage, scope) / f"{package_id}.parquet"
+
+
+def parquet_bytes(table: Any) -> bytes:
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    # Uncompressed, no statistics: a 1-row file of a few KB gains nothing from either, and writing it is
+    # per-request work on the ingest path.
+    pq.write_table(table, sink, compression="none", write_statistics=False)
+    return sink.getvalue()
+
+
+def write(storage: Path, scope: str, package_id: str, data: bytes) -> Path:
+    """Write ``data`` atomically (temp file + rename) and return the final path."""
+    target = path_of(storage, scope, package_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{package_id}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(temp, target)
+    return target
+
+
+def delete(storage: Path, scope: str, package_id: str) -> bool:
+    """Delete a contribution's file; True when there was one."""
+    try:
+        path_of(storage, scope, package_id).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def sweep(storage: Path, known: set[str], min_age_seconds: float = 3600.0) -> list[Path]:
+    """Delete files no database row points to (left by a crash between a file write and its commit, or
+    between a replacement's commit and the old file's deletion), if older than ``min_age_seconds`` so a
+    write in flight is never touched. Returns the deleted paths."""
+    deleted: list[Path] = []
+    cutoff = time.time() - min_age_seconds
+    for scope in contract.SCOPES:
+        folder = contract.scope_dir(storage, scope)
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            name = path.name
+            package_id = name.removeprefix(".").removesuffix(".tmp").removesuffix(".parquet")
+            if package_id in known or not path.is_file() or path.stat().st_mtime > cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            deleted.append(path)
+    return deleted
