@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from linernotes.cli import ask_cmd, common, data, insights_cmds, library_cmds, report_cmds, web_cmds
+from linernotes.cli import ask_cmd, common, crowd_cmds, data, insights_cmds, library_cmds, report_cmds, web_cmds
 from linernotes.errors import LinernotesError
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ insights_cmds.register(app)
 ask_cmd.register(app)
 report_cmds.register(app)
 web_cmds.register(app)
+crowd_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

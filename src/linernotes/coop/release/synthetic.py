@@ -13,6 +13,7 @@ the person's cluster.
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import numpy as np
 
 from linernotes.coop.contract import METRICS, TOP_ARTISTS_BENCHMARKS, scope_dir
 
-CLUSTER_ARTISTS = 120  # artists that belong to each planted taste cluster
+CLUSTER_ARTISTS = 60  # artists that belong to each planted taste cluster
 POPULAR_ARTISTS = 5_000  # the benchmarks scope's artist vocabulary (Zipf-distributed popularity)
 
 
@@ -86,7 +87,7 @@ def _write_taste(args: tuple[list[str], list[list[str]], list[list[int]]]) -> No
 
 def _chunks(n: int, parts: int) -> list[slice]:
     bounds = np.linspace(0, n, parts + 1).astype(int)
-    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def synth_pool(storage: Path, n_benchmarks: int, n_taste: int | None = None, *, seed: int = 0,
@@ -103,7 +104,7 @@ def synth_pool(storage: Path, n_benchmarks: int, n_taste: int | None = None, *, 
     member = rng.integers(0, clusters, n_taste)
     taste_artists, taste_affinity = [], []
     for c in member:
-        own = rng.permutation(CLUSTER_ARTISTS)[:40]
+        own = rng.permutation(CLUSTER_ARTISTS)[:30]
         other = rng.integers(0, clusters * CLUSTER_ARTISTS, 10)
         names = [SynthPool.cluster_artist(int(c), int(i)) for i in own]
         names += [SynthPool.cluster_artist(int(o // CLUSTER_ARTISTS), int(o % CLUSTER_ARTISTS)) for o in other]
