@@ -75,10 +75,9 @@ def check(charges: Mapping[str, Budget], spent: Mapping[str, Budget], lifetime: 
     if over:
         cid, before, charge = max(over, key=lambda o: o[1].epsilon)
         raise BudgetExceeded(
-            f"release refused: it costs ε={charge.epsilon:g}, δ={charge.delta:g} per contributor, and "
-            f"{len(over)} contributor(s) would exceed the lifetime budget ε={lifetime.epsilon:g}, "
-            f"δ={lifetime.delta:g} (e.g. {cid} has spent ε={before.epsilon:g}, δ={before.delta:g}); "
-            "leave their packages out or lower ε")
+            f"release refused: {len(over)} contributor(s) would exceed the lifetime budget ε={lifetime.epsilon:g}, "
+            f"δ={lifetime.delta:g} (e.g. {cid} has spent ε={before.epsilon:g}, δ={before.delta:g} and this "
+            f"release would charge ε={charge.epsilon:g}, δ={charge.delta:g}); leave their packages out or lower ε")
 
 
 class JsonLedger:

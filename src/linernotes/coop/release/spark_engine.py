@@ -24,6 +24,10 @@ DEFAULT_MASTER = "local[*]"
 
 def session(master: str = DEFAULT_MASTER, *, conf: dict[str, str] | None = None) -> Any:
     """A SparkSession for releases (``pyspark`` must be installed: ``pip install 'linernotes[spark]'``)."""
+    import warnings
+
+    # PySpark warns about pandas 3 at import; releases never use its pandas API.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # an optional extra: say which one
