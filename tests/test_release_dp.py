@@ -88,7 +88,8 @@ def test_a_release_over_the_lifetime_budget_is_refused_and_says_why(tmp_path: Pa
     assert ledger.spent(["c0"])["c0"].epsilon == pytest.approx(2 * cost.epsilon)
     assert ledger.spent(["c20"])["c20"].epsilon == pytest.approx(2 * config.benchmarks_cost().epsilon)
     before = (tmp_path / "ledger.json").read_bytes()
-    with pytest.raises(BudgetExceeded, match=r"release refused: 10 contributor\(s\) would exceed the lifetime budget ε=33.2.*c0 has spent ε=24.2"):
+    refusal = r"release refused: 10 contributor\(s\) would exceed the lifetime budget ε=33.2.*c0 has spent ε=24.2"
+    with pytest.raises(BudgetExceeded, match=refusal):
         build_release(benchmark_files=bench, taste_files=taste, owners=owners, key=key, config=config,
                       ledger=ledger, lifetime=lifetime)
     assert (tmp_path / "ledger.json").read_bytes() == before  # nothing charged for a refused release

@@ -42,7 +42,7 @@ def verify_release(document: Any, public: bytes) -> dict[str, Any]:
     try:
         payload = verify(document, public)
     except SignatureError as exc:
-        raise ReleaseError(f"the release {exc}") from exc
+        raise ReleaseError(f"release: {exc} with the cooperative's key") from exc
     if payload.get("format") != FORMAT:
         raise ReleaseError(f"not a {FORMAT} release")
     for m in METRICS:
