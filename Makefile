@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/insight_quality.py
 	$(BIN)/python benchmarks/ai_quality.py
 	$(BIN)/python benchmarks/web_bench.py
+	$(BIN)/python benchmarks/coop_release.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

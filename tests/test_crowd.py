@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -20,7 +21,7 @@ from linernotes.coop.release.synthetic import SynthPool, synth_pool
 from linernotes.coop.release.verify import read_public_key, write_public_key, write_release
 from linernotes.coop.signing import generate_key, public_key_bytes
 from linernotes.library import open_library
-from tests.conftest import imported_history, play, write_extended
+from tests.conftest import imported_history, play, screenshot, write_extended
 
 CLUSTER = 2
 
@@ -88,6 +89,32 @@ def test_dashboard_shows_the_cli_numbers(setup: tuple[Path, dict]) -> None:
         assert served.status_code == 200 and served.json() == cli
         page = client.get("/crowd")
         assert page.status_code == 200 and 'data-page="crowd"' in page.text and "crowd-table" in page.text
+
+
+@pytest.mark.slow
+def test_crowd_page_in_a_browser_shows_the_cli_numbers(setup: tuple[Path, dict], browser: Any) -> None:
+    from linernotes.web import create_app
+    from linernotes.web.server import background
+
+    db, _ = setup
+    cli = json.loads(run("crowd", "--db", str(db), "--json").stdout)
+    with background(create_app(db)) as url:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(url + "/crowd")
+            page.wait_for_selector("body[data-loaded='1']", timeout=60_000)
+            shown = page.evaluate("""() => [...document.querySelectorAll('#crowd-table tbody tr')].map((r) => ({
+                metric: r.dataset.metric, value: Number(r.cells[1].dataset.value),
+                percentile: Number(r.cells[2].dataset.value), uncertainty: Number(r.cells[3].dataset.value)}))""")
+            recs = page.evaluate("() => [...document.querySelectorAll('#crowd-recs li')].map((li) => li.textContent)")
+            screenshot(page, "web-crowd")
+        finally:
+            page.close()
+    assert errors == []
+    assert shown == [{k: m[k] for k in ("metric", "value", "percentile", "uncertainty")} for m in cli["metrics"]]
+    assert recs == [r["artist"] for r in cli["recommendations"]]
 
 
 def test_report_has_the_crowd_table(setup: tuple[Path, dict], tmp_path: Path) -> None:

@@ -99,10 +99,7 @@ def place_person(payload: dict[str, Any], values: dict[str, float]) -> list[Metr
 def current_artists(lib: Library, limit: int = 10) -> list[str]:
     """The top artists of the person's current chapter (of the last 90 days of listening when there are no
     chapters yet)."""
-    try:
-        chapters = lib.insight("chapters", include_incognito=False).chapters  # type: ignore[attr-defined]
-    except Exception:  # a history too short for the chapter model is not an error here
-        chapters = []
+    chapters = lib.insight("chapters", include_incognito=False).chapters  # type: ignore[attr-defined]
     if chapters:
         current = next((c for c in chapters if c.current), chapters[-1])
         if current.top_artists:
