@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from linernotes.coop.release.budget import Budget, BudgetExceeded, JsonLedger
-from linernotes.coop.release.build import ReleaseConfig, build_release
+from linernotes.coop.release.build import ReleaseConfig, build_release, eligible_packages
 from linernotes.coop.release.mechanisms import noisy_counts, noisy_keys
 from linernotes.coop.signing import generate_key
 from tests.release_pool import edge_pool
@@ -93,8 +93,12 @@ def test_a_release_over_the_lifetime_budget_is_refused_and_says_why(tmp_path: Pa
         build_release(benchmark_files=bench, taste_files=taste, owners=owners, key=key, config=config,
                       ledger=ledger, lifetime=lifetime)
     assert (tmp_path / "ledger.json").read_bytes() == before  # nothing charged for a refused release
-    # the server's way out: leave out the packages of those without budget (here the 10 taste contributors)
-    doc = build_release(benchmark_files=bench, taste_files=[], owners=owners, key=key, config=config,
+    # the server's ways out: leave out those who cannot afford the full release (the 10 in both scopes)...
+    kept_bench, kept_taste, left_out = eligible_packages(bench, taste, owners=owners, spent=ledger,
+                                                         lifetime=lifetime, config=config)
+    assert left_out == sorted(f"c{i}" for i in range(10)) and kept_bench == bench[10:] and kept_taste == []
+    # ...or, as here, release fewer parts: benchmarks only, which everyone can still afford
+    doc = build_release(benchmark_files=bench, taste_files=kept_taste, owners=owners, key=key, config=config,
                         ledger=ledger, lifetime=lifetime)
     assert doc["payload"]["taste"] is None and ledger.spent(["c0"])["c0"].epsilon == pytest.approx(
         2 * cost.epsilon + config.benchmarks_cost().epsilon)

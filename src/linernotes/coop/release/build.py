@@ -102,6 +102,29 @@ def charges(benchmark_files: Sequence[Path], taste_files: Sequence[Path], owners
     return out
 
 
+def eligible_packages(benchmark_files: Sequence[Path], taste_files: Sequence[Path], *,
+                      owners: Mapping[str, str] | None, spent: SpentSource | None, lifetime: Budget = LIFETIME,
+                      config: ReleaseConfig | None = None) -> tuple[list[Path], list[Path], list[str]]:
+    """The packages whose contributors can afford this release, and the contributors left out for budget.
+
+    The server calls this before :func:`build_release`, so a release goes ahead without those who have spent
+    their lifetime budget (build_release itself refuses rather than drop anyone silently).
+    """
+    config = config or ReleaseConfig()
+    charged = charges(benchmark_files, taste_files, owners, config)
+    before = spent_of(spent, list(charged))
+    out = set()
+    for cid, charge in charged.items():
+        total = before.get(cid, Budget(0.0)) + charge
+        if total.epsilon > lifetime.epsilon + 1e-9 or total.delta > lifetime.delta * (1 + 1e-9):
+            out.add(cid)
+
+    def keep(files: Sequence[Path]) -> list[Path]:
+        return [f for f in files if (owners.get(Path(f).stem, Path(f).stem) if owners else Path(f).stem) not in out]
+
+    return keep(benchmark_files), keep(taste_files), sorted(out)
+
+
 def aggregate(benchmark_files: Sequence[Path], taste_files: Sequence[Path], *, engine: str = "duckdb",
               spark_master: str = "local[*]", taste_k: int = TASTE_TOP_K) -> Aggregates:
     """The pre-noise aggregates from the chosen engine."""
