@@ -3,14 +3,17 @@ release and show the same numbers; a release that does not verify shows none."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import numpy as np
 import orjson
 import pytest
 
@@ -31,14 +34,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           check=False)
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """A library whose person listens to a few artists of planted cluster 2, with a signed release beside it."""
-    tmp = tmp_path_factory.mktemp("crowd")
-    pool = synth_pool(tmp / "pool", 2000, 3000, seed=21, clusters=4, workers=1)
-    key = generate_key()
-    doc = build_release(pool.storage, key=key, spent={}, release_id="r-crowd",
-                        config=ReleaseConfig.uniform(1.0, taste_select_epsilon=4.0, taste_pairs_epsilon=4.0))
+def person_records() -> list[dict[str, Any]]:
+    """A year of plays of six artists of planted cluster 2, at 02:00, 08:00 and 20:00 UTC every other day (Berlin
+    time: the 02:00 ones are at night), a skip on 4 days in 14, and one podcast episode."""
     artists = [SynthPool.cluster_artist(CLUSTER, i) for i in range(6)]
 
     def skip(day: int) -> bool:  # 4 of the 14 days a month: a skip rate of 2/7
@@ -48,9 +46,47 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
                     ms=20_000 if skip(d) else 200_000, reason_end="fwdbtn" if skip(d) else "trackdone",
                     skipped=skip(d))
                for m in range(1, 13) for d in range(1, 28, 2) for h in (2, 8, 20)]
-    records += [play("2023-06-01T12:00:00Z", None, None, ms=1_800_000, episode_name="Ep 1",
-                     episode_show_name="A Show", spotify_episode_uri="spotify:episode:1")]
-    write_extended(tmp / "Streaming_History_Audio_2023.json", records)
+    episode = play("2023-06-01T12:00:00Z", None, None, ms=1_800_000, episode_name="Ep 1",
+                   episode_show_name="A Show", spotify_episode_uri="spotify:episode:1")
+    return [*records, episode]
+
+
+def expected_metrics(records: list[dict[str, Any]]) -> dict[str, float]:
+    """Each metric's ``meaning`` in contract.py, computed by hand in Python from the records."""
+    rows = []
+    for r in records:
+        end = dt.datetime.fromisoformat(r["ts"].replace("Z", "+00:00"))
+        start = end - dt.timedelta(milliseconds=r["ms_played"])
+        rows.append((start, r["ms_played"], r["master_metadata_album_artist_name"], r["spotify_track_uri"]))
+    total = sum(ms for _, ms, _, _ in rows)
+    weeks = {(s.date() - dt.timedelta(days=s.weekday())) for s, _, _, _ in rows}
+    music = sorted((s, ms, a, uri) for s, ms, a, uri in rows if a is not None)
+    last: dict[str, dt.datetime] = {}
+    new = 0
+    for s, ms, _, uri in music:
+        if uri not in last or last[uri] < s - dt.timedelta(days=30):
+            new += ms
+        last[uri] = s
+    per_artist: dict[str, int] = {}
+    for _, ms, a, _ in music:
+        per_artist[a] = per_artist.get(a, 0) + ms
+    shares = np.array(list(per_artist.values()), dtype=float) / sum(per_artist.values())
+    night = sum(ms for s, ms, _, _ in rows if s.astimezone(ZoneInfo("Europe/Berlin")).hour < 5)
+    return {"weekly_hours": total / 3.6e6 / len(weeks), "discovery_rate": new / sum(ms for _, ms, _, _ in music),
+            "diversity": float(-(shares * np.log(shares)).sum() / np.log(len(shares))), "skip_rate": 2 / 7,
+            "night_share": night / total, "session_minutes": 200_000 / 60_000, "loyalty": 1.0,
+            "podcast_share": 1_800_000 / total}
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A library whose person listens to a few artists of planted cluster 2, with a signed release beside it."""
+    tmp = tmp_path_factory.mktemp("crowd")
+    pool = synth_pool(tmp / "pool", 2000, 3000, seed=21, clusters=4, workers=1)
+    key = generate_key()
+    doc = build_release(pool.storage, key=key, spent={}, release_id="r-crowd",
+                        config=ReleaseConfig.uniform(1.0, taste_select_epsilon=4.0, taste_pairs_epsilon=4.0))
+    write_extended(tmp / "Streaming_History_Audio_2023.json", person_records())
     db = tmp / "lib.duckdb"
     with open_library(db) as lib:
         lib.import_paths([tmp / "Streaming_History_Audio_2023.json"])
@@ -70,7 +106,8 @@ def test_crowd_json_places_the_person_and_recommends_from_their_cluster(setup: t
     for m in out["metrics"]:
         assert m["value"] == pytest.approx(mine[m["metric"]], abs=1e-6)
         assert 0 <= m["low"] <= m["percentile"] <= m["high"] <= 100 and m["uncertainty"] > 0
-    assert mine["skip_rate"] == pytest.approx(2 / 7, abs=1e-9) and mine["podcast_share"] > 0
+    assert mine == pytest.approx(expected_metrics(person_records()), rel=1e-9)
+    assert 0 < mine["night_share"] < 0.5 and 0 < mine["discovery_rate"] < 1 and 0.9 < mine["diversity"] < 1
     recs = [r["artist"] for r in out["recommendations"]]
     assert len(recs) == 10 and all(r.startswith(f"cluster{CLUSTER:02d}-") for r in recs), recs
     assert not set(recs) & {SynthPool.cluster_artist(CLUSTER, i) for i in range(6)}  # only artists new to them
