@@ -107,7 +107,12 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
                 raise HTTPException(404, str(exc)) from None
             return compare(lib, payload, recommendations=max(0, recommend)).as_dict()
 
-        return answer(request, compute)
+        # A release synced while the dashboard runs is a new answer: the file's identity is part of the key.
+        from linernotes.coop.crowd import key_path, release_path
+
+        stamp = "".join(f"{p.stat().st_mtime_ns}:{p.stat().st_size};" if p.exists() else "-;"
+                        for p in (release_path(access.path), key_path(access.path)))
+        return answer(request, compute, extra=stamp)
 
     @api.get("/entity/{kind}")
     def entity(kind: str, request: Request, name: str, by: str | None = None) -> Response:
