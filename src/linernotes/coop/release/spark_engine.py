@@ -35,6 +35,8 @@ def session(master: str = DEFAULT_MASTER, *, conf: dict[str, str] | None = None)
     # The workers must run the same interpreter as the driver (a venv's Python, not the system's).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master.startswith("local"):  # one machine: no network interface to pick (and no warning about it)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     settings = {
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
