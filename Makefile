@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ai_quality.py
 	$(BIN)/python benchmarks/web_bench.py
 	$(BIN)/python benchmarks/coop_ingest.py
+	$(BIN)/python benchmarks/coop_release.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

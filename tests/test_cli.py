@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import TEST_IP, play, write_extended
 
-COMMANDS = ["import", "status", "top", "imports", "forget", "sql", "export", "demo", "settings", "insights",
+COMMANDS = ["import", "status", "top", "imports", "forget", "sql", "export", "demo", "settings", "insights", "crowd",
             "exclude", "ask"]
 SUBCOMMANDS = ["exclude list", "exclude add", "exclude remove"]
 SECRET_ARTIST = "Zzyzx Quintessential Marmalade Orchestra"

@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from linernotes.cli import ask_cmd, common, coop_cmds, data, insights_cmds, library_cmds, report_cmds, web_cmds
+from linernotes.cli import (
+    ask_cmd,
+    common,
+    coop_cmds,
+    crowd_cmds,
+    data,
+    insights_cmds,
+    library_cmds,
+    report_cmds,
+    web_cmds,
+)
 from linernotes.errors import LinernotesError
 
 app = typer.Typer(
@@ -28,6 +38,7 @@ ask_cmd.register(app)
 report_cmds.register(app)
 web_cmds.register(app)
 coop_cmds.register(app)
+crowd_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,7 +41,7 @@ def render_report(lib: Library, period: Period | None = None) -> tuple[str, Stor
     from linernotes.report import build, crowd, html, sections
 
     story = build.collect(lib, period)
-    release = crowd.find_release(lib.path)
+    release = crowd.crowd_for(lib)
     label = period_label(story.start, story.end)
     text = html.render(
         sections.all_sections(story, release),

@@ -1,17 +1,22 @@
-"""The hook for "you vs. the crowd": finds a cooperative population release on this device, if any.
+"""The hook for "you vs. the crowd": finds a cooperative population release on this device, if any, and when it
+is a signed release that verifies, places the person in it (computed here, by :mod:`linernotes.coop.crowd`).
 
-The cooperative does not publish releases yet. Until it does, :func:`find_release` returns None and the
-report has no crowd section; when a release file is present, the section names the release and says what
-it will hold — it never invents population figures. The comparison itself will be computed locally from
-the release by ``coop/release`` once that exists.
+No release file: no crowd section. A file that is not a signed release, or that does not verify against the
+cooperative's key kept beside the library: the section names the release and says nothing is compared — it
+never shows figures it cannot vouch for.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linernotes.coop.crowd import CrowdComparison
+    from linernotes.library import Library
 
 ENV_RELEASE = "LINERNOTES_RELEASE"  # an explicit release file, e.g. for testing a downloaded release
 RELEASE_SUFFIX = ".crowd-release.json"  # beside the library: lib.duckdb -> lib.crowd-release.json
@@ -19,17 +24,29 @@ RELEASE_SUFFIX = ".crowd-release.json"  # beside the library: lib.duckdb -> lib.
 
 @dataclass(frozen=True)
 class CrowdRelease:
-    """What the report shows about a release: its identity only (no paths: the report may be shared)."""
+    """What the report shows about a release: its identity (no paths: the report may be shared) and, when it
+    verified, the person's comparison with the crowd."""
 
     release_id: str | None
     published: str | None
+    signed: bool = False
+    comparison: CrowdComparison | None = None
+    problem: str | None = None
 
     def note(self) -> str:
         name = f"release {self.release_id}" if self.release_id else "a release"
         when = f" (published {self.published})" if self.published else ""
-        return (f"The cooperative's {name}{when} is on this device. Comparisons with the crowd are computed "
-                "here, on your machine, once the cooperative's comparison engine is available; "
-                "nothing is shown until then.")
+        if self.comparison is not None:
+            c = self.comparison
+            return (f"Where you stand among ~{c.contributors.get('benchmarks', 0):,} contributors to the cooperative's "
+                    f"{name}{when}: computed here, on your machine, from its differentially private histograms "
+                    f"(ε = {c.epsilon:g}). A percentile is the share of contributors below you; ± is the "
+                    "uncertainty the privacy noise and the histogram's bins imply.")
+        if self.signed:
+            return (f"The cooperative's {name}{when} is on this device but could not be verified with the "
+                    "cooperative's key, so nothing is compared.")
+        return (f"The cooperative's {name}{when} is on this device, but it is not a signed release, so nothing "
+                "is compared.")
 
 
 def release_path(library_path: Path) -> Path:
@@ -47,6 +64,24 @@ def find_release(library_path: Path) -> CrowdRelease | None:
         return None
     if not isinstance(data, dict):
         return None
+    signed = isinstance(data.get("payload"), dict) and "signature" in data
+    if signed:
+        data = data["payload"]
     release_id, published = data.get("release_id"), data.get("published")
     return CrowdRelease(str(release_id) if release_id is not None else None,
-                        str(published) if published is not None else None)
+                        str(published) if published is not None else None, signed)
+
+
+def crowd_for(lib: Library) -> CrowdRelease | None:
+    """The release for ``lib`` with the person's comparison when it is signed and verifies."""
+    found = find_release(lib.path)
+    if found is None or not found.signed:
+        return found
+    from linernotes.coop.crowd import compare, verified_release
+    from linernotes.coop.release.verify import ReleaseError
+
+    try:
+        payload = verified_release(lib.path)
+    except ReleaseError as exc:
+        return replace(found, problem=str(exc))
+    return replace(found, comparison=compare(lib, payload))

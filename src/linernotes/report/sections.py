@@ -181,7 +181,19 @@ def personality(s: Story) -> Section:
 
 
 def crowd(release: CrowdRelease) -> Section:
-    return Section("crowd", "You vs. the crowd", [release.note()])
+    """The person's percentile on every published metric, with its uncertainty; the crowd's top artists and the
+    shared taste model's picks (all computed on the device by :mod:`linernotes.coop.crowd`)."""
+    c = release.comparison
+    if c is None:
+        return Section("crowd", "You vs. the crowd", [release.note()])
+    rows = [[m.metric.replace("_", " "), f"{m.value:,.3g} {m.unit}", f"{m.percentile:.1f}", f"± {m.uncertainty:.1f}"]
+            for m in c.metrics]
+    items = [f"The crowd's favourite: {a} (~{n:,} contributors)" for a, n in c.top_artists[:5]]
+    items += [f"New to you, close to your current chapter: {a}" for a, _ in c.recommendations[:5]]
+    return Section("crowd", "You vs. the crowd", [release.note()],
+                   tables=[Table("You against the crowd, metric by metric",
+                                 ["metric", "you", "percentile", "uncertainty"], rows, frozenset({1, 2, 3}))],
+                   items=items, subtitle="The crowd, and what it suggests" if items else None)
 
 
 def all_sections(s: Story, release: CrowdRelease | None = None) -> list[Section]:

@@ -94,6 +94,26 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
         params: dict[str, Any] = {k.replace("-", "_"): query[k] for k in own}
         return answer(request, lambda lib: lib.insight(name, **scope_args(query), **params).to_dict())
 
+    @api.get("/crowd")
+    def crowd(request: Request, recommend: int = 10) -> Response:
+        """You vs. the crowd: exactly ``linernotes crowd --json --recommend N``."""
+        from linernotes.coop.crowd import compare, verified_release
+        from linernotes.coop.release.verify import ReleaseError
+
+        def compute(lib: Library) -> dict[str, Any]:
+            try:
+                payload = verified_release(lib.path)
+            except ReleaseError as exc:
+                raise HTTPException(404, str(exc)) from None
+            return compare(lib, payload, recommendations=max(0, recommend)).as_dict()
+
+        # A release synced while the dashboard runs is a new answer: the file's identity is part of the key.
+        from linernotes.coop.crowd import key_path, release_path
+
+        stamp = "".join(f"{p.stat().st_mtime_ns}:{p.stat().st_size};" if p.exists() else "-;"
+                        for p in (release_path(access.path), key_path(access.path)))
+        return answer(request, compute, extra=stamp)
+
     @api.get("/entity/{kind}")
     def entity(kind: str, request: Request, name: str, by: str | None = None) -> Response:
         from linernotes.web.entity import entity_detail

@@ -16,7 +16,8 @@ from linernotes.web.entity import KINDS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 NAV = (("/", "Overview"), ("/search", "Search"), ("/chapters", "Chapters"), ("/modes", "Modes"), ("/ask", "Ask"),
-       ("/rules", "Exclusions"), ("/import", "Import"))
+       ("/crowd", "Crowd"), ("/rules", "Exclusions"),
+       ("/import", "Import"))
 MODEL_PAGES = {"chapters": "Chapters of your listening life", "modes": "Your listening modes"}
 
 
@@ -47,6 +48,10 @@ def make_router() -> APIRouter:
     @pages.get("/import")
     def import_page(request: Request) -> HTMLResponse:
         return render(request, "import.html", "import", "Import")
+
+    @pages.get("/crowd")
+    def crowd(request: Request) -> HTMLResponse:
+        return render(request, "crowd.html", "crowd", "You vs. the crowd")
 
     @pages.get("/{insight}")
     def model_page(request: Request, insight: str) -> HTMLResponse:

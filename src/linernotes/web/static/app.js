@@ -405,7 +405,25 @@ function importPage() {
   document.body.dataset.loaded = "1";
 }
 
-const PAGES = { overview, entity, insight: insightPage, search: searchPage, ask: askPage, rules: rulesPage, import: importPage };
+// ---- you vs. the crowd ---------------------------------------------------------------------------------
+async function crowdPage() {
+  const data = await getJSON("/api/crowd");
+  const fmt = (x) => Number(x).toFixed(1);
+  summary([`Release ${data.release_id} (${fmtDate(data.published)}), ~${fmtInt(data.contributors.benchmarks)} contributors, ` +
+    `differentially private (ε = ${data.epsilon}). A percentile is the share of contributors below you.`]);
+  const rows = data.metrics.map((m) => el("tr", { "data-metric": m.metric },
+    el("td", { text: m.metric.replaceAll("_", " "), title: m.meaning }),
+    el("td", { class: "num", "data-value": m.value, text: `${Number(m.value).toPrecision(3)} ${m.unit}` }),
+    el("td", { class: "num", "data-value": m.percentile, text: fmt(m.percentile) }),
+    el("td", { class: "num", "data-value": m.uncertainty, text: `± ${fmt(m.uncertainty)}` })));
+  fillTable(document.getElementById("crowd-table"), ["metric", "you", "percentile", "uncertainty"], rows);
+  const list = (id, items) => document.getElementById(id).replaceChildren(...items.map((t) => el("li", { text: t })));
+  list("crowd-top", data.top_artists.slice(0, 10).map((a) => `${a.artist} (~${fmtInt(a.contributors)})`));
+  list("crowd-recs", data.recommendations.map((r) => r.artist));
+  document.body.dataset.loaded = "1";
+}
+
+const PAGES = { crowd: crowdPage, overview, entity, insight: insightPage, search: searchPage, ask: askPage, rules: rulesPage, import: importPage };
 
 document.addEventListener("DOMContentLoaded", () => {
   const run = PAGES[document.body.dataset.page];

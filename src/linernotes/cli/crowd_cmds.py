@@ -1,0 +1,58 @@
+"""`linernotes crowd`: you vs. the crowd, from the cooperative release kept beside the library."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from linernotes.cli.common import DbOption, JsonOption, console, print_json
+from linernotes.errors import LinernotesError, UsageError
+from linernotes.library import open_library
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the CLI."""
+    app.command("crowd")(crowd_cmd)
+
+
+def crowd_cmd(
+    recommend: Annotated[int, typer.Option("--recommend", help="How many artists new to you to recommend from "
+                                                               "the shared taste model (0: none).")] = 10,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Where you stand among the cooperative's contributors, metric by metric, computed on this machine from
+    the signed release beside your library; with the uncertainty its privacy noise implies."""
+    if recommend < 0:
+        raise UsageError("--recommend must be 0 or more")
+    from linernotes.coop.crowd import compare, verified_release
+    from linernotes.coop.release.verify import ReleaseError
+
+    with open_library(db, read_only=True) as lib:
+        try:
+            payload = verified_release(lib.path)
+        except ReleaseError as exc:
+            raise LinernotesError(str(exc)) from None
+        result = compare(lib, payload, recommendations=recommend)
+    if json:
+        print_json(result.as_dict())
+        return
+    from rich.table import Table
+
+    table = Table(title=f"You vs. the crowd — release {result.release_id} ({result.published}), "
+                        f"~{result.contributors.get('benchmarks', 0):,} contributors", title_justify="left")
+    for name, right in (("metric", False), ("you", True), ("percentile", True), ("±", True), ("interval", True)):
+        table.add_column(name, justify="right" if right else "left")
+    for m in result.metrics:
+        table.add_row(m.metric, f"{m.value:,.3g} {m.unit}", f"{m.percentile:.1f}", f"{m.uncertainty:.1f}",
+                      f"{m.low:.1f}–{m.high:.1f}")
+    console.print(table)
+    console.print("Percentile: the share of contributors below you. "
+                  f"The release is differentially private (ε = {result.epsilon:g}, δ = {result.delta:g}).")
+    if result.top_artists:
+        console.print("The crowd's top artists: " + ", ".join(
+            f"{a} ({n:,})" for a, n in result.top_artists[:10]))
+    if result.recommendations:
+        console.print("New to you, close to your current chapter: "
+                      + ", ".join(a for a, _ in result.recommendations))

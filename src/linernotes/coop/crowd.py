@@ -1,0 +1,133 @@
+"""You vs. the crowd, on the device: the person's metrics placed in a verified release, and recommendations
+from the release's shared taste model. Nothing here touches the network; the release was fetched before.
+
+Where things are kept, beside the library ``lib.duckdb``:
+``lib.crowd-release.json`` — the signed release as fetched (``$LINERNOTES_RELEASE`` overrides),
+``lib.coop-key`` — the cooperative server's Ed25519 public key, 64 hex digits (``$LINERNOTES_COOP_KEY``
+overrides), stored when the person joins.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linernotes.coop.contract import METRICS
+from linernotes.coop.metrics import person_metrics
+from linernotes.coop.release.percentile import place
+from linernotes.coop.release.taste import recommend
+from linernotes.coop.release.verify import load_release, read_public_key
+
+if TYPE_CHECKING:
+    from linernotes.library import Library
+
+ENV_KEY = "LINERNOTES_COOP_KEY"
+KEY_SUFFIX = ".coop-key"
+
+
+@dataclass(frozen=True)
+class MetricPlace:
+    metric: str
+    unit: str
+    value: float  # the person's own, computed here
+    percentile: float  # share of contributors below, 0..100
+    low: float  # the interval the noise allows
+    high: float
+    uncertainty: float  # half the interval, in percentile points
+    meaning: str
+
+
+@dataclass
+class CrowdComparison:
+    release_id: str
+    published: str
+    contributors: dict[str, int]
+    epsilon: float
+    delta: float
+    metrics: list[MetricPlace]
+    top_artists: list[tuple[str, int]]
+    recommendations: list[tuple[str, float]] = field(default_factory=list)
+    seeds: list[str] = field(default_factory=list)  # the current chapter's artists the recommendations start from
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["top_artists"] = [{"artist": a, "contributors": n} for a, n in self.top_artists]
+        out["recommendations"] = [{"artist": a, "similarity": s} for a, s in self.recommendations]
+        return out
+
+
+def key_path(library_path: Path) -> Path:
+    """Where the cooperative's public key for this library is kept."""
+    env = os.environ.get(ENV_KEY)
+    return Path(env).expanduser() if env else library_path.with_name(library_path.stem + KEY_SUFFIX)
+
+
+def release_path(library_path: Path) -> Path:
+    from linernotes.report.crowd import release_path as path
+
+    return path(library_path)
+
+
+def verified_release(library_path: Path) -> dict[str, Any]:
+    """The verified payload of the release kept for this library (:class:`ReleaseError` when there is none,
+    no key, or it does not verify)."""
+    from linernotes.coop.release.verify import ReleaseError
+
+    path, key = release_path(library_path), key_path(library_path)
+    if not path.exists():
+        raise ReleaseError(f"no cooperative release on this device (looked for {path.name})")
+    if not key.exists():
+        raise ReleaseError(f"no cooperative key to verify the release with (looked for {key.name})")
+    return load_release(path, read_public_key(key))
+
+
+def place_person(payload: dict[str, Any], values: dict[str, float]) -> list[MetricPlace]:
+    """Each published metric's placement of ``values`` (metrics missing from the release are left out)."""
+    out = []
+    for m in METRICS:
+        hist = payload.get("metrics", {}).get(m.name)
+        if hist is None:
+            continue
+        p = place(hist, values[m.name])
+        out.append(MetricPlace(m.name, m.unit, round(values[m.name], 6), round(p.percentile, 2), round(p.low, 2),
+                               round(p.high, 2), round(p.uncertainty, 2), m.meaning))
+    return out
+
+
+def current_artists(lib: Library, limit: int = 10) -> list[str]:
+    """The top artists of the person's current chapter (of the last 90 days of listening when there are no
+    chapters yet)."""
+    chapters = lib.insight("chapters", include_incognito=False).chapters  # type: ignore[attr-defined]
+    if chapters:
+        current = next((c for c in chapters if c.current), chapters[-1])
+        if current.top_artists:
+            return list(current.top_artists[:limit])
+    rows = lib.con.execute("""
+        SELECT artist FROM all_plays WHERE kind = 'track' AND artist IS NOT NULL AND NOT coalesce(incognito, false)
+          AND ts_start >= (SELECT max(ts_start) FROM all_plays) - INTERVAL 90 DAY
+        GROUP BY artist ORDER BY sum(ms_played) DESC, artist LIMIT ?""", [limit]).fetchall()
+    return [r[0] for r in rows]
+
+
+def known_artists(lib: Library) -> list[str]:
+    """Every artist the person ever played (incognito included: a recommendation must be new to them)."""
+    return [r[0] for r in lib.con.execute("SELECT DISTINCT artist FROM all_plays WHERE artist IS NOT NULL").fetchall()]
+
+
+def compare(lib: Library, payload: dict[str, Any], *, recommendations: int = 10) -> CrowdComparison:
+    """The person against a verified release ``payload``."""
+    places = place_person(payload, person_metrics(lib))
+    top = [(str(a), int(n)) for a, n in (payload.get("top_artists") or {}).get("artists", [])]
+    recs: list[tuple[str, float]] = []
+    seeds: list[str] = []
+    model = payload.get("taste") or {}
+    if recommendations and model.get("artists"):
+        vectors = dict(zip(model["artists"], model["vectors"], strict=True))
+        seeds = current_artists(lib)
+        recs = recommend(vectors, seeds, known_artists(lib), recommendations)
+    privacy = payload.get("privacy", {})
+    return CrowdComparison(str(payload.get("release_id")), str(payload.get("published")),
+                           dict(payload.get("contributors", {})), float(privacy.get("epsilon", 0.0)),
+                           float(privacy.get("delta", 0.0)), places, top, recs, seeds)
