@@ -61,12 +61,12 @@ def expected_metrics(records: list[dict[str, Any]]) -> dict[str, float]:
     total = sum(ms for _, ms, _, _ in rows)
     weeks = {(s.date() - dt.timedelta(days=s.weekday())) for s, _, _, _ in rows}
     music = sorted((s, ms, a, uri) for s, ms, a, uri in rows if a is not None)
-    last: dict[str, dt.datetime] = {}
+    first: dict[str, dt.datetime] = {}
     new = 0
-    for s, ms, _, uri in music:
-        if uri not in last or last[uri] < s - dt.timedelta(days=30):
+    for s, ms, _, uri in music:  # a discovery: a track first heard less than 30 days before
+        first.setdefault(uri, s)
+        if s < first[uri] + dt.timedelta(days=30):
             new += ms
-        last[uri] = s
     per_artist: dict[str, int] = {}
     for _, ms, a, _ in music:
         per_artist[a] = per_artist.get(a, 0) + ms

@@ -33,7 +33,7 @@ def person_metrics(lib: Library) -> dict[str, float]:
     plays = ctx.relation()
     row = ctx.one(f"""
         WITH p AS (SELECT * FROM {plays} WHERE coalesce(ms_played, 0) > 0),
-        music AS (SELECT *, lag(ts_start) OVER (PARTITION BY {ITEM_SQL} ORDER BY ts_start) AS prev_start
+        music AS (SELECT *, min(ts_start) OVER (PARTITION BY {ITEM_SQL}) AS first_start
                   FROM p WHERE kind = 'track'),
         artists AS (SELECT artist, sum(ms_played)::DOUBLE AS ms FROM p
                     WHERE kind = 'track' AND artist IS NOT NULL GROUP BY artist),
@@ -50,8 +50,7 @@ def person_metrics(lib: Library) -> dict[str, float]:
         SELECT
           (SELECT sum(ms_played) FILTER (WHERE kind IN ('track', 'episode')) / 3.6e6
                   / nullif(count(DISTINCT date_trunc('week', day)), 0) FROM p),
-          (SELECT sum(ms_played) FILTER (WHERE prev_start IS NULL
-                                         OR prev_start < ts_start - INTERVAL {DISCOVERY_DAYS} DAY)::DOUBLE
+          (SELECT sum(ms_played) FILTER (WHERE ts_start < first_start + INTERVAL {DISCOVERY_DAYS} DAY)::DOUBLE
                   / nullif(sum(ms_played), 0) FROM music),
           (SELECT CASE WHEN max(n) > 1 THEN -sum(s * ln(s)) / ln(max(n)) ELSE 0 END FROM shares WHERE s > 0),
           (SELECT avg(CASE WHEN skip THEN 1.0 ELSE 0.0 END) FROM p WHERE skip IS NOT NULL),

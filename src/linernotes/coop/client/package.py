@@ -10,51 +10,15 @@ into a package, and values are rounded so the package says no more than the bins
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from linernotes.coop import contract, wire
+from linernotes.coop.metrics import person_metrics
 from linernotes.errors import UsageError
-from linernotes.insights.scope import SKIP_SQL
 
 # Every query here reads this (with the exclusion rules filled in), never ``plays``, whose incognito rule
 # is a setting.
 SHARED = "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false) AND ms_played > 0 AND NOT ({excluded}))"
-SESSION_GAP_MINUTES = 30
-FRESH_DAYS = 30
-
-METRICS_SQL = f"""
-WITH p AS {{shared}},
-music AS (SELECT artist, sum(ms_played) AS ms FROM p WHERE kind = 'track' AND artist IS NOT NULL GROUP BY 1),
-ranked AS (SELECT ms, row_number() OVER (ORDER BY ms DESC, artist) AS r FROM music),
-firsts AS (
-    SELECT ms_played,
-           ts_start - min(ts_start) OVER (PARTITION BY coalesce(uri, lower(artist) || chr(31) || lower(track)))
-               < INTERVAL {FRESH_DAYS} DAY AS fresh
-    FROM p WHERE kind = 'track' AND track IS NOT NULL),
-gaps AS (
-    SELECT ts_start, ts_end,
-           CASE WHEN ts_start - max(ts_end) OVER (ORDER BY ts_start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                     <= INTERVAL {SESSION_GAP_MINUTES} MINUTE THEN 0 ELSE 1 END AS new_session
-    FROM p),
-sessions AS (
-    SELECT sum(new_session) OVER (ORDER BY ts_start ROWS UNBOUNDED PRECEDING) AS s, ts_start, ts_end FROM gaps),
-lengths AS (SELECT epoch(max(ts_end) - min(ts_start)) / 60 AS minutes FROM sessions GROUP BY s)
-SELECT
-    (SELECT sum(ms_played) / 3.6e6 / nullif(count(DISTINCT date_trunc('week', ts_local)), 0) FROM p),
-    (SELECT sum(ms_played) FILTER (WHERE fresh) / nullif(sum(ms_played), 0) FROM firsts),
-    (SELECT CASE WHEN count(*) > 1
-                 THEN -sum(ms / t * ln(ms / t)) / ln(count(*)) ELSE 0 END
-     FROM music, (SELECT sum(ms)::DOUBLE AS t FROM music)),
-    (SELECT avg(CASE WHEN skip THEN 1.0 ELSE 0.0 END) FROM
-        (SELECT {SKIP_SQL} AS skip FROM p) WHERE skip IS NOT NULL),
-    (SELECT sum(ms_played) FILTER (WHERE hour(ts_local) < 5) / nullif(sum(ms_played), 0) FROM p),
-    (SELECT median(minutes) FROM lengths),
-    (SELECT sum(ms) FILTER (WHERE r <= 10) / nullif(sum(ms), 0) FROM ranked),
-    (SELECT sum(ms_played) FILTER (WHERE kind = 'episode') / nullif(sum(ms_played), 0) FROM p)
-"""
-METRIC_ORDER = ("weekly_hours", "discovery_rate", "diversity", "skip_rate", "night_share", "session_minutes",
-                "loyalty", "podcast_share")
 
 
 def shared_plays(lib: Any) -> str:
@@ -83,14 +47,9 @@ def top_artists(lib: Any, limit: int) -> list[tuple[str, float]]:
 
 
 def metrics(lib: Any) -> dict[str, float]:
-    """Each published metric for this library, clipped to its bounds and rounded (4 significant decimals)."""
-    row = lib.con.execute(METRICS_SQL.replace("{shared}", shared_plays(lib))).fetchall()[0]
-    values: dict[str, float] = {}
-    for name, value in zip(METRIC_ORDER, row, strict=True):
-        m = contract.metric(name)
-        v = float(value) if value is not None and math.isfinite(float(value)) else 0.0
-        values[name] = round(m.clip(v), 4)
-    return values
+    """Each published metric for this library (:func:`linernotes.coop.metrics.person_metrics`, the one
+    definition the crowd comparison uses too), rounded to 4 decimals: no more than the release's bins need."""
+    return {name: round(value, 4) for name, value in person_metrics(lib).items()}
 
 
 def affinity_bin(hours: float, top_hours: float) -> int:
