@@ -44,13 +44,20 @@ def test_releases_charge_each_contributors_lifetime_budget(coop_server: CoopServ
                 if p["contributor_id"] in ids]
         assert len(live) == 2 and all(Path(p["path"]).exists() for p in live)
         for n in (1, 2):
-            ledger.record_release(conn, release_id=f"bench-{n}", scope="benchmarks", epsilon=0.5, delta=1e-7,
-                                  per_metric_budget={"weekly_hours": 0.0625}, contributor_ids=ids,
+            document = {"payload": {"release_id": f"bench-{n}", "contributors": {"benchmarks": 2, "taste": 0},
+                                    "metrics": {"weekly_hours": {"epsilon": 0.25}},
+                                    "privacy": {"epsilon": 0.5, "delta": 1e-7}}, "key_id": "k", "signature": "s"}
+            # Each member is charged their own cost (one of them was in a second scope too).
+            ledger.record_release(conn, document=document, charges={ids[0]: (0.5, 1e-7), ids[1]: (0.75, 2e-7)},
                                   file_sha256="ab" * 32)
         spent = {p["contributor_id"]: (p["epsilon_spent"], p["delta_spent"])
                  for p in ledger.live_contributions(conn, "benchmarks") if p["contributor_id"] in ids}
-        assert spent == {cid: (1.0, 2e-7) for cid in ids}
-        assert [r["release_id"] for r in ledger.releases(conn)] == ["bench-1", "bench-2"]
+        assert spent == {ids[0]: (1.0, 2e-7), ids[1]: (1.5, 4e-7)}
+        assert ledger.spent(conn, [*ids, "gone"]) == spent
+        rows = ledger.releases(conn)
+        assert [(r["release_id"], r["scope"], r["contributors"]) for r in rows] == [("bench-1", "benchmarks", 2),
+                                                                                     ("bench-2", "benchmarks", 2)]
+        assert ledger.latest_release(conn)["payload"]["release_id"] == "bench-2"
         assert ledger.audit(conn, 1)[0]["event"] == "release"
 
 

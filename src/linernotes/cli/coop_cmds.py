@@ -1,5 +1,5 @@
 """`linernotes coop ...`: the cooperative from this device — join with consent, preview, contribute, status,
-withdraw. Thin: the work is in :mod:`linernotes.coop.client.api`."""
+sync (fetch the newest release), withdraw. Thin: the work is in :mod:`linernotes.coop.client.api`."""
 
 from __future__ import annotations
 
@@ -139,6 +139,19 @@ def status_cmd(db: DbOption = None, as_json: JsonOption = False,
                    f"received {c['received_at']}")
     if "server_holds" in shown and not shown["server_holds"]["contributions"]:
         _say("  server holds: no package yet (`linernotes coop contribute`)")
+
+
+@coop.command("sync")
+def sync_cmd(db: DbOption = None) -> None:
+    """Fetch the cooperative's newest differentially private release and keep it beside the library, for
+    `linernotes crowd`, the report and the dashboard (your place in it is computed here, never sent)."""
+    from linernotes.coop.client import api
+    from linernotes.store.db import default_db_path
+
+    library = Path(db).expanduser() if db else default_db_path()
+    payload = api.sync(_state_path(db), library)
+    _say(f"release {payload['release_id']} (published {payload['published']}, ε={payload['privacy']['epsilon']:g}) "
+         f"verified and kept beside {library.name}: see `linernotes crowd`")
 
 
 @coop.command("withdraw")

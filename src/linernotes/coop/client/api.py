@@ -197,6 +197,26 @@ def withdraw(state_path: Path) -> dict[str, Any]:
     return receipt
 
 
+def sync(state_path: Path, library: Path) -> dict[str, Any]:
+    """Fetch the cooperative's newest release, check it with the server's key kept from the join, and keep it
+    beside the library, with the key, where ``linernotes crowd``, the report and the dashboard read it (they
+    verify it again each time). Returns the release's payload. Nothing is sent but the request itself."""
+    from linernotes.coop.crowd import key_path
+    from linernotes.coop.release.verify import ReleaseError, verify_release, write_public_key, write_release
+    from linernotes.report.crowd import release_path
+
+    st = member(state_path)
+    document = _request("GET", st["server"] + "/v1/releases/latest")
+    public = _public_key(st)
+    try:
+        payload = verify_release(document, public)
+    except ReleaseError as exc:
+        raise CoopError(f"the server's release was not kept: {exc}") from None
+    write_public_key(key_path(library), public)
+    write_release(release_path(library), document)
+    return payload
+
+
 def member(state_path: Path) -> dict[str, Any]:
     st = state.load(state_path)
     if not state.joined(st):

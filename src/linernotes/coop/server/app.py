@@ -7,6 +7,7 @@
   replaces the previous one of that scope.
 - ``GET /v1/me``: what the server holds about the caller.
 - ``DELETE /v1/me``: withdraw; everything is deleted and a signed erasure receipt returned.
+- ``GET /v1/releases/latest``: the newest differentially private release (signed), for ``coop sync``.
 
 Every write carries ``X-Coop-Nonce`` (16–64 URL-safe characters, never reused) and ``X-Coop-Timestamp``
 (Unix seconds, within the replay window): a replayed request is refused with 409 and changes nothing.
@@ -316,6 +317,15 @@ def create_app(settings: Settings | None = None) -> Any:
 
     for scope in contract.SCOPES:
         contribute_route(scope)
+
+    @app.get("/v1/releases/latest", response_model=SignedDocument, responses=_errors(404))
+    async def latest_release() -> SignedDocument:
+        """The newest differentially private release, signed with the server's key. Public: it was made to be
+        published, and fetching it tells the server nothing about who asks."""
+        found = await db.latest_release()
+        if found is None:
+            raise HTTPException(404, "no release has been published yet")
+        return SignedDocument(**found)
 
     @app.get("/v1/me", response_model=Status, responses=_errors(401, 429))
     async def me(who: Caller) -> Status:

@@ -101,8 +101,49 @@ def sweep_cmd(database_url: DbUrl = None,
 
     with _connect(database_url) as conn:
         known = {r["package_id"] for r in conn.execute("SELECT package_id FROM contributions").fetchall()}
+    from linernotes.coop.server.publish import sweep_snapshots
+
     deleted = store.sweep(storage, known, min_age)
-    typer.echo(f"deleted {len(deleted)} orphaned files")
+    snapshots = sweep_snapshots(storage, min_age)
+    typer.echo(f"deleted {len(deleted)} orphaned files" +
+               (f" and {len(snapshots)} snapshots of crashed releases" if snapshots else ""))
+
+
+@app.command("release")
+def release_cmd(
+    database_url: DbUrl = None,
+    storage: Annotated[Path | None, typer.Option("--storage", help="Folder of contribution files.")] = None,
+    keys: Annotated[Path | None, typer.Option("--keys", help="Folder of the signing key.")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (one machine) or spark.")] = "duckdb",
+    spark_master: Annotated[str, typer.Option("--spark-master", help="spark.master: local[*] or a cluster "
+                                              "URL.")] = "local[*]",
+    epsilon: Annotated[float, typer.Option("--epsilon", help="ε of each metric's histogram.")] = 1.0,
+    lifetime_epsilon: Annotated[float | None, typer.Option("--lifetime-epsilon", help="A member's lifetime ε "
+                                                           "(default 40).")] = None,
+    lifetime_delta: Annotated[float | None, typer.Option("--lifetime-delta", help="A member's lifetime δ "
+                                                         "(default 1e-5).")] = None,
+) -> None:
+    """Publish a differentially private release of the pool: signed, stored, recorded in the ledger with each
+    member's budget charge; members whose lifetime budget is spent are left out."""
+    from linernotes.coop.release.budget import Budget
+    from linernotes.coop.release.build import ENGINES, LIFETIME, ReleaseConfig
+    from linernotes.coop.server.config import Settings
+    from linernotes.coop.server.publish import publish
+
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if not epsilon > 0:
+        raise UsageError("--epsilon must be positive")
+    settings = Settings.from_env(database_url=database_url, storage=storage, keys=keys)
+    _connect(settings.database_url).close()  # a clear message when the database is unreachable
+    lifetime = Budget(lifetime_epsilon or LIFETIME.epsilon, lifetime_delta or LIFETIME.delta)
+    done = publish(settings, engine=engine, spark_master=spark_master, config=ReleaseConfig.uniform(epsilon),
+                   lifetime=lifetime)
+    p = done.document["payload"]
+    typer.echo(f"release {p['release_id']}: {done.contributors:,} members, ε={p['privacy']['epsilon']:g}, "
+               f"δ={p['privacy']['delta']:g} ({engine}, {done.seconds:.1f} s) -> {done.path}")
+    if done.left_out:
+        typer.echo(f"left out: {done.left_out:,} members whose lifetime budget could not pay for it")
 
 
 def _show(rows: list[dict[str, Any]], as_json: bool) -> None:

@@ -113,6 +113,14 @@ class Database:
         return {"contributor_id": contributor_id, "scopes": list(me[0]), "joined_at": me[1].isoformat(),
                 "contributions": contributions, "consent_receipts": receipts}
 
+    async def latest_release(self) -> dict[str, Any] | None:
+        """The signed document of the newest release, or None."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT document FROM releases WHERE document IS NOT NULL "
+                                     "ORDER BY created_at DESC, release_id DESC LIMIT 1")
+            row = await cur.fetchone()
+        return row[0] if row else None
+
     async def withdraw(self, contributor_id: str, nonce: str,
                        delete_files: Callable[[list[tuple[str, str]]], int]) -> dict[str, Any]:
         """Delete the contributor, their receipts and contributions, and (before commit) their files.

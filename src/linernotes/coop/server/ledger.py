@@ -1,16 +1,16 @@
 """Synchronous access to the server's database for operators and the release engines (next issue).
 
-The release ledger (``releases``) records every differentially private release: its id, time, scope, ε and
-δ, the per-metric split of the budget, how many contributors it drew on and the SHA-256 of the released
-file. :func:`record_release` also charges each included contributor's lifetime budget
+The release ledger (``releases``) records every differentially private release: its id, time, scopes, total ε
+and δ, the ε of each metric, how many contributors it drew on, the SHA-256 of the released file and the signed
+document itself. :func:`record_release` also charges each included contributor's lifetime budget
 (``contributors.epsilon_spent``/``delta_spent``, basic composition: spends add up), so a release can leave
-out anyone whose lifetime budget is spent (:func:`live_contributions` returns the spend with each package).
+out anyone whose lifetime budget is spent (:func:`spent`; :func:`live_contributions` has it too).
 
     >>> with connect(url) as conn:                                    # doctest: +SKIP
     ...     pkgs = live_contributions(conn, "benchmarks")
-    ...     record_release(conn, release_id="r1", scope="benchmarks", epsilon=1.0, delta=1e-6,
-    ...                    per_metric_budget={"weekly_hours": 0.125}, contributor_ids=[p["contributor_id"]
-    ...                    for p in pkgs], file_sha256="...")
+    ...     record_release(conn, document=signed, charges={"<contributor id>": (9.0, 1e-6)}, file_sha256="...")
+
+:mod:`linernotes.coop.server.publish` builds a release from the live packages and records it here.
 """
 
 from __future__ import annotations
@@ -45,20 +45,41 @@ def live_contributions(conn: psycopg.Connection[Any], scope: str, storage_dir: P
     return rows
 
 
-def record_release(conn: psycopg.Connection[Any], *, release_id: str, scope: str, epsilon: float, delta: float,
-                   per_metric_budget: dict[str, float], contributor_ids: list[str], file_sha256: str,
-                   document: dict[str, Any] | None = None) -> None:
-    """Record a release and charge its ε, δ to every included contributor, in one transaction."""
+def spent(conn: psycopg.Connection[Any], contributor_ids: list[str]) -> dict[str, tuple[float, float]]:
+    """Each listed contributor's lifetime spend so far, (ε, δ); withdrawn ones are absent."""
+    rows = conn.execute("SELECT contributor_id, epsilon_spent, delta_spent FROM contributors "
+                        "WHERE contributor_id = ANY(%s)", (contributor_ids,)).fetchall()
+    return {r["contributor_id"]: (float(r["epsilon_spent"]), float(r["delta_spent"])) for r in rows}
+
+
+def record_release(conn: psycopg.Connection[Any], *, document: dict[str, Any],
+                   charges: dict[str, tuple[float, float]], file_sha256: str) -> None:
+    """Record a signed release and charge each included contributor their own (ε, δ) — what the parts that
+    read their scopes cost — in one transaction. Someone who withdrew meanwhile has no row to charge."""
+    payload = document["payload"]
+    scopes = [s for s in ("benchmarks", "taste") if payload["contributors"].get(s)]
+    per_metric = {name: part["epsilon"] for name, part in payload["metrics"].items()}
+    ids = list(charges)
     with conn.transaction():
         conn.execute(
             "INSERT INTO releases (release_id, scope, epsilon, delta, per_metric_budget, contributors, "
             "file_sha256, document) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (release_id, scope, epsilon, delta, Jsonb(per_metric_budget), len(contributor_ids), file_sha256,
-             Jsonb(document) if document is not None else None))
-        conn.execute("UPDATE contributors SET epsilon_spent = epsilon_spent + %s, delta_spent = delta_spent + %s "
-                     "WHERE contributor_id = ANY(%s)", (epsilon, delta, contributor_ids))
+            (payload["release_id"], "+".join(scopes) or "none", payload["privacy"]["epsilon"],
+             payload["privacy"]["delta"], Jsonb(per_metric), len(ids), file_sha256, Jsonb(document)))
+        conn.execute(
+            "UPDATE contributors AS c SET epsilon_spent = c.epsilon_spent + v.e, delta_spent = c.delta_spent + v.d "
+            "FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS v(id, e, d) WHERE c.contributor_id = v.id",
+            (ids, [charges[i][0] for i in ids], [charges[i][1] for i in ids]))
         conn.execute("INSERT INTO audit_log (event, scope, count, detail) VALUES ('release', %s, %s, %s)",
-                     (scope, len(contributor_ids), Jsonb({"release_id": release_id, "epsilon": epsilon})))
+                      ("+".join(scopes) or None, len(ids),
+                       Jsonb({"release_id": payload["release_id"], "epsilon": payload["privacy"]["epsilon"]})))
+
+
+def latest_release(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
+    """The signed document of the newest release, or None."""
+    row = conn.execute("SELECT document FROM releases WHERE document IS NOT NULL "
+                       "ORDER BY created_at DESC, release_id DESC LIMIT 1").fetchone()
+    return row["document"] if row else None
 
 
 def releases(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
