@@ -33,7 +33,7 @@ def test_the_api_keeps_its_openapi_promises(openapi_server: CoopServer) -> None:
     # drives a hypothesis test here: valid and invalid requests, every documented operation.
     schema = schemathesis.openapi.from_url(openapi_server.url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 8
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
@@ -59,7 +59,7 @@ def test_the_spec_documents_every_route(coop_pg: TempPostgres, tmp_path: Path) -
     with running_server(coop_pg, tmp_path) as server:
         spec = httpx.get(server.url + "/openapi.json").json()
     assert set(spec["paths"]) == {"/v1/key", "/v1/terms", "/v1/contributors", "/v1/contributions/benchmarks",
-                                  "/v1/contributions/taste", "/v1/me"}
+                                  "/v1/contributions/taste", "/v1/me", "/v1/releases/latest"}
     body = spec["paths"]["/v1/contributions/benchmarks"]["put"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["additionalProperties"] is False
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
