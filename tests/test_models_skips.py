@@ -243,3 +243,14 @@ def test_beats_the_baseline_on_real_samples_with_skip_data() -> None:
     for name, (auc, baseline, n) in evaluated.items():
         assert n >= sm.MIN_PLAYS
         assert auc > baseline, f"{name}: model {auc:.3f} <= baseline {baseline:.3f} ({n} plays)"
+
+
+def test_a_very_regular_history_trains_without_its_constant_columns(lib: Library, tmp_path: Path) -> None:
+    """Every play at the same hours, one device, no shuffle: numeric features with a single value, which
+    HistGradientBoosting cannot bin (this crashed the report); the model trains on the others."""
+    records = [at(dt.datetime(2023, m, d, h, 0, tzinfo=dt.UTC), f"A{(m + d + h) % 6}", f"Song {d}",
+                  20 if (d // 2) % 4 == 0 else 200, skipped=(d // 2) % 4 == 0,
+                  reason_end="fwdbtn" if (d // 2) % 4 == 0 else "trackdone")
+               for m in range(1, 13) for d in range(1, 28, 2) for h in (2, 8, 20)]
+    fit = sm.skip_model(ctx_of(load(lib, tmp_path, records)), use_cache=False)
+    assert fit.status != sm.NOT_ENOUGH and fit.auc is not None and 0.0 <= fit.auc <= 1.0

@@ -430,6 +430,28 @@ def _classifier(n_train: int, n_features: int, categorical: list[bool], seed: in
                                           random_state=seed, **params)
 
 
+class _Columns:
+    """A classifier over some of the columns. HistGradientBoosting cannot bin a numeric column with fewer
+    than two distinct values (a small or very regular history has such columns: it crashed the report), and
+    such a column says nothing anyway."""
+
+    def __init__(self, clf: Any, keep: np.ndarray) -> None:
+        self.clf, self.keep = clf, keep
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> _Columns:
+        self.clf.fit(x[:, self.keep], y)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.clf.predict_proba(x[:, self.keep])  # type: ignore[no-any-return]
+
+
+def _varied(x: np.ndarray, categorical: list[bool]) -> np.ndarray:
+    """Columns worth a split: categorical ones, and numeric ones with two or more distinct finite values."""
+    return np.array([cat or np.unique(col[np.isfinite(col)]).size >= 2
+                     for col, cat in zip(x.T, categorical, strict=True)])
+
+
 def _fit(ctx: Context, *, test_share: float, seed: int) -> SkipModelFit:
     from sklearn.metrics import roc_auc_score, roc_curve
 
@@ -466,7 +488,9 @@ def _fit(ctx: Context, *, test_share: float, seed: int) -> SkipModelFit:
         rng = np.random.default_rng(seed)
         train_idx = np.sort(rng.choice(train_idx, MAX_TRAIN, replace=False))
     categorical = [f in CATEGORICAL for f, _ in FEATURES]
-    clf = _classifier(len(train_idx), x.shape[1], categorical, seed)
+    varied = _varied(x[train_idx], categorical)
+    clf = _Columns(_classifier(len(train_idx), int(varied.sum()), [c for c, v in zip(categorical, varied, strict=True)
+                                                                  if v], seed), varied)
     clf.fit(x[train_idx], data.y[train_idx])
     x_test = x[test]
     score = clf.predict_proba(x_test)[:, 1]
