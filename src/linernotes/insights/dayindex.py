@@ -15,12 +15,14 @@ expression and filter as ``overview``'s ``count(DISTINCT ...)``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 
 from linernotes.insights.scope import Context
 
+EPOCH = dt.date(1970, 1, 1)
 # family -> (the name, as grouped by count(DISTINCT ...), and the plays it counts)
 FAMILIES: dict[str, tuple[str, str]] = {
     "artists": ("artist", "kind = 'track' AND artist IS NOT NULL"),
@@ -108,8 +110,8 @@ def index_of(history: Context) -> DayIndex:
     return history.engine.memo((history.scope, "dayindex"), lambda: _build(history))
 
 
-def _day_number(day: object) -> int | None:
-    return None if day is None else int(np.datetime64(day, "D").astype(np.int64))
+def _day_number(day: dt.date | None) -> int | None:
+    return None if day is None else (day - EPOCH).days
 
 
 def _build(whole: Context) -> DayIndex:

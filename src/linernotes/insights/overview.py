@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from linernotes.insights.dayindex import FAMILIES, period_counts
+from linernotes.insights.dayindex import period_counts
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -58,9 +58,9 @@ def totals(ctx: Context) -> Totals:
     span = (ctx.end - ctx.start).days + 1 if ctx.start and ctx.end else 0
     indexed = period_counts(ctx)
     if indexed is not None:
-        return _totals(indexed.ms_played, indexed.plays, indexed.streams,
-                       [KindTotals(*row) for row in indexed.by_kind],
-                       *(indexed.distinct[f] for f in FAMILIES), indexed.days_listened, span)
+        n = indexed.distinct
+        return _totals(indexed.ms_played, indexed.plays, indexed.streams, [KindTotals(*row) for row in indexed.by_kind],
+                       n["artists"], n["tracks"], n["albums"], n["shows"], n["audiobooks"], indexed.days_listened, span)
     row = ctx.one(f"""
         SELECT coalesce(sum(ms_played), 0), count(*) FILTER (WHERE counted), count(*),
                count(DISTINCT artist) FILTER (WHERE kind = 'track'),
