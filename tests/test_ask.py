@@ -105,6 +105,19 @@ def test_ask_cases_at_least_90_percent(lib: Library) -> None:
     assert correct / total >= 0.9, f"{correct}/{total} fully correct; failures:\n{report}"
 
 
+def test_one_shot_answers_equal_the_engines(lib: Library) -> None:
+    """`linernotes ask` asks one question per process and reads its plays straight from the views
+    (``one_shot``): every case must get the very answer the materialising engine gives (sessions, modes and
+    albums once crashed there)."""
+    def answer(one_shot: bool, q: str) -> dict[str, Any]:
+        out = ask(lib, q, TODAY, llm=False, one_shot=one_shot).to_dict()
+        out.pop("elapsed_ms")
+        return out
+
+    for case in load_cases(CASES):
+        assert answer(True, case["q"]) == answer(False, case["q"]), case["q"]
+
+
 def test_most_expected_figures_exist(lib: Library) -> None:
     """The cases are only a test if the expected answers are real numbers and names, not empty results."""
     cases = [c for c in load_cases(CASES) if c.get("insight") in ("top", "overview") and not c.get("filters")]

@@ -299,3 +299,17 @@ def test_cli_bad_input(args: tuple[str, ...], message: str, tmp_path: Path) -> N
     assert done.stderr.startswith("error: ") and message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "none.duckdb").exists()  # rejected before any library was touched
+
+
+def test_an_empty_library_has_every_insight_and_a_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the first import: each insight answers with nothing to show, and the report says so — no crash
+    (the modes model once failed on zero sessions, taking the report with it)."""
+    from linernotes.insights import registry
+
+    monkeypatch.setenv("LINERNOTES_CACHE", str(tmp_path / "cache"))
+    open_library(tmp_path / "empty.duckdb").close()
+    with open_library(tmp_path / "empty.duckdb", read_only=True) as lib:
+        for spec in registry.all_insights():
+            assert lib.insight(spec.name).to_dict()["meta"]["plays"] == 0, spec.name
+        out = write_report(lib, tmp_path / "empty.html")
+    assert out.stat().st_size > 0

@@ -128,6 +128,8 @@ class Selection:
     # ``table`` is then ``(SELECT * FROM cut_of WHERE cut_where)``.
     cut_of: str | None = None
     cut_where: str | None = None
+    # An unmaterialised selection (``Engine(materialise=False)``): ``table`` is the view's rows as a subquery.
+    subquery: bool = False
 
     def numbered(self, column: str) -> str:
         """The selection's rows with a stable row number in ``column`` (unique within the selection), for
@@ -293,6 +295,7 @@ class Engine:
             plays=int(n),
             exclusions=_effects(rules, row[3:]),
             include_incognito=incognito,
+            subquery=True,
         )
 
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:

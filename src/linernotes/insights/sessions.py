@@ -33,7 +33,14 @@ def session_table(ctx: Context, gap_minutes: int = DEFAULT_GAP_MINUTES) -> str:
     found = ctx.cached("sessions", key=(gap_minutes,))
     if found is not None:
         return found
-    rows = ctx.selection.numbered("_ln_row")
+    selection, table = ctx.selection, ctx.plays
+    if selection.subquery:
+        # A question asked in a new process reads its plays straight from the views: sessions need rows
+        # with stable numbers to join their keys back to, so these plays are put in a table first.
+        table = ctx.derived("session_rows", f"SELECT * FROM {table}")
+        rows = f"(SELECT *, rowid AS _ln_row FROM {table})"
+    else:
+        rows = selection.numbered("_ln_row")
     cols = ctx.fetchnumpy(
         f"SELECT _ln_row AS r, epoch_ms(ts_start) AS s, epoch_ms(ts_end) AS e FROM {rows} "
         f"ORDER BY ts_start, ts_end, play_id"
@@ -42,12 +49,12 @@ def session_table(ctx: Context, gap_minutes: int = DEFAULT_GAP_MINUTES) -> str:
     session_id, pos, gap_ms = session_keys(cols["s"], cols["e"], gap_minutes)
     row = np.asarray(cols["r"], dtype=np.int64)
     gap_s = pa.array(gap_ms / 1000.0, pa.float64(), mask=_first_only(n))
-    if ctx.selection.cut_of is None:
+    if selection.cut_of is None:
         # A table: the keys are stored in its own row order and joined by position — no hash join and no
         # copy of its columns, which matters for a whole history read by every model.
         order = np.argsort(row, kind="stable")
         keys = pa.table({"session_id": session_id[order], "pos": pos[order], "gap_s": gap_s.take(order)})
-        join = f"{ctx.plays} p POSITIONAL JOIN {{keys}} k"
+        join = f"{table} p POSITIONAL JOIN {{keys}} k"
         columns = "p.*"
     else:
         # A period cut from a history: joined back by the history's row number (a hash join on one

@@ -182,7 +182,11 @@ def feature_matrix(f: SessionFeatures, devices: list[str], weights: dict[str, fl
     blocks: list[np.ndarray] = []
 
     def add(name: str, cols: np.ndarray) -> None:
-        cols = np.asarray(cols, dtype=np.float64).reshape(n, -1)
+        cols = np.asarray(cols, dtype=np.float64)
+        if not n:  # no sessions at all (an empty library): an empty block, of its width
+            blocks.append(cols.reshape(0, cols.shape[1] if cols.ndim == 2 else 1))
+            return
+        cols = cols.reshape(n, -1)
         sd = cols.std(axis=0)
         z = np.divide(cols - cols.mean(axis=0), sd, out=np.zeros_like(cols), where=sd > 1e-9)
         # Spread the block's weight over its columns, so a block of many columns does not count more.
