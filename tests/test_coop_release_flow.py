@@ -92,8 +92,11 @@ def test_publish_sync_crowd_withdraw_and_budget(coop_pg: TempPostgres, tmp_path:
         assert server.sql("SELECT contributors FROM releases ORDER BY created_at") == [(MEMBERS + 1,), (MEMBERS,)]
         assert gone_id not in dict(server.sql("SELECT contributor_id, 1 FROM contributors"))
 
-        # A lifetime budget of two releases: a third leaves everyone out, and says so.
+        # A lifetime budget of two releases: a third is refused (strict) or leaves everyone out, and says so.
         lifetime = ["--lifetime-epsilon", str(2 * PER_RELEASE.epsilon + 0.5)]
+        refused = run(*operator, *lifetime, "--refuse-over-budget")
+        assert refused.returncode == 2 and "release refused" in refused.stderr
+        assert "would exceed the lifetime budget" in refused.stderr and "Traceback" not in refused.stderr
         third = run(*operator, *lifetime)
         assert third.returncode == 2 and "nothing to release" in third.stderr
         assert f"{MEMBERS} have none" in third.stderr

@@ -122,6 +122,8 @@ def release_cmd(
                                                            "(default 40).")] = None,
     lifetime_delta: Annotated[float | None, typer.Option("--lifetime-delta", help="A member's lifetime δ "
                                                          "(default 1e-5).")] = None,
+    strict: Annotated[bool, typer.Option("--refuse-over-budget", help="Refuse the whole release when any member's "
+                                         "lifetime budget cannot pay for it (default: leave them out).")] = False,
 ) -> None:
     """Publish a differentially private release of the pool: signed, stored, recorded in the ledger with each
     member's budget charge; members whose lifetime budget is spent are left out."""
@@ -138,7 +140,7 @@ def release_cmd(
     _connect(settings.database_url).close()  # a clear message when the database is unreachable
     lifetime = Budget(lifetime_epsilon or LIFETIME.epsilon, lifetime_delta or LIFETIME.delta)
     done = publish(settings, engine=engine, spark_master=spark_master, config=ReleaseConfig.uniform(epsilon),
-                   lifetime=lifetime)
+                   lifetime=lifetime, strict=strict)
     p = done.document["payload"]
     typer.echo(f"release {p['release_id']}: {done.contributors:,} members, ε={p['privacy']['epsilon']:g}, "
                f"δ={p['privacy']['delta']:g} ({engine}, {done.seconds:.1f} s) -> {done.path}")

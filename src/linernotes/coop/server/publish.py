@@ -5,7 +5,8 @@
    release is computed deletes their file without pulling it from under the engine, and the snapshot is
    deleted when the release is done (``sweep`` deletes one left by a crash), so erasure still leaves no byte.
 3. Members whose lifetime budget cannot pay for this release are left out
-   (:func:`~linernotes.coop.release.build.eligible_packages`); the count is reported, never who.
+   (:func:`~linernotes.coop.release.build.eligible_packages`); the count is reported, never who. With
+   ``strict`` the release is refused instead, with the reason.
 4. The release is built (DuckDB or Spark), signed, written to ``<storage>/releases/<id>.json`` and recorded in
    the ledger together with each included member's charge, in one transaction.
 """
@@ -45,8 +46,10 @@ class Published:
 
 
 def publish(settings: Settings, *, engine: str = "duckdb", spark_master: str = "local[*]",
-            config: ReleaseConfig | None = None, lifetime: Budget = LIFETIME) -> Published:
-    """Build, sign, store and record a release of the live pool (see the module docstring)."""
+            config: ReleaseConfig | None = None, lifetime: Budget = LIFETIME, strict: bool = False) -> Published:
+    """Build, sign, store and record a release of the live pool (see the module docstring). ``strict``: refuse
+    the whole release, saying why, when any member's lifetime budget cannot pay for it (instead of leaving
+    them out)."""
     started = time.perf_counter()
     config = config or ReleaseConfig()
     key = signing.load_or_create_key(settings.key_path)
@@ -60,8 +63,11 @@ def publish(settings: Settings, *, engine: str = "duckdb", spark_master: str = "
             def spent(ids: list[str]) -> dict[str, Budget]:
                 return {cid: Budget(e, d) for cid, (e, d) in ledger.spent(conn, ids).items()}
 
-            bench, taste, left_out = eligible_packages(files["benchmarks"], files["taste"], owners=owners,
-                                                       spent=spent, lifetime=lifetime, config=config)
+            if strict:
+                bench, taste, left_out = files["benchmarks"], files["taste"], []
+            else:
+                bench, taste, left_out = eligible_packages(files["benchmarks"], files["taste"], owners=owners,
+                                                           spent=spent, lifetime=lifetime, config=config)
             if not bench and not taste:
                 raise UsageError("nothing to release: no contributions" +
                                  (f" from members with budget left ({len(left_out)} have none)" if left_out else ""))
