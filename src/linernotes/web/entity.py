@@ -23,7 +23,7 @@ from linernotes.insights import rollup
 from linernotes.insights.dayindex import index_of
 from linernotes.insights.scope import Context, Scope
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES, session_keys
-from linernotes.insights.top import GROUPS, Entity, beats, ranks_of
+from linernotes.insights.top import GROUPS, Entity, beats
 from linernotes.library import Library
 
 # page kind → the ``top`` entity it ranks among
@@ -65,17 +65,10 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
         FROM {days} WHERE {mine}""", args)
     if not first:
         return {"kind": kind, "name": name, "by": by, "found": False, "start": _iso(ctx.start), "end": _iso(ctx.end)}
-    rank = ranks_of(ctx, entity, "time", [name]).get((name, by))
     monthly = _all(ctx, f"""
         SELECT strftime(day, '%Y-%m') AS month, sum(plays), coalesce(sum(ms), 0)
         FROM {days} WHERE {mine} GROUP BY 1 ORDER BY 1""", args)
-    yearly = _all(ctx, f"""
-        WITH g AS MATERIALIZED (SELECT year(day) AS y, any_value(name) AS name, any_value(by_name) AS by_name,
-                                       sum(plays) AS plays, coalesce(sum(ms), 0) AS ms
-                                FROM {days} WHERE {period} GROUP BY year(day), k),
-             me AS (SELECT * FROM g WHERE name = $name AND by_name IS NOT DISTINCT FROM $by)
-        SELECT me.y, 1 + count(*) FILTER (WHERE {beats("time")}), count(*), me.plays, me.ms
-        FROM me JOIN g ON g.y IS NOT DISTINCT FROM me.y GROUP BY ALL ORDER BY me.y""", {"name": name, "by": by})
+    rank, yearly = _ranks(ctx, days, period, name, by)
     hits = f"{ctx.kinds(*kinds)} AND {name_col} = $name" + (
         "" if by_col is None else f" AND {by_col} IS NOT DISTINCT FROM $by")
     n_sessions, n_all, recent = _sessions(ctx, hits, args)
@@ -113,6 +106,31 @@ def prepare(lib: Library) -> None:
         rollup.entity_days(history, entity.value, *GROUPS[entity])
     timeline_of(history)
     index_of(history)
+
+
+def _ranks(ctx: Context, days: str, period: str, name: str, by: str | None
+           ) -> tuple[int | None, list[tuple[Any, ...]]]:
+    """The name's rank by time in the period (as ``top`` ranks: :func:`~linernotes.insights.top.beats`) and
+    in each year of it: (year, rank, of, plays, ms) rows. One grouping of the rollup by year and name serves
+    both (the period's totals are sums of the years')."""
+    rows = _all(ctx, f"""
+        WITH gy AS MATERIALIZED (
+                SELECT year(day) AS y, k, any_value(name) AS name, any_value(by_name) AS by_name,
+                       sum(plays) AS plays, coalesce(sum(ms), 0) AS ms
+                FROM {days} WHERE {period} GROUP BY year(day), k),
+             g AS MATERIALIZED (SELECT k, any_value(name) AS name, any_value(by_name) AS by_name,
+                                       sum(plays) AS plays, sum(ms) AS ms FROM gy GROUP BY k),
+             me AS (SELECT * FROM g WHERE name = $name AND by_name IS NOT DISTINCT FROM $by),
+             mey AS (SELECT * FROM gy WHERE name = $name AND by_name IS NOT DISTINCT FROM $by)
+        SELECT true AS whole, NULL AS y, 1 + count(*) FILTER (WHERE {beats("time")}), count(*), me.plays, me.ms
+        FROM me CROSS JOIN g GROUP BY me.k, me.plays, me.ms
+        UNION ALL
+        SELECT false, mey.y, 1 + count(*) FILTER (WHERE {beats("time", "gy", "mey")}), count(*), mey.plays, mey.ms
+        FROM mey JOIN gy ON gy.y IS NOT DISTINCT FROM mey.y GROUP BY mey.y, mey.plays, mey.ms""",
+        {"name": name, "by": by})
+    overall = [r for whole, *r in rows if whole]
+    years = sorted((r for whole, *r in rows if not whole and r[0] is not None), key=lambda r: r[0])
+    return (int(overall[0][1]) if overall else None), [tuple(r) for r in years]
 
 
 @dataclass(frozen=True)
