@@ -8,14 +8,15 @@ calls each endpoint once to warm it (the first call builds the selection, trains
 this measures serving), and the period-taking endpoints for periods nobody asked for before (so every
 answer is computed: the selection cut, the insight, the entity queries). Prints p50 and p95 per endpoint
 and the p95's ratio to the 150 ms target; exits non-zero when an endpoint's p95 misses it.
-Last, times writing the full HTML report in a fresh process (printed for information: the issue's
-target is 20 s).
+Last, times writing the full HTML report in a fresh process with an empty model cache, so every model it
+shows is trained (printed for information: the issue's target is 20 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -197,13 +198,16 @@ def main() -> int:
                     misses.append(f"{name}: p95 {p95:.0f} ms > {TARGET_MS:.0f} ms")
                 print(f"{name:<24} {p50:>6.0f}ms {p95:>6.0f}ms {p95 / TARGET_MS:>14.2f}{flag}")
 
+        # With an empty model cache: the report trains every model it shows (the worst case, a first report).
+        env = {**os.environ, "LINERNOTES_CACHE": str(Path(tmp) / "model-cache")}
         done = subprocess.run([sys.executable, "-c", REPORT_CHILD, str(db), str(Path(tmp) / "report.html")],
-                              capture_output=True, text=True, check=False)
+                              capture_output=True, text=True, check=False, env=env)
         if done.returncode != 0:
             print(f"\nreport: writing it failed ({done.stderr.strip().splitlines()[-1:]})")
         else:
             seconds = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
-            print(f"\nreport: written in {seconds:.2f} s (fresh process, read-only library)")
+            print(f"\nreport: written in {seconds:.2f} s (fresh process, read-only library, models trained from "
+                  "scratch; target 20 s)")
     return verdict(misses, "dashboard speed")
 
 
