@@ -5,6 +5,7 @@ The scripts run as ``python benchmarks/NAME.py``, so this module is found beside
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from pathlib import Path
@@ -30,6 +31,13 @@ def synthetic_library(seed: int, plays: int, start: str, end: str, tmp: Path) ->
     lib = open_library(tmp / f"lib_{seed}.duckdb")
     lib.import_paths([zip_path])
     return lib, truth, f"synthesised and imported in {time.perf_counter() - t0:.1f} s"
+
+
+def library_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the scripts that measure a big library: its size, seed, and a file to reuse."""
+    parser.add_argument("--plays", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--db", type=Path, help="library to use (reused when it exists, else built and kept)")
 
 
 def verdict(misses: list[str], what: str) -> int:

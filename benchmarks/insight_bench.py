@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import verdict
+from _common import library_arguments, verdict
 
 TARGET_ALL_S = 10.0
 TARGET_ONE_YEAR_S = 1.0
@@ -102,9 +102,7 @@ def build_library(db: Path, plays: int, seed: int, tmpdir: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--plays", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--db", type=Path, help="library to use (reused when it exists, else built and kept)")
+    library_arguments(parser)
     parser.add_argument("--year", type=int, default=2023, help="the year of the one-year runs")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (median)")
     parser.add_argument("--only", help="comma-separated insight names (default: every insight of the engine; "

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import httpx
 
-from _common import verdict
+from _common import library_arguments, verdict
 from insight_bench import build_library
 
 TARGET_MS = 150.0
@@ -146,9 +146,7 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--plays", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--db", type=Path, help="library to use (reused when it exists, else built and kept)")
+    library_arguments(parser)
     parser.add_argument("--year", type=int, default=2023, help="the period of the one-year requests")
     parser.add_argument("--rounds", type=int, default=10, help="calls of each endpoint per client")
     # A p95 over 40 samples is decided by its two slowest: 25 rounds give each endpoint 100 new periods.

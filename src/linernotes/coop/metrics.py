@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from linernotes.coop.contract import METRICS
+from linernotes.coop.contract import METRIC_NAMES, METRICS
 from linernotes.insights.scope import ITEM_SQL, Scope
 
 if TYPE_CHECKING:
@@ -23,16 +23,22 @@ DISCOVERY_DAYS = 30
 NIGHT_END_HOUR = 5
 
 
+def shared_plays(lib: Library) -> str:
+    """SQL for the plays anything shared or compared is drawn from: never an incognito play (whatever the
+    library's setting), the person's exclusion rules applied (listening marked as not theirs), some time
+    played."""
+    plays = lib.engine.context(Scope(include_incognito=False)).relation()
+    return f"(SELECT * FROM {plays} WHERE coalesce(ms_played, 0) > 0)"
+
+
 def person_metrics(lib: Library) -> dict[str, float]:
     """Every published metric for this library's person, clipped to its bounds (0 where nothing was played).
 
     >>> person_metrics(lib)["skip_rate"]  # doctest: +SKIP
     0.21
     """
-    ctx = lib.engine.context(Scope(include_incognito=False))
-    plays = ctx.relation()
-    row = ctx.one(f"""
-        WITH p AS (SELECT * FROM {plays} WHERE coalesce(ms_played, 0) > 0),
+    row = lib.con.execute(f"""
+        WITH p AS {shared_plays(lib)},
         music AS (SELECT *, min(ts_start) OVER (PARTITION BY {ITEM_SQL}) AS first_start
                   FROM p WHERE kind = 'track'),
         artists AS (SELECT artist, sum(ms_played)::DOUBLE AS ms FROM p
@@ -58,8 +64,6 @@ def person_metrics(lib: Library) -> dict[str, float]:
           (SELECT median(minutes) FROM sessions),
           (SELECT sum(s) FILTER (WHERE r <= 10) FROM shares),
           (SELECT sum(ms_played) FILTER (WHERE kind = 'episode')::DOUBLE / nullif(sum(ms_played), 0) FROM p)
-    """)
-    names = ("weekly_hours", "discovery_rate", "diversity", "skip_rate", "night_share", "session_minutes",
-             "loyalty", "podcast_share")
-    raw = dict(zip(names, row or (None,) * len(names), strict=True))
+    """).fetchone()  # the columns in the contract's order
+    raw = dict(zip(METRIC_NAMES, row or (None,) * len(METRIC_NAMES), strict=True))
     return {m.name: m.clip(float(raw[m.name] or 0.0)) for m in METRICS}

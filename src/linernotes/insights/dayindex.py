@@ -101,8 +101,8 @@ def period_counts(ctx: Context) -> PeriodCounts | None:
     if ctx.selection.cut_of is None:
         return None
     index = index_of(ctx.whole_history())
-    first, last = _day_number(ctx.scope.period.start), _day_number(ctx.scope.period.end)
-    return index.counts(first if first is not None else -(2**31), last if last is not None else 2**31 - 1)
+    start, end = ctx.scope.period.start, ctx.scope.period.end
+    return index.counts(day_number(start) if start else -(2**31), day_number(end) if end else 2**31 - 1)
 
 
 def index_of(history: Context) -> DayIndex:
@@ -110,8 +110,9 @@ def index_of(history: Context) -> DayIndex:
     return history.engine.memo((history.scope, "dayindex"), lambda: _build(history))
 
 
-def _day_number(day: dt.date | None) -> int | None:
-    return None if day is None else (day - EPOCH).days
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01, as the indexes (and DuckDB's ``day - DATE '1970-01-01'``) number days."""
+    return (day - EPOCH).days
 
 
 def _build(whole: Context) -> DayIndex:

@@ -250,12 +250,16 @@ class Engine:
         found = self._selections.get(scope)
         if found is not None:
             return found.table
-        whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
+        whole = self._history_of(scope)
         if whole is not None:
-            return f"(SELECT * FROM {whole.table} WHERE {scope.period.where_literal()})"
+            return _cut_sql(whole.table, scope.period.where_literal())
         return (
             "(" + _rows_sql(scope, rules, self._incognito(scope), scope.period.where_literal(), with_flag=False) + ")"
         )
+
+    def _history_of(self, scope: Scope) -> Selection | None:
+        """The built selection of the whole history that ``scope``'s bounded period is part of, or None."""
+        return self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
 
     def _rules(self, scope: Scope) -> tuple[Rule, ...]:
         """The exclusion rules ``scope`` applies; a change of rules since the last call drops every cached
@@ -287,19 +291,11 @@ class Engine:
             + (", " + _effect_columns(rules) if rules else "")
             + f" FROM ({_rows_sql(scope, rules, incognito, where, with_flag=True)})"
         ).fetchall()[0]
-        first, last, n = row[:3]
-        return Selection(
-            table="(" + _rows_sql(scope, rules, incognito, where, with_flag=False) + ")",
-            start=scope.period.start or first,
-            end=scope.period.end or last,
-            plays=int(n),
-            exclusions=_effects(rules, row[3:]),
-            include_incognito=incognito,
-            subquery=True,
-        )
+        return _resolved(scope, "(" + _rows_sql(scope, rules, incognito, where, with_flag=False) + ")", row[:3],
+                         _effects(rules, row[3:]), incognito, subquery=True)
 
     def _materialise(self, scope: Scope, rules: tuple[Rule, ...]) -> Selection:
-        whole = self._selections.get(replace(scope, period=Period())) if scope.period.bounded else None
+        whole = self._history_of(scope)
         if whole is not None:
             return self._cut(scope, rules, whole)
         con = self.con
@@ -318,18 +314,10 @@ class Engine:
         self._tables.add(name)
         effects: tuple[ExclusionEffect, ...] = ()
         if rules:
-            effects = _effects(rules, con.execute(f"SELECT {_effect_columns(rules)} FROM {name}").fetchall()[0])
+            effects = self._effects(rules, name)
             con.execute(f"DELETE FROM {name} WHERE _excluded")
         con.execute(f"ALTER TABLE {name} DROP COLUMN _excluded")
-        first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {name}").fetchall()[0]
-        return Selection(
-            table=name,
-            start=scope.period.start or first,
-            end=scope.period.end or last,
-            plays=int(n),
-            exclusions=effects,
-            include_incognito=incognito,
-        )
+        return _resolved(scope, name, self._facts(name), effects, incognito)
 
     def _cut(self, scope: Scope, rules: tuple[Rule, ...], whole: Selection) -> Selection:
         """A period of a history already selected, as a filter over that table rather than a copy of it.
@@ -337,23 +325,36 @@ class Engine:
         history's row groups follow time and DuckDB skips those outside the period by their min/max — so
         a period nobody asked for before is answered at once (the dashboard's period picker)."""
         where = scope.period.where_literal()
-        table = f"(SELECT * FROM {whole.table} WHERE {where})"
-        first, last, n = self.con.execute(f"SELECT min(day), max(day), count(*) FROM {table}").fetchall()[0]
+        table = _cut_sql(whole.table, where)
         effects: tuple[ExclusionEffect, ...] = ()
         if rules:
             # The excluded plays are not in the history's table: their effect in the period comes from the view.
             source = f"(SELECT * FROM {_base(whole.include_incognito)} WHERE {where} {_filters(scope)})"
-            effects = _effects(rules, self.con.execute(f"SELECT {_effect_columns(rules)} FROM {source}").fetchall()[0])
-        return Selection(
-            table=table,
-            start=scope.period.start or first,
-            end=scope.period.end or last,
-            plays=int(n),
-            exclusions=effects,
-            include_incognito=whole.include_incognito,
-            cut_of=whole.table,
-            cut_where=where,
-        )
+            effects = self._effects(rules, source)
+        return _resolved(scope, table, self._facts(table), effects, whole.include_incognito, cut_of=whole.table,
+                         cut_where=where)
+
+    def _effects(self, rules: tuple[Rule, ...], rows: str) -> tuple[ExclusionEffect, ...]:
+        """Each rule's effect among ``rows`` (a relation with every play, excluded ones included)."""
+        return _effects(rules, self.con.execute(f"SELECT {_effect_columns(rules)} FROM {rows}").fetchall()[0])
+
+    def _facts(self, table: str) -> tuple[Any, ...]:
+        """First day, last day and number of plays of a selection's rows."""
+        return self.con.execute(f"SELECT min(day), max(day), count(*) FROM {table}").fetchall()[0]
+
+
+def _resolved(scope: Scope, table: str, facts: tuple[Any, ...], exclusions: tuple[ExclusionEffect, ...],
+              include_incognito: bool, **extra: Any) -> Selection:
+    """A selection of ``table`` whose open period ends are resolved to its first and last day with plays
+    (``facts``: first day, last day, plays)."""
+    first, last, n = facts
+    return Selection(table=table, start=scope.period.start or first, end=scope.period.end or last, plays=int(n),
+                     exclusions=exclusions, include_incognito=include_incognito, **extra)
+
+
+def _cut_sql(history: str, where: str) -> str:
+    """A period's plays as a filter over its history's table (``where``: the period's literal condition)."""
+    return f"(SELECT * FROM {history} WHERE {where})"
 
 
 def _effect_columns(rules: tuple[Rule, ...]) -> str:

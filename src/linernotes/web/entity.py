@@ -20,7 +20,7 @@ import numpy as np
 
 from linernotes.errors import UsageError
 from linernotes.insights import rollup
-from linernotes.insights.dayindex import index_of
+from linernotes.insights.dayindex import day_number, index_of
 from linernotes.insights.scope import Context, Scope
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES, session_keys
 from linernotes.insights.top import GROUPS, Entity, beats
@@ -148,15 +148,15 @@ class Timeline:
         lo, hi = 0, len(self.day)
         # Local days lie within a day of UTC ones: narrow by start time first (sorted), then test the day.
         if first is not None:
-            lo = int(np.searchsorted(self.start_us, _us(first) - DAY_US))
+            lo = int(np.searchsorted(self.start_us, (day_number(first) - 1) * DAY_US))
         if last is not None:
-            hi = int(np.searchsorted(self.start_us, _us(last) + 2 * DAY_US))
+            hi = int(np.searchsorted(self.start_us, (day_number(last) + 2) * DAY_US))
         day = self.day[lo:hi]
         inside = np.ones(len(day), dtype=bool)
         if first is not None:
-            inside &= day >= _days(first)
+            inside &= day >= day_number(first)
         if last is not None:
-            inside &= day <= _days(last)
+            inside &= day <= day_number(last)
         return lo + np.flatnonzero(inside)
 
 
@@ -203,14 +203,6 @@ def _sessions(ctx: Context, hits: str, args: dict[str, Any]) -> tuple[int, int, 
             "ms_played": int(ms[lo:hi].sum()),
         })
     return len(theirs), int(ids[-1]), recent
-
-
-def _us(day: dt.date) -> int:
-    return _days(day) * DAY_US
-
-
-def _days(day: dt.date) -> int:
-    return (day - EPOCH.date()).days
 
 
 def _utc(microseconds: int) -> str:

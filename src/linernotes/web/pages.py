@@ -6,6 +6,7 @@ figure (and the API's answers are the CLI's).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,10 @@ NAV = (("/", "Overview"), ("/search", "Search"), ("/chapters", "Chapters"), ("/m
        ("/crowd", "Crowd"), ("/rules", "Exclusions"),
        ("/import", "Import"))
 MODEL_PAGES = {"chapters": "Chapters of your listening life", "modes": "Your listening modes"}
+# path -> (page: its template is PAGE.html, title)
+PAGES = {"/": ("overview", "Overview"), "/search": ("search", "Search"), "/ask": ("ask", "Ask"),
+         "/rules": ("rules", "Exclusion rules"), "/import": ("import", "Import"),
+         "/crowd": ("crowd", "You vs. the crowd")}
 
 
 def make_router() -> APIRouter:
@@ -29,29 +34,8 @@ def make_router() -> APIRouter:
         return TEMPLATES.TemplateResponse(request, template, {"page": page, "title": title, "nav": NAV, **extra},
                                           status_code=status)
 
-    @pages.get("/")
-    def overview(request: Request) -> HTMLResponse:
-        return render(request, "overview.html", "overview", "Overview")
-
-    @pages.get("/search")
-    def search(request: Request) -> HTMLResponse:
-        return render(request, "search.html", "search", "Search")
-
-    @pages.get("/ask")
-    def ask(request: Request) -> HTMLResponse:
-        return render(request, "ask.html", "ask", "Ask")
-
-    @pages.get("/rules")
-    def rules(request: Request) -> HTMLResponse:
-        return render(request, "rules.html", "rules", "Exclusion rules")
-
-    @pages.get("/import")
-    def import_page(request: Request) -> HTMLResponse:
-        return render(request, "import.html", "import", "Import")
-
-    @pages.get("/crowd")
-    def crowd(request: Request) -> HTMLResponse:
-        return render(request, "crowd.html", "crowd", "You vs. the crowd")
+    for path, (page, title) in PAGES.items():
+        _shell(pages, render, path, page, title)
 
     @pages.get("/{insight}")
     def model_page(request: Request, insight: str) -> HTMLResponse:
@@ -62,3 +46,12 @@ def make_router() -> APIRouter:
         return render(request, "insight.html", "insight", MODEL_PAGES[insight], insight=insight)
 
     return pages
+
+
+def _shell(pages: APIRouter, render: Callable[..., HTMLResponse], path: str, page: str, title: str) -> None:
+    """Serve ``PAGE.html`` at ``path`` (a function per page: a route's handler must not share a loop variable)."""
+
+    def shell(request: Request) -> HTMLResponse:
+        return render(request, f"{page}.html", page, title)
+
+    pages.add_api_route(path, shell, methods=["GET"], name=page)

@@ -13,20 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from linernotes.coop import contract, wire
-from linernotes.coop.metrics import person_metrics
+from linernotes.coop.metrics import person_metrics, shared_plays
 from linernotes.errors import UsageError
-
-# Every query here reads this (with the exclusion rules filled in), never ``plays``, whose incognito rule
-# is a setting.
-SHARED = "(SELECT * FROM all_plays WHERE NOT coalesce(incognito, false) AND ms_played > 0 AND NOT ({excluded}))"
-
-
-def shared_plays(lib: Any) -> str:
-    """SQL for the plays a package may draw on: not incognito, some time played, no exclusion rule matching."""
-    from linernotes.insights.exclusions import list_rules
-
-    excluded = " OR ".join(r.predicate() for r in list_rules(lib.con)) or "false"
-    return SHARED.format(excluded=excluded)
 
 
 def top_artists(lib: Any, limit: int) -> list[tuple[str, float]]:

@@ -14,6 +14,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from linernotes.coop.server.ledger import LATEST_RELEASE
+
 
 class Replay(Exception):
     """A nonce seen before: the request was already handled (or is a copy)."""
@@ -116,8 +118,7 @@ class Database:
     async def latest_release(self) -> dict[str, Any] | None:
         """The signed document of the newest release, or None."""
         async with self.pool.connection() as conn:
-            cur = await conn.execute("SELECT document FROM releases WHERE document IS NOT NULL "
-                                     "ORDER BY created_at DESC, release_id DESC LIMIT 1")
+            cur = await conn.execute(LATEST_RELEASE)
             row = await cur.fetchone()
         return row[0] if row else None
 

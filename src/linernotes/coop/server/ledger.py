@@ -75,10 +75,13 @@ def record_release(conn: psycopg.Connection[Any], *, document: dict[str, Any],
                        Jsonb({"release_id": payload["release_id"], "epsilon": payload["privacy"]["epsilon"]})))
 
 
+LATEST_RELEASE = ("SELECT document FROM releases WHERE document IS NOT NULL "
+                  "ORDER BY created_at DESC, release_id DESC LIMIT 1")  # the app's database reads it too
+
+
 def latest_release(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
     """The signed document of the newest release, or None."""
-    row = conn.execute("SELECT document FROM releases WHERE document IS NOT NULL "
-                       "ORDER BY created_at DESC, release_id DESC LIMIT 1").fetchone()
+    row = conn.execute(LATEST_RELEASE).fetchone()
     return row["document"] if row else None
 
 

@@ -28,7 +28,7 @@ import orjson
 from linernotes.coop import contract, signing
 from linernotes.coop.release.budget import Budget, BudgetExceeded
 from linernotes.coop.release.build import LIFETIME, ReleaseConfig, build_release, charges, eligible_packages
-from linernotes.coop.server import ledger
+from linernotes.coop.server import ledger, storage
 from linernotes.coop.server.config import Settings
 from linernotes.errors import UsageError
 
@@ -63,8 +63,9 @@ def publish(settings: Settings, *, engine: str = "duckdb", spark_master: str = "
             def spent(ids: list[str]) -> dict[str, Budget]:
                 return {cid: Budget(e, d) for cid, (e, d) in ledger.spent(conn, ids).items()}
 
+            left_out: list[str] = []
             if strict:
-                bench, taste, left_out = files["benchmarks"], files["taste"], []
+                bench, taste = files["benchmarks"], files["taste"]
             else:
                 bench, taste, left_out = eligible_packages(files["benchmarks"], files["taste"], owners=owners,
                                                            spent=spent, lifetime=lifetime, config=config)
@@ -81,7 +82,7 @@ def publish(settings: Settings, *, engine: str = "duckdb", spark_master: str = "
         finally:
             shutil.rmtree(snapshot, ignore_errors=True)
         body = orjson.dumps(document)
-        path = _write(settings.storage / RELEASES / f"{document['payload']['release_id']}.json", body)
+        path = storage.write_atomically(settings.storage / RELEASES / f"{document['payload']['release_id']}.json", body)
         ledger.record_release(conn, document=document, charges={c: (b.epsilon, b.delta) for c, b in charged.items()},
                               file_sha256=hashlib.sha256(body).hexdigest())
     return Published(document, path, len(charged), len(left_out), time.perf_counter() - started)
@@ -102,17 +103,9 @@ def _link(rows: Sequence[dict[str, Any]], folder: Path) -> list[Path]:
     return out
 
 
-def _write(path: Path, body: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(body)
-    os.replace(temp, path)
-    return path
-
-
-def sweep_snapshots(storage: Path, min_age_seconds: float) -> list[Path]:
+def sweep_snapshots(pool: Path, min_age_seconds: float) -> list[Path]:
     """Delete snapshot folders left by a release that crashed (older than ``min_age_seconds``)."""
-    root = storage / SNAPSHOTS
+    root = pool / SNAPSHOTS
     cutoff = time.time() - min_age_seconds
     stale = [p for p in root.iterdir() if p.is_dir() and p.stat().st_mtime <= cutoff] if root.is_dir() else []
     for p in stale:

@@ -17,25 +17,28 @@ from linernotes.coop import signing, terms
 from linernotes.coop.server.config import Settings
 
 
-def _controllers(settings: Settings) -> list[dict[str, Any]]:
-    return [{"piiController": settings.controller, "contact": settings.controller_contact,
-             "email": settings.controller_contact, "piiControllerUrl": settings.policy_url}]
+def _receipt(kind: str, settings: Settings, contributor_id: str) -> dict[str, Any]:
+    """The fields every receipt has: its id and time (named for its ``kind``), who and under which law."""
+    return {
+        "version": "KI-CR-v1.1.0",
+        "receiptType": kind,
+        f"{kind}ReceiptID": str(uuid.uuid4()),
+        f"{kind}Timestamp": int(time.time()),
+        "jurisdiction": settings.jurisdiction,
+        "piiPrincipalId": contributor_id,
+        "piiControllers": [{"piiController": settings.controller, "contact": settings.controller_contact,
+                            "email": settings.controller_contact, "piiControllerUrl": settings.policy_url}],
+        "policyUrl": settings.policy_url,
+    }
 
 
 def consent(settings: Settings, key: Ed25519PrivateKey, contributor_id: str, scopes: list[str]) -> dict[str, Any]:
     """A signed consent receipt for ``scopes``."""
     payload = {
-        "version": "KI-CR-v1.1.0",
-        "receiptType": "consent",
-        "consentReceiptID": str(uuid.uuid4()),
-        "consentTimestamp": int(time.time()),
-        "jurisdiction": settings.jurisdiction,
+        **_receipt("consent", settings, contributor_id),
         "collectionMethod": "explicit consent given in `linernotes coop join` after the purposes were shown",
         "language": "en",
         "publicKey": base64.b64encode(signing.public_key_bytes(key)).decode(),
-        "piiPrincipalId": contributor_id,
-        "piiControllers": _controllers(settings),
-        "policyUrl": settings.policy_url,
         "termsVersion": terms.TERMS_VERSION,
         "services": [{
             "service": "linernotes cooperative",
@@ -55,14 +58,7 @@ def erasure(settings: Settings, key: Ed25519PrivateKey, contributor_id: str, con
             scopes: list[str], packages: int, files: int) -> dict[str, Any]:
     """A signed receipt that everything held about ``contributor_id`` was deleted."""
     payload = {
-        "version": "KI-CR-v1.1.0",
-        "receiptType": "erasure",
-        "erasureReceiptID": str(uuid.uuid4()),
-        "erasureTimestamp": int(time.time()),
-        "jurisdiction": settings.jurisdiction,
-        "piiPrincipalId": contributor_id,
-        "piiControllers": _controllers(settings),
-        "policyUrl": settings.policy_url,
+        **_receipt("erasure", settings, contributor_id),
         "consentReceiptIDs": consent_receipt_ids,
         "scopesErased": scopes,
         "packagesDeleted": packages,

@@ -37,10 +37,15 @@ def parquet_bytes(table: Any) -> bytes:
 
 
 def write(storage: Path, scope: str, package_id: str, data: bytes) -> Path:
-    """Write ``data`` atomically (temp file + rename) and return the final path."""
-    target = path_of(storage, scope, package_id)
+    """Write a package's ``data`` atomically and return the final path."""
+    return write_atomically(path_of(storage, scope, package_id), data)
+
+
+def write_atomically(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a hidden temporary name beside ``target`` (never matched by a ``*.parquet`` glob),
+    then rename it: readers see the whole file or none."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{package_id}.tmp")
+    temp = target.with_name(f".{target.name}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
