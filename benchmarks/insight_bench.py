@@ -73,6 +73,16 @@ def child(db: Path, names: list[str], start: str | None, end: str | None) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def library_for(args: argparse.Namespace, tmp: Path) -> Path:
+    """The library of ``--db`` (reused when it exists, else built there) or a new one in ``tmp``."""
+    db: Path = args.db or tmp / "library.duckdb"
+    if db.exists():
+        print(f"reusing {db}", flush=True)
+    else:
+        build_library(db, args.plays, args.seed, tmp)
+    return db
+
+
 def build_library(db: Path, plays: int, seed: int, tmpdir: Path) -> None:
     from linernotes import synth
 
@@ -116,11 +126,7 @@ def main() -> int:
     start, end = f"{args.year}-01-01", f"{args.year}-12-31"
 
     with tempfile.TemporaryDirectory(prefix="linernotes-insight-bench-") as tmp:
-        db = args.db or Path(tmp) / "library.duckdb"
-        if not db.exists():
-            build_library(db, args.plays, args.seed, Path(tmp))
-        else:
-            print(f"reusing {db}", flush=True)
+        db = library_for(args, Path(tmp))
 
         whole = [child(db, names, None, None) for _ in range(args.repeat)]
         years: dict[str, list[dict[str, Any]]] = {n: [] for n in names}

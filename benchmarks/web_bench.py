@@ -30,7 +30,7 @@ from urllib.parse import quote
 import httpx
 
 from _common import library_arguments, verdict
-from insight_bench import build_library
+from insight_bench import library_for
 
 TARGET_MS = 150.0
 CLIENTS = 4
@@ -155,11 +155,7 @@ def main() -> int:
 
     misses: list[str] = []
     with tempfile.TemporaryDirectory(prefix="linernotes-web-bench-") as tmp:
-        db = args.db or Path(tmp) / "library.duckdb"
-        if not db.exists():
-            build_library(db, args.plays, args.seed, Path(tmp))
-        else:
-            print(f"reusing {db}", flush=True)
+        db = library_for(args, Path(tmp))
         proc, base = start_server(db)
         try:
             paths = endpoints(base, args.year)

@@ -50,23 +50,24 @@ class Metric:
 
 # Fine uniform bins: with 100,000 contributors and ε = 1 the noise per bin is ~1 contributor, so the bin width
 # (not the noise) bounds a percentile's error; 1,000 bins keep a crowded bin well under 1 % of the pool.
+BINS = 1000
+
+
+def _share(name: str, meaning: str) -> Metric:
+    """A share of the person's listening, 0 to 1."""
+    return Metric(name, "share", 0.0, 1.0, BINS, meaning)
+
+
 METRICS: tuple[Metric, ...] = (
-    Metric("weekly_hours", "hours", 0.0, 80.0, 1000,
+    Metric("weekly_hours", "hours", 0.0, 80.0, BINS,
            "average hours of music and podcasts per week, over the weeks with any listening"),
-    Metric("discovery_rate", "share", 0.0, 1.0, 1000,
-           "share of listening time on tracks heard for the first time in the preceding 30 days"),
-    Metric("diversity", "share", 0.0, 1.0, 1000,
-           "normalised entropy of listening time across artists (0 = one artist, 1 = evenly spread)"),
-    Metric("skip_rate", "share", 0.0, 1.0, 1000,
-           "share of track plays skipped (ended early by the listener)"),
-    Metric("night_share", "share", 0.0, 1.0, 1000,
-           "share of listening time between midnight and 5 a.m. local time"),
-    Metric("session_minutes", "minutes", 0.0, 600.0, 1000,
-           "median listening session length"),
-    Metric("loyalty", "share", 0.0, 1.0, 1000,
-           "share of listening time on the person's top 10 artists"),
-    Metric("podcast_share", "share", 0.0, 1.0, 1000,
-           "share of listening time on podcast episodes"),
+    _share("discovery_rate", "share of listening time on tracks heard for the first time in the preceding 30 days"),
+    _share("diversity", "normalised entropy of listening time across artists (0 = one artist, 1 = evenly spread)"),
+    _share("skip_rate", "share of track plays skipped (ended early by the listener)"),
+    _share("night_share", "share of listening time between midnight and 5 a.m. local time"),
+    Metric("session_minutes", "minutes", 0.0, 600.0, BINS, "median listening session length"),
+    _share("loyalty", "share of listening time on the person's top 10 artists"),
+    _share("podcast_share", "share of listening time on podcast episodes"),
 )
 METRIC_NAMES = tuple(m.name for m in METRICS)
 

@@ -50,10 +50,11 @@ class Presence:
 
 @dataclass(frozen=True)
 class DaySums:
-    """Per (day, kind): counted plays, streams and time."""
+    """Per (day, kind), in day order: counted plays, streams and time."""
 
     days: np.ndarray
-    kinds: np.ndarray  # object: the kind, or None
+    kinds: np.ndarray  # int: the position of the kind in kind_names
+    kind_names: tuple[str, ...]  # as overview names a kind ("None" when missing)
     plays: np.ndarray
     streams: np.ndarray
     ms: np.ndarray
@@ -76,21 +77,20 @@ class DayIndex:
 
     def counts(self, first: int, last: int) -> PeriodCounts:
         s = self.sums
-        inside = (s.days >= first) & (s.days <= last)
-        kinds = s.kinds[inside]
-        plays, streams, ms = s.plays[inside], s.streams[inside], s.ms[inside]
-        by_kind = []
-        for kind in {k for k in kinds.tolist()}:  # a handful of kinds, not plays
-            mine = np.fromiter((k == kind for k in kinds), dtype=bool, count=len(kinds))
-            by_kind.append((str(kind), int(plays[mine].sum()), int(ms[mine].sum())))
+        lo, hi = int(np.searchsorted(s.days, first)), int(np.searchsorted(s.days, last, side="right"))
+        kinds, n = s.kinds[lo:hi], len(s.kind_names)
+        plays, ms = np.bincount(kinds, s.plays[lo:hi], n), np.bincount(kinds, s.ms[lo:hi], n)
+        present = np.flatnonzero(np.bincount(kinds, minlength=n))
         # ORDER BY time DESC, kind (NULL last): as overview's SQL.
-        by_kind.sort(key=lambda row: (-row[2], row[0] == "None", row[0]))
+        by_kind = sorted(((s.kind_names[i], int(plays[i]), int(ms[i])) for i in present),
+                         key=lambda row: (-row[2], row[0] == "None", row[0]))
+        days = s.days[lo:hi]
         return PeriodCounts(
-            ms_played=int(ms.sum()),
-            plays=int(plays.sum()),
-            streams=int(streams.sum()),
+            ms_played=int(s.ms[lo:hi].sum()),
+            plays=int(s.plays[lo:hi].sum()),
+            streams=int(s.streams[lo:hi].sum()),
             by_kind=by_kind,
-            days_listened=int(np.unique(s.days[inside]).size),
+            days_listened=int(np.count_nonzero(np.diff(days))) + 1 if len(days) else 0,
             distinct={name: p.count(first, last) for name, p in self.families.items()},
         )
 
@@ -131,10 +131,12 @@ def _build(whole: Context) -> DayIndex:
         keys = np.asarray(cols["k"], dtype=np.int64)
         starts = np.flatnonzero(np.diff(keys, prepend=-1)) if len(keys) else np.zeros(0, dtype=np.int64)
         families[name] = Presence(np.asarray(cols["d"], dtype=np.int32), starts)
+    names, codes = np.unique(np.asarray([str(k) for k in sums["kind"]], dtype=object), return_inverse=True)
     return DayIndex(
         DaySums(
             np.asarray(sums["d"], dtype=np.int32),
-            np.asarray(sums["kind"], dtype=object),
+            codes.astype(np.int64),
+            tuple(names.tolist()),
             np.asarray(sums["plays"], dtype=np.int64),
             np.asarray(sums["streams"], dtype=np.int64),
             np.asarray(sums["ms"], dtype=np.int64),
