@@ -100,7 +100,8 @@ def sweep_cmd(database_url: DbUrl = None,
               storage: Annotated[Path, typer.Option("--storage", help="Folder of contribution files.")] = Path("pool"),
               min_age: Annotated[float, typer.Option("--min-age-seconds", help="Leave younger files alone "
                                                      "(writes in flight).")] = 3600.0) -> None:
-    """Delete contribution files that no database row points to (left by a crash mid-write)."""
+    """Delete contribution files that no database row points to (left by a crash mid-write), and snapshots of
+    crashed releases. ``serve`` does the former at every start, for files older than 15 minutes."""
     from linernotes.coop.server import storage as store
 
     with _connect(database_url) as conn:
