@@ -61,7 +61,8 @@ class CoopServer:
 def running_server(pg: TempPostgres, tmp: Path, **overrides: Any) -> Iterator[CoopServer]:
     settings = Settings(database_url=fresh_database(pg), storage=tmp / "pool", keys=tmp / "keys",
                         **{"rate_per_second": 1000.0, "rate_burst": 1000, "join_rate_per_second": 1000.0,
-                           "join_burst": 1000, **overrides})
+                           "join_burst": 1000, "auth_fail_rate_per_second": 1000.0, "auth_fail_burst": 1000,
+                           **overrides})
     with background(create_app(settings)) as url:
         yield CoopServer(url, settings)
 

@@ -121,7 +121,7 @@ def test_old_nonces_are_pruned(coop_pg: TempPostgres) -> None:
         db = Database(url)
         await db.open()
         try:
-            await db.prune_nonces(600)
+            await db.prune(600)
         finally:
             await db.close()
 

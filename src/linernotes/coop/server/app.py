@@ -11,8 +11,10 @@
 
 Every write carries ``X-Coop-Nonce`` (16–64 URL-safe characters, never reused) and ``X-Coop-Timestamp``
 (Unix seconds, within the replay window): a replayed request is refused with 409 and changes nothing.
-Bodies larger than the limit are refused (413) before they are read in full; each token has a rate limit
-(429). No client address is read, logged or stored.
+Bodies larger than the limit are refused (413) before they are read in full, bodies that do not arrive in
+time get 408, and malformed headers 400. Rate limits (429) are kept in PostgreSQL, shared by every worker:
+one per token, one for all joins, one for all requests with an unknown token. No client address is read,
+logged or stored.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations, some local to create_app.
@@ -21,6 +23,7 @@ import asyncio
 import base64
 import hashlib
 import itertools
+import logging
 import re
 import secrets
 import time
@@ -35,12 +38,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from linernotes.coop import contract, signing, terms, wire
-from linernotes.coop.server import receipts, storage
+from linernotes.coop.server import erasure, ratelimit, receipts, storage
 from linernotes.coop.server.config import Settings
 from linernotes.coop.server.db import Database, Gone, Replay
-from linernotes.coop.server.ratelimit import TokenBuckets
 
-NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# ASCII only ([0-9], not \d or str.isdigit: "²" is a digit to Python and not a number to int()).
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+log = logging.getLogger("linernotes.coop.server")
 CONTRIBUTOR_ID = r"^[0-9a-f]{32}$"
 
 
@@ -127,33 +132,44 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 class BodyLimit:
-    """Refuse bodies over ``limit`` bytes (413) without reading past the limit; pass the rest on buffered."""
+    """Refuse bodies over ``limit`` bytes (413) without reading past the limit, and bodies not received in
+    full within ``timeout`` seconds (408: a client that stops sending would hold the connection for as long
+    as it likes); pass the rest on buffered."""
 
-    def __init__(self, app: Any, limit: int) -> None:
+    def __init__(self, app: Any, limit: int, timeout: float) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or len(length) > 15 or int(length) > self.limit):
-            await _too_large(send, self.limit)
+        if length is not None and not length.isdigit():  # bytes.isdigit: ASCII digits only
+            await _refuse(send, 400, "Content-Length is not a number")
+            return
+        if length is not None and (len(length) > 15 or int(length) > self.limit):
+            await _refuse(send, 413, f"request body over the limit of {self.limit} bytes")
             return
         chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await _too_large(send, self.limit)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.limit:
+                        await _refuse(send, 413, f"request body over the limit of {self.limit} bytes")
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await _refuse(send, 408, f"request body not received within {self.timeout:g} seconds")
+            return
         body, sent = b"".join(chunks), False
 
         async def replay() -> dict[str, Any]:
@@ -166,9 +182,10 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _too_large(send: Any, limit: int) -> None:
-    body = f'{{"detail":"request body over the limit of {limit} bytes"}}'.encode()
-    await send({"type": "http.response.start", "status": 413,
+async def _refuse(send: Any, status: int, detail: str) -> None:
+    """Answer ``status`` and close the connection (the rest of its body is never read)."""
+    body = f'{{"detail":"{detail}"}}'.encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
@@ -184,18 +201,27 @@ def create_app(settings: Settings | None = None) -> Any:
     key = signing.load_or_create_key(settings.key_path)
     public = signing.public_key_bytes(key)
     public_key = PublicKey(key_id=signing.key_id(public), public_key=base64.b64encode(public).decode())
+    prefix_key = storage.load_or_create_prefix_key(settings.keys)
     db = Database(settings.database_url, settings.pool_min, settings.pool_max)
-    buckets = TokenBuckets(settings.rate_per_second, settings.rate_burst)
-    joins = TokenBuckets(settings.join_rate_per_second, settings.join_burst)
+    gate = ratelimit.FailedAuthGate()
+    vacuum = erasure.ErasureVacuum(settings.database_url, settings.erasure_vacuum_delay_seconds)
     writes = itertools.count()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.storage.mkdir(parents=True, exist_ok=True)
         await db.open()
+        # Left by a crash: files written whose row never committed (older than any request in flight; each
+        # worker sweeps, which is harmless), and dead rows of a withdrawal whose vacuum never ran.
+        known = await db.known_packages()
+        swept = await asyncio.to_thread(storage.sweep, settings.storage, known, settings.orphan_min_age_seconds)
+        if swept:
+            log.warning("deleted %d contribution files no row points to (left by a crash)", len(swept))
+        vacuum.request()
         try:
             yield
         finally:
+            await vacuum.wait()
             await db.close()
 
     app = FastAPI(title="linernotes cooperative", version=terms.TERMS_VERSION, lifespan=lifespan,
@@ -214,13 +240,13 @@ def create_app(settings: Settings | None = None) -> Any:
     async def nonce(request: Request) -> str:
         value = request.headers.get("x-coop-nonce", "")
         stamp = request.headers.get("x-coop-timestamp", "")
-        if not NONCE.match(value) or not stamp.isdigit() or len(stamp) > 12:
+        if not NONCE.fullmatch(value) or not TIMESTAMP.fullmatch(stamp):
             raise HTTPException(400, "X-Coop-Nonce (16-64 URL-safe characters) and X-Coop-Timestamp "
                                      "(Unix seconds) are required on every write")
         if abs(time.time() - int(stamp)) > settings.replay_window_seconds:
             raise HTTPException(400, "X-Coop-Timestamp is outside the accepted window; check the clock")
         if next(writes) % 2000 == 0:
-            task = asyncio.get_running_loop().create_task(db.prune_nonces(2 * settings.replay_window_seconds))
+            task = asyncio.get_running_loop().create_task(db.prune(2 * settings.replay_window_seconds))
             background.add(task)
             task.add_done_callback(background.discard)
         return value
@@ -229,12 +255,19 @@ def create_app(settings: Settings | None = None) -> Any:
         if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
             raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
         digest = hashlib.sha256(creds.credentials.encode("utf-8", "replace")).digest()
-        wait = buckets.take(digest)
-        if wait:
-            raise HTTPException(429, "too many requests for this token", headers={"Retry-After": str(int(wait) + 1)})
-        found = await db.contributor(digest)
+        wait = gate.refuses(digest)
+        if wait:  # the failed-authentication budget is spent: no database lookup for tokens not seen lately
+            raise _too_many("too many requests with unknown tokens right now; try again shortly", wait)
+        found, wait = await db.authenticate(digest, settings.rate_per_second, settings.rate_burst,
+                                            settings.auth_fail_rate_per_second, settings.auth_fail_burst)
         if found is None:
+            if wait:
+                gate.close(wait)
+                raise _too_many("too many requests with unknown tokens right now; try again shortly", wait)
             raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
+        gate.remember(digest)
+        if wait:
+            raise _too_many("too many requests for this token", wait)
         return found
 
     Caller = Annotated[tuple[str, list[str]], Depends(caller)]
@@ -262,10 +295,9 @@ def create_app(settings: Settings | None = None) -> Any:
               responses=_errors(400, 409, 413, 422, 429))
     async def join(request: JoinRequest, nonce: Nonce) -> Joined:
         """Join with explicit consent to the purposes of ``scopes``."""
-        wait = joins.take(b"join")
+        wait = await db.take(ratelimit.JOIN_KEY, settings.join_rate_per_second, settings.join_burst)
         if wait:
-            raise HTTPException(429, "too many new members right now; try again shortly",
-                                headers={"Retry-After": str(int(wait) + 1)})
+            raise _too_many("too many new members right now; try again shortly", wait)
         if request.terms_version != terms.TERMS_VERSION:
             raise HTTPException(409, f"the terms changed (now {terms.TERMS_VERSION}); read them again")
         scopes: list[str] = sorted(set(request.scopes))
@@ -291,7 +323,9 @@ def create_app(settings: Settings | None = None) -> Any:
             except wire.PackageError as exc:
                 raise HTTPException(422, str(exc)) from None
             data = storage.parquet_bytes(wire.to_table(scope, doc))
-            package_id = storage.new_package_id()
+            # Named under the member's prefix, written before its row: a withdrawal finds it even if a crash
+            # comes between the two.
+            package_id = storage.new_package_id(storage.member_prefix(prefix_key, contributor_id))
             sha = hashlib.sha256(body).hexdigest()
             # In a thread: creating a file can block for a millisecond, and the event loop serves everyone.
             await asyncio.to_thread(storage.write, settings.storage, scope, package_id, data)
@@ -340,8 +374,18 @@ def create_app(settings: Settings | None = None) -> Any:
         """Withdraw: delete your files and rows now; returns a signed erasure receipt."""
         contributor_id = who[0]
 
-        def delete_files(packages: list[tuple[str, str]]) -> int:
-            return sum(storage.delete(settings.storage, s, p) for s, p in packages)
+        def delete_files(packages: list[tuple[str, str]]) -> list[str]:
+            """The files of the member's rows, and every file under their prefix (also those a crash left
+            without a row); returns ``<scope>/<file name>`` of each deleted."""
+            deleted = {f"{s}/{p}.parquet" for s, p in packages if storage.delete(settings.storage, s, p)}
+            for scope, _, path in storage.member_files(settings.storage,
+                                                       storage.member_prefix(prefix_key, contributor_id)):
+                try:
+                    path.unlink()
+                except FileNotFoundError:  # its own request deleted it meanwhile
+                    continue
+                deleted.add(f"{scope}/{path.name}")
+            return sorted(deleted)
 
         try:
             done = await db.withdraw(contributor_id, nonce, delete_files)
@@ -349,12 +393,17 @@ def create_app(settings: Settings | None = None) -> Any:
             raise HTTPException(409, "this request was already handled (nonce reused)") from None
         except Gone:
             raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"}) from None
+        vacuum.request()  # the deleted rows are dead tuples until a VACUUM (see erasure)
         receipt = receipts.erasure(settings, key, contributor_id, done["consent_receipt_ids"],
                                    sorted({s for s, _ in done["packages"]}), len(done["packages"]),
                                    done["files_deleted"])
         return Withdrawn(receipt=SignedDocument(**receipt))
 
-    return BodyLimit(app, settings.max_body_bytes)
+    return BodyLimit(app, settings.max_body_bytes, settings.body_timeout_seconds)
+
+
+def _too_many(detail: str, wait: float) -> HTTPException:
+    return HTTPException(429, detail, headers={"Retry-After": str(int(wait) + 1)})
 
 
 def _fields(scope: str) -> list[str]:

@@ -1,5 +1,5 @@
 """`linernotes-coop`: run the cooperative's server (create the schema, serve, list contributions and the
-audit log, export the ledger). Settings come from options or ``LINERNOTES_COOP_*`` variables."""
+audit log, export the ledger, scrub erased rows). Settings come from options or ``LINERNOTES_COOP_*`` variables."""
 
 from __future__ import annotations
 
@@ -75,7 +75,11 @@ def serve(
 
     with _connect(settings.database_url) as conn:
         migrate(conn)
-    signing.load_or_create_key(settings.key_path)  # here, once: workers starting together would race to make it
+    # Here, once: workers starting together would race to make them.
+    signing.load_or_create_key(settings.key_path)
+    from linernotes.coop.server.storage import load_or_create_prefix_key
+
+    load_or_create_prefix_key(settings.keys)
     os.environ.update(settings.to_env())
     from linernotes.web.server import bind
 
@@ -96,7 +100,8 @@ def sweep_cmd(database_url: DbUrl = None,
               storage: Annotated[Path, typer.Option("--storage", help="Folder of contribution files.")] = Path("pool"),
               min_age: Annotated[float, typer.Option("--min-age-seconds", help="Leave younger files alone "
                                                      "(writes in flight).")] = 3600.0) -> None:
-    """Delete contribution files that no database row points to (left by a crash mid-write)."""
+    """Delete contribution files that no database row points to (left by a crash mid-write), and snapshots of
+    crashed releases. ``serve`` does the former at every start, for files older than 15 minutes."""
     from linernotes.coop.server import storage as store
 
     with _connect(database_url) as conn:
@@ -107,6 +112,23 @@ def sweep_cmd(database_url: DbUrl = None,
     snapshots = sweep_snapshots(storage, min_age)
     typer.echo(f"deleted {len(deleted)} orphaned files" +
                (f" and {len(snapshots)} snapshots of crashed releases" if snapshots else ""))
+
+
+@app.command("scrub")
+def scrub_cmd(database_url: DbUrl = None) -> None:
+    """Rewrite the tables withdrawals delete from (VACUUM FULL) and CHECKPOINT, so no byte of a withdrawn
+    member stays in their pages and old WAL can be recycled. Locks those tables while it runs: schedule it
+    at a quiet hour."""
+    import psycopg
+
+    from linernotes.coop.server.erasure import scrub
+
+    try:
+        checkpointed = scrub(_url(database_url))
+    except psycopg.OperationalError as exc:
+        raise UsageError(f"cannot connect to the database: {str(exc).splitlines()[0]}") from None
+    typer.echo("tables rewritten" + ("; checkpoint done" if checkpointed else
+                                     "; CHECKPOINT needs a superuser or the pg_checkpoint role, not done"))
 
 
 @app.command("release")

@@ -28,7 +28,17 @@ class Settings:
     # Joins carry no token and no address is looked at: one bucket for all of them bounds a flood of sign-ups.
     join_rate_per_second: float = 5.0
     join_burst: int = 200
+    # Requests with an unknown token, all together (no client address is looked at: see ratelimit).
+    auth_fail_rate_per_second: float = 20.0
+    auth_fail_burst: int = 200
     replay_window_seconds: int = 300
+    # A whole request body must arrive within this (a 2 MB body at 1 Mbit/s takes 17 s).
+    body_timeout_seconds: float = 30.0
+    # At start, files no row points to are deleted when older than this: longer than any request in flight
+    # (body timeout, waiting for a pooled connection, the write) takes from its file write to its commit.
+    orphan_min_age_seconds: float = 900.0
+    # Withdrawals within this share one VACUUM of the tables they deleted from (see erasure).
+    erasure_vacuum_delay_seconds: float = 1.0
     pool_min: int = 2
     pool_max: int = 8
     controller: str = "linernotes cooperative"

@@ -6,6 +6,7 @@ request hits the nonce's primary key and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from linernotes.coop.server import ratelimit
 from linernotes.coop.server.ledger import LATEST_RELEASE
 
 
@@ -54,12 +56,31 @@ class Database:
     async def close(self) -> None:
         await self.pool.close()
 
-    async def contributor(self, token_sha256: bytes) -> tuple[str, list[str]] | None:
+    async def authenticate(self, token_sha256: bytes, rate: float, burst: int, fail_rate: float,
+                           fail_burst: int) -> tuple[tuple[str, list[str]] | None, float]:
+        """The token's (contributor id, scopes) or None, and the seconds to wait (0: go ahead), taken from the
+        token's own bucket when it is known, else from the shared failed-authentication budget."""
+        params = {"token": token_sha256, "rate": rate, "burst": burst, "fail_key": ratelimit.AUTH_FAIL_KEY,
+                  "fail_rate": fail_rate, "fail_burst": fail_burst}
         async with self.pool.connection() as conn:
-            cur = await conn.execute("SELECT contributor_id, scopes FROM contributors WHERE token_sha256 = %s",
-                                     (token_sha256,))
+            cur = await conn.execute(ratelimit.AUTHENTICATE_SQL, params)
             row = await cur.fetchone()
-        return (row[0], list(row[1])) if row else None
+        assert row is not None
+        cid, scopes, ok, tokens, used_rate = row
+        return ((cid, list(scopes)) if cid is not None else None), ratelimit.wait_of(ok, tokens, used_rate)
+
+    async def take(self, key: bytes, rate: float, burst: int) -> float:
+        """Take one request from the shared bucket ``key``: 0 to go ahead, else the seconds to wait."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(ratelimit.TAKE_SQL, {"key": key, "rate": rate, "burst": burst})
+            row = await cur.fetchone()
+        assert row is not None
+        return ratelimit.wait_of(*row)
+
+    async def known_packages(self) -> set[str]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT package_id FROM contributions")
+            return {r[0] for r in await cur.fetchall()}
 
     async def join(self, contributor_id: str, token_sha256: bytes, scopes: list[str], receipt_id: str,
                    receipt: dict[str, Any], nonce: str) -> bool:
@@ -123,8 +144,10 @@ class Database:
         return row[0] if row else None
 
     async def withdraw(self, contributor_id: str, nonce: str,
-                       delete_files: Callable[[list[tuple[str, str]]], int]) -> dict[str, Any]:
-        """Delete the contributor, their receipts and contributions, and (before commit) their files.
+                       delete_files: Callable[[list[tuple[str, str]]], list[str]]) -> dict[str, Any]:
+        """Delete the contributor, their receipts, contributions and rate bucket, and (before commit) their
+        files: ``delete_files`` gets the (scope, package id) of their rows, deletes those and every other file
+        of theirs (in a thread), and returns what it deleted.
 
         Files go inside the transaction: if the commit then failed, the rows would point at nothing, which
         a retried withdrawal finishes; the other order could leave data behind.
@@ -142,21 +165,26 @@ class Database:
                 cur = await conn.execute("SELECT receipt_id FROM consent_receipts WHERE contributor_id = %s",
                                          (contributor_id,))
                 receipts = [str(r[0]) for r in await cur.fetchall()]
+                await conn.execute("DELETE FROM rate_buckets WHERE key = (SELECT token_sha256 FROM contributors "
+                                   "WHERE contributor_id = %s)", (contributor_id,))
                 cur = await conn.execute("DELETE FROM contributors WHERE contributor_id = %s RETURNING 1",
                                          (contributor_id,))
                 if await cur.fetchone() is None:
                     raise Gone
                 await conn.execute("INSERT INTO audit_log (event, count, detail) VALUES ('withdraw', %s, %s)",
                                    (len(packages), Jsonb({"scopes": sorted({s for s, _ in packages})})))
-                files = delete_files(packages)
+                # In a thread: listing the member's files reads whole folders, and the event loop serves everyone.
+                files = await asyncio.to_thread(delete_files, packages)
         except psycopg.errors.UniqueViolation as exc:
             raise Replay from exc
         return {"packages": packages, "files_deleted": files, "consent_receipt_ids": receipts}
 
-    async def prune_nonces(self, older_than_seconds: int) -> None:
+    async def prune(self, nonces_older_than_seconds: int) -> None:
+        """Forget nonces past the replay window and rate buckets that have refilled."""
         async with self.pool.connection() as conn:
             await conn.execute("DELETE FROM request_nonces WHERE seen_at < now() - make_interval(secs => %s)",
-                               (older_than_seconds,))
+                               (nonces_older_than_seconds,))
+            await conn.execute(ratelimit.PRUNE_SQL)
 
 
 class _Taken(Exception):

@@ -13,8 +13,12 @@ What is kept, and why:
   so it can outlive a withdrawal.
 - ``request_nonces``: nonces of recent write requests (replay protection); no link to anyone.
 - ``releases``: the release ledger (differentially private releases, next issue).
+- ``rate_buckets`` (UNLOGGED: no WAL, emptied by a crash): the rate limits all workers share
+  (:mod:`~linernotes.coop.server.ratelimit`); a member's bucket is keyed by their token's SHA-256 and deleted
+  at withdrawal.
 
-Withdrawal deletes the contributor row; receipts and contributions go with it (ON DELETE CASCADE).
+Withdrawal deletes the contributor row; receipts and contributions go with it (ON DELETE CASCADE). What
+stays behind in PostgreSQL's files afterwards, and for how long: :mod:`~linernotes.coop.server.erasure`.
 No table has a column for an IP address, a user agent or a username.
 """
 
@@ -72,6 +76,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             contributors        integer NOT NULL,
             file_sha256         text NOT NULL,
             document            jsonb
+        );
+        """,
+    ),
+    (
+        2,
+        "rate limits shared by every worker",
+        """
+        CREATE UNLOGGED TABLE rate_buckets (
+            key     bytea PRIMARY KEY,
+            tokens  double precision NOT NULL,
+            at      timestamptz NOT NULL,
+            ok      boolean NOT NULL,
+            rate    double precision NOT NULL,
+            burst   double precision NOT NULL
         );
         """,
     ),

@@ -55,14 +55,16 @@ def consent(settings: Settings, key: Ed25519PrivateKey, contributor_id: str, sco
 
 
 def erasure(settings: Settings, key: Ed25519PrivateKey, contributor_id: str, consent_receipt_ids: list[str],
-            scopes: list[str], packages: int, files: int) -> dict[str, Any]:
-    """A signed receipt that everything held about ``contributor_id`` was deleted."""
+            scopes: list[str], packages: int, files: list[str]) -> dict[str, Any]:
+    """A signed receipt that everything held about ``contributor_id`` was deleted: ``files`` are the deleted
+    files (``<scope>/<name>``), also those a crash had left without a database row."""
     payload = {
         **_receipt("erasure", settings, contributor_id),
         "consentReceiptIDs": consent_receipt_ids,
         "scopesErased": scopes,
         "packagesDeleted": packages,
-        "filesDeleted": files,
+        "filesDeleted": len(files),
+        "filesErased": files,
         "statement": "Every contribution file and every database row about this contributor was deleted; "
                      "later releases and models exclude them. The audit log keeps only the event and counts.",
     }

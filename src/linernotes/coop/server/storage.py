@@ -2,10 +2,20 @@
 
 Files are written to a hidden temporary name in the same folder and renamed into place, so an engine
 reading ``*.parquet`` never sees half a file. Deleting a contribution is deleting its file.
+
+A package id is the member's *file prefix* followed by 32 random hex digits. The prefix is an HMAC of the
+contributor id under a secret kept beside the signing key (``<keys>/storage-prefix.key``), so a file is
+written under its owner's prefix before any database row points to it, and a withdrawal finds every file
+of the member by listing the prefix (:func:`member_files`), also the ones a crash left without a row.
+The prefix is unguessable: whoever sees the pool's file names (a Spark cluster reading a snapshot) cannot
+tell whose they are, only which two (benchmarks and taste) belong together. Packages stored before
+prefixes existed have a plain 32-digit id and are found through their rows, as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import os
 import secrets
@@ -15,9 +25,37 @@ from typing import Any
 
 from linernotes.coop import contract
 
+PREFIX_KEY = "storage-prefix.key"
+PREFIX_HEX = 32  # 128 bits: two members never share one
 
-def new_package_id() -> str:
-    return secrets.token_hex(16)
+
+def load_or_create_prefix_key(keys: Path) -> bytes:
+    """The secret that file prefixes are made with (32 random bytes, mode 0600), created on first use.
+
+    Never rotate it: files written under the old prefixes would be found only through their rows."""
+    path = keys / PREFIX_KEY
+    if not path.exists():
+        keys.mkdir(parents=True, exist_ok=True)
+        temp = keys / f".{PREFIX_KEY}.{secrets.token_hex(4)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+        try:
+            os.link(temp, path)  # fails if another worker made it first: theirs wins, both read it below
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    return path.read_bytes()
+
+
+def member_prefix(secret: bytes, contributor_id: str) -> str:
+    """The file prefix of ``contributor_id``'s packages."""
+    return hmac.new(secret, contributor_id.encode(), hashlib.sha256).hexdigest()[:PREFIX_HEX]
+
+
+def new_package_id(prefix: str = "") -> str:
+    return prefix + secrets.token_hex(16)
 
 
 def path_of(storage: Path, scope: str, package_id: str) -> Path:
@@ -60,6 +98,24 @@ def delete(storage: Path, scope: str, package_id: str) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def member_files(storage: Path, prefix: str) -> list[tuple[str, str, Path]]:
+    """(scope, package id, path) of every file under ``prefix``: packages, and temporary files of writes a
+    crash interrupted. Lists each scope's folder (one pass over its names, without the database)."""
+    if len(prefix) != PREFIX_HEX or not prefix.isalnum():
+        raise ValueError("bad prefix")
+    found = []
+    for scope in contract.SCOPES:
+        folder = contract.scope_dir(storage, scope)
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                package_id = entry.name.removeprefix(".").removesuffix(".tmp").removesuffix(".parquet")
+                if package_id.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                    found.append((scope, package_id, Path(entry.path)))
+    return sorted(found)
 
 
 def sweep(storage: Path, known: set[str], min_age_seconds: float = 3600.0) -> list[Path]:
