@@ -66,7 +66,7 @@ class Param:
                     value = text in ("true", "1", "yes")
                 else:
                     value = self.type(raw)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # int("x"), int(float("inf"))
                 raise UsageError(f"{self.option} {_shown(raw)} is not a valid {self.type.__name__}") from None
         if isinstance(value, int | float) and not (0 <= value <= MAX_NUMBER):  # NaN fails this too
             raise UsageError(f"{self.option} must be a number from 0 to {MAX_NUMBER:,} (not {_shown(raw)})")

@@ -24,7 +24,15 @@ from linernotes.insights.scope import Scope
 from linernotes.library import Library
 from linernotes.sources._archive import InMemory
 from linernotes.web.access import LibraryAccess
-from linernotes.web.query import SCOPE_KEYS, CheckedRoute, check_keys, open_query, scope_args, scope_query
+from linernotes.web.query import (
+    SCOPE_KEYS,
+    CheckedRoute,
+    check_keys,
+    one_line,
+    open_query,
+    scope_args,
+    scope_query,
+)
 from linernotes.web.uploads import (
     RETRY_AFTER_SECONDS,
     ImportProgress,
@@ -133,7 +141,15 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
             raise UsageError("ask a question, e.g. “top 5 artists last year”")
         # Never a language model here: the dashboard sends nothing anywhere. "Last summer" depends on
         # the day, so the day is part of the cache key.
-        return answer(request, lambda lib: run(lib, q, llm=False).to_dict(), extra=dt.date.today().isoformat())
+        def compute(lib: Library) -> dict[str, Any]:
+            try:
+                return run(lib, q, llm=False).to_dict()
+            except (ValueError, OverflowError):
+                # The question's planner builds dates from what was typed ("2023-02-30", "year 99999") and
+                # may not check each one: an impossible date in a question is the question's fault.
+                raise UsageError("the question names a date that does not exist") from None
+
+        return answer(request, compute, extra=dt.date.today().isoformat())
 
     @api.get("/exclusions")
     def exclusions() -> JSON:
@@ -210,4 +226,4 @@ def _size(n: int) -> str:
 
 def error_response(exc: LinernotesError) -> JSON:
     """A person's mistake (bad date, unknown insight, a file that is not an export): 400 and one line."""
-    return JSON({"error": " ".join(str(exc).split())}, status_code=400)
+    return JSON({"error": one_line(str(exc))}, status_code=400)

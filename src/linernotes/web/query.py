@@ -61,6 +61,11 @@ def shown(value: object) -> str:
     return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
 
 
+def one_line(message: str) -> str:
+    """``message`` on one line, each overlong word (an echoed 2,000-character value) cut short."""
+    return " ".join(w if len(w) <= SHOWN_CHARS + 10 else w[:SHOWN_CHARS] + "…" for w in message.split())
+
+
 def validation_message(exc: RequestValidationError) -> str:
     """FastAPI's first validation error as one line: ``limit: Input should be greater than or equal to 1``."""
     for error in exc.errors():
