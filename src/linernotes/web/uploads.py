@@ -11,7 +11,7 @@ server's :class:`UploadBudget` (by default the same amount): eight parallel uplo
 that is known — before any of their body is read when they declare their size. Bytes stay counted until the
 import that reads them has finished. The body is copied once, when its chunks are joined into the one
 ``bytes`` the importer reads (``BytesIO`` over ``bytes`` shares the buffer; over a ``bytearray`` it would
-copy again).
+copy again): for that moment the upload is in memory twice.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-# Held in memory, and briefly twice while the chunks are joined: the largest Spotify exports are a few
-# hundred MB (zipped, an extended history of 15 years is ~100 MB), and the server should stay well under a
-# 1 GiB peak while it imports one. A bigger export imports from the command line (`linernotes import`).
-DEFAULT_MAX_UPLOAD = 384 * 1024**2
+# One upload's cap, and by default the budget of all uploads in flight. Real exports are well below it (a
+# few hundred MB at the very most, most far less). Uploads then hold at most 256 MiB, plus for a moment one
+# more upload's worth while its chunks are joined (joins run on the event loop, one at a time): at most
+# 512 MiB, leaving the other half of a 1 GiB peak to the import itself. A bigger file imports from the command
+# line (`linernotes import`), which reads it from disk.
+DEFAULT_MAX_UPLOAD = 256 * 1024**2
 # How long a refused upload should wait: about the time an import of a large export takes.
 RETRY_AFTER_SECONDS = 30
 # An upload whose body has sent nothing for this long is dropped (and its bytes given back to the budget).
