@@ -93,7 +93,8 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
         spec = registry.get(name)
         # An insight's own options, as the CLI spells them (--gap-minutes) or as Python does (gap_minutes).
         options = {p.name: p for p in spec.params} | {p.name.replace("_", "-"): p for p in spec.params}
-        check_keys(request, (*SCOPE_KEYS, *options), f"insight {name!r}")
+        check_keys(request, (*SCOPE_KEYS, *options), f"insight {name!r}",
+                   listed=(*SCOPE_KEYS, *(p.name.replace("_", "-") for p in spec.params)))
         query = dict(request.query_params)
         scope = scope_args(query)
         Scope.make(**scope)  # a bad period or policy fails here, before the cache or a reader is taken

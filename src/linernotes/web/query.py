@@ -42,13 +42,15 @@ def open_query(endpoint: F) -> F:
     return endpoint
 
 
-def check_keys(request: Request, allowed: Iterable[str], what: str = "this endpoint") -> None:
-    """Raise a :class:`UsageError` for a parameter not in ``allowed`` or given more than once."""
+def check_keys(request: Request, allowed: Iterable[str], what: str = "this endpoint",
+               listed: Iterable[str] | None = None) -> None:
+    """Raise a :class:`UsageError` for a parameter not in ``allowed`` or given more than once (the message
+    lists ``listed``, by default the allowed names)."""
     allowed = set(allowed) | ALWAYS_ALLOWED
     seen: set[str] = set()
     for key, _ in request.query_params.multi_items():
         if key not in allowed:
-            takes = ", ".join(sorted(allowed - ALWAYS_ALLOWED)) or "none"
+            takes = ", ".join(sorted(set(listed) if listed is not None else allowed - ALWAYS_ALLOWED)) or "none"
             raise UsageError(f"unknown query parameter {shown(key)} ({what} takes: {takes})")
         if key in seen:
             raise UsageError(f"query parameter {shown(key)} is given more than once")
