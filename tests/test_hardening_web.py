@@ -237,6 +237,26 @@ def test_odd_rule_bodies_are_one_line_4xx(server: tuple[httpx.Client, Any, Recor
     assert not [line for line in records.lines[before:] if "Traceback" in line]
 
 
+def test_a_rule_body_is_capped_while_it_arrives(server: tuple[httpx.Client, Any, Records]) -> None:
+    client, _, _ = server
+    big = {"note": "x" * (70 * 1024)}
+    declared = client.post("/api/exclusions", json=big, headers=CHANGE)
+    assert declared.status_code == 413 and "64 KiB" in one_line_4xx(declared)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length
+        yield b'{"note": "'
+        for _ in range(70):
+            yield b"x" * 1024
+        yield b'"}'
+
+    streamed = client.post("/api/exclusions", content=chunks(), headers={**CHANGE, "Content-Type": "application/json"})
+    assert streamed.status_code == 413
+    assert client.get("/api/exclusions").json() == []
+    small = client.post("/api/exclusions", json={"artist": "Nobody At All"}, headers=CHANGE)
+    assert small.status_code == 200
+    assert client.delete(f"/api/exclusions/{small.json()['rule_id']}", headers=CHANGE).status_code == 200
+
+
 def test_insight_numbers_are_bounded_for_every_insight() -> None:
     # The bound lives where CLI and API strings become values: every numeric option of every insight.
     from linernotes.errors import UsageError
@@ -390,6 +410,21 @@ def test_a_body_over_the_cap_is_refused_while_it_arrives(upload_server: str) -> 
             sock.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
         answer = _response(sock, 5)
     assert answer.startswith(b"HTTP/1.1 413") and b"64 KiB upload limit" in answer
+
+
+def test_a_stalled_upload_is_dropped_and_gives_its_share_back(upload_server: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import linernotes.web.uploads as uploads
+
+    monkeypatch.setattr(uploads, "STALL_SECONDS", 0.5)
+    sock = _start_upload(upload_server, CAP)  # declares the whole budget, then sends nothing more
+    try:
+        answer = _response(sock, 5)
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 408") and b"stopped arriving" in answer
+    again = httpx.post(f"{upload_server}/api/import?filename=c.zip", content=b"\0" * CAP, headers=CHANGE, timeout=30)
+    assert again.status_code == 400
 
 
 def test_budget_accounting_is_exact() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
-from fastapi import Query
+from fastapi import HTTPException, Query
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -32,6 +32,8 @@ ALWAYS_ALLOWED = frozenset({"token", "_"})
 # The period and selection every insight (and an entity page) takes: the CLI's --from/--to/... options.
 SCOPE_KEYS = ("from", "to", "policy", "kinds", "include_incognito", "no_exclusions")
 SHOWN_CHARS = 40
+# A JSON body (an exclusion rule) is a few hundred bytes: FastAPI would read any size into memory.
+MAX_JSON_BODY = 64 * 1024
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,16 +86,36 @@ class CheckedRoute(APIRoute):
         handler = super().get_route_handler()
         declared = _query_names(self.dependant)
         checks_itself = getattr(self.endpoint, "open_query", False)
+        parses_body = self.body_field is not None
 
         async def checked(request: Request) -> Response:
             try:
                 if not checks_itself:
                     check_keys(request, declared)
+                if parses_body:
+                    await read_small_body(request)
                 return await handler(request)
             except RequestValidationError as exc:
                 return JSONResponse({"error": validation_message(exc)}, status_code=400)
 
         return checked
+
+
+async def read_small_body(request: Request) -> None:
+    """Read the body of a JSON request, refusing it (413) as soon as it passes :data:`MAX_JSON_BODY`; the
+    route then parses the body read here (Starlette keeps it on the request)."""
+    too_large = HTTPException(413, f"the request body is larger than {MAX_JSON_BODY // 1024} KiB")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY:
+        raise too_large
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BODY:
+            raise too_large
+        parts.append(chunk)
+    request._body = b"".join(parts)  # what Request.body() returns from now on
 
 
 def _query_names(dependant: Dependant) -> set[str]:
