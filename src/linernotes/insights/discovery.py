@@ -17,6 +17,8 @@ from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 
+MAX_WINDOW_WEEKS = 520  # ten years: a favourite over longer than that is not a favourite of the moment
+
 
 def first_listens(ctx: Context) -> str:
     """Name of a temp table: every artist's first play ever, one row per artist.
@@ -168,6 +170,8 @@ def discovery(
                         ("--limit", limit)):
         if value < 1:
             raise UsageError(f"{name} must be at least 1")
+    if window_weeks > MAX_WINDOW_WEEKS:  # the window is a join over that many weeks per week of history
+        raise UsageError(f"--window-weeks must be at most {MAX_WINDOW_WEEKS}")
     music = ctx.kinds("track")
     months = month_range(ctx.start, ctx.end)
     start = ctx.start or dt.date.min

@@ -11,6 +11,7 @@ from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 
+MAX_YEARS = 100  # a century: longer than any listening history
 RECENT_DAYS = 90  # "still in rotation": played in the 90 days ending at the period's end
 QUIET_DAYS = 30  # a one-week wonder is only called one when the history goes on this long after it
 
@@ -155,6 +156,8 @@ def loyalty(
                         ("--limit", limit)):
         if value < 1:
             raise UsageError(f"{name} must be at least 1")
+    if years > MAX_YEARS:  # nobody has a longer history; more only overflows the calendar
+        raise UsageError(f"--years must be at most {MAX_YEARS}")
     if not 0.0 <= steady <= 1.0:
         raise UsageError("--steady must be between 0 and 1")
     if ctx.start is None or ctx.end is None:  # nothing selected at all

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 from linernotes.errors import UsageError
 
+# The dates a period may name. Nothing was streamed before 1900 or will be after 2999, and keeping well
+# inside Python's and DuckDB's date range leaves room for the day of margin in :meth:`Period.where` and for
+# insights that compare a period with the one before it (as long again): year 1 or 9999 would overflow.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -59,6 +65,14 @@ def _date(value: str | None, option: str) -> dt.date | None:
     if value is None or value == "":
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date (use YYYY-MM-DD)") from None
+        raise UsageError(f"{option} {_shown(value)} is not a date (use YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"{option} {day} is out of range (dates from {FIRST_DAY} to {LAST_DAY})")
+    return day
+
+
+def _shown(value: str) -> str:
+    """The value as typed, cut short: a message stays one readable line whatever was passed."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")

@@ -14,6 +14,7 @@ from linernotes.insights.scope import Context
 
 # A day "with" an artist: at least this many counted plays of them. Fewer is a stray play (shuffle, radio,
 # someone else's queue) that neither ends nor starts an absence.
+MAX_YEARS = 100  # a century: longer than any listening history
 LISTEN_DAY_PLAYS = 2
 # More than this many counted stray plays during the absence, and the artist is not forgotten.
 MAX_STRAY_PLAYS = 3
@@ -127,6 +128,8 @@ def rediscover(
     """
     if min_absence_days < 0 or min_hours < 0 or limit < 1 or years < 1:
         raise UsageError("--min-absence-days and --min-hours must not be negative, --limit and --years at least 1")
+    if years > MAX_YEARS:  # one look-up per year: nobody has a longer history, more only overflows the calendar
+        raise UsageError(f"--years must be at most {MAX_YEARS}")
     as_of = ctx.end
     if as_of is None or not ctx.selection.plays:
         return RediscoverResult(as_of=as_of, favourites=[], on_this_day=[])

@@ -30,6 +30,11 @@ from linernotes.errors import UsageError
 from linernotes.insights.result import Meta, Result, jsonable
 from linernotes.insights.scope import Context, Engine, Scope
 
+# Every numeric option of an insight is a count, a share, a number of days or a seed: none is negative, and
+# none needs more than a million (a top list of a million names is every name). Bounding them here, where the
+# CLI's and the dashboard's strings become values, keeps 10**30 or NaN from reaching SQL or date arithmetic.
+MAX_NUMBER = 1_000_000
+
 
 @dataclass(frozen=True)
 class Param:
@@ -49,7 +54,7 @@ class Param:
         """Turn a CLI string (or a Python value) into this parameter's type, or raise UsageError."""
         shown = raw.value if isinstance(raw, Enum) else raw
         if self.choices is not None and str(shown) not in self.choices:
-            raise UsageError(f"{self.option} must be one of: {', '.join(self.choices)} (not {raw!r})")
+            raise UsageError(f"{self.option} must be one of: {', '.join(self.choices)} (not {_shown(raw)})")
         if isinstance(raw, self.type) and not (self.type is int and isinstance(raw, bool)):
             value = raw
         else:
@@ -61,8 +66,10 @@ class Param:
                     value = text in ("true", "1", "yes")
                 else:
                     value = self.type(raw)
-            except (TypeError, ValueError):
-                raise UsageError(f"{self.option} {raw!r} is not a valid {self.type.__name__}") from None
+            except (TypeError, ValueError, OverflowError):  # int("x"), int(float("inf"))
+                raise UsageError(f"{self.option} {_shown(raw)} is not a valid {self.type.__name__}") from None
+        if isinstance(value, int | float) and not (0 <= value <= MAX_NUMBER):  # NaN fails this too
+            raise UsageError(f"{self.option} must be a number from 0 to {MAX_NUMBER:,} (not {_shown(raw)})")
         return value
 
 
@@ -108,6 +115,11 @@ def insight(name: str, title: str, *, model: bool = False) -> Callable[[Callable
         return fn
 
     return register
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _params_of(fn: Callable[..., Any]) -> tuple[Param, ...]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -24,11 +24,26 @@ from linernotes.insights.scope import Scope
 from linernotes.library import Library
 from linernotes.sources._archive import InMemory
 from linernotes.web.access import LibraryAccess
-from linernotes.web.uploads import ImportProgress, UploadTooLarge, read_upload, safe_name
+from linernotes.web.query import (
+    SCOPE_KEYS,
+    CheckedRoute,
+    check_keys,
+    one_line,
+    open_query,
+    scope_args,
+    scope_query,
+)
+from linernotes.web.uploads import (
+    RETRY_AFTER_SECONDS,
+    ImportProgress,
+    UploadBudget,
+    UploadBusy,
+    UploadStalled,
+    UploadTooLarge,
+    read_upload,
+    safe_name,
+)
 
-# Query parameters common to every insight (the CLI's --from/--to/...); the rest are the insight's own.
-SCOPE_KEYS = ("from", "to", "policy", "kinds", "include_incognito", "no_exclusions")
-IGNORED_KEYS = ("token", "_")
 RULE_FIELDS = ("artist", "track", "album", "show", "audiobook", "device", "platform", "country", "hours", "where",
                "note")
 
@@ -48,27 +63,12 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def _bool(raw: str | None) -> bool | None:
-    if raw is None or raw == "":
-        return None
-    return raw.lower() in ("1", "true", "yes", "on")
-
-
-def scope_args(query: dict[str, str]) -> dict[str, Any]:
-    """``lib.insight`` keyword arguments for the common scope, from query parameters."""
-    return {
-        "start": query.get("from") or None,
-        "end": query.get("to") or None,
-        "policy": query.get("policy") or "spotify",
-        "kinds": query.get("kinds") or None,
-        "include_incognito": _bool(query.get("include_incognito")),
-        "apply_exclusions": not _bool(query.get("no_exclusions")),
-    }
-
-
-def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int) -> APIRouter:
-    """The ``/api`` routes over one library."""
-    api = APIRouter(prefix="/api", default_response_class=JSON)
+def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int,
+                budget: UploadBudget | None = None) -> APIRouter:
+    """The ``/api`` routes over one library. ``budget``: the bytes all uploads in flight may hold together
+    (default: one upload's cap)."""
+    budget = budget or UploadBudget(max_upload)
+    api = APIRouter(prefix="/api", default_response_class=JSON, route_class=CheckedRoute)
 
     def answer(request: Request, compute: Callable[[Library], Any], extra: str = "") -> Response:
         """The JSON of ``compute(lib)``, from the cache when this exact request was answered before."""
@@ -88,14 +88,21 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
                      for s in registry.all_insights()])
 
     @api.get("/insights/{name}")
+    @open_query
     def insight(name: str, request: Request) -> Response:
+        spec = registry.get(name)
+        # An insight's own options, as the CLI spells them (--gap-minutes) or as Python does (gap_minutes).
+        options = {p.name: p for p in spec.params} | {p.name.replace("_", "-"): p for p in spec.params}
+        check_keys(request, (*SCOPE_KEYS, *options), f"insight {name!r}",
+                   listed=(*SCOPE_KEYS, *(p.name.replace("_", "-") for p in spec.params)))
         query = dict(request.query_params)
-        own = (k for k in query if k not in SCOPE_KEYS + IGNORED_KEYS)
-        params: dict[str, Any] = {k.replace("-", "_"): query[k] for k in own}
-        return answer(request, lambda lib: lib.insight(name, **scope_args(query), **params).to_dict())
+        scope = scope_args(query)
+        Scope.make(**scope)  # a bad period or policy fails here, before the cache or a reader is taken
+        params = {options[k].name: options[k].convert(v) for k, v in query.items() if k in options}
+        return answer(request, lambda lib: lib.insight(name, **scope, **params).to_dict())
 
     @api.get("/crowd")
-    def crowd(request: Request, recommend: int = 10) -> Response:
+    def crowd(request: Request, recommend: int = Query(10, ge=0, le=100)) -> Response:
         """You vs. the crowd: exactly ``linernotes crowd --json --recommend N``."""
         from linernotes.coop.crowd import compare, verified_release
         from linernotes.coop.release.verify import ReleaseError
@@ -105,7 +112,7 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
                 payload = verified_release(lib.path)
             except ReleaseError as exc:
                 raise HTTPException(404, str(exc)) from None
-            return compare(lib, payload, recommendations=max(0, recommend)).as_dict()
+            return compare(lib, payload, recommendations=recommend).as_dict()
 
         # A release synced while the dashboard runs is a new answer: the file's identity is part of the key.
         from linernotes.coop.crowd import key_path, release_path
@@ -115,19 +122,17 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
         return answer(request, compute, extra=stamp)
 
     @api.get("/entity/{kind}")
-    def entity(kind: str, request: Request, name: str, by: str | None = None) -> Response:
+    def entity(kind: str, request: Request, scope: Annotated[Scope, Depends(scope_query)], name: str,
+               by: str | None = None) -> Response:
         from linernotes.web.entity import entity_detail
 
-        args = scope_args(dict(request.query_params))
-        scope = Scope.make(start=args["start"], end=args["end"], policy=args["policy"], kinds=args["kinds"],
-                           include_incognito=args["include_incognito"], apply_exclusions=args["apply_exclusions"])
         return answer(request, lambda lib: entity_detail(lib, kind, name, by or None, scope))
 
     @api.get("/search")
-    def search(request: Request, q: str = "", limit: int = 30) -> Response:
+    def search(request: Request, q: str = "", limit: int = Query(30, ge=1, le=100)) -> Response:
         from linernotes.web.search import search as find
 
-        return answer(request, lambda lib: {"query": q, "results": find(lib, q, min(max(limit, 1), 100))})
+        return answer(request, lambda lib: {"query": q, "results": find(lib, q, limit)})
 
     @api.get("/ask")
     def ask(request: Request, q: str) -> Response:
@@ -137,7 +142,15 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
             raise UsageError("ask a question, e.g. “top 5 artists last year”")
         # Never a language model here: the dashboard sends nothing anywhere. "Last summer" depends on
         # the day, so the day is part of the cache key.
-        return answer(request, lambda lib: run(lib, q, llm=False).to_dict(), extra=dt.date.today().isoformat())
+        def compute(lib: Library) -> dict[str, Any]:
+            try:
+                return run(lib, q, llm=False).to_dict()
+            except (ValueError, OverflowError):
+                # The question's planner builds dates from what was typed ("2023-02-30", "year 99999") and
+                # may not check each one: an impossible date in a question is the question's fault.
+                raise UsageError("the question names a date that does not exist") from None
+
+        return answer(request, compute, extra=dt.date.today().isoformat())
 
     @api.get("/exclusions")
     def exclusions() -> JSON:
@@ -157,7 +170,7 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
         return JSON({**_rule(rule), "plays": int(total), "plays_excluded": int(affected)})
 
     @api.delete("/exclusions/{rule_id}")
-    def remove_exclusion(rule_id: int) -> JSON:
+    def remove_exclusion(rule_id: int = Path(ge=1, le=2**63 - 1)) -> JSON:
         with access.write() as lib:
             return JSON(_rule(lib.remove_exclusion(rule_id)))
 
@@ -166,17 +179,28 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
         return JSON(progress.snapshot())
 
     @api.post("/import")
-    async def upload(request: Request, filename: str = "upload.zip") -> JSON:
+    async def upload(request: Request, filename: str = Query("upload.zip", max_length=1000)) -> JSON:
+        too_large = HTTPException(413, f"the file is larger than the {_size(max_upload)} upload limit")
+        busy = HTTPException(503, "other uploads are being received or imported; try again in a minute",
+                             headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_upload:
-            raise HTTPException(413, f"the file is larger than the {_size(max_upload)} upload limit")
+            raise too_large
         if access.writing:
             raise HTTPException(409, "an import or rule change is running; try again when it finishes")
-        try:
-            data = await read_upload(request.stream(), max_upload)
-        except UploadTooLarge:
-            raise HTTPException(413, f"the file is larger than the {_size(max_upload)} upload limit") from None
-        return JSON(await run_in_threadpool(_import, access, progress, InMemory(safe_name(filename), data)))
+        with budget.holding() as tally:
+            try:
+                if declared is not None and declared.isdigit():
+                    tally.cover(int(declared))  # refused before a byte of the body is read
+                data = await read_upload(request.stream(), max_upload, tally)
+            except UploadTooLarge:
+                raise too_large from None
+            except UploadBusy:
+                raise busy from None
+            except UploadStalled:
+                raise HTTPException(408, "the upload stopped arriving; try again") from None
+            # The bytes stay counted until the import that reads them is over.
+            return JSON(await run_in_threadpool(_import, access, progress, InMemory(safe_name(filename), data)))
 
     return api
 
@@ -203,4 +227,4 @@ def _size(n: int) -> str:
 
 def error_response(exc: LinernotesError) -> JSON:
     """A person's mistake (bad date, unknown insight, a file that is not an export): 400 and one line."""
-    return JSON({"error": " ".join(str(exc).split())}, status_code=400)
+    return JSON({"error": one_line(str(exc))}, status_code=400)
