@@ -24,6 +24,7 @@ from linernotes.ask import ask, evaluate_cases, plan
 from linernotes.ask.cases import CASES_TODAY, build_case_library, load_cases
 from linernotes.ask.llm import LLMConfig
 from linernotes.ask.periods import parse_when
+from linernotes.errors import UsageError
 from linernotes.library import Library, open_library
 
 CASES = Path(__file__).parent / "ask_cases.yaml"
@@ -84,6 +85,12 @@ def test_filters_are_not_periods() -> None:
     assert parse_when("top songs", TODAY).start is None
     # "may" the verb is not the month
     assert parse_when("may i see my top songs", TODAY).start is None
+
+
+@pytest.mark.parametrize("text", ["on 2023-02-30", "between 0000-01-01 and 2023-01-01", "since 2021-13-01"])
+def test_a_date_not_in_the_calendar_is_a_one_line_mistake(text: str) -> None:
+    with pytest.raises(UsageError, match="is not a date in the calendar"):
+        parse_when(text, TODAY)
 
 
 # -- the question set ----------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from linernotes.errors import UsageError
+
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
     "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
@@ -90,6 +92,20 @@ def _year(text: str | None, default: int) -> int:
 def _recent_month(month: int, today: dt.date) -> int:
     """The year of the most recent ``month`` that has started by ``today``."""
     return today.year if month <= today.month else today.year - 1
+
+
+def _iso_date(text: str) -> dt.date:
+    """A date the question names as YYYY-MM-DD; one that is not in the calendar is the person's mistake.
+
+    >>> _iso_date("2023-02-30")
+    Traceback (most recent call last):
+    ...
+    linernotes.errors.UsageError: 2023-02-30 is not a date in the calendar
+    """
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text} is not a date in the calendar") from None
 
 
 def _clip(end: dt.date, today: dt.date) -> dt.date:
@@ -167,17 +183,17 @@ class _Parser:
         m = self.search(rf"\b(?:between|from) ({_ISO_RE}) (?:and|to|until|till|-) ({_ISO_RE})\b")
         if m:
             self.take(m)
-            a, b = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
+            a, b = _iso_date(m.group(1)), _iso_date(m.group(2))
             return self.period(a, b, f"{a} to {b}")
         m = self.search(rf"\bsince ({_ISO_RE})\b")
         if m:
             self.take(m)
-            a = dt.date.fromisoformat(m.group(1))
+            a = _iso_date(m.group(1))
             return self.period(a, today, f"since {a}")
         m = self.search(rf"\b(?:on )?({_ISO_RE})\b")
         if m:
             self.take(m)
-            a = dt.date.fromisoformat(m.group(1))
+            a = _iso_date(m.group(1))
             return self.period(a, a, f"on {a}")
         # halves and quarters of a year, holidays
         m = self.search(rf"\b(?:the )?(first|second|1st|2nd) half of (?:the year )?({_YEAR_RE})?\b|"
