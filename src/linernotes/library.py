@@ -202,9 +202,12 @@ class Library:
         """Run a read-only query (the library must be opened with ``read_only=True``)."""
         if not self.read_only:
             raise UsageError("sql needs a read-only library (open_library(path, read_only=True))")
+        # A read-only connection cannot touch other files (no COPY TO, read_csv, ATTACH of a file:
+        # ``db.connect``), and DuckDB refuses to turn that back on; locking the configuration also stops
+        # any SET or RESET of the query (the engine then builds selections without its speed setting).
+        if not self.con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
+            self.con.execute("SET lock_configuration = true")
         try:
-            # Read-only is not enough: COPY TO or read_csv could still touch other files.
-            self.con.execute("SET enable_external_access = false")
             cur = self.con.execute(query)
             columns = [d[0] for d in cur.description or []]
             return columns, cur.fetchall()
