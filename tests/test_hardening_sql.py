@@ -231,17 +231,28 @@ def test_a_reader_cannot_touch_other_files_whatever_sql_reaches_it(library: Path
 
 
 @pytest.mark.parametrize("plant", [
-    "CREATE MACRO lower(x) AS 'hijacked'",  # replaces a built-in in every rule and insight
-    "CREATE MACRO hour(x) AS 0",
-    "CREATE VIEW sneaky AS SELECT 1",
+    "CREATE MACRO lower(x) AS (SELECT content FROM read_text('{path}'))",  # replaces a built-in everywhere
+    "CREATE MACRO hour(x) AS (SELECT length(content) FROM read_text('{path}'))",
+    "CREATE VIEW sneaky AS SELECT content FROM read_text('{path}')",
 ])
-def test_a_library_with_sql_of_its_own_is_not_opened(library: Path, plant: str) -> None:
+def test_a_library_with_sql_of_its_own_runs_none_of_it_on_files(
+        library: Path, secret: tuple[Path, str], plant: str) -> None:
+    path, value = secret
     con = duckdb.connect(str(library))
-    con.execute(plant)
+    con.execute(plant.format(path=path))
     con.close()
-    for read_only in (True, False):
-        with pytest.raises(UsageError, match="defines SQL functions or views linernotes does not make"):
-            open_library(library, read_only=read_only)
+    # Opening it to write (a connection that could read files) is refused outright...
+    with pytest.raises(UsageError, match="defines SQL functions or views linernotes does not make"):
+        open_library(library)
+    # ...and a reader, which cannot touch files, reads no file whatever the library holds.
+    with open_library(library, read_only=True) as lib:
+        try:
+            shown = repr(lib.insight("overview").to_dict())
+        except duckdb.Error as exc:
+            shown = str(exc)
+        assert value not in shown
+    done = run_cli("insights", "overview", "--db", str(library), "--json")
+    assert value not in done.stdout + done.stderr
 
 
 # --- `linernotes sql` ---------------------------------------------------------------------------------------

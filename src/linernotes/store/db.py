@@ -35,7 +35,6 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
         except duckdb.Error as exc:
             raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
-        _check_catalog(con, path)
         _session(con)
         if _behind(con):
             # A library made by an older version: upgrade it once (a short write), then read.
@@ -58,9 +57,11 @@ OWN_VIEWS = frozenset({"home", "all_plays", "plays"})
 
 
 def _check_catalog(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Refuse a library file holding SQL functions or views that linernotes does not make. A macro named
-    like a built-in (``lower``, ``hour``) replaces it in every query, and a view standing in for a table
-    runs whatever it says: a library file made by someone else must not run their SQL here."""
+    """Refuse to write a library file holding SQL functions or views that linernotes does not make. A macro
+    named like a built-in (``lower``, ``hour``) replaces it in every query, and a view standing in for a
+    table runs whatever it says: a library file made by someone else must not run its SQL on a connection
+    that can touch files. (Readers cannot, so they skip this check: listing DuckDB's functions costs
+    ~0.1 s, which a write pays easily and every dashboard reader would not.)"""
     functions = con.execute(
         "SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name = current_database()"
     ).fetchall()[0][0]

@@ -2,7 +2,9 @@
 
     import uvicorn
     from linernotes.web import create_app
-    uvicorn.run(create_app("my.duckdb"), host="127.0.0.1", port=8000, access_log=False)
+    app = create_app("my.duckdb")  # every request needs app.state.token (see ``web.security``)
+    print(f"http://127.0.0.1:8000/?token={app.state.token}")
+    uvicorn.run(app, host="127.0.0.1", port=8000, access_log=False)
 """
 
 from __future__ import annotations
