@@ -290,3 +290,22 @@ def test_library_sql_locks_the_configuration_and_insights_still_run(library: Pat
         with pytest.raises(UsageError):
             lib.sql("SET threads = 1")
         assert lib.insight("overview").to_dict()["result"]["totals"]["plays"] > 0  # built with the configuration locked
+
+
+def test_serve_open_hands_the_browser_a_private_file_not_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A browser started with the tokened URL as its argument would show the token to every user (``ps``)."""
+    import stat
+    import webbrowser
+
+    from linernotes.cli.web_cmds import _open_in_browser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    url = "http://127.0.0.1:8123/?token=abc-secret"
+    with _open_in_browser(url):
+        (uri,) = opened
+        assert uri.startswith("file://") and "abc-secret" not in uri
+        page = Path(uri.removeprefix("file://"))
+        assert stat.S_IMODE(page.stat().st_mode) == 0o600 and stat.S_IMODE(page.parent.stat().st_mode) == 0o700
+        assert url in page.read_text(encoding="utf-8")
+    assert not page.exists()
