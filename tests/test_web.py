@@ -230,6 +230,13 @@ def test_token_is_required_when_set(tmp_path: Path) -> None:
             assert "linernotes_token" in cookie and "httponly" in cookie and "samesite=strict" in cookie
             assert client.get("/?from=2020-01-01").status_code == 200
             assert client.get("/api/status").status_code == 200
+        # a cookie left by an earlier server on this port does not lock the person out of the new one
+        port = url.rsplit(":", 1)[1]
+        with httpx.Client(base_url=url, cookies={f"linernotes_token_{port}": "old-token"}) as client:
+            assert client.get("/api/status").status_code == 401
+            fresh = client.get(f"/?token={token}")
+            assert fresh.status_code == 303 and fresh.headers["location"] == "/"
+            assert client.get("/api/status").status_code == 200
 
 
 def test_loopback_dashboard_needs_the_token_on_every_route(tmp_path: Path) -> None:

@@ -72,11 +72,11 @@ def guard(token: str, *, local_only: bool = True
         if local_only and _hostname(request.headers.get("host") or "") not in LOCAL_HOSTS:
             return JSONResponse({"error": "this dashboard answers only on localhost"}, status_code=403)
         cookie = cookie_name(request.url.port)
-        given = _bearer(request) or request.cookies.get(cookie)
         from_query = request.query_params.get("token")
-        if given is None and from_query is not None:
-            given = from_query
-        if given is None or not secrets.compare_digest(given.encode(), expected):
+        # Any of the three may hold it: a cookie left by an earlier server on this port must not stop the
+        # freshly printed URL from letting the person in.
+        given = [g for g in (_bearer(request), request.cookies.get(cookie), from_query) if g]
+        if not any(secrets.compare_digest(g.encode(), expected) for g in given):
             return JSONResponse({"error": "an access token is needed: open the URL `linernotes serve` printed"},
                                 status_code=401, headers={"WWW-Authenticate": "Bearer"})
         if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get(CHANGE_HEADER) != "1":
@@ -84,7 +84,8 @@ def guard(token: str, *, local_only: bool = True
         if from_query is not None and request.method == "GET" and not request.url.path.startswith("/api/"):
             # A page opened with ?token=: the cookie from now on, and the URL without the token.
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            response: Response = RedirectResponse(request.url.path + _query(rest), status_code=303)
+            path = "/" + request.url.path.lstrip("/")  # never "//host": that would leave this server
+            response: Response = RedirectResponse(path + _query(rest), status_code=303)
         else:
             response = await call_next(request)
         if from_query is not None:
