@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
@@ -46,11 +46,14 @@ print(json.dumps({"seconds": time.perf_counter() - t0}))
 """
 
 
+AUTH: dict[str, str] = {}  # the dashboard's access token, once the server printed it
+
+
 def endpoints(base: str, year: int) -> dict[str, str]:
     """Every data endpoint the pages fetch, with the arguments a page would send."""
     y = f"from={year}-01-01&to={year}-12-31"
-    top = httpx.get(f"{base}/api/insights/top?entity=artists&limit=1", timeout=600).json()["result"]["rows"]
-    track = httpx.get(f"{base}/api/insights/top?entity=tracks&limit=1", timeout=600).json()["result"]["rows"]
+    top, track = (httpx.get(f"{base}/api/insights/top?entity={e}&limit=1", timeout=600, headers=AUTH)
+                  .json()["result"]["rows"] for e in ("artists", "tracks"))
     artist = top[0]["name"] if top else "x"
     out = {
         "status": "/api/status",
@@ -80,10 +83,13 @@ def start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
     if not line.startswith("linernotes dashboard: "):
         proc.kill()
         sys.exit(f"the server did not start: {line!r}")
-    base = line.split(": ", 1)[1].strip().rstrip("/")
+    # The printed URL carries the access token once; every request sends it as a Bearer header.
+    printed = urlsplit(line.split(": ", 1)[1].strip())
+    base = f"{printed.scheme}://{printed.netloc}"
+    AUTH["Authorization"] = "Bearer " + parse_qs(printed.query)["token"][0]
     for _ in range(300):
         try:
-            httpx.get(f"{base}/api/import/progress", timeout=1)
+            httpx.get(f"{base}/api/import/progress", timeout=1, headers=AUTH)
             break
         except httpx.TransportError:
             time.sleep(0.05)
@@ -120,7 +126,7 @@ def hammer(base: str, work: list[list[tuple[str, str]]]) -> dict[str, list[float
     failures: list[str] = []
 
     def client(order: list[tuple[str, str]]) -> None:
-        with httpx.Client(base_url=base, timeout=600) as http:
+        with httpx.Client(base_url=base, timeout=600, headers=AUTH) as http:
             for name, path in order:
                 t0 = time.perf_counter()
                 response = http.get(path)
@@ -162,9 +168,9 @@ def main() -> int:
             print(f"\n{'endpoint':<24} {'cold':>9}", flush=True)
             for name, path in paths.items():
                 t0 = time.perf_counter()
-                httpx.get(base + path, timeout=600).raise_for_status()
+                httpx.get(base + path, timeout=600, headers=AUTH).raise_for_status()
                 print(f"{name:<24} {(time.perf_counter() - t0) * 1000:>7.0f}ms", flush=True)
-            status = httpx.get(f"{base}/api/status", timeout=600).json()
+            status = httpx.get(f"{base}/api/status", timeout=600, headers=AUTH).json()
             first, last = int(status["first_play"][:4]), int(status["last_play"][:4])
             phases = {
                 "repeated requests (answered from the cache after the warm-up above)":

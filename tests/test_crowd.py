@@ -121,7 +121,9 @@ def test_dashboard_shows_the_cli_numbers(setup: tuple[Path, dict]) -> None:
 
     db, _ = setup
     cli = json.loads(run("crowd", "--db", str(db), "--json", "--recommend", "5").stdout)
-    with background(create_app(db)) as url, httpx.Client(base_url=url, timeout=120) as client:
+    app = create_app(db)
+    auth = {"Authorization": f"Bearer {app.state.token}"}
+    with background(app) as url, httpx.Client(base_url=url, timeout=120, headers=auth) as client:
         served = client.get("/api/crowd", params={"recommend": 5})
         assert served.status_code == 200 and served.json() == cli
         page = client.get("/crowd")
@@ -135,12 +137,13 @@ def test_crowd_page_in_a_browser_shows_the_cli_numbers(setup: tuple[Path, dict],
 
     db, _ = setup
     cli = json.loads(run("crowd", "--db", str(db), "--json").stdout)
-    with background(create_app(db)) as url:
+    app = create_app(db)
+    with background(app) as url:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
-            page.goto(url + "/crowd")
+            page.goto(f"{url}/crowd?token={app.state.token}")  # the token once; its cookie from then on
             page.wait_for_selector("body[data-loaded='1']", timeout=60_000)
             shown = page.evaluate("""() => [...document.querySelectorAll('#crowd-table tbody tr')].map((r) => ({
                 metric: r.dataset.metric, value: Number(r.cells[1].dataset.value),

@@ -51,11 +51,18 @@ def export_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def bearer(app: Any) -> dict[str, str]:
+    """The header that lets a script in: the app's access token."""
+    return {"Authorization": f"Bearer {app.state.token}"}
+
+
 @pytest.fixture
-def empty_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def empty_server(tmp_path: Path) -> Iterator[tuple[httpx.Client, Path]]:
+    """A dashboard over a new library, and a client that presents its token."""
     db = tmp_path / "library.duckdb"
-    with background(create_app(db, max_upload=64 * 1024)) as url:
-        yield url, db
+    app = create_app(db, max_upload=64 * 1024)
+    with background(app) as url, httpx.Client(base_url=url, headers=bearer(app)) as client:
+        yield client, db
 
 
 # --- the browser walk: import → overview → artist → ask → exclusion rule --------------------------------------
@@ -64,12 +71,15 @@ def empty_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 class Page:
     """A playwright page that records console errors and failed requests."""
 
-    def __init__(self, browser: Any, base: str) -> None:
+    def __init__(self, browser: Any, base: str, token: str) -> None:
         self.page = browser.new_page(viewport={"width": 1200, "height": 900})
         self.base = base
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # As a person does: the printed URL with the token once; the cookie it sets lets the rest in.
+        self.page.goto(f"{base}/?token={token}")
+        assert self.page.url == f"{base}/", "the token stays out of the address bar"
 
     def open(self, path: str) -> Any:
         self.page.goto(self.base + path)
@@ -105,8 +115,9 @@ def check_overview(p: Page, db: Path, *period: str) -> dict[str, Any]:
 @pytest.mark.slow
 def test_dashboard_in_a_browser(browser: Any, export_zip: Path, tmp_path: Path) -> None:
     db = tmp_path / "library.duckdb"
-    with background(create_app(db)) as url:
-        p = Page(browser, url)
+    app = create_app(db)
+    with background(app) as url:
+        p = Page(browser, url, app.state.token)
 
         # import, through the page's file input
         page = p.open("/import")
@@ -211,60 +222,106 @@ def test_token_is_required_when_set(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/api/status?token=wrong").status_code == 401
         ok = httpx.get(f"{url}/api/status", headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 200 and ok.json()["plays"] == 0
-        # ?token= once sets a cookie for the pages and their fetches
+        # ?token= once sets a cookie for the pages and their fetches, and the page drops it from its URL
         with httpx.Client(base_url=url) as client:
-            first = client.get(f"/?token={token}")
-            assert first.status_code == 200 and "linernotes_token" in first.headers["set-cookie"]
-            assert "httponly" in first.headers["set-cookie"].lower()
+            first = client.get(f"/?token={token}&from=2020-01-01")
+            assert first.status_code == 303 and first.headers["location"] == "/?from=2020-01-01"
+            cookie = first.headers["set-cookie"].lower()
+            assert "linernotes_token" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+            assert client.get("/?from=2020-01-01").status_code == 200
+            assert client.get("/api/status").status_code == 200
+        # a cookie left by an earlier server on this port does not lock the person out of the new one
+        port = url.rsplit(":", 1)[1]
+        with httpx.Client(base_url=url, cookies={f"linernotes_token_{port}": "old-token"}) as client:
+            assert client.get("/api/status").status_code == 401
+            fresh = client.get(f"/?token={token}")
+            assert fresh.status_code == 303 and fresh.headers["location"] == "/"
             assert client.get("/api/status").status_code == 200
 
 
+def test_loopback_dashboard_needs_the_token_on_every_route(tmp_path: Path) -> None:
+    """127.0.0.1 is shared by every user of the machine: without the token nothing answers but 401."""
+    from starlette.routing import Mount
+
+    def routes(found: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+        for route in found:  # FastAPI keeps included routers as such: their routes are inside
+            if hasattr(route, "original_router"):
+                yield from routes(route.original_router.routes, prefix + route.include_context.prefix)
+            else:
+                yield prefix, route
+
+    app = create_app(tmp_path / "library.duckdb")
+    assert len(app.state.token) >= 32
+    with background(app) as url:
+        port = url.rsplit(":", 1)[1]
+        paths = []
+        for prefix, route in routes(app.routes):
+            path = prefix + getattr(route, "path", "")
+            if isinstance(route, Mount):
+                path += "/app.js"  # a real static file
+            methods = getattr(route, "methods", None) or {"GET"}
+            paths += [(m, path.replace("{kind}", "artist").replace("{name}", "overview").replace("{rule_id}", "1"))
+                      for m in methods if m != "HEAD"]
+        assert ("POST", "/api/import") in paths and ("GET", "/static/app.js") in paths
+        for method, path in paths:
+            for headers in ({}, {**CHANGE, "Authorization": "Bearer not-the-token"},
+                            {**CHANGE, "Cookie": f"linernotes_token_{port}=not-the-token"}):
+                refused = httpx.request(method, url + path, headers=headers, content=b"PK")
+                assert refused.status_code == 401, (method, path, refused.status_code)
+                assert refused.json() == {"error": "an access token is needed: open the URL `linernotes serve` "
+                                                   "printed"}
+        auth = {**bearer(app), **CHANGE}
+        assert httpx.get(f"{url}/static/app.js", headers=auth).status_code == 200
+        assert httpx.get(f"{url}/", headers=auth).status_code == 200
+        assert httpx.post(f"{url}/api/exclusions", json={"device": "speaker"}, headers=auth).status_code == 200
+
+
 def test_loopback_answers_only_to_local_host_names_and_changes_need_the_header(
-        empty_server: tuple[str, Path]) -> None:
-    url, _ = empty_server
-    assert httpx.get(f"{url}/api/status").status_code == 200
-    assert httpx.get(f"{url}/api/status", headers={"Host": "attacker.example"}).status_code == 403
-    no_header = httpx.post(f"{url}/api/exclusions", json={"artist": "X"})
+        empty_server: tuple[httpx.Client, Path]) -> None:
+    client, _ = empty_server
+    assert client.get("/api/status").status_code == 200
+    assert client.get("/api/status", headers={"Host": "attacker.example"}).status_code == 403
+    no_header = client.post("/api/exclusions", json={"artist": "X"})
     assert no_header.status_code == 403
-    assert httpx.get(f"{url}/api/exclusions").json() == []
+    assert client.get("/api/exclusions").json() == []
 
 
-def test_upload_over_the_cap_is_413_and_changes_nothing(empty_server: tuple[str, Path]) -> None:
-    url, _ = empty_server
+def test_upload_over_the_cap_is_413_and_changes_nothing(empty_server: tuple[httpx.Client, Path]) -> None:
+    client, _ = empty_server
     big = b"PK" + b"\0" * (65 * 1024)
-    declared = httpx.post(f"{url}/api/import?filename=big.zip", content=big, headers=CHANGE)
+    declared = client.post("/api/import?filename=big.zip", content=big, headers=CHANGE)
     assert declared.status_code == 413 and "64 KiB" in declared.json()["error"]
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the cap is enforced while streaming
         for _ in range(70):
             yield b"\0" * 1024
 
-    streamed = httpx.post(f"{url}/api/import?filename=big.zip", content=chunks(), headers=CHANGE)
+    streamed = client.post("/api/import?filename=big.zip", content=chunks(), headers=CHANGE)
     assert streamed.status_code == 413
-    status = httpx.get(f"{url}/api/status").json()
+    status = client.get("/api/status").json()
     assert status["plays"] == 0 and status["imports"] == 0
 
 
-def test_bad_upload_is_a_one_line_4xx_and_changes_nothing(empty_server: tuple[str, Path]) -> None:
-    url, _ = empty_server
-    bad = httpx.post(f"{url}/api/import?filename=../../notes.zip", content=b"not a zip at all", headers=CHANGE)
+def test_bad_upload_is_a_one_line_4xx_and_changes_nothing(empty_server: tuple[httpx.Client, Path]) -> None:
+    client, _ = empty_server
+    bad = client.post("/api/import?filename=../../notes.zip", content=b"not a zip at all", headers=CHANGE)
     assert bad.status_code == 400
     message = bad.json()["error"]
     assert message == "notes.zip: not a listening history linernotes can read (unknown format)"
-    status = httpx.get(f"{url}/api/status").json()
+    status = client.get("/api/status").json()
     assert status["plays"] == 0 and status["imports"] == 0
     # the server still works, and can write, after the failed import
-    assert httpx.post(f"{url}/api/exclusions", json={"device": "speaker"}, headers=CHANGE).status_code == 200
+    assert client.post("/api/exclusions", json={"device": "speaker"}, headers=CHANGE).status_code == 200
 
 
-def test_api_errors_are_one_line_400s(empty_server: tuple[str, Path]) -> None:
-    url, _ = empty_server
-    unknown = httpx.get(f"{url}/api/insights/nope")
+def test_api_errors_are_one_line_400s(empty_server: tuple[httpx.Client, Path]) -> None:
+    client, _ = empty_server
+    unknown = client.get("/api/insights/nope")
     assert unknown.status_code == 400 and unknown.json()["error"].startswith("unknown insight 'nope'")
-    assert httpx.get(f"{url}/api/insights/overview?from=yesterday").status_code == 400
-    assert httpx.get(f"{url}/api/insights/top?limit=many").status_code == 400
-    assert httpx.post(f"{url}/api/exclusions", json={"colour": "red"}, headers=CHANGE).status_code == 400
-    assert httpx.get(f"{url}/nowhere").status_code == 404
+    assert client.get("/api/insights/overview?from=yesterday").status_code == 400
+    assert client.get("/api/insights/top?limit=many").status_code == 400
+    assert client.post("/api/exclusions", json={"colour": "red"}, headers=CHANGE).status_code == 400
+    assert client.get("/nowhere").status_code == 404
 
 
 @pytest.mark.slow
@@ -279,7 +336,8 @@ def test_api_insights_are_the_cli_json(export_zip: Path, tmp_path: Path) -> None
               ["--from", "2021-01-01", "--to", "2022-06-30", "--gap-minutes", "30"]),
              ("top", {"entity": "tracks", "by": "plays", "limit": "5"},
               ["--entity", "tracks", "--by", "plays", "--limit", "5"])]
-    with background(create_app(db)) as url, httpx.Client(base_url=url, timeout=120) as client:
+    app = create_app(db)
+    with background(app) as url, httpx.Client(base_url=url, timeout=120, headers=bearer(app)) as client:
         for name, query, args in cases:
             served = client.get(f"/api/insights/{name}", params=query)
             assert served.status_code == 200
@@ -300,17 +358,24 @@ def test_serve_command_prints_its_url_and_logs_no_requests(tmp_path: Path) -> No
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("linernotes dashboard: http://127.0.0.1:"), line
-        url = line.split(": ", 1)[1].strip().rstrip("/")
+        printed = line.split(": ", 1)[1].strip()
+        url, _, query = printed.partition("/?token=")
+        token = query
+        assert len(token) >= 32, "loopback too: a token, carried once by the printed URL"
         for _ in range(200):
             try:
                 response = httpx.get(f"{url}/api/status", timeout=5)
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        assert response.status_code == 200 and response.json()["plays"] == 0
-        assert httpx.get(f"{url}/").status_code == 200
+        assert response.status_code == 401  # another user of this machine, without the token
+        assert httpx.get(f"{url}/").status_code == 401
+        with httpx.Client() as browser_like:
+            assert browser_like.get(printed, follow_redirects=True).status_code == 200
+            status = browser_like.get(f"{url}/api/status")  # the cookie from the printed URL
+            assert status.status_code == 200 and status.json()["plays"] == 0
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=30)
-    assert "token" not in out  # loopback: no token
+    assert (line + out).count(token) == 1  # printed once
     assert "GET /" not in out + err and "127.0.0.1:" not in err  # no access log, no client addresses

@@ -202,9 +202,12 @@ class Library:
         """Run a read-only query (the library must be opened with ``read_only=True``)."""
         if not self.read_only:
             raise UsageError("sql needs a read-only library (open_library(path, read_only=True))")
+        # A read-only connection cannot touch other files (no COPY TO, read_csv, ATTACH of a file:
+        # ``db.connect``), and DuckDB refuses to turn that back on; locking the configuration also stops
+        # any SET or RESET of the query (the engine then builds selections without its speed setting).
+        if not self.con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
+            self.con.execute("SET lock_configuration = true")
         try:
-            # Read-only is not enough: COPY TO or read_csv could still touch other files.
-            self.con.execute("SET enable_external_access = false")
             cur = self.con.execute(query)
             columns = [d[0] for d in cur.description or []]
             return columns, cur.fetchall()
@@ -310,7 +313,7 @@ class Library:
         rel = "SELECT * FROM plays ORDER BY ts_start"
         if fmt in ("parquet", "csv"):
             options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            self.con.execute(f"COPY ({rel}) TO {db.sql_literal(str(target))} ({options})")
+            _copy_out(self.con, rel, target, options)
         else:
             _export_sqlite(self.con, rel, target)
         row = self.con.execute("SELECT count(*) FROM plays").fetchall()[0]
@@ -329,6 +332,19 @@ def open_library(path: str | os.PathLike[str] | None = None, *, read_only: bool 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     columns = [d[0] for d in cur.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
+def _copy_out(con: duckdb.DuckDBPyConnection, rel: str, target: Path, options: str) -> None:
+    """``COPY (rel) TO target`` through a private in-memory DuckDB: a library opened to read cannot write
+    files (``db.connect``), so its rows stream over as Arrow batches to a connection that may."""
+    rows = con.sql(rel).to_arrow_reader(100_000)
+    out = duckdb.connect(":memory:")
+    try:
+        out.execute("SET TimeZone = 'UTC'")  # as the library's: times are written in UTC
+        out.register("export_rows", rows)
+        out.execute(f"COPY (SELECT * FROM export_rows) TO {db.sql_literal(str(target))} ({options})")
+    finally:
+        out.close()
 
 
 def _export_sqlite(con: duckdb.DuckDBPyConnection, rel: str, target: Path) -> None:

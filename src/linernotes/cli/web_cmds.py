@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import html
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 import typer
 
 from linernotes.cli.common import DbOption
+
+TOKEN_ENV = "LINERNOTES_TOKEN"
 
 
 def register(app: typer.Typer) -> None:
@@ -17,19 +27,18 @@ def register(app: typer.Typer) -> None:
 def serve_cmd(
     db: DbOption = None,
     port: Annotated[int, typer.Option("--port", help="Port to listen on (default: a free one).")] = 0,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback needs the "
-                                                     "access token printed at start.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (anything but loopback: "
+                                                     "reachable from other machines, with the token).")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open the dashboard in the browser.")] = False,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest export accepted from the "
                                                                        "browser, in MiB (held in memory).")] = 1024,
 ) -> None:
     """Open a dashboard of your library in the browser: overview, artists, chapters, ask, imports and rules.
 
-    It listens on this machine only (127.0.0.1) unless --host says otherwise; then every request needs the
-    access token printed here. Stop it with Ctrl-C.
+    It listens on this machine only (127.0.0.1) unless --host says otherwise. Every request needs the access
+    token in the URL printed here (other users of this machine cannot read your library through it); set
+    LINERNOTES_TOKEN to choose the token yourself. Stop it with Ctrl-C.
     """
-    import webbrowser
-
     from linernotes.errors import UsageError
     from linernotes.web import create_app
     from linernotes.web.security import check_binding, is_loopback, new_token
@@ -37,21 +46,41 @@ def serve_cmd(
 
     if max_upload_mb < 1:
         raise UsageError("--max-upload-mb must be at least 1")
-    token = None if is_loopback(host) else new_token()
+    # From the environment, never an option: another user can read a process's arguments.
+    token = os.environ.get(TOKEN_ENV) or new_token()
     check_binding(host, token)
     from linernotes.store.db import default_db_path
 
-    app = create_app(db or default_db_path(), token, max_upload=max_upload_mb * 1024**2, prepare=True)
+    app = create_app(db or default_db_path(), token, local_only=is_loopback(host),
+                     max_upload=max_upload_mb * 1024**2, prepare=True)
     try:
         sock = bind(host, port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    url = url_of(sock)
-    typer.echo(f"linernotes dashboard: {url}/")
-    if token is not None:
-        typer.echo(f"access token (shown once): {token}")
-        typer.echo(f"open: {url}/?token={token}")
-    typer.echo("Ctrl-C stops it.")
-    if open_browser:
-        webbrowser.open(f"{url}/" + (f"?token={token}" if token else ""))
-    make_server(app).run(sockets=[sock])
+    url = f"{url_of(sock)}/?{urlencode({'token': token})}"
+    typer.echo(f"linernotes dashboard: {url}")
+    typer.echo("Open it with its token (it lets you in); Ctrl-C stops it.")
+    with contextlib.ExitStack() as stack:
+        if open_browser:
+            stack.enter_context(_open_in_browser(url))
+        make_server(app).run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def _open_in_browser(url: str) -> Iterator[None]:
+    """Open ``url`` through a private redirect file: a browser started with the URL as its argument would
+    show the token to every user of the machine (``ps``). The file goes when the server stops."""
+    import webbrowser
+
+    folder = Path(tempfile.mkdtemp(prefix="linernotes-open-"))  # 0700
+    page = folder / "open.html"
+    fd = os.open(page, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        target = html.escape(url, quote=True)
+        out.write(f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={target}">'
+                  f'<a href="{target}">linernotes dashboard</a>\n')
+    try:
+        webbrowser.open(page.as_uri())
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from linernotes.errors import UsageError
+from linernotes.insights.safe_where import RefusedSelection, canonical
 from linernotes.store.db import sql_literal
 
 # Conditions a rule can hold: name → (column, how it matches). Names match case-insensitively and exactly
@@ -88,7 +89,15 @@ class Rule:
             else:  # wraps midnight: 20–7 means 20:00 to 07:00
                 parts.append(f"({hour} >= {self.hour_from} OR {hour} < {self.hour_to})")
         if self.where is not None:
-            parts.append(f"({self.where})")
+            # Never the text as typed: its checked rendering (a rule stored in a library made elsewhere is
+            # checked here too), inside TRY so a value that fails a cast cannot stop an insight or have
+            # DuckDB quote it in an error — the play is then simply not matched.
+            try:
+                parts.append(f"try({canonical(self.where)})")
+            except RefusedSelection as exc:
+                raise RefusedSelection(
+                    f"exclusion rule {self.rule_id}: {exc} — remove it with `linernotes exclude remove "
+                    f"{self.rule_id}`" if self.rule_id is not None else str(exc)) from None
         return "coalesce(" + " AND ".join(parts) + ", false)"
 
 
@@ -104,12 +113,13 @@ def validate(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:
     if rule.hour_from is not None and rule.hour_from == rule.hour_to:
         raise UsageError("the hours must not start and end at the same time")
     if rule.where is not None:
-        if ";" in rule.where:
-            raise UsageError("a selection is one SQL condition, without ';'")
+        predicate = rule.predicate()  # refuses anything but an allowed condition on the plays columns
         try:
-            con.execute(f"SELECT count(*) FROM all_plays WHERE {rule.predicate()}").fetchall()
-        except duckdb.Error as exc:
-            raise UsageError(f"the selection is not a valid condition on plays: {str(exc).splitlines()[0]}") from None
+            con.execute(f"SELECT count(*) FROM all_plays WHERE {predicate}").fetchall()
+        except duckdb.Error:
+            # A fixed sentence: DuckDB's message can quote values of the library.
+            raise RefusedSelection("the selection does not fit the plays columns (check their names and types, "
+                                   "e.g. ms_played is a number, artist is text)") from None
 
 
 def parse_hours(text: str) -> tuple[int, int]:

@@ -302,15 +302,17 @@ class Engine:
         name = f"_ln_sel{next(self._ids)}"
         incognito = self._incognito(scope)
         where, params = scope.period.where()
-        # The selection has no order (insights sort what they need), so DuckDB may fill it in parallel.
-        con.execute("SET preserve_insertion_order = false")
+        # The selection has no order (insights sort what they need), so DuckDB may fill it in parallel —
+        # unless the configuration is locked (``Library.sql`` locks it): then it is filled in order.
+        unordered = _set_unordered(con)
         try:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name} AS " + _rows_sql(scope, rules, incognito, where, with_flag=True),
                 params,
             )
         finally:
-            con.execute("RESET preserve_insertion_order")
+            if unordered:
+                con.execute("RESET preserve_insertion_order")
         self._tables.add(name)
         effects: tuple[ExclusionEffect, ...] = ()
         if rules:
@@ -341,6 +343,15 @@ class Engine:
     def _facts(self, table: str) -> tuple[Any, ...]:
         """First day, last day and number of plays of a selection's rows."""
         return self.con.execute(f"SELECT min(day), max(day), count(*) FROM {table}").fetchall()[0]
+
+
+def _set_unordered(con: duckdb.DuckDBPyConnection) -> bool:
+    """Let DuckDB fill a table in any order; False when the configuration is locked."""
+    try:
+        con.execute("SET preserve_insertion_order = false")
+    except duckdb.InvalidInputException:
+        return False
+    return True
 
 
 def _resolved(scope: Scope, table: str, facts: tuple[Any, ...], exclusions: tuple[ExclusionEffect, ...],

@@ -29,7 +29,10 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         if not path.exists():
             raise UsageError(f"{path}: no library here yet (run `linernotes import` or `linernotes demo`)")
         try:
-            con = duckdb.connect(str(path), read_only=True)
+            # Reading never needs other files: a reader cannot touch them (nor the network, nor extensions),
+            # whatever SQL reaches it — a rule's selection, a view stored in a library made elsewhere.
+            # DuckDB refuses to turn this back on while the database is open.
+            con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
         except duckdb.Error as exc:
             raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
         _session(con)
@@ -44,8 +47,31 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         con = duckdb.connect(str(path))
     except (OSError, duckdb.Error) as exc:
         raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
+    _check_catalog(con, path)
     _prepare(con)
     return con
+
+
+# The views linernotes makes (each re-made whenever the library is opened for writing).
+OWN_VIEWS = frozenset({"home", "all_plays", "plays"})
+
+
+def _check_catalog(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse to write a library file holding SQL functions or views that linernotes does not make. A macro
+    named like a built-in (``lower``, ``hour``) replaces it in every query, and a view standing in for a
+    table runs whatever it says: a library file made by someone else must not run its SQL on a connection
+    that can touch files. (Readers cannot, so they skip this check: listing DuckDB's functions costs
+    ~0.1 s, which a write pays easily and every dashboard reader would not.)"""
+    functions = con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name = current_database()"
+    ).fetchall()[0][0]
+    views = {name for (name,) in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary "
+        "AND database_name = current_database()").fetchall()}
+    if functions or views - OWN_VIEWS:
+        con.close()
+        raise UsageError(f"{path.name}: this library defines SQL functions or views linernotes does not make; "
+                         "it was not opened")
 
 
 def _behind(con: duckdb.DuckDBPyConnection) -> bool:

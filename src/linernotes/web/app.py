@@ -2,7 +2,9 @@
 
     import uvicorn
     from linernotes.web import create_app
-    uvicorn.run(create_app("my.duckdb"), host="127.0.0.1", port=8000, access_log=False)
+    app = create_app("my.duckdb")  # every request needs app.state.token (see ``web.security``)
+    print(f"http://127.0.0.1:8000/?token={app.state.token}")
+    uvicorn.run(app, host="127.0.0.1", port=8000, access_log=False)
 """
 
 from __future__ import annotations
@@ -19,17 +21,18 @@ from starlette.exceptions import HTTPException
 from linernotes.errors import LinernotesError
 from linernotes.web import api, pages
 from linernotes.web.access import LibraryAccess
-from linernotes.web.security import guard
+from linernotes.web.security import guard, new_token
 from linernotes.web.uploads import DEFAULT_MAX_UPLOAD, ImportProgress
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(lib_path: str | os.PathLike[str], token: str | None = None, *,
+def create_app(lib_path: str | os.PathLike[str], token: str | None = None, *, local_only: bool = True,
                max_upload: int = DEFAULT_MAX_UPLOAD, readers: int = 2, prepare: bool = False) -> FastAPI:
     """The dashboard over the library at ``lib_path`` (created when missing).
 
-    ``token``: when set, every request must present it (required for anything but loopback);
+    ``token``: what every request must present (``app.state.token``; a new random one when not given);
+    ``local_only``: the server listens on loopback, so requests must name this machine in ``Host``;
     ``max_upload``: the largest export accepted from the browser, in bytes; ``readers``: read-only
     connections serving requests in parallel; ``prepare``: build each reader's caches for new periods in
     the background as it opens (``linernotes serve`` does; tests need not wait for it).
@@ -47,7 +50,8 @@ def create_app(lib_path: str | os.PathLike[str], token: str | None = None, *,
 
     app = FastAPI(title="linernotes", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.access = access
-    app.middleware("http")(guard(token))
+    app.state.token = token or new_token()
+    app.middleware("http")(guard(app.state.token, local_only=local_only))
 
     @app.exception_handler(LinernotesError)
     async def person_error(_: Request, exc: LinernotesError) -> api.JSON:
