@@ -439,3 +439,10 @@ def test_budget_accounting_is_exact() -> None:
         a.cover(40)  # already covered: nothing more taken
         assert budget.held == 60
     assert budget.held == 0
+
+
+def test_serve_takes_the_dashboards_upload_cap_by_default() -> None:
+    from linernotes.cli.web_cmds import DEFAULT_MAX_UPLOAD_MB
+    from linernotes.web.uploads import DEFAULT_MAX_UPLOAD
+
+    assert DEFAULT_MAX_UPLOAD_MB * 1024**2 == DEFAULT_MAX_UPLOAD

@@ -17,6 +17,9 @@ import typer
 from linernotes.cli.common import DbOption
 
 TOKEN_ENV = "LINERNOTES_TOKEN"
+# linernotes.web.uploads.DEFAULT_MAX_UPLOAD in MiB (importing it here would load FastAPI at every command start;
+# a test keeps the two equal).
+DEFAULT_MAX_UPLOAD_MB = 256
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +34,7 @@ def serve_cmd(
                                                      "reachable from other machines, with the token).")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open the dashboard in the browser.")] = False,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest export accepted from the "
-                                                                       "browser, in MiB (held in memory).")] = 1024,
+                                                                       "browser, in MiB (held in memory).")] = DEFAULT_MAX_UPLOAD_MB,
 ) -> None:
     """Open a dashboard of your library in the browser: overview, artists, chapters, ask, imports and rules.
 
