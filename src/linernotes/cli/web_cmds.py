@@ -33,8 +33,9 @@ def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (anything but loopback: "
                                                      "reachable from other machines, with the token).")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open the dashboard in the browser.")] = False,
-    max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest export accepted from the "
-                                                                       "browser, in MiB (held in memory).")] = DEFAULT_MAX_UPLOAD_MB,
+    max_upload_mb: Annotated[int, typer.Option(
+        "--max-upload-mb", help="Largest export accepted from the browser, in MiB (held in memory).",
+    )] = DEFAULT_MAX_UPLOAD_MB,
 ) -> None:
     """Open a dashboard of your library in the browser: overview, artists, chapters, ask, imports and rules.
 
