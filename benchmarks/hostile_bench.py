@@ -21,6 +21,7 @@ and 4 finish (import or clean refusal) in under 10 s each. Exit status 1 if a ta
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import random
 import resource
@@ -38,6 +39,7 @@ RSS_TARGET_MIB = 1024
 SECONDS_TARGET = 10.0
 TIMEOUT = {1: 600.0, 2: 600.0, 3: 120.0, 4: 120.0}  # a case still running after this is killed, and missed
 
+START = datetime.datetime(2012, 1, 1)
 RECORD = {
     "ts": "2023-02-25T11:20:37Z",
     "platform": "android",
@@ -101,10 +103,11 @@ def build_one_line_json(path: Path, mib: int) -> None:
         f.write(b"[")
         written, i = 0, 0
         while written < mib * MiB:
-            record = dict(RECORD, ts=f"20{10 + i % 14:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:"
-                                     f"{i % 60:02d}:{i % 59:02d}Z",
+            when = START + datetime.timedelta(seconds=200 * i)  # distinct plays, none a duplicate
+            record = dict(RECORD, ts=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                           master_metadata_track_name=f"Track {i % 5000}",
-                          master_metadata_album_artist_name=f"Artist {i % 700}")
+                          master_metadata_album_artist_name=f"Artist {i % 700}",
+                          spotify_track_uri=f"spotify:track:{i % 5000:022d}")
             data = (b"," if i else b"") + json.dumps(record, separators=(",", ":")).encode()
             f.write(data)
             written += len(data)
@@ -138,32 +141,47 @@ def build_many(path: Path, n: int) -> None:
 class Outcome:
     seconds: float
     peak_mib: float
-    status: str  # "imported N plays", "refused: ...", "failed: ...", "killed after N s"
+    status: str  # "imported N plays", "refused: ...", "failed: ...", "killed after N s" or "at N MiB RSS"
     finished: bool  # imported or refused cleanly (one line, no traceback)
 
 
-def run_child(file: Path, db: Path, timeout: float) -> None:
-    """--child: run one import, print what it cost as JSON (RUSAGE_CHILDREN is that import alone)."""
+def run_child(file: Path, db: Path, timeout: float, kill_mib: float) -> None:
+    """--child: run one import, print what it cost as JSON (RUSAGE_CHILDREN is that import alone).
+
+    The import is killed when it runs past ``timeout`` or its RSS passes ``kill_mib``: a hostile file must not
+    take the machine down with it.
+    """
+    import psutil
+
     start = time.perf_counter()
-    try:
-        done = subprocess.run([sys.executable, "-m", "linernotes", "import", str(file), "--db", str(db), "--json"],
-                              capture_output=True, text=True, timeout=timeout, check=False)
-        rc, out, err = done.returncode, done.stdout, done.stderr
-    except subprocess.TimeoutExpired:
-        rc, out, err = None, "", ""
+    proc = subprocess.Popen([sys.executable, "-m", "linernotes", "import", str(file), "--db", str(db), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched, killed = psutil.Process(proc.pid), ""
+    while proc.poll() is None:
+        try:
+            rss_mib = watched.memory_info().rss / MiB
+        except psutil.Error:
+            rss_mib = 0.0
+        if rss_mib > kill_mib or time.perf_counter() - start > timeout:
+            killed = f"at {rss_mib:.0f} MiB RSS" if rss_mib > kill_mib else f"after {timeout:.0f} s"
+            proc.kill()
+            break
+        time.sleep(0.05)
+    out, err = proc.communicate()
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"rc": rc, "seconds": seconds, "peak_kib": peak_kib, "stdout": out, "stderr": err}))
+    print(json.dumps({"rc": proc.returncode, "killed": killed, "seconds": seconds, "peak_kib": peak_kib,
+                      "stdout": out, "stderr": err}))
 
 
-def measure(file: Path, db: Path, timeout: float) -> Outcome:
-    done = subprocess.run([sys.executable, __file__, "--child", str(file), str(db), str(timeout)],
+def measure(file: Path, db: Path, timeout: float, kill_mib: float) -> Outcome:
+    done = subprocess.run([sys.executable, __file__, "--child", str(file), str(db), str(timeout), str(kill_mib)],
                           capture_output=True, text=True, check=True)
     got = json.loads(done.stdout)
     rc, err = got["rc"], got["stderr"].strip()
     shown = err.replace(str(file.parent), "<tmp>")
-    if rc is None:
-        status, finished = f"killed after {timeout:.0f} s", False
+    if got["killed"]:
+        status, finished = f"killed {got['killed']}", False
     elif rc == 0:
         report = json.loads(got["stdout"])
         status, finished = f"imported {report['plays_after'] - report['plays_before']:,} plays", True
@@ -197,10 +215,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, nargs="+", default=[1, 2, 3, 4], choices=[1, 2, 3, 4])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the big sizes (quick runs: 0.1)")
-    parser.add_argument("--child", nargs=3, metavar=("FILE", "DB", "TIMEOUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--kill-mib", type=float, default=3072,
+                        help="kill an import whose RSS passes this many MiB (default 3072)")
+    parser.add_argument("--child", nargs=4, metavar=("FILE", "DB", "TIMEOUT", "KILL_MIB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_child(Path(args.child[0]), Path(args.child[1]), float(args.child[2]))
+        run_child(Path(args.child[0]), Path(args.child[1]), float(args.child[2]), float(args.child[3]))
         return 0
 
     rows: list[tuple[Case, int, Outcome]] = []
@@ -215,7 +235,7 @@ def main() -> int:
             size = path.stat().st_size
             print(f"({case.no}) built {case.name}: {size / MiB:.2f} MiB in {time.perf_counter() - t0:.1f} s",
                   flush=True)
-            outcome = measure(path, Path(tmp) / f"lib{case.no}.duckdb", TIMEOUT[case.no])
+            outcome = measure(path, Path(tmp) / f"lib{case.no}.duckdb", TIMEOUT[case.no], args.kill_mib)
             print(f"    {outcome.seconds:.1f} s, peak RSS {outcome.peak_mib:.0f} MiB, {outcome.status}", flush=True)
             path.unlink()
             rows.append((case, size, outcome))

@@ -436,7 +436,7 @@ class _Collector:
             return
         self.seen.add(key)
         if len(self.entries) >= self.limits.max_files:
-            raise InputError(entry.display, f"import has more than {self.limits.max_files} files (work limit)")
+            raise InputError(entry._root_display, f"import has more than {self.limits.max_files} files (work limit)")
         self.total += entry.size
         if self.total > self.limits.max_total_bytes:
             raise InputError(
