@@ -215,8 +215,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, nargs="+", default=[1, 2, 3, 4], choices=[1, 2, 3, 4])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the big sizes (quick runs: 0.1)")
-    parser.add_argument("--kill-mib", type=float, default=3072,
-                        help="kill an import whose RSS passes this many MiB (default 3072)")
+    parser.add_argument("--kill-mib", type=float, default=2560,
+                        help="kill an import whose RSS passes this many MiB (default 2560)")
     parser.add_argument("--child", nargs=4, metavar=("FILE", "DB", "TIMEOUT", "KILL_MIB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -401,7 +401,7 @@ class _Work:
         cap = self.limits.max_inner_zip_bytes
         if info.file_size > cap:
             raise InputError(display, f"zip inside a zip is {info.file_size} bytes uncompressed (limit {cap})")
-        # Make room first: the cache never holds more than the cap, plus the zip being read.
+        # Make room first: the zips kept in memory never add up to more than the cap.
         while self._inner and sum(self._inner.values()) + info.file_size > cap:
             old, _ = self._inner.popitem(last=False)
             self._archives.pop(old, None)
