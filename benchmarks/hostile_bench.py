@@ -153,22 +153,27 @@ def run_child(file: Path, db: Path, timeout: float, kill_mib: float) -> None:
     """
     import psutil
 
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "linernotes", "import", str(file), "--db", str(db), "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    watched, killed = psutil.Process(proc.pid), ""
-    while proc.poll() is None:
-        try:
-            rss_mib = watched.memory_info().rss / MiB
-        except psutil.Error:
-            rss_mib = 0.0
-        if rss_mib > kill_mib or time.perf_counter() - start > timeout:
-            killed = f"at {rss_mib:.0f} MiB RSS" if rss_mib > kill_mib else f"after {timeout:.0f} s"
-            proc.kill()
-            break
-        time.sleep(0.05)
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - start
+    # Output goes to files, not pipes: nobody reads a pipe while the import runs, and a full one would block it.
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "linernotes", "import", str(file), "--db", str(db), "--json"],
+                                stdout=out_file, stderr=err_file, text=True)
+        watched, killed = psutil.Process(proc.pid), ""
+        while proc.poll() is None:
+            try:
+                rss_mib = watched.memory_info().rss / MiB
+            except psutil.Error:
+                rss_mib = 0.0
+            if rss_mib > kill_mib or time.perf_counter() - start > timeout:
+                killed = f"at {rss_mib:.0f} MiB RSS" if rss_mib > kill_mib else f"after {timeout:.0f} s"
+                proc.kill()
+                break
+            time.sleep(0.05)
+        proc.wait()
+        seconds = time.perf_counter() - start
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({"rc": proc.returncode, "killed": killed, "seconds": seconds, "peak_kib": peak_kib,
                       "stdout": out, "stderr": err}))

@@ -149,7 +149,7 @@ def test_twenty_thousand_entries_are_refused_by_the_file_budget(tmp_path: Path, 
     archive.write_bytes(make_zip({f"{i:05d}": b"" for i in range(20_000)}, zipfile.ZIP_STORED))
     with pytest.raises(InputError) as info:
         collect_entries([archive])
-    assert str(info.value) == f"{archive}: import has more than 1000 files (work limit)"
+    assert str(info.value) == f"{archive}: import has more than 2000 files (work limit)"
     assert parses == [20_000]
     # Within a larger budget the same zip is listed, each record parsed once.
     assert len(collect_entries([archive], Limits(max_files=20_000))) == 20_000
@@ -316,10 +316,10 @@ def test_budget_spent_during_staging_fails_the_import_and_keeps_the_library(
 def test_cli_refuses_a_zip_of_too_many_files_in_one_line(tmp_path: Path, library_with_one_import: Path) -> None:
     db = library_with_one_import
     archive = tmp_path / "many.zip"
-    archive.write_bytes(make_zip({f"Streaming_History_Audio_{i}.json": JSON for i in range(1001)}))
+    archive.write_bytes(make_zip({f"Streaming_History_Audio_{i}.json": JSON for i in range(2001)}))
     before = library_state(db)
     done = subprocess.run([sys.executable, "-m", "linernotes", "import", str(archive), "--db", str(db)],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
-    assert done.stderr == f"error: {archive}: import has more than 1000 files (work limit)\n"
+    assert done.stderr == f"error: {archive}: import has more than 2000 files (work limit)\n"
     assert library_state(db) == before

@@ -109,7 +109,7 @@ class Limits:
     # Files one import may hold (zip members and files in folders, junk not counted). Each costs a few
     # milliseconds to detect, stage and record, so this bounds an import of tiny files to seconds; the
     # largest real exports have a few hundred (ListenBrainz: one per month).
-    max_files: int = 1_000
+    max_files: int = 2_000
     max_entry_bytes: int = 2 * _GiB  # uncompressed, per member or file
     max_total_bytes: int = 8 * _GiB  # uncompressed, the files to import together (their declared sizes)
     # Every byte decompressed in one import, at every level, reads and re-reads included: room for each file
