@@ -1,8 +1,15 @@
 """Safe enumeration and reading of import inputs: zips as downloaded, unpacked folders, single files.
 
 Nothing is ever extracted to disk: the raw exports hold IP addresses and usernames, which must never reach a
-temporary file. Every byte is read into memory, with hard caps applied *while* decompressing, because the
-sizes a zip declares are attacker-controlled.
+temporary file. Members are decompressed in memory, with hard caps applied *while* decompressing, because
+the sizes a zip declares are attacker-controlled; a consumer that streams (:meth:`Entry.chunks`) holds one
+piece at a time.
+
+One import — a :func:`collect_entries` call and every read of the entries it returns — shares one work
+budget (:class:`Limits`): archive records listed and bytes decompressed, at every level of nesting. Each zip's
+central directory is counted from its end records before :mod:`zipfile` parses it, and parsed once per
+import however many entries it has; a zip inside a zip is decompressed once and kept in memory (up to a cap)
+while its members are read. Re-opening archives for every entry made the cost quadratic in their size.
 
 Typical use::
 
@@ -12,7 +19,8 @@ Typical use::
         data = entry.read()  # whole content as bytes, or InputError
 
 :class:`Entry` objects are small, frozen and picklable: they store paths and member names, never open
-handles, so an importer can send them to a process pool whose workers call :meth:`Entry.read`.
+handles, so an importer can send them to a process pool whose workers call :meth:`Entry.read`. An entry
+that crosses to another process starts a fresh budget and cache there.
 
 Every failure is an :class:`~linernotes.errors.InputError` naming the offending file; no exception from
 ``zipfile``, ``zlib`` or the OS escapes with its raw message.
@@ -26,8 +34,10 @@ import lzma
 import os
 import stat
 import struct
+import threading
 import zipfile
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
@@ -42,8 +52,15 @@ __all__ = ["Entry", "InMemory", "Limits", "collect_entries"]
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or the end record of an empty zip
 # signature, version, flags, method, time, date, crc, compressed size, size, name length, extra length
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
-_EOCD = struct.Struct("<4s4H2LH")
+# A central directory record (zipfile's structCentralDir) and where its three variable lengths are.
+_CENTRAL_RECORD = struct.Struct("<4s4B4HL2L5H2L")
+_CD_NAME_LENGTH, _CD_EXTRA_LENGTH, _CD_COMMENT_LENGTH = 12, 13, 14
+_CENTRAL_MAGIC = b"PK\x01\x02"
+# Fields of zipfile's end record list (zipfile._ECD_*), zip64 values already substituted by zipfile.
+_ECD_SIGNATURE, _ECD_ENTRIES_TOTAL, _ECD_SIZE, _ECD_OFFSET, _ECD_LOCATION = 0, 4, 5, 6, 9
+_ZIP64_END_RECORDS = 56 + 20  # the zip64 end record and its locator, between the directory and the end record
 _CHUNK = 4 << 20  # compressed bytes per read; real export members are 1-2 MB compressed
+_HEAD_FEED = 64 << 10  # compressed bytes per read when only the first bytes of a member are wanted
 _FLAG_ENCRYPTED = 0x1
 _FLAG_STRONG_ENCRYPTION = 0x40
 _FLAG_UTF8 = 0x800
@@ -71,20 +88,35 @@ _CORRUPTION = (
     struct.error,
     lzma.LZMAError,
 )
+_GiB = 1024**3
 
 
 @dataclass(frozen=True)
 class Limits:
     """Caps that keep a hostile or broken archive from exhausting memory or time.
 
+    The ``max_total_*`` and ``max_inflated_bytes`` caps are one import's work budget: they hold across
+    every path given to :func:`collect_entries`, every level of nesting, and every later read of the
+    entries it returns.
+
     Example::
 
         collect_entries(["export.zip"], Limits(max_entries=100))
     """
 
-    max_entries: int = 20_000  # per archive
-    max_entry_bytes: int = 2 * 1024**3  # uncompressed, per member or file
-    max_total_bytes: int = 16 * 1024**3  # uncompressed, per import (one collect_entries call)
+    max_entries: int = 20_000  # records in one archive's central directory
+    max_total_entries: int = 20_000  # records in every archive of one import, nested ones included
+    # Files one import may hold (zip members and files in folders, junk not counted). Each costs a few
+    # milliseconds to detect, stage and record, so this bounds an import of tiny files to seconds; the
+    # largest real exports have a few hundred (ListenBrainz: one per month).
+    max_files: int = 2_000
+    max_entry_bytes: int = 2 * _GiB  # uncompressed, per member or file
+    max_total_bytes: int = 8 * _GiB  # uncompressed, the files to import together (their declared sizes)
+    # Every byte decompressed in one import, at every level, reads and re-reads included: room for each file
+    # read twice (the fast path, then the careful one) plus the inner zips and the first bytes of each.
+    max_inflated_bytes: int = 20 * _GiB
+    max_inner_zip_bytes: int = 256 * 1024**2  # a zip inside a zip is held in memory while it is read
+    max_directory_bytes: int = 32 * 1024**2  # one central directory, read whole before it is parsed
     max_ratio: float = 200.0  # uncompressed / compressed per member; real JSON exports compress ~20-30x
     max_depth: int = 2  # 1 = the zip you downloaded, 2 = a zip inside it
 
@@ -130,6 +162,8 @@ class Entry:
     _members: tuple[str, ...] = field(default=(), repr=False)  # outer zip member, then members inside it
     _limits: Limits = field(default=Limits(), repr=False)
     _data: bytes | None = field(default=None, repr=False, compare=False)  # the bytes of an InMemory input
+    # The import's budget and archive cache, shared by every entry of one collect_entries call.
+    _work: _Work | None = field(default=None, repr=False, compare=False)
 
     def read(self) -> bytes:
         """The whole content. Decompression stops as soon as the output passes the declared size.
@@ -142,8 +176,6 @@ class Entry:
 
     def head(self, n: int = 65536) -> bytes:
         """The first ``n`` bytes (fewer if the entry is shorter), decompressing only what that needs.
-
-        A member of a nested zip needs the whole inner zip in memory first.
 
         Example::
 
@@ -173,11 +205,12 @@ class Entry:
                 return
             yield from _plain_chunks(self._path, self._root_display, self._limits, piece)
             return
-        display = self._root_display
+        work = self._budget()
+        archive, info = self._locate(work)
+        display = archive.display
         try:
-            with self._open() as f:
-                fp, zf, info, display = self._locate(f)
-                yield from _member_chunks(fp, zf, info, display, None, piece)
+            with archive.open() as fp:
+                yield from _member_chunks(fp, info, self.display, work, None, piece)
         except OSError as exc:
             raise InputError(display, _os_message(exc)) from None
 
@@ -186,36 +219,28 @@ class Entry:
             if self._data is not None:
                 return self._data if head is None else self._data[:head]
             return _read_plain(self._path, self._root_display, self._limits, head)
-        display = self._root_display
+        work = self._budget()
+        archive, info = self._locate(work)
         try:
-            with self._open() as f:
-                fp, zf, info, display = self._locate(f)
-                return _read_member(fp, zf, info, display, head)
+            with archive.open() as fp:
+                if head is None:
+                    return _read_whole(fp, info, self.display, work)
+                return b"".join(_member_chunks(fp, info, self.display, work, head, None))
         except OSError as exc:
-            raise InputError(display, _os_message(exc)) from None
+            raise InputError(archive.display, _os_message(exc)) from None
 
-    def _open(self) -> BinaryIO:
-        return io.BytesIO(self._data) if self._data is not None else open(self._path, "rb")
+    def _budget(self) -> _Work:
+        # An entry made by hand, or unpickled alone, gets a budget of its own.
+        return self._work if self._work is not None else _Work(self._limits)
 
-    def _locate(self, f: BinaryIO) -> tuple[BinaryIO, zipfile.ZipFile, zipfile.ZipInfo, str]:
-        """Walk the chain of members down to this entry: the stream, zip and record holding its bytes,
-        and its display name. Inner zips are read whole into memory."""
-        fp, display = f, self._root_display
-        last = len(self._members) - 1
-        for depth, member in enumerate(self._members):
-            try:
-                zf = _open_zip(fp, display)
-                info = _lookup(zf, member, display)
-            except OSError as exc:
-                raise InputError(display, _os_message(exc)) from None
-            member_display = f"{display}:{member}"
-            _check_member(info, member_display, self._limits)
-            if depth == last:
-                if info.file_size != self.size:
-                    raise InputError(member_display, "archive changed since it was listed")
-                return fp, zf, info, member_display
-            fp, display = io.BytesIO(_read_member(fp, zf, info, member_display, None)), member_display
-        raise AssertionError("unreachable: _members is not empty")
+    def _locate(self, work: _Work) -> tuple[_Archive, zipfile.ZipInfo]:
+        """The (cached) archive holding this entry's bytes, and the entry's record in it."""
+        archive = work.archive(self._path, self._root_display, self._members[:-1], self._data)
+        info = archive.lookup(self._members[-1])
+        _check_member(info, self.display, self._limits)
+        if info.file_size != self.size:
+            raise InputError(self.display, "archive changed since it was listed")
+        return archive, info
 
 
 def collect_entries(
@@ -228,6 +253,8 @@ def collect_entries(
     order of ``paths``, each path's entries sorted by their path components. The same file reached twice
     is listed once. Office documents (an .xlsx is a zip) are kept whole, not expanded. A single path is
     accepted in place of a sequence.
+
+    The entries share one work budget (see :class:`Limits`) for the listing and all their later reads.
 
     Raises :class:`InputError` for the first file that is missing, unreadable, corrupt or suspicious.
 
@@ -247,12 +274,158 @@ def collect_entries(
     return collector.entries
 
 
+# --- the work budget and the archives opened so far ---------------------------------------------------------
+
+
+@dataclass
+class _Archive:
+    """A zip listed once per import: its checked records, and its bytes when they are in memory (a zip
+    inside a zip, an upload). Never an open file: each read opens its own, so threads can share it."""
+
+    display: str
+    path: str
+    data: bytes | None  # None: the file at ``path``
+    identity: tuple[int, ...] | None  # the file's (device, inode, size, mtime) when listed
+    infos: list[zipfile.ZipInfo]  # every record, in central directory order
+    by_name: dict[str, zipfile.ZipInfo] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {info.filename: info for info in self.infos}  # names were checked unique
+
+    def open(self) -> BinaryIO:
+        if self.data is not None:
+            return io.BytesIO(self.data)  # shares the bytes, no copy
+        f = open(self.path, "rb")  # noqa: SIM115 -- the caller closes it (with archive.open() as fp)
+        if _identity(os.fstat(f.fileno())) != self.identity:
+            f.close()
+            raise InputError(self.display, "archive changed since it was listed")
+        return f
+
+    def lookup(self, member: str) -> zipfile.ZipInfo:
+        try:
+            return self.by_name[member]
+        except KeyError:
+            raise InputError(self.display, f"archive changed since it was listed ({member} is gone)") from None
+
+
+class _Work:
+    """One import's budget (records listed, bytes decompressed) and the archives it has listed.
+
+    Shared by every entry of a :func:`collect_entries` call and used from staging's threads, hence the
+    locks. Archives are listed once; zips inside zips stay in memory up to ``max_inner_zip_bytes`` in all,
+    the least recently used dropped first (and decompressed again, within the budget, if needed again).
+    Pickled (an entry sent to another process) it arrives empty, with the same limits.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.entries = 0  # central directory records counted
+        self.inflated = 0  # bytes decompressed
+        self._over: str | None = None  # once the budget is spent, every later read fails the same way
+        self._count_lock = threading.Lock()
+        self._build_lock = threading.RLock()  # one thread builds an archive; the others wait and reuse it
+        self._archives: dict[tuple[str, tuple[str, ...]], _Archive] = {}
+        self._inner: OrderedDict[tuple[str, tuple[str, ...]], int] = OrderedDict()  # cached inner zips, LRU
+        self._listed: set[tuple[str, tuple[str, ...]]] = set()  # counted once, even if listed again
+
+    def __reduce__(self) -> tuple[type[_Work], tuple[Limits]]:
+        return _Work, (self.limits,)
+
+    def spend(self, n: int, display: str) -> None:
+        """Count ``n`` more bytes decompressed; refuse past the budget."""
+        with self._count_lock:
+            self.inflated += n
+            if self.inflated > self.limits.max_inflated_bytes and self._over is None:
+                self._over = (f"import would decompress more than {self.limits.max_inflated_bytes} bytes "
+                              "(work limit)")
+            over = self._over
+        if over is not None:
+            raise InputError(display, over)
+
+    def entries_allowed(self, key: tuple[str, tuple[str, ...]]) -> int:
+        """How many records the archive at ``key`` may have: the rest of the budget, unless already counted."""
+        if key in self._listed:
+            return self.limits.max_entries
+        return min(self.limits.max_entries, self.limits.max_total_entries - self.entries)
+
+    def count_entries(self, key: tuple[str, tuple[str, ...]], n: int, display: str) -> None:
+        with self._count_lock:
+            if key in self._listed:
+                return
+            self._listed.add(key)
+            self.entries += n
+            if self.entries > self.limits.max_total_entries:
+                raise InputError(display, f"import has more than {self.limits.max_total_entries} archive "
+                                          "entries in all (work limit)")
+
+    def archive(self, path: str, display: str, members: tuple[str, ...], data: bytes | None) -> _Archive:
+        """The archive at ``members`` inside the file at ``path`` (its outermost zip for ``()``), listed and
+        checked the first time it is asked for. ``display`` names the outermost file."""
+        key = (path, members)
+        with self._build_lock:
+            found = self._archives.get(key)
+            if found is not None:
+                if key in self._inner:
+                    self._inner.move_to_end(key)
+                return found
+            if not members:
+                archive = self._open_outer(path, display, data)
+            else:
+                parent = self.archive(path, display, members[:-1], data)
+                archive = self._open_inner(parent, key, members[-1])
+            self._archives[key] = archive
+            return archive
+
+    def forget(self, path: str, members: tuple[str, ...]) -> None:
+        """Drop a listed zip from memory (it turned out to be a document, read whole like a file)."""
+        key = (path, members)
+        with self._build_lock:
+            self._archives.pop(key, None)
+            self._inner.pop(key, None)
+
+    def _open_outer(self, path: str, display: str, data: bytes | None) -> _Archive:
+        key: tuple[str, tuple[str, ...]] = (path, ())
+        try:
+            if data is not None:
+                return _Archive(display, path, data, None, _list_zip(io.BytesIO(data), display, self, key))
+            with open(path, "rb") as f:
+                identity = _identity(os.fstat(f.fileno()))
+                return _Archive(display, path, None, identity, _list_zip(f, display, self, key))
+        except OSError as exc:
+            raise InputError(display, _os_message(exc)) from None
+
+    def _open_inner(self, parent: _Archive, key: tuple[str, tuple[str, ...]], member: str) -> _Archive:
+        display = f"{parent.display}:{member}"
+        info = parent.lookup(member)
+        _check_member(info, display, self.limits)
+        cap = self.limits.max_inner_zip_bytes
+        if info.file_size > cap:
+            raise InputError(display, f"zip inside a zip is {info.file_size} bytes uncompressed (limit {cap})")
+        # Make room first: the zips kept in memory never add up to more than the cap.
+        while self._inner and sum(self._inner.values()) + info.file_size > cap:
+            old, _ = self._inner.popitem(last=False)
+            self._archives.pop(old, None)
+        try:
+            with parent.open() as fp:
+                data = _read_whole(fp, info, display, self)
+        except OSError as exc:
+            raise InputError(parent.display, _os_message(exc)) from None
+        archive = _Archive(display, parent.path, data, None, _list_zip(io.BytesIO(data), display, self, key))
+        self._inner[key] = len(data)
+        return archive
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 # --- collection ---------------------------------------------------------------------------------------------
 
 
 class _Collector:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
+        self.work = _Work(limits)
         self.entries: list[Entry] = []
         self.total = 0
         self.seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -262,6 +435,8 @@ class _Collector:
         if key in self.seen:
             return
         self.seen.add(key)
+        if len(self.entries) >= self.limits.max_files:
+            raise InputError(entry._root_display, f"import has more than {self.limits.max_files} files (work limit)")
         self.total += entry.size
         if self.total > self.limits.max_total_bytes:
             raise InputError(
@@ -287,16 +462,12 @@ class _Collector:
         # A key no real path can have: the same upload given twice is listed once, two uploads are two.
         real = f"<memory {id(item.data)}>"
         display = item.name
-        try:
-            if item.data[:4] in _ZIP_MAGIC and self._expand_zip(io.BytesIO(item.data), display, real, display, (), 1,
-                                                                 item.data):
-                return
-        except OSError as exc:
-            raise InputError(display, _os_message(exc)) from None
+        if item.data[:4] in _ZIP_MAGIC and self._expand_zip(real, display, (), 1, item.data):
+            return
         if len(item.data) > self.limits.max_entry_bytes:
             raise InputError(display, f"file is larger than {self.limits.max_entry_bytes} bytes")
         self.add(Entry(display, os.path.basename(display), len(item.data), real, display, (), self.limits,
-                       item.data))
+                       item.data, self.work))
 
     def _walk(self, display: str, real: str, root: str) -> None:
         try:
@@ -330,47 +501,49 @@ class _Collector:
     def _add_file(self, display: str, real: str, size: int) -> None:
         try:
             with open(real, "rb") as f:
-                if f.read(4) in _ZIP_MAGIC:
-                    f.seek(0)
-                    if self._expand_zip(f, display, real, display, (), 1):
-                        return
+                magic = f.read(4)
         except OSError as exc:
             raise InputError(display, _os_message(exc)) from None
+        if magic in _ZIP_MAGIC and self._expand_zip(real, display, (), 1, None):
+            return
         if size > self.limits.max_entry_bytes:
             raise InputError(display, f"file is {size} bytes (limit {self.limits.max_entry_bytes})")
-        self.add(Entry(display, os.path.basename(display), size, real, display, (), self.limits))
+        self.add(Entry(display, os.path.basename(display), size, real, display, (), self.limits, None, self.work))
 
-    def _expand_zip(
-        self, fp: BinaryIO, display: str, real: str, root_display: str, members: tuple[str, ...], depth: int,
-        data: bytes | None = None,
-    ) -> bool:
-        """Add the members of the zip in ``fp``. False if it is an office document, to be kept whole."""
-        if depth > self.limits.max_depth:
-            raise InputError(display, f"zip nested more than {self.limits.max_depth} levels deep")
-        try:
-            zf = _open_zip(fp, display, self.limits.max_entries)
-            infos = _validate_archive(fp, zf, display)
-            if _is_office_document(infos):
-                return False
-            kept = [
-                i for i in infos if not i.is_dir() and not any(_is_junk(p) for p in i.filename.split("/"))
-            ]
-            kept.sort(key=lambda i: i.filename.split("/"))
-            for info in kept:
-                member_display = f"{display}:{info.filename}"
-                _check_member(info, member_display, self.limits)
-                chain = (*members, info.filename)
-                if _read_member(fp, zf, info, member_display, 4) in _ZIP_MAGIC:
-                    inner = io.BytesIO(_read_member(fp, zf, info, member_display, None))
-                    if self._expand_zip(inner, member_display, real, root_display, chain, depth + 1, data):
-                        continue
-                basename = info.filename.rsplit("/", 1)[-1]
-                self.add(
-                    Entry(member_display, basename, info.file_size, real, root_display, chain, self.limits, data)
-                )
-        except _CORRUPTION:
-            raise InputError(display, "not a valid zip archive (truncated or corrupt)") from None
+    def _expand_zip(self, real: str, root_display: str, members: tuple[str, ...], depth: int,
+                    data: bytes | None) -> bool:
+        """Add the members of the zip at ``members`` in ``real``. False if it is an office document, to be kept
+        whole."""
+        archive = self.work.archive(real, root_display, members, data)
+        if _is_office_document(archive.infos):
+            self.work.forget(real, members)
+            return False
+        kept = [
+            i for i in archive.infos if not i.is_dir() and not any(_is_junk(p) for p in i.filename.split("/"))
+        ]
+        kept.sort(key=lambda i: i.filename.split("/"))
+        for info in kept:
+            member_display = f"{archive.display}:{info.filename}"
+            _check_member(info, member_display, self.limits)
+            chain = (*members, info.filename)
+            if _peek(archive, info, member_display, self.work) in _ZIP_MAGIC:
+                if depth + 1 > self.limits.max_depth:
+                    raise InputError(member_display, f"zip nested more than {self.limits.max_depth} levels deep")
+                if self._expand_zip(real, root_display, chain, depth + 1, data):
+                    continue
+            basename = info.filename.rsplit("/", 1)[-1]
+            self.add(Entry(member_display, basename, info.file_size, real, root_display, chain, self.limits, data,
+                           self.work))
         return True
+
+
+def _peek(archive: _Archive, info: zipfile.ZipInfo, display: str, work: _Work) -> bytes:
+    """The first bytes of a member: enough to tell a zip inside the zip."""
+    try:
+        with archive.open() as fp:
+            return b"".join(_member_chunks(fp, info, display, work, 4, None))
+    except OSError as exc:
+        raise InputError(archive.display, _os_message(exc)) from None
 
 
 def _is_junk(name: str) -> bool:
@@ -392,33 +565,54 @@ def _is_office_document(infos: list[zipfile.ZipInfo]) -> bool:
 # --- zip checks ---------------------------------------------------------------------------------------------
 
 
-def _open_zip(fp: BinaryIO, display: str, max_entries: int | None = None) -> zipfile.ZipFile:
-    if max_entries is not None:
-        # Refuse a huge central directory before zipfile builds a ZipInfo for every record.
-        declared = _declared_entry_count(fp)
-        if declared is not None and declared > max_entries:
-            raise InputError(display, f"archive has {declared} entries (limit {max_entries})")
+def _list_zip(fp: BinaryIO, display: str, work: _Work, key: tuple[str, tuple[str, ...]]) -> list[zipfile.ZipInfo]:
+    """Every record of the zip in ``fp``, checked; counted against the budget before zipfile parses them."""
     try:
+        work.count_entries(key, _count_records(fp, display, work.limits, work.entries_allowed(key)), display)
         zf = zipfile.ZipFile(fp)
+        return _validate_archive(fp, zf, display)
     except _CORRUPTION:
         raise InputError(display, "not a valid zip archive (truncated or corrupt)") from None
-    if max_entries is not None and len(zf.infolist()) > max_entries:
-        raise InputError(display, f"archive has {len(zf.infolist())} entries (limit {max_entries})")
-    return zf
 
 
-def _declared_entry_count(fp: BinaryIO) -> int | None:
-    """The entry count in the end-of-central-directory record, or None (zip64, or no record found)."""
-    end = fp.seek(0, os.SEEK_END)
-    start = max(0, end - (_EOCD.size + 0xFFFF))
+def _count_records(fp: BinaryIO, display: str, limits: Limits, most: int) -> int:
+    """How many records zipfile would parse (counting stops past ``most``), from the end records and a walk
+    over the directory's record headers, refusing an archive above the limits before anything is parsed:
+    zipfile builds a ZipInfo for every record (a zip64 end record declaring 600,000 entries cost 455 MB
+    before the old count, made after parsing, refused it).
+
+    The end record is found by zipfile's own search, so both read the same one; 0 when there is none
+    (zipfile then reports the archive as not a zip).
+    """
+    end = zipfile._EndRecData(fp)  # type: ignore[attr-defined]  # with the zip64 end record's values
+    if not end:
+        return 0
+    declared, size = int(end[_ECD_ENTRIES_TOTAL]), int(end[_ECD_SIZE])
+    if declared > limits.max_entries:
+        raise InputError(display, f"archive has {declared} entries (limit {limits.max_entries})")
+    if size > limits.max_directory_bytes:
+        raise InputError(display, f"archive's central directory is {size} bytes "
+                                  f"(limit {limits.max_directory_bytes})")
+    # Where zipfile will look: the directory ends where the end records begin (data may precede the zip).
+    start = int(end[_ECD_LOCATION]) - size
+    if end[_ECD_SIGNATURE] == b"PK\x06\x06":
+        start -= _ZIP64_END_RECORDS
+    if start < 0:
+        return 0  # zipfile refuses it
     fp.seek(start)
-    tail = fp.read(end - start)
+    directory = fp.read(size)
     fp.seek(0)
-    pos = tail.rfind(b"PK\x05\x06")
-    if pos < 0 or len(tail) - pos < _EOCD.size:
-        return None
-    total = _EOCD.unpack_from(tail, pos)[4]
-    return None if total == 0xFFFF else int(total)
+    # The records chain by their own lengths, whatever the end record declares: walk them as zipfile will.
+    count = pos = 0
+    while pos < size and pos + _CENTRAL_RECORD.size <= len(directory) and count <= most:
+        record = _CENTRAL_RECORD.unpack_from(directory, pos)
+        if record[0] != _CENTRAL_MAGIC:
+            break  # zipfile stops here too, with an error
+        count += 1
+        pos += _CENTRAL_RECORD.size + record[_CD_NAME_LENGTH] + record[_CD_EXTRA_LENGTH] + record[_CD_COMMENT_LENGTH]
+    if count > limits.max_entries:
+        raise InputError(display, f"archive has more than {limits.max_entries} entries (limit {limits.max_entries})")
+    return count
 
 
 def _validate_archive(fp: BinaryIO, zf: zipfile.ZipFile, display: str) -> list[zipfile.ZipInfo]:
@@ -534,18 +728,50 @@ def _plain_chunks(path: str, display: str, limits: Limits, piece: int) -> Iterat
         raise InputError(display, _os_message(exc)) from None
 
 
-def _read_member(
-    fp: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, head: int | None
-) -> bytes:
-    """Decompress one member with output capped at its declared size; ``head`` stops after that many bytes."""
-    return b"".join(_member_chunks(fp, zf, info, display, head, None))
+def _read_whole(fp: BinaryIO, info: zipfile.ZipInfo, display: str, work: _Work) -> bytes:
+    """A member's whole content as one bytes object, CRC checked.
+
+    The declared size is spent from the budget up front and caps the output. A deflate member is inflated
+    in one call from its whole compressed stream, so memory holds the result once plus the compressed bytes
+    (a twentieth of it for JSON), never the result twice as joining streamed pieces would.
+    """
+    work.spend(info.file_size, display)
+    declared = info.file_size
+    try:
+        if info.compress_type == zipfile.ZIP_STORED:
+            fp.seek(_data_offset(fp, info, display))
+            if info.compress_size != declared:
+                raise InputError(display, "corrupt zip member (stored sizes disagree)")
+            data = fp.read(declared)
+            if len(data) != declared:
+                raise InputError(display, "corrupt zip member (truncated)")
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            fp.seek(_data_offset(fp, info, display))
+            compressed = fp.read(info.compress_size)
+            if len(compressed) != info.compress_size:
+                raise InputError(display, "corrupt zip member (truncated)")
+            inflater = isal_zlib.decompressobj(-zlib.MAX_WBITS)
+            # One byte of room past the declared size is enough to catch a stream longer than declared.
+            data = inflater.decompress(compressed, declared + 1)
+            del compressed
+            if len(data) > declared:
+                raise InputError(display, "zip member is larger than its header declares (corrupt or malicious)")
+            if len(data) != declared or not inflater.eof:
+                raise InputError(display, "corrupt zip member (shorter than its header declares)")
+        else:
+            data = b"".join(_zipfile_chunks(fp, info, display, None, _CHUNK))
+    except (*_CORRUPTION, OSError):
+        raise InputError(display, "corrupt zip member") from None
+    if isal_zlib.crc32(data) != info.CRC:
+        raise InputError(display, "corrupt zip member (CRC check failed)")
+    return data
 
 
 def _member_chunks(
-    fp: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, head: int | None, piece: int | None
+    fp: BinaryIO, info: zipfile.ZipInfo, display: str, work: _Work, head: int | None, piece: int | None
 ) -> Iterator[bytes]:
-    """One member's bytes, decompressed piece by piece (``piece`` None: as they come), CRC checked at the
-    end of a whole read.
+    """One member's bytes, decompressed piece by piece (``piece`` None: as they come), each piece spent from
+    the budget, CRC checked at the end of a whole read.
 
     Stored and deflate members (all real exports) are decoded here rather than by ``ZipFile.open``, which
     silently truncates a stream longer than declared; we want such a lying header reported.
@@ -556,8 +782,9 @@ def _member_chunks(
             start = _data_offset(fp, info, display)
             pieces = _inflate_chunks(fp, info, start, display, head, piece)
         else:
-            pieces = _zipfile_chunks(zf, info, display, head, piece)
+            pieces = _zipfile_chunks(fp, info, display, head, piece)
         for data in pieces:
+            work.spend(len(data), display)
             if head is None:
                 crc = isal_zlib.crc32(data, crc)
             yield data
@@ -590,12 +817,14 @@ def _inflate_chunks(
     inflater = isal_zlib.decompressobj(-zlib.MAX_WBITS)
     # One byte of room past the declared size is enough to catch a stream that is longer than declared.
     limit = declared + 1 if cap == declared else cap
+    # A streaming reader holds one compressed read at a time: keep it to the size of a piece; the first
+    # bytes of a member need little input.
+    feed_size = min(piece or _CHUNK, _CHUNK) if head is None else _HEAD_FEED
     while not inflater.eof and produced < limit:
         if inflater.unconsumed_tail:
             feed = inflater.unconsumed_tail
         elif left_in > 0:
-            # A streaming reader holds one compressed read at a time: keep it to the size of a piece.
-            feed = fp.read(min(piece or _CHUNK, _CHUNK, left_in))
+            feed = fp.read(min(feed_size, left_in))
             if not feed:
                 raise InputError(display, "corrupt zip member (truncated)")
             left_in -= len(feed)
@@ -616,15 +845,17 @@ def _inflate_chunks(
 
 
 def _zipfile_chunks(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, head: int | None, piece: int | None
+    fp: BinaryIO, info: zipfile.ZipInfo, display: str, head: int | None, piece: int | None
 ) -> Iterator[bytes]:
-    # ZipExtFile never returns more than file_size bytes and checks the CRC at the end, so bzip2/lzma
-    # members stay bounded even though we cannot see a stream that runs long.
+    # bzip2 and lzma: zipfile's decoder, on our own stream positioned at the member's data (what
+    # ZipFile.open does after its header checks). It never returns more than file_size bytes and checks the
+    # CRC at the end, so these members stay bounded even though we cannot see a stream that runs long.
     want = info.file_size if head is None else min(head, info.file_size)
     got = 0
-    with zf.open(info) as member:
+    fp.seek(_data_offset(fp, info, display))
+    with zipfile.ZipExtFile(fp, "r", info) as member:  # type: ignore[arg-type]
         while got < want:
-            data = member.read(min(piece or want, want - got))
+            data = member.read(min(piece or _CHUNK, want - got))
             if not data:
                 break
             got += len(data)
@@ -633,13 +864,6 @@ def _zipfile_chunks(
             member.read(1)  # reaching EOF triggers ZipExtFile's CRC check
     if got != want:
         raise InputError(display, "corrupt zip member (shorter than its header declares)")
-
-
-def _lookup(zf: zipfile.ZipFile, member: str, display: str) -> zipfile.ZipInfo:
-    try:
-        return zf.getinfo(member)
-    except KeyError:
-        raise InputError(display, f"archive changed since it was listed ({member} is gone)") from None
 
 
 def _os_message(exc: OSError) -> str:

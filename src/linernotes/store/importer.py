@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from linernotes import __version__
 from linernotes.errors import InputError, Interrupted
@@ -245,9 +246,21 @@ def _record(con: duckdb.DuckDBPyConnection, report: ImportReport, paths: Sequenc
             report.plays_before, report.plays_after,
         ],
     )
-    for f in report.files:
-        con.execute(
-            "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MAP(?::VARCHAR[], ?::BIGINT[]))",
-            [report.import_id, f.file, f.format, f.source, f.rows_read, f.stored, f.merged, f.replaced,
-             f.duplicates, f.near_duplicates, f.unchanged, list(f.dropped.keys()), list(f.dropped.values())],
-        )
+    # One statement for every file: a statement per file cost ~5 ms each, seconds for an import of many files.
+    counts = ("rows_read", "stored", "merged", "replaced", "duplicates", "near_duplicates", "unchanged")
+    files = pa.table(
+        {
+            "file": pa.array([f.file for f in report.files], pa.string()),
+            "format": pa.array([f.format for f in report.files], pa.string()),
+            "source": pa.array([f.source for f in report.files], pa.string()),
+            **{c: pa.array([getattr(f, c) for f in report.files], pa.int64()) for c in counts},
+            "drop_keys": pa.array([list(f.dropped) for f in report.files], pa.list_(pa.string())),
+            "drop_counts": pa.array([list(f.dropped.values()) for f in report.files], pa.list_(pa.int64())),
+        }
+    )
+    con.register("_import_files", files)
+    try:
+        con.execute(f"INSERT INTO import_files SELECT ?, file, format, source, {', '.join(counts)}, "
+                    "MAP(drop_keys, drop_counts) FROM _import_files", [report.import_id])
+    finally:
+        con.unregister("_import_files")
