@@ -82,6 +82,6 @@ def crowd_for(lib: Library) -> CrowdRelease | None:
 
     try:
         payload = verified_release(lib.path)
+        return replace(found, comparison=compare(lib, payload))
     except ReleaseError as exc:
         return replace(found, problem=str(exc))
-    return replace(found, comparison=compare(lib, payload))
