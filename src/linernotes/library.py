@@ -298,7 +298,10 @@ class Library:
 
     # -- export --------------------------------------------------------------------------------------
     def export(self, target: str | os.PathLike[str], fmt: str | None = None) -> int:
-        """Write the ``plays`` view as Parquet, CSV or a SQLite file (for Datasette). Returns rows written."""
+        """Write the ``plays`` view as Parquet, CSV or a SQLite file (for Datasette). Returns rows written.
+
+        CSV text cells that a spreadsheet would run as formulas get a leading single quote (see :func:`_csv_safe`);
+        Parquet and SQLite are typed and keep every value as it is."""
         target = Path(target)
         fmt = (fmt or target.suffix.lstrip(".")).lower()
         fmt = {"parquet": "parquet", "pq": "parquet", "csv": "csv", "sqlite": "sqlite", "db": "sqlite",
@@ -308,9 +311,11 @@ class Library:
         if target.exists():
             raise UsageError(f"{target}: already exists (choose another name or delete it)")
         rel = "SELECT * FROM plays ORDER BY ts_start"
-        if fmt in ("parquet", "csv"):
-            options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            self.con.execute(f"COPY ({rel}) TO {db.sql_literal(str(target))} ({options})")
+        if fmt == "parquet":
+            self.con.execute(f"COPY ({rel}) TO {db.sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)")
+        elif fmt == "csv":
+            self.con.execute(f"COPY ({_csv_safe(self.con, rel)}) TO {db.sql_literal(str(target))} "
+                             "(FORMAT csv, HEADER true)")
         else:
             _export_sqlite(self.con, rel, target)
         row = self.con.execute("SELECT count(*) FROM plays").fetchall()[0]
@@ -329,6 +334,23 @@ def open_library(path: str | os.PathLike[str] | None = None, *, read_only: bool 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     columns = [d[0] for d in cur.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
+# Text a spreadsheet would run as a formula (OWASP "CSV injection"): = + - @, and tab or carriage return.
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _csv_safe(con: duckdb.DuckDBPyConnection, rel: str) -> str:
+    """``rel`` with every text cell that a spreadsheet would read as a formula prefixed with a single quote,
+    which spreadsheets show as text. Only text columns: numbers (negative ones too) stay numbers."""
+    text = [name for name, kind, *_ in con.execute(f"DESCRIBE {rel}").fetchall() if kind == "VARCHAR"]
+    if not text:
+        return rel
+    pattern = db.sql_literal(_FORMULA_START)
+    guarded = ", ".join(
+        f"CASE WHEN regexp_matches({c}, {pattern}) THEN '''' || {c} ELSE {c} END AS {c}"
+        for c in ('"' + name.replace('"', '""') + '"' for name in text))
+    return f"SELECT * REPLACE ({guarded}) FROM ({rel})"
 
 
 def _export_sqlite(con: duckdb.DuckDBPyConnection, rel: str, target: Path) -> None:

@@ -125,7 +125,12 @@ def export_cmd(
                                                                  "file extension).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Export the plays as Parquet, CSV or a SQLite file."""
+    """Export the plays as Parquet, CSV or a SQLite file.
+
+    In CSV, a text cell that starts with =, +, -, @, a tab or a carriage return (a name like "=HYPERLINK(...)")
+    is written with a leading single quote, so a spreadsheet shows it as text instead of running it as a formula;
+    numbers stay numbers. Parquet and SQLite keep every value exactly as it is in the library.
+    """
     with open_library(db, read_only=True) as lib:
         n = lib.export(target, fmt)
     console.print(f"Wrote {n:,} plays to {plain(target)}")
