@@ -22,6 +22,7 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 
+from linernotes.coop.contract import METRICS
 from linernotes.coop.release.build import FORMAT
 from linernotes.coop.release.verify import write_public_key, write_release
 from linernotes.coop.signing import generate_key, public_key_bytes, sign
@@ -273,6 +274,8 @@ def test_crowd_shows_hostile_names_as_text(hostile: Path, tmp_path: Path) -> Non
     ({"taste": {"artists": [["a"], "b"], "vectors": [[1.0], [2.0]]}}, "taste model"),
     ({"taste": {"artists": ["a", "b"], "vectors": [[1.0], ["z"]]}}, "taste model"),
     ({"contributors": {"benchmarks": "lots"}}, "contributor counts"),
+    ({"metrics": {m.name: {"lower": m.lower, "upper": m.upper, "bins": m.bins, "counts": ["a"] * m.bins}
+                  for m in METRICS[:1]}}, "metric histograms"),
 ])
 def test_crowd_refuses_a_release_of_the_wrong_shapes(hostile: Path, tmp_path: Path, changes: dict[str, Any],
                                                      reason: str) -> None:
@@ -284,7 +287,9 @@ def test_crowd_refuses_a_release_of_the_wrong_shapes(hostile: Path, tmp_path: Pa
     # The report names the release and compares nothing, instead of failing.
     report = run("report", "--db", str(db), "-o", str(tmp_path / "notes.html"))
     assert report.returncode == 0, report.stderr
-    assert "nothing is compared" in (tmp_path / "notes.html").read_text(encoding="utf-8")
+    page = (tmp_path / "notes.html").read_text(encoding="utf-8")
+    assert f"could not be read ({reason}" in page.replace("&#39;", "'").replace("the release's ", "")
+    assert "nothing is compared" in page
 
 
 def test_report_with_a_hostile_release(hostile: Path, tmp_path: Path) -> None:

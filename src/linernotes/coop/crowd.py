@@ -152,6 +152,11 @@ def _checked(payload: dict[str, Any]) -> tuple[list[tuple[str, int]], dict[str, 
             and all(isinstance(v, list) and all(_number(x) for x in v) for v in vectors)
             and len({len(v) for v in vectors}) <= 1):
         raise ReleaseError("the release's taste model is not one vector of numbers per artist name")
+    metrics = payload.get("metrics", {})
+    if not (isinstance(metrics, dict) and all(
+            isinstance(h, dict) and isinstance(h.get("counts"), list) and all(_number(c) for c in h["counts"])
+            and _number(h.get("scale", 0.0)) for h in metrics.values())):
+        raise ReleaseError("the release's metric histograms are not lists of counts")
     contributors = payload.get("contributors", {})
     privacy = payload.get("privacy", {})
     if not (isinstance(contributors, dict) and all(_number(v) for v in contributors.values())
