@@ -313,3 +313,23 @@ def test_print_json_escapes_c1_and_bidi(capsys: pytest.CaptureFixture[str]) -> N
     print_json({"name": C1_BIDI})
     out = capsys.readouterr().out
     assert not UNSAFE.search(out) and orjson.loads(out) == {"name": C1_BIDI}
+
+
+def test_every_insight_prints_names_as_text(hostile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`linernotes insights NAME` for every insight (in-process: one subprocess each would take a minute)."""
+    import io
+
+    from rich.console import Console
+
+    from linernotes.cli import render
+    from linernotes.insights import registry
+    from linernotes.library import open_library
+
+    out = io.StringIO()
+    monkeypatch.setattr(render, "console", Console(file=out, width=250, highlight=False, emoji=False))
+    with open_library(hostile, read_only=True) as lib:
+        for spec in registry.all_insights():
+            render.print_result(lib.insight(spec.name))
+    text = out.getvalue()
+    assert not UNSAFE.search(text), UNSAFE.findall(text)
+    assert LINK in text and UNCLOSED in text and ESCAPES_SHOWN in text and EMOJI in text
