@@ -301,7 +301,10 @@ class Library:
 
     # -- export --------------------------------------------------------------------------------------
     def export(self, target: str | os.PathLike[str], fmt: str | None = None) -> int:
-        """Write the ``plays`` view as Parquet, CSV or a SQLite file (for Datasette). Returns rows written."""
+        """Write the ``plays`` view as Parquet, CSV or a SQLite file (for Datasette). Returns rows written.
+
+        CSV text cells that a spreadsheet would run as formulas get a leading single quote (see :func:`_csv_safe`);
+        Parquet and SQLite are typed and keep every value as it is."""
         target = Path(target)
         fmt = (fmt or target.suffix.lstrip(".")).lower()
         fmt = {"parquet": "parquet", "pq": "parquet", "csv": "csv", "sqlite": "sqlite", "db": "sqlite",
@@ -311,9 +314,10 @@ class Library:
         if target.exists():
             raise UsageError(f"{target}: already exists (choose another name or delete it)")
         rel = "SELECT * FROM plays ORDER BY ts_start"
-        if fmt in ("parquet", "csv"):
-            options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            _copy_out(self.con, rel, target, options)
+        if fmt == "parquet":
+            _copy_out(self.con, rel, target, "FORMAT parquet, COMPRESSION zstd")
+        elif fmt == "csv":
+            _copy_out(self.con, _csv_safe(self.con, rel), target, "FORMAT csv, HEADER true")
         else:
             _export_sqlite(self.con, rel, target)
         row = self.con.execute("SELECT count(*) FROM plays").fetchall()[0]
@@ -345,6 +349,23 @@ def _copy_out(con: duckdb.DuckDBPyConnection, rel: str, target: Path, options: s
         out.execute(f"COPY (SELECT * FROM export_rows) TO {db.sql_literal(str(target))} ({options})")
     finally:
         out.close()
+
+
+# Text a spreadsheet would run as a formula (OWASP "CSV injection"): = + - @, and tab or carriage return.
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _csv_safe(con: duckdb.DuckDBPyConnection, rel: str) -> str:
+    """``rel`` with every text cell that a spreadsheet would read as a formula prefixed with a single quote,
+    which spreadsheets show as text. Only text columns: numbers (negative ones too) stay numbers."""
+    text = [name for name, kind, *_ in con.execute(f"DESCRIBE {rel}").fetchall() if kind == "VARCHAR"]
+    if not text:
+        return rel
+    pattern = db.sql_literal(_FORMULA_START)
+    guarded = ", ".join(
+        f"CASE WHEN regexp_matches({c}, {pattern}) THEN '''' || {c} ELSE {c} END AS {c}"
+        for c in ('"' + name.replace('"', '""') + '"' for name in text))
+    return f"SELECT * REPLACE ({guarded}) FROM ({rel})"
 
 
 def _export_sqlite(con: duckdb.DuckDBPyConnection, rel: str, target: Path) -> None:

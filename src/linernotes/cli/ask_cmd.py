@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from linernotes.cli.common import DbOption, JsonOption, console, print_json
+from linernotes.cli.common import DbOption, JsonOption, console, inert, print_json
 from linernotes.errors import UsageError
 
 
@@ -47,7 +47,8 @@ def ask_cmd(
     if as_json:
         print_json(answer.to_dict())
         return
-    console.print(answer.sentence, markup=False)
+    # Every line is data (names from the library; a language model's wording): no markup, controls inert.
+    console.print(inert(answer.sentence), markup=False)
     if answer.understood:
         if answer.value is None:
             shown = "–"
@@ -56,21 +57,21 @@ def ask_cmd(
         else:
             shown = f"{answer.value} {answer.unit}" if answer.unit else str(answer.value)
         used = f"{answer.insight}" + "".join(f" --{k.replace('_', '-')} {v}" for k, v in answer.params.items())
-        console.print(f"answer: {shown}", markup=False)
+        console.print(inert(f"answer: {shown}"), markup=False)
         line = f"insight: {used} · period: {answer.period}"
         if answer.start or answer.end:
             line += f" ({answer.start or '…'} → {answer.end or '…'})"
         if answer.filters:
             line += " · only " + ", ".join(f"{k}={v}" for k, v in answer.filters.items())
-        console.print(line, markup=False)
+        console.print(inert(line), markup=False)
         if answer.command:
-            console.print(f"same numbers: {answer.command}", markup=False)
+            console.print(inert(f"same numbers: {answer.command}"), markup=False)
     else:
         console.print("\nI can answer, for example:", markup=False)
         for example in answer.can_answer:
-            console.print(f"  - {example}", markup=False)
+            console.print(inert(f"  - {example}"), markup=False)
     if explain:
         console.print("\nhow I read it:", markup=False)
         for line in answer.explain:
-            console.print(f"  - {line}", markup=False)
-        console.print(f"  - answered in {answer.elapsed_ms:.0f} ms ({answer.phrased_by})", markup=False)
+            console.print(inert(f"  - {line}"), markup=False)
+        console.print(inert(f"  - answered in {answer.elapsed_ms:.0f} ms ({answer.phrased_by})"), markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -9,6 +10,7 @@ from typing import Annotated, Any, NoReturn
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 DbOption = Annotated[
     Path | None,
@@ -17,18 +19,46 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-console = Console(highlight=False, soft_wrap=False)
+# emoji=False: a name such as "Artist :fire:" is printed as typed, not as an emoji.
+console = Console(highlight=False, soft_wrap=False, emoji=False)
+
+# What a terminal may act on rather than show: C0 controls (ESC starts CSI/OSC sequences: clear the screen,
+# write the clipboard with OSC 52, hyperlinks with OSC 8), DEL, C1 controls (U+009B is a one-character CSI on
+# some terminals), and the bidi marks, embeddings, overrides and isolates that make one name display as another;
+# the line and paragraph separators too, so a name stays on its line.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+MAX_SHOWN_CHARS = 300  # a name longer than this is cut when printed (--json keeps it whole)
+
+
+def inert(text: str) -> str:
+    """``text`` that a terminal can only show: every character that it could act on becomes '?'."""
+    return _UNSAFE.sub("?", text)
+
+
+def plain(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """Any value (a name, a path, a message) as text for a rich console string that parses markup: control
+    characters made inert, rich markup escaped so "[link=...]" or "[/x]" is shown, never obeyed, and very long
+    text cut. Data reaches the console only through this (or :func:`inert` where markup is off)."""
+    text = inert(str(value))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    # One line, no markup: file names may contain brackets.
-    sys.stderr.write(f"error: {' '.join(message.split())}\n")
+    # One line, no markup: file names may contain brackets; no control characters: messages may quote data.
+    sys.stderr.write(f"error: {inert(' '.join(message.split()))}\n")
     sys.exit(code)
 
 
+# C1 controls and bidi characters are valid unescaped in JSON, and orjson leaves them as UTF-8; written as
+# \uXXXX escapes the JSON means the same and a terminal showing it cannot act on them (orjson escapes C0).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
 def print_json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS,
-                                  default=_default).decode() + "\n")
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_default).decode()
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def _default(value: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from linernotes.cli.common import DbOption, JsonOption, console, print_json
+from linernotes.cli.common import DbOption, JsonOption, console, plain, print_json
 from linernotes.errors import LinernotesError, UsageError
 from linernotes.library import open_library
 
@@ -32,27 +32,28 @@ def crowd_cmd(
     with open_library(db, read_only=True) as lib:
         try:
             payload = verified_release(lib.path)
+            result = compare(lib, payload, recommendations=recommend)
         except ReleaseError as exc:
             raise LinernotesError(str(exc)) from None
-        result = compare(lib, payload, recommendations=recommend)
     if json:
         print_json(result.as_dict())
         return
     from rich.table import Table
 
-    table = Table(title=f"You vs. the crowd — release {result.release_id} ({result.published}), "
+    # The release is signed, but its names come from contributors: every string from it is shown as data.
+    table = Table(title=f"You vs. the crowd — release {plain(result.release_id)} ({plain(result.published)}), "
                         f"~{result.contributors.get('benchmarks', 0):,} contributors", title_justify="left")
     for name, right in (("metric", False), ("you", True), ("percentile", True), ("±", True), ("interval", True)):
         table.add_column(name, justify="right" if right else "left")
     for m in result.metrics:
-        table.add_row(m.metric, f"{m.value:,.3g} {m.unit}", f"{m.percentile:.1f}", f"{m.uncertainty:.1f}",
+        table.add_row(plain(m.metric), f"{m.value:,.3g} {plain(m.unit)}", f"{m.percentile:.1f}", f"{m.uncertainty:.1f}",
                       f"{m.low:.1f}–{m.high:.1f}")
     console.print(table)
     console.print("Percentile: the share of contributors below you. "
                   f"The release is differentially private (ε = {result.epsilon:g}, δ = {result.delta:g}).")
     if result.top_artists:
         console.print("The crowd's top artists: " + ", ".join(
-            f"{a} ({n:,})" for a, n in result.top_artists[:10]))
+            f"{plain(a)} ({n:,})" for a, n in result.top_artists[:10]))
     if result.recommendations:
         console.print("New to you, close to your current chapter: "
-                      + ", ".join(a for a, _ in result.recommendations))
+                      + ", ".join(plain(a) for a, _ in result.recommendations))

@@ -1,4 +1,7 @@
-"""Commands that read the library: status, top, sql, export."""
+"""Commands that read the library: status, top, sql, export.
+
+Names, paths and query results are data: they reach the console only through ``plain`` (markup shown as text,
+control characters inert)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from linernotes.cli.common import DbOption, JsonOption, console, hours, print_json
+from linernotes.cli.common import DbOption, JsonOption, console, hours, plain, print_json
 from linernotes.insights.period import Period
 from linernotes.insights.top import Entity, TopResult, TopRow
 from linernotes.library import open_library
@@ -33,12 +36,13 @@ def status_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 def print_status(s: dict[str, Any]) -> None:
-    console.print(f"Library {s['library']}")
+    console.print(f"Library {plain(s['library'])}")
     if not s["plays"]:
         console.print("No plays yet: run `linernotes import <export.zip>`.")
         return
-    console.print(f"{s['plays']:,} plays, {s['hours']:,.1f} hours, {s['first_play'][:10]} → {s['last_play'][:10]}")
-    console.print(f"Home: {s['home_country'] or '?'} ({s['home_zone']}); "
+    console.print(f"{s['plays']:,} plays, {s['hours']:,.1f} hours, {plain(s['first_play'][:10])} → "
+                  f"{plain(s['last_play'][:10])}")
+    console.print(f"Home: {plain(s['home_country'] or '?')} ({plain(s['home_zone'])}); "
                   f"{s['incognito_plays']:,} incognito plays "
                   f"{'included' if s['include_incognito'] else 'hidden from insights'}; "
                   f"{s['zero_ms_plays']:,} plays of 0 ms kept")
@@ -48,7 +52,7 @@ def print_status(s: dict[str, Any]) -> None:
     table.add_column("time", justify="right")
     for group in ("by_source", "by_kind"):
         for name, v in s[group].items():
-            table.add_row(name, f"{v['plays']:,}", hours(v["ms_played"]))
+            table.add_row(plain(name), f"{v['plays']:,}", hours(v["ms_played"]))
         table.add_section()
     console.print(table)
 
@@ -74,10 +78,11 @@ def top_cmd(
     if as_json:
         print_json(result.to_dict())
         return
-    print_top(result.rows, f"Top {entity.value} by {by}, {period.label()} (policy {policy.value})")
+    print_top(result.rows, plain(f"Top {entity.value} by {by}, {period.label()} (policy {policy.value})"))
 
 
 def print_top(rows: list[TopRow], title: str) -> None:
+    """``title`` is console markup (callers pass data in it through ``plain``); the rows are data."""
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("name")
@@ -87,7 +92,7 @@ def print_top(rows: list[TopRow], title: str) -> None:
     table.add_column("time", justify="right")
     table.add_column("share", justify="right")
     for r in rows:
-        cells = [str(r.rank), r.name] + ([r.by or ""] if any(x.by for x in rows) else [])
+        cells = [str(r.rank), plain(r.name)] + ([plain(r.by or "")] if any(x.by for x in rows) else [])
         table.add_row(*cells, f"{r.plays:,}", hours(r.ms_played), f"{r.share:.1%}")
     console.print(table if rows else f"{title}: nothing in this period.")
 
@@ -106,9 +111,9 @@ def sql_cmd(
         return
     table = Table()
     for c in columns:
-        table.add_column(c)
+        table.add_column(plain(c))
     for r in rows[:max_rows]:
-        table.add_row(*["" if v is None else str(v) for v in r])
+        table.add_row(*["" if v is None else plain(v) for v in r])
     console.print(table)
     if len(rows) > max_rows:
         console.print(f"… {len(rows) - max_rows:,} more rows (use --json or LIMIT)")
@@ -120,7 +125,12 @@ def export_cmd(
                                                                  "file extension).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Export the plays as Parquet, CSV or a SQLite file."""
+    """Export the plays as Parquet, CSV or a SQLite file.
+
+    In CSV, a text cell that starts with =, +, -, @, a tab or a carriage return (a name like "=HYPERLINK(...)")
+    is written with a leading single quote, so a spreadsheet shows it as text instead of running it as a formula;
+    numbers stay numbers. Parquet and SQLite keep every value exactly as it is in the library.
+    """
     with open_library(db, read_only=True) as lib:
         n = lib.export(target, fmt)
-    console.print(f"Wrote {n:,} plays to {target}")
+    console.print(f"Wrote {n:,} plays to {plain(target)}")

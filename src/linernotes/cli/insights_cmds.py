@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from linernotes.cli.common import DbOption, JsonOption, console, print_json
+from linernotes.cli.common import DbOption, JsonOption, console, plain, print_json
 from linernotes.cli.render import print_result
 from linernotes.errors import UsageError
 from linernotes.insights import registry
@@ -127,17 +127,19 @@ def _list(as_json: bool) -> None:
         table.add_column("what it shows")
         table.add_column("its own options")
         for s in group:
-            table.add_row(s.name, s.title, " ".join(p.option for p in s.params))
+            table.add_row(plain(s.name), plain(s.title), plain(" ".join(p.option for p in s.params)))
         console.print(table)
 
 
 def _describe(spec: registry.Insight) -> None:
-    console.print(f"[bold]{spec.name}[/bold]: {spec.title}\n")
-    console.print(spec.doc + "\n")
+    console.print(f"[bold]{plain(spec.name)}[/bold]: {plain(spec.title)}\n")
+    console.print(plain(spec.doc, limit=100_000) + "\n")
     for p in spec.params:
         choices = f" ({', '.join(p.choices)})" if p.choices else ""
         default = p.default.value if hasattr(p.default, "value") else p.default
-        console.print(f"  {p.option} {p.type.__name__.upper()}{choices}  {p.help} [default: {default}]")
+        # plain: "[default: 30]" would otherwise be read as a markup tag and vanish
+        console.print(plain(f"  {p.option} {p.type.__name__.upper()}{choices}  {p.help} [default: {default}]",
+                            limit=10_000))
 
 
 @exclude_app.command("list")
@@ -154,7 +156,7 @@ def exclude_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print("No exclusion rules: every play counts.")
         return
     for r in rules:
-        console.print(f"{r.rule_id}: {r.describe()}")
+        console.print(f"{r.rule_id}: {plain(r.describe(), limit=10_000)}")
 
 
 @exclude_app.command("add")
@@ -190,7 +192,8 @@ def exclude_add(
         total, affected = lib.con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {rule.predicate()}) FROM plays"
         ).fetchall()[0]
-    console.print(f"Rule {rule.rule_id} added: {rule.describe()} — excludes {affected:,} of {total:,} plays.")
+    console.print(f"Rule {rule.rule_id} added: {plain(rule.describe(), limit=10_000)} — excludes {affected:,} of "
+                  f"{total:,} plays.")
 
 
 @exclude_app.command("remove")
@@ -200,4 +203,4 @@ def exclude_remove(
     """Remove a rule: its plays count again."""
     with open_library(db) as lib:
         rule = lib.remove_exclusion(rule_id)
-    console.print(f"Rule {rule_id} removed: {rule.describe()}")
+    console.print(f"Rule {rule_id} removed: {plain(rule.describe(), limit=10_000)}")

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linernotes.cli.common import DbOption, JsonOption, console, print_json
+from linernotes.cli.common import DbOption, JsonOption, console, inert, plain, print_json
 from linernotes.library import SETTINGS, Library, open_library
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def _run_import(lib: Library, paths: list[str], show_progress: bool, dry_run: bo
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total or 1)
+            if stage not in tasks:  # a description is markup to rich: the stage is shown as plain text
+                tasks[stage] = bar.add_task(plain(stage), total=total or 1)
             bar.update(tasks[stage], completed=done, total=total or 1)
 
         return lib.import_paths(paths, progress=progress, dry_run=dry_run)
@@ -64,10 +64,10 @@ def print_report(report: ImportReport) -> None:
     for name in ("file", "format", "read", "stored", "merged", "duplicate", "already had", "dropped"):
         table.add_column(name, justify="left" if name in ("file", "format") else "right")
     for f in report.files:
-        dropped = ", ".join(f"{k} {v:,}" for k, v in sorted(f.dropped.items())) or "0"
+        dropped = ", ".join(f"{plain(k)} {v:,}" for k, v in sorted(f.dropped.items())) or "0"
         # The full path is in `linernotes imports --json`; the table keeps the file's own name readable.
         name = f.file.replace(":", "/").rsplit("/", 1)[-1]
-        table.add_row(name, f.format, f"{f.rows_read:,}", f"{f.stored:,}",
+        table.add_row(plain(name), plain(f.format), f"{f.rows_read:,}", f"{f.stored:,}",
                       f"{f.merged + f.replaced:,}", f"{f.duplicates + f.near_duplicates:,}", f"{f.unchanged:,}",
                       dropped)
     console.print(table)
@@ -94,9 +94,11 @@ def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
     table = Table()
     for name in ("#", "when", "files", "read", "stored", "merged", "duplicates", "already had", "dropped",
                  "plays after"):
-        table.add_column(name, justify="right" if name not in ("when",) else "left")
+        table.add_column(name, justify="right" if name not in ("when", "files") else "left")
     for r in rows:
-        table.add_row(str(r["import_id"]), f"{r['finished_at']:%Y-%m-%d %H:%M}", str(r["files"]),
+        # The files by their own names (full paths are in --json), as the import report shows them.
+        files = ", ".join(plain(f["file"].replace(":", "/").rsplit("/", 1)[-1]) for f in r["files"])
+        table.add_row(str(r["import_id"]), f"{r['finished_at']:%Y-%m-%d %H:%M}", files,
                       f"{r['rows_read']:,}", f"{r['stored']:,}", f"{r['merged'] + r['replaced']:,}",
                       f"{r['duplicates'] + r['near_duplicates']:,}", f"{r['unchanged']:,}", f"{r['dropped']:,}",
                       f"{r['plays_after']:,}")
@@ -111,7 +113,7 @@ def forget_cmd(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete plays so that their bytes are gone from the library file."""
-    what = "every play" if everything else f"all plays from {source}"
+    what = "every play" if everything else f"all plays from {inert(str(source))}"  # a plain prompt: no markup
     if not yes and not typer.confirm(f"Delete {what}? This cannot be undone.", default=False):
         raise typer.Abort()
     with open_library(db) as lib:
@@ -138,7 +140,7 @@ def settings_cmd(
         effective = {"home_zone": status["home_zone"], "home_country": status["home_country"],
                      "include_incognito": str(status["include_incognito"]).lower()}[k]
         origin = "set" if current[k] is not None else "default"
-        console.print(f"{k} = {effective}  ({origin}; {SETTINGS[k]})")
+        console.print(f"{k} = {plain(effective)}  ({origin}; {plain(SETTINGS[k])})")
 
 
 def demo_cmd(
@@ -174,9 +176,9 @@ def demo_cmd(
                 print_top(lib.top("artists", period=period, limit=5), f"Top artists of {year}")
                 console.print(f"\nYour {year}, wrapped:")
                 for line in lib.insight("wrapped", period=period).summary():
-                    console.print(f"  {line}")
-    console.print(f"\nDemo library: {target}  (try: linernotes insights --db {target}, or "
-                  f"linernotes ask \"who did I listen to most last summer?\" --db {target})")
+                    console.print(f"  {plain(line, limit=10_000)}")
+    console.print(f"\nDemo library: {plain(target)}  (try: linernotes insights --db {plain(target)}, or "
+                  f"linernotes ask \"who did I listen to most last summer?\" --db {plain(target)})")
     from linernotes.insights.period import Period as ReportPeriod
     from linernotes.report import write_report
 
@@ -187,4 +189,4 @@ def demo_cmd(
                          if latest and latest[0] else None)
         console.print("\nWriting your liner notes…")
         written = write_report(lib, target.with_name("demo-report.html"), period=report_period)
-    console.print(f"Report: {written}")
+    console.print(f"Report: {plain(written)}")

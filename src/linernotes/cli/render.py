@@ -1,7 +1,8 @@
 """Print any insight result for people: its sentences, then its numbers as tables and lists.
 
 Generic on purpose: results are dataclasses of scalars, lists of rows and nested records, so one renderer
-shows them all and a new insight needs no printing code.
+shows them all and a new insight needs no printing code. Every value and sentence is data (names of artists,
+tracks, devices): it goes through :func:`plain`, so markup in a name is shown and control characters are inert.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from rich.table import Table
 
-from linernotes.cli.common import console, hours
+from linernotes.cli.common import console, hours, plain
 from linernotes.insights.result import Result, jsonable
 
 MAX_ROWS = 15
@@ -20,12 +21,13 @@ MAX_SERIES = 12
 def print_result(result: Result) -> None:
     data = result.to_dict()
     meta = data.get("meta") or {}
-    console.print(f"[bold]{meta.get('title', '')}[/bold]")
+    console.print(f"[bold]{plain(meta.get('title', ''))}[/bold]")
     console.print(_scope_line(meta))
     for effect in meta.get("exclusions", []):
-        console.print(f"  excluded by rule {effect['rule_id']} ({effect['rule']}): {effect['plays_excluded']:,} plays")
+        console.print(f"  excluded by rule {plain(effect['rule_id'])} ({plain(effect['rule'])}): "
+                      f"{effect['plays_excluded']:,} plays")
     for line in data["summary"]:
-        console.print(line)
+        console.print(plain(line, limit=10_000))
     console.print()
     _print_record(data["result"], indent="")
 
@@ -33,9 +35,9 @@ def print_result(result: Result) -> None:
 def _scope_line(meta: dict[str, Any]) -> str:
     kinds = ", ".join(meta["kinds"]) if meta.get("kinds") else "all kinds"
     incognito = "incognito included" if meta.get("include_incognito") else "incognito hidden"
-    return (
+    return plain(
         f"{meta.get('start') or 'the beginning'} → {meta.get('end') or 'now'} · {meta.get('plays', 0):,} plays · "
-        f"policy {meta.get('policy')} · {kinds} · {incognito}"
+        f"policy {meta.get('policy')} · {kinds} · {incognito}", limit=10_000
     )
 
 
@@ -72,13 +74,15 @@ def _print_list(key: str, items: list[Any], indent: str) -> None:
 
 
 def _label(key: str) -> str:
+    """A field's name for people (plain text: some records are keyed by names from the data)."""
+    key = str(key)
     if _is_duration(key):  # shown as a time, so "ms" would mislead
         return (
             "time"
             if key in ("ms", "ms_played")
             else key.replace("ms_played", "time").replace("ms_", "").replace("_ms", "").replace("_", " ")
         )
-    return key.replace("_", " ")
+    return plain(key.replace("_", " "))
 
 
 def _is_duration(key: str) -> bool:
@@ -100,4 +104,4 @@ def _fmt(value: Any, key: str = "") -> str:
         return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, list):
         return ", ".join(_fmt(v) for v in value)
-    return str(value)
+    return plain(value)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from linernotes.cli.common import DbOption, console
+from linernotes.cli.common import DbOption, console, plain
 from linernotes.cli.insights_cmds import EndOption, StartOption
 from linernotes.errors import UsageError
 from linernotes.insights.period import Period
@@ -36,7 +36,7 @@ def report_cmd(
 
     with open_library(db, read_only=True) as lib:
         path = write_report(lib, output, period=period)
-    console.print(str(path))
+    console.print(plain(path, limit=10_000))
 
 
 def card_cmd(
@@ -58,4 +58,4 @@ def card_cmd(
 
     with open_library(db, read_only=True) as lib:
         path = write_card(lib, kind, output, period=period, size=size)
-    console.print(str(path))
+    console.print(plain(path, limit=10_000))

@@ -9,6 +9,7 @@ overrides), stored when the person joins.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from linernotes.coop.contract import METRICS
 from linernotes.coop.metrics import person_metrics
 from linernotes.coop.release.percentile import place
 from linernotes.coop.release.taste import recommend
-from linernotes.coop.release.verify import load_release, read_public_key
+from linernotes.coop.release.verify import ReleaseError, load_release, read_public_key
 
 if TYPE_CHECKING:
     from linernotes.library import Library
@@ -117,17 +118,50 @@ def known_artists(lib: Library) -> list[str]:
 
 
 def compare(lib: Library, payload: dict[str, Any], *, recommendations: int = 10) -> CrowdComparison:
-    """The person against a verified release ``payload``."""
+    """The person against a verified release ``payload`` (:class:`ReleaseError` when its parts are not of the
+    shapes a release has: a signature vouches for who published it, not for what it holds)."""
+    top, vectors, contributors, epsilon, delta = _checked(payload)
     places = place_person(payload, person_metrics(lib))
-    top = [(str(a), int(n)) for a, n in (payload.get("top_artists") or {}).get("artists", [])]
     recs: list[tuple[str, float]] = []
     seeds: list[str] = []
-    model = payload.get("taste") or {}
-    if recommendations and model.get("artists"):
-        vectors = dict(zip(model["artists"], model["vectors"], strict=True))
+    if recommendations and vectors:
         seeds = current_artists(lib)
         recs = recommend(vectors, seeds, known_artists(lib), recommendations)
-    privacy = payload.get("privacy", {})
     return CrowdComparison(str(payload.get("release_id")), str(payload.get("published")),
-                           dict(payload.get("contributors", {})), float(privacy.get("epsilon", 0.0)),
-                           float(privacy.get("delta", 0.0)), places, top, recs, seeds)
+                           contributors, epsilon, delta, places, top, recs, seeds)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _checked(payload: dict[str, Any]) -> tuple[list[tuple[str, int]], dict[str, list[float]], dict[str, int],
+                                               float, float]:
+    """The release's top artists, taste vectors, contributor counts and privacy parameters, checked: names are
+    strings and numbers are finite numbers, else one clear :class:`ReleaseError` instead of a crash."""
+    part = payload.get("top_artists") or {}
+    rows = part.get("artists", []) if isinstance(part, dict) else None
+    if not isinstance(rows, list) or not all(
+            isinstance(r, list) and len(r) == 2 and isinstance(r[0], str) and _number(r[1]) for r in rows):
+        raise ReleaseError("the release's top artists are not [name, count] pairs")
+    model = payload.get("taste") or {}
+    names = model.get("artists") or [] if isinstance(model, dict) else None
+    vectors = model.get("vectors") or [] if isinstance(model, dict) else None
+    if not (isinstance(names, list) and isinstance(vectors, list) and len(names) == len(vectors)
+            and all(isinstance(n, str) for n in names)
+            and all(isinstance(v, list) and all(_number(x) for x in v) for v in vectors)
+            and len({len(v) for v in vectors}) <= 1):
+        raise ReleaseError("the release's taste model is not one vector of numbers per artist name")
+    metrics = payload.get("metrics", {})
+    if not (isinstance(metrics, dict) and all(
+            isinstance(h, dict) and isinstance(h.get("counts"), list) and all(_number(c) for c in h["counts"])
+            and _number(h.get("scale", 0.0)) for h in metrics.values())):
+        raise ReleaseError("the release's metric histograms are not lists of counts")
+    contributors = payload.get("contributors", {})
+    privacy = payload.get("privacy", {})
+    if not (isinstance(contributors, dict) and all(_number(v) for v in contributors.values())
+            and isinstance(privacy, dict) and all(_number(privacy.get(k, 0.0)) for k in ("epsilon", "delta"))):
+        raise ReleaseError("the release's contributor counts or privacy parameters are not numbers")
+    return ([(a, int(n)) for a, n in rows], dict(zip(names, vectors, strict=True)),
+            {str(k): int(v) for k, v in contributors.items()}, float(privacy.get("epsilon", 0.0)),
+            float(privacy.get("delta", 0.0)))

@@ -10,6 +10,7 @@ user name, a device or a place. Every figure comes from one insight run (``top``
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,16 @@ SOFT = "#c9cbe0"  # secondary text: 9:1 on the background
 BAR = "#6ea8fe"
 TRACK = "#33344d"
 MARGIN = 90
+# Characters a card cannot draw: controls (XML forbids most; vl-convert's SVG text parser aborts the whole
+# process on one, e.g. an ESC in an artist's name), the noncharacters U+FFFE/U+FFFF, lone surrogates, and the
+# bidi marks and overrides that make a name read as another. Each becomes '?'.
+_UNDRAWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                         "\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def drawable(text: str) -> str:
+    """``text`` (a name from the library) as a card can draw it."""
+    return _UNDRAWABLE.sub("?", text)
 
 
 @dataclass
@@ -48,7 +59,8 @@ class Canvas:
              align: str = "left") -> None:
         # limit: long names end in an ellipsis instead of running off the card
         limit = self.width - 2 * MARGIN if align == "left" else 0
-        self.layers.append({"mark": {"type": "text", "x": x, "y": y, "text": text, "fontSize": size, "color": color,
+        self.layers.append({"mark": {"type": "text", "x": x, "y": y, "text": drawable(text), "fontSize": size,
+                                     "color": color,
                                      "fontWeight": "bold" if bold else "normal", "align": align,
                                      "baseline": "alphabetic", "limit": limit, "font": FONT}})
 
@@ -59,7 +71,7 @@ class Canvas:
     def spec(self, description: str) -> dict[str, Any]:
         return {
             "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-            "description": description,
+            "description": drawable(description),
             "width": self.width,
             "height": self.height,
             "autosize": {"type": "none"},  # the PNG is exactly width x height pixels

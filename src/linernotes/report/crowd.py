@@ -32,6 +32,7 @@ class CrowdRelease:
     signed: bool = False
     comparison: CrowdComparison | None = None
     problem: str | None = None
+    malformed: bool = False  # it verified, but its parts are not of a release's shapes (``problem`` says which)
 
     def note(self) -> str:
         name = f"release {self.release_id}" if self.release_id else "a release"
@@ -42,6 +43,9 @@ class CrowdRelease:
                     f"{name}{when}: computed here, on your machine, from its differentially private histograms "
                     f"(ε = {c.epsilon:g}). A percentile is the share of contributors below you; ± is the "
                     "uncertainty the privacy noise and the histogram's bins imply.")
+        if self.signed and self.malformed:
+            return (f"The cooperative's {name}{when} is on this device but could not be read ({self.problem}), "
+                    "so nothing is compared.")
         if self.signed:
             return (f"The cooperative's {name}{when} is on this device but could not be verified with the "
                     "cooperative's key, so nothing is compared.")
@@ -84,4 +88,7 @@ def crowd_for(lib: Library) -> CrowdRelease | None:
         payload = verified_release(lib.path)
     except ReleaseError as exc:
         return replace(found, problem=str(exc))
-    return replace(found, comparison=compare(lib, payload))
+    try:
+        return replace(found, comparison=compare(lib, payload))
+    except ReleaseError as exc:  # signed by the cooperative, yet not readable: named, never shown half-read
+        return replace(found, problem=str(exc), malformed=True)

@@ -41,8 +41,19 @@ def vega_javascript() -> str:
 
 
 def _json_in_script(value: object) -> str:
-    """JSON that cannot end the <script> element it sits in ("<\\/" is "</" to a JSON reader)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    """JSON that cannot end, or change the parsing of, the <script> element it sits in.
+
+    Names are data: "</script>" would end the element, and "<!--<script>" switches the HTML parser into a state
+    where the next "</script>" no longer ends it (the page's own script is swallowed and no chart renders).
+    Escaping every <, > and & as \\u003c, \\u003e, \\u0026 leaves no markup at all; a JSON reader reads the same
+    text. U+2028/U+2029 are escaped too, for readers that take the JSON as JavaScript.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(_SCRIPT_SAFE)
+
+
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                              "\u2029": "\\u2029"})
 
 
 def _js_in_script(code: str) -> str:
