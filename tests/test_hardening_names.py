@@ -292,6 +292,19 @@ def test_crowd_refuses_a_release_of_the_wrong_shapes(hostile: Path, tmp_path: Pa
     assert "nothing is compared" in page
 
 
+def test_dashboard_answers_a_release_of_the_wrong_shapes_with_a_422(hostile: Path, tmp_path: Path) -> None:
+    import httpx
+
+    from linernotes.web import create_app
+    from linernotes.web.server import background
+
+    db = Path(shutil.copy(hostile, tmp_path / "lib.duckdb"))
+    write_signed_release(db, top_artists={"artists": [[123, 4]]})
+    with background(create_app(db, token="t")) as url:
+        got = httpx.get(f"{url}/api/crowd", headers={"Authorization": "Bearer t"})
+    assert got.status_code == 422 and "top artists" in got.json()["error"]
+
+
 def test_report_with_a_hostile_release(hostile: Path, tmp_path: Path) -> None:
     db = Path(shutil.copy(hostile, tmp_path / "lib.duckdb"))
     write_signed_release(db)

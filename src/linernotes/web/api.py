@@ -112,7 +112,10 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
                 payload = verified_release(lib.path)
             except ReleaseError as exc:
                 raise HTTPException(404, str(exc)) from None
-            return compare(lib, payload, recommendations=recommend).as_dict()
+            try:
+                return compare(lib, payload, recommendations=recommend).as_dict()
+            except ReleaseError as exc:  # signed, but not of a release's shapes
+                raise HTTPException(422, str(exc)) from None
 
         # A release synced while the dashboard runs is a new answer: the file's identity is part of the key.
         from linernotes.coop.crowd import key_path, release_path
