@@ -113,6 +113,8 @@ def exchange(method: str, url: str, *, headers: dict[str, str], body: bytes | No
                 return Reply(resp.status, _read(resp, ERROR_LIMIT, prefix=True))
             return Reply(resp.status, _read(resp, limit))
     except TransportError:
+        if deadline.fired:  # the watchdog's shutdown looks like a short body: say what really happened
+            raise TransportError(f"the server did not answer within {timeout:g} s") from None
         raise
     except TimeoutError:
         raise TransportError(f"the server did not answer within {timeout:g} s") from None
@@ -155,6 +157,10 @@ def _read(resp: http.client.HTTPResponse, limit: int, *, prefix: bool = False) -
     while True:
         chunk = resp.read(min(CHUNK, limit + 1 - size))
         if not chunk:
+            # http.client ends a read(n) quietly at EOF: a body shorter than its Content-Length is checked here.
+            if resp.length:
+                raise TransportError(f"the server's answer was cut short ({size} bytes, {resp.length} more "
+                                     "expected)")
             return b"".join(chunks)
         size += len(chunk)
         if size > limit:
