@@ -13,9 +13,7 @@ the person is told, and ``coop join`` with the same server asks them whether to 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import math
 import re
 import secrets
 import time
@@ -28,7 +26,16 @@ import orjson
 
 from linernotes.coop import contract, signing, terms, wire
 from linernotes.coop.client import package, state, transport
-from linernotes.errors import LinernotesError, UsageError
+from linernotes.coop.client.answers import (
+    KEY_ID,
+    CoopError,
+    KeyChanged,
+    Refused,
+    Shape,
+    consent_payload,
+    public_key_of,
+)
+from linernotes.errors import UsageError
 
 TIMEOUT = 30.0  # seconds for a whole exchange (connect, headers, body) with small answers
 RELEASE_TIMEOUT = 120.0  # a release is up to a few MB: room for a slow link
@@ -44,24 +51,6 @@ CONTRIBUTE_LIMIT = 4 * 1024
 RELEASE_LIMIT = 8 * 1024 * 1024
 
 _TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{16,512}$")  # it goes into a header: no spaces, no CR/LF
-_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
-_MAX_INT = 2**53  # counts and sizes; anything larger is not a real count
-
-
-class CoopError(LinernotesError):
-    """The server could not be reached, refused a request, or answered with something that does not verify."""
-
-
-class Refused(CoopError):
-    """The server answered with an error status (4xx/5xx); ``status`` says which."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class KeyChanged(CoopError):
-    """A signed answer names a key other than the one kept from the join: not accepted."""
 
 
 @dataclass(frozen=True)
@@ -128,76 +117,12 @@ def _detail(body: bytes) -> str:
     return f": {wire.inert(detail)[:200]}" if isinstance(detail, str) and detail else ""
 
 
-class _Shape:
-    """Checks of an answer's fields, each failing with one line that names the answer and the field."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def fail(self, field: str, expected: str) -> CoopError:
-        return CoopError(f"the server's {self.what} is malformed: {field} is missing or not {expected}")
-
-    def obj(self, doc: Any, field: str = "the answer") -> dict[str, Any]:
-        if not isinstance(doc, dict):
-            raise self.fail(field, "an object")
-        return doc
-
-    def text(self, doc: dict[str, Any], key: str) -> str:
-        value = doc.get(key)
-        if not isinstance(value, str):
-            raise self.fail(key, "a string")
-        return value
-
-    def count(self, doc: dict[str, Any], key: str) -> int:
-        value = doc.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _MAX_INT:
-            raise self.fail(key, "a count (a whole number below 2^53)")
-        return value
-
-    def number(self, doc: dict[str, Any], key: str) -> float:
-        value = doc.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or \
-                abs(value) >= _MAX_INT:
-            raise self.fail(key, "a finite number")
-        return float(value)
-
-    def flag(self, doc: dict[str, Any], key: str) -> bool:
-        value = doc.get(key)
-        if not isinstance(value, bool):
-            raise self.fail(key, "true or false")
-        return value
-
-    def items(self, doc: dict[str, Any], key: str, *, nonempty: bool = False) -> list[Any]:
-        value = doc.get(key)
-        if not isinstance(value, list) or (nonempty and not value):
-            raise self.fail(key, "a non-empty list" if nonempty else "a list")
-        return value
-
-    def texts(self, doc: dict[str, Any], key: str) -> list[str]:
-        value = self.items(doc, key)
-        if not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "a list of strings")
-        return value
-
-
-def _public_key_of(doc: dict[str, Any], shape: _Shape) -> tuple[str, bytes]:
-    """(key id, raw Ed25519 public key) of a ``{"key_id", "public_key"}`` object."""
-    key_id, encoded = shape.text(doc, "key_id"), shape.text(doc, "public_key")
-    try:
-        public = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        public = b""
-    if len(public) != 32 or not _KEY_ID.match(key_id):
-        raise shape.fail("key", "an Ed25519 public key with its 16-hex-digit id")
-    return key_id, public
-
-
 def fetch_terms(url: str) -> dict[str, Any]:
     """The server's terms: purposes per scope, controller, policy, public key (checked for shape)."""
     found = _call("GET", check_url(url) + "/v1/terms", limit=SMALL_LIMIT)
     if not isinstance(found, dict) or "purposes" not in found or "key" not in found:
         raise CoopError("the server is not a linernotes cooperative server (no terms)")
-    shape = _Shape("terms")
+    shape = Shape("terms")
     for key in ("terms_version", "controller", "jurisdiction", "policy_url", "termination"):
         shape.text(found, key)
     for p in shape.items(found, "purposes"):
@@ -209,7 +134,7 @@ def fetch_terms(url: str) -> dict[str, Any]:
         fields = p.get("fields")
         if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
             raise shape.fail("fields", "an object of strings")
-    _public_key_of(shape.obj(found["key"], "key"), shape)
+    public_key_of(shape.obj(found["key"], "key"), shape)
     return found
 
 
@@ -218,7 +143,7 @@ def _public_key(st: dict[str, Any]) -> bytes:
 
 
 def key_changed_message(st: dict[str, Any], new_key_id: Any, what: str) -> str:
-    shown = new_key_id if isinstance(new_key_id, str) and _KEY_ID.match(new_key_id) else "an unknown key"
+    shown = new_key_id if isinstance(new_key_id, str) and KEY_ID.match(new_key_id) else "an unknown key"
     return (f"the cooperative's key changed since you joined: its {what} is signed with {shown}, not "
             f"{st['key_id']}, and was not accepted. If you trust the new key, run "
             f"`linernotes coop join {st['server']}` again")
@@ -232,22 +157,7 @@ def _verified(document: Any, public: bytes, what: str, st: dict[str, Any] | None
         payload = signing.verify(document, public)
     except signing.SignatureError:
         raise CoopError(f"the server's {what} does not verify with its public key") from None
-    return _Shape(what).obj(payload, "payload")
-
-
-def _consent_payload(payload: dict[str, Any], contributor_id: str, scopes: list[str]) -> None:
-    """The fields of a consent receipt this device relies on (status prints them), and that it is this join's."""
-    shape = _Shape("consent receipt")
-    for key in ("consentReceiptID", "jurisdiction", "policyUrl", "piiPrincipalId"):
-        shape.text(payload, key)
-    controller = shape.obj(shape.items(payload, "piiControllers", nonempty=True)[0], "piiControllers[0]")
-    shape.text(controller, "piiController")
-    granted = []
-    for service in shape.items(payload, "services"):
-        for p in shape.items(shape.obj(service, "services[]"), "purposes"):
-            granted.append(shape.text(shape.obj(p, "purposes[]"), "scope"))
-    if payload["piiPrincipalId"] != contributor_id or sorted(granted) != scopes:
-        raise CoopError("the consent receipt is not for this join (id or scopes differ)")
+    return Shape(what).obj(payload, "payload")
 
 
 def join(state_path: Path, url: str, scopes: list[str], server_terms: dict[str, Any], *,
@@ -265,17 +175,17 @@ def join(state_path: Path, url: str, scopes: list[str], server_terms: dict[str, 
     if state.joined(st):
         raise UsageError(f"already a member of {st['server']} (withdraw first to join again)")
     base = check_url(url)
-    key_id, public = _public_key_of(server_terms["key"], _Shape("terms"))
+    key_id, public = public_key_of(server_terms["key"], Shape("terms"))
     contributor_id = secrets.token_hex(16)
     wanted = sorted(set(scopes))
     body = orjson.dumps({"contributor_id": contributor_id, "scopes": wanted,
                          "terms_version": server_terms["terms_version"], "consent": True})
-    answer = _Shape("join answer").obj(_call("POST", base + "/v1/contributors", body=body, write=True,
+    answer = Shape("join answer").obj(_call("POST", base + "/v1/contributors", body=body, write=True,
                                              limit=SMALL_LIMIT))
     token = answer.get("token")
     if not isinstance(token, str) or not _TOKEN.match(token):
-        raise _Shape("join answer").fail("token", "a token (16-512 URL-safe characters)")
-    _consent_payload(_verified(answer.get("receipt"), public, "consent receipt"), contributor_id, wanted)
+        raise Shape("join answer").fail("token", "a token (16-512 URL-safe characters)")
+    consent_payload(_verified(answer.get("receipt"), public, "consent receipt"), contributor_id, wanted)
     st.update({"server": base, "contributor_id": contributor_id, "token": token, "key_id": key_id,
                "public_key": base64.b64encode(public).decode(), "scopes": wanted,
                "consent_receipt": answer["receipt"], "contributions": {}})
@@ -291,7 +201,7 @@ def same_server(st: dict[str, Any], url: str) -> bool:
 
 def key_changed(st: dict[str, Any], server_terms: dict[str, Any]) -> bool:
     """Whether the key the server now announces differs from the one kept from the join."""
-    key_id, public = _public_key_of(server_terms["key"], _Shape("terms"))
+    key_id, public = public_key_of(server_terms["key"], Shape("terms"))
     return (key_id, public) != (st["key_id"], _public_key(st))
 
 
@@ -299,7 +209,7 @@ def trust_key(state_path: Path, server_terms: dict[str, Any]) -> dict[str, Any]:
     """Keep the server's new key (the person agreed after seeing both ids); the old one stays in
     ``previous_keys`` so the consent receipt signed with it can still be checked. Membership is unchanged."""
     st = member(state_path)
-    key_id, public = _public_key_of(server_terms["key"], _Shape("terms"))
+    key_id, public = public_key_of(server_terms["key"], Shape("terms"))
     st.setdefault("previous_keys", []).append({"key_id": st["key_id"], "public_key": st["public_key"]})
     st.update({"key_id": key_id, "public_key": base64.b64encode(public).decode()})
     state.save(state_path, st)
@@ -323,7 +233,7 @@ def contribute(lib: Any, state_path: Path, scope: str) -> dict[str, Any]:
     if scope not in st["scopes"]:
         raise UsageError(f"you did not consent to the {scope} scope (joined for: {', '.join(st['scopes'])})")
     shown = preview(lib, state_path, scope)
-    shape = _Shape("contribution answer")
+    shape = Shape("contribution answer")
     answer = shape.obj(_call("PUT", shown.url, body=shown.body, token=st["token"], write=True,
                              limit=CONTRIBUTE_LIMIT))
     package_id, size = shape.text(answer, "package_id"), shape.count(answer, "bytes")
@@ -343,7 +253,7 @@ def status(state_path: Path, *, remote: bool = True) -> dict[str, Any]:
     shown["member"] = state.joined(st)
     shown["state_file"] = state_path.name
     if remote and state.joined(st):
-        shape = _Shape("status answer")
+        shape = Shape("status answer")
         holds = shape.obj(_call("GET", st["server"] + "/v1/me", token=st["token"], limit=SMALL_LIMIT))
         for c in shape.items(holds, "contributions"):
             c = shape.obj(c, "contributions[]")
@@ -352,8 +262,8 @@ def status(state_path: Path, *, remote: bool = True) -> dict[str, Any]:
             shape.text(c, "received_at")
             shape.count(c, "bytes")
         shown["server_holds"] = holds
-        key = _Shape("key answer")
-        key_id, public = _public_key_of(key.obj(_call("GET", st["server"] + "/v1/key", limit=SMALL_LIMIT)), key)
+        key = Shape("key answer")
+        key_id, public = public_key_of(key.obj(_call("GET", st["server"] + "/v1/key", limit=SMALL_LIMIT)), key)
         shown["key_changed"] = (key_id, public) != (st["key_id"], _public_key(st))
         shown["server_key_id"] = key_id
     return shown
@@ -362,7 +272,7 @@ def status(state_path: Path, *, remote: bool = True) -> dict[str, Any]:
 def _erasure(document: Any, st: dict[str, Any]) -> dict[str, Any]:
     """The payload of an erasure receipt for this member, verified with the kept key."""
     receipt = _verified(document, _public_key(st), "erasure receipt", st)
-    shape = _Shape("erasure receipt")
+    shape = Shape("erasure receipt")
     shape.text(receipt, "erasureReceiptID")
     shape.count(receipt, "packagesDeleted")
     if receipt.get("piiPrincipalId") != st["contributor_id"]:
@@ -455,7 +365,7 @@ def sync(state_path: Path, library: Path) -> dict[str, Any]:
         payload = verify_release(document, public)
     except ReleaseError as exc:
         raise CoopError(f"the server's release was not kept: {exc}") from None
-    shape = _Shape("release")
+    shape = Shape("release")
     shape.text(payload, "release_id")
     shape.text(payload, "published")
     shape.number(shape.obj(payload.get("privacy"), "privacy"), "epsilon")
