@@ -44,7 +44,7 @@ RELEASE_TIMEOUT = 120.0  # a release is up to a few MB: room for a slow link
 # withdraw 0.9 kB, contribute 0.2 kB; the operator's free-text fields (controller, policy URL) can grow them a
 # little, so 64 KiB is ~25x headroom. The largest release the contract and the default release configuration
 # allow (8 metrics x 1000 bins, 200 top artists and a 1000-artist taste vocabulary of 200-character names in
-# 4-byte UTF-8, 16-dimensional vectors) is ~1.3 MB (tests/test_hardening_coop_client.py computes it); 8 MiB
+# 4-byte UTF-8, 16-dimensional vectors) is ~1.2 MB (tests/test_hardening_coop_client.py computes it); 8 MiB
 # leaves room for a larger vocabulary and refuses a 400 MB answer after 8 MiB.
 SMALL_LIMIT = 64 * 1024
 CONTRIBUTE_LIMIT = 4 * 1024

@@ -8,7 +8,12 @@ public key, the signed consent receipt, what was contributed, and erasure receip
      "key_id": "...", "public_key": "<base64>", "scopes": ["benchmarks"],
      "consent_receipt": {"payload": {...}, "key_id": "...", "signature": "..."},
      "contributions": {"benchmarks": {"package_id": "...", "sha256": "...", "bytes": 1090}},
-     "history": [{"consent_receipt": {...}, "erasure_receipt": {...}}]}
+     "history": [{"server": "...", "contributor_id": "...", "consent_receipt": {...}, "erasure_receipt": {...}}]}
+
+Optional: ``previous_keys`` (keys trusted before the person accepted a new one with ``coop join``; the consent
+receipt may be signed with one of them), ``unconfirmed_erasure`` (an erasure receipt signed with a key not yet
+trusted, checked again by ``coop withdraw``). A history entry left with ``coop withdraw --forget`` has
+``"erasure_receipt": null`` and ``forgotten_without_receipt``: what the server answered instead.
 """
 
 from __future__ import annotations
