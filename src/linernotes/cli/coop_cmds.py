@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,12 +46,17 @@ def join_cmd(
     yes: YesOption = False,
     db: DbOption = None,
 ) -> None:
-    """Show the cooperative's purposes for each scope and join if you explicitly consent."""
-    from linernotes.coop.client import api
+    """Show the cooperative's purposes for each scope and join if you explicitly consent. Run again for the
+    server you joined when its signing key changed: it shows both keys and asks whether to trust the new one."""
+    from linernotes.coop.client import api, state
 
     scopes = sorted(set(scope or ["benchmarks"]))
     path = _state_path(db)
     terms = api.fetch_terms(url)
+    st = state.load(path)
+    if api.same_server(st, url) and api.key_changed(st, terms):
+        _trust_new_key(path, st, terms, yes)
+        return
     purposes = {p["scope"]: p for p in terms["purposes"]}
     _say(f"{terms['controller']} ({terms['jurisdiction']}), policy: {terms['policy_url']}")
     for s in scopes:
@@ -69,7 +74,22 @@ def join_cmd(
     st = api.join(path, url, scopes, terms, consent=consent)
     receipt = st["consent_receipt"]["payload"]
     _say(f"joined: consent receipt {receipt['consentReceiptID']} (signed, key {st['key_id']}), "
-               f"kept in {path}")
+         f"kept in {path.name}")
+
+
+def _trust_new_key(path: Path, st: dict[str, Any], terms: dict[str, Any], yes: bool) -> None:
+    """The member's server announces another signing key: show both ids, keep the new one only if asked to."""
+    from linernotes.coop.client import api
+    from linernotes.errors import UsageError
+
+    _say(f"the cooperative's key changed since you joined: you joined under {st['key_id']}, "
+         f"the server now signs with {terms['key']['key_id']}.")
+    _say("A server's key changes when its operator replaces it, or when someone else answers in its name: "
+         "trust the new key only if the cooperative announced the change.")
+    if not (yes or typer.confirm("Trust the new key for this cooperative?", default=False)):
+        raise UsageError("the new key was not trusted; nothing was changed")
+    st = api.trust_key(path, terms)
+    _say(f"now trusting key {st['key_id']} for {st['server']} (your membership is unchanged)")
 
 
 @coop.command("preview")
@@ -108,7 +128,7 @@ def contribute_cmd(scope: ScopeOption = "benchmarks", db: DbOption = None) -> No
     with open_library(db, read_only=True) as lib:
         answer = api.contribute(lib, _state_path(db), scope)
     verb = "replaced your previous package" if answer["replaced"] else "contributed"
-    typer.echo(f"{verb}: {scope} package {answer['package_id']}, {answer['bytes']} bytes, "
+    _say(f"{verb}: {scope} package {answer['package_id']}, {answer['bytes']} bytes, "
                f"sha256 {answer['sha256']}")
 
 
@@ -125,20 +145,30 @@ def status_cmd(db: DbOption = None, as_json: JsonOption = False,
     if not shown["member"]:
         _say(f"not a member of a cooperative (state: {shown['state_file']})")
         for past in shown.get("history", []):
+            if past.get("erasure_receipt") is None:
+                _say(f"  left {past['server']} on this device only, without an erasure receipt "
+                     f"(contributor id {past.get('contributor_id', '?')})")
+                continue
             e = past["erasure_receipt"]["payload"]
             _say(f"  withdrew from {past['server']}: erasure receipt {e['erasureReceiptID']}, "
-                       f"{e['packagesDeleted']} packages deleted")
+                 f"{e['packagesDeleted']} packages deleted")
         return
     receipt = shown["consent_receipt"]["payload"]
     _say(f"member of {shown['server']} for {', '.join(shown['scopes'])}")
     _say(f"  contributor id {shown['contributor_id']} (random, made on this device)")
     _say(f"  consent receipt {receipt['consentReceiptID']} ({receipt['jurisdiction']}, "
-               f"controller {receipt['piiControllers'][0]['piiController']}, policy {receipt['policyUrl']})")
+         f"controller {receipt['piiControllers'][0]['piiController']}, policy {receipt['policyUrl']})")
     for c in shown.get("server_holds", {}).get("contributions", []):
         _say(f"  server holds: {c['scope']} package {c['package_id']}, {c['bytes']} bytes, "
-                   f"received {c['received_at']}")
+             f"received {c['received_at']}")
     if "server_holds" in shown and not shown["server_holds"]["contributions"]:
         _say("  server holds: no package yet (`linernotes coop contribute`)")
+    if shown.get("key_changed"):
+        _say(f"  the cooperative's key changed since you joined (you joined under {shown['key_id']}, it now "
+             f"signs with {shown['server_key_id']}): its receipts and releases are not accepted until you "
+             f"trust it; if you do, run `linernotes coop join {shown['server']}` again")
+    if shown.get("unconfirmed_erasure") is not None:
+        _say("  a withdrawal is not confirmed yet: run `linernotes coop withdraw` again")
 
 
 @coop.command("sync")
@@ -155,8 +185,12 @@ def sync_cmd(db: DbOption = None) -> None:
 
 
 @coop.command("withdraw")
-def withdraw_cmd(db: DbOption = None, yes: YesOption = False) -> None:
-    """Leave the cooperative: the server deletes your packages and every row about you, and signs a receipt."""
+def withdraw_cmd(db: DbOption = None, yes: YesOption = False,
+                 forget: Annotated[bool, typer.Option("--forget", help="If the server does not confirm the "
+                                                      "erasure with a signed receipt, drop the membership from "
+                                                      "this device anyway.")] = False) -> None:
+    """Leave the cooperative: the server deletes your packages and every row about you, and signs a receipt.
+    Your membership stays on this device until that receipt verifies (or you add --forget)."""
     from linernotes.coop.client import api, state
     from linernotes.errors import UsageError
 
@@ -167,6 +201,10 @@ def withdraw_cmd(db: DbOption = None, yes: YesOption = False) -> None:
     if not (yes or typer.confirm(f"Withdraw from {st['server']} and delete everything it holds about you?",
                                  default=False)):
         raise UsageError("not withdrawn")
-    receipt = api.withdraw(path)
-    typer.echo(f"withdrawn: {receipt['packagesDeleted']} packages and every row about you deleted; "
-               f"erasure receipt {receipt['erasureReceiptID']} (signed) kept in {path}")
+    done = api.withdraw(path, forget=forget)
+    if done.receipt is None:
+        _say(f"forgotten on this device only: the server did not confirm the erasure ({done.why}). It may still "
+             f"hold data under contributor id {done.contributor_id}: ask its controller to erase it")
+        return
+    _say(f"withdrawn: {done.receipt['packagesDeleted']} packages and every row about you deleted; "
+         f"erasure receipt {done.receipt['erasureReceiptID']} (signed) kept in {path.name}")

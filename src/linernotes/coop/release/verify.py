@@ -43,14 +43,20 @@ def verify_release(document: Any, public: bytes) -> dict[str, Any]:
         payload = verify(document, public)
     except SignatureError as exc:
         raise ReleaseError(f"release: {exc} with the cooperative's key") from exc
-    if payload.get("format") != FORMAT:
+    # Signed is not well formed: a wrong type anywhere is a one-line refusal, never an exception further on.
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ReleaseError(f"not a {FORMAT} release")
+    metrics = payload.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise ReleaseError("the release's metrics are not an object")
     for m in METRICS:
-        got = payload.get("metrics", {}).get(m.name)
+        got = metrics.get(m.name)
         if got is None:
             continue
-        if (got.get("lower"), got.get("upper"), got.get("bins")) != (m.lower, m.upper, m.bins) or \
-                len(got.get("counts", [])) != m.bins:
+        counts = got.get("counts") if isinstance(got, dict) else None
+        if not isinstance(got, dict) or (got.get("lower"), got.get("upper"), got.get("bins")) != \
+                (m.lower, m.upper, m.bins) or not isinstance(counts, list) or len(counts) != m.bins or \
+                not all(type(c) is int for c in counts):
             raise ReleaseError(f"the release's bins for {m.name} differ from the contract's")
     return payload
 
