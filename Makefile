@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/web_bench.py
 	$(BIN)/python benchmarks/coop_ingest.py
 	$(BIN)/python benchmarks/coop_release.py
+	$(BIN)/python benchmarks/hostile_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
