@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linernotes.schema import UTC_TS, Kind, Source, conform
-from linernotes.sources.base import Parsed
+from linernotes.sources.base import MAX_TEXT_BYTES, Parsed
 
 # Last.fm (Audioscrobbler) started in 2002: an earlier scrobble is a clock or parsing error.
 MIN_EPOCH_S = 1_009_843_200  # 2002-01-01T00:00:00Z
@@ -73,7 +73,7 @@ def build_scrobbles(
     ``seconds`` is float64 epoch seconds of playback start (NULL where the row has no usable time).
     ``reasons`` are the source's own row checks in priority order; each dropped row is counted once, under
     the first reason that applies, then ``time_out_of_range``, ``missing_artist`` and ``missing_track``
-    follow. A NULL time that no reason explained is counted as ``bad_time``: no row can vanish uncounted.
+    follow (after ``long_text``: a text field over MAX_TEXT_BYTES). A NULL time that no reason explained is counted as ``bad_time``: no row can vanish uncounted.
     ``extra`` holds string columns (MBIDs, uri) where "" means unknown.
     """
     n = len(seconds)
@@ -83,8 +83,14 @@ def build_scrobbles(
     out_of_range = pc.or_(
         pc.less(seconds, MIN_EPOCH_S), pc.greater(seconds, now + FUTURE_SLACK_S)
     )  # NULL for NULL seconds: those are some other reason's rows
+    texts = [track, artist, album, *(extra or {}).values()]
+    long_text = pc.or_kleene(*[pc.greater(pc.binary_length(t), MAX_TEXT_BYTES) for t in texts[:2]]) \
+        if n else pa.array([], pa.bool_())
+    for values in texts[2:]:
+        long_text = pc.or_kleene(long_text, pc.greater(pc.binary_length(values), MAX_TEXT_BYTES))
     ordered: list[tuple[str, pa.Array]] = [
         *reasons,
+        ("long_text", long_text),
         ("bad_time", pc.is_null(seconds)),
         ("time_out_of_range", out_of_range),
         ("missing_artist", is_blank(artist)),

@@ -22,12 +22,14 @@ never copied into the table, a message or a log.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import orjson
 import pyarrow as pa
 
 if TYPE_CHECKING:
@@ -36,6 +38,10 @@ if TYPE_CHECKING:
 from linernotes.schema import Source
 
 HEAD_BYTES = 64 * 1024
+# A text field longer than this drops its row as ``long_text``. Real names stay far below (the longest
+# classical titles are a few hundred bytes); the cap keeps a hostile export from storing megabyte "names"
+# that every later query would drag along.
+MAX_TEXT_BYTES = 4096
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -58,6 +64,24 @@ class Format:
     name_hint: re.Pattern[str] | None = None
     description: str = ""
     json_plan: Callable[[bytes, str], JsonPlan] | None = None
+
+
+def loads_json(data: bytes | str) -> Any:
+    """``orjson.loads``, except that a number beyond a double (``1e400``) costs only that value.
+
+    orjson refuses the whole document for such a number; the standard library reads it as infinity, which
+    the row rules then drop like any other absurd value. The slow parser runs only on that refusal, so a
+    broken document still raises ``orjson.JSONDecodeError`` with orjson's line and column.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):
+            raise
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):
+            raise exc from None
 
 
 def strip_bom(data: bytes) -> bytes:

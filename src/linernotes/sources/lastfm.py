@@ -33,7 +33,7 @@ from linernotes.sources._scrobble import (
     plain,
     utf8_error_offset,
 )
-from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed
+from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, loads_json
 
 _BENBEN_DATE_RE = re.compile(
     r"^(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2})$"
@@ -288,7 +288,7 @@ def parse_ghan_json(data: bytes, name: str) -> Parsed:
 def _load_json(data: bytes, name: str) -> object:
     data, offset = _strip(data)
     try:
-        return orjson.loads(data)
+        return loads_json(data)
     except orjson.JSONDecodeError as exc:
         bad_utf8 = utf8_error_offset(data)
         if bad_utf8 is not None:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from linernotes.errors import InputError
 from linernotes.schema import Source
 from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset
-from linernotes.sources.base import UTF8_BOM, Format, Parsed
+from linernotes.sources.base import UTF8_BOM, Format, Parsed, loads_json
 
 # Keys of a listen object. Checked on raw bytes first: cheap, and it never materialises foreign files.
 _LISTENED_AT_RE = re.compile(rb'"listened_at"\s*:')
@@ -189,7 +189,7 @@ def parse_jsonl(data: bytes, name: str) -> Parsed:
     data, offset = _strip(data)
     lines = [line for line in data.split(b"\n") if line and not line.isspace()]
     try:
-        objs = [orjson.loads(line) for line in lines]
+        objs = [loads_json(line) for line in lines]
     except orjson.JSONDecodeError as exc:
         error = _bad_utf8(data, name, offset)
         if error is not None:
@@ -257,7 +257,7 @@ def _first_object(head: bytes) -> bytes | None:
 def parse_json(data: bytes, name: str) -> Parsed:
     data, offset = _strip(data)
     try:
-        doc = orjson.loads(data)
+        doc = loads_json(data)
     except orjson.JSONDecodeError as exc:
         error = _bad_utf8(data, name, offset)
         if error is not None:

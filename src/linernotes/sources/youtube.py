@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from linernotes.errors import InputError
 from linernotes.schema import Source
 from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset
-from linernotes.sources.base import Format, Parsed, json_first_keys, strip_bom
+from linernotes.sources.base import Format, Parsed, json_first_keys, loads_json, strip_bom
 
 MUSIC_HEADER = "YouTube Music"
 # The title carries a localised verb ("Watched X", "Angesehen: X"...); English is the one we can strip
@@ -33,7 +33,7 @@ def sniff(head: bytes) -> bool:
 def parse(data: bytes, name: str) -> Parsed:
     data = strip_bom(data)
     try:
-        entries = orjson.loads(data)
+        entries = loads_json(data)
     except orjson.JSONDecodeError as exc:
         bad = utf8_error_offset(data)
         if bad is not None:
