@@ -73,7 +73,8 @@ def build_scrobbles(
     ``seconds`` is float64 epoch seconds of playback start (NULL where the row has no usable time).
     ``reasons`` are the source's own row checks in priority order; each dropped row is counted once, under
     the first reason that applies, then ``time_out_of_range``, ``missing_artist`` and ``missing_track``
-    follow (after ``long_text``: a text field over MAX_TEXT_BYTES). A NULL time that no reason explained is counted as ``bad_time``: no row can vanish uncounted.
+    follow, after ``long_text`` (a text field over MAX_TEXT_BYTES). A NULL time that no reason explained
+    is counted as ``bad_time``: no row can vanish uncounted.
     ``extra`` holds string columns (MBIDs, uri) where "" means unknown.
     """
     n = len(seconds)

@@ -7,20 +7,11 @@ Only the fields a play needs are read. ``username``, ``ip_addr``/``ip_addr_decry
 from __future__ import annotations
 
 import re
-from collections import Counter
-from typing import Any
 
-import numpy as np
-import orjson
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from linernotes.errors import InputError
-from linernotes.schema import STAGED_SCHEMA, Kind, Source
-from linernotes.sources._columns import columns_of, typed_array
-from linernotes.sources._duckjson import JsonPlan, query_json_bytes, transform
-from linernotes.sources._scrobble import utf8_error_offset
-from linernotes.sources.base import HEAD_BYTES, MAX_TEXT_BYTES, Format, Parsed, json_first_keys, loads_json, strip_bom
+from linernotes.schema import Kind, Source
+from linernotes.sources._careful import parse_records
+from linernotes.sources._duckjson import JsonPlan
+from linernotes.sources.base import HEAD_BYTES, MAX_TEXT_BYTES, Format, Parsed, json_first_keys
 
 EXTENDED_KEYS = [
     "ts", "platform", "ms_played", "conn_country",
@@ -45,74 +36,15 @@ MAX_MS_PLAYED = 48 * 3600 * 1000
 _OFFLINE_MIN_S, _OFFLINE_MAX_S = 1e8, 1e11
 
 
-def load_json_array(data: bytes, name: str) -> list[Any]:
-    """Parse a whole JSON array, turning every failure into a one-line InputError."""
-    try:
-        text = strip_bom(data)
-        value = loads_json(text)
-    except orjson.JSONDecodeError as exc:
-        bad_byte = utf8_error_offset(data)
-        if bad_byte is not None:
-            # orjson reports encoding errors at position 0; the decoder knows the real offset.
-            raise InputError(name, "not valid UTF-8 (exports are UTF-8)", where=f"byte {bad_byte}") from None
-        where = f"line {exc.lineno}, column {exc.colno}" if exc.lineno else f"byte {exc.pos}"
-        raise InputError(name, "not valid JSON (truncated or corrupt)", where=where) from None
-    if not isinstance(value, list):
-        raise InputError(name, "expected a JSON array of plays")
-    return value
-
-
 # Durations are read as DOUBLE: any JSON number (1e30, 2^64) then reaches the drop rules instead of failing
 # the whole file; a fraction of a millisecond is rounded.
 _RAW_TYPES = {key: "VARCHAR" for key in EXTENDED_KEYS} | {
     "ms_played": "DOUBLE", "offline_timestamp": "DOUBLE",
     "shuffle": "BOOLEAN", "skipped": "BOOLEAN", "offline": "BOOLEAN", "incognito_mode": "BOOLEAN",
 }  # fmt: skip
-_TEXT_KEYS = [k for k, v in _RAW_TYPES.items() if v == "VARCHAR"]
-_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
+# Text that is stored (ts is parsed, and a long one simply fails to parse).
+_TEXT_KEYS = [k for k, v in _RAW_TYPES.items() if v == "VARCHAR" and k != "ts"]
 
-
-def parse_records(data: bytes, name: str, plan: JsonPlan) -> Parsed:
-    """Run ``plan`` on one file's JSON array of records and split the output into kept rows and
-    dropped-reason counts.
-
-    Fast path: DuckDB's reader, parse and transform in one query. When it refuses the file, the careful
-    path (orjson) finds out why: a file broken as a whole raises InputError; a record that is not an
-    object, or text where a number belongs, only flags that record (``_not_object``, ``_bad_number``) so
-    it is counted, not fatal.
-    """
-    rows = query_json_bytes(data, plan)
-    if rows is None:
-        rows = transform(_careful_raw(data, name, plan.types), plan.sql)
-    reasons = rows.column("_drop")
-    dropped: Counter[str] = Counter()
-    n_read = rows.num_rows
-    if reasons.null_count < n_read:
-        for item in pc.value_counts(reasons).to_pylist():
-            if item["values"] is not None:
-                dropped[item["values"]] = item["counts"]
-        rows = rows.filter(pc.is_null(reasons))
-    return Parsed(format=plan.format, table=rows.drop_columns(["_drop", "_file"]).cast(STAGED_SCHEMA),
-                  rows_read=n_read, dropped=dropped)
-
-
-def _careful_raw(data: bytes, name: str, types: dict[str, str]) -> pa.Table:
-    records = load_json_array(data, name)
-    cols, is_obj = columns_of(records, list(types))
-    del records
-    arrays: dict[str, pa.Array] = {}
-    bad_number = np.zeros(len(is_obj), dtype=bool)
-    for key, sql_type in types.items():
-        arrays[key], bad = typed_array(cols.pop(key), _ARROW_TYPES[sql_type])
-        if key in _DURATION_KEYS:
-            bad_number |= bad
-    arrays["_not_object"] = pa.array(~is_obj)
-    arrays["_bad_number"] = pa.array(bad_number)
-    arrays["_file"] = pa.array(np.zeros(len(is_obj), dtype=np.int32))
-    return pa.table(arrays)
-
-
-_DURATION_KEYS = frozenset({"ms_played", "msPlayed"})
 
 # Row-level reasons in order: a dropped row is counted once, under the first that applies. `ms` is the raw
 # DOUBLE duration; NaN compares above every number in DuckDB, so it lands in bad_ms_played.
@@ -210,7 +142,7 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
             {_drop_reason("ts", "ms_played", _TEXT_KEYS)} AS _drop
         FROM p
     """
-    return JsonPlan(fmt, tuple(_RAW_TYPES.items()), sql)
+    return JsonPlan(fmt, tuple(_RAW_TYPES.items()), sql, checked=("ms_played",))
 
 
 def sniff_extended(head: bytes) -> bool:
@@ -284,10 +216,10 @@ def plan_account(head: bytes, name: str) -> JsonPlan:
             NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
             true AS fuzzy_time,
             _file,
-            {_drop_reason('"endTime"', '"msPlayed"', [k for k, v in types.items() if v == "VARCHAR"])} AS _drop
+            {_drop_reason('"endTime"', '"msPlayed"', [who, what, *([author] if author else [])])} AS _drop
         FROM n
     """
-    return JsonPlan(fmt, tuple(types.items()), sql)
+    return JsonPlan(fmt, tuple(types.items()), sql, checked=("msPlayed",))
 
 
 def sniff_account(head: bytes) -> bool:
