@@ -93,9 +93,8 @@ def typed_array(values: list[Any], dtype: pa.DataType) -> tuple[pa.Array, np.nda
 
 
 def _as_float(value: Any) -> float | None:
-    """A JSON number, or a string holding one (DuckDB's reader casts those too), as a float; else None."""
-    if isinstance(value, bool):
-        return None
+    """A JSON number, or a string holding one, as a float; else None. Booleans count as 0 and 1 and numeric
+    strings as their number, as DuckDB's reader (the fast path) casts them."""
     if isinstance(value, int | float | str):
         try:
             return float(value)

@@ -92,12 +92,20 @@ class JsonPlan:
         """Like :meth:`_read`, but a record of the wrong shape or type flags itself instead of failing."""
         fmt = "array" if self.array else "newline_delimited"
         keys = "[" + ", ".join("'$.\"" + k + "\"'" for k, _ in self.columns) + "]"
-        values = ", ".join(
-            f'_v[{i}] AS "{k}"' if t == "VARCHAR" else f'TRY_CAST(_v[{i}] AS {t}) AS "{k}"'
-            for i, (k, t) in enumerate(self.columns, start=1))
-        bad = " OR ".join(f"(_v[{i}] IS NOT NULL AND TRY_CAST(_v[{i}] AS {t}) IS NULL)"
-                          for i, (k, t) in enumerate(self.columns, start=1) if k in self.checked) or "false"
-        return (f"WITH o AS (SELECT json_type(json) IS DISTINCT FROM 'OBJECT' AS _not_object, "
+        def value(i: int, k: str, t: str) -> str:
+            if t == "VARCHAR":
+                return f"_v[{i}]"
+            if t in ("DOUBLE", "BIGINT"):
+                # The strict reader reads JSON true as 1: so must this one, or the two paths would differ.
+                return (f"CASE WHEN json_type(json, '$.\"{k}\"') = 'BOOLEAN' THEN TRY_CAST(_v[{i}] AS BOOLEAN)::{t}"
+                        f" ELSE TRY_CAST(_v[{i}] AS {t}) END")
+            return f"TRY_CAST(_v[{i}] AS {t})"
+
+        columns = list(enumerate(self.columns, start=1))
+        values = ", ".join(f'{value(i, k, t)} AS "{k}"' for i, (k, t) in columns)
+        bad = " OR ".join(f"(_v[{i}] IS NOT NULL AND ({value(i, k, t)}) IS NULL)"
+                          for i, (k, t) in columns if k in self.checked) or "false"
+        return (f"WITH o AS (SELECT json, json_type(json) IS DISTINCT FROM 'OBJECT' AS _not_object, "
                 f"json_extract_string(json, {keys}) AS _v FROM read_json_objects({paths}, format = '{fmt}', "
                 f"{_READ_OPTIONS})), "
                 f"raw AS (SELECT {values}, _not_object, coalesce({bad}, false) AS _bad_number, 0 AS _file FROM o) "
