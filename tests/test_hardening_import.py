@@ -18,7 +18,7 @@ import pytest
 
 from linernotes.errors import InputError
 from linernotes.library import Library
-from linernotes.sources import _careful, spotify
+from linernotes.sources import _careful, _stream, listenbrainz, spotify
 from linernotes.sources._archive import Entry
 from linernotes.sources.base import MAX_TEXT_BYTES
 from linernotes.sources.lastfm import FORMATS as LASTFM_FORMATS
@@ -313,3 +313,26 @@ def test_a_broken_large_file_is_one_clear_error(lib: Library, tmp_path: Path, no
     with pytest.raises(InputError, match=r"Streaming_History_Audio_2021\.json: not valid JSON"):
         lib.import_paths([path])
     assert lib.con.execute("SELECT count(*) FROM play_rows").fetchall()[0][0] == 0
+
+
+def test_listenbrainz_is_parsed_in_batches_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ListenBrainz files are split into values (DuckDB for the array, Python for lines) and parsed a batch
+    at a time: the result must not depend on the batch size."""
+    lines = lb_lines(str(10**20))
+    lines[7] = "5"  # not an object
+    array = ("[" + ",".join(lines) + "]").encode()
+    jsonl = "\n".join(lines).encode()
+    json_fmt, jsonl_fmt = by_name(LB_FORMATS, "listenbrainz_json"), by_name(LB_FORMATS, "listenbrainz_jsonl")
+    whole = json_fmt.parse(array, "x"), jsonl_fmt.parse(jsonl, "x")
+    monkeypatch.setattr(_stream, "BATCH", 7)
+    batched = json_fmt.parse(array, "x"), jsonl_fmt.parse(jsonl, "x")
+    for one, other in zip(whole, batched, strict=True):
+        assert other.table.equals(one.table)
+        assert dict(other.dropped) == dict(one.dropped) == {"malformed": 1, "time_out_of_range": 1}
+
+
+def test_broken_large_listenbrainz_json_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listenbrainz, "WHOLE_MAX_BYTES", 0)  # too large to load whole for a precise error
+    data = ("[" + ",".join(lb_lines("1600000000")) + "]").encode()[:-100]
+    with pytest.raises(InputError, match=r"^x: not valid JSON \(truncated or corrupt\)"):
+        by_name(LB_FORMATS, "listenbrainz_json").parse(data, "x")

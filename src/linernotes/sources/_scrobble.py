@@ -108,7 +108,11 @@ def build_scrobbles(
     keep = pc.invert(taken)
     kept = n - sum(dropped.values())
 
-    secs = pc.filter(seconds, keep)
+    def kept_only(values: pa.Array) -> pa.Array:
+        # Most files drop nothing: then a filter would only copy every column (memory on large files).
+        return values if kept == n else pc.filter(values, keep)
+
+    secs = kept_only(seconds)
     # floor: ListenBrainz stores listened_at as a Postgres epoch that can carry a fraction; the store's
     # natural key wants whole seconds, exactly as the export's integer form.
     start_us = pc.multiply(pc.cast(pc.floor(secs), pa.int64()), 1_000_000)
@@ -119,13 +123,13 @@ def build_scrobbles(
         "kind": pa.repeat(pa.scalar(Kind.TRACK.value), kept),
         "ts_start": ts_start,
         "ts_end": ts_start,
-        "track": pc.filter(track, keep),
-        "artist": pc.filter(artist, keep),
-        "album": blank_to_null(pc.filter(album, keep)),
+        "track": kept_only(track),
+        "artist": kept_only(artist),
+        "album": blank_to_null(kept_only(album)),
         "fuzzy_time": pa.repeat(pa.scalar(fuzzy_time), kept),
     }
     if duration_ms is not None:
-        dur = pc.filter(duration_ms, keep)
+        dur = kept_only(duration_ms)
         dur = pc.if_else(
             pc.and_(pc.greater(dur, 0), pc.less_equal(dur, MAX_DURATION_MS)), dur, pa.scalar(None, pa.int64())
         )
@@ -133,7 +137,7 @@ def build_scrobbles(
         end_us = pc.add(start_us, pc.multiply(pc.fill_null(dur, 0), 1000))
         columns["ts_end"] = pc.cast(end_us, UTC_TS)
     for name, values in (extra or {}).items():
-        values = blank_to_null(pc.filter(values, keep))
+        values = blank_to_null(kept_only(values))
         if name.endswith("_mbid"):
             # A malformed MBID would never join MusicBrainz data; NULL says "unknown" honestly.
             ok = pc.fill_null(pc.match_substring_regex(values, _MBID_RE), False)
