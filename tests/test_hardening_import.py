@@ -336,3 +336,23 @@ def test_broken_large_listenbrainz_json_is_one_clear_error(monkeypatch: pytest.M
     data = ("[" + ",".join(lb_lines("1600000000")) + "]").encode()[:-100]
     with pytest.raises(InputError, match=r"^x: not valid JSON \(truncated or corrupt\)"):
         by_name(LB_FORMATS, "listenbrainz_json").parse(data, "x")
+
+
+@pytest.mark.parametrize("formats, name", [(YT_FORMATS, "youtube_music_takeout"), (LB_FORMATS, "listenbrainz_json"),
+                                           (LASTFM_FORMATS, "lastfm_ghan_json")])
+def test_an_empty_array_is_an_empty_file_not_a_crash(formats: list[Any], name: str) -> None:
+    """An empty watch-history.json raised ArrowInvalid (a traceback) before."""
+    parsed = by_name(formats, name).parse(b"[]", "x")
+    assert (parsed.rows_read, parsed.table.num_rows, dict(parsed.dropped)) == (0, 0, {})
+
+
+def test_youtube_is_parsed_in_batches_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = json.loads(youtube("0001-01-01T00:00:00Z"))
+    data[3] = 5
+    raw = json.dumps(data).encode()
+    fmt = by_name(YT_FORMATS, "youtube_music_takeout")
+    whole = fmt.parse(raw, "x")
+    monkeypatch.setattr(_stream, "BATCH", 7)
+    batched = fmt.parse(raw, "x")
+    assert batched.table.equals(whole.table)
+    assert dict(batched.dropped) == dict(whole.dropped) == {"malformed": 1, "time_out_of_range": 1}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -27,12 +28,14 @@ import pyarrow.csv as pcsv
 
 from linernotes.errors import InputError
 from linernotes.schema import Source
+from linernotes.sources._duckjson import MAX_OBJECT_BYTES
 from linernotes.sources._scrobble import (
     build_scrobbles,
     epoch_text_to_seconds,
     plain,
     utf8_error_offset,
 )
+from linernotes.sources._stream import WHOLE_MAX_BYTES, NotStreamable, array_batches
 from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, loads_json
 
 _BENBEN_DATE_RE = re.compile(
@@ -241,30 +244,24 @@ def _ghan_track_row(t: object) -> _GhanRow:
 
 
 def parse_ghan_json(data: bytes, name: str) -> Parsed:
-    doc = _load_json(data, name)
-    if isinstance(doc, dict) and not ("recenttracks" in doc or "track" in doc):
-        raise InputError(name, "not a Last.fm recent-tracks export (no 'recenttracks' or 'track' key)")
-    if not isinstance(doc, dict | list):
-        raise InputError(name, "not a Last.fm recent-tracks export (expected a JSON list or object)")
-    rows: list[_GhanRow] = []
-    for page in doc if isinstance(doc, list) else [doc]:  # one iteration per API page (<= 200 tracks)
-        if isinstance(page, dict) and isinstance(page.get("recenttracks"), dict):
-            page = page["recenttracks"]
-        items = page.get("track") if isinstance(page, dict) else None
-        if isinstance(items, dict):  # some API responses give a lone track as an object, not a list
-            items = [items]
-        if isinstance(items, list):
-            rows.extend([_ghan_track_row(t) for t in items])
-        else:
-            # e.g. a saved `{"error": 29, "message": "Rate limit exceeded"}` response: its tracks are lost,
-            # so the page is counted as one dropped row rather than skipped quietly.
-            rows.append(_BAD_PAGE_ROW)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 8
-    state = pa.array(cols[0], pa.int8())
-    seconds, missing_time, bad_time = epoch_text_to_seconds(pa.array(cols[1], pa.string()))
+    batches: list[list[pa.Array]] = []
+    stripped, _ = _strip(data)
+    try:
+        # A list of pages is read a batch of pages at a time: the whole document as Python objects would
+        # cost ~10x the file.
+        for pages in array_batches(stripped):
+            batches.append(_ghan_batch(pages))
+    except NotStreamable:
+        batches = [_ghan_batch(_ghan_pages(data, name))]
+    cols = [pa.concat_arrays([b[i] for b in batches]) if batches else pa.array([], t)
+            for i, t in enumerate(_GHAN_TYPES)]
+    del batches
+    state = cols[0]
+    rows_read = len(state)
+    seconds, missing_time, bad_time = epoch_text_to_seconds(cols[1])
 
     def strings(i: int) -> pa.Array:
-        return pa.array(cols[i], pa.string())
+        return cols[i]
 
     return build_scrobbles(
         fmt="lastfm_ghan_json",
@@ -280,9 +277,44 @@ def parse_ghan_json(data: bytes, name: str) -> Parsed:
         track=strings(2),
         artist=strings(3),
         album=strings(4),
-        rows_read=len(rows),
+        rows_read=rows_read,
         extra={"recording_mbid": strings(5), "artist_mbid": strings(6), "release_mbid": strings(7)},
     )
+
+
+_GHAN_TYPES = [pa.int8(), *[pa.string()] * 7]
+
+
+def _ghan_pages(data: bytes, name: str) -> list[Any]:
+    """The whole document's pages (the precise-error path, for what the streaming reader refused)."""
+    if len(data) > WHOLE_MAX_BYTES:
+        raise InputError(name, "not valid JSON (truncated or corrupt), or a record over "
+                               f"{MAX_OBJECT_BYTES >> 20} MB")
+    doc = _load_json(data, name)
+    if isinstance(doc, dict) and not ("recenttracks" in doc or "track" in doc):
+        raise InputError(name, "not a Last.fm recent-tracks export (no 'recenttracks' or 'track' key)")
+    if not isinstance(doc, dict | list):
+        raise InputError(name, "not a Last.fm recent-tracks export (expected a JSON list or object)")
+    return doc if isinstance(doc, list) else [doc]
+
+
+def _ghan_batch(pages: list[Any]) -> list[pa.Array]:
+    """Some pages' tracks as Arrow columns."""
+    rows: list[_GhanRow] = []
+    for page in pages:  # one iteration per API page (<= 200 tracks)
+        if isinstance(page, dict) and isinstance(page.get("recenttracks"), dict):
+            page = page["recenttracks"]
+        items = page.get("track") if isinstance(page, dict) else None
+        if isinstance(items, dict):  # some API responses give a lone track as an object, not a list
+            items = [items]
+        if isinstance(items, list):
+            rows.extend([_ghan_track_row(t) for t in items])
+        else:
+            # e.g. a saved `{"error": 29, "message": "Rate limit exceeded"}` response: its tracks are lost,
+            # so the page is counted as one dropped row rather than skipped quietly.
+            rows.append(_BAD_PAGE_ROW)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(_GHAN_TYPES)
+    return [pa.array(c, t) for c, t in zip(cols, _GHAN_TYPES, strict=True)]
 
 
 def _load_json(data: bytes, name: str) -> object:
