@@ -18,7 +18,7 @@ import pytest
 
 from linernotes.errors import InputError
 from linernotes.library import Library
-from linernotes.sources import _careful, _stream, listenbrainz, spotify
+from linernotes.sources import _careful, _scrobble, _stream, listenbrainz, spotify
 from linernotes.sources._archive import Entry
 from linernotes.sources.base import MAX_TEXT_BYTES
 from linernotes.sources.lastfm import FORMATS as LASTFM_FORMATS
@@ -356,3 +356,21 @@ def test_youtube_is_parsed_in_batches_with_the_same_result(monkeypatch: pytest.M
     batched = fmt.parse(raw, "x")
     assert batched.table.equals(whole.table)
     assert dict(batched.dropped) == dict(whole.dropped) == {"malformed": 1, "time_out_of_range": 1}
+
+
+def test_utf8_check_in_pieces_finds_the_same_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The UTF-8 check runs a piece at a time (no text copy of a large file); a sequence cut between pieces
+    must still be judged whole and the offset be the file's."""
+    monkeypatch.setattr(_scrobble, "_UTF8_STEP", 3)
+    text = "aé€😀" * 5
+    for cut in range(len(text.encode())):
+        for bad in (b"\xff", b"\x80", b"\xc3", b"\xe2\x82"):
+            data = text.encode()[:cut] + bad + text.encode()[cut:]
+            try:
+                data.decode("utf-8")
+                expected = None
+            except UnicodeDecodeError as exc:
+                expected = exc.start
+            assert _scrobble.utf8_error_offset(data) == expected
+    assert _scrobble.utf8_error_offset(text.encode()) is None
+    assert _scrobble.utf8_error_offset("é".encode()[:1]) == 0

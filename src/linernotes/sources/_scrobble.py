@@ -7,6 +7,7 @@ A scrobble records when a track *started* and nothing about how long it played, 
 
 from __future__ import annotations
 
+import codecs
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -31,12 +32,23 @@ _EPOCH_TEXT_RE = r"^-?[0-9]{1,12}(\.[0-9]*)?$"
 
 
 
+_UTF8_STEP = 16 * 1024 * 1024
+
+
 def utf8_error_offset(data: bytes) -> int | None:
-    """Byte offset of the first invalid UTF-8 sequence, or None when ``data`` is valid UTF-8."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start
+    """Byte offset of the first invalid UTF-8 sequence, or None when ``data`` is valid UTF-8.
+
+    Checked a piece at a time: decoding a whole large file at once would build a text copy of it (up to
+    four times its size) only to throw it away.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for pos in range(0, len(data), _UTF8_STEP):
+        pending = len(decoder.getstate()[0])  # bytes of a sequence cut by the previous piece
+        try:
+            decoder.decode(view[pos:pos + _UTF8_STEP], final=pos + _UTF8_STEP >= len(data))
+        except UnicodeDecodeError as exc:
+            return pos - pending + exc.start
     return None
 
 
