@@ -11,12 +11,11 @@ A format describes the work as a :class:`JsonPlan`. Two ways to run it:
 * :func:`stage_json` — the import's fast path: many files in one statement on the library connection,
   straight into a staging table (no Arrow round trip), each file's bytes decompressed by a feeder thread
   as DuckDB reads them;
-* :func:`query_json_bytes` — one file already in memory, on a private single-threaded connection, to an
-  Arrow table (a format's ``parse``, and the fallback when the fast path refuses a file);
-* :func:`query_json_pieces` — one file streamed in pieces, strictly like the above or *tolerantly*: each
-  array element is read as raw JSON and its fields extracted with ``TRY_CAST``, so a record that is not an
-  object or holds text where a number belongs only flags that record. This is the careful path for files
-  too large to load into Python (memory stays bounded by DuckDB's buffers, whatever the file's size).
+* :func:`query_json_pieces` — one file streamed in pieces, on a private single-threaded connection, to an
+  Arrow table (a format's ``parse``, and the fallback when the fast path refuses a file), strictly or
+  *tolerantly*: then each array element is read as raw JSON and its fields extracted with ``TRY_CAST``, so
+  a record that is not an object or holds text where a number belongs only flags that record. That is the
+  careful path for files too large to load into Python (memory stays bounded by DuckDB's buffers).
 """
 
 from __future__ import annotations
@@ -129,32 +128,18 @@ def no_file_cache(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET enable_external_file_cache = false")
 
 
-def query_json_bytes(data: bytes, plan: JsonPlan) -> pa.Table | None:
-    """Run ``plan`` over one file's bytes (a JSON array of objects, or JSON Lines); ``_file`` is 0.
-
-    Returns None when the fast reader cannot take the file (malformed JSON, a value of an unexpected type,
-    no pipes on this platform): the caller then uses its careful path, which reports exactly what is wrong.
-
-    >>> plan = JsonPlan("demo", (("a", "BIGINT"),), "SELECT a FROM raw")
-    >>> query_json_bytes(b'[{"a": 1, "ip": "x"}]', plan).to_pylist()
-    [{'a': 1}]
-    """
-    if not _PIPES:
-        return None
-    with _Pipes([[data]], on_bytes=None) as pipes:
-        try:
-            return parser().sql(plan._read(pipes.paths_sql(), "0")).to_arrow_table()
-        except (duckdb.Error, UnicodeError, RuntimeError):
-            # DuckDB's message can itself hold the undecodable bytes, hence UnicodeError.
-            return None
-
-
 def query_json_pieces(pieces: Iterable[bytes], plan: JsonPlan, *, tolerant: bool = False) -> pa.Table | str:
     """Run ``plan`` over one file streamed as ``pieces``; ``_file`` is 0.
 
     Returns the rows, or a message when the reader refused the file or the pieces could not all be
     delivered (then the caller reads the source again to learn why). The message is DuckDB's and may hold
     a pipe path or bytes of the file: it is for choosing a diagnosis, never to be shown.
+
+    >>> plan = JsonPlan("demo", (("a", "BIGINT"), ("b", "VARCHAR")), "SELECT a, b, _not_object FROM raw")
+    >>> query_json_pieces([b'[{"a": 1, "b": "x", "ip": "y"}]'], plan).to_pylist()
+    [{'a': 1, 'b': 'x', '_not_object': False}]
+    >>> query_json_pieces([b'[{"a": 1, "b": "x"}, 5]'], plan, tolerant=True).to_pylist()
+    [{'a': 1, 'b': 'x', '_not_object': False}, {'a': None, 'b': None, '_not_object': True}]
     """
     if not _PIPES:
         return "no pipes on this platform"

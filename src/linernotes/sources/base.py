@@ -11,7 +11,9 @@ handed. It exposes one :class:`Format` object named ``FORMAT`` (or a list ``FORM
   and the line or byte.
 * ``json_plan(head, name) -> JsonPlan`` (optional, JSON formats): the same work as ``parse`` as a DuckDB
   plan, which lets the importer read many files in one statement straight into the library's staging
-  table. ``parse`` must give exactly the rows the plan gives.
+  table. ``parse`` must give exactly the rows the plan gives. A file the plan's fast path refuses is
+  read by :func:`linernotes.sources._careful.parse_stream` from its pieces, not by ``parse``: the file
+  may be too large to hold in memory.
 * ``name_hint``: a regex on the file's base name for files that *should* be this format. It is never used
   to route a file; it only turns "not recognised" into an error for a file that looks like a listening
   history by name but whose content is broken.
