@@ -117,6 +117,7 @@ def parser() -> duckdb.DuckDBPyConnection:
     if con is None:
         con = duckdb.connect(config={"threads": 1, "enable_external_access": True})
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # a long careful read must not draw on stderr
         no_file_cache(con)
         _local.con = con
     return con

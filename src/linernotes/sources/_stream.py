@@ -3,6 +3,8 @@
 ``orjson.loads`` of a whole export costs about ten times the file in Python objects (a 300 MB ListenBrainz
 export: over 2 GB). These helpers hand a parser the top-level values in batches of :data:`BATCH`: JSON
 Lines split in Python, a JSON array split by DuckDB's reader (each element's raw text, parsed by orjson).
+DuckDB materialises the texts (a streaming fetch from a pipe deadlocked), so the split pays off for many
+small elements (listens, watch entries), not for a few large ones (Last.fm's 200-track pages).
 A parser turns each batch into Arrow columns before asking for the next.
 
 When DuckDB refuses the array (malformed JSON, a record over its size cap) :class:`NotStreamable` is raised
@@ -22,6 +24,8 @@ from linernotes.sources._duckjson import _PIPES, MAX_OBJECT_BYTES, _Pipes, parse
 from linernotes.sources.base import loads_json
 
 BATCH = 20_000
+BATCH_BYTES = 16 * 1024 * 1024  # of JSON text: its Python objects cost several times that
+_FETCH = 256
 # Up to this size a document may be parsed whole (the precise error path): ~10x in memory stays < 1 GiB.
 WHOLE_MAX_BYTES = 64 * 1024 * 1024
 
@@ -43,11 +47,18 @@ def array_batches(data: bytes) -> Iterator[list[Any]]:
             cursor = parser().execute(
                 f"SELECT json::VARCHAR FROM read_json_objects({pipes.paths_sql()}, format = 'array', "
                 f"compression = 'none', maximum_object_size = {MAX_OBJECT_BYTES})")
-            while True:
-                texts = cursor.fetchmany(BATCH)
-                if not texts:
-                    break
-                yield [loads_json(text) for (text,) in texts]
+            batch: list[Any] = []
+            size = 0
+            while texts := cursor.fetchmany(_FETCH):
+                for (text,) in texts:
+                    batch.append(loads_json(text))
+                    size += len(text)
+                # Bounded by bytes too: one element can be a whole page of 200 scrobbles.
+                if len(batch) >= BATCH or size >= BATCH_BYTES:
+                    yield batch
+                    batch, size = [], 0
+            if batch:
+                yield batch
         except (duckdb.Error, UnicodeError, RuntimeError, pa.ArrowException) as exc:
             raise NotStreamable from exc
 
