@@ -211,3 +211,42 @@ def test_garbled_zip_container_never_crashes(tmp_path: Path) -> None:
     finally:
         runner.close()
     assert runner.outcomes["error"] > 0
+
+
+# Any JSON number text, including beyond int64, uint64 and double, and the odd non-numbers.
+EXTREME_NUMBER = st.one_of(
+    st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.sampled_from(["1e400", "-1e400", "1e-400", str(2**63 - 1), str(2**64), "0", "-0", "0.5", "true",
+                     "null", '"12"', '"lots"', "[]", "{}"]),
+)
+
+
+def test_extreme_numbers_never_crash_and_cost_at_most_their_row(tmp_path: Path) -> None:
+    """A hostile number in ms_played or offline_timestamp of one record: the import succeeds, every other
+    row is stored, and at most that row is dropped."""
+    valid = json.loads(extended_file())
+    runner = Runner(tmp_path)
+
+    @FUZZ
+    @given(field=st.sampled_from(["ms_played", "offline_timestamp"]), number=EXTREME_NUMBER,
+           which=st.integers(0, len(valid) - 1))
+    def run(field: str, number: str, which: int) -> None:
+        records = json.loads(json.dumps(valid))
+        records[which][field] = "@@N@@"
+        folder = runner.root / f"case{next(runner.counter)}"
+        folder.mkdir()
+        path = folder / "Streaming_History_Audio_2021.json"
+        path.write_bytes(json.dumps(records).replace('"@@N@@"', number).encode())
+        report = runner.lib.import_paths([path])  # never an error: one odd value is not a broken file
+        (f,) = report.files
+        assert f.rows_read == len(valid)
+        assert f.dropped_total <= 1
+        assert f.rows_read == f.stored + f.duplicates + f.near_duplicates + f.unchanged + f.merged + f.dropped_total
+        earliest = runner.lib.con.execute("SELECT min(ts_start) FROM play_rows").fetchall()[0][0]
+        assert earliest is None or earliest.year >= 2006
+
+    try:
+        run()
+    finally:
+        runner.close()

@@ -55,6 +55,13 @@ def typed_array(values: list[Any], dtype: pa.DataType) -> tuple[pa.Array, np.nda
         return pa.array(values, type=dtype), np.zeros(n, dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
         pass
+    if pa.types.is_floating(dtype):
+        # One value per Python call, only on this slow path: a huge integer, a numeric string or a boolean
+        # must cost that value, not the column.
+        floats = [_as_float(v) for v in values]
+        bad = np.fromiter((v is not None and f is None for v, f in zip(values, floats, strict=True)),
+                          dtype=bool, count=n)
+        return pa.array(floats, type=dtype), bad
     if pa.types.is_integer(dtype):
         # Mixed ints and floats: go through float64 when every value is numeric and integral.
         try:
@@ -83,6 +90,17 @@ def typed_array(values: list[Any], dtype: pa.DataType) -> tuple[pa.Array, np.nda
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
         # Out-of-range integers and the like: give up on the whole column, every value is suspect.
         return pa.nulls(n, dtype), np.array([v is not None for v in values], dtype=bool)
+
+
+def _as_float(value: Any) -> float | None:
+    """A JSON number, or a string holding one, as a float; else None. Booleans count as 0 and 1 and numeric
+    strings as their number, as DuckDB's reader (the fast path) casts them."""
+    if isinstance(value, int | float | str):
+        try:
+            return float(value)
+        except (OverflowError, ValueError):
+            return None
+    return None
 
 
 def _python_types(dtype: pa.DataType) -> tuple[type, ...]:

@@ -11,8 +11,11 @@ A format describes the work as a :class:`JsonPlan`. Two ways to run it:
 * :func:`stage_json` — the import's fast path: many files in one statement on the library connection,
   straight into a staging table (no Arrow round trip), each file's bytes decompressed by a feeder thread
   as DuckDB reads them;
-* :func:`query_json_bytes` — one file already in memory, on a private single-threaded connection, to an
-  Arrow table (a format's ``parse``, and the fallback when the fast path refuses a file).
+* :func:`query_json_pieces` — one file streamed in pieces, on a private single-threaded connection, to an
+  Arrow table (a format's ``parse``, and the fallback when the fast path refuses a file), strictly or
+  *tolerantly*: then each array element is read as raw JSON and its fields extracted with ``TRY_CAST``, so
+  a record that is not an object or holds text where a number belongs only flags that record. That is the
+  careful path for files too large to load into Python (memory stays bounded by DuckDB's buffers).
 """
 
 from __future__ import annotations
@@ -48,7 +51,10 @@ def _files_per_statement() -> int:
 
 
 MAX_FILES_PER_STATEMENT = _files_per_statement()
-_READ_OPTIONS = "compression = 'none', maximum_object_size = 67108864"
+# One JSON record (an array element) may not exceed this: real records are under 2 KB, and DuckDB buffers a
+# whole record, so the bound is also what one hostile record can cost in memory.
+MAX_OBJECT_BYTES = 64 * 1024 * 1024
+_READ_OPTIONS = f"compression = 'none', maximum_object_size = {MAX_OBJECT_BYTES}"
 
 
 @dataclass(frozen=True)
@@ -59,13 +65,15 @@ class JsonPlan:
     ``_not_object`` and ``_bad_number`` (flags the careful path sets for a record that is not an object or
     has text where a number belongs) and ``_file`` (the file's number) — and returns the staged columns,
     ``_file`` and ``_drop`` (NULL, or why the row is not a play). Files with equal plans can share a
-    statement, so everything that differs per file must be in the plan.
+    statement, so everything that differs per file must be in the plan. ``checked`` names the numeric
+    columns whose non-numeric values set ``_bad_number`` on the careful paths.
     """
 
     format: str
     columns: tuple[tuple[str, str], ...]
     sql: str
     array: bool = True
+    checked: tuple[str, ...] = ()
 
     @property
     def types(self) -> dict[str, str]:
@@ -79,12 +87,37 @@ class JsonPlan:
                 f"filename = true, {_READ_OPTIONS})) SELECT * FROM ({self.sql})")
 
 
+    def _tolerant_read(self, paths: str) -> str:
+        """Like :meth:`_read`, but a record of the wrong shape or type flags itself instead of failing."""
+        fmt = "array" if self.array else "newline_delimited"
+        keys = "[" + ", ".join("'$.\"" + k + "\"'" for k, _ in self.columns) + "]"
+        def value(i: int, k: str, t: str) -> str:
+            if t == "VARCHAR":
+                return f"_v[{i}]"
+            if t in ("DOUBLE", "BIGINT"):
+                # The strict reader reads JSON true as 1: so must this one, or the two paths would differ.
+                return (f"CASE WHEN json_type(json, '$.\"{k}\"') = 'BOOLEAN' THEN TRY_CAST(_v[{i}] AS BOOLEAN)::{t}"
+                        f" ELSE TRY_CAST(_v[{i}] AS {t}) END")
+            return f"TRY_CAST(_v[{i}] AS {t})"
+
+        columns = list(enumerate(self.columns, start=1))
+        values = ", ".join(f'{value(i, k, t)} AS "{k}"' for i, (k, t) in columns)
+        bad = " OR ".join(f"(_v[{i}] IS NOT NULL AND ({value(i, k, t)}) IS NULL)"
+                          for i, (k, t) in columns if k in self.checked) or "false"
+        return (f"WITH o AS (SELECT json, json_type(json) IS DISTINCT FROM 'OBJECT' AS _not_object, "
+                f"json_extract_string(json, {keys}) AS _v FROM read_json_objects({paths}, format = '{fmt}', "
+                f"{_READ_OPTIONS})), "
+                f"raw AS (SELECT {values}, _not_object, coalesce({bad}, false) AS _bad_number, 0 AS _file FROM o) "
+                f"SELECT * FROM ({self.sql})")
+
+
 def parser() -> duckdb.DuckDBPyConnection:
     """This thread's parser connection (single-threaded: the importer parallelises across files)."""
     con: duckdb.DuckDBPyConnection | None = getattr(_local, "con", None)
     if con is None:
         con = duckdb.connect(config={"threads": 1, "enable_external_access": True})
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # a long careful read must not draw on stderr
         no_file_cache(con)
         _local.con = con
     return con
@@ -96,24 +129,28 @@ def no_file_cache(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET enable_external_file_cache = false")
 
 
-def query_json_bytes(data: bytes, plan: JsonPlan) -> pa.Table | None:
-    """Run ``plan`` over one file's bytes (a JSON array of objects, or JSON Lines); ``_file`` is 0.
+def query_json_pieces(pieces: Iterable[bytes], plan: JsonPlan, *, tolerant: bool = False) -> pa.Table | str:
+    """Run ``plan`` over one file streamed as ``pieces``; ``_file`` is 0.
 
-    Returns None when the fast reader cannot take the file (malformed JSON, a value of an unexpected type,
-    no pipes on this platform): the caller then uses its careful path, which reports exactly what is wrong.
+    Returns the rows, or a message when the reader refused the file or the pieces could not all be
+    delivered (then the caller reads the source again to learn why). The message is DuckDB's and may hold
+    a pipe path or bytes of the file: it is for choosing a diagnosis, never to be shown.
 
-    >>> plan = JsonPlan("demo", (("a", "BIGINT"),), "SELECT a FROM raw")
-    >>> query_json_bytes(b'[{"a": 1, "ip": "x"}]', plan).to_pylist()
-    [{'a': 1}]
+    >>> plan = JsonPlan("demo", (("a", "BIGINT"), ("b", "VARCHAR")), "SELECT a, b, _not_object FROM raw")
+    >>> query_json_pieces([b'[{"a": 1, "b": "x", "ip": "y"}]'], plan).to_pylist()
+    [{'a': 1, 'b': 'x', '_not_object': False}]
+    >>> query_json_pieces([b'[{"a": 1, "b": "x"}, 5]'], plan, tolerant=True).to_pylist()
+    [{'a': 1, 'b': 'x', '_not_object': False}, {'a': None, 'b': None, '_not_object': True}]
     """
     if not _PIPES:
-        return None
-    with _Pipes([[data]], on_bytes=None) as pipes:
+        return "no pipes on this platform"
+    with _Pipes([pieces], on_bytes=None) as pipes:
         try:
-            return parser().sql(plan._read(pipes.paths_sql(), "0")).to_arrow_table()
-        except (duckdb.Error, UnicodeError, RuntimeError):
-            # DuckDB's message can itself hold the undecodable bytes, hence UnicodeError.
-            return None
+            sql = plan._tolerant_read(pipes.paths_sql()) if tolerant else plan._read(pipes.paths_sql(), "0")
+            table = parser().sql(sql).to_arrow_table()
+        except (duckdb.Error, UnicodeError, RuntimeError) as exc:
+            return str(exc) or type(exc).__name__
+    return "the file could not be read to its end" if pipes.failed else table
 
 
 def transform(table: pa.Table, sql: str) -> pa.Table:

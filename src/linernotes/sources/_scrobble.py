@@ -7,6 +7,7 @@ A scrobble records when a track *started* and nothing about how long it played, 
 
 from __future__ import annotations
 
+import codecs
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linernotes.schema import UTC_TS, Kind, Source, conform
-from linernotes.sources.base import Parsed
+from linernotes.sources.base import MAX_TEXT_BYTES, Parsed
 
 # Last.fm (Audioscrobbler) started in 2002: an earlier scrobble is a clock or parsing error.
 MIN_EPOCH_S = 1_009_843_200  # 2002-01-01T00:00:00Z
@@ -31,12 +32,23 @@ _EPOCH_TEXT_RE = r"^-?[0-9]{1,12}(\.[0-9]*)?$"
 
 
 
+_UTF8_STEP = 16 * 1024 * 1024
+
+
 def utf8_error_offset(data: bytes) -> int | None:
-    """Byte offset of the first invalid UTF-8 sequence, or None when ``data`` is valid UTF-8."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start
+    """Byte offset of the first invalid UTF-8 sequence, or None when ``data`` is valid UTF-8.
+
+    Checked a piece at a time: decoding a whole large file at once would build a text copy of it (up to
+    four times its size) only to throw it away.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for pos in range(0, len(data), _UTF8_STEP):
+        pending = len(decoder.getstate()[0])  # bytes of a sequence cut by the previous piece
+        try:
+            decoder.decode(view[pos:pos + _UTF8_STEP], final=pos + _UTF8_STEP >= len(data))
+        except UnicodeDecodeError as exc:
+            return pos - pending + exc.start
     return None
 
 
@@ -73,7 +85,8 @@ def build_scrobbles(
     ``seconds`` is float64 epoch seconds of playback start (NULL where the row has no usable time).
     ``reasons`` are the source's own row checks in priority order; each dropped row is counted once, under
     the first reason that applies, then ``time_out_of_range``, ``missing_artist`` and ``missing_track``
-    follow. A NULL time that no reason explained is counted as ``bad_time``: no row can vanish uncounted.
+    follow, after ``long_text`` (a text field over MAX_TEXT_BYTES). A NULL time that no reason explained
+    is counted as ``bad_time``: no row can vanish uncounted.
     ``extra`` holds string columns (MBIDs, uri) where "" means unknown.
     """
     n = len(seconds)
@@ -83,8 +96,14 @@ def build_scrobbles(
     out_of_range = pc.or_(
         pc.less(seconds, MIN_EPOCH_S), pc.greater(seconds, now + FUTURE_SLACK_S)
     )  # NULL for NULL seconds: those are some other reason's rows
+    texts = [track, artist, album, *(extra or {}).values()]
+    long_text = pc.or_kleene(*[pc.greater(pc.binary_length(t), MAX_TEXT_BYTES) for t in texts[:2]]) \
+        if n else pa.array([], pa.bool_())
+    for values in texts[2:]:
+        long_text = pc.or_kleene(long_text, pc.greater(pc.binary_length(values), MAX_TEXT_BYTES))
     ordered: list[tuple[str, pa.Array]] = [
         *reasons,
+        ("long_text", long_text),
         ("bad_time", pc.is_null(seconds)),
         ("time_out_of_range", out_of_range),
         ("missing_artist", is_blank(artist)),
@@ -101,7 +120,11 @@ def build_scrobbles(
     keep = pc.invert(taken)
     kept = n - sum(dropped.values())
 
-    secs = pc.filter(seconds, keep)
+    def kept_only(values: pa.Array) -> pa.Array:
+        # Most files drop nothing: then a filter would only copy every column (memory on large files).
+        return values if kept == n else pc.filter(values, keep)
+
+    secs = kept_only(seconds)
     # floor: ListenBrainz stores listened_at as a Postgres epoch that can carry a fraction; the store's
     # natural key wants whole seconds, exactly as the export's integer form.
     start_us = pc.multiply(pc.cast(pc.floor(secs), pa.int64()), 1_000_000)
@@ -112,13 +135,13 @@ def build_scrobbles(
         "kind": pa.repeat(pa.scalar(Kind.TRACK.value), kept),
         "ts_start": ts_start,
         "ts_end": ts_start,
-        "track": pc.filter(track, keep),
-        "artist": pc.filter(artist, keep),
-        "album": blank_to_null(pc.filter(album, keep)),
+        "track": kept_only(track),
+        "artist": kept_only(artist),
+        "album": blank_to_null(kept_only(album)),
         "fuzzy_time": pa.repeat(pa.scalar(fuzzy_time), kept),
     }
     if duration_ms is not None:
-        dur = pc.filter(duration_ms, keep)
+        dur = kept_only(duration_ms)
         dur = pc.if_else(
             pc.and_(pc.greater(dur, 0), pc.less_equal(dur, MAX_DURATION_MS)), dur, pa.scalar(None, pa.int64())
         )
@@ -126,7 +149,7 @@ def build_scrobbles(
         end_us = pc.add(start_us, pc.multiply(pc.fill_null(dur, 0), 1000))
         columns["ts_end"] = pc.cast(end_us, UTC_TS)
     for name, values in (extra or {}).items():
-        values = blank_to_null(pc.filter(values, keep))
+        values = blank_to_null(kept_only(values))
         if name.endswith("_mbid"):
             # A malformed MBID would never join MusicBrainz data; NULL says "unknown" honestly.
             ok = pc.fill_null(pc.match_substring_regex(values, _MBID_RE), False)

@@ -11,7 +11,9 @@ handed. It exposes one :class:`Format` object named ``FORMAT`` (or a list ``FORM
   and the line or byte.
 * ``json_plan(head, name) -> JsonPlan`` (optional, JSON formats): the same work as ``parse`` as a DuckDB
   plan, which lets the importer read many files in one statement straight into the library's staging
-  table. ``parse`` must give exactly the rows the plan gives.
+  table. ``parse`` must give exactly the rows the plan gives. A file the plan's fast path refuses is
+  read by :func:`linernotes.sources._careful.parse_stream` from its pieces, not by ``parse``: the file
+  may be too large to hold in memory.
 * ``name_hint``: a regex on the file's base name for files that *should* be this format. It is never used
   to route a file; it only turns "not recognised" into an error for a file that looks like a listening
   history by name but whose content is broken.
@@ -22,12 +24,14 @@ never copied into the table, a message or a log.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import orjson
 import pyarrow as pa
 
 if TYPE_CHECKING:
@@ -36,6 +40,10 @@ if TYPE_CHECKING:
 from linernotes.schema import Source
 
 HEAD_BYTES = 64 * 1024
+# A text field longer than this drops its row as ``long_text``. Real names stay far below (the longest
+# classical titles are a few hundred bytes); the cap keeps a hostile export from storing megabyte "names"
+# that every later query would drag along.
+MAX_TEXT_BYTES = 4096
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -58,6 +66,24 @@ class Format:
     name_hint: re.Pattern[str] | None = None
     description: str = ""
     json_plan: Callable[[bytes, str], JsonPlan] | None = None
+
+
+def loads_json(data: bytes | str) -> Any:
+    """``orjson.loads``, except that a number beyond a double (``1e400``) costs only that value.
+
+    orjson refuses the whole document for such a number; the standard library reads it as infinity, which
+    the row rules then drop like any other absurd value. The slow parser runs only on that refusal, so a
+    broken document still raises ``orjson.JSONDecodeError`` with orjson's line and column.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):
+            raise
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):
+            raise exc from None
 
 
 def strip_bom(data: bytes) -> bytes:

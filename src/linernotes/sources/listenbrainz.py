@@ -23,8 +23,10 @@ import pyarrow.compute as pc
 
 from linernotes.errors import InputError
 from linernotes.schema import Source
+from linernotes.sources._duckjson import MAX_OBJECT_BYTES
 from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset
-from linernotes.sources.base import UTF8_BOM, Format, Parsed
+from linernotes.sources._stream import WHOLE_MAX_BYTES, NotStreamable, array_batches, line_batches
+from linernotes.sources.base import UTF8_BOM, Format, Parsed, loads_json
 
 # Keys of a listen object. Checked on raw bytes first: cheap, and it never materialises foreign files.
 _LISTENED_AT_RE = re.compile(rb'"listened_at"\s*:')
@@ -113,15 +115,31 @@ def _listen_row(obj: object) -> _ListenRow:
     )
 
 
-def _build(rows: list[_ListenRow], fmt: str) -> Parsed:
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 11
-    state = pa.array(cols[0], pa.int8())
-    seconds = pa.array(cols[1], pa.float64())
+_COLUMN_TYPES = [pa.int8(), pa.float64(), pa.string(), pa.string(), pa.string(), pa.float64(),
+                 pa.string(), pa.string(), pa.string(), pa.string(), pa.string()]
+
+
+def _arrow_batch(rows: list[_ListenRow]) -> list[pa.Array]:
+    """One batch of listens as Arrow columns: Arrow holds them in a fraction of the tuples' memory."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(_COLUMN_TYPES)
+    return [pa.array(c, t) for c, t in zip(cols, _COLUMN_TYPES, strict=True)]
+
+
+def _build(batches: list[list[pa.Array]], fmt: str) -> Parsed:
+    """Build the staged table from batches of columns; empties ``batches`` (each column is held once)."""
+    batches.append(_arrow_batch([]))
+    cols = []
+    for _ in _COLUMN_TYPES:
+        cols.append(pa.concat_arrays([b.pop(0) for b in batches]))
+    batches.clear()
+    state = cols[0]
+    seconds = cols[1]
+    rows_read = len(state)
 
     def strings(i: int) -> pa.Array:
-        return pa.array(cols[i], pa.string())
+        return cols[i]
 
-    duration = pa.array(cols[5], pa.float64())
+    duration = cols[5]
     # Bound before the cast: a garbage 1e300 must become NULL (build_scrobbles drops > 1 day), not overflow.
     sane = pc.fill_null(pc.and_(pc.greater(duration, 0), pc.less(duration, 1e12)), False)
     duration_ms = pc.cast(pc.round(pc.if_else(sane, duration, pa.scalar(None, pa.float64()))), pa.int64())
@@ -138,7 +156,7 @@ def _build(rows: list[_ListenRow], fmt: str) -> Parsed:
         track=strings(2),
         artist=strings(3),
         album=strings(4),
-        rows_read=len(rows),
+        rows_read=rows_read,
         duration_ms=duration_ms,
         extra={
             "recording_mbid": strings(6),
@@ -187,15 +205,16 @@ def sniff_jsonl(head: bytes) -> bool:
 
 def parse_jsonl(data: bytes, name: str) -> Parsed:
     data, offset = _strip(data)
-    lines = [line for line in data.split(b"\n") if line and not line.isspace()]
+    batches: list[list[pa.Array]] = []
     try:
-        objs = [orjson.loads(line) for line in lines]
+        for lines in line_batches(data):
+            batches.append(_arrow_batch([_listen_row(loads_json(line)) for line in lines]))
     except orjson.JSONDecodeError as exc:
         error = _bad_utf8(data, name, offset)
         if error is not None:
             raise error from None
         raise _jsonl_error(data, name, exc) from None
-    return _build([_listen_row(obj) for obj in objs], "listenbrainz_jsonl")
+    return _build(batches, "listenbrainz_jsonl")
 
 
 def _jsonl_error(data: bytes, name: str, exc: orjson.JSONDecodeError) -> InputError:
@@ -257,7 +276,15 @@ def _first_object(head: bytes) -> bytes | None:
 def parse_json(data: bytes, name: str) -> Parsed:
     data, offset = _strip(data)
     try:
-        doc = orjson.loads(data)
+        batches = [_arrow_batch([_listen_row(obj) for obj in objs]) for objs in array_batches(data)]
+        return _build(batches, "listenbrainz_json")
+    except NotStreamable:
+        pass  # not a well-formed array: the whole-document path says precisely what is wrong
+    if len(data) > WHOLE_MAX_BYTES:
+        raise InputError(name, "not valid JSON (truncated or corrupt), or a record over "
+                               f"{MAX_OBJECT_BYTES >> 20} MB") from None
+    try:
+        doc = loads_json(data)
     except orjson.JSONDecodeError as exc:
         error = _bad_utf8(data, name, offset)
         if error is not None:
@@ -267,7 +294,7 @@ def parse_json(data: bytes, name: str) -> Parsed:
         ) from None
     if not isinstance(doc, list):
         raise InputError(name, "not a ListenBrainz export (expected a JSON array of listens)")
-    return _build([_listen_row(obj) for obj in doc], "listenbrainz_json")
+    return _build([_arrow_batch([_listen_row(obj) for obj in doc])], "listenbrainz_json")
 
 
 FORMATS: list[Format] = [

@@ -7,20 +7,11 @@ Only the fields a play needs are read. ``username``, ``ip_addr``/``ip_addr_decry
 from __future__ import annotations
 
 import re
-from collections import Counter
-from typing import Any
 
-import numpy as np
-import orjson
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from linernotes.errors import InputError
-from linernotes.schema import STAGED_SCHEMA, Kind, Source
-from linernotes.sources._columns import columns_of, typed_array
-from linernotes.sources._duckjson import JsonPlan, query_json_bytes, transform
-from linernotes.sources._scrobble import utf8_error_offset
-from linernotes.sources.base import HEAD_BYTES, Format, Parsed, json_first_keys, strip_bom
+from linernotes.schema import Kind, Source
+from linernotes.sources._careful import parse_records
+from linernotes.sources._duckjson import JsonPlan
+from linernotes.sources.base import HEAD_BYTES, MAX_TEXT_BYTES, Format, Parsed, json_first_keys
 
 EXTENDED_KEYS = [
     "ts", "platform", "ms_played", "conn_country",
@@ -36,84 +27,52 @@ OFFLINE_TS_MAX_EARLY_S = 10
 OFFLINE_TS_MAX_PAUSE_S = 24 * 3600
 # Plays before Spotify existed or in the future are corrupt rows, not history.
 MIN_TS = "2006-01-01 00:00:00+00"
+# One stream longer than two days is a corrupt value, not a play: ms_played counts only audible time, the
+# longest real items (audiobook chapters, marathon podcasts, ambient "10 hours of rain") stay under a day,
+# and the bound keeps `ts_end - ms_played` a real date instead of an overflow or the year 1706.
+MAX_MS_PLAYED = 48 * 3600 * 1000
+# offline_timestamp is trusted only between these (seconds): beyond them it is garbage, and ignoring it
+# (the start then comes from ts - ms_played) keeps the play.
+_OFFLINE_MIN_S, _OFFLINE_MAX_S = 1e8, 1e11
 
 
-def load_json_array(data: bytes, name: str) -> list[Any]:
-    """Parse a whole JSON array, turning every failure into a one-line InputError."""
-    try:
-        text = strip_bom(data)
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        bad_byte = utf8_error_offset(data)
-        if bad_byte is not None:
-            # orjson reports encoding errors at position 0; the decoder knows the real offset.
-            raise InputError(name, "not valid UTF-8 (exports are UTF-8)", where=f"byte {bad_byte}") from None
-        where = f"line {exc.lineno}, column {exc.colno}" if exc.lineno else f"byte {exc.pos}"
-        raise InputError(name, "not valid JSON (truncated or corrupt)", where=where) from None
-    if not isinstance(value, list):
-        raise InputError(name, "expected a JSON array of plays")
-    return value
-
-
+# Durations are read as DOUBLE: any JSON number (1e30, 2^64) then reaches the drop rules instead of failing
+# the whole file; a fraction of a millisecond is rounded.
 _RAW_TYPES = {key: "VARCHAR" for key in EXTENDED_KEYS} | {
-    "ms_played": "BIGINT", "offline_timestamp": "DOUBLE",
+    "ms_played": "DOUBLE", "offline_timestamp": "DOUBLE",
     "shuffle": "BOOLEAN", "skipped": "BOOLEAN", "offline": "BOOLEAN", "incognito_mode": "BOOLEAN",
 }  # fmt: skip
-_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
+# Text that is stored (ts is parsed, and a long one simply fails to parse).
+_TEXT_KEYS = [k for k, v in _RAW_TYPES.items() if v == "VARCHAR" and k != "ts"]
 
 
-def parse_records(data: bytes, name: str, plan: JsonPlan) -> Parsed:
-    """Run ``plan`` on one file's JSON array of records and split the output into kept rows and
-    dropped-reason counts.
-
-    Fast path: DuckDB's reader, parse and transform in one query. When it refuses the file, the careful
-    path (orjson) finds out why: a file broken as a whole raises InputError; a record that is not an
-    object, or text where a number belongs, only flags that record (``_not_object``, ``_bad_number``) so
-    it is counted, not fatal.
-    """
-    rows = query_json_bytes(data, plan)
-    if rows is None:
-        rows = transform(_careful_raw(data, name, plan.types), plan.sql)
-    reasons = rows.column("_drop")
-    dropped: Counter[str] = Counter()
-    n_read = rows.num_rows
-    if reasons.null_count < n_read:
-        for item in pc.value_counts(reasons).to_pylist():
-            if item["values"] is not None:
-                dropped[item["values"]] = item["counts"]
-        rows = rows.filter(pc.is_null(reasons))
-    return Parsed(format=plan.format, table=rows.drop_columns(["_drop", "_file"]).cast(STAGED_SCHEMA),
-                  rows_read=n_read, dropped=dropped)
-
-
-def _careful_raw(data: bytes, name: str, types: dict[str, str]) -> pa.Table:
-    records = load_json_array(data, name)
-    cols, is_obj = columns_of(records, list(types))
-    del records
-    arrays: dict[str, pa.Array] = {}
-    bad_number = np.zeros(len(is_obj), dtype=bool)
-    for key, sql_type in types.items():
-        arrays[key], bad = typed_array(cols.pop(key), _ARROW_TYPES[sql_type])
-        if sql_type == "BIGINT":
-            bad_number |= bad
-    arrays["_not_object"] = pa.array(~is_obj)
-    arrays["_bad_number"] = pa.array(bad_number)
-    arrays["_file"] = pa.array(np.zeros(len(is_obj), dtype=np.int32))
-    return pa.table(arrays)
-
-
-# Row-level reasons in order: a dropped row is counted once, under the first that applies.
+# Row-level reasons in order: a dropped row is counted once, under the first that applies. `ms` is the raw
+# DOUBLE duration; NaN compares above every number in DuckDB, so it lands in bad_ms_played.
 _DROP_REASON = """
     CASE
         WHEN _not_object THEN 'not_an_object'
+        WHEN {long_text} THEN 'long_text'
         WHEN {ts} IS NULL THEN 'missing_time'
         WHEN ts_end IS NULL THEN 'bad_time'
         WHEN ts_end < TIMESTAMPTZ '{min_ts}' OR ts_end > now() + INTERVAL 1 DAY THEN 'time_out_of_range'
         WHEN _bad_number THEN 'bad_ms_played'
         WHEN {ms} IS NULL THEN 'missing_ms_played'
         WHEN {ms} < 0 THEN 'negative_ms_played'
+        WHEN NOT {ms} <= {max_ms} THEN 'bad_ms_played'
     END
 """
+
+
+def _drop_reason(ts: str, ms: str, texts: list[str]) -> str:
+    # strlen counts bytes, cheaper than characters, and the cap is about memory and sanity, not display.
+    long_text = " OR ".join(f'coalesce(strlen("{c}"), 0) > {MAX_TEXT_BYTES}' for c in texts) or "false"
+    return _DROP_REASON.format(ts=ts, ms=ms, min_ts=MIN_TS, max_ms=MAX_MS_PLAYED, long_text=long_text)
+
+
+def _safe_ms(ms: str) -> str:
+    """The duration as BIGINT when it is within bounds, else NULL: the row is dropped, but every expression
+    is evaluated for it first, and an absurd value must not overflow an interval on the way."""
+    return f"CASE WHEN {ms} BETWEEN 0 AND {MAX_MS_PLAYED} THEN round({ms})::BIGINT END"
 
 
 def _nullif_blank(column: str) -> str:
@@ -141,11 +100,14 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
                    coalesce(try_strptime(ts, '%Y-%m-%dT%H:%M:%SZ'),
                             try_strptime(ts, '%Y-%m-%dT%H:%M:%S.%fZ'))::TIMESTAMPTZ AS ts_end,
                    -- offline_timestamp: ms in Gen A, s later; 0 and null mean "no start known".
-                   CASE WHEN offline_timestamp > 1e11 THEN offline_timestamp / 1000.0
-                        WHEN offline_timestamp > 1e8 THEN offline_timestamp END AS off_s
+                   CASE WHEN offline_timestamp BETWEEN {_OFFLINE_MAX_S} AND {_OFFLINE_MAX_S * 1000}
+                        THEN offline_timestamp / 1000.0
+                        WHEN offline_timestamp BETWEEN {_OFFLINE_MIN_S} AND {_OFFLINE_MAX_S}
+                        THEN offline_timestamp END AS off_s,
+                   {_safe_ms("ms_played")} AS ms
             FROM raw),
         p AS (
-            SELECT *, epoch(ts_end) - off_s - ms_played / 1000.0 AS pause_s FROM r)
+            SELECT *, epoch(ts_end) - off_s - ms / 1000.0 AS pause_s FROM r)
         SELECT
             '{Source.SPOTIFY_EXTENDED.value}' AS source,
             '{fmt}' AS format,
@@ -156,9 +118,9 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
                  ELSE 'unknown' END AS kind,
             CASE WHEN pause_s BETWEEN -{OFFLINE_TS_MAX_EARLY_S} AND {OFFLINE_TS_MAX_PAUSE_S}
                  THEN to_timestamp(off_s)
-                 ELSE ts_end - to_milliseconds(ms_played) END AS ts_start,
+                 ELSE ts_end - to_milliseconds(ms) END AS ts_start,
             ts_end,
-            ms_played,
+            ms AS ms_played,
             {_nullif_blank("master_metadata_track_name")} AS track,
             {_nullif_blank("master_metadata_album_artist_name")} AS artist,
             {_nullif_blank("master_metadata_album_album_name")} AS album,
@@ -177,10 +139,10 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
             -- Gen A writes offline_timestamp 0 when it knows no start: fuzzy dedup (Maloja's rule).
             coalesce(offline_timestamp = 0, false) AS fuzzy_time,
             _file,
-            {_DROP_REASON.format(ts="ts", ms="ms_played", min_ts=MIN_TS)} AS _drop
+            {_drop_reason("ts", "ms_played", _TEXT_KEYS)} AS _drop
         FROM p
     """
-    return JsonPlan(fmt, tuple(_RAW_TYPES.items()), sql)
+    return JsonPlan(fmt, tuple(_RAW_TYPES.items()), sql, checked=("ms_played",))
 
 
 def sniff_extended(head: bytes) -> bool:
@@ -218,7 +180,7 @@ def plan_account(head: bytes, name: str) -> JsonPlan:
     found = json_first_keys(head)
     variant = _account_variant(set(found[1]) if found else set()) or "music"
     who, what, author = ACCOUNT_VARIANTS[variant]
-    types = {"endTime": "VARCHAR", "msPlayed": "BIGINT", who: "VARCHAR", what: "VARCHAR"}
+    types = {"endTime": "VARCHAR", "msPlayed": "DOUBLE", who: "VARCHAR", what: "VARCHAR"}
     if author:
         types[author] = "VARCHAR"
     legacy = bool(LEGACY_NAME.match(name.replace(":", "/").rsplit("/", 1)[-1]))
@@ -239,13 +201,14 @@ def plan_account(head: bytes, name: str) -> JsonPlan:
                     NULL AS show_name, NULL AS episode, {who_sql} AS audiobook, {what_sql} AS chapter"""
     # endTime is UTC truncated to the minute (FORMATS.md §2.3, proved by a paired export).
     sql = f"""
-        WITH r AS (SELECT *, try_strptime("endTime", '%Y-%m-%d %H:%M')::TIMESTAMPTZ AS ts_end FROM raw),
+        WITH r AS (SELECT *, try_strptime("endTime", '%Y-%m-%d %H:%M')::TIMESTAMPTZ AS ts_end,
+                          {_safe_ms('"msPlayed"')} AS ms FROM raw),
         n AS (SELECT *, {names} FROM r)
         SELECT
             '{Source.SPOTIFY_ACCOUNT.value}' AS source, '{fmt}' AS format, kind,
-            ts_end - to_milliseconds(coalesce("msPlayed", 0)) AS ts_start,
+            ts_end - to_milliseconds(coalesce(ms, 0)) AS ts_start,
             ts_end,
-            "msPlayed" AS ms_played,
+            ms AS ms_played,
             track, artist, NULL AS album, show_name, episode, audiobook, chapter,
             NULL AS uri, NULL AS platform, NULL AS country, NULL AS reason_start, NULL AS reason_end,
             NULL::BOOLEAN AS shuffle, NULL::BOOLEAN AS skipped, NULL::BOOLEAN AS offline,
@@ -253,10 +216,10 @@ def plan_account(head: bytes, name: str) -> JsonPlan:
             NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
             true AS fuzzy_time,
             _file,
-            {_DROP_REASON.format(ts='"endTime"', ms='"msPlayed"', min_ts=MIN_TS)} AS _drop
+            {_drop_reason('"endTime"', '"msPlayed"', [who, what, *([author] if author else [])])} AS _drop
         FROM n
     """
-    return JsonPlan(fmt, tuple(types.items()), sql)
+    return JsonPlan(fmt, tuple(types.items()), sql, checked=("msPlayed",))
 
 
 def sniff_account(head: bytes) -> bool:

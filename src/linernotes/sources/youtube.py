@@ -8,6 +8,7 @@ marks when a video *started*; there is no duration, so ``ms_played`` stays NULL 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -15,8 +16,10 @@ import pyarrow.compute as pc
 
 from linernotes.errors import InputError
 from linernotes.schema import Source
+from linernotes.sources._duckjson import MAX_OBJECT_BYTES
 from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset
-from linernotes.sources.base import Format, Parsed, json_first_keys, strip_bom
+from linernotes.sources._stream import WHOLE_MAX_BYTES, NotStreamable, array_batches
+from linernotes.sources.base import Format, Parsed, json_first_keys, loads_json, strip_bom
 
 MUSIC_HEADER = "YouTube Music"
 # The title carries a localised verb ("Watched X", "Angesehen: X"...); English is the one we can strip
@@ -32,8 +35,47 @@ def sniff(head: bytes) -> bool:
 
 def parse(data: bytes, name: str) -> Parsed:
     data = strip_bom(data)
+    batches: list[dict[str, pa.Array]] = []
     try:
-        entries = orjson.loads(data)
+        # A batch of entries at a time: the whole document as Python objects would cost ~10x the file.
+        for entries in array_batches(data):
+            batches.append(_batch(entries))
+    except NotStreamable:
+        batches = [_batch(_whole(data, name))]
+    cols = {k: pa.concat_arrays([b[k] for b in batches]) if batches else pa.array([], t)
+            for k, t in _TYPES.items()}
+    del batches
+    n = len(cols["time"])
+    seconds = _iso_seconds(cols["time"])
+    return build_scrobbles(
+        fmt="youtube_music_takeout",
+        source=Source.YOUTUBE_MUSIC,
+        seconds=seconds,
+        reasons=[
+            ("malformed", cols["malformed"]),
+            ("not_youtube_music", cols["not_music"]),
+            ("ad", cols["ad"]),
+            ("removed_video", cols["removed"]),
+            ("missing_time", pc.is_null(cols["time"])),
+        ],
+        track=cols["title"],
+        artist=cols["artist"],
+        album=pa.nulls(n, pa.string()),
+        rows_read=n,
+    )
+
+
+_TYPES = {"time": pa.string(), "title": pa.string(), "artist": pa.string(), "malformed": pa.bool_(),
+          "not_music": pa.bool_(), "ad": pa.bool_(), "removed": pa.bool_()}
+
+
+def _whole(data: bytes, name: str) -> list[Any]:
+    """The whole document's entries (the precise-error path, for what the streaming reader refused)."""
+    if len(data) > WHOLE_MAX_BYTES:
+        raise InputError(name, "not valid JSON (truncated or corrupt), or a record over "
+                               f"{MAX_OBJECT_BYTES >> 20} MB")
+    try:
+        entries = loads_json(data)
     except orjson.JSONDecodeError as exc:
         bad = utf8_error_offset(data)
         if bad is not None:
@@ -42,7 +84,11 @@ def parse(data: bytes, name: str) -> Parsed:
                          where=f"line {exc.lineno}, column {exc.colno}") from None
     if not isinstance(entries, list):
         raise InputError(name, "expected a JSON array of watch-history entries")
+    return entries
 
+
+def _batch(entries: list[Any]) -> dict[str, pa.Array]:
+    """Some entries as Arrow columns; nested, irregular objects need per-entry logic."""
     times: list[str | None] = []
     titles: list[str | None] = []
     artists: list[str | None] = []
@@ -50,7 +96,6 @@ def parse(data: bytes, name: str) -> Parsed:
     not_music: list[bool] = []
     ad: list[bool] = []
     removed: list[bool] = []
-    # Takeout files are small (thousands of entries); nested, irregular objects need per-entry logic.
     for e in entries:
         ok = isinstance(e, dict)
         e = e if ok else {}
@@ -65,24 +110,9 @@ def parse(data: bytes, name: str) -> Parsed:
         times.append(e.get("time") if isinstance(e.get("time"), str) else None)
         titles.append(_WATCHED.sub("", title) if title else None)
         artists.append(_TOPIC.sub("", channel) if channel else None)
-
-    seconds = _iso_seconds(pa.array(times, pa.string()))
-    return build_scrobbles(
-        fmt="youtube_music_takeout",
-        source=Source.YOUTUBE_MUSIC,
-        seconds=seconds,
-        reasons=[
-            ("malformed", pa.array(malformed)),
-            ("not_youtube_music", pa.array(not_music)),
-            ("ad", pa.array(ad)),
-            ("removed_video", pa.array(removed)),
-            ("missing_time", pa.array([t is None for t in times])),
-        ],
-        track=pa.array(titles, pa.string()),
-        artist=pa.array(artists, pa.string()),
-        album=pa.nulls(len(entries), pa.string()),
-        rows_read=len(entries),
-    )
+    values = {"time": times, "title": titles, "artist": artists, "malformed": malformed, "not_music": not_music,
+              "ad": ad, "removed": removed}
+    return {k: pa.array(values[k], t) for k, t in _TYPES.items()}
 
 
 def _iso_seconds(times: pa.Array) -> pa.Array:

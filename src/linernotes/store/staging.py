@@ -30,6 +30,7 @@ import duckdb
 from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources import detect
 from linernotes.sources._archive import Entry
+from linernotes.sources._careful import parse_stream
 from linernotes.sources._duckjson import JsonPlan, stage_json
 from linernotes.sources.base import Parsed
 
@@ -118,7 +119,13 @@ def _append(con: duckdb.DuckDBPyConnection, no: int, parsed: Parsed) -> None:
 
 
 def _parse(job: Job) -> Parsed:
-    """Runs in a worker thread or inline. Pure: bytes in, Arrow out."""
+    """Runs in a worker thread or inline. Pure: bytes in, Arrow out.
+
+    A file with a DuckDB plan is streamed, never read whole first: the fast path refused it, and a large
+    file must then still be read in bounded memory."""
+    if job.plan is not None:
+        entry = job.entry
+        return parse_stream(entry.chunks, entry.size, entry.display, job.plan)
     return detect.format_named(job.format_name).parse(job.entry.read(), job.entry.display)
 
 
