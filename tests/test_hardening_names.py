@@ -275,7 +275,7 @@ def test_crowd_shows_hostile_names_as_text(hostile: Path, tmp_path: Path) -> Non
     ({"taste": {"artists": ["a", "b"], "vectors": [[1.0], ["z"]]}}, "taste model"),
     ({"contributors": {"benchmarks": "lots"}}, "contributor counts"),
     ({"metrics": {m.name: {"lower": m.lower, "upper": m.upper, "bins": m.bins, "counts": ["a"] * m.bins}
-                  for m in METRICS[:1]}}, "metric histograms"),
+                  for m in METRICS[:1]}}, f"bins for {METRICS[0].name}"),  # refused by verification itself
 ])
 def test_crowd_refuses_a_release_of_the_wrong_shapes(hostile: Path, tmp_path: Path, changes: dict[str, Any],
                                                      reason: str) -> None:

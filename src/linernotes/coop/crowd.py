@@ -19,7 +19,7 @@ from linernotes.coop.contract import METRICS
 from linernotes.coop.metrics import person_metrics
 from linernotes.coop.release.percentile import place
 from linernotes.coop.release.taste import recommend
-from linernotes.coop.release.verify import ReleaseError, load_release, read_public_key
+from linernotes.coop.release.verify import MalformedRelease, ReleaseError, load_release, read_public_key
 
 if TYPE_CHECKING:
     from linernotes.library import Library
@@ -74,7 +74,6 @@ def release_path(library_path: Path) -> Path:
 def verified_release(library_path: Path) -> dict[str, Any]:
     """The verified payload of the release kept for this library (:class:`ReleaseError` when there is none,
     no key, or it does not verify)."""
-    from linernotes.coop.release.verify import ReleaseError
 
     path, key = release_path(library_path), key_path(library_path)
     if not path.exists():
@@ -118,7 +117,7 @@ def known_artists(lib: Library) -> list[str]:
 
 
 def compare(lib: Library, payload: dict[str, Any], *, recommendations: int = 10) -> CrowdComparison:
-    """The person against a verified release ``payload`` (:class:`ReleaseError` when its parts are not of the
+    """The person against a verified release ``payload`` (:class:`MalformedRelease` when its parts are not of the
     shapes a release has: a signature vouches for who published it, not for what it holds)."""
     top, vectors, contributors, epsilon, delta = _checked(payload)
     places = place_person(payload, person_metrics(lib))
@@ -138,12 +137,12 @@ def _number(value: Any) -> bool:
 def _checked(payload: dict[str, Any]) -> tuple[list[tuple[str, int]], dict[str, list[float]], dict[str, int],
                                                float, float]:
     """The release's top artists, taste vectors, contributor counts and privacy parameters, checked: names are
-    strings and numbers are finite numbers, else one clear :class:`ReleaseError` instead of a crash."""
+    strings and numbers are finite numbers, else one clear :class:`MalformedRelease` instead of a crash."""
     part = payload.get("top_artists") or {}
     rows = part.get("artists", []) if isinstance(part, dict) else None
     if not isinstance(rows, list) or not all(
             isinstance(r, list) and len(r) == 2 and isinstance(r[0], str) and _number(r[1]) for r in rows):
-        raise ReleaseError("the release's top artists are not [name, count] pairs")
+        raise MalformedRelease("the release's top artists are not [name, count] pairs")
     model = payload.get("taste") or {}
     names = model.get("artists") or [] if isinstance(model, dict) else None
     vectors = model.get("vectors") or [] if isinstance(model, dict) else None
@@ -151,17 +150,17 @@ def _checked(payload: dict[str, Any]) -> tuple[list[tuple[str, int]], dict[str, 
             and all(isinstance(n, str) for n in names)
             and all(isinstance(v, list) and all(_number(x) for x in v) for v in vectors)
             and len({len(v) for v in vectors}) <= 1):
-        raise ReleaseError("the release's taste model is not one vector of numbers per artist name")
+        raise MalformedRelease("the release's taste model is not one vector of numbers per artist name")
     metrics = payload.get("metrics", {})
     if not (isinstance(metrics, dict) and all(
             isinstance(h, dict) and isinstance(h.get("counts"), list) and all(_number(c) for c in h["counts"])
             and _number(h.get("scale", 0.0)) for h in metrics.values())):
-        raise ReleaseError("the release's metric histograms are not lists of counts")
+        raise MalformedRelease("the release's metric histograms are not lists of counts")
     contributors = payload.get("contributors", {})
     privacy = payload.get("privacy", {})
     if not (isinstance(contributors, dict) and all(_number(v) for v in contributors.values())
             and isinstance(privacy, dict) and all(_number(privacy.get(k, 0.0)) for k in ("epsilon", "delta"))):
-        raise ReleaseError("the release's contributor counts or privacy parameters are not numbers")
+        raise MalformedRelease("the release's contributor counts or privacy parameters are not numbers")
     return ([(a, int(n)) for a, n in rows], dict(zip(names, vectors, strict=True)),
             {str(k): int(v) for k, v in contributors.items()}, float(privacy.get("epsilon", 0.0)),
             float(privacy.get("delta", 0.0)))

@@ -82,10 +82,12 @@ def crowd_for(lib: Library) -> CrowdRelease | None:
     if found is None or not found.signed:
         return found
     from linernotes.coop.crowd import compare, verified_release
-    from linernotes.coop.release.verify import ReleaseError
+    from linernotes.coop.release.verify import MalformedRelease, ReleaseError
 
     try:
         payload = verified_release(lib.path)
+    except MalformedRelease as exc:
+        return replace(found, problem=str(exc), malformed=True)
     except ReleaseError as exc:
         return replace(found, problem=str(exc))
     try:

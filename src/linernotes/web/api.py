@@ -105,17 +105,15 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
     def crowd(request: Request, recommend: int = Query(10, ge=0, le=100)) -> Response:
         """You vs. the crowd: exactly ``linernotes crowd --json --recommend N``."""
         from linernotes.coop.crowd import compare, verified_release
-        from linernotes.coop.release.verify import ReleaseError
+        from linernotes.coop.release.verify import MalformedRelease, ReleaseError
 
         def compute(lib: Library) -> dict[str, Any]:
             try:
-                payload = verified_release(lib.path)
+                return compare(lib, verified_release(lib.path), recommendations=recommend).as_dict()
+            except MalformedRelease as exc:  # signed, but not of a release's shapes
+                raise HTTPException(422, str(exc)) from None
             except ReleaseError as exc:
                 raise HTTPException(404, str(exc)) from None
-            try:
-                return compare(lib, payload, recommendations=recommend).as_dict()
-            except ReleaseError as exc:  # signed, but not of a release's shapes
-                raise HTTPException(422, str(exc)) from None
 
         # A release synced while the dashboard runs is a new answer: the file's identity is part of the key.
         from linernotes.coop.crowd import key_path, release_path

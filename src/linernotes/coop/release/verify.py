@@ -21,6 +21,11 @@ class ReleaseError(ValueError):
     """A release that cannot be used: unsigned, wrongly signed, or not of this contract."""
 
 
+class MalformedRelease(ReleaseError):
+    """Signed with the cooperative's key, yet not of this contract's shapes (what is shown says so, rather than
+    that the signature failed)."""
+
+
 def read_public_key(path: Path) -> bytes:
     """The server's Ed25519 public key from a file of 64 hex digits."""
     try:
@@ -45,10 +50,10 @@ def verify_release(document: Any, public: bytes) -> dict[str, Any]:
         raise ReleaseError(f"release: {exc} with the cooperative's key") from exc
     # Signed is not well formed: a wrong type anywhere is a one-line refusal, never an exception further on.
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ReleaseError(f"not a {FORMAT} release")
+        raise MalformedRelease(f"not a {FORMAT} release")
     metrics = payload.get("metrics", {})
     if not isinstance(metrics, dict):
-        raise ReleaseError("the release's metrics are not an object")
+        raise MalformedRelease("the release's metrics are not an object")
     for m in METRICS:
         got = metrics.get(m.name)
         if got is None:
@@ -57,7 +62,7 @@ def verify_release(document: Any, public: bytes) -> dict[str, Any]:
         if not isinstance(got, dict) or (got.get("lower"), got.get("upper"), got.get("bins")) != \
                 (m.lower, m.upper, m.bins) or not isinstance(counts, list) or len(counts) != m.bins or \
                 not all(type(c) is int for c in counts):
-            raise ReleaseError(f"the release's bins for {m.name} differ from the contract's")
+            raise MalformedRelease(f"the release's bins for {m.name} differ from the contract's")
     return payload
 
 
