@@ -91,7 +91,8 @@ def chapters(
     (stray rows) is in no chapter, and with fewer than 52 weeks with music there is no chapter at all
     (``reason`` says so). A chapter starts on the Monday of its first week and ends the day before the next
     starts (the first of a stretch starts on its first day with music, the last ends on its last). The
-    segmentation is of the whole history; the chapters shown are those overlapping the period, with their facts over the whole chapter:
+    segmentation is of the whole history; the chapters shown are those overlapping the period, with their
+    facts over the whole chapter:
 
     - ``hours``/``plays``: every kind; ``hours_per_week`` over the chapter's weeks with music; ``top_artists``
       by time;
@@ -207,8 +208,12 @@ def _paragraph(i: int, f: ChapterFacts, days: int, per_week: float, base_rate: f
         pace = ", more than usual"
     elif base_rate > 0 and per_week <= 0.8 * base_rate:
         pace = ", less than usual"
-    s.append(f"{when} you listened for {f.ms_played / 3_600_000:,.0f} hours, about {per_week:,.1f} a week"
-             f" with music{pace}.")
+    if f.ms_played > 0:
+        s.append(f"{when} you listened for {f.ms_played / 3_600_000:,.0f} hours, about {per_week:,.1f} a week"
+                 f" with music{pace}.")
+    else:  # scrobbles only: plays, no listening time
+        s.append(f"{when} you played {f.plays:,} tracks, about {f.plays / max(f.span.weeks, 1):,.0f} a week"
+                 " with music.")
     if f.distinctive:
         d = f.distinctive[:3]
         s.append(_pick([

@@ -44,6 +44,7 @@ from linernotes.models.taste import TasteModel, taste_model
 MIN_WEEKS = 9  # about two months: shorter stretches are moods, not chapters
 MIN_HISTORY_WEEKS = 52  # a year of weeks with music before any chapter (or a change between chapters) is claimed
 GAP_WEEKS = 8  # more than two months without music ends a stretch of listening, and the chapter in it
+SCROBBLE_MS = 210_000  # weight of a scrobble without a length (Last.fm, ListenBrainz): a typical track
 SMOOTH_WEEKS = 9  # running median of the weekly taste vectors: binges and seasonal spikes are shorter
 WEIGHT_CAP = 3.0
 PENALTY_SCALE = 1.0
@@ -116,7 +117,8 @@ def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = Fal
     """Weeks with music in ``ctx``'s selection: (Mondays, taste vectors, listening time, counted plays).
 
     The taste vector of a week is Σ ms·v / Σ ms over the artists of the model played that week (music
-    only); weeks whose artists are all outside the model get a zero vector. With ``exclude_crushes``, artists
+    only; a scrobble without a listening time weighs its track's length, else SCROBBLE_MS); weeks whose
+    artists are all outside the model get a zero vector. With ``exclude_crushes``, artists
     that are not :func:`lasting_artists` do not count.
     """
     from scipy import sparse
@@ -126,9 +128,10 @@ def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = Fal
     try:
         cols = ctx.fetchnumpy(f"""
             SELECT date_trunc('week', day)::DATE AS week, coalesce(v.id, -1) AS id,
-                   sum(ms_played)::DOUBLE AS ms, count(*) FILTER (WHERE counted) AS plays
+                   sum(coalesce(ms_played, duration_ms, {SCROBBLE_MS}))::DOUBLE AS ms,
+                   count(*) FILTER (WHERE counted) AS plays
             FROM {ctx.plays} p LEFT JOIN _ln_chapter_vocab v ON v.artist = p.artist
-            WHERE {music} AND ms_played > 0
+            WHERE {music} AND coalesce(ms_played, 1) > 0
             GROUP BY ALL ORDER BY week""")
     finally:
         ctx.con.unregister("_ln_chapter_vocab")
@@ -143,7 +146,7 @@ def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = Fal
     week_ms = np.bincount(w_idx, weights=ms, minlength=len(weeks))
     week_plays = np.bincount(w_idx, weights=plays, minlength=len(weeks))
     known = ids >= 0
-    if exclude_crushes:
+    if exclude_crushes and len(model.artists):
         known &= lasting_artists(w_idx, ids, plays, len(weeks), len(model.artists))[np.where(known, ids, 0)]
     mat = sparse.csr_matrix((ms[known], (w_idx[known], ids[known])), shape=(len(weeks), len(model.artists)))
     known_ms = np.asarray(mat.sum(axis=1)).ravel()
@@ -295,8 +298,9 @@ def chapter_model(ctx: Context, *, min_weeks: int = MIN_WEEKS, penalty_scale: fl
     first_day = whole.start
     last_day = whole.end
     for k, (a, b) in enumerate(bounds.tolist()):
-        opens = k == 0 or bounds[k - 1][1] != a  # the first chapter of a stretch
-        closes = k == len(bounds) - 1 or bounds[k + 1][0] != b
+        # The first/last chapter of a stretch: a gap of more than GAP_WEEKS weeks before/after it.
+        opens = k == 0 or int((weeks[a] - weeks[bounds[k - 1][1] - 1]).astype(np.int64)) > 7 * GAP_WEEKS
+        closes = k == len(bounds) - 1 or int((weeks[bounds[k + 1][0]] - weeks[b - 1]).astype(np.int64)) > 7 * GAP_WEEKS
         start = _date(weeks[a])
         if opens and first_day is not None and start <= first_day <= start + dt.timedelta(days=6):
             start = first_day
@@ -313,8 +317,8 @@ def chapter_model(ctx: Context, *, min_weeks: int = MIN_WEEKS, penalty_scale: fl
         reason = "There is no music in this history to find chapters in."
     elif not spans:
         reason = (f"Chapters need at least {MIN_HISTORY_WEEKS} weeks with music (about a year) in stretches without "
-                  f"gaps of more than {GAP_WEEKS} weeks; this history has {active}"
-                  + (f" (and {left_out} in short stretches apart from the rest, which belong to no chapter)"
+                  f"gaps of more than {GAP_WEEKS} weeks; this history has {active + left_out}"
+                  + (f", {left_out} of them in stretches of fewer than {min_weeks} weeks apart from the rest"
                      if left_out else "") + ".")
     starts = np.asarray([a for a, _ in bounds.tolist()[1:]], dtype=np.int64)
     return ChapterModel(spans=spans, weeks=weeks, vectors=arrays["vectors"], week_ms=arrays["week_ms"],
@@ -324,7 +328,8 @@ def chapter_model(ctx: Context, *, min_weeks: int = MIN_WEEKS, penalty_scale: fl
 def _first_day(ctx: Context, monday: dt.date) -> dt.date:
     """The first day with music in the week starting ``monday`` (``monday`` itself when there is none)."""
     music = ctx.kinds("track")
-    row = ctx.fetch(f"SELECT min(day) FROM {ctx.plays} WHERE {music} AND ms_played > 0 AND day BETWEEN ? AND ?",
+    row = ctx.fetch(f"SELECT min(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
+                    "AND day BETWEEN ? AND ?",
                     [monday, monday + dt.timedelta(days=6)])
     return row[0][0] if row and row[0][0] is not None else monday
 
@@ -332,7 +337,8 @@ def _first_day(ctx: Context, monday: dt.date) -> dt.date:
 def _last_day(ctx: Context, sunday: dt.date) -> dt.date:
     """The last day with music in the week ending ``sunday``."""
     music = ctx.kinds("track")
-    row = ctx.fetch(f"SELECT max(day) FROM {ctx.plays} WHERE {music} AND ms_played > 0 AND day BETWEEN ? AND ?",
+    row = ctx.fetch(f"SELECT max(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
+                    "AND day BETWEEN ? AND ?",
                     [sunday - dt.timedelta(days=6), sunday])
     return row[0][0] if row and row[0][0] is not None else sunday
 
