@@ -373,7 +373,7 @@ class ChapterFacts:
     hour_ms: np.ndarray  # (24,) listening time by local start hour
     night_share: float
     weekend_share: float
-    devices: list[tuple[str, float]]  # (device, share of time), largest first
+    devices: list[tuple[str, float]]  # (device, share of the time on a known device), largest first
     new_artists: int  # artists first heard in the chapter
 
 
@@ -407,7 +407,8 @@ def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> li
             SELECT idx, hour, sum(ms_played) FILTER (WHERE dow >= 6), sum(ms_played)
             FROM {joined} GROUP BY ALL""")
         devices = whole.fetch(f"""
-            SELECT idx, coalesce(device, 'unknown'), sum(ms_played) FROM {joined} GROUP BY ALL
+            SELECT idx, device, sum(ms_played) FROM {joined}
+            WHERE device IS NOT NULL AND device NOT IN ('unknown', '') GROUP BY ALL
             ORDER BY idx, 3 DESC, 2""")
         first = whole.fetch(f"""
             SELECT c.idx, count(*) FROM (
