@@ -14,8 +14,11 @@ from typing import Any
 from linernotes.library import Library
 
 
-def synthetic_library(seed: int, plays: int, start: str, end: str, tmp: Path) -> tuple[Library, dict[str, Any], str]:
+def synthetic_library(seed: int, plays: int, start: str, end: str, tmp: Path,
+                      **options: float) -> tuple[Library, dict[str, Any], str]:
     """Generate a history, write it as a Gen C Extended export, import it into a new library in ``tmp``.
+
+    ``options`` go to :func:`linernotes.synth.generate` (e.g. ``era_crossfade_days=60``).
 
     Returns the open library (the caller closes it), the ground truth and a note on how long it took.
     """
@@ -23,7 +26,7 @@ def synthetic_library(seed: int, plays: int, start: str, end: str, tmp: Path) ->
     from linernotes.library import open_library
 
     t0 = time.perf_counter()
-    history = synth.generate(n_plays=plays, seed=seed, start=start, end=end)
+    history = synth.generate(n_plays=plays, seed=seed, start=start, end=end, **options)
     zip_path = tmp / f"export_{seed}.zip"
     synth.write_extended(history, zip_path, generation="C")
     truth = history.ground_truth()

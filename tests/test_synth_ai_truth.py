@@ -172,3 +172,28 @@ def test_tiny_histories_still_plant_consistently() -> None:
     assert gt["extended"]["expected_stored_rows"] == 100
     assert len(gt["contexts"]["session_context"]) == gt["sessions"]["count"]
     assert gt["noise"]["plays"] <= 100
+
+
+def test_crossfaded_eras_overlap_and_seasonal_spikes_are_options() -> None:
+    """The harder chapter truth is opt-in: without the options nothing changes; with them eras fade into each
+    other over ~60 days, the previous era's main group lingers on, and December holds a spike of its own."""
+    plain = generate(20_000, seed=5, start="2018-01-01", end="2023-12-31")
+    hard = generate(20_000, seed=5, start="2018-01-01", end="2023-12-31", era_crossfade_days=60.0,
+                    era_overlap=0.15, seasonal_spike=0.5)
+    gp, gh = plain.ground_truth(), hard.ground_truth()
+    assert "era_crossfade_days" not in gp["parameters"] and gp["era_transition_days"] <= 12
+    assert gh["parameters"]["era_crossfade_days"] == 60.0 and gh["era_transition_days"] == 30
+    assert gh["chapters"] == gp["chapters"]  # same boundaries, drawn before anything else
+    for prev, era in zip(gh["eras"][:-1], gh["eras"][1:], strict=True):
+        assert era["mix"][prev["dominant_groups"][0]] >= 0.15
+    # December 1-26 gets more plays than the same days of November (a listening spike) and its own artists.
+    def month_days(h: History, month: int) -> np.ndarray:
+        rows = h.rows
+        days = rows["ts_end"][(rows["extra"] == 0) & (rows["item_kind"] == ITEM_TRACK)].astype(
+            "datetime64[s]").astype("datetime64[D]")
+        m = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        dom = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+        return np.asarray((m == month) & (dom <= 26))
+
+    assert month_days(hard, 12).sum() > 1.3 * month_days(hard, 11).sum()
+    assert month_days(plain, 12).sum() < 1.3 * month_days(plain, 11).sum()

@@ -38,7 +38,8 @@ class Chapter:
     hours: float  # listening time, every kind
     music_hours: float
     plays: int  # counted plays, every kind
-    hours_per_week: float
+    hours_per_week: float  # over the chapter's weeks with music (``weeks``), not its calendar days
+    weeks: int  # weeks with music in the chapter
     top_artists: list[str]  # most listened music artists
     distinctive: list[Distinctive]  # what set it apart from the rest of the history
     peak_hours: list[int]  # the three local start hours with the most listening, busiest first
@@ -46,7 +47,7 @@ class Chapter:
     weekend_share: float
     devices: list[DeviceShare]
     new_artists: int  # artists heard for the first time ever in this chapter
-    current: bool  # holds the period's last day
+    current: bool  # holds the period's last day (not when that day is months after the chapter ended)
     title: str
     paragraph: str
 
@@ -56,10 +57,15 @@ class ChaptersResult(Result):
     total: int  # chapters in the whole history
     min_weeks: int
     chapters: list[Chapter]  # those overlapping the period
+    reason: str | None = None  # why the history has no chapter, when it has none
+    active_weeks: int = 0  # weeks with music the chapters are found in
+    left_out_weeks: int = 0  # weeks with music in short stretches apart from the rest: in no chapter
 
     def summary(self) -> list[str]:
+        if self.reason:
+            return [self.reason]
         if not self.chapters:
-            return ["No music in this period to find chapters in."]
+            return ["No chapter of your history falls in this period."]
         lines = [f"Your history falls into {self.total} chapter{'s' if self.total != 1 else ''}"
                  + (f"; {len(self.chapters)} touch this period." if len(self.chapters) != self.total else ".")]
         lines += [f"{c.start:%b %Y}–{c.end:%b %Y}: {c.title}." for c in self.chapters[:6]]
@@ -79,12 +85,17 @@ def chapters(
     listening-time-weighted mean of your artists' taste vectors; crushes — artists with more than 80 % of
     their plays inside nine months — left out). Chapters are the exact minimiser of the weighted squared
     distance of weeks to their chapter's mean, in units of the long-run week-to-week noise, plus the BIC
-    penalty (d + 1)·ln(n) per chapter, with chapters at least ``min_weeks`` weeks long. A chapter starts on
-    the Monday of its first week and ends the day before the next starts (the first starts on the history's
-    first day, the last ends on its last). The segmentation is of the whole history; the chapters shown are
-    those overlapping the period, with their facts over the whole chapter:
+    penalty (d + 1)·ln(n) per chapter, with chapters at least ``min_weeks`` weeks long; weekly vectors are
+    first smoothed by a 9-week running median (binges and seasonal spikes are shorter). Enough history: only
+    stretches without gaps of more than 8 weeks are segmented, a stretch shorter than ``min_weeks`` weeks
+    (stray rows) is in no chapter, and with fewer than 52 weeks with music there is no chapter at all
+    (``reason`` says so). A chapter starts on the Monday of its first week and ends the day before the next
+    starts (the first of a stretch starts on its first day with music, the last ends on its last). The
+    segmentation is of the whole history; the chapters shown are those overlapping the period, with their
+    facts over the whole chapter:
 
-    - ``hours``/``plays``: every kind; ``hours_per_week`` over the chapter's days; ``top_artists`` by time;
+    - ``hours``/``plays``: every kind; ``hours_per_week`` over the chapter's weeks with music; ``top_artists``
+      by time;
     - ``distinctive``: log-odds ratio with an informative Dirichlet prior (500 pseudo-plays spread like the
       whole history) of counted music plays in the chapter against the rest of the history; z > 1.96 and
       at least 3 plays; highest z first (``ratio``: share in the chapter over share elsewhere);
@@ -97,14 +108,16 @@ def chapters(
     if distinctive < 1:
         raise UsageError("--distinctive must be at least 1")
     model = chapter_model(ctx, min_weeks=min_weeks)
+    empty = ChaptersResult(total=len(model.spans), min_weeks=min_weeks, chapters=[], reason=model.reason,
+                           active_weeks=model.active_weeks, left_out_weeks=model.left_out_weeks)
     if not model.spans or ctx.start is None or ctx.end is None or not ctx.selection.plays:
-        return ChaptersResult(total=len(model.spans), min_weeks=min_weeks, chapters=[])
+        return empty
     facts = chapter_facts(ctx, model.spans, distinctive)
     whole_hours = np.sum([f.hour_ms for f in facts], axis=0)
     total_ms = float(whole_hours.sum())
     base_night = float(whole_hours[[23, 0, 1, 2, 3, 4]].sum() / total_ms) if total_ms else 0.0
-    total_days = sum((f.span.end - f.span.start).days + 1 for f in facts)
-    base_rate = sum(f.ms_played for f in facts) / max(total_days, 1) * 7 / 3_600_000
+    total_weeks = sum(f.span.weeks for f in facts)
+    base_rate = sum(f.ms_played for f in facts) / max(total_weeks, 1) / 3_600_000
     out: list[Chapter] = []
     current = model.index_at(ctx.end)
     for i, f in enumerate(facts):
@@ -112,18 +125,19 @@ def chapters(
             continue
         days = (f.span.end - f.span.start).days + 1
         peak = [int(h) for h in np.argsort(-f.hour_ms, kind="stable")[:3] if f.hour_ms[h] > 0]
-        per_week = f.ms_played / days * 7 / 3_600_000
+        per_week = f.ms_played / max(f.span.weeks, 1) / 3_600_000
         prev_dev = facts[i - 1].devices[0][0] if i > 0 and facts[i - 1].devices else None
         title = _title(i, f, days, base_night)
         paragraph = _paragraph(i, f, days, per_week, base_rate, base_night, peak, prev_dev)
         out.append(Chapter(
             index=i + 1, start=f.span.start, end=f.span.end, days=days, hours=f.ms_played / 3_600_000,
-            music_hours=f.music_ms / 3_600_000, plays=f.plays, hours_per_week=per_week,
+            music_hours=f.music_ms / 3_600_000, plays=f.plays, hours_per_week=per_week, weeks=f.span.weeks,
             top_artists=[a for a, _ in f.top_artists], distinctive=f.distinctive, peak_hours=peak,
             night_share=f.night_share, weekend_share=f.weekend_share,
             devices=[DeviceShare(d, s) for d, s in f.devices], new_artists=f.new_artists, current=i == current,
             title=title, paragraph=paragraph))
-    return ChaptersResult(total=len(model.spans), min_weeks=min_weeks, chapters=out)
+    return ChaptersResult(total=len(model.spans), min_weeks=min_weeks, chapters=out, reason=None,
+                          active_weeks=model.active_weeks, left_out_weeks=model.left_out_weeks)
 
 
 # ---- words ------------------------------------------------------------------------------------------------
@@ -194,7 +208,12 @@ def _paragraph(i: int, f: ChapterFacts, days: int, per_week: float, base_rate: f
         pace = ", more than usual"
     elif base_rate > 0 and per_week <= 0.8 * base_rate:
         pace = ", less than usual"
-    s.append(f"{when} you listened for {f.ms_played / 3_600_000:,.0f} hours, about {per_week:,.1f} a week{pace}.")
+    if f.ms_played > 0:
+        s.append(f"{when} you listened for {f.ms_played / 3_600_000:,.0f} hours, about {per_week:,.1f} a week"
+                 f" with music{pace}.")
+    else:  # scrobbles only: plays, no listening time
+        s.append(f"{when} you played {f.plays:,} tracks, about {f.plays / max(f.span.weeks, 1):,.0f} a week"
+                 " with music.")
     if f.distinctive:
         d = f.distinctive[:3]
         s.append(_pick([

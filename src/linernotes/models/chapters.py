@@ -14,8 +14,16 @@ mean jumps. Finding the jumps is a penalised least-squares change-point problem,
 3. **Optimal partitioning** (Jackson et al. 2005; PELT finds the same optimum) of the weighted squared
    error plus a penalty per chapter, with chapters of at least ``min_weeks`` weeks. The penalty is the
    BIC's: ``(d + 1) · ln(n)`` for a new d-dimensional mean and its location, times ``penalty_scale``.
-4. A chapter starts on the Monday of its first week; it ends the day before the next one starts (the
-   last one on the last day with music).
+   Before that, each dimension is smoothed by a running median over SMOOTH_WEEKS weeks: a binge week, a
+   fortnight of holiday music or a short crush moves a median hardly at all, while a change of taste that
+   lasts (even one that fades in over two months) keeps its level, so the cut lands where the crossing is.
+4. **Enough history.** Chapters are found in the *active* stretches of the history only: a gap of more than
+   GAP_WEEKS weeks without music ends a stretch (and a chapter), and a stretch of fewer than ``min_weeks``
+   weeks with music (a few stray rows months or years from the rest) belongs to no chapter. With fewer than
+   MIN_HISTORY_WEEKS weeks with music in the stretches left, no chapter is claimed at all, and
+   :attr:`ChapterModel.reason` says why.
+5. A chapter starts on the Monday of its first week (the first of a stretch on its first day with music); it
+   ends the day before the next one starts, or on the last day with music of its stretch.
 
 The segmentation is of the whole history of the scope (periods only choose which chapters are shown) and
 is cached with :mod:`linernotes.models.cache`: an unchanged library costs one cache lookup.
@@ -34,6 +42,10 @@ from linernotes.models.cache import cached_arrays
 from linernotes.models.taste import TasteModel, taste_model
 
 MIN_WEEKS = 9  # about two months: shorter stretches are moods, not chapters
+MIN_HISTORY_WEEKS = 52  # a year of weeks with music before any chapter (or a change between chapters) is claimed
+GAP_WEEKS = 8  # more than two months without music ends a stretch of listening, and the chapter in it
+SCROBBLE_MS = 210_000  # weight of a scrobble without a length (Last.fm, ListenBrainz): a typical track
+SMOOTH_WEEKS = 9  # running median of the weekly taste vectors: binges and seasonal spikes are shorter
 WEIGHT_CAP = 3.0
 PENALTY_SCALE = 1.0
 NOISE_BLOCK_WEEKS = 26  # the long-run noise is measured between half-years
@@ -43,7 +55,7 @@ CRUSH_SHARE = 0.8
 
 @dataclass(frozen=True)
 class Span:
-    """One chapter's dates (local, inclusive) and how many weeks with music it holds."""
+    """One chapter's dates (local, inclusive) and how many weeks with music it holds (its active weeks)."""
 
     start: dt.date
     end: dt.date
@@ -57,15 +69,45 @@ class ChapterModel:
     vectors: np.ndarray  # (n, d) weekly taste vectors (not whitened)
     week_ms: np.ndarray  # (n,) music listening time per week
     breaks: np.ndarray  # indices into ``weeks`` where chapters 2.. start
+    active_weeks: int = 0  # weeks with music in the stretches chapters are found in
+    left_out_weeks: int = 0  # weeks with music in stretches too short to be a chapter (stray rows)
+    reason: str | None = None  # why there is no chapter, when there is none
 
     def index_at(self, day: dt.date) -> int | None:
-        """The chapter holding ``day`` (the last one for days after the history, None before it)."""
+        """The chapter holding ``day``: None before the first chapter, in a gap between stretches, or more
+        than GAP_WEEKS weeks after the last chapter (it is over); the last one for days just after it."""
         if not self.spans or day < self.spans[0].start:
             return None
         for i, s in enumerate(self.spans):
-            if day <= s.end:
+            if s.start <= day <= s.end:
                 return i
-        return len(self.spans) - 1
+            if day < s.start:
+                return None
+        last = self.spans[-1]
+        return len(self.spans) - 1 if (day - last.end).days <= 7 * GAP_WEEKS else None
+
+
+def active_stretches(weeks: np.ndarray, gap_weeks: int = GAP_WEEKS) -> list[tuple[int, int]]:
+    """Index ranges [a, b) of ``weeks`` (sorted Mondays) with no gap of more than ``gap_weeks`` weeks inside.
+
+    >>> w = np.array(["2020-01-06", "2020-01-13", "2020-06-01"], dtype="datetime64[D]")
+    >>> active_stretches(w)
+    [(0, 2), (2, 3)]
+    """
+    if not len(weeks):
+        return []
+    step = np.diff(weeks.astype("datetime64[D]").astype(np.int64))
+    cuts = (np.flatnonzero(step > 7 * gap_weeks) + 1).tolist()
+    return list(zip([0, *cuts], [*cuts, len(weeks)], strict=True))
+
+
+def smooth(x: np.ndarray, size: int = SMOOTH_WEEKS) -> np.ndarray:
+    """Running median of each column over ``size`` rows (edges repeat the first/last row)."""
+    if size <= 1 or len(x) < 3:
+        return x
+    from scipy.ndimage import median_filter
+
+    return np.asarray(median_filter(x, size=(min(size, len(x)), 1), mode="nearest"))
 
 
 Weekly = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -75,7 +117,8 @@ def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = Fal
     """Weeks with music in ``ctx``'s selection: (Mondays, taste vectors, listening time, counted plays).
 
     The taste vector of a week is Σ ms·v / Σ ms over the artists of the model played that week (music
-    only); weeks whose artists are all outside the model get a zero vector. With ``exclude_crushes``, artists
+    only; a scrobble without a listening time weighs its track's length, else SCROBBLE_MS); weeks whose
+    artists are all outside the model get a zero vector. With ``exclude_crushes``, artists
     that are not :func:`lasting_artists` do not count.
     """
     from scipy import sparse
@@ -85,9 +128,10 @@ def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = Fal
     try:
         cols = ctx.fetchnumpy(f"""
             SELECT date_trunc('week', day)::DATE AS week, coalesce(v.id, -1) AS id,
-                   sum(ms_played)::DOUBLE AS ms, count(*) FILTER (WHERE counted) AS plays
+                   sum(coalesce(ms_played, duration_ms, {SCROBBLE_MS}))::DOUBLE AS ms,
+                   count(*) FILTER (WHERE counted) AS plays
             FROM {ctx.plays} p LEFT JOIN _ln_chapter_vocab v ON v.artist = p.artist
-            WHERE {music} AND ms_played > 0
+            WHERE {music} AND coalesce(ms_played, 1) > 0
             GROUP BY ALL ORDER BY week""")
     finally:
         ctx.con.unregister("_ln_chapter_vocab")
@@ -102,7 +146,7 @@ def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = Fal
     week_ms = np.bincount(w_idx, weights=ms, minlength=len(weeks))
     week_plays = np.bincount(w_idx, weights=plays, minlength=len(weeks))
     known = ids >= 0
-    if exclude_crushes:
+    if exclude_crushes and len(model.artists):
         known &= lasting_artists(w_idx, ids, plays, len(weeks), len(model.artists))[np.where(known, ids, 0)]
     mat = sparse.csr_matrix((ms[known], (w_idx[known], ids[known])), shape=(len(weeks), len(model.artists)))
     known_ms = np.asarray(mat.sum(axis=1)).ravel()
@@ -220,36 +264,83 @@ def chapter_model(ctx: Context, *, min_weeks: int = MIN_WEEKS, penalty_scale: fl
     """Segment ``ctx``'s scope, over its whole history, into chapters (cached)."""
     whole = ctx.whole_history()
     model = taste_model(whole, seed=seed)
-    params = {"min_weeks": min_weeks, "penalty_scale": penalty_scale, "seed": seed, "model": "chapters-op-2",
-              "taste": model.dims}
+    params = {"min_weeks": min_weeks, "penalty_scale": penalty_scale, "seed": seed, "model": "chapters-op-3",
+              "taste": model.dims, "history": MIN_HISTORY_WEEKS, "gap": GAP_WEEKS, "smooth": SMOOTH_WEEKS}
 
     def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         weeks, vectors, week_ms, plays = weekly_taste(whole, model, exclude_crushes=True)
-        breaks = np.zeros(0, dtype=np.int64)
-        if len(weeks) >= 2 * min_weeks and model.dims:
+        stretches = [(a, b) for a, b in active_stretches(weeks) if b - a >= min_weeks]
+        active = sum(b - a for a, b in stretches)
+        bounds: list[tuple[int, int]] = []
+        if active >= MIN_HISTORY_WEEKS and model.dims:
+            keep = np.concatenate([np.arange(a, b) for a, b in stretches])
             med = float(np.median(plays[plays > 0])) if (plays > 0).any() else 1.0
             weights = np.clip(plays / max(med, 1.0), 0.05, WEIGHT_CAP)
-            scale = noise_scale(vectors, weights, NOISE_BLOCK_WEEKS)
-            z = vectors / scale
-            breaks = segment(z, weights, min_weeks, penalty_scale)
+            smoothed = np.zeros_like(vectors)
+            for a, b in stretches:
+                smoothed[a:b] = smooth(vectors[a:b])
+            scale = noise_scale(smoothed[keep], weights[keep], NOISE_BLOCK_WEEKS)
+            for a, b in stretches:
+                cuts = (a + segment(smoothed[a:b] / scale, weights[a:b], min_weeks, penalty_scale)).tolist()
+                bounds += list(zip([a, *cuts], [*cuts, b], strict=True))
+        elif active >= MIN_HISTORY_WEEKS:
+            bounds = stretches
         return ({"weeks": weeks.astype("datetime64[D]").astype(np.int64), "vectors": vectors.astype(np.float32),
-                 "week_ms": week_ms, "breaks": breaks}, {"weeks": len(weeks), "chapters": len(breaks) + 1})
+                 "week_ms": week_ms, "bounds": np.asarray(bounds, dtype=np.int64).reshape(-1, 2),
+                 "active": np.asarray([active, len(weeks) - active], dtype=np.int64)},
+                {"weeks": len(weeks), "chapters": len(bounds)})
 
     arrays, _ = cached_arrays(whole, "chapters", params, train)
     weeks = arrays["weeks"].astype("datetime64[D]")
-    breaks = arrays["breaks"].astype(np.int64)
+    bounds = arrays["bounds"].astype(np.int64).reshape(-1, 2)
+    active, left_out = (int(v) for v in arrays["active"])
     spans: list[Span] = []
-    if len(weeks):
-        last_day = whole.end or _date(weeks[-1]) + dt.timedelta(days=6)
-        starts = [0, *breaks.tolist()]
-        ends = [*breaks.tolist(), len(weeks)]
-        first_day = whole.start or _date(weeks[0])
-        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-            start = first_day if k == 0 else _date(weeks[a])
-            end = last_day if k == len(starts) - 1 else _date(weeks[b]) - dt.timedelta(days=1)
-            spans.append(Span(start=start, end=end, weeks=b - a))
+    first_day = whole.start
+    last_day = whole.end
+    for k, (a, b) in enumerate(bounds.tolist()):
+        # The first/last chapter of a stretch: a gap of more than GAP_WEEKS weeks before/after it.
+        opens = k == 0 or int((weeks[a] - weeks[bounds[k - 1][1] - 1]).astype(np.int64)) > 7 * GAP_WEEKS
+        closes = k == len(bounds) - 1 or int((weeks[bounds[k + 1][0]] - weeks[b - 1]).astype(np.int64)) > 7 * GAP_WEEKS
+        start = _date(weeks[a])
+        if opens and first_day is not None and start <= first_day <= start + dt.timedelta(days=6):
+            start = first_day
+        elif opens:
+            start = _first_day(whole, start)
+        end = _date(weeks[b]) - dt.timedelta(days=1) if not closes else _date(weeks[b - 1]) + dt.timedelta(days=6)
+        if closes and last_day is not None and end - dt.timedelta(days=6) <= last_day <= end:
+            end = last_day
+        elif closes:
+            end = _last_day(whole, end)
+        spans.append(Span(start=start, end=end, weeks=b - a))
+    reason = None
+    if not spans and not len(weeks):
+        reason = "There is no music in this history to find chapters in."
+    elif not spans:
+        reason = (f"Chapters need at least {MIN_HISTORY_WEEKS} weeks with music (about a year) in stretches without "
+                  f"gaps of more than {GAP_WEEKS} weeks; this history has {active + left_out}"
+                  + (f", {left_out} of them in stretches of fewer than {min_weeks} weeks apart from the rest"
+                     if left_out else "") + ".")
+    starts = np.asarray([a for a, _ in bounds.tolist()[1:]], dtype=np.int64)
     return ChapterModel(spans=spans, weeks=weeks, vectors=arrays["vectors"], week_ms=arrays["week_ms"],
-                        breaks=breaks)
+                        breaks=starts, active_weeks=active, left_out_weeks=left_out, reason=reason)
+
+
+def _first_day(ctx: Context, monday: dt.date) -> dt.date:
+    """The first day with music in the week starting ``monday`` (``monday`` itself when there is none)."""
+    music = ctx.kinds("track")
+    row = ctx.fetch(f"SELECT min(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
+                    "AND day BETWEEN ? AND ?",
+                    [monday, monday + dt.timedelta(days=6)])
+    return row[0][0] if row and row[0][0] is not None else monday
+
+
+def _last_day(ctx: Context, sunday: dt.date) -> dt.date:
+    """The last day with music in the week ending ``sunday``."""
+    music = ctx.kinds("track")
+    row = ctx.fetch(f"SELECT max(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
+                    "AND day BETWEEN ? AND ?",
+                    [sunday - dt.timedelta(days=6), sunday])
+    return row[0][0] if row and row[0][0] is not None else sunday
 
 
 def _date(value: np.datetime64) -> dt.date:
@@ -282,7 +373,7 @@ class ChapterFacts:
     hour_ms: np.ndarray  # (24,) listening time by local start hour
     night_share: float
     weekend_share: float
-    devices: list[tuple[str, float]]  # (device, share of time), largest first
+    devices: list[tuple[str, float]]  # (device, share of the time on a known device), largest first
     new_artists: int  # artists first heard in the chapter
 
 
@@ -316,7 +407,8 @@ def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> li
             SELECT idx, hour, sum(ms_played) FILTER (WHERE dow >= 6), sum(ms_played)
             FROM {joined} GROUP BY ALL""")
         devices = whole.fetch(f"""
-            SELECT idx, coalesce(device, 'unknown'), sum(ms_played) FROM {joined} GROUP BY ALL
+            SELECT idx, device, sum(ms_played) FROM {joined}
+            WHERE device IS NOT NULL AND device NOT IN ('unknown', '') GROUP BY ALL
             ORDER BY idx, 3 DESC, 2""")
         first = whole.fetch(f"""
             SELECT c.idx, count(*) FROM (

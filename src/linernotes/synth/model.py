@@ -584,9 +584,22 @@ class Params:
     empty_reason_rate: float = 0.001
     kids_share: float = 0.025
     sleep_share: float = 0.01
+    # Harder chapters (all off by default; a history drawn without them is unchanged, byte for byte):
+    # ``era_crossfade_days``: sessions switch from one era's taste to the next's linearly over this many days
+    # centred on the boundary (a gradual transition instead of a few days); ``era_overlap``: this much of the
+    # previous era's main taste group stays in the next era's mix (eras overlap); ``seasonal_spike``: every
+    # December 1-26 listening grows by this factor and as large a share (capped at 0.6) of the music goes to a
+    # few seasonal artists who are played in no other month.
+    era_crossfade_days: float = 0.0
+    era_overlap: float = 0.0
+    seasonal_spike: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        for key in ("era_crossfade_days", "era_overlap", "seasonal_spike"):
+            if not out[key]:
+                del out[key]  # unchanged ground truth for histories drawn without the option
+        return out
 
 
 @dataclass
@@ -1073,7 +1086,7 @@ def _noise_artists(rng: np.random.Generator, cat: Catalogue, forgotten: IntArray
 
 
 def _eras(
-    rng: np.random.Generator, t0: int, span: int, years: float
+    rng: np.random.Generator, t0: int, span: int, years: float, crossfade_days: float = 0.0, overlap: float = 0.0
 ) -> tuple[IntArray, np.ndarray, list[tuple[int, int]], int]:
     """Life chapters: boundaries, per-era taste-group mixtures, dominant groups, transition half-width (s)."""
     n_groups = len(TASTE_GROUPS)
@@ -1103,7 +1116,11 @@ def _eras(
         mixes[e] = rng.dirichlet(np.ones(n_groups)) * 0.2
         mixes[e, d0] += 0.5
         mixes[e, d1] += 0.30
+        if overlap and dominant:
+            mixes[e, dominant[-1][0]] += overlap  # the previous era's main group lingers on
         dominant.append((d0, d1))
+    if crossfade_days:
+        transition = int(crossfade_days * 86400 / 2)
     return bounds, mixes, dominant, transition
 
 
@@ -1155,7 +1172,7 @@ def generate_history(params: Params) -> History:
     offsets_s = np.array([UTC_OFFSET_HOURS.get(c, 0) * 3600 for c in countries], dtype=np.int64)
 
     cat, popularity = _build_catalogue(rng, n, len(TASTE_GROUPS))
-    bounds, mixes, dominant, transition = _eras(rng, t0, span, years)
+    bounds, mixes, dominant, transition = _eras(rng, t0, span, years, p.era_crossfade_days, p.era_overlap)
     day_country, trips = _travel(rng, n_days, years, home_idx, countries, t0)
     forgotten, forgotten_windows = _forgotten_plan(rng, cat, popularity, n_days, years)
     kids_art, sleep_art = _noise_artists(rng, cat, forgotten)
@@ -1193,6 +1210,13 @@ def generate_history(params: Params) -> History:
     days_abs = (t0 // 86400) + np.arange(n_days)
     weekend_day = ((days_abs + 3) % 7) >= 5  # 1970-01-01 was a Thursday
     week_noise = rng.lognormal(0.0, 0.35, n_days // 7 + 1)[np.arange(n_days) // 7]
+    season_day = np.zeros(n_days, dtype=bool)
+    if p.seasonal_spike:
+        dates = (days_abs * 86400).astype("datetime64[s]").astype("datetime64[D]")
+        month = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        dom = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
+        season_day = (month == 12) & (dom <= 26)
+        week_noise = week_noise * np.where(season_day, 1.0 + p.seasonal_spike, 1.0)
     day = np.zeros(n_sess, dtype=np.int64)
     local_hour = np.zeros(n_sess, dtype=np.int64)
     for c, spec in enumerate(CONTEXTS):
@@ -1297,6 +1321,15 @@ def generate_history(params: Params) -> History:
     artist_play = draw_artists(era_s[sess], ctx_p)
     artist_sess = draw_artists(era_s, ctx_s)
     artist = np.where(mode_p == 0, artist_play, artist_sess[sess])
+    seasonal_artists = np.zeros(0, dtype=np.int64)
+    if p.seasonal_spike:
+        # A separate stream, so the rest of the history is drawn as without the option.
+        srng = np.random.default_rng([p.seed, 1225])
+        seasonal_artists = srng.choice(all_artists, size=min(6, len(all_artists)), replace=False)
+        in_season = season_day[np.clip((s_start[sess] - t0) // 86400, 0, n_days - 1)] & (kind_p == 0)
+        in_season &= (ctx_p != CTX_KIDS) & (ctx_p != CTX_SLEEP)
+        pick = in_season & (srng.random(n) < min(0.6, p.seasonal_spike))
+        artist = np.where(pick, seasonal_artists[srng.integers(0, len(seasonal_artists), n)], artist)
     track = cat.artist_first_track[artist] + (cat.artist_n_tracks[artist] * rng.random(n) ** 2.2).astype(np.int64)
     n_alb = np.bincount(cat.album_artist, minlength=len(cat.artist_name))
     first_alb = np.searchsorted(cat.album_artist, artist_sess, side="left")
