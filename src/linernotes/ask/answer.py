@@ -288,9 +288,11 @@ def similar_fallback(plan: Plan, engine: Engine) -> list[tuple[str, float]]:
 
 def command_for(plan: Plan) -> str | None:
     """The `linernotes insights` command that gives the same numbers (None when a filter has no option)."""
-    if plan.insight is None or plan.filters:
+    if plan.insight is None or set(plan.filters) - {"kind"} or plan.figure in EDGE_PLAYS:
         return None
     parts = ["linernotes", "insights", plan.insight]
+    if plan.filters.get("kind"):
+        parts += ["--kinds", str(plan.filters["kind"])]
     if plan.start:
         parts += ["--from", plan.start.isoformat()]
     if plan.end:
@@ -341,6 +343,8 @@ def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
     when = _when(plan)
     who = _subject(plan)
     fig = plan.figure
+    if fig in EDGE_PLAYS and plan.start is None and plan.end is None and not plan.filter_label:
+        when = "ever"
     if value is None:
         if who:
             return f"No listening to {who} {when}."
