@@ -18,7 +18,8 @@ with what was planted (``History.ground_truth()``):
 - noise precision/recall on plays: the plays the ``noise`` insight flags (its proposed rules applied to
   the library) against every play of the planted noise artists (``truth["noise"]``);
 - ask accuracy: the share of ``tests/ask_cases.yaml`` answered fully correctly (``linernotes.ask``) on the
-  ask module's case library (seed-independent, measured once).
+  ask module's case library (seed-independent, measured once); and on real phrasing, the shares of
+  ``tests/ask_real_cases.yaml`` (real exports of ``../shared``, answers by SQL) on its dev and test halves.
 
 Also prints, for every real sample in ``../shared/samples`` that has skip data, the skip model's AUC against
 the baseline. A model that is not there yet is reported as "n/a" (and counts as a miss).
@@ -58,6 +59,9 @@ from _common import print_seed_line, print_seed_table, synthetic_library, verdic
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
 ASK_CASES = ROOT / "tests" / "ask_cases.yaml"
+ASK_REAL = ROOT / "tests" / "ask_real_cases.yaml"
+SHARED = ROOT.parent / "shared"
+ASK_REAL_TARGET = 0.9  # fully correct on the held-out test half of the real-phrasing set
 
 TARGETS: dict[str, float] = {
     "chapter_f1": 0.9,
@@ -297,6 +301,25 @@ def ask_accuracy(verbose: bool) -> tuple[float | None, str]:
         for f in failures[:40]:
             print(f"    ask miss: {f}")
     return (correct / total if total else None), f"{correct}/{total} fully correct"
+
+
+def ask_real_accuracy(verbose: bool) -> tuple[dict[str, float], str]:
+    """Fully correct shares of tests/ask_real_cases.yaml (real exports, answers by SQL), dev and test halves."""
+    if not ASK_REAL.exists() or not (SHARED / "corpus").is_dir():
+        return {}, "the real-phrasing set or ../shared/corpus is absent"
+    cases = importlib.import_module("linernotes.ask.cases")
+    out: dict[str, float] = {}
+    notes = []
+    with tempfile.TemporaryDirectory(prefix="linernotes-ask-real-") as tmp:
+        dbs = cases.build_real_libraries(ASK_REAL, SHARED, Path(tmp))
+        for split in ("dev", "test"):
+            correct, total, failures = cases.evaluate_real(ASK_REAL, dbs, split)
+            out[split] = correct / total if total else 0.0
+            notes.append(f"{split} {correct}/{total}")
+            if verbose:
+                for f in failures:
+                    print(f"    ask ({split}) miss: [{f['lib']}] {f['q']!r}: want {f['want']!r}, got {f['got']!r}")
+    return out, ", ".join(notes)
 
 
 def sample_skip_aucs() -> list[tuple[str, float | None, float | None, int]]:
@@ -559,6 +582,7 @@ def main() -> int:
                 crossfade.append(value)
                 print(f"seed {seed} cross-faded eras: chapter F1 {_fmt(value)}" + (f"  {note}" if args.verbose else ""))
         ask_value, ask_note = (None, "skipped") if args.no_ask else ask_accuracy(args.verbose)
+        real, real_note = ({}, "skipped") if args.no_ask else ask_real_accuracy(args.verbose)
         samples = [] if args.no_samples else sample_skip_aucs()
 
     print()
@@ -579,6 +603,8 @@ def main() -> int:
     else:
         failed_cf = []
     print(f"\nask: {_fmt(ask_value)} ({ask_note}), target ≥ {ASK_TARGET:.2f}")
+    print(f"ask on real phrasing: dev {_fmt(real.get('dev'))}, test {_fmt(real.get('test'))} ({real_note}), "
+          f"target on test ≥ {ASK_REAL_TARGET:.2f}")
 
     failed: list[str] = list(failed_cf)
     if samples:
@@ -608,6 +634,8 @@ def main() -> int:
             failed.append(f"ask: not available ({ask_note})")
         elif ask_value < ASK_TARGET:
             failed.append(f"ask: {ask_value:.3f} < {ASK_TARGET}")
+        if "test" in real and real["test"] < ASK_REAL_TARGET:
+            failed.append(f"ask on real phrasing (test half): {real['test']:.3f} < {ASK_REAL_TARGET}")
     return verdict(failed, "AI quality")
 
 

@@ -126,7 +126,53 @@ def extract(result: dict[str, Any], path: str) -> Any:
 _NAME_KEYS = ("title", "name", "artist", "track", "album", "show", "book", "label", "description", "rule")
 
 
+def _daily(result: dict[str, Any]) -> tuple[list[dt.date], list[float], list[int]] | None:
+    """The calendar's day-by-day series: days, minutes, counted plays."""
+    daily = result.get("daily") or {}
+    if not daily.get("start") or not daily.get("minutes"):
+        return None
+    first = dt.date.fromisoformat(str(daily["start"]))
+    minutes = [float(v) for v in daily["minutes"]]
+    plays = [int(v) for v in daily.get("plays") or [0] * len(minutes)]
+    return [first + dt.timedelta(days=i) for i in range(len(minutes))], minutes, plays
+
+
+def _biggest(result: dict[str, Any], unit: str) -> str | None:
+    """The day (YYYY-MM-DD) or month (YYYY-MM) with the most listening time, then the most plays (a
+    scrobbled history has no time: its plays decide); ties: the earliest."""
+    series = _daily(result)
+    if series is None:
+        return None
+    sums: dict[str, list[float]] = {}
+    for day, minutes, plays in zip(*series, strict=True):
+        key = day.isoformat() if unit == "day" else day.strftime("%Y-%m")
+        acc = sums.setdefault(key, [0.0, 0])
+        acc[0] += minutes
+        acc[1] += plays
+    if not sums or not any(m or n for m, n in sums.values()):
+        return None
+    return min(sums, key=lambda k: (-round(sums[k][0], 6), -sums[k][1], k))
+
+
+def _week_split(result: dict[str, Any]) -> str | None:
+    """"weekends" or "weekdays": which listens more per day (time, or plays when there is no time)."""
+    series = _daily(result)
+    if series is None:
+        return None
+    days, minutes, plays = series
+    values = minutes if sum(minutes) > 0 else [float(n) for n in plays]
+    ends = [v for d, v in zip(days, values, strict=True) if d.isoweekday() >= 6]
+    weeks = [v for d, v in zip(days, values, strict=True) if d.isoweekday() < 6]
+    if not ends or not weeks or not (sum(ends) or sum(weeks)):
+        return None
+    return "weekends" if sum(ends) / len(ends) > sum(weeks) / len(weeks) else "weekdays"
+
+
 def _special(result: dict[str, Any], path: str) -> Any:
+    if path in ("@biggest_day", "@biggest_month"):
+        return _biggest(result, path.removeprefix("@biggest_"))
+    if path == "@week_split":
+        return _week_split(result)
     if path == "@days_without":
         totals = result.get("totals") or {}
         if totals.get("days_in_period") is None:
@@ -196,7 +242,8 @@ def run_plan(plan: Plan, con: duckdb.DuckDBPyConnection, base_engine: Engine) ->
             return None, None  # answered by the taste model directly (see _similar_fallback)
         return None, f"the {plan.insight!r} insight is not available in this version of linernotes"
     condition = filter_sql(plan.filters)
-    scope = Scope(period=Period(plan.start, plan.end), where=condition)
+    kinds = (str(plan.filters["kind"]),) if plan.filters.get("kind") else None
+    scope = Scope(period=Period(plan.start, plan.end), where=condition, kinds=kinds)
     if condition is None:
         return registry.run(base_engine, plan.insight, scope, **params), None
     engine = Engine(con)  # this question's filtered selections are dropped with it
@@ -204,6 +251,31 @@ def run_plan(plan: Plan, con: duckdb.DuckDBPyConnection, base_engine: Engine) ->
         return registry.run(engine, plan.insight, scope, **params), None
     finally:
         engine.invalidate()
+
+
+EDGE_PLAYS = ("@first_play", "@first_song", "@last_play")
+
+
+def edge_play(plan: Plan, con: duckdb.DuckDBPyConnection, base_engine: Engine) -> Any:
+    """The first or last play of the plan's selection: its local date, or the title of the first song."""
+    condition = filter_sql(plan.filters)
+    song = plan.figure == "@first_song"
+    kinds = ("track",) if song else ((str(plan.filters["kind"]),) if plan.filters.get("kind") else None)
+    scope = Scope(period=Period(plan.start, plan.end), where=condition, kinds=kinds)
+    engine = base_engine if condition is None else Engine(con)
+    try:
+        ctx = engine.context(scope)
+        order = "DESC" if plan.figure == "@last_play" else ""
+        what = "track" if song else "ts_local::DATE"
+        rows = ctx.fetch(f"SELECT {what} FROM {ctx.plays} WHERE {'track IS NOT NULL' if song else 'true'} "
+                         f"ORDER BY ts_local {order}, {what} LIMIT 1")
+    finally:
+        if engine is not base_engine:
+            engine.invalidate()
+    if not rows:
+        return None
+    value = rows[0][0]
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def similar_fallback(plan: Plan, engine: Engine) -> list[tuple[str, float]]:
@@ -216,9 +288,11 @@ def similar_fallback(plan: Plan, engine: Engine) -> list[tuple[str, float]]:
 
 def command_for(plan: Plan) -> str | None:
     """The `linernotes insights` command that gives the same numbers (None when a filter has no option)."""
-    if plan.insight is None or plan.filters:
+    if plan.insight is None or set(plan.filters) - {"kind"} or plan.figure in EDGE_PLAYS:
         return None
     parts = ["linernotes", "insights", plan.insight]
+    if plan.filters.get("kind"):
+        parts += ["--kinds", str(plan.filters["kind"])]
     if plan.start:
         parts += ["--from", plan.start.isoformat()]
     if plan.end:
@@ -269,6 +343,8 @@ def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
     when = _when(plan)
     who = _subject(plan)
     fig = plan.figure
+    if fig in EDGE_PLAYS and plan.start is None and plan.end is None and not plan.filter_label:
+        when = "ever"
     if value is None:
         if who:
             return f"No listening to {who} {when}."
@@ -312,6 +388,12 @@ def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
         "busiest_day.label": "Your busiest day{to} {when} was {v}.",
         "busiest_week.label": "Your busiest week{to} {when} was {v}.",
         "busiest_month.label": "Your busiest month{to} {when} was {v}.",
+        "@biggest_day": "Your biggest day of listening{to} {when} was {v}.",
+        "@biggest_month": "Your biggest month of listening{to} {when} was {v}.",
+        "@week_split": "Per day, you listen{to} more on {v} ({when}).",
+        "@first_play": "Your earliest play{to} {when} was on {v}.",
+        "@first_song": "The first song you played {when} was {v}.",
+        "@last_play": "Your last play{to} {when} was on {v}.",
         "days_listened": "You listened{to} on {v} days {when}.",
         "minutes_per_day|round1": "You listened{to} {v} minutes a day on average {when}.",
         "longest.0.duration_s|smin": "Your longest session {when} lasted {v} minutes.",
@@ -397,13 +479,29 @@ def can_answer() -> list[str]:
     return out
 
 
+def closest_questions(question: str) -> list[str]:
+    """What ``ask`` understands, the questions nearest to ``question`` first (word overlap, then spelling)."""
+    from rapidfuzz import fuzz
+
+    from linernotes.ask.entities import fold
+
+    words = set(fold(question).split()) - {"i", "my", "me", "a", "the", "to", "of", "is", "what", "do", "did"}
+
+    def closeness(example: str) -> tuple[int, float]:
+        shared = len(words & set(fold(example).split()))
+        return shared, fuzz.token_set_ratio(fold(question), fold(example))
+
+    return sorted(can_answer(), key=closeness, reverse=True)
+
+
 def not_understood(question: str, plan: Plan | None, note: str | None = None) -> Answer:
     genre = plan is not None and any("genres" in w for w in plan.why)
     lines = note or ("Genres are not in streaming-history exports, so I cannot rank them." if genre else
-                     "I could not work out what you are asking.")
+                     "I am not sure what you are asking, so I give no figure rather than a wrong one.")
+    closest = closest_questions(question)
     answer = Answer(question=question, understood=False,
-                    sentence=f"{lines} I can answer questions like: " + "; ".join(can_answer()[:12]) + ".",
-                    explain=list(plan.why) if plan else [], can_answer=can_answer())
+                    sentence=f"{lines} The closest questions I can answer: " + "; ".join(closest[:5]) + ".",
+                    explain=list(plan.why) if plan else [], can_answer=closest)
     if plan is not None:  # what was understood, so that a missing insight still shows how it was read
         answer.insight, answer.params, answer.filters = plan.insight, dict(plan.params), dict(plan.filters)
         answer.start, answer.end, answer.period, answer.entity = plan.start, plan.end, plan.period_label, plan.entity
@@ -433,7 +531,7 @@ def answer_plan(plan: Plan, con: duckdb.DuckDBPyConnection, engine: Engine) -> A
         return not_understood(plan.question, plan, (note or "Not available.").capitalize() + ".")
     data = result.to_dict()
     body = data["result"]
-    value = extract(body, plan.figure)
+    value = extract(body, plan.figure) if plan.figure not in EDGE_PLAYS else edge_play(plan, con, engine)
     unit = UNITS.get(plan.figure.partition("|")[2]) if "|" in plan.figure else None
     if plan.figure.startswith("@share_"):
         unit = "%"

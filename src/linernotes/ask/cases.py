@@ -283,3 +283,97 @@ def evaluate(path: str | Path, lib: Library, today: dt.date | str) -> tuple[int,
         else:
             correct += 1
     return correct, len(cases), failures
+
+
+# -- the real-phrasing set: questions about real exports, answers computed by SQL -------------------------------
+REAL_MACROS = {
+    "{plays}": "(SELECT *, coalesce(ms_played >= 30000, true) AS counted FROM plays "
+               "WHERE NOT coalesce(incognito, false))",
+    "{music}": "(SELECT *, coalesce(ms_played >= 30000, true) AS counted FROM plays "
+               "WHERE NOT coalesce(incognito, false) AND kind = 'track')",
+    "{podcasts}": "(SELECT *, coalesce(ms_played >= 30000, true) AS counted FROM plays "
+                  "WHERE NOT coalesce(incognito, false) AND kind IN ('episode', 'video'))",
+}
+
+
+def real_split(case: dict[str, Any]) -> str:
+    """"dev" or "test": a fixed hash of the case's library and question (never of its answer)."""
+    digest = hashlib.sha256(f"{case['lib']}|{case['q']}".encode()).digest()
+    return "dev" if digest[0] % 2 == 0 else "test"
+
+
+def load_real(path: str | Path) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return dict(data["libraries"]), list(data["cases"])
+
+
+def build_real_libraries(path: str | Path, shared: Path, folder: Path) -> dict[str, Path]:
+    """Import each library of the real set from ``shared`` (../shared) into ``folder``; name → DuckDB file."""
+    from linernotes.library import open_library
+
+    libraries, _ = load_real(path)
+    out: dict[str, Path] = {}
+    for name, spec in libraries.items():
+        db = folder / f"{name}.duckdb"
+        if not db.exists():
+            with open_library(db) as lib:
+                lib.import_paths([shared / f for f in spec["files"]])
+        out[name] = db
+    return out
+
+
+def expected_real(case: dict[str, Any], lib: Library) -> Any:
+    sql = str(case["sql"])
+    for macro, relation in REAL_MACROS.items():
+        sql = sql.replace(macro, relation)
+    rows = lib.con.execute(sql).fetchall()
+    return rows[0][0] if rows else None
+
+
+def same_answer(got: Any, want: Any) -> bool:
+    """ask's figure against the SQL answer: numbers within 0.05, names ignoring case, dates by ISO text."""
+    if want is None or got is None:
+        return want is None and got is None
+    if isinstance(want, dt.date):
+        return str(got)[:10] == want.isoformat()[:10]
+    if not isinstance(want, str) and not isinstance(got, str | bool):
+        try:
+            return math.isclose(float(got), float(want), abs_tol=0.051)
+        except (TypeError, ValueError):
+            return False
+    return str(got).strip().casefold() == str(want).strip().casefold()
+
+
+def evaluate_real(path: str | Path, dbs: dict[str, Path], split: str | None = None
+                  ) -> tuple[int, int, list[dict[str, Any]]]:
+    """Ask every case of the real set (one ``split`` or all): (fully correct, total, failures)."""
+    from linernotes.ask import ask
+    from linernotes.library import open_library
+
+    libraries, cases = load_real(path)
+    correct, total = 0, 0
+    failures: list[dict[str, Any]] = []
+    by_lib: dict[str, list[dict[str, Any]]] = {}
+    for case in cases:
+        if split is None or real_split(case) == split:
+            by_lib.setdefault(str(case["lib"]), []).append(case)
+    for name, group in by_lib.items():
+        today = _date(libraries[name]["today"])
+        with open_library(dbs[name], read_only=True) as lib:
+            for case in group:
+                total += 1
+                got = ask(lib, str(case["q"]), today, llm=False)
+                if case.get("unsure"):
+                    ok = not got.understood and bool(got.can_answer)
+                    want: Any = "(not understood, with suggestions)"
+                else:
+                    want = expected_real(case, lib)
+                    ok = got.understood and same_answer(got.value, want)
+                if ok:
+                    correct += 1
+                else:
+                    failures.append({"lib": name, "q": case["q"], "want": want, "got": got.value,
+                                     "sentence": got.sentence, "explain": got.explain})
+    return correct, total, failures

@@ -26,7 +26,7 @@ import orjson
 KINDS = ("artist", "track", "album", "show", "audiobook")
 COLUMNS = {"artist": ("artist", "'track'"), "track": ("track", "'track'"), "album": ("album", "'track'"),
            "show": ("show_name", "'episode', 'video'"), "audiobook": ("audiobook", "'audiobook'")}
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 
 def fold(text: str) -> str:
@@ -98,6 +98,16 @@ class NameIndex:
         for i, f in enumerate(self.folded):
             if f:
                 self.exact.setdefault(f, []).append(i)
+        # a title's base as people type it: "Dandelions - slowed + reverb" → "dandelions", "Crack of Doom
+        # (feat. X)" → "crack of doom" (only when no name is folded to it already; the most played keeps it)
+        aliases: dict[str, int] = {}
+        for i, n in enumerate(self.names):
+            if n.kind in ("track", "album"):
+                base = fold(_base_title(n.name))
+                if base and base != self.folded[i] and base not in self.exact and (len(base) >= 4 or " " in base):
+                    aliases.setdefault(base, i)
+        for base, i in aliases.items():
+            self.exact[base] = [i]
         self.tokens = set(" ".join(self.folded).split())
         # "kendrick" for "Kendrick Lamar": the first word of multi-word artist and show names (most played wins)
         self.first_word = {}
@@ -112,9 +122,11 @@ class NameIndex:
         for kind, (column, kinds) in COLUMNS.items():
             by = "artist" if kind in ("track", "album") else "NULL"
             parts.append(f"""SELECT '{kind}' AS kind, {column} AS name, {by} AS by_name,
-                                    coalesce(sum(ms_played), 0)::BIGINT AS ms
+                                    coalesce(sum(ms_played), 0)::BIGINT AS ms, count(*) AS n
                              FROM plays WHERE kind IN ({kinds}) AND {column} IS NOT NULL GROUP BY ALL""")
-        rows = con.execute(" UNION ALL ".join(parts) + " ORDER BY ms DESC, kind, name, by_name").fetchall()
+        # most listened first, then most played (scrobbles carry no time), then by name
+        rows = con.execute("SELECT kind, name, by_name, ms FROM (" + " UNION ALL ".join(parts) +
+                           ") ORDER BY ms DESC, n DESC, kind, name, by_name").fetchall()
         names: list[Name] = []
         folded: list[str] = []
         seen: set[tuple[str, str]] = set()
@@ -140,6 +152,23 @@ class NameIndex:
         if len(names) != len(data["folded"]):
             raise ValueError("name index columns differ in length")
         return cls(names, data["folded"], lookups=(data["exact"], data["tokens"], data["first_word"]))
+
+    def exact_all(self, text: str) -> list[Match]:
+        """Every name of the library spelled out exactly (or its base title) in folded ``text``, longest
+        first, overlapping ones included: the candidates that may win over a period word they contain."""
+        words = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"\w+", text)]
+        found: list[Match] = []
+        for i in range(len(words)):
+            for n in range(1, 9):
+                j = i + n
+                if j > len(words):
+                    break
+                gram = " ".join(w[2] for w in words[i:j])
+                for h in self.exact.get(gram, ()):
+                    found.append(Match(self.names[h], 100.0, words[i][0], words[j - 1][1], gram))
+        order = {k: i for i, k in enumerate(KINDS)}
+        found.sort(key=lambda m: (-(m.end - m.start), order[m.name.kind], -m.name.ms))
+        return found
 
     def find(self, text: str, blocked: list[tuple[int, int]], stop: set[str], hint: str | None) -> list[Match]:
         """Names in folded ``text``, best first, not overlapping each other or ``blocked`` spans."""
@@ -175,7 +204,9 @@ class NameIndex:
                 best = int(row.argmax())
                 score = float(row[best])
                 single = " " not in gram
-                if score < (92 if single else 86) or (single and gram in stop):
+                # the shorter the text, the closer it must be: one typo in a short word is another word
+                need = 92 if single else (88 if len(gram) < 12 else 86)
+                if score < need or (single and gram in stop):
                     continue
                 # every name with that best score (an artist and its self-titled album)
                 for h in (row == score).nonzero()[0]:
@@ -193,8 +224,16 @@ class NameIndex:
         return chosen
 
 
+def _base_title(name: str) -> str:
+    """The title without its version: " - 2018 Remaster", "(feat. X)", "[Live]"."""
+    base = re.split(r"\s+[-–—]\s+", name, maxsplit=1)[0]
+    base = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", base)
+    return base.strip() or name
+
+
 # Words that neither begin nor end a name in a question ("to radiohead" is not a name).
-_EDGE = {"to", "of", "by", "the", "a", "an", "in", "on", "at", "my", "i", "did", "do", "does", "is", "was",
+_EDGE = {"whats", "whos", "hows", "wheres", "thats",
+         "to", "of", "by", "the", "a", "an", "in", "on", "at", "my", "i", "did", "do", "does", "is", "was",
          "and", "or", "from", "for", "with", "like", "than", "me", "most", "much", "many", "how", "what", "who",
          "when", "which", "listen", "listened", "play", "played", "hear", "heard", "songs", "song", "tracks",
          "track", "album", "albums", "artist", "artists", "band", "podcast", "show", "book", "audiobook",

@@ -149,6 +149,19 @@ RULES: list[tuple[str, str, float]] = [
      5),
     ("skips", r"\bskip|\bskipped\b|\bskipper\b|\bfast forward|\bpass(ed)? over\b", 4),
     ("sessions", r"\bsessions?\b|\bin one go\b|\bin one sitting\b|\bsittings?\b|\bat a time\b", 4),
+    ("firstplay", r"\bearliest\b|\bvery first\b|\bmy first (song|track|tune|play|listen)\b|"
+                  r"\bfirst (song|track|tune|play|thing|record)s? (i )?(have |had )?(ever )?"
+                  r"(played|listened|heard|streamed|scrobbled)?\b|"
+                  r"\bwhen did i (start|begin) (listening|using|streaming|scrobbling)\b", 7),
+    ("lastplay", r"\bwhen did i last (listen|play|hear)\w* (to )?(anything|music|something)\b|\b(latest|most recent) "
+                 r"play\b|\bmy last play\b", 7),
+    ("weeksplit", r"\bweek ?ends? (or|vs|versus|and|compared to) (on )?(the )?week ?days?\b|"
+                  r"\bweek ?days? (or|vs|versus|and|compared to) (on )?(the )?week ?ends?\b", 7),
+    ("biggest", r"\b(biggest|busiest|largest|heaviest) (day|month|week)s?\b|"
+                r"\bwhich (day|month|week) (was|were) (the |my )?(biggest|busiest|largest)\b|"
+                r"\bwhich (day|date|month|week) did i (listen|play|stream|scrobble)|"
+                r"\bmost (i )?(have )?(listened|played|streamed|listening|music|songs)? ?(in|on) (one|a|a single|1) "
+                r"(day|month)\b|\bwhich (day|month) was (the )?biggest\b", 6),
     ("calendar", r"\bstreaks?\b|\bin a row\b|\bconsecutive\b|\bbusiest\b|\bmost active\b|\bbiggest (day|week|month)"
                  r"\b|\bgaps?\b|\bbreaks?\b|\bwithout (any )?music\b|\bwithout listening\b|\bevery day\b|\bdaily\b|"
                  r"\bper day\b|\ba day\b|\bcalendar\b|\bmost (listening|music) (in a|on one) day\b|"
@@ -176,6 +189,8 @@ RULES: list[tuple[str, str, float]] = [
                  r"listen (a lot|much|more|less)\b", 2),
 ]
 PRIORITY = {name: i for i, (name, _, _) in enumerate(RULES)}
+# intents answered by an insight of another name (with a figure of their own)
+PSEUDO = {"firstplay": "overview", "lastplay": "overview", "weeksplit": "calendar", "biggest": "calendar"}
 AI_INSIGHTS = ("chapters", "modes", "skip-model", "moments", "noise", "recommend", "similar", "taste")
 
 ENTITY_WORDS = [
@@ -201,14 +216,87 @@ STOP = VOCAB | {"i", "me", "my", "mine", "a", "an", "the", "to", "of", "in", "on
                 "show", "give", "list", "can", "could", "would", "should", "get", "got", "much", "most", "not",
                 "no", "yes", "so", "far", "ago", "there", "their", "all", "am", "way", "who", "lot", "really",
                 "again", "often", "ever", "one", "two", "three", "five", "ten", "which", "go", "went", "know",
-                "want", "see", "let", "s", "t", "m", "ve", "also", "just", "only", "thing", "things", "stuff"}
+                "want", "see", "let", "s", "t", "m", "ve", "also", "just", "only", "thing", "things", "stuff",
+                # "what's", "who's" folded: question words, never the start of a name by themselves
+                "whats", "whos", "hows", "wheres", "whens", "thats", "its", "im", "id"}
+
+
+# "play X", "listened to X", "by X", "hours of X": X is the object of listening (a name, not a period).
+_ANCHOR = (r"\b(play|played|playing|plays of|hear|heard|listen to|listened to|listening to|stream|streamed|"
+           r"scrobble|scrobbled|by|like|similar to|(hours|minutes|plays|streams|times|lot|much|bit) of)\s*$")
+_PERIOD_LEAD = (r"\b(in|during|since|over|through|before|after|from|until|till|between|around|last|this|past|every|on|"
+                r"at)\s*$")
+_TAIL = r"(by|in|on|at|during|since|last|this|from|between|so far|ever|overall|all time|\d)\b"
+# Everyday words that are also names somewhere ("Life", "Good", "King"): a single such word is a name only when
+# the question plays it ("how often did I play King"), never from a passing use ("the meaning of life").
+COMMON = {"life", "love", "good", "time", "home", "moon", "fly", "king", "day", "night", "world", "heart", "dream",
+          "dreams", "girl", "boy", "baby", "money", "fire", "water", "sun", "rain", "light", "dark", "blue", "red",
+          "gold", "happy", "sad", "end", "man", "woman", "party", "dance", "hello", "weather", "joke", "pizza",
+          "password", "playlist", "meaning", "order", "make", "tell", "old", "hey", "thanks", "thank", "okay",
+          "ok", "friend", "friends", "people", "family", "work", "school", "summer", "spring", "winter", "fall",
+          "autumn", "tonight", "today", "yesterday", "birthday", "sunset", "forever", "sometimes", "always",
+          "never", "again", "now", "here", "there", "up", "down", "out", "over", "funny", "weird", "strange"}
+
+
+def _weak(m: Match, text: str) -> bool:
+    """A single short or everyday word taken for a name without the question playing it."""
+    words = m.text.split()
+    if len(words) > 1:
+        return False
+    word = words[0]
+    if len(word) >= 6 and word not in COMMON and word not in KEEP:
+        return False
+    return re.search(_ANCHOR, text[: m.start]) is None
+
+
+def _title_over_period(text: str, index: NameIndex, spans: list[tuple[int, int]]) -> Match | None:
+    """An exact title of the library that a period or filter word would otherwise cut ("Winter Dies", "Cool
+    for the Summer", "Good Morning", "Friday Night"), or a title of only small words that the question plays
+    ("The The", "This Day"). Such a title wins when it is longer than the period words inside it (and not led
+    by "in", "during"...), or when it is exactly a period phrase but followed by "by <artist>" or played in a
+    question about plays ("how many times did I play Last Summer")."""
+    count_question = re.search(r"\bhow (many|often)\b|\bplay ?count\b|\bnumber of (plays|times)\b", text)
+    for m in index.exact_all(text):
+        inside = [(a, b) for a, b in spans if a < m.end and m.start < b]
+        before, after = text[: m.start], text[m.end:].strip()
+        played = re.search(_ANCHOR, before) is not None
+        tail = not after or re.match(_TAIL, after) is not None
+        n_words = len(m.text.split())
+        if not inside:
+            if n_words >= 2 and all(w in STOP for w in m.text.split()) and played and tail:
+                return m
+            continue
+        if not all(m.start <= a and b <= m.end for a, b in inside):
+            continue
+        if n_words >= 2 and m.end - m.start > max(b - a for a, b in inside) and \
+                re.search(_PERIOD_LEAD, before) is None and (played or tail):
+            return m
+        if after.startswith("by ") or (played and count_question and tail):
+            return m
+    return None
 
 
 def plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
     """Turn ``question`` into a :class:`Plan` (``insight`` None when it is not understood)."""
+    plan = _plan_question(question, index, today)
+    # music, songs, tracks, tunes: tracks only (podcasts and audiobooks are not music)
+    named = any(plan.filters.get(k) for k in ("artist", "track", "album", "show", "audiobook"))
+    if plan.insight in ("overview", "calendar", "clock") and not named and re.search(
+            r"\b(music|songs?|tracks?|tunes?|records?)\b", plan.text) and plan.figure not in (
+            "@share_episode", "@share_audiobook"):
+        plan.filters["kind"] = "track"
+        plan.filter_label = ", ".join(x for x in (plan.filter_label, "music only") if x)
+        plan.why.append("music: tracks only")
+    return plan
+
+
+def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
     raw = normalise(question)
     text = correct_typos(raw, index.tokens)
     when = parse_when(text, today)
+    forced = _title_over_period(text, index, when.spans) if len(text.split()) == len(raw.split()) else None
+    if forced is not None:  # the period words belong to the title: read the period without them
+        when = parse_when(text[: forced.start] + " " * (forced.end - forced.start) + text[forced.end:], today)
     plan = Plan(question=question, text=text, insight=None, start=when.start, end=when.end,
                 period_label=when.label if when.has_period() else "all time")
     if when.dows is not None:
@@ -233,9 +321,11 @@ def plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
     if re.search(r"\bgenres?\b", text):
         plan.why.append("genres are not in the exports, so no insight can rank them")
         return plan
-    matches = index.find(name_text, blocked, STOP, _KIND_OF.get(hint or ""))
+    matches = [m for m in index.find(name_text, blocked, STOP, _KIND_OF.get(hint or "")) if not _weak(m, name_text)]
+    if forced is not None:
+        matches = [forced] + [m for m in matches if m.end <= forced.start or forced.end <= m.start]
     entity: Match | None = matches[0] if matches else None
-    if entity is not None and entity.name.kind == "artist":
+    if entity is not None and entity is not forced and entity.name.kind == "artist":
         # "dreams by fleetwood mac": the track or album of that artist, not the artist
         for other in matches[1:]:
             if other.name.kind in ("track", "album") and other.name.by == entity.name.name:
@@ -432,9 +522,19 @@ def _limit(rest: str) -> int | None:
 
 def _figure_for(plan: Plan, name: str, rest: str, hint: str | None) -> None:
     """Set the insight, its parameters and the figure that answers the question."""
-    plan.insight = name
+    plan.insight = PSEUDO.get(name, name)
     has = lambda pattern: re.search(pattern, rest) is not None  # noqa: E731
-    if name == "top":
+    if name == "firstplay":
+        song = has(r"\b(song|track|tune|record)s?\b") and not has(r"\bwhen\b|\bdate\b|\bday\b")
+        plan.figure = "@first_song" if song else "@first_play"
+    elif name == "lastplay":
+        plan.figure = "@last_play"
+    elif name == "weeksplit":
+        plan.figure = "@week_split"
+    elif name == "biggest":
+        plan.figure = "@biggest_month" if has(r"\bmonths?\b") else (
+            "busiest_week.label" if has(r"\bweeks?\b") else "@biggest_day")
+    elif name == "top":
         entity = _top_entity(rest, hint)
         plan.params = {"entity": entity} if entity != "artists" else {}
         limit = _limit(rest)
@@ -482,9 +582,9 @@ def _figure_for(plan: Plan, name: str, rest: str, hint: str | None) -> None:
         elif has(r"\bbusiest (week)\b|\bwhich week\b|\bbiggest week\b|\bmost active week\b"):
             plan.figure = "busiest_week.label"
         elif has(r"\bbusiest month\b|\bwhich month\b|\bbiggest month\b|\bmost active month\b"):
-            plan.figure = "busiest_month.label"
+            plan.figure = "@biggest_month"
         elif has(r"\bbusiest\b|\bmost active\b|\bbiggest day\b|\bwhich day\b|\bin a day\b|\bon one day\b"):
-            plan.figure = "busiest_day.label"
+            plan.figure = "@biggest_day"
         elif has(r"\bhow many days\b|\bdays? (did|have) i listen"):
             plan.figure = "days_listened"
         else:

@@ -137,8 +137,8 @@ class _Parser:
     def filters(self) -> None:
         w = self.when
         labels = []
-        if re.search(r"\bweek ?days? (or|vs|versus|and|compared to) (the )?weekends?\b|\bweekends? (or|vs|versus|and|"
-                     r"compared to) (the )?week ?days?\b", self.text):
+        if re.search(r"\bweek ?days? (or|vs|versus|and|compared to) (on )?(the )?weekends?\b|\bweekends? (or|vs|"
+                     r"versus|and|compared to) (on )?(the )?week ?days?\b", self.text):
             return  # a comparison of the two (the clock insight), not a filter
         m = self.search(r"\b(?:on |at |during |over )?(?:the )?(?:weekends?|saturdays? and sundays?)\b")
         if m and not re.search(r"\b(?:this|last|past|previous) weekend\b", m.group(0)) and \
@@ -194,6 +194,18 @@ class _Parser:
         if m:
             self.take(m)
             a = _iso_date(m.group(1))
+            return self.period(a, a, f"on {a}")
+        # one day in words: "march 3rd 2021", "april 20, 2024", "3 march 2021", "the 12th of june 2021"
+        m = self.search(rf"\b(?:on )?({_MONTH_RE}) (\d{{1,2}})(?:st|nd|rd|th)?,? ({_YEAR_RE})\b|"
+                        rf"\b(?:on )?(?:the )?(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH_RE}),? ({_YEAR_RE})\b")
+        if m:
+            in_month = MONTHS[m.group(1) or m.group(5)]
+            in_day, in_year = int(m.group(2) or m.group(4)), int(m.group(3) or m.group(6))
+            try:
+                a = dt.date(in_year, in_month, in_day)
+            except ValueError:
+                raise UsageError(f"{m.group(0).removeprefix('on ')} is not a date in the calendar") from None
+            self.take(m)
             return self.period(a, a, f"on {a}")
         # halves and quarters of a year, holidays
         m = self.search(rf"\b(?:the )?(first|second|1st|2nd) half of (?:the year )?({_YEAR_RE})?\b|"
