@@ -21,6 +21,7 @@ import duckdb
 from linernotes.ask.intents import AI_INSIGHTS, DEVICES, Plan
 from linernotes.errors import UsageError
 from linernotes.insights import registry
+from linernotes.insights.clock import NIGHT_LABEL
 from linernotes.insights.period import Period
 from linernotes.insights.result import Result, jsonable
 from linernotes.insights.scope import Engine, Scope
@@ -304,7 +305,7 @@ def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
         "change.ms_played|pct": "Your listening time{to} changed by {v}% {when} against the period before.",
         "peak_hour": "You listen{to} most around {v}:00 {when}.",
         "peak_weekday|weekday": "Your biggest listening day of the week{to} is {v} ({when}).",
-        "night_share|pct": "{v}% of your listening{to} happens at night (22:00–04:59) {when}.",
+        "night_share|pct": "{v}% of your listening{to} happens at night (" + NIGHT_LABEL + ") {when}.",
         "week_split.weekend_share|pct": "{v}% of your listening{to} happens on weekends {when}.",
         "@peak_season": "You listen{to} most per day in {v} ({when}).",
         "longest_streak.days": "Your longest listening streak{to} {when} was {v} days in a row.",

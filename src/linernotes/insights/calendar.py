@@ -64,11 +64,15 @@ class CalendarResult(Result):
         if not self.days_listened:
             return ["No listening in this period."]
         act = self.activity
+        # Scrobbles carry no listening time: a day's figure is then its plays, not "0 minutes".
+        per_day = (f"{self.minutes_per_day:,.0f} minutes a day on average" if self.total_ms else
+                   f"{sum(self.daily.plays) / max(self.days_in_period, 1):,.1f} plays a day on average (the export "
+                   f"records no listening time)")
         if act is not None and act.stray_plays and act.core_start and act.core_end:
             core_listened = self.days_listened - act.stray_days
             lines = [
                 f"You listened on {core_listened:,} of the {act.core_days:,} days from {act.core_start} to "
-                f"{act.core_end}, {self.minutes_per_day:,.0f} minutes a day on average."
+                f"{act.core_end}, {per_day}."
             ]
             note = act.stray_note()
             if note:
@@ -76,7 +80,7 @@ class CalendarResult(Result):
         else:
             lines = [
                 f"You listened on {self.days_listened:,} of {self.days_in_period:,} days, "
-                f"{self.minutes_per_day:,.0f} minutes a day on average."
+                f"{per_day}."
             ]
         if self.longest_streak is not None:
             s = self.longest_streak

@@ -20,10 +20,10 @@ BRIDGE_DAYS = 2
 # A track burst and an artist burst of the same artist that overlap are one obsession: the track's, when the
 # track holds at least this part of the artist's listening time over the artist's burst, else the artist's.
 TRACK_OF_ARTIST = 0.75
-# The usual share is shrunk toward the item's share of all music in the window looked at (empirical-Bayes
-# style, with this much music time as the prior's weight), so a near-empty baseline cannot make a ratio of
-# thousands: with little music around a burst, its usual share is the item's overall share.
-PRIOR_MS = 5 * 3_600_000
+# Additive smoothing of the usual share: one pseudo-play of this length of the item is added to the baseline
+# (item and total), so a near-empty baseline cannot make a ratio of thousands — the ratio is at most
+# share × (baseline time + PSEUDO_MS) / PSEUDO_MS.
+PSEUDO_MS = 3 * 60_000
 # A burst is compared only with a baseline of at least this many days with music around it.
 MIN_BASELINE_DAYS = 14
 
@@ -168,15 +168,11 @@ def _runs(
             SELECT i.type, i.key, i.s, sum(d.total)::BIGINT AS total, count(*) AS days
             FROM inside i JOIN {days} d
                  ON d.day BETWEEN i.s - {BASELINE_DAYS} AND i.e + {BASELINE_DAYS} AND d.day NOT BETWEEN i.s AND i.e
-            GROUP BY ALL),
-        overall AS (SELECT type, key, sum(ms)::BIGINT AS ms FROM {units}
-                    WHERE (type, key) IN (SELECT (type, key) FROM inside) GROUP BY ALL)
+            GROUP BY ALL)
         SELECT i.type, i.key, i.s, i.e, i.hot_days, i.plays, i.ms, t.total,
-               coalesce(bi.ms, 0), coalesce(bt.total, 0), coalesce(bt.days, 0), o.ms,
-               (SELECT sum(total) FROM {days})
+               coalesce(bi.ms, 0), coalesce(bt.total, 0), coalesce(bt.days, 0)
         FROM inside i JOIN totals t USING (type, key, s)
         LEFT JOIN base_item bi USING (type, key, s) LEFT JOIN base_total bt USING (type, key, s)
-        JOIN overall o USING (type, key)
         WHERE i.plays >= ? AND i.ms >= ? * t.total
         ORDER BY i.s, i.type, i.key
     """,
@@ -210,9 +206,9 @@ def obsessions(
     - that share is at least ``min_ratio`` times the item's ``usual_share``: its part of music time in the
       90 days before and the 90 days after the burst (whole history, so a burst at the edge of a period is
       still judged against its surroundings). This is what separates a binge from a long-time favourite or
-      from the slow drift of taste between eras. The usual share is shrunk toward the item's share of all
-      music in the window looked at: ``(baseline item time + PRIOR_MS × overall share) / (baseline music
-      time + PRIOR_MS)``, so a near-empty baseline cannot make a ratio of thousands. A burst with fewer than
+      from the slow drift of taste between eras. The usual share is smoothed by one pseudo-play:
+      ``(baseline item time + PSEUDO_MS) / (baseline music time + PSEUDO_MS)`` (3 minutes), so a near-empty
+      baseline cannot make a ratio of thousands. A burst with fewer than
       ``MIN_BASELINE_DAYS`` days with music in those 180 days around it cannot be compared: it is left out
       and ``withheld`` says so.
 
@@ -228,13 +224,12 @@ def obsessions(
     rows: list[Any] = _runs(ctx, min_share, min_days, min_artist_days, min_plays) if ctx.selection.plays else []
     found: list[Obsession] = []
     withheld: list[str] = []
-    for typ, key, s, e, hot_days, plays, ms, total, base_ms, base_total, base_days, item_ms, all_ms in rows:
+    for typ, key, s, e, hot_days, plays, ms, total, base_ms, base_total, base_days in rows:
         if int(base_days) < MIN_BASELINE_DAYS:  # too little music around the burst to know its usual level
             withheld.append(f"a burst from {s} to {e}: only {int(base_days)} days with music in the "
                             f"{BASELINE_DAYS} days either side (at least {MIN_BASELINE_DAYS} are needed)")
             continue
-        overall = int(item_ms) / int(all_ms) if all_ms else 0.0
-        usual = (int(base_ms) + PRIOR_MS * overall) / (int(base_total) + PRIOR_MS)
+        usual = (int(base_ms) + PSEUDO_MS) / (int(base_total) + PSEUDO_MS)
         share = int(ms) / int(total) if total else 0.0
         ratio = share / usual if usual > 0 else None
         if ratio is not None and ratio < min_ratio:

@@ -44,11 +44,12 @@ class OverviewResult(Result):
 
     def summary(self) -> list[str]:
         t = self.totals
-        lines = [
-            f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
-            f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened), "
-            f"{t.artists:,} artists and {t.tracks:,} tracks."
-        ]
+        if t.ms_played or not t.plays:
+            amount = (f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
+                      f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened)")
+        else:  # scrobbles: no listening time recorded, so no hours are claimed
+            amount = f"{t.plays:,} plays over {t.days_listened:,} days (the export records no listening time)"
+        lines = [f"{amount}, {t.artists:,} artists and {t.tracks:,} tracks."]
         ch = self.change.get("ms_played")
         if ch is not None:
             lines.append(f"That is {abs(ch):.0%} {'more' if ch >= 0 else 'less'} than the period before.")
