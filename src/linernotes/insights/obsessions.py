@@ -41,7 +41,7 @@ class Obsession:
     ms_played: int  # time on the item from start to end
     share: float  # the item's part of all music time from start to end
     usual_share: float  # its part of music time in the BASELINE_DAYS before and after the burst, shrunk
-    ratio: float | None  # share / usual_share
+    ratio: float | None  # share / usual_share; None when it was not played at all around the burst
     sessions: int  # listening sessions (20-minute gaps) from start to end in which the item was played
     baseline_ms: int = 0  # time on the item in the BASELINE_DAYS around the burst (0: not played there)
     baseline_days: int = 0  # days with music in the BASELINE_DAYS around the burst
@@ -231,9 +231,9 @@ def obsessions(
             continue
         usual = (int(base_ms) + PSEUDO_MS) / (int(base_total) + PSEUDO_MS)
         share = int(ms) / int(total) if total else 0.0
-        ratio = share / usual if usual > 0 else None
-        if ratio is not None and ratio < min_ratio:
+        if share / usual < min_ratio:
             continue
+        ratio = share / usual if base_ms else None  # None: not played at all around the burst
         found.append(
             Obsession(
                 type=str(typ),
