@@ -199,6 +199,8 @@ def test_change_against_a_near_empty_period_is_withheld_synthetic(tmp_path: Path
         assert r.change["ms_played"] is None
         assert r.withheld and "the period before has 1 day" in r.withheld[0]
         assert not any("%" in s and "period before" in s for s in r.summary())
+        said = ask(lib, "how did my listening time change in may and june 2023", dt.date(2023, 7, 1), llm=False)
+        assert "%" not in said.sentence or "Not enough data" in said.sentence
         top = lib.insight("top", start="2023-05-01", end="2023-06-30")
         assert isinstance(top, TopResult)  # no rank moves against one 20-second play either
         assert top.previous_start is None and all(row.rank_change is None for row in top.rows) and top.withheld

@@ -440,7 +440,11 @@ def answer_plan(plan: Plan, con: duckdb.DuckDBPyConnection, engine: Engine) -> A
         unit = "%"
     text = sentence(plan, value, body)
     plays = result.meta.plays if result.meta is not None else 0
-    if value is None and plays and data["summary"]:
+    withheld = body.get("withheld") if isinstance(body, dict) else None
+    if value is None and withheld:  # the insight left the figure out for too little data: say why
+        reason = str(withheld[0]).split(": ", 1)[-1]  # "what: why" → why
+        text = f"Not enough data for that: {reason}."
+    elif value is None and plays and data["summary"]:
         text = data["summary"][0]  # plays matched but the figure is empty: the insight says why best
     elif plan.insight in AI_INSIGHTS and data["summary"]:
         # the models word their own findings best: the first lines of the insight's summary
