@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from linernotes.insights.discovery import DiscoveryResult, first_listens
-from linernotes.insights.diversity import DiversityResult
+from linernotes.insights.diversity import DiversityResult, trend
 from linernotes.insights.loyalty import LoyaltyResult
 from linernotes.insights.scope import Context, Scope
 from linernotes.insights.skips import SkipsResult
@@ -178,9 +178,13 @@ def test_diversity_per_month_and_trend(lib: Library, tmp_path: Path) -> None:
     # Gini of (1, 1, 1, 2): 2 * (1 + 2 + 3 + 8) / (4 * 5) - 5 / 4 = 0.15
     assert apr.gini == pytest.approx(0.15)
     assert apr.top10_share == pytest.approx(1.0)
-    trend = {t.metric: t for t in r.trends}
-    assert trend["effective_artists"].direction == "rising" and trend["gini"].months == 4
+    # Four months are too few for a trend "per year": it is withheld, and the result says why.
+    assert r.trends == [] and r.withheld == ["trend: 4 months with music; a trend per year needs at least 12"]
     assert r.total.artists == 4 and r.total.ms_played == 11 * 600_000
+    months = [dt.date(2023 + m // 12, m % 12 + 1, 1) for m in range(12)]
+    rising = trend("effective_artists", months, [1.0 + m for m in range(12)])
+    assert rising is not None and rising.direction == "rising" and rising.months == 12
+    assert trend("gini", months[:11], [0.5] * 11) is None
 
 
 # -------------------------------------------------------------------------------------------------- loyalty

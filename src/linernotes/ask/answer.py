@@ -21,6 +21,7 @@ import duckdb
 from linernotes.ask.intents import AI_INSIGHTS, DEVICES, Plan
 from linernotes.errors import UsageError
 from linernotes.insights import registry
+from linernotes.insights.clock import NIGHT_LABEL
 from linernotes.insights.period import Period
 from linernotes.insights.result import Result, jsonable
 from linernotes.insights.scope import Engine, Scope
@@ -380,7 +381,7 @@ def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
         "change.ms_played|pct": "Your listening time{to} changed by {v}% {when} against the period before.",
         "peak_hour": "You listen{to} most around {v}:00 {when}.",
         "peak_weekday|weekday": "Your biggest listening day of the week{to} is {v} ({when}).",
-        "night_share|pct": "{v}% of your listening{to} happens at night (22:00–04:59) {when}.",
+        "night_share|pct": "{v}% of your listening{to} happens at night (" + NIGHT_LABEL + ") {when}.",
         "week_split.weekend_share|pct": "{v}% of your listening{to} happens on weekends {when}.",
         "@peak_season": "You listen{to} most per day in {v} ({when}).",
         "longest_streak.days": "Your longest listening streak{to} {when} was {v} days in a row.",
@@ -537,7 +538,11 @@ def answer_plan(plan: Plan, con: duckdb.DuckDBPyConnection, engine: Engine) -> A
         unit = "%"
     text = sentence(plan, value, body)
     plays = result.meta.plays if result.meta is not None else 0
-    if value is None and plays and data["summary"]:
+    withheld = body.get("withheld") if isinstance(body, dict) else None
+    if value is None and withheld:  # the insight left the figure out for too little data: say why
+        reason = str(withheld[0]).split(": ", 1)[-1]  # "what: why" → why
+        text = f"Not enough data for that: {reason}."
+    elif value is None and plays and data["summary"]:
         text = data["summary"][0]  # plays matched but the figure is empty: the insight says why best
     elif plan.insight in AI_INSIGHTS and data["summary"]:
         # the models word their own findings best: the first lines of the insight's summary

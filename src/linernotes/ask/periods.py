@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from linernotes.errors import UsageError
+from linernotes.insights.clock import NIGHT
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -37,8 +38,8 @@ SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # fi
 DAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7}
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10, "twelve": 12, "a": 1, "an": 1}
-# Hours [from, to): to < from wraps midnight. Night matches the clock insight's NIGHT_HOURS (22–4).
-DAYPARTS = {"night": (22, 5), "morning": (5, 12), "afternoon": (12, 17), "evening": (17, 22)}
+# Hours [from, to): to < from wraps midnight. Night is the clock insight's NIGHT (22:00–04:59), one definition.
+DAYPARTS = {"night": NIGHT, "morning": (5, 12), "afternoon": (12, 17), "evening": (17, 22)}
 
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _SEASON_RE = "|".join(SEASONS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from linernotes.insights.clock import MS_PER_MINUTE, calendar_days, iso_weekday
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
+from linernotes.insights.span import Activity, activity
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,31 @@ class CalendarResult(Result):
     busiest_day: Busiest | None
     busiest_week: Busiest | None
     busiest_month: Busiest | None
+    activity: Activity | None = None  # where the listening lies: stretches, gaps, stray plays (insights/span.py)
+    withheld: list[str] = field(default_factory=list)  # claims left out, and why
 
     def summary(self) -> list[str]:
         if not self.days_listened:
             return ["No listening in this period."]
-        lines = [
-            f"You listened on {self.days_listened:,} of {self.days_in_period:,} days, "
-            f"{self.minutes_per_day:,.0f} minutes a day on average."
-        ]
+        act = self.activity
+        # Scrobbles carry no listening time: a day's figure is then its plays, not "0 minutes".
+        per_day = (f"{self.minutes_per_day:,.0f} minutes a day on average" if self.total_ms else
+                   f"{sum(self.daily.plays) / max(self.days_in_period, 1):,.1f} plays a day on average (the export "
+                   f"records no listening time)")
+        if act is not None and act.stray_plays and act.core_start and act.core_end:
+            core_listened = self.days_listened - act.stray_days
+            lines = [
+                f"You listened on {core_listened:,} of the {act.core_days:,} days from {act.core_start} to "
+                f"{act.core_end}, {per_day}."
+            ]
+            note = act.stray_note()
+            if note:
+                lines.append(note[0].upper() + note[1:])
+        else:
+            lines = [
+                f"You listened on {self.days_listened:,} of {self.days_in_period:,} days, "
+                f"{per_day}."
+            ]
         if self.longest_streak is not None:
             s = self.longest_streak
             lines.append(
@@ -138,9 +156,14 @@ def calendar(ctx: Context) -> CalendarResult:
       included, as two series starting at ``daily.start``;
     - a day *with plays* has at least one play of the selection (of any length, like ``overview``'s days
       listened); ``longest_streak`` is the longest run of consecutive such days, ``current_streak`` the run
-      that ends on the period's last day (none when that day has no plays), ``longest_gap`` the longest run
+      that ends on the period's last day (none when that day has no plays, or when it lies in a stray stretch
+      of :mod:`~linernotes.insights.span` — a few plays far from the rest — and ``withheld`` says so),
+      ``longest_gap`` the longest run
       of consecutive days without plays inside the period (edges included when the period is given). Ties:
       the earliest run;
+    - ``activity``: the stretches of listening and the gaps between them (:mod:`linernotes.insights.span`);
+      when some plays are stray, ``minutes_per_day`` is over the calendar days of the core (first to last
+      day of the stretches that are not stray), so a few plays years away do not dilute it;
     - ``busiest_day``/``busiest_week``/``busiest_month``: most listening time in a day, an ISO week
       (Monday–Sunday, labelled ``YYYY-Www``) and a calendar month; only days inside the period count, so a
       week or month cut by the period's ends holds just its days inside. Ties: the earliest.
@@ -164,10 +187,24 @@ def calendar(ctx: Context) -> CalendarResult:
         active[index] = True
     total = int(ms.sum())
     listened = int(active.sum())
+    act = activity(ctx) if n else None
+    withheld: list[str] = []
     current = None
     if n and active[-1]:
         starts, lengths = runs(active)
         current = _run(days, int(starts[-1]), int(lengths[-1]))
+        if act is not None and act.core_end is not None and current.last_day > act.core_end:
+            withheld.append(
+                f"current streak: the last plays ({current.last_day}) are stray, after a gap of "
+                f"{act.longest_gap_days:,} days without listening, so no streak is current")
+            current = None
+    # Averages per day over the core of the listening: stray plays far away do not stretch them.
+    avg_days, avg_ms = n, total
+    if act is not None and act.stray_plays and act.core_start is not None and act.core_end is not None:
+        inside = (days >= np.datetime64(act.core_start, "D")) & (days <= np.datetime64(act.core_end, "D"))
+        avg_days, avg_ms = int(inside.sum()), int(ms[inside].sum())
+        withheld.append(
+            f"averages: {act.stray_plays:,} stray plays outside {act.core_start}..{act.core_end} are left out")
     monday = days - (iso_weekday(days) - 1).astype("timedelta64[D]") if n else days
     month = days.astype("datetime64[M]").astype("datetime64[D]")
     return CalendarResult(
@@ -180,7 +217,7 @@ def calendar(ctx: Context) -> CalendarResult:
         days_in_period=n,
         days_listened=listened,
         total_ms=total,
-        minutes_per_day=total / MS_PER_MINUTE / n if n else 0.0,
+        minutes_per_day=avg_ms / MS_PER_MINUTE / avg_days if avg_days else 0.0,
         minutes_per_active_day=total / MS_PER_MINUTE / listened if listened else 0.0,
         longest_streak=longest_run(active, days),
         current_streak=current,
@@ -188,4 +225,6 @@ def calendar(ctx: Context) -> CalendarResult:
         busiest_day=busiest(days, ms, plays, "day"),
         busiest_week=busiest(monday, ms, plays, "week"),
         busiest_month=busiest(month, ms, plays, "month"),
+        activity=act,
+        withheld=withheld,
     )

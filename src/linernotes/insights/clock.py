@@ -11,8 +11,11 @@ from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 
-# "Night": from 22:00 to 04:59 local time (the hours 22, 23, 0, 1, 2, 3 and 4).
-NIGHT_HOURS = (22, 23, 0, 1, 2, 3, 4)
+# "Night", the one definition used by clock, wrapped (personality) and ask: from 22:00 to 04:59 local time,
+# as [from, to) hours wrapping midnight (the hours 22, 23, 0, 1, 2, 3 and 4). Printed with every night figure.
+NIGHT = (22, 5)
+NIGHT_HOURS = tuple(h % 24 for h in range(NIGHT[0], NIGHT[1] + 24))
+NIGHT_LABEL = f"{NIGHT[0]:02d}:00–{NIGHT[1] - 1:02d}:59"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (
     "January",
@@ -82,7 +85,7 @@ class ClockResult(Result):
             return ["No listening in this period."]
         lines = [
             f"Your peak hour is {self.peak_hour:02d}:00–{self.peak_hour:02d}:59; "
-            f"{self.night_share:.0%} of your listening happens at night (22:00–04:59)."
+            f"{self.night_share:.0%} of your listening happens at night ({NIGHT_LABEL})."
         ]
         s = self.week_split
         lines.append(

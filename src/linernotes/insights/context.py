@@ -11,6 +11,7 @@ from linernotes.insights.exclusions import list_rules
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
+from linernotes.insights.words import device_words, is_placeholder
 
 # Spotify writes "ZZ" when it does not know the country: like NULL, it is no country at all.
 UNKNOWN_COUNTRIES = ("ZZ",)
@@ -91,12 +92,19 @@ class ContextResult(Result):
         if not self.total_ms:
             return ["No listening in this period."]
         lines = []
-        if self.devices:
-            d = self.devices[0]
-            lines.append(
-                f"Most of your listening is on {d.device} ({d.share:.0%}), across {len(self.devices)} "
-                f"device famil{'y' if len(self.devices) == 1 else 'ies'}."
-            )
+        known = [d for d in self.devices if not is_placeholder(d.device)]
+        if known:
+            d = known[0]
+            known_share = sum(k.share for k in known)
+            families = f"across {len(known)} device famil{'y' if len(known) == 1 else 'ies'}"
+            if known_share >= 0.999:
+                lines.append(f"Most of your listening is on {device_words(d.device)} ({d.share:.0%}), {families}.")
+            else:  # the export does not name the device of some plays: shares of what it names
+                lines.append(
+                    f"Of the listening whose device the export records ({known_share:.0%}), the most is on "
+                    f"{device_words(d.device)} ({d.share / known_share:.0%}), {families}.")
+        elif self.devices:
+            lines.append("The export does not say which devices you listened on.")
         lines.append(
             f"{self.shuffle.time_share:.0%} of your music time is on shuffle, {self.offline.time_share:.0%} "
             f"of your listening offline and {self.incognito.time_share:.0%} in private sessions."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 
 TOP_K = 10
+MIN_TREND_MONTHS = 12  # months with music a trend needs
 # A trend moving by less than this share of the metric's mean per year is "steady".
 STEADY_PER_YEAR = 0.05
 METRICS = ("entropy", "effective_artists", "gini", "top10_share")
@@ -61,7 +62,8 @@ class Trend:
 class DiversityResult(Result):
     total: Spread
     months: list[Spread]
-    trends: list[Trend]  # one per metric, when at least 3 months have music
+    trends: list[Trend]  # one per metric, when at least MIN_TREND_MONTHS months have music
+    withheld: list[str] = field(default_factory=list)  # claims left out for too little data, and why
 
     def summary(self) -> list[str]:
         t = self.total
@@ -110,8 +112,9 @@ def _spread(month: str | None, row: tuple[object, ...] | None) -> Spread:
 
 
 def trend(metric: str, months: list[dt.date], values: list[float]) -> Trend | None:
-    """The least-squares slope of ``values`` (one per month) per year, or None with fewer than 3 points."""
-    if len(values) < 3:
+    """The least-squares slope of ``values`` (one per month) per year, or None with fewer than
+    MIN_TREND_MONTHS points (a slope "per year" from a few months is an extrapolation, not a finding)."""
+    if len(values) < MIN_TREND_MONTHS:
         return None
     x = np.array([(m.year - months[0].year) + (m.month - months[0].month) / 12 for m in months], dtype=float)
     y = np.array(values, dtype=float)
@@ -138,7 +141,8 @@ def diversity(ctx: Context) -> DiversityResult:
     - ``top10_share``: the share of the time on the 10 artists with the most time.
 
     ``trends``: for each metric, the least-squares line through the monthly values (months with music
-    only, x in years), when there are at least 3 such months: the slope per year, the slope relative to the
+    only, x in years), when there are at least ``MIN_TREND_MONTHS`` (12) such months (else ``withheld``
+    says why): the slope per year, the slope relative to the
     metric's mean, and its direction — ``steady`` when it moves by less than 5 % of the mean a year, else
     ``rising`` or ``falling``. Scrobbles (no ``ms_played``) carry no time and are left out.
     """
@@ -152,4 +156,6 @@ def diversity(ctx: Context) -> DiversityResult:
         found = trend(metric, [m for m, _ in with_music], [float(getattr(s, metric)) for _, s in with_music])
         if found is not None:
             trends.append(found)
-    return DiversityResult(total=total, months=months, trends=trends)
+    withheld = [] if trends or not with_music else [
+        f"trend: {len(with_music)} months with music; a trend per year needs at least {MIN_TREND_MONTHS}"]
+    return DiversityResult(total=total, months=months, trends=trends, withheld=withheld)

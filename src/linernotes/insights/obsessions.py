@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from linernotes.errors import UsageError
@@ -20,6 +20,12 @@ BRIDGE_DAYS = 2
 # A track burst and an artist burst of the same artist that overlap are one obsession: the track's, when the
 # track holds at least this part of the artist's listening time over the artist's burst, else the artist's.
 TRACK_OF_ARTIST = 0.75
+# Additive smoothing of the usual share: one pseudo-play of this length of the item is added to the baseline
+# (item and total), so a near-empty baseline cannot make a ratio of thousands — the ratio is at most
+# share × (baseline time + PSEUDO_MS) / PSEUDO_MS.
+PSEUDO_MS = 3 * 60_000
+# A burst is compared only with a baseline of at least this many days with music around it.
+MIN_BASELINE_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,11 @@ class Obsession:
     plays: int  # counted plays of the item from start to end
     ms_played: int  # time on the item from start to end
     share: float  # the item's part of all music time from start to end
-    usual_share: float  # its part of music time in the BASELINE_DAYS before and after the burst
+    usual_share: float  # its part of music time in the BASELINE_DAYS before and after the burst, shrunk
     ratio: float | None  # share / usual_share; None when it was not played at all around the burst
     sessions: int  # listening sessions (20-minute gaps) from start to end in which the item was played
+    baseline_ms: int = 0  # time on the item in the BASELINE_DAYS around the burst (0: not played there)
+    baseline_days: int = 0  # days with music in the BASELINE_DAYS around the burst
 
 
 @dataclass
@@ -44,6 +52,7 @@ class ObsessionsResult(Result):
     obsessions: list[Obsession]
     min_share: float
     min_ratio: float
+    withheld: list[str] = field(default_factory=list)  # bursts left out for too little data around them
 
     def summary(self) -> list[str]:
         if not self.obsessions:
@@ -62,7 +71,7 @@ class ObsessionsResult(Result):
             f"{top.share:.0%} of your music on those days"
             + (
                 f" ({top.ratio:,.0f}× its usual level)."
-                if top.ratio is not None
+                if top.ratio is not None and top.baseline_ms > 0
                 else " (not played at all in the months around it)."
             )
         )
@@ -156,12 +165,12 @@ def _runs(
                  AND u.day BETWEEN i.s - {BASELINE_DAYS} AND i.e + {BASELINE_DAYS} AND u.day NOT BETWEEN i.s AND i.e
             GROUP BY ALL),
         base_total AS (
-            SELECT i.type, i.key, i.s, sum(d.total)::BIGINT AS total
+            SELECT i.type, i.key, i.s, sum(d.total)::BIGINT AS total, count(*) AS days
             FROM inside i JOIN {days} d
                  ON d.day BETWEEN i.s - {BASELINE_DAYS} AND i.e + {BASELINE_DAYS} AND d.day NOT BETWEEN i.s AND i.e
             GROUP BY ALL)
         SELECT i.type, i.key, i.s, i.e, i.hot_days, i.plays, i.ms, t.total,
-               coalesce(bi.ms, 0), coalesce(bt.total, 0)
+               coalesce(bi.ms, 0), coalesce(bt.total, 0), coalesce(bt.days, 0)
         FROM inside i JOIN totals t USING (type, key, s)
         LEFT JOIN base_item bi USING (type, key, s) LEFT JOIN base_total bt USING (type, key, s)
         WHERE i.plays >= ? AND i.ms >= ? * t.total
@@ -196,9 +205,12 @@ def obsessions(
     - the item's ``share`` of all music time over the burst's days is at least ``min_share``;
     - that share is at least ``min_ratio`` times the item's ``usual_share``: its part of music time in the
       90 days before and the 90 days after the burst (whole history, so a burst at the edge of a period is
-      still judged against its surroundings; ``ratio`` is None when it was not played there at all). This is
-      what separates a binge from a long-time favourite or from the slow drift of taste between eras. A
-      burst with no music at all in those 180 days around it cannot be compared and is left out.
+      still judged against its surroundings). This is what separates a binge from a long-time favourite or
+      from the slow drift of taste between eras. The usual share is smoothed by one pseudo-play:
+      ``(baseline item time + PSEUDO_MS) / (baseline music time + PSEUDO_MS)`` (3 minutes), so a near-empty
+      baseline cannot make a ratio of thousands. A burst with fewer than
+      ``MIN_BASELINE_DAYS`` days with music in those 180 days around it cannot be compared: it is left out
+      and ``withheld`` says so.
 
     A track on repeat also makes its artist hot: when a track burst and an artist burst of the same artist
     overlap, they are one obsession — the track's when the track holds at least half of the artist's time
@@ -211,14 +223,17 @@ def obsessions(
         raise UsageError("--min-days, --min-artist-days and --min-plays must be at least 1, --min-ratio not negative")
     rows: list[Any] = _runs(ctx, min_share, min_days, min_artist_days, min_plays) if ctx.selection.plays else []
     found: list[Obsession] = []
-    for typ, key, s, e, hot_days, plays, ms, total, base_ms, base_total in rows:
-        if not base_total:  # no music around the burst at all: nothing to compare it with
+    withheld: list[str] = []
+    for typ, key, s, e, hot_days, plays, ms, total, base_ms, base_total, base_days in rows:
+        if int(base_days) < MIN_BASELINE_DAYS:  # too little music around the burst to know its usual level
+            withheld.append(f"a burst from {s} to {e}: only {int(base_days)} days with music in the "
+                            f"{BASELINE_DAYS} days either side (at least {MIN_BASELINE_DAYS} are needed)")
             continue
-        usual = int(base_ms) / int(base_total)
+        usual = (int(base_ms) + PSEUDO_MS) / (int(base_total) + PSEUDO_MS)
         share = int(ms) / int(total) if total else 0.0
-        ratio = share / usual if usual > 0 else None
-        if ratio is not None and ratio < min_ratio:
+        if share / usual < min_ratio:
             continue
+        ratio = share / usual if base_ms else None  # None: not played at all around the burst
         found.append(
             Obsession(
                 type=str(typ),
@@ -234,12 +249,14 @@ def obsessions(
                 usual_share=usual,
                 ratio=ratio,
                 sessions=0,
+                baseline_ms=int(base_ms),
+                baseline_days=int(base_days),
             )
         )
     found = [o for o in _with_sessions(ctx, found) if o.sessions >= min_sessions]
     found = _merge(ctx, daily_units(ctx, around_period=True), found)
     found.sort(key=lambda o: (o.start, o.type, o.artist, o.name))
-    return ObsessionsResult(obsessions=found, min_share=min_share, min_ratio=min_ratio)
+    return ObsessionsResult(obsessions=found, min_share=min_share, min_ratio=min_ratio, withheld=withheld)
 
 
 def _with_sessions(ctx: Context, found: list[Obsession]) -> list[Obsession]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from linernotes.insights.dayindex import period_counts
 from linernotes.insights.registry import insight
@@ -40,14 +40,16 @@ class OverviewResult(Result):
     previous_start: str | None
     previous_end: str | None
     change: dict[str, float | None]  # relative change against the previous period (0.25 = +25 %)
+    withheld: list[str] = field(default_factory=list)  # comparisons left out, and why
 
     def summary(self) -> list[str]:
         t = self.totals
-        lines = [
-            f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
-            f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened), "
-            f"{t.artists:,} artists and {t.tracks:,} tracks."
-        ]
+        if t.ms_played or not t.plays:
+            amount = (f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
+                      f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened)")
+        else:  # scrobbles: no listening time recorded, so no hours are claimed
+            amount = f"{t.plays:,} plays over {t.days_listened:,} days (the export records no listening time)"
+        lines = [f"{amount}, {t.artists:,} artists and {t.tracks:,} tracks."]
         ch = self.change.get("ms_played")
         if ch is not None:
             lines.append(f"That is {abs(ch):.0%} {'more' if ch >= 0 else 'less'} than the period before.")
@@ -99,8 +101,24 @@ def _totals(ms: int, plays: int, streams: int, by_kind: list[KindTotals], artist
     )
 
 
+# A comparison with the period before needs this much listening on each side; below it the change is noise
+# (a few stray plays make "41577 % more") and is left out.
+MIN_COMPARE_DAYS = 7  # days with plays
+MIN_COMPARE_MS = 3_600_000  # one hour
+
+
 def _change(now: float, before: float) -> float | None:
     return None if not before else (now - before) / before
+
+
+def comparable(now: Totals, before: Totals) -> str | None:
+    """None when both periods hold enough listening to compare, else why not (a sentence fragment)."""
+    for name, t in (("this period", now), ("the period before", before)):
+        if t.days_listened < MIN_COMPARE_DAYS or t.ms_played < MIN_COMPARE_MS:
+            return (f"{name} has {t.days_listened:,} day{'s' if t.days_listened != 1 else ''} and "
+                    f"{t.ms_played / 3_600_000:,.1f} hours of listening; a comparison needs at least "
+                    f"{MIN_COMPARE_DAYS} days and {MIN_COMPARE_MS // 3_600_000} hour on each side")
+    return None
 
 
 @insight("overview", "Listening time, plays and variety, against the period before")
@@ -110,19 +128,26 @@ def overview(ctx: Context) -> OverviewResult:
     shows and audiobooks; days with at least one play; days in the period (first to last day, open ends
     resolved to the first/last day with plays); time per day listened. ``previous`` is the same for the
     period of equal length just before (none for a period that starts at the beginning); ``change`` holds the
-    relative change of time, plays, days listened and artists.
+    relative change of time, plays, days listened and artists — only when both periods have at least
+    ``MIN_COMPARE_DAYS`` days with plays and ``MIN_COMPARE_MS`` of listening (else None, and ``withheld``
+    says why).
     """
     now = totals(ctx)
     prev_ctx = ctx.previous()
     prev = totals(prev_ctx) if prev_ctx is not None else None
     change: dict[str, float | None] = {}
+    withheld: list[str] = []
     if prev is not None:
+        why = comparable(now, prev)
         for key in ("ms_played", "plays", "days_listened", "artists", "tracks"):
-            change[key] = _change(getattr(now, key), getattr(prev, key))
+            change[key] = None if why else _change(getattr(now, key), getattr(prev, key))
+        if why:
+            withheld.append(f"change against the period before: {why}")
     return OverviewResult(
         totals=now,
         previous=prev,
         previous_start=prev_ctx.start.isoformat() if prev_ctx and prev_ctx.start else None,
         previous_end=prev_ctx.end.isoformat() if prev_ctx and prev_ctx.end else None,
         change=change,
+        withheld=withheld,
     )

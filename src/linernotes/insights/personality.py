@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from linernotes.insights.clock import NIGHT, NIGHT_LABEL
 from linernotes.insights.scope import Context
 
 # reason_start values a person chose (FORMATS.md §1.5): clicking a row, the play button, going back to it.
 DELIBERATE_STARTS = ("clickrow", "playbtn", "backbtn")
 # ... and the ones where the app chose: the previous track ended or was skipped, autoplay, app start, remote.
 ALGORITHMIC_STARTS = ("trackdone", "fwdbtn", "appload", "remote", "trackerror", "endplay", "autoplay")
-NIGHT_HOURS = (22, 5)  # 22:00–04:59 local
+NIGHT_HOURS = NIGHT  # 22:00–04:59 local: the clock insight's definition
+NIGHT_MIDPOINT = ((NIGHT[1] - NIGHT[0]) % 24) / 24  # 7/24: the night's share of an evenly spread day
 NEW_ARTIST_DAYS = 90
 TOP_ARTISTS = 10
 
@@ -28,12 +30,26 @@ class Axis:
     score: float | None  # 0 = entirely the low pole, 1 = entirely the high pole; None when unknown
     lifetime: float | None  # the same formula over the whole history
     formula: str
+    # The score at which the axis tips from the low to the high pole: 0.5, except for night, where an even
+    # spread over the 24 hours would already put 7/24 of the time in the 7 night hours.
+    midpoint: float = 0.5
 
     @property
     def leaning(self) -> str | None:
         if self.score is None:
             return None
-        return self.high_pole if self.score >= 0.5 else self.low_pole
+        return self.high_pole if self.score >= self.midpoint else self.low_pole
+
+    @property
+    def leaning_text(self) -> str | None:
+        """The leaning with its axis when the pole alone would hide the definition: "night (40 % of your
+        listening at 22:00–04:59)"."""
+        lean = self.leaning
+        if lean is None or self.score is None:
+            return None
+        if self.name == "night":
+            return f"{lean} ({self.score:.0%} of your listening at night, {NIGHT_LABEL})"
+        return lean
 
 
 FORMULAS = {
@@ -43,7 +59,8 @@ FORMULAS = {
     ),
     "variety": f"1 − share of music time on the period's top {TOP_ARTISTS} artists",
     "deliberate": (f"plays started by {', '.join(DELIBERATE_STARTS)} ÷ music plays with a known reason_start"),
-    "night": f"share of listening time started between {NIGHT_HOURS[0]}:00 and {NIGHT_HOURS[1] - 1}:59 local time",
+    "night": (f"share of listening time started between {NIGHT_HOURS[0]}:00 and {NIGHT_HOURS[1] - 1:02d}:59 local "
+              f"time (leans to night from {NIGHT_MIDPOINT:.0%}, the night hours' part of the day)"),
 }
 
 
@@ -90,4 +107,5 @@ def axes(ctx: Context) -> list[Axis]:
         "deliberate": ("algorithmic", "deliberate"),
         "night": ("day", "night"),
     }
-    return [Axis(name, low, high, now[name], ever[name], FORMULAS[name]) for name, (low, high) in poles.items()]
+    return [Axis(name, low, high, now[name], ever[name], FORMULAS[name],
+                 NIGHT_MIDPOINT if name == "night" else 0.5) for name, (low, high) in poles.items()]

@@ -248,7 +248,8 @@ def _on_this_day(ctx: Context, as_of: dt.date, years: int) -> list[OnThisDay]:
     out = []
     for day, plays, ms, top in rows:
         items = [
-            DayItem(name=str(n), by=None if b is None else str(b), kind=str(k), plays=int(p), ms_played=int(m))
+            DayItem(name=str(n), by=None if b is None else str(b), kind=str(k), plays=int(p),
+                    ms_played=int(m or 0))  # scrobbles carry no time
             for n, b, k, p, m in (tuple(x.values()) if isinstance(x, dict) else x for x in (top or []))
         ]
         out.append(

@@ -17,6 +17,7 @@ from linernotes.errors import UsageError
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
+from linernotes.insights.words import is_placeholder, start_words
 
 DEFAULT_GAP_MINUTES = 20
 
@@ -194,7 +195,14 @@ class SessionsResult(Result):
                 + (f", mostly {s.main_artist}." if s.main_artist else ".")
             )
         if self.starters:
-            lines.append(f"Most sessions start with '{self.starters[0].reason_start}' ({self.starters[0].share:.0%}).")
+            known = [s for s in self.starters if not is_placeholder(s.reason_start)]
+            known_sessions = sum(s.sessions for s in known)
+            if known and known_sessions:
+                top = known[0]
+                lead = "Most sessions" if known_sessions == self.count else \
+                    "Of the sessions whose start the export records, most"
+                lines.append(f"{lead} start with {start_words(top.reason_start)} "
+                             f"({top.sessions / known_sessions:.0%}).")
         return lines
 
 

@@ -10,6 +10,7 @@ from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 from linernotes.models.skip_model import (
+    ARTEFACT_START_SQL,
     MATTERS,
     MIN_CLASS,
     MIN_PLAYS,
@@ -42,6 +43,7 @@ class SkipModelResult(Result):
     roc_fpr: list[float] = field(default_factory=list)  # ROC curves of the test part, on a fixed grid
     roc_tpr: list[float] = field(default_factory=list)
     baseline_tpr: list[float] = field(default_factory=list)
+    artefacts: int = 0  # music plays marked skipped with no recorded start: export artefacts, left out
 
     @property
     def beats_baseline(self) -> bool:
@@ -51,11 +53,19 @@ class SkipModelResult(Result):
         """The factors that matter (importance at least :data:`MATTERS`), most important first."""
         return [f for f in self.factors if f.importance >= MATTERS]
 
+    def artefact_note(self) -> str | None:
+        if not self.artefacts:
+            return None
+        return (f"{self.artefacts:,} music play{'s' if self.artefacts != 1 else ''} marked skipped without a "
+                f"recorded start (an export artefact, as in Spotify's Video files) "
+                f"{'are' if self.artefacts != 1 else 'is'} left out.")
+
     def summary(self) -> list[str]:
+        note = self.artefact_note()
         if self.status != "ok" or self.auc is None or self.baseline_auc is None:
             return [f"Skip model: {self.status} ({self.plays:,} music plays with a known skip status, "
                     f"{self.skips:,} of them skipped; it needs at least {MIN_PLAYS}, with {MIN_CLASS} skipped and "
-                    f"{MIN_CLASS} not before the last part it is tested on)."]
+                    f"{MIN_CLASS} not before the last part it is tested on)."] + ([note] if note else [])
         versus = "better than" if self.beats_baseline else "no better than"
         lines = [
             f"From the context of a play alone, the model tells a skip from a keep with ROC-AUC {self.auc:.3f} "
@@ -69,6 +79,8 @@ class SkipModelResult(Result):
         lines.extend(s for s in said if s)
         if self.combination is not None:
             lines.append(self.combination.sentence)
+        if note:
+            lines.append(note)
         return lines
 
 
@@ -101,13 +113,20 @@ def skip_model_insight(
       together — the most and the least skipped pair of their levels (pairs with as many plays).
     - With fewer than 200 labelled plays, or fewer than 20 skips or non-skips in the training part (5 in the
       test part), nothing is trained: ``status`` says so and the figures are empty.
+    - Export artefacts are not listening: plays with no recorded ``reason_start`` ('unknown', empty) — Spotify's
+      Video files log such rows with ``skipped: true`` whatever happened — count as plays of unknown skip
+      status; ``artefacts`` counts those marked skipped, and levels the export did not record (an unknown
+      device or start) are left out of the sentences.
 
     Trained once per selection and parameters, then loaded from the model cache.
     """
     if not 0.05 <= test_share <= 0.5:
         raise UsageError("--test-share must be between 0.05 and 0.5")
     fit = skip_model(ctx, test_share=test_share, seed=seed)
+    artefacts = ctx.one(f"SELECT count(*) FROM {ctx.plays} WHERE {ctx.kinds('track')} AND coalesce(skip, false) "
+                        f"AND {ARTEFACT_START_SQL}")[0]
     return SkipModelResult(
+        artefacts=int(artefacts or 0),
         status=fit.status if fit.status == "ok" else NOT_ENOUGH, plays=fit.plays, skips=fit.skips,
         train_plays=fit.train_plays, trained_on=fit.trained_on, test_plays=fit.test_plays, test_skips=fit.test_skips,
         split_at=fit.split_at, auc=fit.auc, auc_se=fit.auc_se, baseline_auc=fit.baseline_auc,

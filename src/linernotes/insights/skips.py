@@ -9,6 +9,7 @@ from linernotes.errors import UsageError
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
+from linernotes.insights.words import with_skip_artefacts_unknown
 
 # reason_start values (FORMATS.md §1.5) that mean the person picked this very track, and those that mean the
 # player (queue, autoplay, radio) picked it after the previous one ended or was skipped.
@@ -86,12 +87,13 @@ def _wilson(k: str, n: str) -> str:
 
 def _rates(ctx: Context, name: str, *, by: str = "NULL", where: str = "true", having: str = "true",
            order: str = "name", limit: int | None = None, keep: str | None = None) -> list[SkipRate]:
+    plays = with_skip_artefacts_unknown(ctx.plays)
     limit_sql = f"LIMIT {int(limit)}" if limit else ""
     keep_sql = f"QUALIFY {keep}" if keep else ""  # keep: a condition with a window function
     rows = ctx.fetch(f"""
         WITH g AS (
             SELECT {name} AS name, {by} AS by_name, count(*)::DOUBLE AS n, count(*) FILTER (WHERE skip)::DOUBLE AS k
-            FROM {ctx.plays}
+            FROM {plays}
             WHERE {ctx.kinds('track')} AND skip IS NOT NULL AND ({where})
             GROUP BY ALL HAVING {having})
         SELECT name, by_name, n, k, k / n AS rate, {_wilson('k', 'n')} AS low
@@ -121,7 +123,9 @@ def skips(
     A play's skip status is the selection's ``skip`` column: Spotify's ``skipped`` flag where the export has
     it, else derived from ``reason_end`` and ``ms_played`` (ended by ``fwdbtn``, ``backbtn`` or ``endplay``
     before 30 s; FORMATS.md §1.4). Plays whose status is unknown (scrobbles, rows without ``reason_end``) are
-    left out of every rate and counted in ``unknown``. Rates count every music play with a known status,
+    left out of every rate and counted in ``unknown``; so are plays with no recorded ``reason_start``, whose
+    skip flag is an export artefact (Spotify's Video files mark such rows skipped whatever happened). Rates
+    count every music play with a known status,
     whatever the play policy (skips are mostly too short to "count" as plays).
 
     - ``rate`` = skips / plays; ``low`` = the lower end of its 95 % Wilson score interval.
@@ -146,9 +150,10 @@ def skips(
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     music = ctx.kinds("track")
+    plays = with_skip_artefacts_unknown(ctx.plays)
     n, k, unknown = (int(v or 0) for v in ctx.one(  # type: ignore[call-overload]
         f"SELECT count(*) FILTER (WHERE skip IS NOT NULL), count(*) FILTER (WHERE skip), "
-        f"count(*) FILTER (WHERE skip IS NULL) FROM {ctx.plays} WHERE {music}"))
+        f"count(*) FILTER (WHERE skip IS NULL) FROM {plays} WHERE {music}"))
 
     intent = {r.name: r for r in _rates(ctx, _intent_sql())}
     by_intent = [intent[name] for name in ("deliberate", "algorithmic", "other") if name in intent]
@@ -171,7 +176,7 @@ def skips(
     bins = list(zip(SKIP_BINS_S, [*SKIP_BINS_S[1:], None], strict=True))
     counts = ctx.one("SELECT " + ", ".join(
         f"count(*) FILTER (WHERE ms_played >= {lo * 1000}" + (f" AND ms_played < {hi * 1000})" if hi else ")")
-        for lo, hi in bins) + f", median(ms_played) FROM {ctx.plays} WHERE {music} AND skip AND ms_played IS NOT NULL")
+        for lo, hi in bins) + f", median(ms_played) FROM {plays} WHERE {music} AND skip AND ms_played IS NOT NULL")
     per_bin = [int(c or 0) for c in counts[:-1]]  # type: ignore[call-overload]
     total = sum(per_bin)
     curve: list[SkipBin] = []

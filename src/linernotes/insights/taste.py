@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import numpy as np
@@ -14,6 +14,9 @@ from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 from linernotes.models.taste import clusters, month_vectors, project_2d, taste_model
 
+# The biggest shift of taste is named only against at least this many month-to-month changes: in a few
+# months of data every month is an outlier of a typical month made of three.
+MIN_DRIFT_MONTHS = 12
 
 @dataclass(frozen=True)
 class MapPoint:
@@ -54,6 +57,7 @@ class TasteResult(Result):
     months: list[Month]
     mean_drift: float | None
     biggest_shift: str | None  # the month whose taste moved most from the month before
+    withheld: list[str] = field(default_factory=list)  # claims left out for too little data, and why
 
     def summary(self) -> list[str]:
         if not self.points:
@@ -151,6 +155,12 @@ def taste(
                             top_artist=top_by_month.get(m.month)))
     drifts = [m.drift for m in months if m.drift is not None]
     shift = max((m for m in months if m.drift is not None), key=lambda m: m.drift or 0.0, default=None)
+    withheld: list[str] = []
+    if shift is not None and len(drifts) < MIN_DRIFT_MONTHS:
+        withheld.append(f"taste drift: {len(drifts)} month-to-month changes; a typical month and the biggest "
+                        f"shift need at least {MIN_DRIFT_MONTHS}")
+        shift = None
     return TasteResult(dims=model.dims, vocabulary=len(model.artists), explained=explained, points=points,
                        groups=groups, months=months, mean_drift=float(np.mean(drifts)) if drifts else None,
-                       biggest_shift=shift.month if shift is not None else None)
+                       biggest_shift=shift.month if shift is not None else None,
+                       withheld=withheld)

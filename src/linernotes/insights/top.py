@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -59,6 +59,7 @@ class TopResult(Result):
     previous_end: str | None
     total_ms: int
     distinct: int
+    withheld: list[str] = field(default_factory=list)  # comparisons left out for too little data, and why
 
     def summary(self) -> list[str]:
         if not self.rows:
@@ -155,7 +156,9 @@ def top(
 
     Tracks and albums are told apart by name and artist. ``share`` is the row's part of the period's
     listening time on that entity type. ``previous_rank`` is the rank, by the same measure, in the period
-    of equal length just before (none for an open-started period); ``rank_change`` is positive for a climb.
+    of equal length just before (none for an open-started period, or when that period has fewer than
+    ``MIN_COMPARE_DAYS`` days or ``MIN_COMPARE_MS`` of listening — ``withheld`` then says why);
+    ``rank_change`` is positive for a climb.
     """
     try:
         entity = Entity(entity)
@@ -167,6 +170,18 @@ def top(
         raise UsageError("--limit must be at least 1")
     rows, total, distinct = ranked(ctx, entity, by, limit)
     prev = ctx.previous()
+    withheld: list[str] = []
+    if prev is not None:
+        # Rank moves against a near-empty period before are noise ("new" for everything): they need the
+        # same support on both sides as overview's change.
+        from linernotes.insights.overview import MIN_COMPARE_DAYS, MIN_COMPARE_MS
+
+        days, ms = ctx.one(f"SELECT count(DISTINCT day), coalesce(sum(ms_played), 0) FROM {prev.relation()}")
+        if int(days) < MIN_COMPARE_DAYS or (int(ms) < MIN_COMPARE_MS and total > 0):
+            withheld.append(f"rank moves: the period before has {int(days):,} days and {int(ms) / 3_600_000:,.1f} "
+                            f"hours of listening; a comparison needs at least {MIN_COMPARE_DAYS} days and "
+                            f"{MIN_COMPARE_MS // 3_600_000} hour")
+            prev = None
     if prev is not None:
         rank_of = ranks_of(prev, entity, by, [r.name for r in rows], relation=prev.relation())
         rows = [
@@ -187,4 +202,5 @@ def top(
         previous_end=prev.end.isoformat() if prev and prev.end else None,
         total_ms=total,
         distinct=distinct,
+        withheld=withheld,
     )

@@ -64,7 +64,7 @@ class WrappedResult(Result):
                 f"Your top artist: {self.top_artists[0].name}"
                 + (f"; your top track: {self.top_tracks[0].name}." if self.top_tracks else ".")
             )
-        leanings = [a.leaning for a in self.personality if a.leaning]
+        leanings = [a.leaning_text for a in self.personality if a.leaning_text]
         if leanings:
             lines.append("Your listening leans towards " + ", ".join(leanings) + ".")
         return lines
@@ -91,7 +91,8 @@ def wrapped(ctx: Context, *, limit: int = TOP_N) -> WrappedResult:
       (:mod:`linernotes.insights.personality`): familiarity ↔ exploration (music time on artists first
       played less than 90 days before), loyalty ↔ variety (1 − the top 10 artists' share of music time),
       algorithmic ↔ deliberate (plays started by clickrow, playbtn or backbtn among music plays with a known
-      reason_start), day ↔ night (share of listening time started 22:00–04:59 local).
+      reason_start), day ↔ night (share of listening time started 22:00–04:59 local, the clock's night;
+      it leans to night from 7/24, the share an even spread over the day would give the night hours).
     """
     tops = {e: ranked(ctx, e, "time", limit)[0] for e in Entity}
     clock: ClockResult = _run(ctx, "clock")

@@ -5,8 +5,10 @@ Three kinds of break, each measured against the person's own surroundings in tim
 - **volume** (``loud_day``, ``loud_week``, ``quiet_week``): listening time of a local day (or ISO week) as a
   robust z-score against the rolling median and MAD of the days (weeks) around it —
   ``z = (x − median) / scale`` with ``scale = max(1.4826·MAD, VOLUME_FLOOR·median, floor)`` so that a
-  history with many silent days does not turn every listening day into an anomaly. Days within a flagged
-  week of the same direction are folded into the week.
+  history with many silent days does not turn every listening day into an anomaly. A day is judged against
+  the days *with listening* around it (at least :data:`MIN_SUPPORT_DAYS` of them, else no claim), so a
+  sparse history's ordinary day is not "far above a usual 0 h". Days within a flagged week of the same
+  direction are folded into the week.
 - **new artist** (``new_artist``): an artist first played (whole history) at most :data:`NEW_WEEKS` weeks
   before a week in which it took at least ``min_share`` of the week's music time (and at least
   :data:`NEW_MIN_MINUTES`); one moment per artist, its strongest week. Artists first played in the
@@ -36,6 +38,8 @@ DAY_WINDOW = 28  # days either side of a day for its normal
 WEEK_WINDOW = 8  # weeks either side of a week for its normal
 VOLUME_FLOOR = 0.25  # the scale is at least this part of the median ...
 DAY_FLOOR_MS = 15 * 60_000  # ... and at least 15 minutes for a day
+MIN_SUPPORT_DAYS = 10  # a day is judged against at least this many days with listening around it
+MIN_SUPPORT_WEEKS = 4  # a loud week against at least this many weeks with listening around it
 WEEK_FLOOR_MS = 60 * 60_000  # ... and an hour for a week
 NEW_WEEKS = 4  # an artist is new in the weeks up to this long after its first play
 NEW_MIN_MINUTES = 30.0
@@ -60,8 +64,14 @@ class Moment:
     sentence: str
 
 
-def _robust_z(x: np.ndarray, window: int, floor: float) -> tuple[np.ndarray, np.ndarray]:
-    """(z, median) of each element against the elements within ``window`` either side (itself excluded)."""
+def _robust_z(x: np.ndarray, window: int, floor: float, *, active_only: bool = False,
+              min_support: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(z, median) of each element against the elements within ``window`` either side (itself excluded).
+
+    With ``active_only`` the normal is made of the neighbours with listening only (a silent day is no
+    evidence of how much a day of listening holds: against a median of silent days every day with plays
+    would be "far above a usual 0 h"); an element with fewer than ``min_support`` such neighbours gets
+    z = 0 — no claim without a normal to compare with."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     n = len(x)
@@ -70,7 +80,9 @@ def _robust_z(x: np.ndarray, window: int, floor: float) -> tuple[np.ndarray, np.
     padded = np.r_[np.full(window, np.nan), x.astype(np.float64), np.full(window, np.nan)]
     win = sliding_window_view(padded, 2 * window + 1).copy()
     win[:, window] = np.nan  # the element itself is not part of its own normal
-    ok = np.isfinite(win).any(axis=1)
+    if active_only:
+        win[win <= 0] = np.nan
+    ok = np.isfinite(win).sum(axis=1) >= min_support
     med = np.zeros(n)
     mad = np.zeros(n)
     if ok.any():
@@ -121,6 +133,12 @@ def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -
 
     # ---- volume: weeks, then days not inside a flagged week -----------------------------------------------
     zw, medw = _robust_z(per_week, WEEK_WINDOW, WEEK_FLOOR_MS)
+    # A loud week is judged against the weeks with listening around it (silent weeks are no normal).
+    zw_up, medw_up = _robust_z(per_week, WEEK_WINDOW, WEEK_FLOOR_MS, active_only=True,
+                               min_support=MIN_SUPPORT_WEEKS)
+    up = zw > 0
+    zw = np.where(up, zw_up, zw)
+    medw = np.where(up, medw_up, medw)
     # The first and last weeks are partial: judge them on whole weeks only.
     partial = np.zeros(n_weeks, dtype=bool)
     partial[wi[0]] = (first - monday0).astype(np.int64) != 0
@@ -133,7 +151,7 @@ def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -
             loud_weeks.add(w)
             inside = np.flatnonzero(wi == w)
             peak = (first + np.timedelta64(int(inside[np.argmax(per_day[inside])]), "D")).astype(dt.date)
-            detail = (f"{_hours(per_week[w])} against a usual {_hours(medw[w])}; "
+            detail = (f"{_hours(per_week[w])} against a usual {_hours(medw[w])} in weeks you listened; "
                       f"the busiest day was {peak:%A} {_fmt_day(peak)}")
             sentence = f"The week of {_fmt_day(s)} was far above your normal: {detail}."
         else:
@@ -141,12 +159,12 @@ def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -
             sentence = f"The week of {_fmt_day(s)} was unusually quiet: {detail}."
         moments.append(Moment("loud_week" if loud else "quiet_week", s, e, float(zw[w]), abs(float(zw[w])) / min_z,
                               per_week[w] / 3_600_000, medw[w] / 3_600_000, None, detail, sentence))
-    zd, medd = _robust_z(per_day, DAY_WINDOW, DAY_FLOOR_MS)
+    zd, medd = _robust_z(per_day, DAY_WINDOW, DAY_FLOOR_MS, active_only=True, min_support=MIN_SUPPORT_DAYS)
     for i in np.flatnonzero(zd >= min_z).tolist():
         if int(wi[i]) in loud_weeks:
             continue
         d = (first + np.timedelta64(i, "D")).astype(dt.date)
-        detail = f"{_hours(per_day[i])} against a usual {_hours(medd[i])}"
+        detail = f"{_hours(per_day[i])} against a usual {_hours(medd[i])} on days you listened"
         moments.append(Moment("loud_day", d, d, float(zd[i]), float(zd[i]) / min_z, per_day[i] / 3_600_000,
                               medd[i] / 3_600_000, None, detail,
                               f"{d:%A} {_fmt_day(d)} was a big listening day: {detail}."))

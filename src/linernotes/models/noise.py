@@ -35,6 +35,7 @@ import numpy as np
 from linernotes.insights.exclusions import Rule
 from linernotes.insights.scope import Context
 from linernotes.insights.sessions import session_table
+from linernotes.insights.words import is_placeholder
 from linernotes.models.modes import DEVICE_WORDS
 from linernotes.models.taste import taste_model
 
@@ -309,7 +310,7 @@ def _median_minutes(ctx: Context, names: np.ndarray, groups: list[list[int]]) ->
 def _label(night: float, med_minutes: float, device: str, device_share: float) -> str:
     if night >= 0.6 and med_minutes >= LONG_PLAY_MINUTES:
         return "sleep or background loops"
-    if device_share >= 0.7 and not device.startswith("phone"):
+    if device_share >= 0.7 and not device.startswith("phone") and not is_placeholder(device):
         return f"someone else's music on {DEVICE_WORDS.get(device, 'the ' + device.replace('_', ' '))}"
     if night >= 0.6:
         return "night-time listening apart from your own"

@@ -50,9 +50,10 @@ import numpy as np
 
 from linernotes.insights.scope import ITEM_SQL, Context
 from linernotes.insights.sessions import session_table
+from linernotes.insights.words import UNRECORDED_START_SQL, is_placeholder
 from linernotes.models.cache import cached_arrays
 
-MODEL_VERSION = "skip-hgb-1"
+MODEL_VERSION = "skip-hgb-2"
 MAX_TRAIN = 80_000  # training rows at most (a deterministic subsample beyond: more adds < 0.003 AUC)
 MAX_IMPORTANCE_ROWS = 15_000  # test rows the permutation importance looks at
 MIN_PLAYS = 200  # labelled plays needed to train at all
@@ -126,7 +127,6 @@ DEVICE_PHRASES = {
     "car": "in the car",
     "watch": "on a watch",
     "other": "on other devices",
-    "unknown": "on unknown devices",
 }
 
 # How reason_start values read in a sentence ("you skip more ...").
@@ -139,8 +139,13 @@ REASON_PHRASES = {
     "backbtn": "when you went back to it",
     "appload": "when the app opened",
     "remote": "when started from another device",
-    "unknown": "when the start is unknown",
 }
+
+# Export artefacts, not listening: plays whose reason_start the export wrote as 'unknown'. Spotify's Video
+# files log music-video and Canvas rows as reason_start "unknown" with skipped: true whatever happened
+# (FORMATS.md §1.6 item 5), so their skip flag says nothing about the person. Their skip status is treated
+# as unknown: they are neither trained on, tested on nor described.
+ARTEFACT_START_SQL = UNRECORDED_START_SQL
 
 
 @dataclass(frozen=True)
@@ -305,7 +310,7 @@ def _features(ctx: Context) -> _Data | None:
         SELECT epoch_ms(ts_start) AS t, session_id, pos, coalesce(gap_s, 0.0) AS gap_s,
                coalesce(hour + minute(ts_local) / 60.0, 'NaN'::DOUBLE) AS hod,
                coalesce(dow, 0) AS dow,
-               coalesce(skip::INT, -1) AS y,
+               CASE WHEN {ARTEFACT_START_SQL} THEN -1 ELSE coalesce(skip::INT, -1) END AS y,
                coalesce(shuffle::INT, -1) AS shuffle,
                coalesce(offline::INT, -1) AS offline,
                list_position($1, coalesce(device, 'unknown')) - 1 AS device,
@@ -583,12 +588,17 @@ def _factor_codes(data: _Data, labelled: np.ndarray) -> dict[str, Coded]:
     dow = col("weekday")
     out["weekday"] = coded(np.where(np.isnan(dow), -1, (dow >= 6).astype(np.int64)),
                              [("weekdays", "on weekdays"), ("weekend", "at the weekend")])
-    out["device"] = coded(col("device").astype(np.int64),
+    # Levels the export did not record ("unknown" devices) are left out of the comparisons.
+    device = col("device").astype(np.int64)
+    device = np.where(np.isin(device, [i for i, d in enumerate(data.devices) if is_placeholder(d)]), -1, device)
+    out["device"] = coded(device,
                           [(d, DEVICE_PHRASES.get(d, f"on {d.replace('_', ' ')}")) for d in data.devices])
     sh = col("shuffle")
     out["shuffle"] = coded(np.where(np.isnan(sh), -1, sh).astype(np.int64),
                              [("off", "with shuffle off"), ("on", "on shuffle")])
-    out["start"] = coded(col("reason_start").astype(np.int64),
+    start = col("reason_start").astype(np.int64)
+    start = np.where(np.isin(start, [i for i, r in enumerate(data.reasons) if is_placeholder(r)]), -1, start)
+    out["start"] = coded(start,
                            [(r, REASON_PHRASES.get(r, f"when started by '{r}'")) for r in data.reasons])
     off = col("offline")
     out["offline"] = coded(np.where(np.isnan(off), -1, off).astype(np.int64),

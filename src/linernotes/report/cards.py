@@ -156,9 +156,9 @@ def personality(lib: Library, period: Period, size: str) -> dict[str, Any]:
     full = canvas.width - 2 * MARGIN
     for a in axes:
         score = a.score or 0.0
-        canvas.text(MARGIN, y + 40, a.low_pole, 40, bold=score < 0.5, color=TEXT if score < 0.5 else SOFT)
-        canvas.text(canvas.width - MARGIN, y + 40, a.high_pole, 40, bold=score >= 0.5,
-                    color=TEXT if score >= 0.5 else SOFT, align="right")
+        canvas.text(MARGIN, y + 40, a.low_pole, 40, bold=score < a.midpoint, color=TEXT if score < a.midpoint else SOFT)
+        canvas.text(canvas.width - MARGIN, y + 40, a.high_pole, 40, bold=score >= a.midpoint,
+                    color=TEXT if score >= a.midpoint else SOFT, align="right")
         canvas.bar(MARGIN, y + 70, full, 18, TRACK)
         dot = min(max(full * score - 14, 0), full - 28)  # the dot stays on its track at 0 % and 100 %
         canvas.bar(MARGIN + dot, y + 65, 28, 28)

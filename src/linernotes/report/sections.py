@@ -169,11 +169,11 @@ def moments(s: Story) -> Section:
 
 def personality(s: Story) -> Section:
     axes = s.wrapped.personality
-    leaning = [a.leaning for a in axes if a.leaning]
+    leaning = [a.leaning_text for a in axes if a.leaning_text]
     sentences = ([f"Your listening leans towards {', '.join(leaning)}."] if leaning
                  else ["Not enough listening in this period to place you on the personality axes."])
     items = [f"{a.name}: {a.score:.0%} ({a.low_pole} 0% ↔ {a.high_pole} 100%; your whole history: "
-             + (f"{a.lifetime:.0%}" if a.lifetime is not None else "unknown") + f") — {a.formula}"
+             + (f"{a.lifetime:.0%}" if a.lifetime is not None else "not measured") + f") — {a.formula}"
              for a in axes if a.score is not None]
     return Section("personality", "Your listening personality", sentences,
                    charts=_charts(charts.personality_axes(axes)), items=items,
