@@ -106,6 +106,35 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
 ]
 
+# Each migration is SQL text or a function of the connection (for one that reuses the code's own SQL).
+MIGRATIONS.append((
+    3,
+    "kind corrections: names a person said are a show or an artist",
+    """
+    CREATE TABLE kind_corrections (
+        name_key   VARCHAR PRIMARY KEY,  -- lower(trim(name))
+        name       VARCHAR NOT NULL,
+        kind       VARCHAR NOT NULL,     -- 'show' or 'artist'
+        created_at TIMESTAMPTZ NOT NULL
+    );
+    """,
+))
+MIGRATIONS.append((
+    4,
+    "file names instead of paths; kinds from content; offline plays at their own start",
+    # Stored paths carried the login name: keep only each file's own name (as imports now store it).
+    # Episodes from Video files were 'video' by file name: an episode is an episode.
+    # Offline plays synced later were stored ending at the sync time: they end at start + ms_played.
+    """
+    UPDATE import_files SET file = regexp_replace(rtrim(file, '/\\'), '^.*[/\\\\:]', '');
+    UPDATE imports SET inputs = list_transform(inputs, lambda x: regexp_replace(rtrim(x, '/\\'), '^.*[/\\\\:]', ''));
+    UPDATE play_rows SET kind = 'episode' WHERE kind = 'video';
+    UPDATE play_rows SET ts_end = ts_start + to_milliseconds(ms_played)
+    WHERE source = 'spotify_extended' AND offline AND ms_played IS NOT NULL
+      AND ts_end > ts_start + to_milliseconds(ms_played) + INTERVAL 10 SECOND;
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]
 
 
@@ -121,6 +150,10 @@ def apply(con: duckdb.DuckDBPyConnection) -> list[int]:
         if version in done:
             continue
         con.execute(sql)
+        if version == 4:
+            from linernotes.store.dedupe import play_id  # ts_end is part of the id
+
+            con.execute(f"UPDATE play_rows SET play_id = {play_id()} WHERE source = 'spotify_extended' AND offline")
         con.execute(
             "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description]
         )
