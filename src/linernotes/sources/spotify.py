@@ -21,12 +21,14 @@ EXTENDED_KEYS = [
     "reason_start", "reason_end", "shuffle", "skipped", "offline", "offline_timestamp", "incognito_mode",
 ]  # fmt: skip
 
-# offline_timestamp is the play's start (FORMATS.md §1.6.3). For a play made online it lands just before the
-# end of playback (`ts`): trusted when the gap is at most a bounded pause, else the start falls back to
-# ts - ms_played. A play made offline is logged when the app next syncs: plays synced together share one
-# `ts` (the sync time, hours or days later) and differ in offline_timestamp, so for them the start is trusted
-# however long before the sync it lies (up to OFFLINE_MAX_AGE_S), and the end is start + ms_played: the sync
-# time says nothing of when the play ended. No stored play spans more than ms_played + OFFLINE_TS_MAX_PAUSE_S.
+# offline_timestamp is the play's start (FORMATS.md §1.6.3). It is trusted when it lands before the end of
+# playback (`ts`) by at most ms_played plus a bounded pause; a start after the end (beyond clock jitter) or
+# further back is not plausible, and the start falls back to ts - ms_played. The exception is a play made
+# offline: it is logged when the app next syncs, and plays synced together share one `ts` (the sync time,
+# hours or days later) and differ in offline_timestamp. Its start is trusted however long before the sync
+# it lies (up to OFFLINE_MAX_AGE_S) and, when the sync came after the bounded pause, its end is
+# start + ms_played (the sync time says nothing of when it ended). So no stored play spans more than
+# ms_played + OFFLINE_TS_MAX_PAUSE_S; the play id of an offline play includes its start (store.dedupe).
 OFFLINE_TS_MAX_EARLY_S = 10
 OFFLINE_TS_MAX_PAUSE_S = 3600
 OFFLINE_MAX_AGE_S = 366 * 24 * 3600
@@ -117,7 +119,7 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
                    -- an offline play: its start is trusted however long before the sync (ts) it lies
                    coalesce(offline, false) AND off_s IS NOT NULL
                        AND off_s >= epoch(TIMESTAMPTZ '{MIN_TS}')
-                       AND off_s <= epoch(ts_end) + {OFFLINE_TS_MAX_EARLY_S}
+                       AND epoch(ts_end) - off_s - ms / 1000.0 > {OFFLINE_TS_MAX_PAUSE_S}
                        AND off_s >= epoch(ts_end) - {OFFLINE_MAX_AGE_S} AS synced_later FROM r),
         q AS (
             SELECT *,
@@ -128,8 +130,12 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
         SELECT
             '{Source.SPOTIFY_EXTENDED.value}' AS source,
             '{fmt}' AS format,
+            -- Old Gen A files have no URIs at all: then the names say what was played.
             CASE WHEN {_nullif_blank("spotify_track_uri")} IS NOT NULL THEN 'track'
                  WHEN {_nullif_blank("spotify_episode_uri")} IS NOT NULL THEN '{episode_kind}'
+                 WHEN {_nullif_blank("master_metadata_track_name")} IS NOT NULL THEN 'track'
+                 WHEN coalesce({_nullif_blank("episode_name")}, nullif(trim(episode_show_name), '')) IS NOT NULL
+                 THEN '{episode_kind}'
                  WHEN coalesce({_nullif_blank("audiobook_chapter_uri")}, {_nullif_blank("audiobook_uri")},
                                {_nullif_blank("audiobook_title")}) IS NOT NULL THEN 'audiobook'
                  ELSE 'unknown' END AS kind,

@@ -124,14 +124,18 @@ MIGRATIONS.append((
     "file names instead of paths; kinds from content; offline plays at their own start",
     # Stored paths carried the login name: keep only each file's own name (as imports now store it).
     # Episodes from Video files were 'video' by file name: an episode is an episode.
-    # Offline plays synced later were stored ending at the sync time: they end at start + ms_played.
+    # Offline plays synced later end at start + ms_played; no play spans more than ms_played + 1 h; an offline
+    # play's id includes its start.
     """
     UPDATE import_files SET file = regexp_replace(rtrim(file, '/\\'), '^.*[/\\\\:]', '');
     UPDATE imports SET inputs = list_transform(inputs, lambda x: regexp_replace(rtrim(x, '/\\'), '^.*[/\\\\:]', ''));
     UPDATE play_rows SET kind = 'episode' WHERE kind = 'video';
     UPDATE play_rows SET ts_end = ts_start + to_milliseconds(ms_played)
     WHERE source = 'spotify_extended' AND offline AND ms_played IS NOT NULL
-      AND ts_end > ts_start + to_milliseconds(ms_played) + INTERVAL 10 SECOND;
+      AND ts_end > ts_start + to_milliseconds(ms_played) + INTERVAL 1 HOUR;
+    UPDATE play_rows SET ts_start = ts_end - to_milliseconds(ms_played)
+    WHERE source = 'spotify_extended' AND NOT coalesce(offline, false) AND ms_played IS NOT NULL
+      AND ts_end > ts_start + to_milliseconds(ms_played) + INTERVAL 1 HOUR;
     """,
 ))
 
@@ -153,7 +157,7 @@ def apply(con: duckdb.DuckDBPyConnection) -> list[int]:
         if version == 4:
             from linernotes.store.dedupe import play_id  # ts_end is part of the id
 
-            con.execute(f"UPDATE play_rows SET play_id = {play_id()} WHERE source = 'spotify_extended' AND offline")
+            con.execute(f"UPDATE play_rows SET play_id = {play_id()} WHERE offline")
         con.execute(
             "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description]
         )
