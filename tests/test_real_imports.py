@@ -396,11 +396,13 @@ def test_file_names_not_paths_and_migration(tmp_path: Path) -> None:
         # A library made before: absolute paths stored, migration 4 not yet applied.
         lib.con.execute("UPDATE import_files SET file = '/home/alice/export/my_spotify_data.zip:x/endsong_0.json'")
         lib.con.execute("UPDATE imports SET inputs = ['/home/alice/export/my_spotify_data.zip']")
-        lib.con.execute("UPDATE play_rows SET kind = 'video'")
+        lib.con.execute("UPDATE play_rows SET kind = 'video', offline = true, ts_end = ts_end + INTERVAL 5 HOUR")
         lib.con.execute("DELETE FROM schema_migrations WHERE version = 4")
     with open_library(db) as lib:
         imp = lib.imports()[0]
         assert imp["inputs"] == ["my_spotify_data.zip"]
         assert [f["file"] for f in imp["files"]] == ["endsong_0.json"]
         assert q(lib, "SELECT DISTINCT kind FROM play_rows") == [("episode",)]
+        # An offline play stored ending at a sync hours later ends at its start + ms_played.
+        assert q(lib, "SELECT ts_end - ts_start FROM play_rows") == [(dt.timedelta(seconds=200),)]
     assert good.exists()
