@@ -200,7 +200,7 @@ def test_every_real_spotify_file_together(tmp_path: Path) -> None:
         assert report.total("rows_read") == sum(len(json.loads(p.read_bytes())) for p in files)
         assert report.total("dropped") == 0
         assert no_long_spans(lib) == 0
-        assert all("/" not in f["file"] for imp in lib.imports() for f in imp["files"])
+        assert all("/" not in f["file"] and "\\" not in f["file"] for imp in lib.imports() for f in imp["files"])
         assert all("/" not in i for imp in lib.imports() for i in imp["inputs"])
         shows = {r[0] for r in q(lib, "SELECT DISTINCT show_name FROM play_rows WHERE kind = 'episode'")}
         assert {"Dateline NBC", "Hidden Brain", "The Joe Rogan Experience"} <= shows
@@ -401,7 +401,7 @@ def test_file_names_not_paths_and_migration(tmp_path: Path) -> None:
     with open_library(db) as lib:
         imp = lib.imports()[0]
         assert imp["inputs"] == ["my_spotify_data.zip"]
-        assert [f["file"] for f in imp["files"]] == ["endsong_0.json"]
+        assert [f["file"] for f in imp["files"]] == ["my_spotify_data.zip:endsong_0.json"]
         assert q(lib, "SELECT DISTINCT kind FROM play_rows") == [("episode",)]
         # An offline play stored ending at a sync hours later ends at its start + ms_played.
         assert q(lib, "SELECT ts_end - ts_start FROM play_rows") == [(dt.timedelta(seconds=200),)]

@@ -152,10 +152,11 @@ def _what_it_is(head: bytes) -> str:
 
 
 def file_name(path: str) -> str:
-    """The last component of a path or an archive member (``a/b.zip:c/d.json`` → ``d.json``), with any
-    account name masked: the library stores file names, never the folders around them (they carry the
-    login name)."""
-    return redact_path(re.split(r"[/\\:]", path.rstrip("/\\"))[-1] or path)
+    """A file's own name, with the archive it came from (``/home/me/a.zip:Spotify/d.json`` → ``a.zip:d.json``)
+    and any account name masked: the library stores file names, never the folders around them (they carry
+    the login name). :mod:`linernotes.store.migrations` applies the same rule to older libraries."""
+    parts = re.split(r"(?<=\.zip):", path, flags=re.IGNORECASE)
+    return redact_path(":".join(re.split(r"[/\\]", part.rstrip("/\\"))[-1] or part for part in parts))
 
 
 def import_paths(

@@ -119,6 +119,13 @@ MIGRATIONS.append((
     );
     """,
 ))
+def _file_name_sql(column: str) -> str:
+    """SQL for :func:`linernotes.store.importer.file_name` (without the masking, which stored names had)."""
+    parts = f"string_split(regexp_replace({column}, '(?i)(\\.zip):', '\\1' || chr(1), 'g'), chr(1))"
+    return (f"array_to_string(list_transform({parts}, lambda p: "
+            f"regexp_replace(rtrim(p, '/\\'), '^.*[/\\\\]', '')), ':')")
+
+
 MIGRATIONS.append((
     4,
     "file names instead of paths; kinds from content; offline plays at their own start",
@@ -127,8 +134,8 @@ MIGRATIONS.append((
     # Offline plays synced later end at start + ms_played; no play spans more than ms_played + 1 h; an offline
     # play's id includes its start.
     """
-    UPDATE import_files SET file = regexp_replace(rtrim(file, '/\\'), '^.*[/\\\\:]', '');
-    UPDATE imports SET inputs = list_transform(inputs, lambda x: regexp_replace(rtrim(x, '/\\'), '^.*[/\\\\:]', ''));
+    UPDATE import_files SET file = {name_file};
+    UPDATE imports SET inputs = list_transform(inputs, lambda x: {name_x});
     UPDATE play_rows SET kind = 'episode' WHERE kind = 'video';
     UPDATE play_rows SET ts_end = ts_start + to_milliseconds(ms_played)
     WHERE source = 'spotify_extended' AND offline AND ms_played IS NOT NULL
@@ -136,7 +143,7 @@ MIGRATIONS.append((
     UPDATE play_rows SET ts_start = ts_end - to_milliseconds(ms_played)
     WHERE source = 'spotify_extended' AND NOT coalesce(offline, false) AND ms_played IS NOT NULL
       AND ts_end > ts_start + to_milliseconds(ms_played) + INTERVAL 1 HOUR;
-    """,
+    """.format(name_file=_file_name_sql("file"), name_x=_file_name_sql("x")),
 ))
 
 LATEST = MIGRATIONS[-1][0]
