@@ -105,7 +105,7 @@ def test_routing_by_uri_not_file_name(lib: Library, tmp_path: Path) -> None:
                     "FROM play_rows ORDER BY ts_end")
     assert got == [
         ("track", "Partner", None, "有華", "unknown"),
-        ("video", "Welcome", "Mythical Monsters", None, "trackdone"),
+        ("episode", "Welcome", "Mythical Monsters", None, "trackdone"),
         ("unknown", None, None, None, None),
         ("episode", "Welcome", "Mythical Monsters", None, "trackdone"),
         ("audiobook", "Chapter 1", None, None, "trackdone"),

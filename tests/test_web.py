@@ -307,7 +307,8 @@ def test_bad_upload_is_a_one_line_4xx_and_changes_nothing(empty_server: tuple[ht
     bad = client.post("/api/import?filename=../../notes.zip", content=b"not a zip at all", headers=CHANGE)
     assert bad.status_code == 400
     message = bad.json()["error"]
-    assert message == "notes.zip: not a listening history linernotes can read (unknown format)"
+    assert message == ("notes.zip: not a listening history linernotes can read (unknown format: neither JSON nor a "
+                       "CSV with a known header)")
     status = client.get("/api/status").json()
     assert status["plays"] == 0 and status["imports"] == 0
     # the server still works, and can write, after the failed import

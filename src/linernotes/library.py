@@ -110,6 +110,31 @@ class Library:
             imp["files"] = by_import.get(imp["import_id"], [])
         return imports
 
+    # -- kinds ---------------------------------------------------------------------------------------
+    def set_kind(self, name: str, kind: str | None) -> dict[str, object]:
+        """Say that ``name`` in Account music files is a podcast ``"show"`` or an ``"artist"`` (``None``: let
+        the evidence decide again). Stored in the library and re-applied after every import; returns the
+        classification that results (shows, plays, evidence counts)."""
+        self._writable()
+        if kind not in ("show", "artist", None):
+            raise UsageError(f"unknown kind {kind!r} (show or artist)")
+        if not name.strip():
+            raise UsageError("give the name of the artist or show")
+        from linernotes.store import classify
+
+        result = classify.correct(self.con, name, kind)
+        self._changed()
+        from linernotes.models.cache import clear  # names and results derived from the plays
+
+        clear()
+        return result.to_dict()
+
+    def kind_corrections(self) -> list[tuple[str, str]]:
+        """The names a person said are a show or an artist: (name, kind)."""
+        from linernotes.store import classify
+
+        return classify.corrections(self.con)
+
     # -- reading -------------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         """Counts by source and kind, date range, listening time, home zone."""
@@ -326,6 +351,27 @@ class Library:
     def _writable(self) -> None:
         if self.read_only:
             raise UsageError(f"{self.path}: opened read-only")
+
+
+def import_into(path: str | os.PathLike[str] | None, inputs: Sequence[Input], *, progress: Progress | None = None,
+                workers: int | None = None, dry_run: bool = False) -> ImportReport:
+    """Import into the library at ``path``. A library that does not exist yet is built in a temporary folder
+    and moved into place only when the import succeeds: a dry run or a failed import leaves no file behind."""
+    target = Path(path).expanduser() if path else db.default_db_path()
+    if target.exists():
+        with open_library(target) as lib:
+            return lib.import_paths(inputs, progress=progress, workers=workers, dry_run=dry_run)
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="linernotes-import-") as tmp:
+        fresh = Path(tmp) / target.name
+        with open_library(fresh) as lib:
+            report = lib.import_paths(inputs, progress=progress, workers=workers, dry_run=dry_run)
+        if not dry_run:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(fresh), str(target))
+    return report
 
 
 def open_library(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Library:

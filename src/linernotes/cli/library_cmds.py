@@ -11,7 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 from rich.table import Table
 
 from linernotes.cli.common import DbOption, JsonOption, console, inert, plain, print_json
-from linernotes.library import SETTINGS, Library, open_library
+from linernotes.library import SETTINGS, import_into, open_library
 
 if TYPE_CHECKING:
     from linernotes.store.importer import ImportReport
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_cmd)
     app.command("imports")(imports_cmd)
     app.command("forget")(forget_cmd)
+    app.command("kind")(kind_cmd)
     app.command("settings")(settings_cmd)
     app.command("demo")(demo_cmd)
 
@@ -34,8 +35,7 @@ def import_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and report everything, change nothing.")] = False,
 ) -> None:
     """Import listening history exports (Spotify, Last.fm, ListenBrainz). Nothing leaves this machine."""
-    with open_library(db) as lib:
-        report = _run_import(lib, [str(p) for p in paths], show_progress=not (quiet or as_json), dry_run=dry_run)
+    report = _run_import(db, [str(p) for p in paths], show_progress=not (quiet or as_json), dry_run=dry_run)
     if as_json:
         print_json({**report.to_dict(), "dry_run": dry_run})
     else:
@@ -44,9 +44,10 @@ def import_cmd(
             console.print("Dry run: nothing was changed.")
 
 
-def _run_import(lib: Library, paths: list[str], show_progress: bool, dry_run: bool = False) -> ImportReport:
+def _run_import(db: Path | None, paths: list[str], show_progress: bool, dry_run: bool = False) -> ImportReport:
+    """Import into the library at ``db``; a new library file appears only when the import succeeds."""
     if not show_progress:
-        return lib.import_paths(paths, dry_run=dry_run)
+        return import_into(db, paths, dry_run=dry_run)
     columns = [TextColumn("{task.description:<8}"), BarColumn(), DownloadColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -56,7 +57,7 @@ def _run_import(lib: Library, paths: list[str], show_progress: bool, dry_run: bo
                 tasks[stage] = bar.add_task(plain(stage), total=total or 1)
             bar.update(tasks[stage], completed=done, total=total or 1)
 
-        return lib.import_paths(paths, progress=progress, dry_run=dry_run)
+        return import_into(db, paths, progress=progress, dry_run=dry_run)
 
 
 def print_report(report: ImportReport) -> None:
@@ -78,7 +79,17 @@ def print_report(report: ImportReport) -> None:
         f"{t('unchanged'):,} already in the library · "
         f"{t('dropped'):,} dropped · {len(report.ignored)} other files passed over"
     )
+    c = report.classified
+    if c.shows:
+        found = ", ".join(f"{n} by {_EVIDENCE_WORDS[k]}" for k, n in c.evidence.items() if n)
+        console.print(f"Account music files: {c.shows:,} names are podcast shows ({c.plays:,} plays counted as "
+                      f"episodes; evidence: {found}). Correct one with `linernotes kind artist NAME`.")
     console.print(f"Library: {report.plays_before:,} → {report.plays_after:,} plays ({report.seconds:.1f} s)")
+
+
+_EVIDENCE_WORDS = {"known_show": "a show known elsewhere in the library", "episode_titles": "episode-like titles",
+                   "long_plays": "long plays of unrepeated titles", "show_name": "a show-like name",
+                   "corrections": "your corrections"}
 
 
 def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
@@ -103,6 +114,34 @@ def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
                       f"{r['duplicates'] + r['near_duplicates']:,}", f"{r['unchanged']:,}", f"{r['dropped']:,}",
                       f"{r['plays_after']:,}")
     console.print(table)
+
+
+def kind_cmd(
+    kind: Annotated[str | None, typer.Argument(help="show, artist, or auto (forget your correction).",
+                                               show_default=False)] = None,
+    name: Annotated[str | None, typer.Argument(help="The name as it appears in your Account data.",
+                                               show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Say whether a name in old Account data is a podcast show or an artist (kept, and re-applied after
+    every import). Without arguments: list your corrections."""
+    from linernotes.errors import UsageError
+
+    if kind is None:
+        with open_library(db, read_only=True) as lib:
+            rows = lib.kind_corrections()
+        if not rows:
+            console.print("No corrections yet: every name is classified from evidence.")
+        for who, what in rows:
+            console.print(f"{plain(who)}: {what}")
+        return
+    if kind not in ("show", "artist", "auto") or name is None:
+        raise UsageError("usage: linernotes kind show NAME | kind artist NAME | kind auto NAME")
+    with open_library(db) as lib:
+        result = lib.set_kind(name, None if kind == "auto" else kind)
+    said = {"show": "is a podcast show", "artist": "is an artist", "auto": "is decided from evidence again"}[kind]
+    console.print(f"{plain(name)} {said}. Account music files now hold {result['shows']:,} shows "
+                  f"({result['plays']:,} plays counted as episodes).")
 
 
 def forget_cmd(
@@ -159,10 +198,12 @@ def demo_cmd(
         history = synth.generate(n_plays=plays, seed=seed)
         export = Path(tmp) / "my_spotify_data.zip"
         synth.write_extended(history, export, generation="C")
+        if target.exists():
+            with open_library(target) as lib:
+                if lib.status()["plays"]:  # the demo library is rebuilt from scratch on every run
+                    lib.forget(everything=True)
+        report = _run_import(target, [str(export)], show_progress=True)
         with open_library(target) as lib:
-            if lib.status()["plays"]:  # the demo library is rebuilt from scratch on every run
-                lib.forget(everything=True)
-            report = _run_import(lib, [str(export)], show_progress=True)
             print_report(report)
             console.print()
             print_status(lib.status())

@@ -21,10 +21,17 @@ EXTENDED_KEYS = [
     "reason_start", "reason_end", "shuffle", "skipped", "offline", "offline_timestamp", "incognito_mode",
 ]  # fmt: skip
 
-# offline_timestamp is the play's start (FORMATS.md §1.6.3): trust it only when it lands just before the
-# end of playback. The tail allows long pauses; a start after the end (beyond clock jitter) is not plausible.
+# offline_timestamp is the play's start (FORMATS.md §1.6.3). It is trusted when it lands before the end of
+# playback (`ts`) by at most ms_played plus a bounded pause; a start after the end (beyond clock jitter) or
+# further back is not plausible, and the start falls back to ts - ms_played. The exception is a play made
+# offline: it is logged when the app next syncs, and plays synced together share one `ts` (the sync time,
+# hours or days later) and differ in offline_timestamp. Its start is trusted however long before the sync
+# it lies (up to OFFLINE_MAX_AGE_S) and, when the sync came after the bounded pause, its end is
+# start + ms_played (the sync time says nothing of when it ended). So no stored play spans more than
+# ms_played + OFFLINE_TS_MAX_PAUSE_S; the play id of an offline play includes its start (store.dedupe).
 OFFLINE_TS_MAX_EARLY_S = 10
-OFFLINE_TS_MAX_PAUSE_S = 24 * 3600
+OFFLINE_TS_MAX_PAUSE_S = 3600
+OFFLINE_MAX_AGE_S = 366 * 24 * 3600
 # Plays before Spotify existed or in the future are corrupt rows, not history.
 MIN_TS = "2006-01-01 00:00:00+00"
 # One stream longer than two days is a corrupt value, not a play: ms_played counts only audible time, the
@@ -92,8 +99,9 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
     generation = "a" if ("username" in keys or "ip_addr_decrypted" in keys) else (
         "c" if "audiobook_title" in keys else "b")
     fmt = f"spotify_extended_gen_{generation}"
-    # Episodes in a Video file are video podcasts; tracks in it stay tracks (route by URI, FORMATS §1.6.5).
-    episode_kind = Kind.VIDEO.value if "video" in name.rsplit("/", 1)[-1].lower() else Kind.EPISODE.value
+    # The kind comes from which URI is set, never from the file name (FORMATS §1.6.5): an episode in a
+    # Video file is a (video) podcast episode like any other, and a track in it stays a track.
+    episode_kind = Kind.EPISODE.value
     sql = f"""
         WITH r AS (
             SELECT *,
@@ -107,19 +115,32 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
                    {_safe_ms("ms_played")} AS ms
             FROM raw),
         p AS (
-            SELECT *, epoch(ts_end) - off_s - ms / 1000.0 AS pause_s FROM r)
+            SELECT *, epoch(ts_end) - off_s - ms / 1000.0 AS pause_s,
+                   -- an offline play: its start is trusted however long before the sync (ts) it lies
+                   coalesce(offline, false) AND off_s IS NOT NULL
+                       AND off_s >= epoch(TIMESTAMPTZ '{MIN_TS}')
+                       AND epoch(ts_end) - off_s - ms / 1000.0 > {OFFLINE_TS_MAX_PAUSE_S}
+                       AND off_s >= epoch(ts_end) - {OFFLINE_MAX_AGE_S} AS synced_later FROM r),
+        q AS (
+            SELECT *,
+                   CASE WHEN synced_later OR pause_s BETWEEN -{OFFLINE_TS_MAX_EARLY_S} AND {OFFLINE_TS_MAX_PAUSE_S}
+                        THEN to_timestamp(off_s)
+                        ELSE ts_end - to_milliseconds(ms) END AS start_at
+            FROM p)
         SELECT
             '{Source.SPOTIFY_EXTENDED.value}' AS source,
             '{fmt}' AS format,
+            -- Old Gen A files have no URIs at all: then the names say what was played.
             CASE WHEN {_nullif_blank("spotify_track_uri")} IS NOT NULL THEN 'track'
                  WHEN {_nullif_blank("spotify_episode_uri")} IS NOT NULL THEN '{episode_kind}'
+                 WHEN {_nullif_blank("master_metadata_track_name")} IS NOT NULL THEN 'track'
+                 WHEN coalesce({_nullif_blank("episode_name")}, nullif(trim(episode_show_name), '')) IS NOT NULL
+                 THEN '{episode_kind}'
                  WHEN coalesce({_nullif_blank("audiobook_chapter_uri")}, {_nullif_blank("audiobook_uri")},
                                {_nullif_blank("audiobook_title")}) IS NOT NULL THEN 'audiobook'
                  ELSE 'unknown' END AS kind,
-            CASE WHEN pause_s BETWEEN -{OFFLINE_TS_MAX_EARLY_S} AND {OFFLINE_TS_MAX_PAUSE_S}
-                 THEN to_timestamp(off_s)
-                 ELSE ts_end - to_milliseconds(ms) END AS ts_start,
-            ts_end,
+            start_at AS ts_start,
+            CASE WHEN synced_later THEN start_at + to_milliseconds(ms) ELSE ts_end END AS ts_end,
             ms AS ms_played,
             {_nullif_blank("master_metadata_track_name")} AS track,
             {_nullif_blank("master_metadata_album_artist_name")} AS artist,
@@ -140,7 +161,7 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
             coalesce(offline_timestamp = 0, false) AS fuzzy_time,
             _file,
             {_drop_reason("ts", "ms_played", _TEXT_KEYS)} AS _drop
-        FROM p
+        FROM q
     """
     return JsonPlan(fmt, tuple(_RAW_TYPES.items()), sql, checked=("ms_played",))
 

@@ -73,10 +73,20 @@ def item_hash(alias: str = "") -> str:
 
 def play_id(alias: str = "") -> str:
     """SQL for the deterministic play id: a 64-bit hash of the source and the natural key (end time, item,
-    ms_played). DuckDB's hash() is ~25x faster than md5; :mod:`linernotes.store.db` checks at every open
+    ms_played, and for an offline play its start). DuckDB's hash() is ~25x faster than md5;
+    :mod:`linernotes.store.db` checks at every open
     that it still hashes as when the ids were made and recomputes them if a DuckDB upgrade changed it."""
     t = f"{alias}." if alias else ""
-    return f"hash({t}source, epoch_us({t}ts_end), {item_key(alias)}, {t}ms_played)"
+    key = f"{t}source, epoch_us({t}ts_end), {item_key(alias)}, {t}ms_played"
+    # Offline plays synced together share one `ts` (the sync time): their own start tells them apart.
+    return (f"CASE WHEN coalesce({t}offline, false) THEN hash({key}, epoch_us({t}ts_start)) "
+            f"ELSE hash({key}) END")
+
+
+# Two offline plays with their own known starts (offline_timestamp) are two listens, even when they share
+# their end: Gen A logs plays synced together with one `ts`.
+_DISTINCT_OFFLINE = ("(c.offline AND o.offline AND NOT c.fuzzy_time AND NOT o.fuzzy_time "
+                     "AND c.ts_start <> o.ts_start)")
 
 
 def _richness_sql(alias: str) -> str:
@@ -121,7 +131,7 @@ class Loader:
             CREATE OR REPLACE TEMP TABLE s (
                 i BIGINT, batch_no INTEGER, file_no INTEGER, row_no BIGINT, play_id UBIGINT, item_hash UBIGINT,
                 name_hash UBIGINT, source VARCHAR, richness INTEGER, ts_start TIMESTAMPTZ, ts_end TIMESTAMPTZ,
-                ms_played BIGINT, fuzzy_time BOOLEAN, fate VARCHAR)
+                ms_played BIGINT, fuzzy_time BOOLEAN, offline BOOLEAN, fate VARCHAR)
         """)
 
     def add(self, staged: str) -> None:
@@ -138,7 +148,7 @@ class Loader:
             SELECT k._row, {b}, k._file, k._row, k.play_id, k.item_hash,
                    {f"hash({name_key('k')})" if self.with_names else "NULL"}, k.source, {_richness_sql('k')},
                    k.ts_start, k.ts_end, k.ms_played,
-                   k.fuzzy_time,
+                   k.fuzzy_time, coalesce(k.offline, false),
                    CASE WHEN k.play_id IN (SELECT play_id FROM s) THEN 'duplicate'
                         WHEN false {stored_before} THEN 'already_imported' END
             FROM (SELECT *, rowid AS _row, {play_id()} AS play_id, {item_hash()} AS item_hash
@@ -185,7 +195,7 @@ class Loader:
                 SELECT NULL::BIGINT AS i, -1 AS batch_no, -1 AS file_no, -1::BIGINT AS row_no, p.source,
                        {_richness_sql('p')} AS richness, {item_hash('p')} AS item_hash,
                        hash({name_key('p')}) AS name_hash, p.play_id, p.ts_start, p.ts_end, p.ms_played,
-                       p.fuzzy_time
+                       p.fuzzy_time, coalesce(p.offline, false) AS offline
                 FROM play_rows p
                 WHERE p.import_id <> {self.import_id} AND p.ts_end {window} {same_items}
             """)
@@ -193,7 +203,7 @@ class Loader:
         self.con.execute(f"""
             CREATE OR REPLACE TEMP VIEW cand AS
             SELECT i, batch_no, file_no, row_no, source, richness, item_hash, name_hash, NULL::UBIGINT AS play_id,
-                   ts_start, ts_end, ms_played, fuzzy_time
+                   ts_start, ts_end, ms_played, fuzzy_time, offline
             FROM s WHERE (fate IS NULL OR fate = 'near_duplicate') AND batch_no <= {b} AND ts_end {window}
             {older}
         """)
@@ -216,6 +226,7 @@ class Loader:
                       ON o.source = c.source AND o.item_hash = c.item_hash AND o.ts_end = c.ts_end
                      AND o.i IS DISTINCT FROM c.i
                     WHERE c.batch_no = {b} AND c.source <> '{Source.SPOTIFY_ACCOUNT.value}'
+                      AND NOT {_DISTINCT_OFFLINE}
                       AND (o.batch_no < c.batch_no
                            OR coalesce(o.ms_played, -1) > coalesce(c.ms_played, -1)
                            OR (o.ms_played IS NOT DISTINCT FROM c.ms_played
@@ -237,6 +248,10 @@ class Loader:
                     WHERE abs(epoch_ms(c.ts_end) - epoch_ms(o.ts_end)) < greatest(
                               least(c.ms_played // 2, {ECHO_MAX_MS}),
                               CASE WHEN c.fuzzy_time OR o.fuzzy_time THEN {STORM_FUZZY_MS} ELSE 0 END)
+                      -- Offline plays synced together share their end (the sync time): their starts tell.
+                      AND NOT (c.offline AND o.offline AND NOT c.fuzzy_time AND NOT o.fuzzy_time
+                               AND abs(epoch_ms(c.ts_start) - epoch_ms(o.ts_start))
+                                   >= least(c.ms_played // 2, {ECHO_MAX_MS}))
                       AND (o.batch_no < c.batch_no
                            OR (o.ts_end, o.file_no, o.row_no) < (c.ts_end, c.file_no, c.row_no)))
                 SELECT i FROM same_end UNION SELECT i FROM echo)

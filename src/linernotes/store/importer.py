@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -23,8 +23,8 @@ from linernotes.errors import InputError, Interrupted
 from linernotes.privacy import redact_path
 from linernotes.sources import detect
 from linernotes.sources._archive import InMemory, collect_entries
-from linernotes.sources.base import HEAD_BYTES, utf16_text
-from linernotes.store import dedupe, staging
+from linernotes.sources.base import HEAD_BYTES, strip_bom, utf16_text
+from linernotes.store import classify, dedupe, staging
 from linernotes.store.staging import Job, Progress
 
 __all__ = ["FileReport", "ImportReport", "InMemory", "Input", "Progress", "import_paths", "plan"]
@@ -57,6 +57,8 @@ class ImportReport:
     plays_before: int
     plays_after: int
     seconds: float
+    # Account music rows read as podcast episodes after this import, with the evidence (store.classify).
+    classified: classify.Classified = field(default_factory=classify.Classified)
 
     def total(self, attr: str) -> int:
         if attr == "dropped":
@@ -73,6 +75,7 @@ class ImportReport:
                 "rows_read", "stored", "merged", "replaced", "duplicates", "near_duplicates", "unchanged", "dropped")},
             "files": [{**f.__dict__, "dropped_total": f.dropped_total} for f in self.files],
             "ignored": self.ignored,
+            "podcasts_in_music": self.classified.to_dict(),
         }
 
 
@@ -85,11 +88,14 @@ def plan(paths: Sequence[Input]) -> tuple[list[Job], list[str]]:
 
     A broken file is an error when it was named directly or when its file name says it should be a
     listening history; other unrecognised files inside an export (PDFs, Userdata.json, ...) are ignored.
+    An empty file (no bytes, ``[]``, a header without rows) is normal in real exports: a file named like a
+    listening history gives 0 rows, any other is passed over; neither ever aborts the import.
     """
     entries = collect_entries(paths)
     given = {str(p) for p in paths} | {os.path.abspath(p) for p in paths if not isinstance(p, InMemory)}
     jobs: list[Job] = []
     ignored: list[str] = []
+    empty = 0
     for entry in entries:
         head = entry.head(HEAD_BYTES)
         fmt = detect.detect(head)
@@ -101,17 +107,56 @@ def plan(paths: Sequence[Input]) -> tuple[list[Job], list[str]]:
         if as_utf16 is not None and detect.detect(as_utf16.encode("utf-8")) is not None:
             raise InputError(entry.display, "is UTF-16 encoded; exports are UTF-8 (re-save it as UTF-8)")
         claimed = detect.expected_by_name(entry.basename)
+        if _is_empty(head, entry.size):
+            empty += 1
+            if claimed is not None:
+                jobs.append(Job(entry, claimed.name, None, empty=True))
+            else:
+                ignored.append(file_name(entry.display))
+            continue
         if claimed is not None:
-            raise InputError(entry.display, f"named like {claimed.description} but its content is not")
+            raise InputError(entry.display, f"named like {claimed.description} but its content is not in that "
+                                            f"format: {_what_it_is(head)}")
         if entry.display in given:
-            raise InputError(entry.display, "not a listening history linernotes can read (unknown format)")
-        ignored.append(redact_path(entry.display))
-    if not jobs:
-        shown = ", ".join(redact_path(str(p)) for p in paths)
+            raise InputError(entry.display, "not a listening history linernotes can read (unknown format: "
+                                            f"{_what_it_is(head)})")
+        ignored.append(file_name(entry.display))
+    if not jobs and not empty:
+        shown = ", ".join(file_name(str(p)) for p in paths)
         raise InputError(shown, "no listening history found (nothing to import)")
     # Richest sources first: a poorer copy of a listen is then recognised before it is ever written.
     jobs.sort(key=lambda job: detect.format_named(job.format_name).source.richness)
     return jobs, ignored
+
+
+_EMPTY_JSON = re.compile(rb"^\s*(\[\s*\]|\{\s*\})?\s*$")
+
+
+def _is_empty(head: bytes, size: int) -> bool:
+    """No bytes, whitespace, ``[]`` or ``{}``: an export's way of saying "nothing in this period"."""
+    return size <= len(head) and bool(_EMPTY_JSON.match(strip_bom(head)))
+
+
+def _what_it_is(head: bytes) -> str:
+    """What the first bytes of a file are, in words (never its content: it may hold personal data)."""
+    text = strip_bom(head).lstrip()
+    if text.startswith(b"["):
+        return "a JSON array whose first record lacks the fields of a listening record"
+    if text.startswith(b"{"):
+        return "a JSON object, not an array of listening records"
+    if text.startswith(b"<"):
+        return "an HTML or XML document"
+    if text[:4] == b"PK\x03\x04":
+        return "a zip archive that could not be read as one"
+    return "neither JSON nor a CSV with a known header"
+
+
+def file_name(path: str) -> str:
+    """A file's own name, with the archive it came from (``/home/me/a.zip:Spotify/d.json`` → ``a.zip:d.json``)
+    and any account name masked: the library stores file names, never the folders around them (they carry
+    the login name). :mod:`linernotes.store.migrations` applies the same rule to older libraries."""
+    parts = re.split(r"(?<=\.zip):", path, flags=re.IGNORECASE)
+    return redact_path(":".join(re.split(r"[/\\]", part.rstrip("/\\"))[-1] or part for part in parts))
 
 
 def import_paths(
@@ -131,7 +176,7 @@ def import_paths(
         # abort the import's transaction.
         staged = staging.stage(con, jobs, progress, workers)
         files = [
-            FileReport(file=redact_path(job.entry.display), format=f.format,
+            FileReport(file=file_name(job.entry.display), format=f.format,
                        source=detect.format_named(job.format_name).source.value,
                        rows_read=f.rows_read, dropped=f.dropped)
             for job, f in zip(jobs, staged, strict=True)
@@ -152,9 +197,10 @@ def import_paths(
             f.merged = counts.get("merged", 0)
             f.replaced = counts.get("replaced", 0)
         plays_after = _count(con)
-        _reclassify_legacy_podcasts(con)
+        classified = classify.reclassify(con)
         _update_home(con)
-        report = ImportReport(import_id, files, ignored, plays_before, plays_after, time.time() - started)
+        report = ImportReport(import_id, files, ignored, plays_before, plays_after, time.time() - started,
+                              classified)
         _record(con, report, paths, started)
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException as exc:
@@ -203,19 +249,6 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 1
 
 
-def _reclassify_legacy_podcasts(con: duckdb.DuckDBPyConnection) -> None:
-    """The old Account data (``StreamingHistoryN.json``) lists podcast episodes as music: show name as
-    artist, episode as track (FORMATS.md §2.3). Rows whose pair is a known show and episode — from any
-    other source in the library — become episodes again, so they stay out of music charts."""
-    con.execute("""
-        UPDATE play_rows SET kind = 'episode', show_name = artist, episode = track, artist = NULL, track = NULL
-        WHERE format = 'spotify_account_legacy' AND kind = 'track'
-          AND (lower(artist), lower(track)) IN (
-              SELECT (lower(show_name), lower(episode)) FROM play_rows
-              WHERE kind IN ('episode', 'video') AND show_name IS NOT NULL AND episode IS NOT NULL)
-    """)
-
-
 def _update_home(con: duckdb.DuckDBPyConnection) -> None:
     """Re-infer the home country and zone from the most frequent conn_country (DESIGN: a setting wins)."""
     from linernotes import timezones
@@ -239,7 +272,7 @@ def _record(con: duckdb.DuckDBPyConnection, report: ImportReport, paths: Sequenc
     con.execute(
         "INSERT INTO imports VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            report.import_id, started, __version__, [redact_path(str(Path(str(p)))) for p in paths],
+            report.import_id, started, __version__, [file_name(str(p)) for p in paths],
             len(report.files), len(report.ignored), report.total("rows_read"), report.total("stored"),
             report.total("merged"), report.total("replaced"), report.total("duplicates"),
             report.total("near_duplicates"), report.total("unchanged"), report.total("dropped"),

@@ -106,6 +106,46 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
 ]
 
+# Each migration is SQL text or a function of the connection (for one that reuses the code's own SQL).
+MIGRATIONS.append((
+    3,
+    "kind corrections: names a person said are a show or an artist",
+    """
+    CREATE TABLE kind_corrections (
+        name_key   VARCHAR PRIMARY KEY,  -- lower(trim(name))
+        name       VARCHAR NOT NULL,
+        kind       VARCHAR NOT NULL,     -- 'show' or 'artist'
+        created_at TIMESTAMPTZ NOT NULL
+    );
+    """,
+))
+def _file_name_sql(column: str) -> str:
+    """SQL for :func:`linernotes.store.importer.file_name` (without the masking, which stored names had)."""
+    parts = f"string_split(regexp_replace({column}, '(?i)(\\.zip):', '\\1' || chr(1), 'g'), chr(1))"
+    return (f"array_to_string(list_transform({parts}, lambda p: "
+            f"regexp_replace(rtrim(p, '/\\'), '^.*[/\\\\]', '')), ':')")
+
+
+MIGRATIONS.append((
+    4,
+    "file names instead of paths; kinds from content; offline plays at their own start",
+    # Stored paths carried the login name: keep only each file's own name (as imports now store it).
+    # Episodes from Video files were 'video' by file name: an episode is an episode.
+    # Offline plays synced later end at start + ms_played; no play spans more than ms_played + 1 h; an offline
+    # play's id includes its start.
+    """
+    UPDATE import_files SET file = {name_file};
+    UPDATE imports SET inputs = list_transform(inputs, lambda x: {name_x});
+    UPDATE play_rows SET kind = 'episode' WHERE kind = 'video';
+    UPDATE play_rows SET ts_end = ts_start + to_milliseconds(ms_played)
+    WHERE source = 'spotify_extended' AND offline AND ms_played IS NOT NULL
+      AND ts_end > ts_start + to_milliseconds(ms_played) + INTERVAL 1 HOUR;
+    UPDATE play_rows SET ts_start = ts_end - to_milliseconds(ms_played)
+    WHERE source = 'spotify_extended' AND NOT coalesce(offline, false) AND ms_played IS NOT NULL
+      AND ts_end > ts_start + to_milliseconds(ms_played) + INTERVAL 1 HOUR;
+    """.format(name_file=_file_name_sql("file"), name_x=_file_name_sql("x")),
+))
+
 LATEST = MIGRATIONS[-1][0]
 
 
@@ -121,6 +161,10 @@ def apply(con: duckdb.DuckDBPyConnection) -> list[int]:
         if version in done:
             continue
         con.execute(sql)
+        if version == 4:
+            from linernotes.store.dedupe import play_id  # ts_end is part of the id
+
+            con.execute(f"UPDATE play_rows SET play_id = {play_id()} WHERE offline")
         con.execute(
             "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description]
         )

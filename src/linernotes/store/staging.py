@@ -50,6 +50,7 @@ class Job:
     entry: Entry
     format_name: str
     plan: JsonPlan | None = None
+    empty: bool = False  # no bytes, `[]` or a bare header: 0 rows, nothing to parse
 
 
 @dataclass
@@ -71,7 +72,9 @@ def stage(con: duckdb.DuckDBPyConnection, jobs: Sequence[Job], progress: Progres
     by_plan: dict[JsonPlan, list[int]] = {}
     one_by_one: list[int] = []
     for no, job in enumerate(jobs):
-        if job.plan is None:
+        if job.empty:
+            files[no] = StagedFile(job.format_name)
+        elif job.plan is None:
             one_by_one.append(no)
         else:
             by_plan.setdefault(job.plan, []).append(no)
