@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +32,8 @@ from linernotes.sources import detect
 from linernotes.sources._archive import Entry
 from linernotes.sources._careful import parse_stream
 from linernotes.sources._duckjson import JsonPlan, stage_json
-from linernotes.sources.base import Parsed
+from linernotes.sources._stream import WHOLE_MAX_BYTES
+from linernotes.sources.base import Parsed, Pieces
 
 TABLE = "staged"
 READ_AHEAD_FILES = 16
@@ -82,13 +83,47 @@ def stage(con: duckdb.DuckDBPyConnection, jobs: Sequence[Job], progress: Progres
         else:
             one_by_one.extend(nos)
     _count_and_drop(con, files)
-    one_by_one.sort()
+    # A large file of a format that reads in batches is staged batch by batch, one file at a time: its
+    # memory is then one batch, whatever the file's size.
+    batched = [no for no in one_by_one if _batches_of(jobs[no]) is not None]
+    one_by_one = sorted(set(one_by_one) - set(batched))
+    for no in batched:
+        files[no] = _stage_batches(con, no, jobs[no], meter)
     for no, parsed in zip(one_by_one, _parsed_in_order([jobs[no] for no in one_by_one], meter, workers),
                           strict=True):
         files[no] = StagedFile(parsed.format, parsed.rows_read, dict(parsed.dropped))
         _append(con, no, parsed)
     meter.finish()
     return [f for f in files if f is not None]
+
+
+def _batches_of(job: Job) -> Callable[[Pieces, str, str | None], Iterator[Parsed]] | None:
+    """The format's batch reader when ``job`` is a file too large to parse whole, else None."""
+    if job.plan is not None or job.entry.size <= WHOLE_MAX_BYTES:
+        return None
+    return detect.format_named(job.format_name).parse_batches
+
+
+def _stage_batches(con: duckdb.DuckDBPyConnection, no: int, job: Job, meter: _Meter) -> StagedFile:
+    """Append ``job``'s rows a batch at a time (rows keep their file order: each batch follows the last).
+
+    A broken file raises InputError, possibly after some batches: the import then stops, and the staging
+    table (a temp table) goes with it."""
+    read = _batches_of(job)
+    assert read is not None
+    entry = job.entry
+    # The plain file on disk, which DuckDB can stream in place (a pipe's bytes it would keep). Entry keeps
+    # it private; a zip member or an in-memory input has none.
+    path = entry._path if not entry._members and entry._data is None else None
+    staged = StagedFile(job.format_name)
+    dropped: Counter[str] = Counter()
+    for parsed in read(entry.chunks, entry.display, path):
+        staged.rows_read += parsed.rows_read
+        dropped.update(parsed.dropped)
+        _append(con, no, parsed)
+    staged.dropped = dict(dropped)
+    meter.add(entry.size)
+    return staged
 
 
 def _duck_type(column: str) -> str:
