@@ -163,23 +163,24 @@ def _write_until(path: Path, mib: int, head: bytes, record: Callable[[int], byte
 
 
 def build_lastfm_csv(path: Path, mib: int) -> None:
-    """(5) A lastfm.ghan.nl CSV of ordinary scrobbles (~146 bytes a row, as the real files)."""
+    """(5) A lastfm.ghan.nl CSV of ordinary scrobbles (~150 bytes a row: 300 MB is ~2M rows)."""
     def row(i: int) -> bytes:
         uts = LASTFM_START + 60 * i
-        mbid = MBID if i % 3 == 0 else ""
-        return (f'"{uts}","11 Jul 2024, 09:07","Artist {i % 700}","{mbid}","Album {i % 900}","",'
-                f'"Track {i % 5000}","{mbid}"').encode()
+        artist_mbid = MBID if i % 2 == 0 else ""
+        track_mbid = MBID if i % 3 else ""
+        return (f'"{uts}","11 Jul 2024, 09:07","Artist number {i % 700}","{artist_mbid}","Album title {i % 900}",'
+                f'"","Track title {i % 5000}","{track_mbid}"').encode()
     _write_until(path, mib, b"uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n", row, b"\n",
                  b"\n")
 
 
 def build_lastfm_json(path: Path, mib: int) -> None:
-    """(6) A lastfm.ghan.nl JSON list of user.getRecentTracks pages of 200 scrobbles (~350 bytes each)."""
+    """(6) A lastfm.ghan.nl JSON list of user.getRecentTracks pages of 200 scrobbles (~360 bytes each)."""
     def track(i: int) -> dict[str, object]:
         uts = LASTFM_START + 60 * i
         return {"artist": {"mbid": MBID if i % 3 == 0 else "", "#text": f"Artist {i % 700}"}, "streamable": "0",
                 "image": [{"size": s, "#text": f"https://lastfm.freetls.fastly.net/i/u/{s}/x.png"}
-                          for s in ("small", "medium", "large", "extralarge")],
+                          for s in ("small", "large")],
                 "mbid": "", "album": {"mbid": "", "#text": f"Album {i % 900}"}, "name": f"Track {i % 5000}",
                 "url": "https://www.last.fm/music/x/_/y", "date": {"uts": str(uts), "#text": "11 Jul 2024, 09:07"}}
 

@@ -22,12 +22,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from linernotes.sources._duckjson import _PIPES, MAX_OBJECT_BYTES, _Pipes, parser
+from linernotes.sources._duckjson import _PIPES, _Pipes, parser
 from linernotes.sources.base import UTF8_BOM, Pieces, loads_json
 
 BATCH = 20_000
-BATCH_BYTES = 16 * 1024 * 1024  # of JSON text: its Python objects cost several times that
-_FETCH = 1024
+BATCH_BYTES = 8 * 1024 * 1024  # of JSON text: its Python objects cost several times that
+_FETCH = 128
+# The largest array element the split accepts. DuckDB's reader sizes its buffers by this cap: at 64 MB a
+# streamed file costs ~700 MB of buffers, at 16 MB ~250 MB. Real elements are far below (a Last.fm page of
+# 200 scrobbles ~100 KB, a listen ~1 KB); a larger one refuses the split, and the caller's whole-document
+# path (or its one-line refusal for a file too large for that) takes over.
+SPLIT_MAX_OBJECT_BYTES = 16 * 1024 * 1024
 # Up to this size a document may be parsed whole (the precise error path): ~10x in memory stays < 1 GiB.
 # Larger files of a format with ``parse_batches`` are read in batches.
 WHOLE_MAX_BYTES = 64 * 1024 * 1024
@@ -62,7 +67,7 @@ def array_texts(pieces: Iterable[bytes], path: str | None = None) -> Iterator[li
             # A stream, not a result: a materialised result would hold every element's text at once.
             reader = parser().sql(
                 f"SELECT json::VARCHAR AS j FROM read_json_objects({source}, format = 'array', "
-                f"compression = 'none', maximum_object_size = {MAX_OBJECT_BYTES})").to_arrow_reader(_FETCH)
+                f"compression = 'none', maximum_object_size = {SPLIT_MAX_OBJECT_BYTES})").to_arrow_reader(_FETCH)
             batch: list[str] = []
             size = 0
             for chunk in reader:

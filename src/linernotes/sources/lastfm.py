@@ -29,14 +29,20 @@ import pyarrow.csv as pcsv
 
 from linernotes.errors import InputError
 from linernotes.schema import Source
-from linernotes.sources._duckjson import MAX_OBJECT_BYTES
 from linernotes.sources._scrobble import (
     build_scrobbles,
     epoch_text_to_seconds,
     plain,
     utf8_error_offset,
 )
-from linernotes.sources._stream import NotStreamable, PiecesReader, array_texts, stream_hook, utf8_error_offset_of
+from linernotes.sources._stream import (
+    SPLIT_MAX_OBJECT_BYTES,
+    NotStreamable,
+    PiecesReader,
+    array_texts,
+    stream_hook,
+    utf8_error_offset_of,
+)
 from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, Pieces, loads_json
 
 _BENBEN_DATE_RE = re.compile(
@@ -187,13 +193,14 @@ def _ghan_csv_rows(table: pa.Table) -> Parsed:
     )
 
 
-# Bytes of CSV per streamed batch (~50k scrobbles): large enough that per-batch costs vanish.
-CSV_BLOCK_BYTES = 8 * 1024 * 1024
+# Bytes of CSV per streamed batch (~14k scrobbles). pyarrow reads several blocks ahead: at 8 MB a block that
+# alone cost ~200 MB; below 1 MB the per-batch costs start to show.
+CSV_BLOCK_BYTES = 2 * 1024 * 1024
 
 
 def parse_ghan_csv_batches(pieces: Pieces, name: str, path: str | None) -> Iterator[Parsed]:
-    """:func:`parse_ghan_csv` a block of rows at a time with pyarrow's streaming reader, which holds one
-    block of the file, never the whole of it (``path`` unused: the pieces carry the archive's checks)."""
+    """:func:`parse_ghan_csv` a block of rows at a time with pyarrow's streaming reader, which holds a few
+    blocks of the file, never the whole of it; it reads ``path`` in place when given (a plain file)."""
     head = b""
     for piece in pieces():
         head += piece
@@ -207,9 +214,10 @@ def parse_ghan_csv_batches(pieces: Pieces, name: str, path: str | None) -> Itera
         bad_rows.append(row)
         return "error"
 
+    reader = None
     try:
         reader = pcsv.open_csv(
-            io.BufferedReader(PiecesReader(pieces), CSV_BLOCK_BYTES),
+            path if path is not None else io.BufferedReader(PiecesReader(pieces), CSV_BLOCK_BYTES),
             read_options=pcsv.ReadOptions(use_threads=False, column_names=columns, skip_rows=1,
                                           block_size=CSV_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
@@ -234,6 +242,9 @@ def parse_ghan_csv_batches(pieces: Pieces, name: str, path: str | None) -> Itera
         if "Empty CSV" in str(exc):
             return
         raise InputError(name, f"not a readable CSV file ({type(exc).__name__})") from None
+    finally:
+        if reader is not None:
+            reader.close()  # its read-ahead thread must not outlive an abandoned read
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -314,7 +325,7 @@ def parse_ghan_json_batches(pieces: Pieces, name: str, path: str | None) -> Iter
         if bad is not None:
             raise InputError(name, "not UTF-8 text", where=f"byte {bad}") from None
         raise InputError(name, "not a valid JSON list of Last.fm pages (truncated or corrupt, or a page over "
-                               f"{MAX_OBJECT_BYTES >> 20} MB)") from None
+                               f"{SPLIT_MAX_OBJECT_BYTES >> 20} MB)") from None
 
 
 def _ghan_json_rows(cols: list[pa.Array]) -> Parsed:

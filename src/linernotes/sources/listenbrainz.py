@@ -24,9 +24,9 @@ import pyarrow.compute as pc
 
 from linernotes.errors import InputError
 from linernotes.schema import Source
-from linernotes.sources._duckjson import MAX_OBJECT_BYTES
 from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset
 from linernotes.sources._stream import (
+    SPLIT_MAX_OBJECT_BYTES,
     WHOLE_MAX_BYTES,
     NotStreamable,
     array_batches,
@@ -310,7 +310,7 @@ def parse_json(data: bytes, name: str) -> Parsed:
         pass  # not a well-formed array: the whole-document path says precisely what is wrong
     if len(data) > WHOLE_MAX_BYTES:
         raise InputError(name, "not valid JSON (truncated or corrupt), or a record over "
-                               f"{MAX_OBJECT_BYTES >> 20} MB") from None
+                               f"{SPLIT_MAX_OBJECT_BYTES >> 20} MB") from None
     try:
         doc = loads_json(data)
     except orjson.JSONDecodeError as exc:
@@ -340,7 +340,7 @@ def _too_broken(pieces: Pieces, name: str) -> InputError:
     if bad is not None:
         return InputError(name, "not UTF-8 text", where=f"byte {bad}")
     return InputError(name, "not valid JSON (truncated or corrupt), or a record over "
-                            f"{MAX_OBJECT_BYTES >> 20} MB")
+                            f"{SPLIT_MAX_OBJECT_BYTES >> 20} MB")
 
 
 FORMATS: list[Format] = [

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import duckdb
+import pyarrow as pa
 
 from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources import detect
@@ -39,6 +40,11 @@ TABLE = "staged"
 READ_AHEAD_FILES = 16
 # Below this much input a thread pool costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+# A batched file's rows go into the table this many at a time: each statement costs ~50 ms whatever its
+# size. Measured on a 2.2M-row CSV: at 100k rows an insert is split over threads into partial row groups,
+# and the temp table then held 590 MB instead of 60 MB. Freed memory goes back to the system after each.
+APPEND_ROWS = 60_000
 
 Progress = Callable[[str, int, int], None]
 
@@ -117,13 +123,52 @@ def _stage_batches(con: duckdb.DuckDBPyConnection, no: int, job: Job, meter: _Me
     path = entry._path if not entry._members and entry._data is None else None
     staged = StagedFile(job.format_name)
     dropped: Counter[str] = Counter()
+    pending: list[pa.Table] = []
+    pending_rows = 0
     for parsed in read(entry.chunks, entry.display, path):
         staged.rows_read += parsed.rows_read
         dropped.update(parsed.dropped)
-        _append(con, no, parsed)
+        pending.append(parsed.table)
+        pending_rows += parsed.table.num_rows
+        del parsed
+        if pending_rows >= APPEND_ROWS:
+            _append_tables(con, no, pending)
+            pending, pending_rows = [], 0
+    _append_tables(con, no, pending)
     staged.dropped = dict(dropped)
     meter.add(entry.size)
     return staged
+
+
+def _append_tables(con: duckdb.DuckDBPyConnection, no: int, tables: list[pa.Table]) -> None:
+    """Append batches' rows in one statement, then free what they held."""
+    if tables:
+        _append_table(con, no, pa.concat_tables(tables))
+    tables.clear()
+    _release_memory()
+
+
+def _release_memory() -> None:
+    """Hand freed memory back to the system between batches. The allocators keep what a batch freed for
+    reuse, but the pieces rarely fit the next batch's: on a 300 MB file that retention alone was ~250 MB of
+    the peak (pyarrow's mimalloc pool, then glibc's heap holding Python's and DuckDB's freed blocks)."""
+    pa.default_memory_pool().release_unused()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _libc_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (Linux), or None elsewhere."""
+    try:
+        import ctypes
+
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+_malloc_trim = _libc_malloc_trim()
 
 
 def _duck_type(column: str) -> str:
@@ -146,7 +191,11 @@ def _count_and_drop(con: duckdb.DuckDBPyConnection, files: list[StagedFile | Non
 
 
 def _append(con: duckdb.DuckDBPyConnection, no: int, parsed: Parsed) -> None:
-    con.register("_parsed", parsed.table)
+    _append_table(con, no, parsed.table)
+
+
+def _append_table(con: duckdb.DuckDBPyConnection, no: int, table: pa.Table) -> None:
+    con.register("_parsed", table)
     try:
         con.execute(f"INSERT INTO {TABLE} SELECT *, {int(no)}, NULL FROM _parsed")
     finally:
