@@ -9,7 +9,9 @@ JSON formats with a :class:`~linernotes.sources._duckjson.JsonPlan` take the fas
 decompressed by feeder threads straight into DuckDB's JSON reader, many files per statement, so parsing,
 transforming and storing happen in DuckDB's threads without an Arrow round trip. Other formats — and any
 file the fast path refuses, which is how a broken file gets its precise error — are parsed one by one by
-their format module, in worker threads, and appended from Arrow.
+their format module, in worker threads, and appended from Arrow. A file over
+:data:`~linernotes.sources._stream.WHOLE_MAX_BYTES` of a format with ``parse_batches`` (the scrobble
+formats) is read and appended a bounded batch at a time instead, so its memory does not grow with its size.
 
 Staging runs before the import's transaction (a refused statement would abort it) and writes nothing but
 this connection's temp table; the library file is untouched until the loader's transaction.
