@@ -7,14 +7,17 @@ Builds in a temporary folder, never in the repository:
   (2) a plain ~300 MB JSON file on one line (an Extended history array of many records);
   (3) a nested zip of ~300 KB: an outer zip holding an inner zip with one 50 MB stored member and 1,200 tiny
       history files (every member of the inner zip used to re-inflate the whole inner zip);
-  (4) a zip of 20,000 tiny history files (every entry used to re-parse the whole central directory).
+  (4) a zip of 20,000 tiny history files (every entry used to re-parse the whole central directory);
+  (5)-(8) ~300 MB scrobble exports of ordinary records, which used to be parsed whole: a Last.fm CSV
+      (lastfm.ghan.nl, ~2M rows), a Last.fm JSON list of API pages (~860k scrobbles), an older ListenBrainz
+      JSON array and a ListenBrainz JSON Lines file (~700k listens each).
 
 Each case runs `python -m linernotes import FILE --db NEW_LIBRARY` in a fresh process (this script's
 ``--child`` mode, so that ``RUSAGE_CHILDREN`` holds the import alone) and reports its wall time, peak RSS and
 outcome: imported, or refused with a one-line error. Targets: peak RSS <= 1 GiB for every case; cases 3
 and 4 finish (import or clean refusal) in under 10 s each. Exit status 1 if a target is missed.
 
-    python benchmarks/hostile_bench.py            # all four cases
+    python benchmarks/hostile_bench.py            # all eight cases
     python benchmarks/hostile_bench.py --cases 3 4
 """
 
@@ -37,7 +40,8 @@ from pathlib import Path
 MiB = 1 << 20
 RSS_TARGET_MIB = 1024
 SECONDS_TARGET = 10.0
-TIMEOUT = {1: 600.0, 2: 600.0, 3: 120.0, 4: 120.0}  # a case still running after this is killed, and missed
+# A case still running after this is killed, and missed.
+TIMEOUT = {1: 600.0, 2: 600.0, 3: 120.0, 4: 120.0, 5: 600.0, 6: 600.0, 7: 600.0, 8: 600.0}
 
 START = datetime.datetime(2012, 1, 1)
 RECORD = {
@@ -137,6 +141,78 @@ def build_many(path: Path, n: int) -> None:
             zf.writestr(f"Spotify Extended Streaming History/Streaming_History_Audio_{i}.json", one_record_file(i))
 
 
+LASTFM_START = 1_300_000_000  # 2011: scrobbles 60 s apart stay in the past
+MBID = "69ee3720-a7cb-4402-b48d-a02c366f2bcf"
+
+
+def _write_until(path: Path, mib: int, head: bytes, record: Callable[[int], bytes], sep: bytes, tail: bytes) -> None:
+    """``head``, then ``record(i)`` for i = 0, 1, ... joined by ``sep`` until ``mib`` MiB, then ``tail``."""
+    with path.open("wb") as f:
+        f.write(head)
+        written, i, batch = 0, 0, []
+        while written < mib * MiB:
+            data = record(i)
+            batch.append(data)
+            written += len(data) + len(sep)
+            i += 1
+            if len(batch) == 10_000:
+                f.write(sep.join(batch) + sep)
+                batch = []
+        f.write(sep.join(batch))
+        f.write(tail)
+
+
+def build_lastfm_csv(path: Path, mib: int) -> None:
+    """(5) A lastfm.ghan.nl CSV of ordinary scrobbles (~150 bytes a row: 300 MB is ~2M rows)."""
+    def row(i: int) -> bytes:
+        uts = LASTFM_START + 60 * i
+        artist_mbid = MBID if i % 2 == 0 else ""
+        track_mbid = MBID if i % 3 else ""
+        return (f'"{uts}","11 Jul 2024, 09:07","Artist number {i % 700}","{artist_mbid}","Album title {i % 900}",'
+                f'"","Track title {i % 5000}","{track_mbid}"').encode()
+    _write_until(path, mib, b"uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n", row, b"\n",
+                 b"\n")
+
+
+def build_lastfm_json(path: Path, mib: int) -> None:
+    """(6) A lastfm.ghan.nl JSON list of user.getRecentTracks pages of 200 scrobbles (~360 bytes each)."""
+    def track(i: int) -> dict[str, object]:
+        uts = LASTFM_START + 60 * i
+        return {"artist": {"mbid": MBID if i % 3 == 0 else "", "#text": f"Artist {i % 700}"}, "streamable": "0",
+                "image": [{"size": s, "#text": f"https://lastfm.freetls.fastly.net/i/u/{s}/x.png"}
+                          for s in ("small", "large")],
+                "mbid": "", "album": {"mbid": "", "#text": f"Album {i % 900}"}, "name": f"Track {i % 5000}",
+                "url": "https://www.last.fm/music/x/_/y", "date": {"uts": str(uts), "#text": "11 Jul 2024, 09:07"}}
+
+    def page(p: int) -> bytes:
+        tracks = [track(p * 200 + k) for k in range(200)]
+        return json.dumps({"recenttracks": {"track": tracks, "@attr": {"page": str(p + 1), "perPage": "200"}}},
+                          separators=(",", ":")).encode()
+    _write_until(path, mib, b"[", page, b",", b"]")
+
+
+def _listen(i: int) -> bytes:
+    """One ListenBrainz listen shaped like the real export's (~410 bytes)."""
+    return json.dumps({
+        "inserted_at": LASTFM_START + 60 * i + 0.5, "listened_at": LASTFM_START + 60 * i,
+        "track_metadata": {
+            "track_name": f"Track {i % 5000}", "artist_name": f"Artist {i % 700}", "release_name": f"Album {i % 900}",
+            "mbid_mapping": {"artist_mbids": [MBID], "recording_mbid": MBID, "release_mbid": MBID},
+            "additional_info": {"duration_ms": 206760, "origin_url": "https://open.spotify.com/track/2AX5E86cn9n2dgioZEjirI",
+                                "submission_client": "listenbrainz", "music_service": "spotify.com"}},
+    }, separators=(",", ":")).encode()
+
+
+def build_listenbrainz_json(path: Path, mib: int) -> None:
+    """(7) The older ListenBrainz export: one JSON array of listens."""
+    _write_until(path, mib, b"[", _listen, b",", b"]")
+
+
+def build_listenbrainz_jsonl(path: Path, mib: int) -> None:
+    """(8) A ListenBrainz listens/<YYYY>/<M>.jsonl member, as a plain file."""
+    _write_until(path, mib, b"", _listen, b"\n", b"\n")
+
+
 @dataclass
 class Outcome:
     seconds: float
@@ -214,11 +290,20 @@ def cases(scale: float) -> Iterator[Case]:
     yield Case(3, "nested zip: 50 MB member + 1,200 tiny", "nested.zip",
                lambda p: build_nested(p, max(1, int(50 * scale)), 1200), True)
     yield Case(4, "zip of 20,000 tiny entries", "many.zip", lambda p: build_many(p, 20_000), True)
+    big = int(300 * scale)
+    yield Case(5, "Last.fm CSV ~300 MB", "recenttracks-bench-1720688852.csv", lambda p: build_lastfm_csv(p, big),
+               False)
+    yield Case(6, "Last.fm JSON pages ~300 MB", "recenttracks-bench-1720688852.json",
+               lambda p: build_lastfm_json(p, big), False)
+    yield Case(7, "ListenBrainz JSON array ~300 MB", "bench_lb-2025-06-03.json",
+               lambda p: build_listenbrainz_json(p, big), False)
+    yield Case(8, "ListenBrainz JSON Lines ~300 MB", "6.jsonl", lambda p: build_listenbrainz_jsonl(p, big), False)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, nargs="+", default=[1, 2, 3, 4], choices=[1, 2, 3, 4])
+    parser.add_argument("--cases", type=int, nargs="+", default=list(range(1, 9)),
+                        choices=range(1, 9))
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the big sizes (quick runs: 0.1)")
     parser.add_argument("--kill-mib", type=float, default=2560,
                         help="kill an import whose RSS passes this many MiB (default 2560)")

@@ -14,6 +14,11 @@ handed. It exposes one :class:`Format` object named ``FORMAT`` (or a list ``FORM
   table. ``parse`` must give exactly the rows the plan gives. A file the plan's fast path refuses is
   read by :func:`linernotes.sources._careful.parse_stream` from its pieces, not by ``parse``: the file
   may be too large to hold in memory.
+* ``parse_batches(pieces, name, path) -> Iterator[Parsed]`` (optional): the same rows as ``parse`` for a
+  file too large to parse whole, read from ``pieces()`` (its bytes, afresh at each call) in batches of
+  bounded size, each staged before the next is read; ``path`` is the plain file on disk when there is one
+  (a reader may open it in place). Staging uses it above :data:`linernotes.sources._stream.WHOLE_MAX_BYTES`,
+  so the whole-file ``parse`` keeps its precise messages for smaller files.
 * ``name_hint``: a regex on the file's base name for files that *should* be this format. It is never used
   to route a file; it only turns "not recognised" into an error for a file that looks like a listening
   history by name but whose content is broken.
@@ -27,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +50,8 @@ HEAD_BYTES = 64 * 1024
 # that every later query would drag along.
 MAX_TEXT_BYTES = 4096
 UTF8_BOM = b"\xef\xbb\xbf"
+# A file's bytes as consecutive pieces, yielded afresh at each call.
+Pieces = Callable[[], Iterable[bytes]]
 
 
 @dataclass
@@ -66,6 +73,7 @@ class Format:
     name_hint: re.Pattern[str] | None = None
     description: str = ""
     json_plan: Callable[[bytes, str], JsonPlan] | None = None
+    parse_batches: Callable[[Pieces, str, str | None], Iterator[Parsed]] | None = None
 
 
 def loads_json(data: bytes | str) -> Any:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -34,7 +35,15 @@ from linernotes.sources._scrobble import (
     plain,
     utf8_error_offset,
 )
-from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, loads_json
+from linernotes.sources._stream import (
+    SPLIT_MAX_OBJECT_BYTES,
+    NotStreamable,
+    PiecesReader,
+    array_texts,
+    stream_hook,
+    utf8_error_offset_of,
+)
+from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, Pieces, loads_json
 
 _BENBEN_DATE_RE = re.compile(
     r"^(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2})$"
@@ -141,9 +150,8 @@ def sniff_ghan_csv(head: bytes) -> bool:
     return bool(lines) and _ghan_header(lines[0])[:3] == ["uts", "utc_time", "artist"]
 
 
-def parse_ghan_csv(data: bytes, name: str) -> Parsed:
-    data, offset = _strip(data)
-    first_line = data.split(b"\n", 1)[0]
+def _ghan_columns(first_line: bytes, name: str, offset: int) -> list[str]:
+    """The CSV's column names from its header line; a header without the needed columns is refused."""
     try:
         header = _ghan_header(first_line.decode("utf-8").rstrip("\r"))
     except UnicodeDecodeError as exc:
@@ -152,9 +160,16 @@ def parse_ghan_csv(data: bytes, name: str) -> Parsed:
     if missing:
         raise InputError(name, f"not a Last.fm (ghan) CSV: header lacks {', '.join(missing)}", where="line 1")
     # Unique names so a repeated header cell cannot confuse pyarrow; only the first of each is used.
-    columns = [h if h not in header[:i] else f"{h}#{i}" for i, h in enumerate(header)]
-    table = _read_csv(data, name, columns, skip_rows=1, offset=offset)
+    return [h if h not in header[:i] else f"{h}#{i}" for i, h in enumerate(header)]
 
+
+def parse_ghan_csv(data: bytes, name: str) -> Parsed:
+    data, offset = _strip(data)
+    columns = _ghan_columns(data.split(b"\n", 1)[0], name, offset)
+    return _ghan_csv_rows(_read_csv(data, name, columns, skip_rows=1, offset=offset))
+
+
+def _ghan_csv_rows(table: pa.Table) -> Parsed:
     def col(c: str) -> pa.Array:
         if c in table.column_names:
             return plain(table.column(c))
@@ -176,6 +191,60 @@ def parse_ghan_csv(data: bytes, name: str) -> Parsed:
             "release_mbid": col("album_mbid"),
         },
     )
+
+
+# Bytes of CSV per streamed batch (~14k scrobbles). pyarrow reads several blocks ahead: at 8 MB a block that
+# alone cost ~200 MB; below 1 MB the per-batch costs start to show.
+CSV_BLOCK_BYTES = 2 * 1024 * 1024
+
+
+def parse_ghan_csv_batches(pieces: Pieces, name: str, path: str | None) -> Iterator[Parsed]:
+    """:func:`parse_ghan_csv` a block of rows at a time with pyarrow's streaming reader, which holds a few
+    blocks of the file, never the whole of it; it reads ``path`` in place when given (a plain file)."""
+    head = b""
+    for piece in pieces():
+        head += piece
+        if b"\n" in head or len(head) >= HEAD_BYTES:
+            break
+    head, offset = _strip(head)
+    columns = _ghan_columns(head.split(b"\n", 1)[0], name, offset)
+    bad_rows: list[pcsv.InvalidRow] = []
+
+    def on_invalid(row: pcsv.InvalidRow) -> str:
+        bad_rows.append(row)
+        return "error"
+
+    reader = None
+    try:
+        reader = pcsv.open_csv(
+            path if path is not None else io.BufferedReader(PiecesReader(pieces), CSV_BLOCK_BYTES),
+            read_options=pcsv.ReadOptions(use_threads=False, column_names=columns, skip_rows=1,
+                                          block_size=CSV_BLOCK_BYTES),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            stream_hook(batch.num_rows, batch.nbytes)
+            yield _ghan_csv_rows(pa.Table.from_batches([batch]))
+    except pa.ArrowException as exc:
+        if bad_rows:
+            row = bad_rows[0]
+            where = f"row {row.number}" if row.number is not None else "unknown line"
+            raise InputError(name, f"expected {row.expected_columns} columns, found {row.actual_columns} "
+                                   "(broken or truncated CSV)", where=where) from None
+        bad = utf8_error_offset_of(pieces())
+        if bad is not None:
+            raise InputError(name, "not UTF-8 text", where=f"byte {bad}") from None
+        if "Empty CSV" in str(exc):
+            return
+        raise InputError(name, f"not a readable CSV file ({type(exc).__name__})") from None
+    finally:
+        if reader is not None:
+            reader.close()  # its read-ahead thread must not outlive an abandoned read
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -242,9 +311,24 @@ def _ghan_track_row(t: object) -> _GhanRow:
 
 
 def parse_ghan_json(data: bytes, name: str) -> Parsed:
-    # Parsed whole: splitting the page list with DuckDB (as ListenBrainz does) materialises every page's
-    # text first, which for ~70 KB pages costs more than orjson's objects.
-    cols = _ghan_batch(_ghan_pages(data, name))
+    # Parsed whole (files up to WHOLE_MAX_BYTES): orjson names a broken document's line and column.
+    return _ghan_json_rows(_ghan_batch(_ghan_pages(data, name)))
+
+
+def parse_ghan_json_batches(pieces: Pieces, name: str, path: str | None) -> Iterator[Parsed]:
+    """:func:`parse_ghan_json` a batch of pages at a time, split by DuckDB's streaming reader."""
+    try:
+        for texts in array_texts(pieces(), path):
+            yield _ghan_json_rows(_ghan_batch([loads_json(text) for text in texts]))
+    except NotStreamable:
+        bad = utf8_error_offset_of(pieces())
+        if bad is not None:
+            raise InputError(name, "not UTF-8 text", where=f"byte {bad}") from None
+        raise InputError(name, "not a valid JSON list of Last.fm pages (truncated or corrupt, or a page over "
+                               f"{SPLIT_MAX_OBJECT_BYTES >> 20} MB)") from None
+
+
+def _ghan_json_rows(cols: list[pa.Array]) -> Parsed:
     state = cols[0]
     rows_read = len(state)
     seconds, missing_time, bad_time = epoch_text_to_seconds(cols[1])
@@ -373,6 +457,7 @@ FORMATS: list[Format] = [
         source=Source.LASTFM,
         sniff=sniff_ghan_csv,
         parse=parse_ghan_csv,
+        parse_batches=parse_ghan_csv_batches,
         name_hint=re.compile(r"(recenttracks|scrobbles)-.*\.csv$", re.IGNORECASE),
         description="Last.fm scrobbles exported by lastfm.ghan.nl (CSV, uts,utc_time,artist,... header)",
     ),
@@ -381,6 +466,7 @@ FORMATS: list[Format] = [
         source=Source.LASTFM,
         sniff=sniff_ghan_json,
         parse=parse_ghan_json,
+        parse_batches=parse_ghan_json_batches,
         name_hint=re.compile(r"(recenttracks|scrobbles)-.*\.json$", re.IGNORECASE),
         description="Last.fm scrobbles exported by lastfm.ghan.nl (JSON list of user.getRecentTracks pages)",
     ),

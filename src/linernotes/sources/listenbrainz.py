@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import orjson
 import pyarrow as pa
@@ -23,10 +24,18 @@ import pyarrow.compute as pc
 
 from linernotes.errors import InputError
 from linernotes.schema import Source
-from linernotes.sources._duckjson import MAX_OBJECT_BYTES
 from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset
-from linernotes.sources._stream import WHOLE_MAX_BYTES, NotStreamable, array_batches, line_batches
-from linernotes.sources.base import UTF8_BOM, Format, Parsed, loads_json
+from linernotes.sources._stream import (
+    SPLIT_MAX_OBJECT_BYTES,
+    WHOLE_MAX_BYTES,
+    NotStreamable,
+    array_batches,
+    array_texts,
+    line_batches,
+    numbered_line_batches,
+    utf8_error_offset_of,
+)
+from linernotes.sources.base import UTF8_BOM, Format, Parsed, Pieces, loads_json
 
 # Keys of a listen object. Checked on raw bytes first: cheap, and it never materialises foreign files.
 _LISTENED_AT_RE = re.compile(rb'"listened_at"\s*:')
@@ -217,6 +226,25 @@ def parse_jsonl(data: bytes, name: str) -> Parsed:
     return _build(batches, "listenbrainz_jsonl")
 
 
+def parse_jsonl_batches(pieces: Pieces, name: str, path: str | None) -> Iterator[Parsed]:
+    """:func:`parse_jsonl` a batch of lines at a time, reading ``pieces`` as they come (``path`` unused)."""
+    for numbers, lines in numbered_line_batches(pieces()):
+        try:
+            rows = [_listen_row(loads_json(line)) for line in lines]
+        except orjson.JSONDecodeError:
+            bad = utf8_error_offset_of(pieces())
+            if bad is not None:
+                raise InputError(name, "not UTF-8 text", where=f"byte {bad}") from None
+            for number, line in zip(numbers, lines, strict=True):
+                try:
+                    orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise InputError(name, f"not valid JSON Lines ({exc.msg}; truncated?)",
+                                     where=f"line {number}, column {exc.colno}") from None
+            raise
+        yield _build([_arrow_batch(rows)], "listenbrainz_jsonl")
+
+
 def _jsonl_error(data: bytes, name: str, exc: orjson.JSONDecodeError) -> InputError:
     """Find the bad line again (error path only) so the message can name its number."""
     for number, line in enumerate(data.split(b"\n"), start=1):
@@ -282,7 +310,7 @@ def parse_json(data: bytes, name: str) -> Parsed:
         pass  # not a well-formed array: the whole-document path says precisely what is wrong
     if len(data) > WHOLE_MAX_BYTES:
         raise InputError(name, "not valid JSON (truncated or corrupt), or a record over "
-                               f"{MAX_OBJECT_BYTES >> 20} MB") from None
+                               f"{SPLIT_MAX_OBJECT_BYTES >> 20} MB") from None
     try:
         doc = loads_json(data)
     except orjson.JSONDecodeError as exc:
@@ -297,12 +325,31 @@ def parse_json(data: bytes, name: str) -> Parsed:
     return _build([_arrow_batch([_listen_row(obj) for obj in doc])], "listenbrainz_json")
 
 
+def parse_json_batches(pieces: Pieces, name: str, path: str | None) -> Iterator[Parsed]:
+    """:func:`parse_json` a batch of listens at a time, split by DuckDB's streaming reader."""
+    try:
+        for texts in array_texts(pieces(), path):
+            yield _build([_arrow_batch([_listen_row(loads_json(text)) for text in texts])], "listenbrainz_json")
+    except NotStreamable:
+        raise _too_broken(pieces, name) from None
+
+
+def _too_broken(pieces: Pieces, name: str) -> InputError:
+    """Why a file too large for the whole-document path is refused, in one line."""
+    bad = utf8_error_offset_of(pieces())
+    if bad is not None:
+        return InputError(name, "not UTF-8 text", where=f"byte {bad}")
+    return InputError(name, "not valid JSON (truncated or corrupt), or a record over "
+                            f"{SPLIT_MAX_OBJECT_BYTES >> 20} MB")
+
+
 FORMATS: list[Format] = [
     Format(
         name="listenbrainz_jsonl",
         source=Source.LISTENBRAINZ,
         sniff=sniff_jsonl,
         parse=parse_jsonl,
+        parse_batches=parse_jsonl_batches,
         name_hint=re.compile(r"^\d{1,2}\.jsonl$"),
         description="ListenBrainz export: listens/<YYYY>/<M>.jsonl, one listen per line",
     ),
@@ -311,6 +358,7 @@ FORMATS: list[Format] = [
         source=Source.LISTENBRAINZ,
         sniff=sniff_json,
         parse=parse_json,
+        parse_batches=parse_json_batches,
         name_hint=re.compile(r"_lb-\d{4}-\d{2}-\d{2}\.json$"),
         description="ListenBrainz export (older): <user>_lb-YYYY-MM-DD.json, one JSON array of listens",
     ),
