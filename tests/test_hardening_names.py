@@ -7,6 +7,7 @@ rewrite the terminal or run.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import re
@@ -196,14 +197,33 @@ def test_report_charts_all_render_in_a_browser(browser: Any, report: Path) -> No
         page.close()
 
 
+@pytest.fixture(scope="module")
+def hostile_years(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hostile names played every week for two years: enough history for a chapter (a year of music)."""
+    monday = dt.date(2022, 1, 3)
+    rows = [play(f"{monday + dt.timedelta(weeks=w, days=k)}T{9 + k}:00:00Z", f"{name} song", name)
+            for w in range(104) for k, name in enumerate(HOSTILE[(w + i) % len(HOSTILE)] for i in range(3))]
+    folder = tmp_path_factory.mktemp("years")
+    db = folder / "lib.duckdb"
+    done = run("import", str(write_extended(folder / "history.json", rows)), "--db", str(db), "-q")
+    assert done.returncode == 0, done.stderr
+    return db
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["top-artists", "year", "chapter"])
-def test_cards_draw_hostile_names(hostile: Path, tmp_path: Path, kind: str) -> None:
+def test_cards_draw_hostile_names(hostile: Path, hostile_years: Path, tmp_path: Path, kind: str) -> None:
     """An ESC in a name made vl-convert abort the whole process (exit 134, a Rust panic)."""
     out = tmp_path / f"{kind}.png"
-    done = run("card", kind, "-o", str(out), "--db", str(hostile))
+    done = run("card", kind, "-o", str(out), "--db", str(hostile_years if kind == "chapter" else hostile))
     assert_terminal_safe(done)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_chapter_card_without_a_chapter_says_why(hostile: Path, tmp_path: Path) -> None:
+    done = run("card", "chapter", "-o", str(tmp_path / "c.png"), "--db", str(hostile))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "no chapter to put on a card" in done.stderr and "52 weeks with music" in done.stderr
 
 
 # --- the CSV export -----------------------------------------------------------------------------------------------

@@ -55,5 +55,5 @@ def crowd_cmd(
         console.print("The crowd's top artists: " + ", ".join(
             f"{plain(a)} ({n:,})" for a, n in result.top_artists[:10]))
     if result.recommendations:
-        console.print("New to you, close to your current chapter: "
+        console.print("New to you, close to what you play now: "
                       + ", ".join(plain(a) for a, _ in result.recommendations))

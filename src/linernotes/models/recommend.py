@@ -92,7 +92,7 @@ def _fit(model: TasteModel, taste: np.ndarray, artist: str) -> float:
 
 def _fit_words(fit: float) -> str:
     if fit >= 0.5:
-        return "it fits your current chapter"
+        return "it fits what you play now"  # not "your chapter": a history too short for chapters has none
     if fit >= 0.25:
         return "it is close to what you play now"
     return "a change from what you play now"

@@ -115,7 +115,7 @@ def top_artists(lib: Library, period: Period, size: str) -> dict[str, Any]:
 def chapter(lib: Library, period: Period, size: str) -> dict[str, Any]:
     r = run(lib, ChaptersResult, "chapters", period)
     if not r.chapters:
-        raise UsageError("no music in this period: no chapter to put on a card")
+        raise UsageError(f"no chapter to put on a card: {r.reason or 'no chapter in this period'}")
     c = next((c for c in r.chapters if c.current), r.chapters[-1])
     canvas, y = _frame(size, f"Chapter {c.index} of {r.total}", f"{c.start:%B %Y} – {c.end:%B %Y}")
     words = c.title.split()

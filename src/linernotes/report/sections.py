@@ -189,7 +189,7 @@ def crowd(release: CrowdRelease) -> Section:
     rows = [[m.metric.replace("_", " "), f"{m.value:,.3g} {m.unit}", f"{m.percentile:.1f}", f"± {m.uncertainty:.1f}"]
             for m in c.metrics]
     items = [f"The crowd's favourite: {a} (~{n:,} contributors)" for a, n in c.top_artists[:5]]
-    items += [f"New to you, close to your current chapter: {a}" for a, _ in c.recommendations[:5]]
+    items += [f"New to you, close to what you play now: {a}" for a, _ in c.recommendations[:5]]
     return Section("crowd", "You vs. the crowd", [release.note()],
                    tables=[Table("You against the crowd, metric by metric",
                                  ["metric", "you", "percentile", "uncertainty"], rows, frozenset({1, 2, 3}))],
