@@ -23,6 +23,12 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("linernotes", appauthor=False)) / DEFAULT_NAME
 
 
+# What DuckDB may hold while writing (an import's staging, dedupe and merge; forget's rewrite) before it spills to
+# a temporary file beside the library: an import stays within 1 GiB of peak RSS whatever it reads (a
+# 1,000,000-play export: 963 MiB with it, 1,037 without, for ~10 % more time; benchmarks/import_bench.py).
+WRITER_MEMORY_LIMIT = "600MB"
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (and for writing, create and migrate) the library at ``path``."""
     if read_only:
@@ -44,7 +50,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         return con
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
     except (OSError, duckdb.Error) as exc:
         raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
     _check_catalog(con, path)
