@@ -24,16 +24,7 @@ from linernotes.sources import _archive
 from linernotes.sources._archive import Entry, Limits, collect_entries
 from linernotes.store import importer
 from tests.conftest import play, write_extended
-
-JSON = b'[{"ts": "2023-01-01T00:00:00Z", "ms_played": 1000}]\n'
-
-
-def make_zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", method) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+from tests.test_archive import JSON, make_zip
 
 
 def stored_and_tiny(stored_bytes: int, tiny: int) -> bytes:
