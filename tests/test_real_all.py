@@ -179,7 +179,30 @@ def get_routes(found: list[Any], prefix: str = "") -> Iterator[str]:
             yield prefix + route.path
 
 
-def test_every_dashboard_page_and_its_api(combined: tuple[Path, dict[str, Any]], lib: Library) -> None:
+def no_constant(word: str) -> Any:
+    raise AssertionError(f"{word} in a JSON answer")
+
+
+def sync_release(db: Path, tmp: Path) -> tuple[Path, Path]:
+    """A small signed cooperative release and its key beside the library, as ``linernotes sync`` keeps them."""
+    from linernotes.coop.crowd import key_path, release_path
+    from linernotes.coop.release.build import ReleaseConfig, build_release
+    from linernotes.coop.release.synthetic import synth_pool
+    from linernotes.coop.release.verify import write_public_key, write_release
+    from linernotes.coop.signing import generate_key, public_key_bytes
+
+    pool = synth_pool(tmp / "pool", 300, 500, seed=21, clusters=4, workers=1)
+    signer = generate_key()
+    doc = build_release(pool.storage, key=signer, spent={}, release_id="r-real",
+                        config=ReleaseConfig.uniform(1.0, taste_select_epsilon=4.0, taste_pairs_epsilon=4.0))
+    release, key = release_path(db), key_path(db)
+    write_release(release, doc)
+    write_public_key(key, public_key_bytes(signer))
+    return release, key
+
+
+def test_every_dashboard_page_and_its_api(combined: tuple[Path, dict[str, Any]], lib: Library,
+                                          tmp_path: Path) -> None:
     top = {kind: lib.insight("top", entity=entity.value, limit=3).to_dict()["result"]["rows"]
            for kind, entity in KINDS.items()}
     app = create_app(combined[0], token="real-all-token")
@@ -190,7 +213,7 @@ def test_every_dashboard_page_and_its_api(combined: tuple[Path, dict[str, Any]],
         def json_of(path: str, **params: Any) -> Any:
             answer = client.get(path, params=params)
             assert answer.status_code == 200, (path, params, answer.text[:300])
-            return answer.json()
+            return json.loads(answer.text, parse_constant=no_constant)  # NaN or Infinity is no JSON
 
         pages = {*PAGES, *(p for p, _ in NAV), *(f"/{m}" for m in MODEL_PAGES), *(f"/{k}" for k in KINDS)}
         for page in sorted(pages):
@@ -217,6 +240,17 @@ def test_every_dashboard_page_and_its_api(combined: tuple[Path, dict[str, Any]],
             assert json_of("/api/ask", q=question)["sentence"]
         assert json_of("/api/exclusions") == []
         json_of("/api/import/progress")
-        # No crowd release is synced into a test library: the crowd page's endpoint says so in one line.
+        # Before a release is synced, the crowd page's endpoint says so in one line; with one, it compares.
         crowd = client.get("/api/crowd")
         assert crowd.status_code == 404 and set(crowd.json()) == {"error"}
+        release, key = sync_release(combined[0], tmp_path)
+        try:
+            crowd = json_of("/api/crowd")
+            assert crowd["release_id"] == "r-real" and len(crowd["metrics"]) == 8
+            assert all(0 <= m["percentile"] <= 100 for m in crowd["metrics"])
+            # The synthetic crowd's artist names are not this history's: no shared artist, so no recommendation.
+            assert crowd["seeds"] == crowd["recommendations"] == []
+            assert client.get("/crowd").status_code == 200
+        finally:
+            release.unlink()
+            key.unlink()
