@@ -163,6 +163,8 @@ def test_report_builds_with_no_placeholder(combined: tuple[Path, dict[str, Any]]
     text = "\n".join(parser.parts)
     assert "The headline numbers" in text and len(text) > 5_000
     assert not PLACEHOLDER.findall(text), [line for line in parser.parts if PLACEHOLDER.search(line)]
+    # Kinds are said in words ("music leads"), never as the column's values ("track leads").
+    assert "music leads with" in text and not re.search(r"\b(track|episode|audiobook) leads with", text)
 
 
 # Every GET route of the dashboard, each requested below: a new route fails the test until it is covered here.

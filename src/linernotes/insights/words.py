@@ -76,6 +76,19 @@ def is_placeholder(value: object) -> bool:
     return str(value).strip().lower() in PLACEHOLDERS
 
 
+# What each kind of play is called in a sentence or on a chart axis ("music", never the column value "track").
+KIND_WORDS = {"track": "music", "episode": "podcasts", "audiobook": "audiobooks", "video": "videos",
+              "unknown": "other audio"}
+
+
+def kind_words(kind: str) -> str:
+    """
+    >>> kind_words("track"), kind_words("episode")
+    ('music', 'podcasts')
+    """
+    return KIND_WORDS.get(kind, "other audio")
+
+
 def device_words(device: str) -> str:
     """A device family in words ("your Android phone"); an unlisted family is written without underscores."""
     return DEVICE_WORDS.get(device, device.replace("_", " "))

@@ -24,6 +24,7 @@ from linernotes.insights.podcasts import PodcastsResult
 from linernotes.insights.skip_model import SkipModelResult
 from linernotes.insights.skips import SkipsResult
 from linernotes.insights.top import TopResult
+from linernotes.insights.words import kind_words
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK = "#1a1a2e"  # text: 15:1 on white
@@ -72,7 +73,8 @@ def hours(ms: float) -> str:
 
 
 def by_kind(r: OverviewResult) -> Chart | None:
-    rows = [{"kind": k.kind, "hours": round(k.ms_played / MS_PER_HOUR, 2)} for k in r.totals.by_kind if k.ms_played]
+    rows = [{"kind": kind_words(k.kind), "hours": round(k.ms_played / MS_PER_HOUR, 2)}
+            for k in r.totals.by_kind if k.ms_played]
     if not rows:
         return None
     top = max(r.totals.by_kind, key=lambda k: k.ms_played)
@@ -82,7 +84,7 @@ def by_kind(r: OverviewResult) -> Chart | None:
         x=alt.X("hours:Q", title="hours"),
         tooltip=["kind:N", alt.Tooltip("hours:Q", format=",.1f")],
     ).properties(width="container", height=28 * len(rows))
-    sentence = (f"Listening time by kind of audio: {top.kind} leads with {hours(top.ms_played)} hours "
+    sentence = (f"Listening time by kind of audio: {kind_words(top.kind)} leads with {hours(top.ms_played)} hours "
                 f"({share:.0%} of {hours(r.totals.ms_played)}).")
     return _finish("chart-kinds", chart, sentence)
 
