@@ -44,16 +44,17 @@ SECONDS_TARGET = 10.0
 TIMEOUT = {1: 600.0, 2: 600.0, 3: 120.0, 4: 120.0, 5: 600.0, 6: 600.0, 7: 600.0, 8: 600.0}
 
 START = datetime.datetime(2012, 1, 1)
+# A synthetic Extended-history record (the key set of a real Gen C export; every value invented).
 RECORD = {
-    "ts": "2023-02-25T11:20:37Z",
+    "ts": "2023-03-14T18:05:00Z",
     "platform": "android",
-    "ms_played": 61839,
-    "conn_country": "IN",
+    "ms_played": 200000,
+    "conn_country": "DE",
     "ip_addr": "203.0.113.2",
-    "master_metadata_track_name": "Forever",
-    "master_metadata_album_artist_name": "Labrinth",
-    "master_metadata_album_album_name": "Euphoria",
-    "spotify_track_uri": "spotify:track:6potEImiklXkwD9qFzpu15",
+    "master_metadata_track_name": "Bench Song",
+    "master_metadata_album_artist_name": "Bench Band",
+    "master_metadata_album_album_name": "Bench Album",
+    "spotify_track_uri": "spotify:track:0000000000000000benchA",
     "episode_name": None,
     "episode_show_name": None,
     "spotify_episode_uri": None,
@@ -66,7 +67,7 @@ RECORD = {
     "shuffle": False,
     "skipped": False,
     "offline": False,
-    "offline_timestamp": 1677323975,
+    "offline_timestamp": 1678816900,
     "incognito_mode": False,
 }
 
@@ -142,7 +143,7 @@ def build_many(path: Path, n: int) -> None:
 
 
 LASTFM_START = 1_300_000_000  # 2011: scrobbles 60 s apart stay in the past
-MBID = "69ee3720-a7cb-4402-b48d-a02c366f2bcf"
+MBID = "00000000-0000-4000-8000-000000000001"  # synthetic
 
 
 def _write_until(path: Path, mib: int, head: bytes, record: Callable[[int], bytes], sep: bytes, tail: bytes) -> None:
@@ -291,9 +292,9 @@ def cases(scale: float) -> Iterator[Case]:
                lambda p: build_nested(p, max(1, int(50 * scale)), 1200), True)
     yield Case(4, "zip of 20,000 tiny entries", "many.zip", lambda p: build_many(p, 20_000), True)
     big = int(300 * scale)
-    yield Case(5, "Last.fm CSV ~300 MB", "recenttracks-bench-1720688852.csv", lambda p: build_lastfm_csv(p, big),
+    yield Case(5, "Last.fm CSV ~300 MB", "recenttracks-bench-1700000000.csv", lambda p: build_lastfm_csv(p, big),
                False)
-    yield Case(6, "Last.fm JSON pages ~300 MB", "recenttracks-bench-1720688852.json",
+    yield Case(6, "Last.fm JSON pages ~300 MB", "recenttracks-bench-1700000000.json",
                lambda p: build_lastfm_json(p, big), False)
     yield Case(7, "ListenBrainz JSON array ~300 MB", "bench_lb-2025-06-03.json",
                lambda p: build_listenbrainz_json(p, big), False)

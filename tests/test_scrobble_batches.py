@@ -22,7 +22,7 @@ from linernotes.store import staging
 
 ROWS = 600
 T0 = 1_600_000_000
-MBID = "69ee3720-a7cb-4402-b48d-a02c366f2bcf"
+MBID = "00000000-0000-4000-8000-000000000001"  # synthetic
 
 
 def lastfm_csv(path: Path) -> Path:
