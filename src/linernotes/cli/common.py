@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from linernotes.terminal import inert
+
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Library file (default: $LINERNOTES_DB or the user data dir).",
@@ -22,17 +24,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 # emoji=False: a name such as "Artist :fire:" is printed as typed, not as an emoji.
 console = Console(highlight=False, soft_wrap=False, emoji=False)
 
-# What a terminal may act on rather than show: C0 controls (ESC starts CSI/OSC sequences: clear the screen,
-# write the clipboard with OSC 52, hyperlinks with OSC 8), DEL, C1 controls (U+009B is a one-character CSI on
-# some terminals), and the bidi marks, embeddings, overrides and isolates that make one name display as another;
-# the line and paragraph separators too, so a name stays on its line.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 MAX_SHOWN_CHARS = 300  # a name longer than this is cut when printed (--json keeps it whole)
-
-
-def inert(text: str) -> str:
-    """``text`` that a terminal can only show: every character that it could act on becomes '?'."""
-    return _UNSAFE.sub("?", text)
 
 
 def plain(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:

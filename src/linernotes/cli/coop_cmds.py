@@ -21,7 +21,7 @@ coop = typer.Typer(name="coop", no_args_is_help=True, rich_markup_mode=None,
 def _say(text: str) -> None:
     """Print a line that holds text from the server: control and bidi characters shown as '?' (a hostile
     server must not be able to rewrite the terminal or disguise a purpose)."""
-    from linernotes.coop.wire import inert
+    from linernotes.terminal import inert
 
     typer.echo("\n".join(inert(line) for line in text.split("\n")))
 

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from linernotes.coop import contract
+from linernotes.terminal import inert as inert  # the package checks and messages print with it
 
 # C0/C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make a name display as another.
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -29,11 +30,6 @@ NAME_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u202a-\\u202e\\
 
 class PackageError(ValueError):
     """A package that does not meet its scope's schema or bounds; the message says what, on one line."""
-
-
-def inert(text: str) -> str:
-    """``text`` safe to print on a terminal: control and bidirectional-override characters become '?'."""
-    return _FORBIDDEN.sub("?", text)
 
 
 def encode(package: dict[str, Any]) -> bytes:

@@ -36,6 +36,7 @@ from linernotes.coop.client.answers import (
     public_key_of,
 )
 from linernotes.errors import UsageError
+from linernotes.terminal import inert
 
 TIMEOUT = 30.0  # seconds for a whole exchange (connect, headers, body) with small answers
 RELEASE_TIMEOUT = 120.0  # a release is up to a few MB: room for a slow link
@@ -114,7 +115,7 @@ def _detail(body: bytes) -> str:
         detail = orjson.loads(body).get("detail")
     except (orjson.JSONDecodeError, AttributeError):
         return ""
-    return f": {wire.inert(detail)[:200]}" if isinstance(detail, str) and detail else ""
+    return f": {inert(detail)[:200]}" if isinstance(detail, str) and detail else ""
 
 
 def fetch_terms(url: str) -> dict[str, Any]:

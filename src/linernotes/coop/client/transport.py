@@ -170,7 +170,7 @@ def _read(resp: http.client.HTTPResponse, limit: int, *, prefix: bool = False) -
 
 
 def _reason(resp: http.client.HTTPResponse) -> str:
-    from linernotes.coop.wire import inert
+    from linernotes.terminal import inert
 
     return inert(str(resp.reason))[:40].strip() or "redirect"
 
