@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,24 +32,38 @@ _EPOCH_TEXT_RE = r"^-?[0-9]{1,12}(\.[0-9]*)?$"
 
 
 
+# UTF-8 is checked this many bytes at a time: decoding a whole large file at once would build a text copy of it
+# (up to four times its size) only to throw it away.
 _UTF8_STEP = 16 * 1024 * 1024
 
 
-def utf8_error_offset(data: bytes) -> int | None:
-    """Byte offset of the first invalid UTF-8 sequence, or None when ``data`` is valid UTF-8.
+def utf8_error_offset_of(pieces: Iterable[bytes | memoryview]) -> int | None:
+    r"""Byte offset (from the file's start, BOM included) of the first invalid UTF-8 sequence in the file
+    ``pieces`` make up, or None when it is valid UTF-8.
 
-    Checked a piece at a time: decoding a whole large file at once would build a text copy of it (up to
-    four times its size) only to throw it away.
+    >>> utf8_error_offset_of([b"ab\xc3", b"\xa9 \xff"])
+    5
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    for pos in range(0, len(data), _UTF8_STEP):
+    pos = 0
+    for piece in pieces:
         pending = len(decoder.getstate()[0])  # bytes of a sequence cut by the previous piece
         try:
-            decoder.decode(view[pos:pos + _UTF8_STEP], final=pos + _UTF8_STEP >= len(data))
+            decoder.decode(piece)
         except UnicodeDecodeError as exc:
             return pos - pending + exc.start
+        pos += len(piece)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return pos - len(decoder.getstate()[0])
     return None
+
+
+def utf8_error_offset(data: bytes) -> int | None:
+    """:func:`utf8_error_offset_of` over one file in memory, checked a piece at a time."""
+    view = memoryview(data)
+    return utf8_error_offset_of(view[pos:pos + _UTF8_STEP] for pos in range(0, len(data), _UTF8_STEP))
 
 
 def epoch_text_to_seconds(text: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array, pa.Array]:

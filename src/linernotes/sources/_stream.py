@@ -14,7 +14,6 @@ precisely — or, for a file too large for that, says in one line that it is bro
 
 from __future__ import annotations
 
-import codecs
 import io
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -159,24 +158,6 @@ def numbered_line_batches(pieces: Iterable[bytes]) -> Iterator[tuple[list[int], 
     if batch:
         stream_hook(len(batch), size)
         yield numbers, batch
-
-
-def utf8_error_offset_of(pieces: Iterable[bytes]) -> int | None:
-    """Byte offset (from the file's start, BOM included) of the first invalid UTF-8 sequence, or None."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    pos = 0
-    for piece in pieces:
-        pending = len(decoder.getstate()[0])  # bytes of a sequence cut by the previous piece
-        try:
-            decoder.decode(piece)
-        except UnicodeDecodeError as exc:
-            return pos - pending + exc.start
-        pos += len(piece)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return pos - len(decoder.getstate()[0])
-    return None
 
 
 class PiecesReader(io.RawIOBase):

@@ -164,3 +164,4 @@ def json_first_keys(head: bytes) -> tuple[str, list[str]] | None:
                 break
         i += 1
     return container, keys
+

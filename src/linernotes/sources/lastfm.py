@@ -34,6 +34,7 @@ from linernotes.sources._scrobble import (
     epoch_text_to_seconds,
     plain,
     utf8_error_offset,
+    utf8_error_offset_of,
 )
 from linernotes.sources._stream import (
     SPLIT_MAX_OBJECT_BYTES,
@@ -41,7 +42,6 @@ from linernotes.sources._stream import (
     PiecesReader,
     array_texts,
     stream_hook,
-    utf8_error_offset_of,
 )
 from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, Pieces, loads_json
 

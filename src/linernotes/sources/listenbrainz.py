@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from linernotes.errors import InputError
 from linernotes.schema import Source
-from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset
+from linernotes.sources._scrobble import build_scrobbles, utf8_error_offset, utf8_error_offset_of
 from linernotes.sources._stream import (
     SPLIT_MAX_OBJECT_BYTES,
     WHOLE_MAX_BYTES,
@@ -33,7 +33,6 @@ from linernotes.sources._stream import (
     array_texts,
     line_batches,
     numbered_line_batches,
-    utf8_error_offset_of,
 )
 from linernotes.sources.base import UTF8_BOM, Format, Parsed, Pieces, loads_json
 
