@@ -241,6 +241,10 @@ def test_podcasts_in_old_account_data_from_evidence_and_corrections(tmp_path: Pa
         assert report.classified.shows == 2 and report.classified.plays == 5
         assert report.classified.evidence["episode_titles"] >= 1 and report.classified.evidence["long_plays"] >= 1
         assert report.to_dict()["podcasts_in_music"]["shows"] == 2  # type: ignore[index]
+        # The import ledger keeps the same counts, evidence by evidence.
+        ledger = lib.imports()[0]
+        assert (ledger["podcast_shows"], ledger["podcast_plays"]) == (2, 5)
+        assert ledger["podcast_evidence"] == report.classified.evidence
         # A later import brings the show's name from an Extended export: the earlier rows follow.
         episode = play("2021-02-01T08:00:00Z", None, None, ms=300_000, spotify_track_uri=None,
                        episode_name="Other news", episode_show_name="Coffee Break",
@@ -270,6 +274,8 @@ def test_kind_command_is_stored_in_the_library(tmp_path: Path) -> None:
     db = tmp_path / "lib.duckdb"
     src = _mixed_account_file(tmp_path / "StreamingHistory0.json")
     run("import", str(src), "--db", str(db), "-q")
+    listed = run("imports", "--db", str(db)).stdout
+    assert "2 names are podcast shows (5 plays counted as episodes" in " ".join(listed.split())
     out = run("kind", "artist", "Night Radio Tales", "--db", str(db)).stdout
     assert "Night Radio Tales is an artist" in out
     assert "Night Radio Tales: artist" in run("kind", "--db", str(db)).stdout
@@ -406,3 +412,20 @@ def test_file_names_not_paths_and_migration(tmp_path: Path) -> None:
         # An offline play stored ending at a sync hours later ends at its start + ms_played.
         assert q(lib, "SELECT ts_end - ts_start FROM play_rows") == [(dt.timedelta(seconds=200),)]
     assert good.exists()
+
+
+def test_imports_made_before_the_evidence_ledger_say_nothing_was_measured(tmp_path: Path) -> None:
+    db = tmp_path / "lib.duckdb"
+    with open_library(db) as lib:
+        lib.import_paths([write_extended(tmp_path / "endsong_0.json", [play("2021-01-01T10:00:00Z")], "A")])
+        # As a library made before migration 5 was.
+        for column in ("podcast_shows", "podcast_plays", "podcast_evidence"):
+            lib.con.execute(f"ALTER TABLE imports DROP COLUMN {column}")
+        lib.con.execute("DELETE FROM schema_migrations WHERE version = 5")
+    with open_library(db) as lib:
+        imp = lib.imports()[0]
+        assert (imp["podcast_shows"], imp["podcast_plays"], imp["podcast_evidence"]) == (None, None, None)
+        lib.import_paths([_mixed_account_file(tmp_path / "StreamingHistory0.json")])
+        assert lib.imports()[0]["podcast_shows"] == 2
+    listed = run("imports", "--db", str(db)).stdout
+    assert "#2: Account music files: 2 names" in listed and "#1:" not in listed

@@ -98,7 +98,14 @@ class Library:
 
     def imports(self) -> list[dict[str, Any]]:
         """Past imports with their per-file reports, newest first."""
-        imports = _dicts(self.con.execute("SELECT * FROM imports ORDER BY import_id DESC"))
+        imports = _dicts(self.con.execute(
+            "SELECT * EXCLUDE (podcast_evidence), map_keys(podcast_evidence) AS ek, "
+            "map_values(podcast_evidence) AS ev FROM imports ORDER BY import_id DESC"))
+        for imp in imports:
+            # What the podcast classification found (store.classify); None for imports older than the ledger's
+            # column, which did not measure it.
+            keys, values = imp.pop("ek"), imp.pop("ev")
+            imp["podcast_evidence"] = None if keys is None else dict(zip(keys, values, strict=True))
         files = _dicts(self.con.execute(
             "SELECT * EXCLUDE (dropped), map_keys(dropped) AS k, map_values(dropped) AS v "
             "FROM import_files ORDER BY import_id, file"))

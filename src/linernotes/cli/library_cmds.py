@@ -81,10 +81,16 @@ def print_report(report: ImportReport) -> None:
     )
     c = report.classified
     if c.shows:
-        found = ", ".join(f"{n} by {_EVIDENCE_WORDS[k]}" for k, n in c.evidence.items() if n)
-        console.print(f"Account music files: {c.shows:,} names are podcast shows ({c.plays:,} plays counted as "
-                      f"episodes; evidence: {found}). Correct one with `linernotes kind artist NAME`.")
+        console.print(_podcast_sentence(c.shows, c.plays, c.evidence)
+                      + " Correct one with `linernotes kind artist NAME`.")
     console.print(f"Library: {report.plays_before:,} → {report.plays_after:,} plays ({report.seconds:.1f} s)")
+
+
+def _podcast_sentence(shows: int, plays: int, evidence: dict[str, int]) -> str:
+    found = ", ".join(f"{n:,} by {_EVIDENCE_WORDS.get(k, plain(k))}" for k, n in evidence.items() if n)
+    names = "name is a podcast show" if shows == 1 else "names are podcast shows"
+    return (f"Account music files: {shows:,} {names} ({plays:,} plays counted as episodes; "
+            f"evidence: {found}).")
 
 
 _EVIDENCE_WORDS = {"known_show": "a show known elsewhere in the library", "episode_titles": "episode-like titles",
@@ -114,6 +120,10 @@ def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
                       f"{r['duplicates'] + r['near_duplicates']:,}", f"{r['unchanged']:,}", f"{r['dropped']:,}",
                       f"{r['plays_after']:,}")
     console.print(table)
+    for r in rows:
+        if r.get("podcast_shows"):
+            found = _podcast_sentence(r["podcast_shows"], r["podcast_plays"], r["podcast_evidence"] or {})
+            console.print(f"#{r['import_id']}: {found}")
 
 
 def kind_cmd(

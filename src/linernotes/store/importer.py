@@ -270,13 +270,16 @@ def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 def _record(con: duckdb.DuckDBPyConnection, report: ImportReport, paths: Sequence[object],
             started: float) -> None:
     con.execute(
-        "INSERT INTO imports VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO imports VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "MAP(?::VARCHAR[], ?::BIGINT[]))",
         [
             report.import_id, started, __version__, [file_name(str(p)) for p in paths],
             len(report.files), len(report.ignored), report.total("rows_read"), report.total("stored"),
             report.total("merged"), report.total("replaced"), report.total("duplicates"),
             report.total("near_duplicates"), report.total("unchanged"), report.total("dropped"),
             report.plays_before, report.plays_after,
+            report.classified.shows, report.classified.plays,
+            list(report.classified.evidence), list(report.classified.evidence.values()),
         ],
     )
     # One statement for every file: a statement per file cost ~5 ms each, seconds for an import of many files.

@@ -146,6 +146,17 @@ MIGRATIONS.append((
     """.format(name_file=_file_name_sql("file"), name_x=_file_name_sql("x")),
 ))
 
+MIGRATIONS.append((
+    5,
+    "the import ledger keeps what the podcast classification found",
+    # Imports before this one did not record it: NULL, not zero (nothing was measured).
+    """
+    ALTER TABLE imports ADD COLUMN podcast_shows INTEGER;
+    ALTER TABLE imports ADD COLUMN podcast_plays BIGINT;
+    ALTER TABLE imports ADD COLUMN podcast_evidence MAP(VARCHAR, BIGINT);
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]
 
 
