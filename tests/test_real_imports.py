@@ -133,6 +133,20 @@ def test_gen_a_offline_sync_groups_lshatk(tmp_path: Path) -> None:
         assert top(lib, "artist", "track", 1) == ["Grateful Dead"]
 
 
+# Read: on 2019-07-25 from 03:29 UTC an Echo Dot logged "Love Is Everywhere (Beware)" again and again, each
+# ~10 s ending `unexpected-exit`, a few minutes apart: 49 streams over 3.8 hours, 8 minutes of sound.
+@needs_corpus
+def test_a_long_session_of_little_listening_says_so_lshatk(tmp_path: Path) -> None:
+    with one(tmp_path, "spotify-extended_lshatk_endsong_2.json") as lib:
+        result = lib.insight("sessions")
+        longest = result.longest[0]
+        assert (longest.streams, round(longest.duration_s / 3600, 1), round(longest.ms_played / 60_000)) == \
+            (49, 3.8, 8)
+        text = " ".join(result.summary())
+        assert "The longest ran 3.8 hours from 2019-07-24 23:29 (only 8 minutes of it playing)" in text
+        assert "1 plays" not in text and "half are a single play" in text
+
+
 # Gen A, later layout. Read: 1 350 records, 1 328 tracks and 22 episodes of 17 shows, 89.94 h; 69 offline
 # rows; one of them logged twice (spotify:track:4BY4V1T0RJK1HmD2Q0ClyK, same offline_timestamp and ms_played,
 # ts 16 s apart: an echo). "Fuck the Police" was played offline from 2020-11-19 12:23:04.513 for 197 578 ms

@@ -184,14 +184,25 @@ class SessionsResult(Result):
     def summary(self) -> list[str]:
         if not self.count or self.median_duration_s is None:
             return ["No listening sessions in this period."]
+        minutes = round(self.median_duration_s / 60)
+        lasting = "less than a minute" if minutes < 1 else f"{minutes:,} minute{'s' * (minutes != 1)} or less"
+        streams = round(self.median_streams or 0)
         lines = [
             f"{self.count:,} sessions (split by {self.gap_minutes} minutes of silence); half of them last "
-            f"{self.median_duration_s / 60:,.0f} minutes or less, {self.median_streams or 0:,.0f} plays."
+            f"{lasting}, and "
+            + ("half are a single play." if streams <= 1 else f"half hold {streams:,} plays or fewer.")
         ]
         if self.longest:
             s = self.longest[0]
+            # A device that retries one track for hours (an Echo logging ten-second `unexpected-exit` plays
+            # every few minutes, in a real export) makes a long session of little listening: say how little.
+            playing = ""
+            if s.ms_played < s.duration_s * 1000 / 2:
+                played = s.ms_played / 60_000
+                playing = (f" (only {played:,.0f} minute{'s' * (round(played) != 1)} of it playing)" if played >= 1
+                           else " (less than a minute of it playing)")
             lines.append(
-                f"The longest ran {s.duration_s / 3600:,.1f} hours from {s.start:%Y-%m-%d %H:%M}"
+                f"The longest ran {s.duration_s / 3600:,.1f} hours from {s.start:%Y-%m-%d %H:%M}{playing}"
                 + (f", mostly {s.main_artist}." if s.main_artist else ".")
             )
         if self.starters:
