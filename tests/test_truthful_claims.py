@@ -243,6 +243,10 @@ def test_obsession_ratio_is_smoothed_by_a_pseudo_play(tmp_path: Path) -> None:
         # usual = (20 s + 180 s) / (baseline music + 180 s): not the raw 20 s / baseline.
         assert o.ratio < o.share * (o.baseline_days * 1600 + 180) / 180 * 1.01
         assert o.usual_share > o.baseline_ms / (o.baseline_days * 1600_000)
+        # A burst many times above a usual level of a few seconds is told in words, not as "60×".
+        strongest = r.summary()[1]
+        assert o.ratio >= 20 and "Night Tram" in strongest and "hardly played in the months around it" in strongest
+        assert "×" not in strongest
 
 
 # ---- drift and trends need history -------------------------------------------------------------------------
@@ -433,3 +437,21 @@ def test_no_placeholder_in_any_sentence_real(path: Path, tmp_path: Path) -> None
                 raise
             for sentence in sentences:
                 assert not FORBIDDEN.search(sentence), (spec.name, sentence)
+
+
+def test_a_session_of_scrobbles_claims_no_listening_time(tmp_path: Path) -> None:
+    """Scrobbles do not record how long a play lasted: the longest session says its span, not "less than a
+    minute of it playing", and its main artist is the one scrobbled most (not the first by name)."""
+    start = dt.datetime(2020, 3, 1, 18, 0, tzinfo=dt.UTC)
+    rows = [(start + dt.timedelta(minutes=15 * i), "Aardvark Radio" if i % 4 == 0 else "Zebra Band") for i in range(9)]
+    csv = tmp_path / "scrobbles.csv"
+    csv.write_text("uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n" + "".join(
+        f"{int(t.timestamp())},\"{t:%d %b %Y, %H:%M}\",{who},,,,Song {i},\n" for i, (t, who) in enumerate(rows)))
+    with open_library(tmp_path / "lib.duckdb") as lib:
+        lib.import_paths([csv])
+        result = lib.insight("sessions", policy="lastfm")
+        longest = result.longest[0]
+        assert (longest.streams, longest.duration_s, longest.played_known) == (9, 2 * 3600, False)
+        assert longest.main_artist == "Zebra Band"
+        text = " ".join(result.summary())
+        assert "The longest ran 2.0 hours from 2020-03-01" in text and "playing" not in text

@@ -13,6 +13,8 @@ from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES
 
+# From this many times its usual level on, a burst is told in words ("hardly played in the months around it").
+RATIO_IN_WORDS = 20.0
 # Days either side of a burst whose listening gives the item's usual level.
 BASELINE_DAYS = 90
 # Hot days at most this many days apart belong to one burst (one ordinary or silent day may sit between).
@@ -70,9 +72,10 @@ class ObsessionsResult(Result):
             f"The strongest: {what}, {top.start:%d %b %Y} to {top.end:%d %b %Y}, {top.plays:,} plays, "
             f"{top.share:.0%} of your music on those days"
             + (
-                f" ({top.ratio:,.0f}× its usual level)."
-                if top.ratio is not None and top.baseline_ms > 0
-                else " (not played at all in the months around it)."
+                " (not played at all in the months around it)." if top.ratio is None or top.baseline_ms <= 0
+                # Against a few minutes in the months around it, "492×" is true but says less than words do.
+                else " (hardly played in the months around it)." if top.ratio >= RATIO_IN_WORDS
+                else f" ({top.ratio:,.0f}× its usual level)."
             )
         )
         return lines

@@ -139,10 +139,11 @@ class SessionRow:
     start: dt.datetime  # local time of the first play's start
     end: dt.datetime  # local time the last play ended (start + duration)
     duration_s: float  # wall-clock: first start to the latest end
-    ms_played: int  # listening time inside the session
+    ms_played: int  # listening time inside the session (of the plays whose export records it)
+    played_known: bool  # every play records its listening time (scrobbles do not)
     streams: int  # every play in the session, skips included
     plays: int  # plays counted under the policy
-    main_artist: str | None  # the artist (or show, or audiobook) with the most time in the session
+    main_artist: str | None  # the artist (or show, or audiobook) with the most time (then plays) in the session
     device: str | None  # the device with the most time in the session
 
 
@@ -197,7 +198,7 @@ class SessionsResult(Result):
             # A device that retries one track for hours (an Echo logging ten-second `unexpected-exit` plays
             # every few minutes, in a real export) makes a long session of little listening: say how little.
             playing = ""
-            if s.ms_played < s.duration_s * 1000 / 2:
+            if s.played_known and s.ms_played < s.duration_s * 1000 / 2:
                 played = s.ms_played / 60_000
                 playing = (f" (only {played:,.0f} minute{'s' * (round(played) != 1)} of it playing)" if played >= 1
                            else " (less than a minute of it playing)")
@@ -282,6 +283,7 @@ def sessions(
                epoch_ms(max(coalesce(ts_end, ts_start))) - epoch_ms(min(ts_start)) AS duration_ms,
                coalesce(sum(ms_played), 0)::BIGINT AS ms,
                count(*) AS streams,
+               count(ms_played) AS timed,
                count(*) FILTER (WHERE counted) AS plays,
                coalesce(max(reason_start) FILTER (WHERE pos = 1), 'unknown') AS reason_start
         FROM {table} GROUP BY session_id""",
@@ -297,7 +299,7 @@ def sessions(
     top = _rows(
         ctx,
         f"""
-        SELECT session_id, start_local, duration_ms, ms, streams, plays FROM {summary}
+        SELECT session_id, start_local, duration_ms, ms, streams, plays, timed = streams FROM {summary}
         ORDER BY duration_ms DESC, start_local, session_id LIMIT {TOP_SESSIONS}""",
     )
     mains: dict[int, tuple[str | None, str | None]] = {}
@@ -307,18 +309,19 @@ def sessions(
             ctx,
             f"""
             WITH a AS (
-                SELECT session_id, coalesce(artist, show_name, audiobook) AS name, coalesce(sum(ms_played), 0) AS ms
+                SELECT session_id, coalesce(artist, show_name, audiobook) AS name,
+                       coalesce(sum(ms_played), 0) AS ms, count(*) AS n
                 FROM {table} WHERE session_id IN ({ids}) GROUP BY ALL),
             d AS (
                 SELECT session_id, coalesce(device, 'unknown') AS device, coalesce(sum(ms_played), 0) AS ms
                 FROM {table} WHERE session_id IN ({ids}) GROUP BY ALL)
-            SELECT session_id, first(name ORDER BY ms DESC, name) FILTER (WHERE name IS NOT NULL),
+            SELECT session_id, first(name ORDER BY ms DESC, n DESC, name) FILTER (WHERE name IS NOT NULL),
                    (SELECT first(device ORDER BY ms DESC, device) FROM d WHERE d.session_id = a.session_id)
             FROM a GROUP BY session_id""",
         ):
             mains[int(sid)] = (artist, device)
     longest = []
-    for i, (sid, start, dur_ms, s_ms, s_streams, s_plays) in enumerate(top):
+    for i, (sid, start, dur_ms, s_ms, s_streams, s_plays, s_timed) in enumerate(top):
         artist, device = mains.get(int(sid), (None, None))
         longest.append(
             SessionRow(
@@ -328,6 +331,7 @@ def sessions(
                 end=start + dt.timedelta(milliseconds=int(dur_ms)),
                 duration_s=int(dur_ms) / 1000.0,
                 ms_played=int(s_ms),
+                played_known=bool(s_timed),
                 streams=int(s_streams),
                 plays=int(s_plays),
                 main_artist=artist,
