@@ -130,7 +130,7 @@ class DiscoveryResult(Result):
             line = f"Your biggest find: {d.artist}, first heard on {d.first_day.isoformat()}"
             if d.days_to_favourite is not None:
                 line += (" and a favourite within the same week" if d.days_to_favourite == 0
-                         else f" and a favourite {d.days_to_favourite} days later")
+                         else f" and a favourite {d.days_to_favourite:,} days later")
             lines.append(line + ".")
         return lines
 
