@@ -110,7 +110,7 @@ class NotAvailable(Exception):
 
 
 def registered() -> set[str]:
-    from linernotes.insights import registry
+    from linernotes.engine import registry
 
     return {i.name for i in registry.all_insights()}
 
@@ -170,7 +170,7 @@ def _field(obj: Any, *names: str) -> Any:
 def chapter_boundaries(lib: Any, rep: SeedReport) -> list[dt.date]:
     """Start dates of chapters 2.. from the ``chapters`` insight (its list of chapters, each with a start);
     from ``linernotes.models.chapters.chapter_model`` while the insight is not registered."""
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
 
     if "chapters" in registered():
         chapters = _field(lib.insight("chapters"), "chapters", "spans", "eras")
@@ -199,7 +199,7 @@ def chapter_f1(lib: Any, gt: dict[str, Any], tolerance: int, rep: SeedReport) ->
 def mode_nmi(lib: Any, gt: dict[str, Any], rep: SeedReport) -> float:
     from sklearn.metrics import normalized_mutual_info_score
 
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
 
     modes = optional_module("linernotes.models.modes")
     if not hasattr(modes, "session_modes"):
@@ -227,7 +227,7 @@ def mode_nmi(lib: Any, gt: dict[str, Any], rep: SeedReport) -> float:
 
 
 def skip_figures(lib: Any, rep: SeedReport) -> tuple[float, float]:
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
 
     if "skip-model" in registered():
         result = lib.insight("skip-model")
@@ -250,7 +250,7 @@ def noise_figures(lib: Any, gt: dict[str, Any], rep: SeedReport) -> tuple[float,
     """Precision and recall, on plays of the default selection, of the ``noise`` insight's proposed exclusion
     rules (every rule of every proposal, applied as the exclusion would be) against the planted noise (every
     play of ``truth["noise"]["artists"]``)."""
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
 
     need_insight("noise")
     result = lib.insight("noise")
@@ -425,7 +425,7 @@ def speed(db: str) -> int:
     """Train every model-backed insight from scratch on ``db`` (read-only, empty cache); time and peak RSS."""
     cache = tempfile.mkdtemp(prefix="linernotes-speed-cache-")
     os.environ["LINERNOTES_CACHE"] = cache
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
     from linernotes.library import open_library
 
     lib = open_library(db, read_only=True)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.scope import Scope
+from linernotes.engine.scope import Scope
 from linernotes.library import Library, open_library
 from linernotes.models import chapters as chapters_model
 from tests.conftest import play, write_extended

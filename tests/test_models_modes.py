@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.exclusions import Rule
+from linernotes.engine.exclusions import Rule
+from linernotes.engine.scope import Context, Scope
 from linernotes.insights.modes import ModesResult
 from linernotes.insights.moments import MomentsResult
 from linernotes.insights.noise import NoiseResult
-from linernotes.insights.scope import Context, Scope
 from linernotes.library import Library, open_library
 from linernotes.models.modes import session_modes
 from linernotes.models.noise import commands, noise_rules

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.result import jsonable
-from linernotes.insights.scope import Context, Scope
+from linernotes.engine.result import jsonable
+from linernotes.engine.scope import Context, Scope
+from linernotes.engine.words import UNRECORDED_START_SQL
 from linernotes.insights.skip_model import SkipModelResult
-from linernotes.insights.words import UNRECORDED_START_SQL
 from linernotes.library import Library, open_library
 from linernotes.models import skip_model as sm
 from tests.conftest import SAMPLES, play, requires_samples, write_extended

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.scope import Scope
+from linernotes.engine.scope import Scope
 from linernotes.library import Library, open_library
 from linernotes.models import chapters as chapters_model
 from linernotes.models import taste as taste_mod
@@ -164,7 +164,7 @@ def _same(lib: Library) -> Any:
     """A fresh engine over the same connection: nothing is cached in memory, only on disk."""
     from contextlib import contextmanager
 
-    from linernotes.insights.scope import Engine
+    from linernotes.engine.scope import Engine
 
     @contextmanager
     def fresh() -> Iterator[Library]:

@@ -26,15 +26,15 @@ from typing import Any
 import pytest
 
 from linernotes.ask import ask
+from linernotes.engine.registry import all_insights
+from linernotes.engine.span import split
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.clock import NIGHT, NIGHT_HOURS, NIGHT_LABEL, ClockResult
 from linernotes.insights.diversity import DiversityResult
 from linernotes.insights.obsessions import ObsessionsResult
 from linernotes.insights.overview import OverviewResult
-from linernotes.insights.registry import all_insights
 from linernotes.insights.skip_model import SkipModelResult
 from linernotes.insights.skips import SkipsResult
-from linernotes.insights.span import split
 from linernotes.insights.taste import TasteResult
 from linernotes.insights.top import TopResult
 from linernotes.insights.wrapped import WrappedResult

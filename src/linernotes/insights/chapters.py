@@ -9,10 +9,10 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.models.chapters import MIN_WEEKS, ChapterFacts, Distinctive, chapter_facts, chapter_model
 
 DEVICE_WORDS = {

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import numpy as np
 
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.models.modes import DEVICE_WORDS, ModesModel, modes_model
 
 # Local start-hour bands used in the words, and the part of a mode's sessions a band needs to name the mode.

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.insights.sessions import session_table
 from linernotes.models.taste import TasteModel, taste_model
 

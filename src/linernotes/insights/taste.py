@@ -8,10 +8,10 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.models.taste import clusters, month_vectors, project_2d, taste_model
 
 # The biggest shift of taste is named only against at least this many month-to-month changes: in a few

@@ -26,7 +26,7 @@ mean jumps. Finding the jumps is a penalised least-squares change-point problem,
    ends the day before the next one starts, or on the last day with music of its stretch.
 
 The segmentation is of the whole history of the scope (periods only choose which chapters are shown) and
-is cached with :mod:`linernotes.models.cache`: an unchanged library costs one cache lookup.
+is cached with :mod:`linernotes.engine.model_cache`: an unchanged library costs one cache lookup.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.insights.scope import Context
-from linernotes.models.cache import cached_arrays
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.scope import Context
 from linernotes.models.taste import TasteModel, taste_model
 
 MIN_WEEKS = 9  # about two months: shorter stretches are moods, not chapters

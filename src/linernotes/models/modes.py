@@ -18,7 +18,7 @@ A *mode* is a recurring way of listening — "late-night Night Tram on the lapto
    sessions; the k with the lowest BIC wins, so the number of modes comes from the data (a small or uniform
    history gets few modes), and every session is assigned its most likely mode.
 
-Labels are cached by :mod:`linernotes.models.cache` keyed by the selection's fingerprint; describing the
+Labels are cached by :mod:`linernotes.engine.model_cache` keyed by the selection's fingerprint; describing the
 modes (:mod:`linernotes.insights.modes`) is a few vectorised aggregations over the labelled sessions.
 """
 
@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.insights.scope import Context
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.scope import Context
 from linernotes.insights.sessions import session_table
-from linernotes.models.cache import cached_arrays
 from linernotes.models.taste import taste_model
 
 MIN_STREAMS = 2  # a session is clustered when it has at least this many plays ...

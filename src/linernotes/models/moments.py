@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linernotes.insights.scope import Context
+from linernotes.engine.scope import Context
 
 DAY_WINDOW = 28  # days either side of a day for its normal
 WEEK_WINDOW = 8  # weeks either side of a week for its normal

@@ -32,10 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.insights.exclusions import Rule
-from linernotes.insights.scope import Context
+from linernotes.engine.exclusions import Rule
+from linernotes.engine.scope import Context
+from linernotes.engine.words import is_placeholder
 from linernotes.insights.sessions import session_table
-from linernotes.insights.words import is_placeholder
 from linernotes.models.modes import DEVICE_WORDS
 from linernotes.models.taste import taste_model
 

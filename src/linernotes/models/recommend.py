@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linernotes.insights.scope import Context
+from linernotes.engine.scope import Context
 from linernotes.models.chapters import chapter_model
 from linernotes.models.taste import TasteModel, taste_model
 

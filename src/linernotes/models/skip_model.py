@@ -33,7 +33,7 @@ Which context matters is measured by grouped permutation importance on the test 
 when one group of related features (e.g. all of familiarity) is shuffled across test plays. Skip rates by
 each factor's levels (over every labelled play) turn that into sentences a person understands.
 
-Results are cached by :mod:`linernotes.models.cache` (keyed by the selection's fingerprint and the
+Results are cached by :mod:`linernotes.engine.model_cache` (keyed by the selection's fingerprint and the
 parameters): a re-run on an unchanged library loads the result instead of retraining.
 """
 
@@ -48,10 +48,10 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.insights.scope import ITEM_SQL, Context
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.scope import ITEM_SQL, Context
+from linernotes.engine.words import UNRECORDED_START_SQL, is_placeholder
 from linernotes.insights.sessions import session_table
-from linernotes.insights.words import UNRECORDED_START_SQL, is_placeholder
-from linernotes.models.cache import cached_arrays
 
 MODEL_VERSION = "skip-hgb-2"
 MAX_TRAIN = 80_000  # training rows at most (a deterministic subsample beyond: more adds < 0.003 AUC)
@@ -735,7 +735,7 @@ def skip_model(ctx: Context, *, test_share: float = 0.2, seed: int = 0, use_cach
     params = {"test_share": test_share, "seed": seed, "model": MODEL_VERSION}
 
     def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        from linernotes.insights.result import jsonable
+        from linernotes.engine.result import jsonable
 
         return {}, {"fit": jsonable(_fit_single_threaded(ctx, test_share=test_share, seed=seed))}
 
@@ -757,7 +757,7 @@ def evaluate_sample(path: str | Path, *, seed: int = 0) -> tuple[float | None, f
     """Import one export (a file or folder) into a temporary library, train, and return
     ``(auc, baseline_auc, labelled plays)`` on its time split; the AUCs are None when there is not enough
     skip data. Nothing is cached and nothing outside the temporary folder is written."""
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
     from linernotes.library import open_library
 
     with tempfile.TemporaryDirectory(prefix="linernotes-skip-") as tmp:

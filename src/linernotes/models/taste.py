@@ -14,7 +14,7 @@ vectors, applied to listening sessions):
 
 Only artists with at least ``min_plays`` counted music plays enter the vocabulary. The model is trained on
 the whole history of the scope (taste geometry does not depend on the period asked about) and cached by
-:mod:`linernotes.models.cache`: a re-run on an unchanged library loads it in milliseconds.
+:mod:`linernotes.engine.model_cache`: a re-run on an unchanged library loads it in milliseconds.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.insights.scope import Context
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.scope import Context
 from linernotes.insights.sessions import session_table
-from linernotes.models.cache import cached_arrays
 
 SMOOTHING = 0.75
 MIN_CAPTURED = 1e-3  # share of an artist's PPMI row energy its vector must keep to count as known

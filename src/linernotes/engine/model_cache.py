@@ -25,8 +25,8 @@ import numpy as np
 import platformdirs
 
 from linernotes import __version__
-from linernotes.insights.result import Result, result_from_dict
-from linernotes.insights.scope import Context
+from linernotes.engine.result import Result, result_from_dict
+from linernotes.engine.scope import Context
 
 ENV_CACHE = "LINERNOTES_CACHE"
 FORMAT_VERSION = 1
@@ -110,7 +110,7 @@ def code_version() -> str:
     to how it is computed (even without a version bump, as in development)."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for folder in ("insights", "models"):
+    for folder in ("engine", "insights", "models"):
         for source in sorted((root / folder).glob("*.py")):
             digest.update(source.name.encode())
             digest.update(source.read_bytes())

@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
 
+from linernotes.engine.result import Meta, Result, jsonable
+from linernotes.engine.scope import Context, Engine, Scope
 from linernotes.errors import UsageError
-from linernotes.insights.result import Meta, Result, jsonable
-from linernotes.insights.scope import Context, Engine, Scope
 
 # Every numeric option of an insight is a count, a share, a number of days or a seed: none is negative, and
 # none needs more than a million (a top list of a million names is every name). Bounding them here, where the
@@ -187,7 +187,7 @@ def run(engine: Engine, name: str, scope: Scope | None = None, **params: Any) ->
     scope = scope or Scope()
     if spec.model:
         # A model's result depends only on the library and the question: serve it from the cache.
-        from linernotes.models.cache import cached_result
+        from linernotes.engine.model_cache import cached_result
 
         identity = json.dumps([repr(scope), jsonable(values)], sort_keys=True)
         return cached_result(
