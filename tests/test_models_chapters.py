@@ -13,7 +13,7 @@ import pytest
 from linernotes import synth
 from linernotes.engine.scope import Scope
 from linernotes.library import Library, open_library
-from linernotes.models import chapters as chapters_model
+from linernotes.models import chapter_segmentation as chapters_model
 from tests.conftest import play, write_extended
 
 # The harder planted truth of benchmarks/ai_quality.py's cross-faded line, on a smaller history.

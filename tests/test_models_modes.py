@@ -23,8 +23,8 @@ from linernotes.insights.modes import ModesResult
 from linernotes.insights.moments import MomentsResult
 from linernotes.insights.noise import NoiseResult
 from linernotes.library import Library, open_library
-from linernotes.models.modes import session_modes
-from linernotes.models.noise import commands, noise_rules
+from linernotes.models.other_listeners import commands, noise_rules
+from linernotes.models.session_clusters import session_modes
 from tests.conftest import play, write_extended
 
 

@@ -20,7 +20,7 @@ from linernotes.engine.scope import Context, Scope
 from linernotes.engine.words import UNRECORDED_START_SQL
 from linernotes.insights.skip_model import SkipModelResult
 from linernotes.library import Library, open_library
-from linernotes.models import skip_model as sm
+from linernotes.models import skip_predictor as sm
 from tests.conftest import SAMPLES, play, requires_samples, write_extended
 
 

@@ -17,8 +17,8 @@ import pytest
 from linernotes import synth
 from linernotes.engine.scope import Scope
 from linernotes.library import Library, open_library
-from linernotes.models import chapters as chapters_model
-from linernotes.models import taste as taste_mod
+from linernotes.models import artist_embedding as taste_mod
+from linernotes.models import chapter_segmentation as chapters_model
 
 SEED = 11
 PLAYS = 60_000

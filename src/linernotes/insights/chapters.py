@@ -13,7 +13,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.models.chapters import MIN_WEEKS, ChapterFacts, Distinctive, chapter_facts, chapter_model
+from linernotes.models.chapter_segmentation import MIN_WEEKS, ChapterFacts, Distinctive, chapter_facts, chapter_model
 
 DEVICE_WORDS = {
     "phone_android": "your Android phone", "phone_ios": "your iPhone", "desktop_windows": "a Windows computer",
@@ -81,7 +81,7 @@ def chapters(
 ) -> ChaptersResult:
     """Life chapters: stretches of the whole history in which your taste stayed put, and what made each one.
 
-    Segmentation (:mod:`linernotes.models.chapters`): each ISO week with music is its taste vector (the
+    Segmentation (:mod:`linernotes.models.chapter_segmentation`): each ISO week with music is its taste vector (the
     listening-time-weighted mean of your artists' taste vectors; crushes — artists with more than 80 % of
     their plays inside nine months — left out). Chapters are the exact minimiser of the weighted squared
     distance of weeks to their chapter's mean, in units of the long-run week-to-week noise, plus the BIC

@@ -1,4 +1,4 @@
-"""``modes``: your recurring ways of listening, found by clustering sessions (:mod:`linernotes.models.modes`)."""
+"""``modes``: your recurring ways of listening, found by clustering sessions (:mod:`linernotes.models.session_clusters`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
-from linernotes.models.modes import DEVICE_WORDS, ModesModel, modes_model
+from linernotes.models.session_clusters import DEVICE_WORDS, ModesModel, modes_model
 
 # Local start-hour bands used in the words, and the part of a mode's sessions a band needs to name the mode.
 BANDS = (("early-morning", 5, 8), ("morning", 8, 12), ("afternoon", 12, 17), ("evening", 17, 22),

@@ -1,4 +1,4 @@
-"""``moments``: days and weeks when your listening broke from its own normal (:mod:`linernotes.models.moments`)."""
+"""``moments``: days and weeks when your listening broke from its own normal (:mod:`linernotes.models.anomalies`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.models.moments import Moment, find_moments
+from linernotes.models.anomalies import Moment, find_moments
 
 
 @dataclass

@@ -9,7 +9,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.models.noise import Island, find_islands
+from linernotes.models.other_listeners import Island, find_islands
 
 
 @dataclass
@@ -46,7 +46,7 @@ def noise(
     min_sessions: Annotated[int, "fewest sessions an artist must appear in (noise recurs)"] = 5,
 ) -> NoiseResult:
     """Music (kind ``track``) of the selection that probably is not the person's own — a child's songs, sleep
-    or white-noise loops, a partner on a shared speaker — found as *islands* (:mod:`linernotes.models.noise`):
+    or white-noise loops, a partner on a shared speaker — found as *islands* (:mod:`linernotes.models.other_listeners`):
 
     - every artist with at least ``min_plays`` plays in at least ``min_sessions`` sessions (20-minute
       silences) gets its company: the music time, per artist, of the sessions it appears in. It is

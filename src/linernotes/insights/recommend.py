@@ -10,8 +10,8 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.models.recommend import Pick
-from linernotes.models.recommend import recommend as compute
+from linernotes.models.recommender import Pick
+from linernotes.models.recommender import recommend as compute
 
 
 @dataclass
@@ -52,7 +52,7 @@ def recommend(
 ) -> RecommendResult:
     """Three lists as of the period's last day, over the whole history up to it (music, same exclusions).
 
-    The *current taste* is the listening-time-weighted mean taste vector (:mod:`linernotes.models.taste`)
+    The *current taste* is the listening-time-weighted mean taste vector (:mod:`linernotes.models.artist_embedding`)
     of the music played in the current chapter (the ``chapters`` insight's chapter holding the day) up to
     the day. ``fit`` is the cosine between a candidate's taste vector and it, floored at 0 (a track's vector
     is its artist's).

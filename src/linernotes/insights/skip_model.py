@@ -9,7 +9,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.models.skip_model import (
+from linernotes.models.skip_predictor import (
     ARTEFACT_START_SQL,
     MATTERS,
     MIN_CLASS,
@@ -92,7 +92,7 @@ def skip_model_insight(
     seed: Annotated[int, "random seed (training subsample, boosting, permutations)"] = 0,
 ) -> SkipModelResult:
     """A model of which music plays you skip, from what was known when each play started, tested on your
-    latest plays (:mod:`linernotes.models.skip_model` has the details).
+    latest plays (:mod:`linernotes.models.skip_predictor` has the details).
 
     - Examples: music plays (kind ``track``) whose skip status is known (the ``skip`` column, as in
       ``skips``); plays with an unknown status only count towards familiarity (how often you heard it).

@@ -12,7 +12,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.models.taste import clusters, month_vectors, project_2d, taste_model
+from linernotes.models.artist_embedding import clusters, month_vectors, project_2d, taste_model
 
 # The biggest shift of taste is named only against at least this many month-to-month changes: in a few
 # months of data every month is an outlier of a typical month made of three.
@@ -87,7 +87,7 @@ def taste(
     """A map of the period's ``top`` artists (by music listening time) that have a taste vector, and a taste
     vector per month.
 
-    Taste vectors come from the taste model (:mod:`linernotes.models.taste`: PPMI + truncated SVD of
+    Taste vectors come from the taste model (:mod:`linernotes.models.artist_embedding`: PPMI + truncated SVD of
     within-session co-listening over the whole history; unit length). The map is the PCA of the mapped
     artists' vectors (weighted by their listening time in the period) onto two axes; ``explained`` is the
     share of their variance on each. ``cluster`` groups the mapped artists by k-means on the vectors, k from

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from linernotes.engine.scope import Context
-from linernotes.models.chapters import chapter_model
-from linernotes.models.taste import TasteModel, taste_model
+from linernotes.models.artist_embedding import TasteModel, taste_model
+from linernotes.models.chapter_segmentation import chapter_model
 
 LISTEN_DAY_PLAYS = 2  # a day with an artist: at least two counted plays (fewer is a stray play)
 MAX_STRAY_PLAYS = 3

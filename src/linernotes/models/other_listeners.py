@@ -10,7 +10,7 @@ one trait — they live in sessions of their own. Concretely:
    followed by others; a child's are followed by the same few. Concentrated artists that keep each other's
    company (one holds at least :data:`EDGE_SHARE` of the other's) form an island; an island is kept when its
    artists hold at least :data:`CLOSURE` of all music time in the sessions they appear in.
-2. **far from your taste**: the island's time-weighted taste vector (:mod:`linernotes.models.taste`) against
+2. **far from your taste**: the island's time-weighted taste vector (:mod:`linernotes.models.artist_embedding`) against
    the time-weighted taste vector of everything else — cosine at most :data:`MAX_TASTE_SIMILARITY` (an
    artist never played next to any other has no vector at all: as far as it gets);
 3. **a rhythm or device of its own**: the total-variation distance between the island's distribution of
@@ -36,8 +36,8 @@ from linernotes.engine.exclusions import Rule
 from linernotes.engine.scope import Context
 from linernotes.engine.words import is_placeholder
 from linernotes.insights.sessions import session_table
-from linernotes.models.modes import DEVICE_WORDS
-from linernotes.models.taste import taste_model
+from linernotes.models.artist_embedding import taste_model
+from linernotes.models.session_clusters import DEVICE_WORDS
 
 CONCENTRATION = 0.85  # the ten biggest companions' part of an artist's company
 TOP_COMPANIONS = 10

@@ -7,7 +7,7 @@ A *mode* is a recurring way of listening — "late-night Night Tram on the lapto
    history of the scope; those with at least :data:`MIN_STREAMS` plays or :data:`MIN_MINUTES` of listening
    are clustered (a lone two-second skip says nothing about a way of listening);
 2. each session becomes a feature vector (:func:`session_features`): *what* — its taste vector, the
-   time-weighted mean of the artist vectors of :mod:`linernotes.models.taste`, and its share of podcasts and
+   time-weighted mean of the artist vectors of :mod:`linernotes.models.artist_embedding`, and its share of podcasts and
    audiobooks — and *how* — start hour as a point on a circle (sin, cos), weekend or not, the main device
    family (one-hot; Android and iOS phones are one "phone": a new phone is not a new way of listening), log
    of its length, shuffle share and skip rate;
@@ -33,7 +33,7 @@ import numpy as np
 from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.scope import Context
 from linernotes.insights.sessions import session_table
-from linernotes.models.taste import taste_model
+from linernotes.models.artist_embedding import taste_model
 
 MIN_STREAMS = 2  # a session is clustered when it has at least this many plays ...
 MIN_MINUTES = 5.0  # ... or at least this much listening time

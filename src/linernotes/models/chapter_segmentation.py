@@ -1,7 +1,7 @@
 """Life chapters: the whole listening history cut into eras where taste stayed put.
 
 Each week of the history (ISO weeks, local dates; weeks without music are left out) becomes one point:
-its *taste vector*, the listening-time-weighted mean of the artist vectors of :mod:`linernotes.models.taste`.
+its *taste vector*, the listening-time-weighted mean of the artist vectors of :mod:`linernotes.models.artist_embedding`.
 A chapter is a run of weeks whose taste vectors scatter around one mean; a new chapter starts where that
 mean jumps. Finding the jumps is a penalised least-squares change-point problem, solved exactly:
 
@@ -39,7 +39,7 @@ import numpy as np
 
 from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.scope import Context
-from linernotes.models.taste import TasteModel, taste_model
+from linernotes.models.artist_embedding import TasteModel, taste_model
 
 MIN_WEEKS = 9  # about two months: shorter stretches are moods, not chapters
 MIN_HISTORY_WEEKS = 52  # a year of weeks with music before any chapter (or a change between chapters) is claimed
