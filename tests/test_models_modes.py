@@ -19,12 +19,11 @@ import pytest
 from linernotes import synth
 from linernotes.engine.exclusions import Rule
 from linernotes.engine.scope import Context, Scope
-from linernotes.insights.modes import ModesResult
+from linernotes.insights.modes import ModesResult, session_modes
 from linernotes.insights.moments import MomentsResult
-from linernotes.insights.noise import NoiseResult
+from linernotes.insights.noise import NoiseResult, noise_rules
 from linernotes.library import Library, open_library
-from linernotes.models.other_listeners import commands, noise_rules
-from linernotes.models.session_clusters import session_modes
+from linernotes.models.other_listeners import commands
 from tests.conftest import play, write_extended
 
 

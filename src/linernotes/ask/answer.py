@@ -281,7 +281,7 @@ def edge_play(plan: Plan, con: duckdb.DuckDBPyConnection, base_engine: Engine) -
 
 def similar_fallback(plan: Plan, engine: Engine) -> list[tuple[str, float]]:
     """Artists like the plan's artist, from the taste model, when no ``similar`` insight is registered."""
-    from linernotes.models.artist_embedding import taste_model
+    from linernotes.insights.taste import taste_model
 
     ctx = engine.context(Scope())
     return taste_model(ctx).similar(str(plan.params.get("artist")), k=5)

@@ -12,7 +12,8 @@ from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
 from linernotes.insights.sessions import session_table
-from linernotes.models.artist_embedding import TasteModel, taste_model
+from linernotes.insights.taste import taste_model
+from linernotes.models.artist_embedding import TasteModel
 
 FUZZY_CUTOFF = 75.0  # rapidfuzz WRatio (0-100) a name must reach to count as meant
 MIN_COSINE = 0.01  # below this an artist is unrelated, not a neighbour
