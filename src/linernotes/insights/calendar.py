@@ -57,7 +57,7 @@ class CalendarResult(Result):
     busiest_day: Busiest | None
     busiest_week: Busiest | None
     busiest_month: Busiest | None
-    activity: Activity | None = None  # where the listening lies: stretches, gaps, stray plays (insights/span.py)
+    activity: Activity | None = None  # where the listening lies: stretches, gaps, stray plays (engine/span.py)
     withheld: list[str] = field(default_factory=list)  # claims left out, and why
 
     def summary(self) -> list[str]:
