@@ -11,7 +11,7 @@ with what was planted (``History.ground_truth()``):
   next, and every December a listening spike of seasonal artists), beside the generator's binges; target
   0.9 on the mean (``--no-crossfade`` leaves it out);
 - mode NMI: sklearn ``normalized_mutual_info_score`` between the ``modes`` model's label per session
-  (``linernotes.models.modes.session_modes``) and the planted context of that session
+  (``linernotes.insights.modes.session_modes``) and the planted context of that session
   (``truth["contexts"]``), over the sessions found in both (matched by start second);
 - skip AUC: the ``skip-model`` insight's test ROC-AUC and the artist-skip-rate baseline's; the target is
   AUC >= 0.8 and above the baseline;
@@ -89,12 +89,12 @@ RSS_TARGET_GIB = 4.0
 MODEL_INSIGHTS = ["similar", "taste", "chapters", "modes", "skip-model", "moments", "noise", "recommend"]
 # While an insight is not registered yet, --speed trains its model function directly (module, function).
 MODEL_FALLBACKS = {
-    "chapters": ("linernotes.models.chapters", "chapter_model"),
-    "modes": ("linernotes.models.modes", "modes_model"),
-    "skip-model": ("linernotes.models.skip_model", "skip_model"),
-    "moments": ("linernotes.models.moments", "find_moments"),
-    "noise": ("linernotes.models.noise", "noise_model"),
-    "recommend": ("linernotes.models.recommend", "recommend_model"),
+    "chapters": ("linernotes.insights.chapters", "chapter_model"),
+    "modes": ("linernotes.insights.modes", "modes_model"),
+    "skip-model": ("linernotes.insights.skip_model", "skip_model"),
+    "moments": ("linernotes.insights.moments", "find_moments"),
+    "noise": ("linernotes.insights.noise", "noise_model"),
+    "recommend": ("linernotes.insights.recommend", "recommend_model"),
 }
 
 
@@ -110,7 +110,7 @@ class NotAvailable(Exception):
 
 
 def registered() -> set[str]:
-    from linernotes.insights import registry
+    from linernotes.engine import registry
 
     return {i.name for i in registry.all_insights()}
 
@@ -169,17 +169,17 @@ def _field(obj: Any, *names: str) -> Any:
 
 def chapter_boundaries(lib: Any, rep: SeedReport) -> list[dt.date]:
     """Start dates of chapters 2.. from the ``chapters`` insight (its list of chapters, each with a start);
-    from ``linernotes.models.chapters.chapter_model`` while the insight is not registered."""
-    from linernotes.insights.scope import Scope
+    from ``linernotes.insights.chapters.chapter_model`` while the insight is not registered."""
+    from linernotes.engine.scope import Scope
 
     if "chapters" in registered():
         chapters = _field(lib.insight("chapters"), "chapters", "spans", "eras")
         if chapters is None:
             raise NotAvailable("the chapters result has no list of chapters")
     else:
-        model = optional_module("linernotes.models.chapters")
+        model = optional_module("linernotes.insights.chapters")
         chapters = model.chapter_model(lib.engine.context(Scope())).spans
-        rep.notes.append("chapters: insight not registered, measured on linernotes.models.chapters")
+        rep.notes.append("chapters: insight not registered, measured on linernotes.insights.chapters")
     starts = sorted(_as_date(_field(c, "start", "first_day", "start_date")) for c in chapters)
     return starts[1:]
 
@@ -199,11 +199,11 @@ def chapter_f1(lib: Any, gt: dict[str, Any], tolerance: int, rep: SeedReport) ->
 def mode_nmi(lib: Any, gt: dict[str, Any], rep: SeedReport) -> float:
     from sklearn.metrics import normalized_mutual_info_score
 
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
 
-    modes = optional_module("linernotes.models.modes")
+    modes = optional_module("linernotes.insights.modes")
     if not hasattr(modes, "session_modes"):
-        raise NotAvailable("linernotes.models.modes.session_modes is missing")
+        raise NotAvailable("linernotes.insights.modes.session_modes is missing")
     starts, labels = modes.session_modes(lib.engine.context(Scope()))
     planted = dict(zip(gt["contexts"]["session_starts"], gt["contexts"]["session_context"], strict=True))
     pairs = [
@@ -227,14 +227,14 @@ def mode_nmi(lib: Any, gt: dict[str, Any], rep: SeedReport) -> float:
 
 
 def skip_figures(lib: Any, rep: SeedReport) -> tuple[float, float]:
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
 
     if "skip-model" in registered():
         result = lib.insight("skip-model")
     else:
-        model = optional_module("linernotes.models.skip_model")
+        model = optional_module("linernotes.insights.skip_model")
         result = model.skip_model(lib.engine.context(Scope()))
-        rep.notes.append("skip model: insight not registered, measured on linernotes.models.skip_model")
+        rep.notes.append("skip model: insight not registered, measured on linernotes.insights.skip_model")
     auc, base = _field(result, "auc", "roc_auc"), _field(result, "baseline_auc", "baseline")
     if auc is None or base is None:
         raise NotAvailable(f"skip-model gave no AUC ({_field(result, 'status')})")
@@ -250,7 +250,7 @@ def noise_figures(lib: Any, gt: dict[str, Any], rep: SeedReport) -> tuple[float,
     """Precision and recall, on plays of the default selection, of the ``noise`` insight's proposed exclusion
     rules (every rule of every proposal, applied as the exclusion would be) against the planted noise (every
     play of ``truth["noise"]["artists"]``)."""
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
 
     need_insight("noise")
     result = lib.insight("noise")
@@ -325,7 +325,7 @@ def ask_real_accuracy(verbose: bool) -> tuple[dict[str, float], str]:
 def sample_skip_aucs() -> list[tuple[str, float | None, float | None, int]]:
     """(file, model AUC, baseline AUC, labelled plays) per real sample with skip data."""
     try:
-        skip_model = importlib.import_module("linernotes.models.skip_model")
+        skip_model = importlib.import_module("tests.support.skip_samples")
     except ImportError:
         return []
     evaluate = getattr(skip_model, "evaluate_sample", None)
@@ -425,7 +425,7 @@ def speed(db: str) -> int:
     """Train every model-backed insight from scratch on ``db`` (read-only, empty cache); time and peak RSS."""
     cache = tempfile.mkdtemp(prefix="linernotes-speed-cache-")
     os.environ["LINERNOTES_CACHE"] = cache
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
     from linernotes.library import open_library
 
     lib = open_library(db, read_only=True)
@@ -437,7 +437,7 @@ def speed(db: str) -> int:
         total0 = time.perf_counter()
         t = time.perf_counter()
         try:
-            from linernotes.models.taste import taste_model
+            from linernotes.insights.taste import taste_model
 
             taste_model(lib.engine.context(Scope()))
             timings.append(("taste model", time.perf_counter() - t, "ok"))
@@ -617,7 +617,7 @@ def main() -> int:
                     failed.append(f"sample {name}: skip AUC {auc:.3f} <= baseline {base:.3f}")
             print(f"  {name:<58} {n:>7,} labelled plays  AUC {_fmt(auc)}  baseline {_fmt(base)}  {outcome}")
     elif not args.no_samples:
-        print("\nreal samples: skip model not available (linernotes.models.skip_model.evaluate_sample)")
+        print("\nreal samples: skip model not available (tests.support.skip_samples.evaluate_sample)")
         failed.append("real samples: skip model not available")
 
     for k, target in TARGETS.items():

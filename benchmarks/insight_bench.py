@@ -38,8 +38,8 @@ CHILD = r"""
 import json, resource, sys, time
 t_proc = time.perf_counter()
 args = json.loads(sys.argv[1])
-from linernotes.insights import registry
-from linernotes.insights.scope import Scope
+from linernotes.engine import registry
+from linernotes.engine.scope import Scope
 from linernotes.library import open_library
 names = args["names"] or [i.name for i in registry.all_insights()]
 for name in names:
@@ -119,7 +119,7 @@ def main() -> int:
                         "the AI layer's models are timed by ai_quality.py --speed)")
     args = parser.parse_args()
 
-    from linernotes.insights import registry
+    from linernotes.engine import registry
 
     names = ([s.strip() for s in args.only.split(",")] if args.only
              else [i.name for i in registry.all_insights() if not i.model])

@@ -83,7 +83,7 @@ def match_times(found: np.ndarray, truth: np.ndarray, tolerance: float) -> int:
 
 
 def session_f1(lib: Any, gt: dict[str, Any], tolerance: float, rep: SeedReport) -> float:
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
     from linernotes.insights.sessions import session_table
 
     ctx = lib.engine.context(Scope())
@@ -154,8 +154,8 @@ def obsession_f1(lib: Any, gt: dict[str, Any], tolerance: int, rep: SeedReport) 
 
 
 def discovery_exact(lib: Any, gt: dict[str, Any], rep: SeedReport) -> float:
+    from linernotes.engine.scope import Scope
     from linernotes.insights.discovery import first_listens
-    from linernotes.insights.scope import Scope
 
     ctx = lib.engine.context(Scope())
     table = first_listens(ctx)
@@ -214,7 +214,7 @@ def forgotten_p10(lib: Any, gt: dict[str, Any], rep: SeedReport) -> float:
 
 
 def registered() -> set[str]:
-    from linernotes.insights import registry
+    from linernotes.engine import registry
 
     return {i.name for i in registry.all_insights()}
 

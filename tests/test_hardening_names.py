@@ -355,7 +355,7 @@ def test_every_insight_prints_names_as_text(hostile: Path, monkeypatch: pytest.M
     from rich.console import Console
 
     from linernotes.cli import render
-    from linernotes.insights import registry
+    from linernotes.engine import registry
     from linernotes.library import open_library
 
     out = io.StringIO()

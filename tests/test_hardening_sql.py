@@ -20,8 +20,8 @@ import duckdb
 import httpx
 import pytest
 
+from linernotes.engine.safe_where import PLAYS_COLUMNS, RefusedSelection, canonical
 from linernotes.errors import UsageError
-from linernotes.insights.safe_where import PLAYS_COLUMNS, RefusedSelection, canonical
 from linernotes.library import Library, open_library
 from linernotes.web import create_app
 from linernotes.web.server import background

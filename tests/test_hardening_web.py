@@ -23,7 +23,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from linernotes.cli import main as cli_main
-from linernotes.insights import registry
+from linernotes.engine import registry
 from linernotes.library import open_library
 from linernotes.web import create_app
 from linernotes.web.server import background

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from linernotes.insights.registry import all_insights
+from linernotes.engine.registry import all_insights
 from linernotes.library import Library, open_library
 from tests import insight_fixture
 
@@ -112,7 +112,7 @@ def test_rules_are_listed_and_removed(with_rules: Library) -> None:
 def test_a_period_cut_from_the_whole_history_equals_a_direct_selection(with_rules: Library) -> None:
     """The engine cuts a period from an already selected whole history instead of scanning the view again:
     same plays, same numbers, same exclusion report."""
-    from linernotes.insights.scope import Engine, Scope
+    from linernotes.engine.scope import Engine, Scope
 
     def run(whole_first: bool) -> tuple[object, ...]:
         engine = Engine(with_rules.con)
@@ -131,7 +131,7 @@ def test_a_period_cut_from_the_whole_history_equals_a_direct_selection(with_rule
 def test_sessions_line_up_with_their_plays_when_rules_removed_rows(with_rules: Library) -> None:
     """Session keys are joined to the selection by position; rows deleted by exclusion rules must not shift
     them. Recomputed here with a plain loop over the plays in time order."""
-    from linernotes.insights.scope import Scope
+    from linernotes.engine.scope import Scope
     from linernotes.insights.sessions import session_table
 
     ctx = with_rules.engine.context(Scope.make())
@@ -152,7 +152,7 @@ def test_sessions_line_up_with_their_plays_when_rules_removed_rows(with_rules: L
 
 def test_an_unmaterialised_relation_holds_the_same_plays_as_the_selection(with_rules: Library) -> None:
     """A comparison period read once is queried straight from the view; it must be the selection's plays."""
-    from linernotes.insights.scope import Engine, Scope
+    from linernotes.engine.scope import Engine, Scope
 
     scope = Scope.make(start="2023-12-01", end="2024-02-29")
     query = "SELECT count(*), sum(ms_played), count(*) FILTER (WHERE counted), min(day), max(hour) FROM {}"

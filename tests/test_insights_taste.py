@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from linernotes.engine.scope import Context, Scope
 from linernotes.insights.discovery import DiscoveryResult, first_listens
 from linernotes.insights.diversity import DiversityResult, trend
 from linernotes.insights.loyalty import LoyaltyResult
-from linernotes.insights.scope import Context, Scope
 from linernotes.insights.skips import SkipsResult
 from linernotes.library import Library
 from tests.conftest import play, write_extended

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from linernotes.engine.scope import Scope
 from linernotes.errors import UsageError
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.context import ContextResult
-from linernotes.insights.scope import Scope
 from linernotes.insights.sessions import SessionsResult, session_table
 from linernotes.library import Library
 from tests.conftest import play, write_extended

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.scope import Scope
+from linernotes.engine.scope import Scope
+from linernotes.insights.chapters import chapter_model
 from linernotes.library import Library, open_library
-from linernotes.models import chapters as chapters_model
+from linernotes.models import chapter_segmentation as chapters_model
 from tests.conftest import play, write_extended
 
 # The harder planted truth of benchmarks/ai_quality.py's cross-faded line, on a smaller history.
@@ -54,7 +55,7 @@ def test_crossfaded_overlapping_eras_are_found(tmp_path: Path, seed: int) -> Non
     truth = history.ground_truth()
     assert truth["era_transition_days"] == 30  # ± 30 days around each boundary
     with _import(tmp_path, history) as lib:
-        model = chapters_model.chapter_model(lib.engine.context(Scope()))
+        model = chapter_model(lib.engine.context(Scope()))
     found = [s.start for s in model.spans[1:]]
     planted = [dt.date.fromisoformat(b) for b in truth["chapters"]]
     assert _f1(found, planted) == 1.0, (found, planted)

@@ -17,14 +17,13 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.exclusions import Rule
-from linernotes.insights.modes import ModesResult
+from linernotes.engine.exclusions import Rule
+from linernotes.engine.scope import Context, Scope
+from linernotes.insights.modes import ModesResult, session_modes
 from linernotes.insights.moments import MomentsResult
-from linernotes.insights.noise import NoiseResult
-from linernotes.insights.scope import Context, Scope
+from linernotes.insights.noise import NoiseResult, noise_rules
 from linernotes.library import Library, open_library
-from linernotes.models.modes import session_modes
-from linernotes.models.noise import commands, noise_rules
+from linernotes.models.other_listeners import commands
 from tests.conftest import play, write_extended
 
 

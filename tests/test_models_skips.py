@@ -15,13 +15,14 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.result import jsonable
-from linernotes.insights.scope import Context, Scope
-from linernotes.insights.skip_model import SkipModelResult
-from linernotes.insights.words import UNRECORDED_START_SQL
+from linernotes.engine.result import jsonable
+from linernotes.engine.scope import Context, Scope
+from linernotes.engine.words import UNRECORDED_START_SQL
+from linernotes.insights.skip_model import SkipModelResult, skip_features, skip_model
 from linernotes.library import Library, open_library
-from linernotes.models import skip_model as sm
+from linernotes.models import skip_predictor as sm
 from tests.conftest import SAMPLES, play, requires_samples, write_extended
+from tests.support.skip_samples import evaluate_sample
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +72,7 @@ def test_history_features_count_only_earlier_plays(lib: Library, tmp_path: Path)
         # two days later, a new session: A/x again
         at(t + dt.timedelta(days=2), "A", "x", 200, reason_start="clickrow"),
     ]
-    data = sm._features(ctx_of(load(lib, tmp_path, records)))
+    data = skip_features(ctx_of(load(lib, tmp_path, records)))
     assert data is not None
     x = data.x
 
@@ -111,7 +112,7 @@ def test_labels_that_nothing_predicts_give_chance_auc(lib: Library, tmp_path: Pa
         records.append(at(t, artist, f"{artist} song {rng.integers(0, 8)}", seconds, skipped=skipped,
                           reason_end="fwdbtn" if skipped else "trackdone", reason_start="clickrow"))
         t += dt.timedelta(seconds=seconds + 2)
-    fit = sm.skip_model(ctx_of(load(lib, tmp_path, records)), use_cache=False)
+    fit = skip_model(ctx_of(load(lib, tmp_path, records)), use_cache=False)
     assert fit.ok and fit.auc is not None
     assert abs(fit.auc - 0.5) < 3 * (fit.auc_se or 0) + 0.03
 
@@ -152,7 +153,7 @@ def test_recovers_the_planted_skip_model_better_than_the_baseline(synthetic: Lib
 
 def test_time_split_puts_every_test_play_after_every_training_play(synthetic: Library) -> None:
     ctx = ctx_of(synthetic)
-    fit = sm.skip_model(ctx, test_share=0.3, use_cache=False)
+    fit = skip_model(ctx, test_share=0.3, use_cache=False)
     assert fit.split_at is not None
     split = dt.datetime.fromisoformat(fit.split_at.replace("Z", "+00:00"))
     before, after = ctx.one(f"""
@@ -165,24 +166,24 @@ def test_time_split_puts_every_test_play_after_every_training_play(synthetic: Li
 
 def test_deterministic_and_cached(synthetic: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = ctx_of(synthetic)
-    first = sm.skip_model(ctx)
+    first = skip_model(ctx)
     assert first.ok
     # same seed, same model, same figures (the cache keeps them as JSON: compare in that form)
-    assert jsonable(sm.skip_model(ctx, use_cache=False)) == jsonable(first)
+    assert jsonable(skip_model(ctx, use_cache=False)) == jsonable(first)
 
     def no_training(*args: Any, **kwargs: Any) -> sm.SkipModelFit:
         raise AssertionError("retrained although the library did not change")
 
-    monkeypatch.setattr(sm, "_fit", no_training)
-    assert sm.skip_model(ctx) == first
+    monkeypatch.setattr(sm, "fit", no_training)
+    assert skip_model(ctx) == first
     with pytest.raises(AssertionError, match="retrained"):
-        sm.skip_model(ctx, seed=1)  # other parameters: a new model
+        skip_model(ctx, seed=1)  # other parameters: a new model
 
 
 def test_subsamples_training_rows_deterministically(synthetic: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sm, "MAX_TRAIN", 3000)
-    a = sm.skip_model(ctx_of(synthetic), use_cache=False)
-    b = sm.skip_model(ctx_of(synthetic), use_cache=False)
+    a = skip_model(ctx_of(synthetic), use_cache=False)
+    b = skip_model(ctx_of(synthetic), use_cache=False)
     assert a.trained_on == 3000 < a.train_plays
     assert a.auc == b.auc and a.auc is not None and a.auc > 0.75
 
@@ -219,7 +220,7 @@ def test_one_class_only_in_the_test_part(lib: Library, tmp_path: Path) -> None:
     t = dt.datetime(2023, 6, 1, 18, 0, tzinfo=dt.UTC)
     records = [at(t + dt.timedelta(hours=i), "A", f"t{i % 7}", 200, skipped=i < 150 and i % 2 == 0,
                   reason_end="fwdbtn" if i < 150 and i % 2 == 0 else "trackdone") for i in range(300)]
-    fit = sm.skip_model(ctx_of(load(lib, tmp_path, records)), use_cache=False)
+    fit = skip_model(ctx_of(load(lib, tmp_path, records)), use_cache=False)
     assert fit.status == sm.NOT_ENOUGH and fit.test_skips == 0 and fit.auc is None
 
 
@@ -237,7 +238,7 @@ def test_test_share_is_validated(lib: Library) -> None:
 def test_beats_the_baseline_on_real_samples_with_skip_data() -> None:
     evaluated = {}
     for path in sorted(SAMPLES.iterdir()):
-        auc, baseline, n = sm.evaluate_sample(path)
+        auc, baseline, n = evaluate_sample(path)
         if auc is not None and baseline is not None:
             evaluated[path.name] = (auc, baseline, n)
     # the Extended-history samples (gen A endsong, gen C Streaming_History) carry reason_end / skipped
@@ -254,5 +255,5 @@ def test_a_very_regular_history_trains_without_its_constant_columns(lib: Library
                   20 if (d // 2) % 4 == 0 else 200, skipped=(d // 2) % 4 == 0,
                   reason_end="fwdbtn" if (d // 2) % 4 == 0 else "trackdone")
                for m in range(1, 13) for d in range(1, 28, 2) for h in (2, 8, 20)]
-    fit = sm.skip_model(ctx_of(load(lib, tmp_path, records)), use_cache=False)
+    fit = skip_model(ctx_of(load(lib, tmp_path, records)), use_cache=False)
     assert fit.status != sm.NOT_ENOUGH and fit.auc is not None and 0.0 <= fit.auc <= 1.0

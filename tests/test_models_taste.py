@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 
 from linernotes import synth
-from linernotes.insights.scope import Scope
+from linernotes.engine.scope import Scope
+from linernotes.insights import chapters as chapters_insight
+from linernotes.insights import taste as taste_insight
+from linernotes.insights.taste import taste_model
 from linernotes.library import Library, open_library
-from linernotes.models import chapters as chapters_model
-from linernotes.models import taste as taste_mod
+from linernotes.models import chapter_segmentation as chapters_model
 
 SEED = 11
 PLAYS = 60_000
@@ -123,7 +125,7 @@ def test_neighbours_share_taste_groups(planted: tuple[Library, dict[str, Any]]) 
     lib, _ = planted
     history = synth.generate(n_plays=PLAYS, seed=SEED)
     group = dict(zip(history.catalogue.artist_name.tolist(), history.catalogue.artist_group.tolist(), strict=True))
-    model = taste_mod.taste_model(lib.engine.context(Scope()))
+    model = taste_model(lib.engine.context(Scope()))
     purity = []
     for a in model.artists[:60]:
         near = model.similar(str(a), 10)
@@ -153,8 +155,8 @@ def test_models_are_cached(planted: tuple[Library, dict[str, Any]], monkeypatch:
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("retrained an unchanged library")
 
-    monkeypatch.setattr(taste_mod, "_train", refuse)
-    monkeypatch.setattr(chapters_model, "weekly_taste", refuse)
+    monkeypatch.setattr(taste_insight, "_train", refuse)
+    monkeypatch.setattr(chapters_insight, "weekly_taste", refuse)
     with _same(lib) as again:
         assert again.insight("chapters").chapters
         assert again.insight("similar").neighbours
@@ -164,7 +166,7 @@ def _same(lib: Library) -> Any:
     """A fresh engine over the same connection: nothing is cached in memory, only on disk."""
     from contextlib import contextmanager
 
-    from linernotes.insights.scope import Engine
+    from linernotes.engine.scope import Engine
 
     @contextmanager
     def fresh() -> Iterator[Library]:

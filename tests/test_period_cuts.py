@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from linernotes.insights import registry
-from linernotes.insights.scope import Context, Engine, Scope
+from linernotes.engine import registry
+from linernotes.engine.scope import Context, Engine, Scope
 from linernotes.insights.sessions import session_table
 from linernotes.library import Library, open_library
 from linernotes.web.entity import entity_detail

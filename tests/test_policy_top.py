@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from linernotes.engine.period import Period
 from linernotes.errors import UsageError
-from linernotes.insights.period import Period
 from linernotes.library import Library
 from tests.conftest import play, write_extended
 

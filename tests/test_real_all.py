@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
-from linernotes.insights.registry import all_insights
+from linernotes.engine.registry import all_insights
 from linernotes.library import Library, open_library
 from linernotes.web import create_app
 from linernotes.web.entity import KINDS

@@ -22,7 +22,7 @@ from typing import Any
 import altair as alt
 import pytest
 
-from linernotes.insights.period import Period
+from linernotes.engine.period import Period
 from linernotes.library import Library, open_library
 from linernotes.report import render_report, write_report
 from linernotes.report.build import Story, collect
@@ -304,7 +304,7 @@ def test_cli_bad_input(args: tuple[str, ...], message: str, tmp_path: Path) -> N
 def test_an_empty_library_has_every_insight_and_a_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before the first import: each insight answers with nothing to show, and the report says so — no crash
     (the modes model once failed on zero sessions, taking the report with it)."""
-    from linernotes.insights import registry
+    from linernotes.engine import registry
 
     monkeypatch.setenv("LINERNOTES_CACHE", str(tmp_path / "cache"))
     open_library(tmp_path / "empty.duckdb").close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.insights import registry
+from linernotes.engine import registry
 from linernotes.library import Library, open_library
 from tests import insight_fixture
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from linernotes.insights.scope import Scope
+from linernotes.engine.scope import Scope
 from linernotes.insights.sessions import session_table
 from linernotes.library import Library
 from linernotes.synth import History, generate

@@ -23,8 +23,8 @@ __version__ = "0.1.0"
 __all__ = ["ImportReport", "Library", "LinernotesError", "Period", "Policy", "__version__", "open_library"]
 
 if TYPE_CHECKING:
+    from linernotes.engine.period import Period
     from linernotes.errors import LinernotesError
-    from linernotes.insights.period import Period
     from linernotes.library import Library, open_library
     from linernotes.policy import Policy
     from linernotes.store.importer import ImportReport
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Library": "linernotes.library",
     "open_library": "linernotes.library",
-    "Period": "linernotes.insights.period",
+    "Period": "linernotes.engine.period",
     "Policy": "linernotes.policy",
     "ImportReport": "linernotes.store.importer",
     "LinernotesError": "linernotes.errors",

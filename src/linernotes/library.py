@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from linernotes.engine import exclusions as excl
+from linernotes.engine import registry
+from linernotes.engine.exclusions import Rule
+from linernotes.engine.period import Period
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Engine, Scope
 from linernotes.errors import UsageError
-from linernotes.insights import exclusions as excl
-from linernotes.insights import registry
-from linernotes.insights.exclusions import Rule
-from linernotes.insights.period import Period
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Engine, Scope
 from linernotes.insights.top import TopResult, TopRow
 from linernotes.policy import Policy
 from linernotes.schema import Source
@@ -131,7 +131,7 @@ class Library:
 
         result = classify.correct(self.con, name, kind)
         self._changed()
-        from linernotes.models.cache import clear  # names and results derived from the plays
+        from linernotes.engine.model_cache import clear  # names and results derived from the plays
 
         clear()
         return result.to_dict()
@@ -309,7 +309,7 @@ class Library:
             raise
         self._changed()
         self._rewrite()
-        from linernotes.models.cache import clear  # names, models and results derived from the plays
+        from linernotes.engine.model_cache import clear  # names, models and results derived from the plays
 
         clear()
         return int(row[0]) if row else 0

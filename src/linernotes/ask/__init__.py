@@ -41,7 +41,7 @@ def ask(lib: Library, question: str, today: dt.date | None = None, *, llm: LLMCo
     than kept as selections for later questions (faster once, slower over many)."""
     from linernotes.ask.answer import answer_plan
     from linernotes.ask.llm import config_from_env, phrase
-    from linernotes.insights.scope import Engine
+    from linernotes.engine.scope import Engine
 
     t0 = time.perf_counter()
     the_plan = plan(lib, question, today)

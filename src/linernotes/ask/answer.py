@@ -19,12 +19,12 @@ from typing import Any
 import duckdb
 
 from linernotes.ask.intents import AI_INSIGHTS, DEVICES, Plan
+from linernotes.engine import registry
+from linernotes.engine.period import Period
+from linernotes.engine.result import Result, jsonable
+from linernotes.engine.scope import Engine, Scope
 from linernotes.errors import UsageError
-from linernotes.insights import registry
 from linernotes.insights.clock import NIGHT_LABEL
-from linernotes.insights.period import Period
-from linernotes.insights.result import Result, jsonable
-from linernotes.insights.scope import Engine, Scope
 from linernotes.store.db import sql_literal
 
 FILTER_COLUMNS = {"artist": "artist", "track": "track", "album": "album", "show": "show_name",
@@ -281,7 +281,7 @@ def edge_play(plan: Plan, con: duckdb.DuckDBPyConnection, base_engine: Engine) -
 
 def similar_fallback(plan: Plan, engine: Engine) -> list[tuple[str, float]]:
     """Artists like the plan's artist, from the taste model, when no ``similar`` insight is registered."""
-    from linernotes.models.taste import taste_model
+    from linernotes.insights.taste import taste_model
 
     ctx = engine.context(Scope())
     return taste_model(ctx).similar(str(plan.params.get("artist")), k=5)

@@ -241,7 +241,7 @@ _EDGE = {"whats", "whos", "hows", "wheres", "thats",
 
 
 def _index_path(db_path: Path) -> Path | None:
-    from linernotes.models.cache import cache_dir
+    from linernotes.engine.model_cache import cache_dir
 
     try:
         st = db_path.stat()

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from linernotes.cli.common import DbOption, JsonOption, console, hours, plain, print_json
-from linernotes.insights.period import Period
+from linernotes.engine.period import Period
 from linernotes.insights.top import Entity, TopResult, TopRow
 from linernotes.library import open_library
 from linernotes.policy import Policy

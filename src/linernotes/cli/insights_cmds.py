@@ -9,9 +9,9 @@ from rich.table import Table
 
 from linernotes.cli.common import DbOption, JsonOption, console, plain, print_json
 from linernotes.cli.render import print_result
+from linernotes.engine import registry
+from linernotes.engine.exclusions import parse_hours
 from linernotes.errors import UsageError
-from linernotes.insights import registry
-from linernotes.insights.exclusions import parse_hours
 from linernotes.library import open_library
 from linernotes.policy import Policy
 
@@ -148,7 +148,7 @@ def exclude_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     with open_library(db, read_only=True) as lib:
         rules = lib.exclusions()
     if as_json:
-        from linernotes.insights.result import jsonable
+        from linernotes.engine.result import jsonable
 
         print_json([{**jsonable(r), "description": r.describe()} for r in rules])
         return

@@ -219,7 +219,7 @@ def demo_cmd(
             print_status(lib.status())
             last_year = lib.con.execute("SELECT max(year(ts_local)) FROM plays").fetchall()[0]
             if last_year and last_year[0]:
-                from linernotes.insights.period import Period
+                from linernotes.engine.period import Period
 
                 year = int(last_year[0])
                 period = Period.parse(f"{year}-01-01", f"{year}-12-31")
@@ -230,7 +230,7 @@ def demo_cmd(
                     console.print(f"  {plain(line, limit=10_000)}")
     console.print(f"\nDemo library: {plain(target)}  (try: linernotes insights --db {plain(target)}, or "
                   f"linernotes ask \"who did I listen to most last summer?\" --db {plain(target)})")
-    from linernotes.insights.period import Period as ReportPeriod
+    from linernotes.engine.period import Period as ReportPeriod
     from linernotes.report import write_report
 
     with open_library(target, read_only=True) as lib:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.table import Table
 
 from linernotes.cli.common import console, hours, plain
-from linernotes.insights.result import Result, jsonable
+from linernotes.engine.result import Result, jsonable
 
 MAX_ROWS = 15
 MAX_SERIES = 12

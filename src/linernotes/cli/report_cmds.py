@@ -9,8 +9,8 @@ import typer
 
 from linernotes.cli.common import DbOption, console, plain
 from linernotes.cli.insights_cmds import EndOption, StartOption
+from linernotes.engine.period import Period
 from linernotes.errors import UsageError
-from linernotes.insights.period import Period
 from linernotes.library import open_library
 
 CARD_KINDS = ("top-artists", "chapter", "personality", "year")  # the same as linernotes.report.cards.KINDS

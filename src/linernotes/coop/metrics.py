@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from linernotes.coop.contract import METRIC_NAMES, METRICS
-from linernotes.insights.scope import ITEM_SQL, Scope
+from linernotes.engine.scope import ITEM_SQL, Scope
 
 if TYPE_CHECKING:
     from linernotes.library import Library

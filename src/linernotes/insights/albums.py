@@ -9,10 +9,10 @@ from typing import Annotated
 import numpy as np
 import pyarrow as pa
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.insights.sessions import session_table
 
 # A track is *heard* in a run when it played at least this long and was not skipped.

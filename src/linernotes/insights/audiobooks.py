@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.insights.sessions import session_table
 
 CHAPTER_KEY = "coalesce(uri, lower(audiobook) || chr(31) || lower(coalesce(chapter, '')))"

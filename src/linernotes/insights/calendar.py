@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
+from linernotes.engine.span import Activity, activity
 from linernotes.insights.clock import MS_PER_MINUTE, calendar_days, iso_weekday
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.insights.span import Activity, activity
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class CalendarResult(Result):
     busiest_day: Busiest | None
     busiest_week: Busiest | None
     busiest_month: Busiest | None
-    activity: Activity | None = None  # where the listening lies: stretches, gaps, stray plays (insights/span.py)
+    activity: Activity | None = None  # where the listening lies: stretches, gaps, stray plays (engine/span.py)
     withheld: list[str] = field(default_factory=list)  # claims left out, and why
 
     def summary(self) -> list[str]:
@@ -157,11 +157,11 @@ def calendar(ctx: Context) -> CalendarResult:
     - a day *with plays* has at least one play of the selection (of any length, like ``overview``'s days
       listened); ``longest_streak`` is the longest run of consecutive such days, ``current_streak`` the run
       that ends on the period's last day (none when that day has no plays, or when it lies in a stray stretch
-      of :mod:`~linernotes.insights.span` — a few plays far from the rest — and ``withheld`` says so),
+      of :mod:`~linernotes.engine.span` — a few plays far from the rest — and ``withheld`` says so),
       ``longest_gap`` the longest run
       of consecutive days without plays inside the period (edges included when the period is given). Ties:
       the earliest run;
-    - ``activity``: the stretches of listening and the gaps between them (:mod:`linernotes.insights.span`);
+    - ``activity``: the stretches of listening and the gaps between them (:mod:`linernotes.engine.span`);
       when some plays are stray, ``minutes_per_day`` is over the calendar days of the core (first to last
       day of the stretches that are not stray), so a few plays years away do not dilute it;
     - ``busiest_day``/``busiest_week``/``busiest_month``: most listening time in a day, an ISO week

@@ -5,15 +5,35 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.models.chapters import MIN_WEEKS, ChapterFacts, Distinctive, chapter_facts, chapter_model
+from linernotes.insights.taste import taste_model
+from linernotes.models.artist_embedding import TasteModel
+from linernotes.models.chapter_segmentation import (
+    GAP_WEEKS,
+    MIN_HISTORY_WEEKS,
+    MIN_WEEKS,
+    PENALTY_SCALE,
+    SCROBBLE_MS,
+    SMOOTH_WEEKS,
+    ChapterFacts,
+    ChapterModel,
+    Distinctive,
+    Span,
+    Weekly,
+    chapter_facts_of,
+    cut_chapters,
+    no_chapter_reason,
+    week_date,
+    weekly_vectors,
+)
 
 DEVICE_WORDS = {
     "phone_android": "your Android phone", "phone_ios": "your iPhone", "desktop_windows": "a Windows computer",
@@ -81,7 +101,7 @@ def chapters(
 ) -> ChaptersResult:
     """Life chapters: stretches of the whole history in which your taste stayed put, and what made each one.
 
-    Segmentation (:mod:`linernotes.models.chapters`): each ISO week with music is its taste vector (the
+    Segmentation (:mod:`linernotes.models.chapter_segmentation`): each ISO week with music is its taste vector (the
     listening-time-weighted mean of your artists' taste vectors; crushes — artists with more than 80 % of
     their plays inside nine months — left out). Chapters are the exact minimiser of the weighted squared
     distance of weeks to their chapter's mean, in units of the long-run week-to-week noise, plus the BIC
@@ -240,3 +260,121 @@ def _paragraph(i: int, f: ChapterFacts, days: int, per_week: float, base_rate: f
             line += f", no longer {_device(prev_device)}"
         s.append(line + ".")
     return " ".join(s)
+
+
+# ---- the model's input, read from the library, and its cache ----
+
+def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = False) -> Weekly:
+    """Weeks with music in ``ctx``'s selection: (Mondays, taste vectors, listening time, counted plays); see
+    :func:`linernotes.models.chapter_segmentation.weekly_vectors`."""
+    music = ctx.kinds("track")
+    ctx.con.register("_ln_chapter_vocab", model.vocab_table())
+    try:
+        cols = ctx.fetchnumpy(f"""
+            SELECT date_trunc('week', day)::DATE AS week, coalesce(v.id, -1) AS id,
+                   sum(coalesce(ms_played, duration_ms, {SCROBBLE_MS}))::DOUBLE AS ms,
+                   count(*) FILTER (WHERE counted) AS plays
+            FROM {ctx.plays} p LEFT JOIN _ln_chapter_vocab v ON v.artist = p.artist
+            WHERE {music} AND coalesce(ms_played, 1) > 0
+            GROUP BY ALL ORDER BY week""")
+    finally:
+        ctx.con.unregister("_ln_chapter_vocab")
+    return weekly_vectors(cols["week"], cols["id"], cols["ms"], cols["plays"], model, exclude_crushes=exclude_crushes)
+
+
+def chapter_model(ctx: Context, *, min_weeks: int = MIN_WEEKS, penalty_scale: float = PENALTY_SCALE,
+                  seed: int = 0) -> ChapterModel:
+    """Segment ``ctx``'s scope, over its whole history, into chapters (cached; see
+    :mod:`linernotes.models.chapter_segmentation`)."""
+    whole = ctx.whole_history()
+    model = taste_model(whole, seed=seed)
+    params = {"min_weeks": min_weeks, "penalty_scale": penalty_scale, "seed": seed, "model": "chapters-op-3",
+              "taste": model.dims, "history": MIN_HISTORY_WEEKS, "gap": GAP_WEEKS, "smooth": SMOOTH_WEEKS}
+
+    def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        weeks, vectors, week_ms, plays = weekly_taste(whole, model, exclude_crushes=True)
+        return cut_chapters(weeks, vectors, week_ms, plays, model.dims, min_weeks=min_weeks,
+                            penalty_scale=penalty_scale)
+
+    arrays, _ = cached_arrays(whole, "chapters", params, train)
+    weeks = arrays["weeks"].astype("datetime64[D]")
+    bounds = arrays["bounds"].astype(np.int64).reshape(-1, 2)
+    active, left_out = (int(v) for v in arrays["active"])
+    spans: list[Span] = []
+    first_day = whole.start
+    last_day = whole.end
+    for k, (a, b) in enumerate(bounds.tolist()):
+        # The first/last chapter of a stretch: a gap of more than GAP_WEEKS weeks before/after it.
+        opens = k == 0 or int((weeks[a] - weeks[bounds[k - 1][1] - 1]).astype(np.int64)) > 7 * GAP_WEEKS
+        closes = k == len(bounds) - 1 or int((weeks[bounds[k + 1][0]] - weeks[b - 1]).astype(np.int64)) > 7 * GAP_WEEKS
+        start = week_date(weeks[a])
+        if opens and first_day is not None and start <= first_day <= start + dt.timedelta(days=6):
+            start = first_day
+        elif opens:
+            start = _first_day(whole, start)
+        end = (week_date(weeks[b]) - dt.timedelta(days=1) if not closes
+               else week_date(weeks[b - 1]) + dt.timedelta(days=6))
+        if closes and last_day is not None and end - dt.timedelta(days=6) <= last_day <= end:
+            end = last_day
+        elif closes:
+            end = _last_day(whole, end)
+        spans.append(Span(start=start, end=end, weeks=b - a))
+    reason = None if spans else no_chapter_reason(len(weeks), active, left_out, min_weeks)
+    starts = np.asarray([a for a, _ in bounds.tolist()[1:]], dtype=np.int64)
+    return ChapterModel(spans=spans, weeks=weeks, vectors=arrays["vectors"], week_ms=arrays["week_ms"],
+                        breaks=starts, active_weeks=active, left_out_weeks=left_out, reason=reason)
+
+
+def _first_day(ctx: Context, monday: dt.date) -> dt.date:
+    """The first day with music in the week starting ``monday`` (``monday`` itself when there is none)."""
+    music = ctx.kinds("track")
+    row = ctx.fetch(f"SELECT min(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
+                    "AND day BETWEEN ? AND ?",
+                    [monday, monday + dt.timedelta(days=6)])
+    return row[0][0] if row and row[0][0] is not None else monday
+
+
+def _last_day(ctx: Context, sunday: dt.date) -> dt.date:
+    """The last day with music in the week ending ``sunday``."""
+    music = ctx.kinds("track")
+    row = ctx.fetch(f"SELECT max(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
+                    "AND day BETWEEN ? AND ?",
+                    [sunday - dt.timedelta(days=6), sunday])
+    return row[0][0] if row and row[0][0] is not None else sunday
+
+
+def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> list[ChapterFacts]:
+    """Facts for each span over ``ctx``'s whole history: listening, distinctive artists, rhythm, devices
+    (:func:`linernotes.models.chapter_segmentation.chapter_facts_of`)."""
+    import pyarrow as pa
+
+    whole = ctx.whole_history()
+    if not spans:
+        return []
+    table = pa.table({"idx": pa.array(np.arange(len(spans)), pa.int64()),
+                      "s": pa.array([s.start for s in spans], pa.date32()),
+                      "e": pa.array([s.end for s in spans], pa.date32())})
+    whole.con.register("_ln_spans", table)
+    try:
+        joined = f"(SELECT p.*, c.idx FROM {whole.plays} p JOIN _ln_spans c ON p.day BETWEEN c.s AND c.e)"
+        music = whole.kinds("track")
+        totals = {int(i): (int(ms or 0), int(mms or 0), int(n)) for i, ms, mms, n in whole.fetch(f"""
+            SELECT idx, sum(ms_played), sum(ms_played) FILTER (WHERE {music}), count(*) FILTER (WHERE counted)
+            FROM {joined} GROUP BY idx""")}
+        art = whole.fetchnumpy(f"""
+            SELECT idx, artist, count(*) FILTER (WHERE counted) AS n, sum(ms_played)::DOUBLE AS ms
+            FROM {joined} WHERE {music} AND artist IS NOT NULL GROUP BY ALL""")
+        hours = whole.fetch(f"""
+            SELECT idx, hour, sum(ms_played) FILTER (WHERE dow >= 6), sum(ms_played)
+            FROM {joined} GROUP BY ALL""")
+        devices = whole.fetch(f"""
+            SELECT idx, device, sum(ms_played) FROM {joined}
+            WHERE device IS NOT NULL AND device NOT IN ('unknown', '') GROUP BY ALL
+            ORDER BY idx, 3 DESC, 2""")
+        first = whole.fetch(f"""
+            SELECT c.idx, count(*) FROM (
+                SELECT artist, min(day) AS d FROM {whole.plays} WHERE {music} AND artist IS NOT NULL GROUP BY artist
+            ) f JOIN _ln_spans c ON f.d BETWEEN c.s AND c.e GROUP BY c.idx""")
+    finally:
+        whole.con.unregister("_ln_spans")
+    return chapter_facts_of(spans, totals, art, hours, devices, first, n_distinctive)

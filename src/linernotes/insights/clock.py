@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 
 # "Night", the one definition used by clock, wrapped (personality) and ask: from 22:00 to 04:59 local time,
 # as [from, to) hours wrapping midnight (the hours 22, 23, 0, 1, 2, 3 and 4). Printed with every night figure.

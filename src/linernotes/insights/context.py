@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+from linernotes.engine.exclusions import list_rules
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
+from linernotes.engine.words import device_words, is_placeholder
 from linernotes.errors import UsageError
-from linernotes.insights.exclusions import list_rules
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.insights.words import device_words, is_placeholder
 
 # Spotify writes "ZZ" when it does not know the country: like NULL, it is no country at all.
 UNKNOWN_COUNTRIES = ("ZZ",)

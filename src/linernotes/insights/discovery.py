@@ -11,11 +11,11 @@ import statistics
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
 from linernotes.insights.diversity import month_range
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 
 MAX_WINDOW_WEEKS = 520  # ten years: a favourite over longer than that is not a favourite of the moment
 

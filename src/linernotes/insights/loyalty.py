@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 
 MAX_YEARS = 100  # a century: longer than any listening history
 RECENT_DAYS = 90  # "still in rotation": played in the 90 days ending at the period's end

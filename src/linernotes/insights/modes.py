@@ -1,16 +1,39 @@
-"""``modes``: your recurring ways of listening, found by clustering sessions (:mod:`linernotes.models.modes`)."""
+"""``modes``: your recurring ways of listening, found by clustering sessions
+(:mod:`linernotes.models.session_clusters`); this module reads the sessions' features and caches the labels."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.models.modes import DEVICE_WORDS, ModesModel, modes_model
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
+from linernotes.insights.sessions import session_table
+from linernotes.insights.taste import taste_model
+from linernotes.models.session_clusters import (
+    BLOCK_WEIGHTS,
+    DEVICE_WORDS,
+    FIT_SAMPLE,
+    K_RANGE,
+    MIN_MINUTES,
+    MIN_STREAMS,
+    MODEL_VERSION,
+    N_INIT,
+    REG_COVAR,
+    SEED,
+    TASTE_AXES,
+    ModesModel,
+    SessionFeatures,
+    choose_k,
+    device_columns,
+    feature_matrix,
+    session_taste,
+)
 
 # Local start-hour bands used in the words, and the part of a mode's sessions a band needs to name the mode.
 BANDS = (("early-morning", 5, 8), ("morning", 8, 12), ("afternoon", 12, 17), ("evening", 17, 22),
@@ -121,8 +144,6 @@ def _describe(hours: np.ndarray, weekend: float, device: Share | None, artists: 
 
 def _top_artists(ctx: Context, model: ModesModel, inside: np.ndarray, k: int) -> dict[int, list[str]]:
     import pyarrow as pa
-
-    from linernotes.insights.sessions import session_table
 
     whole = ctx.whole_history()
     table = session_table(whole)
@@ -265,6 +286,127 @@ def modes(
 
 
 def _sessions(ctx: Context) -> str:
-    from linernotes.insights.sessions import session_table
-
     return session_table(ctx.whole_history())
+
+
+def clustered_sessions(ctx: Context) -> str:
+    """Name of a temp table: one row per session of ``ctx``'s whole history that is long enough to cluster."""
+    whole = ctx.whole_history()
+    table = session_table(whole)
+    return whole.derived(
+        "modes_sessions",
+        f"""
+        WITH per AS (
+            SELECT session_id,
+                   min(epoch_ms(ts_start)) AS start_ms,
+                   arg_min(ts_local, ts_start) AS start_local,
+                   epoch_ms(max(coalesce(ts_end, ts_start))) - epoch_ms(min(ts_start)) AS duration_ms,
+                   coalesce(sum(ms_played), 0)::BIGINT AS ms,
+                   count(*) AS streams,
+                   coalesce(avg(shuffle::INT), 0) AS shuffle,
+                   avg(skip::INT) AS skip,
+                   coalesce(sum(ms_played) FILTER (WHERE kind = 'episode'), 0) AS ep_ms,
+                   coalesce(sum(ms_played) FILTER (WHERE kind = 'audiobook'), 0) AS book_ms,
+                   coalesce(sum(ms_played) FILTER (WHERE kind = 'track'), 0) AS music_ms
+            FROM {table} GROUP BY session_id),
+        dev AS (
+            SELECT session_id, coalesce(device, 'unknown') AS device, sum(coalesce(ms_played, 0)) AS ms
+            FROM {table} GROUP BY ALL),
+        main AS (SELECT session_id, first(device ORDER BY ms DESC, device) AS device FROM dev GROUP BY session_id)
+        SELECT per.*, CASE WHEN main.device LIKE 'phone%' THEN 'phone' ELSE main.device END AS device
+        FROM per JOIN main USING (session_id)
+        WHERE streams >= {MIN_STREAMS} OR ms >= {MIN_MINUTES * 60_000}
+        """,
+    )
+
+
+def session_features(ctx: Context) -> SessionFeatures:
+    """The features of every clustered session of ``ctx``'s whole history (see
+    :mod:`linernotes.models.session_clusters`)."""
+    whole = ctx.whole_history()
+    sessions = clustered_sessions(ctx)
+    cols = whole.fetchnumpy(f"""
+        SELECT session_id, start_ms, start_local::DATE AS day,
+               hour(start_local) + minute(start_local) / 60.0 AS hour, isodow(start_local) >= 6 AS weekend,
+               device, duration_ms / 60000.0 AS minutes, ms, streams, shuffle, skip,
+               ep_ms / greatest(ms, 1) AS episode, book_ms / greatest(ms, 1) AS audiobook,
+               music_ms / greatest(ms, 1) AS music
+        FROM {sessions} ORDER BY session_id""")
+    n = len(cols["session_id"])
+    skip = cols["skip"]
+    skip = np.ma.filled(skip.astype(np.float64), np.nan) if np.ma.isMaskedArray(skip) else skip.astype(np.float64)
+    model = taste_model(ctx)
+    taste = np.zeros((n, model.dims), dtype=np.float32)
+    if n and model.dims:
+        taste = _session_taste(whole, sessions, model.artists, model.vectors, np.asarray(cols["session_id"]))
+    return SessionFeatures(
+        session_id=np.asarray(cols["session_id"], dtype=np.int64),
+        start_ms=np.asarray(cols["start_ms"], dtype=np.int64),
+        day=np.asarray(cols["day"]).astype("datetime64[D]"),
+        hour=np.asarray(cols["hour"], dtype=np.float64),
+        weekend=np.asarray(cols["weekend"], dtype=bool),
+        device=np.asarray(cols["device"], dtype=str),
+        minutes=np.asarray(cols["minutes"], dtype=np.float64),
+        ms=np.asarray(cols["ms"], dtype=np.int64),
+        streams=np.asarray(cols["streams"], dtype=np.int64),
+        shuffle=np.asarray(cols["shuffle"], dtype=np.float64),
+        skip=skip,
+        episode=np.asarray(cols["episode"], dtype=np.float64),
+        audiobook=np.asarray(cols["audiobook"], dtype=np.float64),
+        music=np.asarray(cols["music"], dtype=np.float64),
+        taste=taste,
+    )
+
+
+def _session_taste(ctx: Context, sessions: str, artists: np.ndarray, vectors: np.ndarray,
+                   ids: np.ndarray) -> np.ndarray:
+    """Time-weighted mean artist vector of each session (rows in ``ids`` order), unit length."""
+    import pyarrow as pa
+
+    table = session_table(ctx)
+    vocab = pa.table({"artist": pa.array(artists.tolist(), pa.string()), "id": pa.array(np.arange(len(artists)))})
+    ctx.con.register("_ln_modes_vocab", vocab)
+    try:
+        cols = ctx.fetchnumpy(f"""
+            SELECT t.session_id, v.id, sum(greatest(t.ms_played, 1000))::DOUBLE AS w
+            FROM {table} t JOIN _ln_modes_vocab v ON v.artist = t.artist
+            WHERE t.kind = 'track' AND t.session_id IN (SELECT session_id FROM {sessions})
+            GROUP BY ALL""")
+    finally:
+        ctx.con.unregister("_ln_modes_vocab")
+    row = np.searchsorted(ids, np.asarray(cols["session_id"], dtype=np.int64))
+    return session_taste(row, cols["id"], cols["w"], len(ids), vectors)
+
+
+def modes_model(ctx: Context, *, seed: int = SEED) -> ModesModel:
+    """Cluster the sessions of ``ctx``'s whole history into modes (labels cached on disk)."""
+    whole = ctx.whole_history()
+    f = session_features(ctx)
+    devices = device_columns(f)
+
+    x = feature_matrix(f, devices)
+
+    def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        labels, k, scores = choose_k(x, seed)
+        return {"labels": labels.astype(np.int64)}, {"k": k, "scores": {str(a): b for a, b in scores.items()}}
+
+    params = {"model": MODEL_VERSION, "seed": seed, "weights": BLOCK_WEIGHTS, "axes": TASTE_AXES,
+              "k": K_RANGE, "min": [MIN_STREAMS, MIN_MINUTES], "fit": [FIT_SAMPLE, N_INIT, REG_COVAR],
+              # the features themselves: a retrained taste model (same plays) must not be served stale labels
+              "features": hashlib.sha256(np.ascontiguousarray(x.round(5)).tobytes()).hexdigest()[:16]}
+    arrays, header = cached_arrays(whole, "modes", params, train)
+    labels = arrays["labels"]
+    if len(labels) != len(f):  # cannot happen for one fingerprint; never serve a mismatch
+        arrays, header = train()
+        labels = arrays["labels"]
+    scores = {int(a): float(b) for a, b in header.get("scores", {}).items()}
+    return ModesModel(features=f, labels=labels, k=int(header.get("k", 0)), scores=scores, devices=devices)
+
+
+def session_modes(ctx: Context, *, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Per clustered session of the whole history: (UTC start in epoch seconds, mode label).
+
+    For benchmarks comparing found modes with planted session contexts (NMI).
+    """
+    m = modes_model(ctx, seed=seed)
+    return m.features.start_ms // 1000, m.labels

@@ -1,15 +1,19 @@
-"""``moments``: days and weeks when your listening broke from its own normal (:mod:`linernotes.models.moments`)."""
+"""``moments``: days and weeks when your listening broke from its own normal (:mod:`linernotes.models.anomalies`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
+
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.models.moments import Moment, find_moments
+from linernotes.models.anomalies import NEW_MIN_MINUTES, NEW_WARMUP_DAYS, NEW_WEEKS, Moment, NewArtistRow, week_origin
+from linernotes.models.anomalies import find_moments as moments_of
 
 
 @dataclass
@@ -68,3 +72,40 @@ def moments(
     ms = int(ctx.one(f"SELECT coalesce(sum(ms_played), 0) FROM {ctx.plays}")[0])
     return MomentsResult(moments=found[:top], found=len(found), by_kind=dict(sorted(by_kind.items())), days=days,
                          ms_played=ms)
+
+
+def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -> list[Moment]:
+    """Every moment of ``ctx``'s whole history (:mod:`linernotes.models.anomalies`), strongest first."""
+    whole = ctx.whole_history()
+    days = whole.fetchnumpy(f"""
+        SELECT day, hour, coalesce(sum(ms_played), 0)::DOUBLE AS ms FROM {whole.plays}
+        WHERE day IS NOT NULL GROUP BY ALL ORDER BY day""")
+    if not len(days["day"]):
+        return []
+    day = np.asarray(days["day"]).astype("datetime64[D]")
+    first, monday0 = week_origin(day)
+    rows = _new_artist_weeks(ctx, first, monday0, min_share)
+    return moments_of(day, days["hour"], days["ms"], rows, min_z=min_z, min_share=min_share)
+
+
+def _new_artist_weeks(ctx: Context, first: np.datetime64, monday0: np.datetime64,
+                      min_share: float) -> list[NewArtistRow]:
+    """Weeks (numbered from ``monday0``) in which an artist first played at most NEW_WEEKS weeks before took
+    at least ``min_share`` of the music; by artist key, then share descending, then week."""
+    whole = ctx.whole_history()
+    music = ctx.kinds("track")
+    return whole.fetch(f"""
+        WITH m AS (SELECT artist, day, ms_played FROM {whole.plays}
+                   WHERE {music} AND artist IS NOT NULL AND ms_played > 0),
+        firsts AS (SELECT lower(artist) AS a, min(day) AS d0 FROM m GROUP BY 1),
+        weekly AS (SELECT lower(artist) AS a, (day - ?::DATE) // 7 AS w, sum(ms_played)::DOUBLE AS ms,
+                          arg_max(artist, ms_played) AS name
+                   FROM m GROUP BY ALL),
+        totals AS (SELECT (day - ?::DATE) // 7 AS w, sum(ms_played)::DOUBLE AS ms FROM m GROUP BY 1)
+        SELECT k.a, any_value(k.name), k.w, k.ms, t.ms, f.d0
+        FROM weekly k JOIN totals t USING (w) JOIN firsts f USING (a)
+        WHERE k.w BETWEEN (f.d0 - ?::DATE) // 7 AND (f.d0 - ?::DATE) // 7 + {NEW_WEEKS}
+          AND k.ms >= ? * t.ms AND k.ms >= {NEW_MIN_MINUTES * 60_000}
+          AND f.d0 >= ?::DATE + {NEW_WARMUP_DAYS}
+        GROUP BY k.a, k.w, k.ms, t.ms, f.d0
+        ORDER BY k.a, k.ms / t.ms DESC, k.w""", [monday0.astype(dt.date)] * 4 + [min_share, first.astype(dt.date)])

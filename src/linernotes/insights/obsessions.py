@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
+from linernotes.engine.period import Period
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.period import Period
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES
 
 # From this many times its usual level on, a burst is told in words ("hardly played in the months around it").

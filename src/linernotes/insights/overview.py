@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from linernotes.insights.dayindex import period_counts
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
+from linernotes.engine.dayindex import period_counts
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 
 
 @dataclass(frozen=True)

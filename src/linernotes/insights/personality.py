@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from linernotes.engine.scope import Context
 from linernotes.insights.clock import NIGHT, NIGHT_LABEL
-from linernotes.insights.scope import Context
 
 # reason_start values a person chose (FORMATS.md §1.5): clicking a row, the play button, going back to it.
 DELIBERATE_STARTS = ("clickrow", "playbtn", "backbtn")

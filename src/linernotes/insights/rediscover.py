@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
 from linernotes.insights.obsessions import daily_units
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 
 # A day "with" an artist: at least this many counted plays of them. Fewer is a stray play (shuffle, radio,
 # someone else's queue) that neither ends nor starts an absence.

@@ -13,11 +13,11 @@ from typing import Annotated, Any
 import numpy as np
 import pyarrow as pa
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
+from linernotes.engine.words import is_placeholder, start_words
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.insights.words import is_placeholder, start_words
 
 DEFAULT_GAP_MINUTES = 20
 

@@ -7,12 +7,13 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.insights.sessions import session_table
-from linernotes.models.taste import TasteModel, taste_model
+from linernotes.insights.taste import taste_model
+from linernotes.models.artist_embedding import TasteModel
 
 FUZZY_CUTOFF = 75.0  # rapidfuzz WRatio (0-100) a name must reach to count as meant
 MIN_COSINE = 0.01  # below this an artist is unrelated, not a neighbour
@@ -92,7 +93,7 @@ def similar(
     artist: Annotated[str, "the artist (typos allowed); empty: the period's top artist"] = "",
     limit: Annotated[int, "how many neighbours to list"] = 10,
 ) -> SimilarResult:
-    """The artists closest to ``artist`` in your taste model (:mod:`linernotes.models.taste`).
+    """The artists closest to ``artist`` in your taste model (:mod:`linernotes.models.artist_embedding`).
 
     The taste model embeds every artist with at least 3 counted plays (whole history of the scope, same
     exclusions) from how you play artists near each other within sessions: PPMI of co-occurrences at most 5

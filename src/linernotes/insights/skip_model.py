@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
+import numpy as np
+
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result, jsonable
+from linernotes.engine.scope import ITEM_SQL, Context
+from linernotes.engine.words import UNRECORDED_START_SQL
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.models.skip_model import (
-    ARTEFACT_START_SQL,
+from linernotes.insights.sessions import session_table
+from linernotes.models.skip_predictor import (
     MATTERS,
     MIN_CLASS,
     MIN_PLAYS,
+    MODEL_VERSION,
     NOT_ENOUGH,
     Combination,
     Factor,
-    skip_model,
+    SkipData,
+    SkipModelFit,
+    features_of,
+    fit_from_dict,
+    fit_single_threaded,
 )
 
 SAY_FACTORS = 3  # sentences in the summary
+
+# Export artefacts, not listening: plays whose reason_start the export wrote as 'unknown'. Spotify's Video
+# files log music-video and Canvas rows as reason_start "unknown" with skipped: true whatever happened
+# (FORMATS.md §1.6 item 5), so their skip flag says nothing about the person. Their skip status is treated
+# as unknown: they are neither trained on, tested on nor described.
+ARTEFACT_START_SQL = UNRECORDED_START_SQL
 
 
 @dataclass
@@ -92,7 +107,7 @@ def skip_model_insight(
     seed: Annotated[int, "random seed (training subsample, boosting, permutations)"] = 0,
 ) -> SkipModelResult:
     """A model of which music plays you skip, from what was known when each play started, tested on your
-    latest plays (:mod:`linernotes.models.skip_model` has the details).
+    latest plays (:mod:`linernotes.models.skip_predictor` has the details).
 
     - Examples: music plays (kind ``track``) whose skip status is known (the ``skip`` column, as in
       ``skips``); plays with an unknown status only count towards familiarity (how often you heard it).
@@ -133,3 +148,50 @@ def skip_model_insight(
         baseline_se=fit.baseline_se, model=fit.model, factors=fit.factors, combination=fit.combination,
         roc_fpr=fit.roc_fpr, roc_tpr=fit.roc_tpr, baseline_tpr=fit.baseline_tpr,
     )
+
+
+def skip_features(ctx: Context) -> SkipData | None:
+    """Every music play of the selection in start order with its context features (labelled or not; see
+    :func:`linernotes.models.skip_predictor.features_of`)."""
+    music = ctx.kinds("track")
+    vocab = ctx.fetch(f"""
+        SELECT 'd', coalesce(device, 'unknown') AS v, count(*) FROM {ctx.plays} WHERE {music} GROUP BY 2
+        UNION ALL
+        SELECT 'r', coalesce(nullif(reason_start, ''), 'unknown'), count(*) FROM {ctx.plays} WHERE {music}
+        GROUP BY 2 ORDER BY 3 DESC, 2""")
+    devices = [str(v) for kind, v, _ in vocab if kind == "d"]
+    reasons = [str(v) for kind, v, _ in vocab if kind == "r"]
+    if not devices:
+        return None
+    sessions = session_table(ctx)
+    cols = ctx.fetchnumpy(
+        f"""
+        SELECT epoch_ms(ts_start) AS t, session_id, pos, coalesce(gap_s, 0.0) AS gap_s,
+               coalesce(hour + minute(ts_local) / 60.0, 'NaN'::DOUBLE) AS hod,
+               coalesce(dow, 0) AS dow,
+               CASE WHEN {ARTEFACT_START_SQL} THEN -1 ELSE coalesce(skip::INT, -1) END AS y,
+               coalesce(shuffle::INT, -1) AS shuffle,
+               coalesce(offline::INT, -1) AS offline,
+               list_position($1, coalesce(device, 'unknown')) - 1 AS device,
+               list_position($2, coalesce(nullif(reason_start, ''), 'unknown')) - 1 AS reason,
+               hash({ITEM_SQL}) AS item,
+               hash(lower(coalesce(artist, ''))) AS artist,
+               hash(lower(coalesce(artist, '')) || chr(31) || lower(coalesce(album, ''))) AS album
+        FROM {sessions} WHERE {music}
+        ORDER BY ts_start, ts_end, play_id""",
+        [devices, reasons],
+    )
+    return features_of(cols, devices, reasons)
+
+
+def skip_model(ctx: Context, *, test_share: float = 0.2, seed: int = 0, use_cache: bool = True) -> SkipModelFit:
+    """Train and evaluate the skip model on ``ctx``'s selection (from the cache when it saw the same input)."""
+    if not use_cache:
+        return fit_single_threaded(skip_features(ctx), test_share=test_share, seed=seed)
+    params = {"test_share": test_share, "seed": seed, "model": MODEL_VERSION}
+
+    def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        return {}, {"fit": jsonable(fit_single_threaded(skip_features(ctx), test_share=test_share, seed=seed))}
+
+    _, header = cached_arrays(ctx, "skip-model", params, train)
+    return fit_from_dict(header["fit"])

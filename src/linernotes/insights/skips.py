@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
+from linernotes.engine.words import with_skip_artefacts_unknown
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.insights.words import with_skip_artefacts_unknown
 
 # reason_start values (FORMATS.md §1.5) that mean the person picked this very track, and those that mean the
 # player (queue, autoplay, radio) picked it after the previous one ended or was skipped.

@@ -4,19 +4,87 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 
+from linernotes.engine.model_cache import cached_arrays
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
-from linernotes.models.taste import clusters, month_vectors, project_2d, taste_model
+from linernotes.insights.sessions import session_table
+from linernotes.models.artist_embedding import (
+    MonthTaste,
+    TasteModel,
+    clusters,
+    month_tastes,
+    project_2d,
+    train,
+    vocab_table,
+)
 
 # The biggest shift of taste is named only against at least this many month-to-month changes: in a few
 # months of data every month is an outlier of a typical month made of three.
 MIN_DRIFT_MONTHS = 12
+
+
+def taste_model(ctx: Context, *, dims: int = 32, window: int = 5, min_plays: int = 3, seed: int = 0) -> TasteModel:
+    """Train (or load from the cache) the artist embedding (:mod:`linernotes.models.artist_embedding`) of
+    ``ctx``'s scope over its whole history. Every insight built on taste vectors loads it here."""
+    whole = ctx.whole_history()
+    params = {"dims": dims, "window": window, "min_plays": min_plays, "seed": seed, "model": "taste-ppmi-svd-2"}
+    arrays, _ = cached_arrays(whole, "taste", params, lambda: _train(whole, dims, window, min_plays, seed))
+    return TasteModel(artists=arrays["artists"], vectors=arrays["vectors"], ms_played=arrays["ms_played"],
+                      plays=arrays["plays"])
+
+
+def _train(ctx: Context, dims: int, window: int, min_plays: int,
+           seed: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The embedding's input from ``ctx``: the vocabulary, then co-listened pairs within ``window`` plays."""
+    vocab = ctx.fetchnumpy(f"""
+        SELECT artist, sum(ms_played)::BIGINT AS ms, count(*) FILTER (WHERE counted) AS plays
+        FROM {ctx.plays} WHERE kind = 'track' AND artist IS NOT NULL
+        GROUP BY artist HAVING count(*) FILTER (WHERE counted) >= {int(min_plays)}
+        ORDER BY ms DESC, artist""")
+    artists = np.asarray(vocab["artist"], dtype=str)
+    ms = np.asarray(vocab["ms"], dtype=np.int64)
+    plays = np.asarray(vocab["plays"], dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    if len(artists) < 2:
+        return train(artists, ms, plays, none, none, none.astype(np.float64), dims=dims, seed=seed)
+    sessions = session_table(ctx)
+    ctx.con.register("_ln_vocab", vocab_table(artists))
+    try:
+        # Music plays in session order, numbered within their session; pairs at most `window` apart.
+        pairs = ctx.fetchnumpy(f"""
+            WITH m AS (
+                SELECT s.session_id, v.id,
+                       row_number() OVER (PARTITION BY s.session_id ORDER BY s.pos) AS k
+                FROM {sessions} s JOIN _ln_vocab v ON v.artist = s.artist
+                WHERE s.kind = 'track' AND s.counted),
+            d AS (SELECT unnest(range(1, {int(window) + 1})) AS dist)
+            SELECT a.id AS i, b.id AS j, sum(1.0 / d.dist) AS w
+            FROM m a CROSS JOIN d JOIN m b ON b.session_id = a.session_id AND b.k = a.k + d.dist
+            WHERE a.id <> b.id
+            GROUP BY ALL""")
+    finally:
+        ctx.con.unregister("_ln_vocab")
+    return train(artists, ms, plays, np.asarray(pairs["i"], dtype=np.int64), np.asarray(pairs["j"], dtype=np.int64),
+                 np.asarray(pairs["w"], dtype=np.float64), dims=dims, seed=seed)
+
+
+def month_vectors(ctx: Context, model: TasteModel) -> list[MonthTaste]:
+    """The taste vector of every month of ``ctx``'s selection with music (:func:`month_tastes`)."""
+    ctx.con.register("_ln_month_vocab", model.vocab_table())
+    try:
+        cols = ctx.fetchnumpy(f"""
+            SELECT strftime(day, '%Y-%m') AS month, coalesce(v.id, -1) AS id, sum(ms_played)::DOUBLE AS ms
+            FROM {ctx.plays} p LEFT JOIN _ln_month_vocab v ON v.artist = p.artist
+            WHERE {ctx.kinds('track')} AND ms_played > 0 GROUP BY ALL""")
+    finally:
+        ctx.con.unregister("_ln_month_vocab")
+    return month_tastes(cols["month"], cols["id"], cols["ms"], model)
 
 @dataclass(frozen=True)
 class MapPoint:
@@ -87,7 +155,7 @@ def taste(
     """A map of the period's ``top`` artists (by music listening time) that have a taste vector, and a taste
     vector per month.
 
-    Taste vectors come from the taste model (:mod:`linernotes.models.taste`: PPMI + truncated SVD of
+    Taste vectors come from the taste model (:mod:`linernotes.models.artist_embedding`: PPMI + truncated SVD of
     within-session co-listening over the whole history; unit length). The map is the PCA of the mapped
     artists' vectors (weighted by their listening time in the period) onto two axes; ``explained`` is the
     share of their variance on each. ``cluster`` groups the mapped artists by k-means on the vectors, k from

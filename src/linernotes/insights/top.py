@@ -6,11 +6,11 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from linernotes.engine import rollup
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
-from linernotes.insights import rollup
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 
 
 class Entity(StrEnum):

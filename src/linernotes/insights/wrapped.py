@@ -6,7 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from linernotes.insights import registry
+from linernotes.engine import registry
+from linernotes.engine.registry import insight
+from linernotes.engine.result import Result
+from linernotes.engine.scope import Context
 from linernotes.insights.calendar import CalendarResult, Run
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import first_listens
@@ -14,9 +17,6 @@ from linernotes.insights.diversity import DiversityResult
 from linernotes.insights.obsessions import Obsession, ObsessionsResult
 from linernotes.insights.overview import Totals, totals
 from linernotes.insights.personality import Axis, axes
-from linernotes.insights.registry import insight
-from linernotes.insights.result import Result
-from linernotes.insights.scope import Context
 from linernotes.insights.skips import SkipsResult
 from linernotes.insights.top import Entity, TopRow, ranked
 

@@ -1,8 +1,9 @@
 """The AI layer: models of a person's taste learned from their own library, on their own machine.
 
 Each model is plain numpy/scipy/scikit-learn, deterministic for a seed, measured against planted truth
-(``benchmarks/ai_quality.py``), and exposed as an insight in the registry (``linernotes.insights``) so the
-CLI, report, dashboard and ``ask`` use it like any other insight. Trained state is cached on disk by
-:mod:`linernotes.models.cache`, keyed by what it was trained on, so a re-run on an unchanged library costs
-nothing.
+(``benchmarks/ai_quality.py``), and pure computation: arrays and dataclasses in, dataclasses out — no SQL,
+no scope, no cache, nothing from :mod:`linernotes.insights` (``tests/test_architecture.py`` checks it). The
+insight that shows a model (:mod:`linernotes.insights`) reads its input from the library and caches what it
+trained with :mod:`linernotes.engine.model_cache`, keyed by what it was trained on, so a re-run on an
+unchanged library costs nothing.
 """

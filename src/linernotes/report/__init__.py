@@ -1,7 +1,7 @@
 """The liner-notes report (one self-contained, offline HTML file) and share cards (PNG).
 
     from linernotes import open_library
-    from linernotes.insights.period import Period
+    from linernotes.engine.period import Period
     from linernotes.report import write_report
 
     with open_library("my.duckdb", read_only=True) as lib:
@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from linernotes.insights.period import Period
+from linernotes.engine.period import Period
 
 if TYPE_CHECKING:
     from linernotes.library import Library

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from linernotes.engine.period import Period
+from linernotes.engine.result import Result
 from linernotes.insights.audiobooks import AudiobooksResult
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
@@ -20,11 +22,9 @@ from linernotes.insights.modes import ModesResult
 from linernotes.insights.moments import MomentsResult
 from linernotes.insights.obsessions import ObsessionsResult
 from linernotes.insights.overview import OverviewResult
-from linernotes.insights.period import Period
 from linernotes.insights.podcasts import PodcastsResult
 from linernotes.insights.recommend import RecommendResult
 from linernotes.insights.rediscover import RediscoverResult
-from linernotes.insights.result import Result
 from linernotes.insights.skip_model import SkipModelResult
 from linernotes.insights.skips import SkipsResult
 from linernotes.insights.top import TopResult

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linernotes.engine.period import Period
 from linernotes.errors import UsageError
 from linernotes.insights.chapters import ChaptersResult
-from linernotes.insights.period import Period
 from linernotes.insights.top import TopResult
 from linernotes.insights.wrapped import WrappedResult
 from linernotes.report import period_label

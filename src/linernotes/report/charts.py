@@ -12,6 +12,7 @@ from typing import Any
 
 import altair as alt
 
+from linernotes.engine.words import kind_words
 from linernotes.insights.audiobooks import AudiobooksResult
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
@@ -24,7 +25,6 @@ from linernotes.insights.podcasts import PodcastsResult
 from linernotes.insights.skip_model import SkipModelResult
 from linernotes.insights.skips import SkipsResult
 from linernotes.insights.top import TopResult
-from linernotes.insights.words import kind_words
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK = "#1a1a2e"  # text: 15:1 on white

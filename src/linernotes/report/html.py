@@ -22,7 +22,7 @@ def vega_javascript() -> str:
     bundling takes a second or more, the file never changes for a given vl-convert version."""
     import vl_convert
 
-    from linernotes.models.cache import cache_dir
+    from linernotes.engine.model_cache import cache_dir
 
     path = cache_dir() / f"vega-bundle-{version('vl-convert-python')}-{VEGA_LITE_VERSION}.js"
     try:

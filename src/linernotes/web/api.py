@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from linernotes.engine import registry
+from linernotes.engine.result import jsonable
+from linernotes.engine.scope import Scope
 from linernotes.errors import LinernotesError, UsageError
-from linernotes.insights import registry
-from linernotes.insights.result import jsonable
-from linernotes.insights.scope import Scope
 from linernotes.library import Library
 from linernotes.sources._archive import InMemory
 from linernotes.web.access import LibraryAccess

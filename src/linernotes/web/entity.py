@@ -1,12 +1,12 @@
 """One artist, track, album or show in detail: the dashboard's entity pages.
 
 No insight in the registry is about a single name yet, so these few queries live here. They read the same
-plays every insight reads (:class:`~linernotes.insights.scope.Context`: the period, the policy's ``counted``
+plays every insight reads (:class:`~linernotes.engine.scope.Context`: the period, the policy's ``counted``
 flag, incognito, the exclusion rules) and count exactly as ``top`` does, so an artist's plays, time and rank
 here are the numbers of ``linernotes insights top --json`` for the same period.
 
 A page is asked for any period, often one nobody asked for before, so it reads only structures of the whole
-history, built once: the per-day rollup of names (:mod:`linernotes.insights.rollup`, which ``top`` reads
+history, built once: the per-day rollup of names (:mod:`linernotes.engine.rollup`, which ``top`` reads
 too) and the history's timeline in numpy, from which a period's sessions are cut in milliseconds.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from linernotes.engine import rollup
+from linernotes.engine.dayindex import day_number, index_of
+from linernotes.engine.scope import Context, Scope
 from linernotes.errors import UsageError
-from linernotes.insights import rollup
-from linernotes.insights.dayindex import day_number, index_of
-from linernotes.insights.scope import Context, Scope
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES, session_keys
 from linernotes.insights.top import GROUPS, Entity, beats
 from linernotes.library import Library

@@ -23,8 +23,8 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from linernotes.engine.scope import Scope
 from linernotes.errors import UsageError
-from linernotes.insights.scope import Scope
 
 # Accepted by every route: the access token (security.py reads ``?token=`` before any route) and a cache
 # buster a browser or script may add.

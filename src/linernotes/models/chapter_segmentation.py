@@ -1,7 +1,7 @@
 """Life chapters: the whole listening history cut into eras where taste stayed put.
 
 Each week of the history (ISO weeks, local dates; weeks without music are left out) becomes one point:
-its *taste vector*, the listening-time-weighted mean of the artist vectors of :mod:`linernotes.models.taste`.
+its *taste vector*, the listening-time-weighted mean of the artist vectors of :mod:`linernotes.models.artist_embedding`.
 A chapter is a run of weeks whose taste vectors scatter around one mean; a new chapter starts where that
 mean jumps. Finding the jumps is a penalised least-squares change-point problem, solved exactly:
 
@@ -25,8 +25,10 @@ mean jumps. Finding the jumps is a penalised least-squares change-point problem,
 5. A chapter starts on the Monday of its first week (the first of a stretch on its first day with music); it
    ends the day before the next one starts, or on the last day with music of its stretch.
 
-The segmentation is of the whole history of the scope (periods only choose which chapters are shown) and
-is cached with :mod:`linernotes.models.cache`: an unchanged library costs one cache lookup.
+The segmentation is of the whole history of the scope (periods only choose which chapters are shown). This
+module is pure computation (weekly arrays in, chapters out); the ``chapters`` insight
+(:mod:`linernotes.insights.chapters`) reads the weeks and caches the cut with
+:mod:`linernotes.engine.model_cache`: an unchanged library costs one cache lookup.
 """
 
 from __future__ import annotations
@@ -37,9 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.insights.scope import Context
-from linernotes.models.cache import cached_arrays
-from linernotes.models.taste import TasteModel, taste_model
+from linernotes.models.artist_embedding import TasteModel
 
 MIN_WEEKS = 9  # about two months: shorter stretches are moods, not chapters
 MIN_HISTORY_WEEKS = 52  # a year of weeks with music before any chapter (or a change between chapters) is claimed
@@ -111,10 +111,13 @@ def smooth(x: np.ndarray, size: int = SMOOTH_WEEKS) -> np.ndarray:
 
 
 Weekly = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Arrays = dict[str, np.ndarray]
 
 
-def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = False) -> Weekly:
-    """Weeks with music in ``ctx``'s selection: (Mondays, taste vectors, listening time, counted plays).
+def weekly_vectors(week: np.ndarray, artist_id: np.ndarray, ms: np.ndarray, plays: np.ndarray, model: TasteModel,
+                   *, exclude_crushes: bool = False) -> Weekly:
+    """Weeks with music: (Mondays, taste vectors, listening time, counted plays), from one row per (Monday,
+    vocabulary index or -1 for an artist outside the model) with its listening time and counted plays.
 
     The taste vector of a week is Σ ms·v / Σ ms over the artists of the model played that week (music
     only; a scrobble without a listening time weighs its track's length, else SCROBBLE_MS); weeks whose
@@ -123,18 +126,7 @@ def weekly_taste(ctx: Context, model: TasteModel, *, exclude_crushes: bool = Fal
     """
     from scipy import sparse
 
-    music = ctx.kinds("track")
-    ctx.con.register("_ln_chapter_vocab", model.vocab_table())
-    try:
-        cols = ctx.fetchnumpy(f"""
-            SELECT date_trunc('week', day)::DATE AS week, coalesce(v.id, -1) AS id,
-                   sum(coalesce(ms_played, duration_ms, {SCROBBLE_MS}))::DOUBLE AS ms,
-                   count(*) FILTER (WHERE counted) AS plays
-            FROM {ctx.plays} p LEFT JOIN _ln_chapter_vocab v ON v.artist = p.artist
-            WHERE {music} AND coalesce(ms_played, 1) > 0
-            GROUP BY ALL ORDER BY week""")
-    finally:
-        ctx.con.unregister("_ln_chapter_vocab")
+    cols = {"week": week, "id": artist_id, "ms": ms, "plays": plays}
     week_col = np.asarray(cols["week"]).astype("datetime64[D]")
     if not len(week_col):
         d = model.dims
@@ -259,91 +251,45 @@ def noise_scale(x: np.ndarray, weights: np.ndarray, block: int) -> np.ndarray:
     return np.asarray(np.maximum(mad, floor))
 
 
-def chapter_model(ctx: Context, *, min_weeks: int = MIN_WEEKS, penalty_scale: float = PENALTY_SCALE,
-                  seed: int = 0) -> ChapterModel:
-    """Segment ``ctx``'s scope, over its whole history, into chapters (cached)."""
-    whole = ctx.whole_history()
-    model = taste_model(whole, seed=seed)
-    params = {"min_weeks": min_weeks, "penalty_scale": penalty_scale, "seed": seed, "model": "chapters-op-3",
-              "taste": model.dims, "history": MIN_HISTORY_WEEKS, "gap": GAP_WEEKS, "smooth": SMOOTH_WEEKS}
-
-    def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        weeks, vectors, week_ms, plays = weekly_taste(whole, model, exclude_crushes=True)
-        stretches = [(a, b) for a, b in active_stretches(weeks) if b - a >= min_weeks]
-        active = sum(b - a for a, b in stretches)
-        bounds: list[tuple[int, int]] = []
-        if active >= MIN_HISTORY_WEEKS and model.dims:
-            keep = np.concatenate([np.arange(a, b) for a, b in stretches])
-            med = float(np.median(plays[plays > 0])) if (plays > 0).any() else 1.0
-            weights = np.clip(plays / max(med, 1.0), 0.05, WEIGHT_CAP)
-            smoothed = np.zeros_like(vectors)
-            for a, b in stretches:
-                smoothed[a:b] = smooth(vectors[a:b])
-            scale = noise_scale(smoothed[keep], weights[keep], NOISE_BLOCK_WEEKS)
-            for a, b in stretches:
-                cuts = (a + segment(smoothed[a:b] / scale, weights[a:b], min_weeks, penalty_scale)).tolist()
-                bounds += list(zip([a, *cuts], [*cuts, b], strict=True))
-        elif active >= MIN_HISTORY_WEEKS:
-            bounds = stretches
-        return ({"weeks": weeks.astype("datetime64[D]").astype(np.int64), "vectors": vectors.astype(np.float32),
-                 "week_ms": week_ms, "bounds": np.asarray(bounds, dtype=np.int64).reshape(-1, 2),
-                 "active": np.asarray([active, len(weeks) - active], dtype=np.int64)},
-                {"weeks": len(weeks), "chapters": len(bounds)})
-
-    arrays, _ = cached_arrays(whole, "chapters", params, train)
-    weeks = arrays["weeks"].astype("datetime64[D]")
-    bounds = arrays["bounds"].astype(np.int64).reshape(-1, 2)
-    active, left_out = (int(v) for v in arrays["active"])
-    spans: list[Span] = []
-    first_day = whole.start
-    last_day = whole.end
-    for k, (a, b) in enumerate(bounds.tolist()):
-        # The first/last chapter of a stretch: a gap of more than GAP_WEEKS weeks before/after it.
-        opens = k == 0 or int((weeks[a] - weeks[bounds[k - 1][1] - 1]).astype(np.int64)) > 7 * GAP_WEEKS
-        closes = k == len(bounds) - 1 or int((weeks[bounds[k + 1][0]] - weeks[b - 1]).astype(np.int64)) > 7 * GAP_WEEKS
-        start = _date(weeks[a])
-        if opens and first_day is not None and start <= first_day <= start + dt.timedelta(days=6):
-            start = first_day
-        elif opens:
-            start = _first_day(whole, start)
-        end = _date(weeks[b]) - dt.timedelta(days=1) if not closes else _date(weeks[b - 1]) + dt.timedelta(days=6)
-        if closes and last_day is not None and end - dt.timedelta(days=6) <= last_day <= end:
-            end = last_day
-        elif closes:
-            end = _last_day(whole, end)
-        spans.append(Span(start=start, end=end, weeks=b - a))
-    reason = None
-    if not spans and not len(weeks):
-        reason = "There is no music in this history to find chapters in."
-    elif not spans:
-        reason = (f"Chapters need at least {MIN_HISTORY_WEEKS} weeks with music (about a year) in stretches without "
-                  f"gaps of more than {GAP_WEEKS} weeks; this history has {active + left_out}"
-                  + (f", {left_out} of them in stretches of fewer than {min_weeks} weeks apart from the rest"
-                     if left_out else "") + ".")
-    starts = np.asarray([a for a, _ in bounds.tolist()[1:]], dtype=np.int64)
-    return ChapterModel(spans=spans, weeks=weeks, vectors=arrays["vectors"], week_ms=arrays["week_ms"],
-                        breaks=starts, active_weeks=active, left_out_weeks=left_out, reason=reason)
+def cut_chapters(weeks: np.ndarray, vectors: np.ndarray, week_ms: np.ndarray, plays: np.ndarray, dims: int, *,
+                 min_weeks: int = MIN_WEEKS, penalty_scale: float = PENALTY_SCALE) -> tuple[Arrays, dict[str, Any]]:
+    """The chapters of a history's weeks (:func:`weekly_vectors`, crushes left out), as the arrays the model
+    cache keeps: ``weeks`` (days since 1970), ``vectors``, ``week_ms``, ``bounds`` ([a, b) week ranges) and
+    ``active`` (weeks with music in and outside the stretches chapters are found in)."""
+    stretches = [(a, b) for a, b in active_stretches(weeks) if b - a >= min_weeks]
+    active = sum(b - a for a, b in stretches)
+    bounds: list[tuple[int, int]] = []
+    if active >= MIN_HISTORY_WEEKS and dims:
+        keep = np.concatenate([np.arange(a, b) for a, b in stretches])
+        med = float(np.median(plays[plays > 0])) if (plays > 0).any() else 1.0
+        weights = np.clip(plays / max(med, 1.0), 0.05, WEIGHT_CAP)
+        smoothed = np.zeros_like(vectors)
+        for a, b in stretches:
+            smoothed[a:b] = smooth(vectors[a:b])
+        scale = noise_scale(smoothed[keep], weights[keep], NOISE_BLOCK_WEEKS)
+        for a, b in stretches:
+            cuts = (a + segment(smoothed[a:b] / scale, weights[a:b], min_weeks, penalty_scale)).tolist()
+            bounds += list(zip([a, *cuts], [*cuts, b], strict=True))
+    elif active >= MIN_HISTORY_WEEKS:
+        bounds = stretches
+    return ({"weeks": weeks.astype("datetime64[D]").astype(np.int64), "vectors": vectors.astype(np.float32),
+             "week_ms": week_ms, "bounds": np.asarray(bounds, dtype=np.int64).reshape(-1, 2),
+             "active": np.asarray([active, len(weeks) - active], dtype=np.int64)},
+            {"weeks": len(weeks), "chapters": len(bounds)})
 
 
-def _first_day(ctx: Context, monday: dt.date) -> dt.date:
-    """The first day with music in the week starting ``monday`` (``monday`` itself when there is none)."""
-    music = ctx.kinds("track")
-    row = ctx.fetch(f"SELECT min(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
-                    "AND day BETWEEN ? AND ?",
-                    [monday, monday + dt.timedelta(days=6)])
-    return row[0][0] if row and row[0][0] is not None else monday
+def no_chapter_reason(weeks: int, active: int, left_out: int, min_weeks: int) -> str:
+    """Why a history of ``weeks`` weeks with music (``active`` of them in long enough stretches) has no chapter."""
+    if not weeks:
+        return "There is no music in this history to find chapters in."
+    return (f"Chapters need at least {MIN_HISTORY_WEEKS} weeks with music (about a year) in stretches without "
+            f"gaps of more than {GAP_WEEKS} weeks; this history has {active + left_out}"
+            + (f", {left_out} of them in stretches of fewer than {min_weeks} weeks apart from the rest"
+               if left_out else "") + ".")
 
 
-def _last_day(ctx: Context, sunday: dt.date) -> dt.date:
-    """The last day with music in the week ending ``sunday``."""
-    music = ctx.kinds("track")
-    row = ctx.fetch(f"SELECT max(day) FROM {ctx.plays} WHERE {music} AND coalesce(ms_played, 1) > 0 "
-                    "AND day BETWEEN ? AND ?",
-                    [sunday - dt.timedelta(days=6), sunday])
-    return row[0][0] if row and row[0][0] is not None else sunday
-
-
-def _date(value: np.datetime64) -> dt.date:
+def week_date(value: np.datetime64) -> dt.date:
+    """A numpy day as a date."""
     return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
 
 
@@ -377,45 +323,21 @@ class ChapterFacts:
     new_artists: int  # artists first heard in the chapter
 
 
-def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> list[ChapterFacts]:
-    """Facts for each span over ``ctx``'s whole history: listening, distinctive artists, rhythm, devices.
+FactRows = list[tuple[Any, ...]]
+
+
+def chapter_facts_of(spans: list[Span], totals: dict[int, tuple[int, int, int]], art: dict[str, Any],
+                     hours: FactRows, devices: FactRows, first: FactRows, n_distinctive: int = 5) -> list[ChapterFacts]:
+    """Facts for each span from its aggregates (span index first in every row): listening totals (time, music
+    time, counted plays), per-artist counted plays and time (``art``: numpy columns ``idx``, ``artist``,
+    ``n``, ``ms``), time per local start hour (and its weekend part), time per device (largest first) and
+    artists first heard in it.
 
     Distinctive artists: the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn
     2008) of counted music plays in the chapter against the rest of the history; the prior is the whole
     history's artist distribution scaled to PRIOR_STRENGTH plays, which shrinks rarely played artists
     toward "not distinctive". Artists with z > 1.96 and at least 3 plays in the chapter, highest z first.
     """
-    import pyarrow as pa
-
-    whole = ctx.whole_history()
-    if not spans:
-        return []
-    table = pa.table({"idx": pa.array(np.arange(len(spans)), pa.int64()),
-                      "s": pa.array([s.start for s in spans], pa.date32()),
-                      "e": pa.array([s.end for s in spans], pa.date32())})
-    whole.con.register("_ln_spans", table)
-    try:
-        joined = f"(SELECT p.*, c.idx FROM {whole.plays} p JOIN _ln_spans c ON p.day BETWEEN c.s AND c.e)"
-        music = whole.kinds("track")
-        totals = {int(i): (int(ms or 0), int(mms or 0), int(n)) for i, ms, mms, n in whole.fetch(f"""
-            SELECT idx, sum(ms_played), sum(ms_played) FILTER (WHERE {music}), count(*) FILTER (WHERE counted)
-            FROM {joined} GROUP BY idx""")}
-        art = whole.fetchnumpy(f"""
-            SELECT idx, artist, count(*) FILTER (WHERE counted) AS n, sum(ms_played)::DOUBLE AS ms
-            FROM {joined} WHERE {music} AND artist IS NOT NULL GROUP BY ALL""")
-        hours = whole.fetch(f"""
-            SELECT idx, hour, sum(ms_played) FILTER (WHERE dow >= 6), sum(ms_played)
-            FROM {joined} GROUP BY ALL""")
-        devices = whole.fetch(f"""
-            SELECT idx, device, sum(ms_played) FROM {joined}
-            WHERE device IS NOT NULL AND device NOT IN ('unknown', '') GROUP BY ALL
-            ORDER BY idx, 3 DESC, 2""")
-        first = whole.fetch(f"""
-            SELECT c.idx, count(*) FROM (
-                SELECT artist, min(day) AS d FROM {whole.plays} WHERE {music} AND artist IS NOT NULL GROUP BY artist
-            ) f JOIN _ln_spans c ON f.d BETWEEN c.s AND c.e GROUP BY c.idx""")
-    finally:
-        whole.con.unregister("_ln_spans")
     k = len(spans)
     hour_ms = np.zeros((k, 24))
     weekend = np.zeros(k)

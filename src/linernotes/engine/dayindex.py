@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linernotes.insights.scope import Context
+from linernotes.engine.scope import Context
 
 EPOCH = dt.date(1970, 1, 1)
 # family -> (the name, as grouped by count(DISTINCT ...), and the plays it counts)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
 
+from linernotes.engine.result import Meta, Result, jsonable
+from linernotes.engine.scope import Context, Engine, Scope
 from linernotes.errors import UsageError
-from linernotes.insights.result import Meta, Result, jsonable
-from linernotes.insights.scope import Context, Engine, Scope
 
 # Every numeric option of an insight is a count, a share, a number of days or a seed: none is negative, and
 # none needs more than a million (a top list of a million names is every name). Bounding them here, where the
@@ -91,6 +91,9 @@ class Insight:
         raise UsageError(f"insight {self.name!r} has no option --{name.replace('_', '-')} (its options: {known})")
 
 
+# Where the insights live. The registry loads them by name, as plugins: the machinery imports no insight's
+# code, the insights import the machinery, and the two packages do not depend on each other both ways.
+INSIGHTS_PACKAGE = "linernotes.insights"
 _REGISTRY: dict[str, Insight] = {}
 _LOADED = False
 R = TypeVar("R", bound=Result)
@@ -146,14 +149,13 @@ def _params_of(fn: Callable[..., Any]) -> tuple[Param, ...]:
 
 
 def _load() -> None:
-    """Import every module of this package once, so their @insight decorators run."""
+    """Import every module of the insights package once, so their @insight decorators run."""
     global _LOADED
     if _LOADED:
         return
-    import linernotes.insights as package
-
+    package = importlib.import_module(INSIGHTS_PACKAGE)
     for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
+        importlib.import_module(f"{INSIGHTS_PACKAGE}.{module.name}")
     _LOADED = True
 
 
@@ -169,7 +171,7 @@ def get(name: str) -> Insight:
         # Most insights live in a module of their own name ("skip-model" in skip_model.py): load just that
         # one, for a fast CLI start.
         with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(f"linernotes.insights.{module}")
+            importlib.import_module(f"{INSIGHTS_PACKAGE}.{module}")
     if name not in _REGISTRY:
         _load()
     found = _REGISTRY.get(name)
@@ -187,7 +189,7 @@ def run(engine: Engine, name: str, scope: Scope | None = None, **params: Any) ->
     scope = scope or Scope()
     if spec.model:
         # A model's result depends only on the library and the question: serve it from the cache.
-        from linernotes.models.cache import cached_result
+        from linernotes.engine.model_cache import cached_result
 
         identity = json.dumps([repr(scope), jsonable(values)], sort_keys=True)
         return cached_result(

@@ -1,16 +1,18 @@
-"""The noise finder: listening that is probably not the person's own, and the exclusion rules that remove it.
+"""The other-listeners finder: listening on the account that is probably someone else's (a child, a partner, a
+speaker left playing), and the exclusion rules that remove it. The ``noise`` insight shows it; "noise" there
+means other people's listening, not the privacy noise of the cooperative's releases (:mod:`linernotes.coop.release`).
 
 A child's songs on the living-room speaker, rain sounds to fall asleep to, a partner's playlists: they share
 one trait — they live in sessions of their own. Concretely:
 
-1. **islands**: sessions (:func:`linernotes.insights.sessions.session_table`) give every artist its
+1. **islands**: sessions (20-minute silences, read by the ``noise`` insight) give every artist its
    *company*: the music time, per artist, of the sessions it was played in. An artist with at least
    ``min_plays`` plays in at least ``min_sessions`` sessions is *concentrated* when its ten biggest companions
    (itself included) hold :data:`CONCENTRATION` of that time — your own artists are shuffled, mixed and
    followed by others; a child's are followed by the same few. Concentrated artists that keep each other's
    company (one holds at least :data:`EDGE_SHARE` of the other's) form an island; an island is kept when its
    artists hold at least :data:`CLOSURE` of all music time in the sessions they appear in.
-2. **far from your taste**: the island's time-weighted taste vector (:mod:`linernotes.models.taste`) against
+2. **far from your taste**: the island's time-weighted taste vector (:mod:`linernotes.models.artist_embedding`) against
    the time-weighted taste vector of everything else — cosine at most :data:`MAX_TASTE_SIMILARITY` (an
    artist never played next to any other has no vector at all: as far as it gets);
 3. **a rhythm or device of its own**: the total-variation distance between the island's distribution of
@@ -32,12 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.insights.exclusions import Rule
-from linernotes.insights.scope import Context
-from linernotes.insights.sessions import session_table
-from linernotes.insights.words import is_placeholder
-from linernotes.models.modes import DEVICE_WORDS
-from linernotes.models.taste import taste_model
+from linernotes.engine.exclusions import Rule
+from linernotes.engine.words import is_placeholder
+from linernotes.models.artist_embedding import TasteModel
+from linernotes.models.session_clusters import DEVICE_WORDS
 
 CONCENTRATION = 0.85  # the ten biggest companions' part of an artist's company
 TOP_COMPANIONS = 10
@@ -114,19 +114,39 @@ def _tv(p: np.ndarray, q: np.ndarray) -> float:
     return float(0.5 * np.abs(p / sp - q / sq).sum())
 
 
-def find_islands(ctx: Context, *, min_plays: int = 20, min_sessions: int = 5) -> tuple[list[Island], dict[str, Any]]:
-    """Noise islands of ``ctx``'s selection, biggest first, and facts about what was looked at."""
+@dataclass
+class Company:
+    """What :func:`island_candidates` found: the artists of the selection, who keeps company with whom, and
+    the islands that hold their own sessions (before the taste, context and share tests)."""
+
+    names: np.ndarray  # (n_a,) artist names
+    m: Any  # sparse (sessions × artists): music time
+    b: Any  # sparse (sessions × artists): 1 where the artist was played
+    artist_plays: np.ndarray  # (n_a,) plays
+    ms_by_artist: np.ndarray  # (n_a,) listening time as recorded
+    artist_ms: np.ndarray  # (n_a,) listening time, a zero-ms play counted as 1 ms
+    vec_of: np.ndarray  # (n_a, dims) taste vectors (zeros: unknown)
+    island_of: np.ndarray  # (n_a,) index into ``kept``, -1 for the rest
+    kept: list[tuple[list[int], float, np.ndarray]]  # (artist ids, closure, session mask)
+    rest_vec: np.ndarray
+
+
+Passing = tuple[list[int], np.ndarray, np.ndarray, np.ndarray]  # (artist ids, session mask, device, hour counts)
+
+
+def island_candidates(session_id: np.ndarray, artist: np.ndarray, ms: np.ndarray, plays: np.ndarray,
+                      model: TasteModel, *, min_plays: int = 20,
+                      min_sessions: int = 5) -> tuple[Company | None, dict[str, Any]]:
+    """Islands of concentrated artists that hold their own sessions (step 1 of the module docstring), from
+    one row per (session, artist) of music with its time and plays; None when there is none. Also facts
+    about what was looked at."""
     from scipy import sparse
 
-    table = session_table(ctx)
-    music = ctx.kinds("track")
-    cols = ctx.fetchnumpy(f"""
-        SELECT session_id, artist, sum(coalesce(ms_played, 0))::DOUBLE AS ms, count(*) AS plays
-        FROM {table} WHERE {music} AND artist IS NOT NULL GROUP BY ALL""")
+    cols = {"session_id": session_id, "artist": artist, "ms": ms, "plays": plays}
     facts: dict[str, Any] = {"music_plays": int(np.asarray(cols["plays"]).sum()) if len(cols["plays"]) else 0,
                              "artists": 0, "candidates": 0}
     if not len(cols["session_id"]):
-        return [], facts
+        return None, facts
     names, a_idx = np.unique(np.asarray(cols["artist"], dtype=str), return_inverse=True)
     _, s_idx = np.unique(np.asarray(cols["session_id"], dtype=np.int64), return_inverse=True)
     raw_ms = np.asarray(cols["ms"], dtype=np.float64)
@@ -141,7 +161,7 @@ def find_islands(ctx: Context, *, min_plays: int = 20, min_sessions: int = 5) ->
     cand = np.flatnonzero((artist_plays >= min_plays) & (artist_sessions >= min_sessions))
     facts["candidates"] = len(cand)
     if not len(cand):
-        return [], facts
+        return None, facts
     company = (b[:, cand].T @ m).tocsr()  # (candidates × artists): time of each artist in the candidate's sessions
     concentrated: dict[int, np.ndarray] = {}
     for r, a in enumerate(cand.tolist()):
@@ -172,7 +192,6 @@ def find_islands(ctx: Context, *, min_plays: int = 20, min_sessions: int = 5) ->
     for a in concentrated:
         groups.setdefault(root(a), []).append(a)
 
-    model = taste_model(ctx)
     artist_ms = np.asarray(m.sum(axis=0)).ravel()
     vec_of = np.zeros((n_a, model.dims), dtype=np.float64)
     for i, name in enumerate(names.tolist()):
@@ -189,15 +208,25 @@ def find_islands(ctx: Context, *, min_plays: int = 20, min_sessions: int = 5) ->
         if closure >= CLOSURE:
             kept.append((ids, closure, mask))
     if not kept:
-        return [], facts
+        return None, facts
     island_of = np.full(n_a, -1, dtype=np.int64)
     for k, (g, _, _) in enumerate(kept):
         island_of[g] = k
     rest = island_of < 0
     rest_vec = (artist_ms[rest, None] * vec_of[rest]).sum(axis=0)
 
-    # Devices and hours of every music play, per island (-1 = the rest).
-    ctxrows = _context_rows(ctx, names, island_of)
+    return Company(names=names, m=m, b=b, artist_plays=artist_plays,
+                   ms_by_artist=np.bincount(a_idx, weights=raw_ms, minlength=n_a), artist_ms=artist_ms,
+                   vec_of=vec_of, island_of=island_of, kept=kept, rest_vec=rest_vec), facts
+
+
+def passing_islands(c: Company, island: np.ndarray, device: np.ndarray, hour: np.ndarray,
+                    plays: np.ndarray) -> tuple[list[Passing], np.ndarray, np.ndarray, np.ndarray]:
+    """The islands far from your taste with a context of their own, merged when they share one (steps 2–4),
+    from music plays per (island of :attr:`Company.island_of`, -1 = the rest; device, phones as one; local
+    hour). Also the device names and the rest's device and hour counts."""
+    artist_ms, vec_of, rest_vec, artist_plays = c.artist_ms, c.vec_of, c.rest_vec, c.artist_plays
+    ctxrows = {"island": island, "device": device, "hour": hour, "plays": plays}
     isl = np.asarray(ctxrows["island"], dtype=np.int64)
     dev_names, dev_idx = np.unique(np.asarray(ctxrows["device"], dtype=str), return_inverse=True)
     hour = np.asarray(ctxrows["hour"], dtype=np.int64)
@@ -208,7 +237,7 @@ def find_islands(ctx: Context, *, min_plays: int = 20, min_sessions: int = 5) ->
     # Keep islands far from your taste with a context of their own; merge those that share one context
     # (four children's artists on the same speaker are one proposal).
     passing: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]] = []
-    for k, (members_k, _, mask) in enumerate(kept):
+    for k, (members_k, _, mask) in enumerate(c.kept):
         sel = isl == k
         dev = np.bincount(dev_idx[sel], weights=cnt[sel], minlength=len(dev_names))
         hrs = np.bincount(hour[sel], weights=cnt[sel], minlength=24)
@@ -226,20 +255,34 @@ def find_islands(ctx: Context, *, min_plays: int = 20, min_sessions: int = 5) ->
                 break
         else:
             passing.append((list(members_k), mask, dev, hrs))
-    if not passing:
-        return [], facts
-    medians = _median_minutes(ctx, names, [g for g, *_ in passing])
-    ms_by_artist = np.bincount(a_idx, weights=raw_ms, minlength=n_a)
+    return passing, dev_names, rest_dev, rest_hour
+
+
+def island_rules(c: Company, passing: list[Passing], dev_names: np.ndarray) -> list[list[Rule]]:
+    """The exclusion rules each passing island proposes: one per artist, by listening time (artist only, or
+    artist and device when the artist is also yours elsewhere and the island lives on one device)."""
+    out = []
+    for members, mask, dev, _ in passing:
+        _, main_device, device_share = _main_device(dev, dev_names)
+        out.append(_rules(c.b, mask, _by_time(c, members), c.names, main_device, device_share))
+    return out
+
+
+def islands_of(c: Company, passing: list[Passing], dev_names: np.ndarray, rest_dev: np.ndarray,
+               rest_hour: np.ndarray, medians: list[float], rules: list[list[Rule]],
+               counts: list[list[tuple[int, int]]]) -> list[Island]:
+    """The islands, biggest first, from :func:`passing_islands`, the median play (minutes) of each, its
+    rules (:func:`island_rules`) and the (plays, ms) each rule would remove."""
     out: list[Island] = []
+    names, m, artist_plays, ms_by_artist = c.names, c.m, c.artist_plays, c.ms_by_artist
+    artist_ms, vec_of, rest_vec = c.artist_ms, c.vec_of, c.rest_vec
     for k, (members, mask, dev, hrs) in enumerate(passing):
         g = members
         in_sessions = m[mask]
         closure = float(in_sessions[:, g].sum() / in_sessions.sum()) if in_sessions.sum() > 0 else 0.0
-        main = int(np.argmax(dev))
-        main_device = str(dev_names[main])
-        device_share = float(dev[main] / dev.sum())
+        main, main_device, device_share = _main_device(dev, dev_names)
         night = float(hrs[[h for h in range(24) if h >= NIGHT[0] or h < NIGHT[1]]].sum() / hrs.sum())
-        artists = [int(a) for a in sorted(g, key=lambda a: (-artist_ms[a], names[a]))]
+        artists = _by_time(c, g)
         similarity = _similarity(g, artist_ms, vec_of, rest_vec)
         out.append(Island(
             artists=[str(names[a]) for a in artists],
@@ -257,12 +300,28 @@ def find_islands(ctx: Context, *, min_plays: int = 20, min_sessions: int = 5) ->
             night_share=night,
             median_play_minutes=medians[k],
             hours=[int(h) for h in hrs],
-            rules=_rules(ctx, b, mask, artists, names, main_device, device_share),
+            rules=[_proposed(rule, n, t) for rule, (n, t) in zip(rules[k], counts[k], strict=True)],
             why="",
         ))
     out = [_with_why(i) for i in out]
     out.sort(key=lambda i: (-i.plays, i.artists[0]))
-    return out, facts
+    return out
+
+
+def _main_device(dev: np.ndarray, dev_names: np.ndarray) -> tuple[int, str, float]:
+    """(index, name, share of the plays) of the device with the most plays."""
+    main = int(np.argmax(dev))
+    return main, str(dev_names[main]), float(dev[main] / dev.sum())
+
+
+def _by_time(c: Company, members: list[int]) -> list[int]:
+    """Artist ids by listening time (then name)."""
+    return [int(a) for a in sorted(members, key=lambda a: (-c.artist_ms[a], c.names[a]))]
+
+
+def _proposed(rule: Rule, plays: int, ms: int) -> ProposedRule:
+    cli, py = commands(rule)
+    return ProposedRule(rule=rule, cli=cli, python=py, plays=plays, ms_played=ms)
 
 
 def _similarity(g: list[int], artist_ms: np.ndarray, vec_of: np.ndarray, rest_vec: np.ndarray) -> float:
@@ -271,40 +330,6 @@ def _similarity(g: list[int], artist_ms: np.ndarray, vec_of: np.ndarray, rest_ve
     gv = (artist_ms[g, None] * vec_of[g]).sum(axis=0)
     denom = float(np.linalg.norm(gv) * np.linalg.norm(rest_vec))
     return float(gv @ rest_vec / denom) if denom > 0 else float("nan")
-
-
-def _context_rows(ctx: Context, names: np.ndarray, island_of: np.ndarray) -> dict[str, Any]:
-    """Music plays per (island, device, local hour); island -1 is everything else. Phones are one device."""
-    import pyarrow as pa
-
-    ctx.con.register("_ln_noise_islands", pa.table({
-        "artist": pa.array(names[island_of >= 0].tolist(), pa.string()),
-        "island": pa.array(island_of[island_of >= 0]),
-    }))
-    try:
-        return ctx.fetchnumpy(f"""
-            SELECT coalesce(i.island, -1) AS island,
-                   CASE WHEN p.device LIKE 'phone%' THEN 'phone' ELSE coalesce(p.device, 'unknown') END AS device,
-                   p.hour, count(*) AS plays
-            FROM {ctx.plays} p LEFT JOIN _ln_noise_islands i ON i.artist = p.artist
-            WHERE {ctx.kinds("track")} AND p.artist IS NOT NULL GROUP BY ALL""")
-    finally:
-        ctx.con.unregister("_ln_noise_islands")
-
-
-def _median_minutes(ctx: Context, names: np.ndarray, groups: list[list[int]]) -> list[float]:
-    import pyarrow as pa
-
-    artists = [str(names[a]) for g in groups for a in g]
-    ids = [k for k, g in enumerate(groups) for _ in g]
-    ctx.con.register("_ln_noise_groups", pa.table({"artist": pa.array(artists, pa.string()), "g": pa.array(ids)}))
-    try:
-        found = dict(ctx.fetch(f"""
-            SELECT i.g, median(coalesce(p.ms_played, 0))::DOUBLE / 60000 FROM {ctx.plays} p
-            JOIN _ln_noise_groups i ON i.artist = p.artist WHERE {ctx.kinds("track")} GROUP BY 1"""))
-    finally:
-        ctx.con.unregister("_ln_noise_groups")
-    return [float(found.get(k) or 0.0) for k in range(len(groups))]
 
 
 def _label(night: float, med_minutes: float, device: str, device_share: float) -> str:
@@ -317,8 +342,8 @@ def _label(night: float, med_minutes: float, device: str, device_share: float) -
     return "listening apart from your own"
 
 
-def _rules(ctx: Context, b: Any, mask: np.ndarray, artists: list[int], names: np.ndarray,
-           main_device: str, device_share: float) -> list[ProposedRule]:
+def _rules(b: Any, mask: np.ndarray, artists: list[int], names: np.ndarray, main_device: str,
+           device_share: float) -> list[Rule]:
     out = []
     for a in artists:
         col = np.asarray(b[:, a].todense()).ravel() > 0
@@ -327,10 +352,7 @@ def _rules(ctx: Context, b: Any, mask: np.ndarray, artists: list[int], names: np
         device = main_device if narrow else None
         name = str(names[a])
         note = "not mine: found by the noise finder"
-        rule = Rule(artist=name, device=device, note=note)
-        n, t = ctx.one(f"SELECT count(*), coalesce(sum(ms_played), 0) FROM {ctx.plays} WHERE {rule.predicate()}")
-        cli, py = commands(rule)
-        out.append(ProposedRule(rule=rule, cli=cli, python=py, plays=int(n), ms_played=int(t)))
+        out.append(Rule(artist=name, device=device, note=note))
     return out
 
 
@@ -351,14 +373,3 @@ def _with_why(i: Island) -> Island:
     if i.median_play_minutes >= LONG_PLAY_MINUTES:
         parts.append(f"a typical play lasts {i.median_play_minutes:.0f} minutes")
     return replace(i, why="; ".join(parts) + ".")
-
-
-def noise_rules(ctx: Context, **kwargs: int) -> list[Rule]:
-    """Every proposed rule (for benchmarks: the plays they match are the ones flagged as noise)."""
-    islands, _ = find_islands(ctx, **kwargs)
-    return [r.rule for i in islands for r in i.rules]
-
-
-def noise_model(ctx: Context) -> list[Island]:
-    """The islands with the default thresholds (the name benchmarks train models by)."""
-    return find_islands(ctx)[0]

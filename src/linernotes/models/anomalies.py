@@ -22,7 +22,8 @@ Three kinds of break, each measured against the person's own surroundings in tim
 
 Every moment gets a ``score`` = its magnitude over its kind's threshold (≥ 1), which ranks the kinds on one
 scale. Everything is computed over the whole history of the scope (so the surroundings of a period's first
-week are known) and reported for the period; numpy over a few thousand days, no loop per play.
+week are known) and reported for the period; numpy over a few thousand days, no loop per play. Pure
+computation: the ``moments`` insight (:mod:`linernotes.insights.moments`) reads the per-day totals.
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-
-from linernotes.insights.scope import Context
 
 DAY_WINDOW = 28  # days either side of a day for its normal
 WEEK_WINDOW = 8  # weeks either side of a week for its normal
@@ -101,23 +100,34 @@ def _hours(ms: float) -> str:
     return f"{h:,.1f} h" if h < 10 else f"{h:,.0f} h"
 
 
-def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -> list[Moment]:
-    """Every moment of ``ctx``'s whole history (see the module docstring), strongest first."""
-    whole = ctx.whole_history()
-    days = whole.fetchnumpy(f"""
-        SELECT day, hour, coalesce(sum(ms_played), 0)::DOUBLE AS ms FROM {whole.plays}
-        WHERE day IS NOT NULL GROUP BY ALL ORDER BY day""")
-    if not len(days["day"]):
-        return []
-    day = np.asarray(days["day"]).astype("datetime64[D]")
-    first, last = day.min(), day.max()
+def week_origin(day: np.ndarray) -> tuple[np.datetime64, np.datetime64]:
+    """The first day of a history (``day``: datetime64[D], not empty) and the Monday on or before it, from
+    which weeks are numbered."""
+    first = day.min()
+    monday0 = first - ((first.astype("datetime64[D]").view("int64") - 4) % 7)  # 1970-01-05 was a Monday
+    return first, monday0
+
+
+NewArtistRow = tuple[str, str, int, float, float, dt.date]  # (key, name, week, artist ms, week ms, first day)
+
+
+def find_moments(day: np.ndarray, hour: np.ndarray, ms: np.ndarray, new_artist_rows: list[NewArtistRow], *,
+                 min_z: float = 4.0, min_share: float = 0.25) -> list[Moment]:
+    """Every moment of a whole history (see the module docstring), strongest first.
+
+    Input: listening time per (local day, hour) with listening (``day`` datetime64[D], not empty), and the
+    weeks in which a new artist took at least ``min_share`` of the music (weeks numbered from
+    :func:`week_origin`'s Monday; by artist key, then share descending, then week).
+    """
+    day = np.asarray(day).astype("datetime64[D]")
+    first, monday0 = week_origin(day)
+    last = day.max()
     n_days = int((last - first).astype(int)) + 1
     di = (day - first).astype(np.int64)
-    hour = np.asarray(days["hour"], dtype=np.int64)
-    ms = np.asarray(days["ms"], dtype=np.float64)
+    hour = np.asarray(hour, dtype=np.int64)
+    ms = np.asarray(ms, dtype=np.float64)
     per_day = np.bincount(di, weights=ms, minlength=n_days)
     # ISO weeks: Monday-based, numbered from the Monday on or before the first day.
-    monday0 = first - ((first.astype("datetime64[D]").view("int64") - 4) % 7)  # 1970-01-05 was a Monday
     wi = ((first - monday0).astype(np.int64) + np.arange(n_days)) // 7
     n_weeks = int(wi[-1]) + 1
     per_week = np.bincount(wi, weights=per_day, minlength=n_weeks)
@@ -172,7 +182,7 @@ def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -
     # ---- rhythm: the week's clock against the usual clock -------------------------------------------------
     moments += _rhythm(profile, per_week, partial, week_dates, min_z)
     # ---- new artists --------------------------------------------------------------------------------------
-    moments += _new_artists(ctx, first, monday0, n_weeks, week_dates, min_share)
+    moments += _new_artists(new_artist_rows, week_dates, min_share)
     moments.sort(key=lambda m: (-m.score, m.start, m.kind, m.artist or ""))
     return moments
 
@@ -227,25 +237,7 @@ def _rhythm(profile: np.ndarray, per_week: np.ndarray, partial: np.ndarray, week
     return out
 
 
-def _new_artists(ctx: Context, first: np.datetime64, monday0: np.datetime64, n_weeks: int, week_dates: object,
-                 min_share: float) -> list[Moment]:
-    whole = ctx.whole_history()
-    music = ctx.kinds("track")
-    rows = whole.fetch(f"""
-        WITH m AS (SELECT artist, day, ms_played FROM {whole.plays}
-                   WHERE {music} AND artist IS NOT NULL AND ms_played > 0),
-        firsts AS (SELECT lower(artist) AS a, min(day) AS d0 FROM m GROUP BY 1),
-        weekly AS (SELECT lower(artist) AS a, (day - ?::DATE) // 7 AS w, sum(ms_played)::DOUBLE AS ms,
-                          arg_max(artist, ms_played) AS name
-                   FROM m GROUP BY ALL),
-        totals AS (SELECT (day - ?::DATE) // 7 AS w, sum(ms_played)::DOUBLE AS ms FROM m GROUP BY 1)
-        SELECT k.a, any_value(k.name), k.w, k.ms, t.ms, f.d0
-        FROM weekly k JOIN totals t USING (w) JOIN firsts f USING (a)
-        WHERE k.w BETWEEN (f.d0 - ?::DATE) // 7 AND (f.d0 - ?::DATE) // 7 + {NEW_WEEKS}
-          AND k.ms >= ? * t.ms AND k.ms >= {NEW_MIN_MINUTES * 60_000}
-          AND f.d0 >= ?::DATE + {NEW_WARMUP_DAYS}
-        GROUP BY k.a, k.w, k.ms, t.ms, f.d0
-        ORDER BY k.a, k.ms / t.ms DESC, k.w""", [monday0.astype(dt.date)] * 4 + [min_share, first.astype(dt.date)])
+def _new_artists(rows: list[NewArtistRow], week_dates: object, min_share: float) -> list[Moment]:
     out: list[Moment] = []
     seen: set[str] = set()
     for key, name, w, a_ms, t_ms, d0 in rows:

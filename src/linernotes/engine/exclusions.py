@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
+from linernotes.engine.safe_where import RefusedSelection, canonical
 from linernotes.errors import UsageError
-from linernotes.insights.safe_where import RefusedSelection, canonical
 from linernotes.store.db import sql_literal
 
 # Conditions a rule can hold: name → (column, how it matches). Names match case-insensitively and exactly

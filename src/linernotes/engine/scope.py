@@ -31,10 +31,10 @@ from typing import Any, TypeVar
 import duckdb
 
 from linernotes.columns import fetch_columns
+from linernotes.engine.exclusions import Rule, list_rules
+from linernotes.engine.period import Period
+from linernotes.engine.result import ExclusionEffect
 from linernotes.errors import UsageError
-from linernotes.insights.exclusions import Rule, list_rules
-from linernotes.insights.period import Period
-from linernotes.insights.result import ExclusionEffect
 from linernotes.policy import Policy, counted_plays, parse_policy
 from linernotes.schema import Kind
 

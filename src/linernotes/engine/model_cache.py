@@ -8,10 +8,18 @@ so a cache file can never run code. The results of model insights are cached the
 keyed by a cheap fingerprint of the library (:func:`library_fingerprint`), so asking again costs
 milliseconds. They hold model state derived from listening (embeddings, weights),
 never plays; ``linernotes forget`` clears them all.
+
+The cache is bounded: after each write, the least recently used entries (trained models and results
+together) are deleted until they fit in :data:`MAX_BYTES`. The bound is in bytes, not entries, because
+entries differ by orders of magnitude (a result's JSON is a few kilobytes, a large library's embedding or
+session labels several megabytes): a count would either let the folder grow with every library and
+question, or evict many cheap results to keep one big model. A hit refreshes the entry's modification
+time, which is what "recently used" means here (access times are often not kept by the file system).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -25,11 +33,14 @@ import numpy as np
 import platformdirs
 
 from linernotes import __version__
-from linernotes.insights.result import Result, result_from_dict
-from linernotes.insights.scope import Context
+from linernotes.engine.result import Result, result_from_dict
+from linernotes.engine.scope import Context
 
 ENV_CACHE = "LINERNOTES_CACHE"
 FORMAT_VERSION = 1
+# Trained models and model results kept at most (bytes): tens of libraries' worth of models.
+MAX_BYTES = 256 * 2**20
+ENTRY_PATTERNS = ("models/*.npz", "results/*.json")
 
 
 def cache_dir() -> Path:
@@ -66,6 +77,7 @@ def cached_arrays(ctx: Context, name: str, params: dict[str, Any], train: Callab
             with np.load(path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files if k != "__header__"}
                 header = json.loads(str(data["__header__"]))
+            _used(path)
             return arrays, header
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # a corrupt or foreign file: retrain
@@ -75,6 +87,7 @@ def cached_arrays(ctx: Context, name: str, params: dict[str, Any], train: Callab
     payload: dict[str, Any] = {"__header__": np.array(json.dumps(header, default=str)), **arrays}
     np.savez(partial, **payload)
     os.replace(partial, path)
+    evict(keep=path)
     return arrays, header
 
 
@@ -110,7 +123,7 @@ def code_version() -> str:
     to how it is computed (even without a version bump, as in development)."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for folder in ("insights", "models"):
+    for folder in ("engine", "insights", "models"):
         for source in sorted((root / folder).glob("*.py")):
             digest.update(source.name.encode())
             digest.update(source.read_bytes())
@@ -132,7 +145,9 @@ def cached_result(
     path = cache_dir() / "results" / f"{insight}-{key}.json"
     if path.exists():
         try:
-            return result_from_dict(result_type, json.loads(path.read_text(encoding="utf-8")))
+            found = result_from_dict(result_type, json.loads(path.read_text(encoding="utf-8")))
+            _used(path)
+            return found
         except (OSError, ValueError, KeyError, TypeError):
             path.unlink(missing_ok=True)  # written by another version, or damaged: compute again
     result = compute()
@@ -140,4 +155,40 @@ def cached_result(
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
     os.replace(partial, path)
+    evict(keep=path)
     return result
+
+
+def _used(path: Path) -> None:
+    """Mark a cache entry as just used (its modification time orders the eviction)."""
+    with contextlib.suppress(OSError):  # deleted meanwhile by another process: nothing to mark
+        os.utime(path)
+
+
+def evict(keep: Path | None = None, max_bytes: int | None = None) -> int:
+    """Delete the least recently used entries until the cache holds at most ``max_bytes`` (default
+    :data:`MAX_BYTES`); ``keep`` (the entry just written, in use) is never deleted. Files being written
+    (``.partial``) are not entries. Returns how many entries were deleted."""
+    budget = MAX_BYTES if max_bytes is None else max_bytes
+    entries: list[tuple[int, str, Path, int]] = []
+    root = cache_dir()
+    for pattern in ENTRY_PATTERNS:
+        for f in root.glob(pattern):
+            if ".partial" in f.name:
+                continue
+            try:
+                st = f.stat()
+            except OSError:  # removed by a concurrent run
+                continue
+            entries.append((st.st_mtime_ns, f.name, f, st.st_size))
+    total = sum(size for *_, size in entries)
+    removed = 0
+    for _, _, f, size in sorted(entries):  # least recently used first
+        if total <= budget:
+            break
+        if keep is not None and f == keep:
+            continue
+        f.unlink(missing_ok=True)
+        total -= size
+        removed += 1
+    return removed

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from linernotes.insights.scope import Context
+from linernotes.engine.scope import Context
 
 GAP_DAYS = 183  # about six months without a play splits a history
 STRAY_SHARE = 0.05  # a stretch with less than this part of the plays is stray ...

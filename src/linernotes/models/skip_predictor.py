@@ -6,8 +6,8 @@ are what was known when the play started — never anything measured during or a
 
 - *time of day* (hour as sine/cosine), *weekday*; the *device* family, *shuffle*, *offline*; *how the track
   started* (``reason_start``: picked by hand, after a finished track, after a skip...);
-- *place in the session* (:func:`linernotes.insights.sessions.session_table`): position, minutes since the
-  session's first music play, silence before the play;
+- *place in the session* (20-minute silences): position, minutes since the session's first music play,
+  silence before the play;
 - *skips just before*: whether the previous music play of the session was skipped, the share skipped so far
   in the session, and the share of your last 50 plays you skipped;
 - *familiarity*: plays of the track and of the artist before this one, days since you first heard the
@@ -33,25 +33,22 @@ Which context matters is measured by grouped permutation importance on the test 
 when one group of related features (e.g. all of familiarity) is shuffled across test plays. Skip rates by
 each factor's levels (over every labelled play) turn that into sentences a person understands.
 
-Results are cached by :mod:`linernotes.models.cache` (keyed by the selection's fingerprint and the
-parameters): a re-run on an unchanged library loads the result instead of retraining.
+Pure computation (feature columns in, a fit out): the ``skip-model`` insight
+(:mod:`linernotes.insights.skip_model`) reads the plays and caches the fit with
+:mod:`linernotes.engine.model_cache` (keyed by the selection's fingerprint and the parameters), so a re-run
+on an unchanged library loads the result instead of retraining.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from linernotes.insights.scope import ITEM_SQL, Context
-from linernotes.insights.sessions import session_table
-from linernotes.insights.words import UNRECORDED_START_SQL, is_placeholder
-from linernotes.models.cache import cached_arrays
+from linernotes.engine.words import is_placeholder
 
 MODEL_VERSION = "skip-hgb-2"
 MAX_TRAIN = 80_000  # training rows at most (a deterministic subsample beyond: more adds < 0.003 AUC)
@@ -141,11 +138,6 @@ REASON_PHRASES = {
     "remote": "when started from another device",
 }
 
-# Export artefacts, not listening: plays whose reason_start the export wrote as 'unknown'. Spotify's Video
-# files log music-video and Canvas rows as reason_start "unknown" with skipped: true whatever happened
-# (FORMATS.md §1.6 item 5), so their skip flag says nothing about the person. Their skip status is treated
-# as unknown: they are neither trained on, tested on nor described.
-ARTEFACT_START_SQL = UNRECORDED_START_SQL
 
 
 @dataclass(frozen=True)
@@ -223,7 +215,7 @@ class SkipModelFit:
 
 
 @dataclass
-class _Data:
+class SkipData:
     t: np.ndarray  # epoch ms of the play's start, time order
     y: np.ndarray  # 1 skipped, 0 not, -1 unknown
     x: np.ndarray  # (n, len(FEATURES)) float64, NaN = missing
@@ -292,36 +284,12 @@ def _grouped(key: np.ndarray, t: np.ndarray, known: np.ndarray, skipped: np.ndar
     return out
 
 
-def _features(ctx: Context) -> _Data | None:
-    """Every music play of the selection in start order with its context features (labelled or not)."""
-    music = ctx.kinds("track")
-    vocab = ctx.fetch(f"""
-        SELECT 'd', coalesce(device, 'unknown') AS v, count(*) FROM {ctx.plays} WHERE {music} GROUP BY 2
-        UNION ALL
-        SELECT 'r', coalesce(nullif(reason_start, ''), 'unknown'), count(*) FROM {ctx.plays} WHERE {music}
-        GROUP BY 2 ORDER BY 3 DESC, 2""")
-    devices = [str(v) for kind, v, _ in vocab if kind == "d"]
-    reasons = [str(v) for kind, v, _ in vocab if kind == "r"]
-    if not devices:
-        return None
-    sessions = session_table(ctx)
-    cols = ctx.fetchnumpy(
-        f"""
-        SELECT epoch_ms(ts_start) AS t, session_id, pos, coalesce(gap_s, 0.0) AS gap_s,
-               coalesce(hour + minute(ts_local) / 60.0, 'NaN'::DOUBLE) AS hod,
-               coalesce(dow, 0) AS dow,
-               CASE WHEN {ARTEFACT_START_SQL} THEN -1 ELSE coalesce(skip::INT, -1) END AS y,
-               coalesce(shuffle::INT, -1) AS shuffle,
-               coalesce(offline::INT, -1) AS offline,
-               list_position($1, coalesce(device, 'unknown')) - 1 AS device,
-               list_position($2, coalesce(nullif(reason_start, ''), 'unknown')) - 1 AS reason,
-               hash({ITEM_SQL}) AS item,
-               hash(lower(coalesce(artist, ''))) AS artist,
-               hash(lower(coalesce(artist, '')) || chr(31) || lower(coalesce(album, ''))) AS album
-        FROM {sessions} WHERE {music}
-        ORDER BY ts_start, ts_end, play_id""",
-        [devices, reasons],
-    )
+def features_of(cols: dict[str, np.ndarray], devices: list[str], reasons: list[str]) -> SkipData | None:
+    """Every music play in start order with its context features (labelled or not), from the columns the
+    ``skip-model`` insight reads (:func:`linernotes.insights.skip_model.skip_features`): ``t`` (epoch ms),
+    ``session_id``, ``pos``, ``gap_s``, ``hod``, ``dow``, ``y`` (1 skipped, 0 not, -1 unknown), ``shuffle``,
+    ``offline`` (-1 unknown), ``device`` / ``reason`` (indexes into ``devices`` / ``reasons``) and hashes of
+    the ``item``, ``artist`` and ``album``. None when there is no play."""
     t = np.asarray(cols["t"], dtype=np.int64)
     n = len(t)
     if n == 0:
@@ -389,12 +357,12 @@ def _features(ctx: Context) -> _Data | None:
             "artist_since_hours": lambda: np.log1p((t - artist["prev_t"]) / hours),
         }
         # float32 halves the largest array (the trees bin every feature into at most 255 values anyway). The
-        # past skip rates stay 0 here: _fit fills them in once it knows the training part's overall rate.
+        # past skip rates stay 0 here: fit fills them in once it knows the training part's overall rate.
         x = np.zeros((n, len(FEATURES)), dtype=np.float32)
         for i, (name, _) in enumerate(FEATURES):
             if name in columns:
                 x[:, i] = columns[name]()
-    return _Data(t=t, y=y, x=x, track_n=track["n"], artist_known=artist["known"], artist_skips=artist["skips"],
+    return SkipData(t=t, y=y, x=x, track_n=track["n"], artist_known=artist["known"], artist_skips=artist["skips"],
                  track_known=track["known"], track_skips=track["skips"], devices=devices, reasons=reasons,
                  hod=hod, pos=pos, artist_week=artist["week"], track_since=(t - track["prev_t"]) / hours)
 
@@ -457,10 +425,10 @@ def _varied(x: np.ndarray, categorical: list[bool]) -> np.ndarray:
                      for col, cat in zip(x.T, categorical, strict=True)])
 
 
-def _fit(ctx: Context, *, test_share: float, seed: int) -> SkipModelFit:
+def fit(data: SkipData | None, *, test_share: float, seed: int) -> SkipModelFit:
+    """Train and evaluate the skip model on the plays of :func:`features_of` (see the module docstring)."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    data = _features(ctx)
     if data is None:
         return SkipModelFit(status=NOT_ENOUGH)
     labelled = data.y >= 0
@@ -568,7 +536,7 @@ def _binned(values: np.ndarray, edges: list[float]) -> np.ndarray:
 Coded = tuple[np.ndarray, list[tuple[str, str]]]
 
 
-def _factor_codes(data: _Data, labelled: np.ndarray) -> dict[str, Coded]:
+def _factor_codes(data: SkipData, labelled: np.ndarray) -> dict[str, Coded]:
     """Per factor group, each labelled play's level (an index into the level labels; -1 = left out) and the
     levels' (label, phrase)."""
     x = data.x[labelled]
@@ -671,7 +639,7 @@ def _sentence(name: str, levels: list[Level], min_plays: int, matters: bool) -> 
     return f"You skip {how} {hi.phrase} ({hi.rate:.0%}) than {lo.phrase} ({lo.rate:.0%})."
 
 
-def _factors(data: _Data, labelled: np.ndarray, importance: dict[str, float]) -> list[Factor]:
+def _factors(data: SkipData, labelled: np.ndarray, importance: dict[str, float]) -> list[Factor]:
     y = data.y[labelled].astype(np.float64)
     codes = _factor_codes(data, labelled)
     levels = {g: _levels(y, c, labels) for g, (c, labels) in codes.items()}
@@ -683,7 +651,7 @@ def _factors(data: _Data, labelled: np.ndarray, importance: dict[str, float]) ->
     return factors
 
 
-def _combination(data: _Data, labelled: np.ndarray, keys: list[str]) -> Combination | None:
+def _combination(data: SkipData, labelled: np.ndarray, keys: list[str]) -> Combination | None:
     """Skip rates by pairs of levels of two factors; the extremes with enough plays, in one sentence."""
     if len(keys) < 2:
         return None
@@ -718,32 +686,17 @@ def _combination(data: _Data, labelled: np.ndarray, keys: list[str]) -> Combinat
 # ---- the public entry points -------------------------------------------------------------------------------
 
 
-def _fit_single_threaded(ctx: Context, *, test_share: float, seed: int) -> SkipModelFit:
-    """:func:`_fit` with OpenMP held to one thread: the boosted trees are small, and on a busy machine (other
+def fit_single_threaded(data: SkipData | None, *, test_share: float, seed: int) -> SkipModelFit:
+    """:func:`fit` with OpenMP held to one thread: the boosted trees are small, and on a busy machine (other
     models training, a browser) OpenMP's spinning threads made training ten times slower, not faster."""
     import sklearn.ensemble  # noqa: F401  (load OpenMP first: threadpoolctl limits only loaded libraries)
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
     with threadpool_limits(limits=1, user_api="openmp"):
-        return _fit(ctx, test_share=test_share, seed=seed)
+        return fit(data, test_share=test_share, seed=seed)
 
 
-def skip_model(ctx: Context, *, test_share: float = 0.2, seed: int = 0, use_cache: bool = True) -> SkipModelFit:
-    """Train and evaluate the skip model on ``ctx``'s selection (from the cache when it saw the same input)."""
-    if not use_cache:
-        return _fit_single_threaded(ctx, test_share=test_share, seed=seed)
-    params = {"test_share": test_share, "seed": seed, "model": MODEL_VERSION}
-
-    def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        from linernotes.insights.result import jsonable
-
-        return {}, {"fit": jsonable(_fit_single_threaded(ctx, test_share=test_share, seed=seed))}
-
-    _, header = cached_arrays(ctx, "skip-model", params, train)
-    return _from_dict(header["fit"])
-
-
-def _from_dict(d: dict[str, Any]) -> SkipModelFit:
+def fit_from_dict(d: dict[str, Any]) -> SkipModelFit:
     """A :class:`SkipModelFit` back from its JSON form (the cache)."""
     factors = [Factor(key=f["key"], name=f["name"], importance=f["importance"],
                       levels=[Level(**lv) for lv in f["levels"]], sentence=f["sentence"]) for f in d.pop("factors")]
@@ -751,20 +704,3 @@ def _from_dict(d: dict[str, Any]) -> SkipModelFit:
     combination = None if combo is None else Combination(
         factors=combo["factors"], most=Cell(**combo["most"]), least=Cell(**combo["least"]), sentence=combo["sentence"])
     return SkipModelFit(factors=factors, combination=combination, **d)
-
-
-def evaluate_sample(path: str | Path, *, seed: int = 0) -> tuple[float | None, float | None, int]:
-    """Import one export (a file or folder) into a temporary library, train, and return
-    ``(auc, baseline_auc, labelled plays)`` on its time split; the AUCs are None when there is not enough
-    skip data. Nothing is cached and nothing outside the temporary folder is written."""
-    from linernotes.insights.scope import Scope
-    from linernotes.library import open_library
-
-    with tempfile.TemporaryDirectory(prefix="linernotes-skip-") as tmp:
-        lib = open_library(Path(tmp) / "sample.duckdb")
-        try:
-            lib.import_paths([Path(path)])
-            fit = skip_model(Context(lib.engine, Scope()), seed=seed, use_cache=False)
-        finally:
-            lib.close()
-    return fit.auc, fit.baseline_auc, fit.plays

@@ -13,8 +13,8 @@ changes; only for scopes whose whole history is already selected (the dashboard,
 
 from __future__ import annotations
 
-from linernotes.insights.period import Period
-from linernotes.insights.scope import Context
+from linernotes.engine.period import Period
+from linernotes.engine.scope import Context
 
 
 def entity_days(ctx: Context, entity: str, kinds: tuple[str, ...], name_col: str, by_col: str | None) -> str | None:

@@ -4,7 +4,7 @@ Two artists are close when the person plays them near each other — within a fe
 session — more often than their popularity alone explains. Concretely (Levy & Goldberg's recipe for word
 vectors, applied to listening sessions):
 
-1. sessions from :func:`linernotes.insights.sessions.session_table` (20-minute silences);
+1. sessions (20-minute silences; the ``taste`` insight reads them and passes the pairs in);
 2. co-occurrence counts of artist pairs at most ``window`` plays apart in a session (a play with itself
    and a pair of the same artist do not count), weighted 1/distance;
 3. positive pointwise mutual information, with context-distribution smoothing (α = 0.75);
@@ -13,8 +13,11 @@ vectors, applied to listening sessions):
    dimensions do not capture at all (under 0.1 % of its energy) gets a zero vector: unknown, not random.
 
 Only artists with at least ``min_plays`` counted music plays enter the vocabulary. The model is trained on
-the whole history of the scope (taste geometry does not depend on the period asked about) and cached by
-:mod:`linernotes.models.cache`: a re-run on an unchanged library loads it in milliseconds.
+the whole history of the scope (taste geometry does not depend on the period asked about); the ``taste``
+insight (:func:`linernotes.insights.taste.taste_model`) reads its input and caches it with
+:mod:`linernotes.engine.model_cache`, so a re-run on an unchanged library loads it in milliseconds.
+
+Pure computation: arrays in, arrays and dataclasses out; no SQL, scope or cache here.
 """
 
 from __future__ import annotations
@@ -23,10 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from linernotes.insights.scope import Context
-from linernotes.insights.sessions import session_table
-from linernotes.models.cache import cached_arrays
 
 SMOOTHING = 0.75
 MIN_CAPTURED = 1e-3  # share of an artist's PPMI row energy its vector must keep to count as known
@@ -66,7 +65,7 @@ class TasteModel:
 
     def vocab_table(self) -> Any:
         """An Arrow table (``artist``, ``id``) of the vocabulary, to join plays to rows of ``vectors`` in SQL."""
-        return _vocab_table(self.artists)
+        return vocab_table(self.artists)
 
     def mean_vector(self, weights: dict[str, float]) -> np.ndarray:
         """Weighted mean of artist vectors (e.g. by listening time), unit length; zeros when none known."""
@@ -79,51 +78,21 @@ class TasteModel:
         return (acc / norm).astype(np.float32) if norm > 0 else acc.astype(np.float32)
 
 
-def taste_model(ctx: Context, *, dims: int = 32, window: int = 5, min_plays: int = 3, seed: int = 0) -> TasteModel:
-    """Train (or load from the cache) the artist embedding of ``ctx``'s scope over its whole history."""
-    whole = ctx.whole_history()
-    params = {"dims": dims, "window": window, "min_plays": min_plays, "seed": seed, "model": "taste-ppmi-svd-2"}
-    arrays, _ = cached_arrays(whole, "taste", params, lambda: _train(whole, dims, window, min_plays, seed))
-    return TasteModel(artists=arrays["artists"], vectors=arrays["vectors"], ms_played=arrays["ms_played"],
-                      plays=arrays["plays"])
+Arrays = dict[str, np.ndarray]
 
 
-def _train(ctx: Context, dims: int, window: int, min_plays: int,
-           seed: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def train(artists: np.ndarray, ms: np.ndarray, plays: np.ndarray, pair_i: np.ndarray, pair_j: np.ndarray,
+          pair_w: np.ndarray, *, dims: int, seed: int) -> tuple[Arrays, dict[str, Any]]:
+    """The embedding's arrays (``artists``, ``vectors``, ``ms_played``, ``plays``) and a header of facts, from
+    the vocabulary (artist names, listening time and counted plays, one entry each) and its co-occurrence
+    pairs (vocabulary indexes ``pair_i``/``pair_j`` with weight ``pair_w``; each unordered pair may repeat)."""
     from scipy import sparse
     from sklearn.utils.extmath import randomized_svd
 
-    vocab = ctx.fetchnumpy(f"""
-        SELECT artist, sum(ms_played)::BIGINT AS ms, count(*) FILTER (WHERE counted) AS plays
-        FROM {ctx.plays} WHERE kind = 'track' AND artist IS NOT NULL
-        GROUP BY artist HAVING count(*) FILTER (WHERE counted) >= {int(min_plays)}
-        ORDER BY ms DESC, artist""")
-    artists = np.asarray(vocab["artist"], dtype=str)
     n = len(artists)
-    ms = np.asarray(vocab["ms"], dtype=np.int64)
-    plays = np.asarray(vocab["plays"], dtype=np.int64)
     if n < 2:
         return {"artists": artists, "vectors": np.zeros((n, 0), np.float32), "ms_played": ms, "plays": plays}, {}
-    sessions = session_table(ctx)
-    ctx.con.register("_ln_vocab", _vocab_table(artists))
-    try:
-        # Music plays in session order, numbered within their session; pairs at most `window` apart.
-        pairs = ctx.fetchnumpy(f"""
-            WITH m AS (
-                SELECT s.session_id, v.id,
-                       row_number() OVER (PARTITION BY s.session_id ORDER BY s.pos) AS k
-                FROM {sessions} s JOIN _ln_vocab v ON v.artist = s.artist
-                WHERE s.kind = 'track' AND s.counted),
-            d AS (SELECT unnest(range(1, {int(window) + 1})) AS dist)
-            SELECT a.id AS i, b.id AS j, sum(1.0 / d.dist) AS w
-            FROM m a CROSS JOIN d JOIN m b ON b.session_id = a.session_id AND b.k = a.k + d.dist
-            WHERE a.id <> b.id
-            GROUP BY ALL""")
-    finally:
-        ctx.con.unregister("_ln_vocab")
-    i = np.asarray(pairs["i"], dtype=np.int64)
-    j = np.asarray(pairs["j"], dtype=np.int64)
-    w = np.asarray(pairs["w"], dtype=np.float64)
+    i, j, w = pair_i, pair_j, pair_w
     counts = sparse.coo_matrix((np.r_[w, w], (np.r_[i, j], np.r_[j, i])), shape=(n, n)).tocsr()
     counts.sum_duplicates()
     ppmi = _ppmi(counts)
@@ -142,7 +111,7 @@ def _train(ctx: Context, dims: int, window: int, min_plays: int,
     return {"artists": artists, "vectors": vectors, "ms_played": ms, "plays": plays}, header
 
 
-def _vocab_table(artists: np.ndarray) -> Any:
+def vocab_table(artists: np.ndarray) -> Any:
     import pyarrow as pa
 
     return pa.table({"artist": pa.array(artists.tolist(), pa.string()), "id": pa.array(np.arange(len(artists)))})
@@ -174,27 +143,20 @@ class MonthTaste:
     vector: np.ndarray
 
 
-def month_vectors(ctx: Context, model: TasteModel) -> list[MonthTaste]:
-    """Every month of ``ctx``'s selection with music: Σ ms·v over the model's artists, normalised.
+def month_tastes(month: np.ndarray, artist_id: np.ndarray, ms: np.ndarray, model: TasteModel) -> list[MonthTaste]:
+    """Every month with music: Σ ms·v over the model's artists, normalised. Input: one row per (month
+    ``YYYY-MM``, vocabulary index or -1 for an artist outside it) with its listening time.
 
     Listening time weights the mean, so a month is described by what filled it, not by what was sampled.
     """
     from scipy import sparse
 
-    ctx.con.register("_ln_month_vocab", model.vocab_table())
-    try:
-        cols = ctx.fetchnumpy(f"""
-            SELECT strftime(day, '%Y-%m') AS month, coalesce(v.id, -1) AS id, sum(ms_played)::DOUBLE AS ms
-            FROM {ctx.plays} p LEFT JOIN _ln_month_vocab v ON v.artist = p.artist
-            WHERE {ctx.kinds('track')} AND ms_played > 0 GROUP BY ALL""")
-    finally:
-        ctx.con.unregister("_ln_month_vocab")
-    labels = np.asarray(cols["month"], dtype=str)
+    labels = np.asarray(month, dtype=str)
     if not len(labels):
         return []
     months, m_idx = np.unique(labels, return_inverse=True)
-    ids = np.asarray(cols["id"], dtype=np.int64)
-    ms = np.asarray(cols["ms"], dtype=np.float64)
+    ids = np.asarray(artist_id, dtype=np.int64)
+    ms = np.asarray(ms, dtype=np.float64)
     total = np.bincount(m_idx, weights=ms, minlength=len(months))
     known = ids >= 0
     if model.dims:

@@ -3,14 +3,15 @@
 A *mode* is a recurring way of listening — "late-night Night Tram on the laptop, long sessions, few skips",
 "podcasts on the phone in the morning". It is found, not declared:
 
-1. sessions from :func:`linernotes.insights.sessions.session_table` (20-minute silences) over the whole
-   history of the scope; those with at least :data:`MIN_STREAMS` plays or :data:`MIN_MINUTES` of listening
-   are clustered (a lone two-second skip says nothing about a way of listening);
-2. each session becomes a feature vector (:func:`session_features`): *what* — its taste vector, the
-   time-weighted mean of the artist vectors of :mod:`linernotes.models.taste`, and its share of podcasts and
-   audiobooks — and *how* — start hour as a point on a circle (sin, cos), weekend or not, the main device
-   family (one-hot; Android and iOS phones are one "phone": a new phone is not a new way of listening), log
-   of its length, shuffle share and skip rate;
+1. sessions (20-minute silences) over the whole history of the scope; those with at least
+   :data:`MIN_STREAMS` plays or :data:`MIN_MINUTES` of listening are clustered (a lone two-second skip says
+   nothing about a way of listening);
+2. each session becomes a feature vector (:class:`SessionFeatures`, read by the ``modes`` insight): *what*
+   — its taste vector, the time-weighted mean of the artist vectors of
+   :mod:`linernotes.models.artist_embedding`, and its share of podcasts and audiobooks — and *how* — start
+   hour as a point on a circle (sin, cos), weekend or not, the main device family (one-hot; Android and
+   iOS phones are one "phone": a new phone is not a new way of listening), log of its length, shuffle
+   share and skip rate;
 3. features are standardised; the taste vector is reduced to its main axes (PCA) and each block is
    weighted (:data:`BLOCK_WEIGHTS`) so that neither the 32 taste dimensions nor the many device columns
    drown the rest;
@@ -18,22 +19,17 @@ A *mode* is a recurring way of listening — "late-night Night Tram on the lapto
    sessions; the k with the lowest BIC wins, so the number of modes comes from the data (a small or uniform
    history gets few modes), and every session is assigned its most likely mode.
 
-Labels are cached by :mod:`linernotes.models.cache` keyed by the selection's fingerprint; describing the
-modes (:mod:`linernotes.insights.modes`) is a few vectorised aggregations over the labelled sessions.
+Pure computation (feature arrays in, labels out): the ``modes`` insight (:mod:`linernotes.insights.modes`)
+reads the sessions, caches the labels with :mod:`linernotes.engine.model_cache` keyed by the selection's
+fingerprint, and describes the modes with a few vectorised aggregations over the labelled sessions.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from linernotes.insights.scope import Context
-from linernotes.insights.sessions import session_table
-from linernotes.models.cache import cached_arrays
-from linernotes.models.taste import taste_model
 
 MIN_STREAMS = 2  # a session is clustered when it has at least this many plays ...
 MIN_MINUTES = 5.0  # ... or at least this much listening time
@@ -80,97 +76,17 @@ class SessionFeatures:
         return len(self.session_id)
 
 
-def clustered_sessions(ctx: Context) -> str:
-    """Name of a temp table: one row per session of ``ctx``'s whole history that is long enough to cluster."""
-    whole = ctx.whole_history()
-    table = session_table(whole)
-    return whole.derived(
-        "modes_sessions",
-        f"""
-        WITH per AS (
-            SELECT session_id,
-                   min(epoch_ms(ts_start)) AS start_ms,
-                   arg_min(ts_local, ts_start) AS start_local,
-                   epoch_ms(max(coalesce(ts_end, ts_start))) - epoch_ms(min(ts_start)) AS duration_ms,
-                   coalesce(sum(ms_played), 0)::BIGINT AS ms,
-                   count(*) AS streams,
-                   coalesce(avg(shuffle::INT), 0) AS shuffle,
-                   avg(skip::INT) AS skip,
-                   coalesce(sum(ms_played) FILTER (WHERE kind = 'episode'), 0) AS ep_ms,
-                   coalesce(sum(ms_played) FILTER (WHERE kind = 'audiobook'), 0) AS book_ms,
-                   coalesce(sum(ms_played) FILTER (WHERE kind = 'track'), 0) AS music_ms
-            FROM {table} GROUP BY session_id),
-        dev AS (
-            SELECT session_id, coalesce(device, 'unknown') AS device, sum(coalesce(ms_played, 0)) AS ms
-            FROM {table} GROUP BY ALL),
-        main AS (SELECT session_id, first(device ORDER BY ms DESC, device) AS device FROM dev GROUP BY session_id)
-        SELECT per.*, CASE WHEN main.device LIKE 'phone%' THEN 'phone' ELSE main.device END AS device
-        FROM per JOIN main USING (session_id)
-        WHERE streams >= {MIN_STREAMS} OR ms >= {MIN_MINUTES * 60_000}
-        """,
-    )
-
-
-def session_features(ctx: Context) -> SessionFeatures:
-    """The features of every clustered session of ``ctx``'s whole history (see the module docstring)."""
-    whole = ctx.whole_history()
-    sessions = clustered_sessions(ctx)
-    cols = whole.fetchnumpy(f"""
-        SELECT session_id, start_ms, start_local::DATE AS day,
-               hour(start_local) + minute(start_local) / 60.0 AS hour, isodow(start_local) >= 6 AS weekend,
-               device, duration_ms / 60000.0 AS minutes, ms, streams, shuffle, skip,
-               ep_ms / greatest(ms, 1) AS episode, book_ms / greatest(ms, 1) AS audiobook,
-               music_ms / greatest(ms, 1) AS music
-        FROM {sessions} ORDER BY session_id""")
-    n = len(cols["session_id"])
-    skip = cols["skip"]
-    skip = np.ma.filled(skip.astype(np.float64), np.nan) if np.ma.isMaskedArray(skip) else skip.astype(np.float64)
-    model = taste_model(ctx)
-    taste = np.zeros((n, model.dims), dtype=np.float32)
-    if n and model.dims:
-        taste = _session_taste(whole, sessions, model.artists, model.vectors, np.asarray(cols["session_id"]))
-    return SessionFeatures(
-        session_id=np.asarray(cols["session_id"], dtype=np.int64),
-        start_ms=np.asarray(cols["start_ms"], dtype=np.int64),
-        day=np.asarray(cols["day"]).astype("datetime64[D]"),
-        hour=np.asarray(cols["hour"], dtype=np.float64),
-        weekend=np.asarray(cols["weekend"], dtype=bool),
-        device=np.asarray(cols["device"], dtype=str),
-        minutes=np.asarray(cols["minutes"], dtype=np.float64),
-        ms=np.asarray(cols["ms"], dtype=np.int64),
-        streams=np.asarray(cols["streams"], dtype=np.int64),
-        shuffle=np.asarray(cols["shuffle"], dtype=np.float64),
-        skip=skip,
-        episode=np.asarray(cols["episode"], dtype=np.float64),
-        audiobook=np.asarray(cols["audiobook"], dtype=np.float64),
-        music=np.asarray(cols["music"], dtype=np.float64),
-        taste=taste,
-    )
-
-
-def _session_taste(ctx: Context, sessions: str, artists: np.ndarray, vectors: np.ndarray,
-                   ids: np.ndarray) -> np.ndarray:
-    """Time-weighted mean artist vector of each session (rows in ``ids`` order), unit length."""
-    import pyarrow as pa
+def session_taste(rows: np.ndarray, artist_ids: np.ndarray, weights: np.ndarray, n_sessions: int,
+                  vectors: np.ndarray) -> np.ndarray:
+    """Time-weighted mean artist vector of each session, unit length: one row per (session row index,
+    vocabulary index, listening-time weight) in, an ``(n_sessions, dims)`` matrix out."""
     from scipy import sparse
 
-    table = session_table(ctx)
-    vocab = pa.table({"artist": pa.array(artists.tolist(), pa.string()), "id": pa.array(np.arange(len(artists)))})
-    ctx.con.register("_ln_modes_vocab", vocab)
-    try:
-        cols = ctx.fetchnumpy(f"""
-            SELECT t.session_id, v.id, sum(greatest(t.ms_played, 1000))::DOUBLE AS w
-            FROM {table} t JOIN _ln_modes_vocab v ON v.artist = t.artist
-            WHERE t.kind = 'track' AND t.session_id IN (SELECT session_id FROM {sessions})
-            GROUP BY ALL""")
-    finally:
-        ctx.con.unregister("_ln_modes_vocab")
-    row = np.searchsorted(ids, np.asarray(cols["session_id"], dtype=np.int64))
-    weights = sparse.csr_matrix(
-        (np.asarray(cols["w"], dtype=np.float64), (row, np.asarray(cols["id"], dtype=np.int64))),
-        shape=(len(ids), len(artists)),
+    matrix = sparse.csr_matrix(
+        (np.asarray(weights, dtype=np.float64), (np.asarray(rows), np.asarray(artist_ids, dtype=np.int64))),
+        shape=(n_sessions, len(vectors)),
     )
-    out = np.asarray(weights @ vectors.astype(np.float64))
+    out = np.asarray(matrix @ vectors.astype(np.float64))
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0).astype(np.float32)
 
@@ -270,37 +186,3 @@ class ModesModel:
     k: int
     scores: dict[int, float]  # BIC per k tried (lower is better)
     devices: list[str]
-
-
-def modes_model(ctx: Context, *, seed: int = SEED) -> ModesModel:
-    """Cluster the sessions of ``ctx``'s whole history into modes (labels cached on disk)."""
-    whole = ctx.whole_history()
-    f = session_features(ctx)
-    devices = device_columns(f)
-
-    x = feature_matrix(f, devices)
-
-    def train() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        labels, k, scores = choose_k(x, seed)
-        return {"labels": labels.astype(np.int64)}, {"k": k, "scores": {str(a): b for a, b in scores.items()}}
-
-    params = {"model": MODEL_VERSION, "seed": seed, "weights": BLOCK_WEIGHTS, "axes": TASTE_AXES,
-              "k": K_RANGE, "min": [MIN_STREAMS, MIN_MINUTES], "fit": [FIT_SAMPLE, N_INIT, REG_COVAR],
-              # the features themselves: a retrained taste model (same plays) must not be served stale labels
-              "features": hashlib.sha256(np.ascontiguousarray(x.round(5)).tobytes()).hexdigest()[:16]}
-    arrays, header = cached_arrays(whole, "modes", params, train)
-    labels = arrays["labels"]
-    if len(labels) != len(f):  # cannot happen for one fingerprint; never serve a mismatch
-        arrays, header = train()
-        labels = arrays["labels"]
-    scores = {int(a): float(b) for a, b in header.get("scores", {}).items()}
-    return ModesModel(features=f, labels=labels, k=int(header.get("k", 0)), scores=scores, devices=devices)
-
-
-def session_modes(ctx: Context, *, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Per clustered session of the whole history: (UTC start in epoch seconds, mode label).
-
-    For benchmarks comparing found modes with planted session contexts (NMI).
-    """
-    m = modes_model(ctx, seed=seed)
-    return m.features.start_ms // 1000, m.labels
