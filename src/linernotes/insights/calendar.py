@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linernotes.insights.clock import MS_PER_MINUTE, calendar_days, iso_weekday
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -228,3 +229,19 @@ def calendar(ctx: Context) -> CalendarResult:
         activity=act,
         withheld=withheld,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("longest streak", "days", r"\bstreaks?\b|\bin a row\b|\bconsecutive\b|\bevery day\b",
+           "longest_streak.days"),
+    Figure("longest gap", "days", r"\bgaps?\b|\bbreaks?\b|\bwithout\b", "longest_gap.days"),
+    Figure("busiest week", None, r"\bbusiest (week)\b|\bwhich week\b|\bbiggest week\b|\bmost active week\b",
+           "busiest_week.label"),
+    Figure("biggest month", None, r"\bbusiest month\b|\bwhich month\b|\bbiggest month\b|\bmost active month\b",
+           "@biggest_month", reads="daily"),
+    Figure("biggest day", None, r"\bbusiest\b|\bmost active\b|\bbiggest day\b|\bwhich day\b|\bin a day\b|"
+           r"\bon one day\b", "@biggest_day", reads="daily"),
+    Figure("days listened", "days", r"\bhow many days\b|\bdays? (did|have) i listen", "days_listened"),
+    Figure("minutes a day", "minutes", "", "minutes_per_day|round1"),
+)

@@ -10,6 +10,7 @@ from typing import Annotated
 import numpy as np
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -240,3 +241,7 @@ def _paragraph(i: int, f: ChapterFacts, days: int, per_week: float, base_rate: f
             line += f", no longer {_device(prev_device)}"
         s.append(line + ".")
     return " ".join(s)
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (Figure("chapters", "chapters", "", "total"),)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -268,3 +269,7 @@ def _sessions(ctx: Context) -> str:
     from linernotes.insights.sessions import session_table
 
     return session_table(ctx.whole_history())
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (Figure("modes", "modes", "", "k"),)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -68,3 +69,10 @@ def moments(
     ms = int(ctx.one(f"SELECT coalesce(sum(ms_played), 0) FROM {ctx.plays}")[0])
     return MomentsResult(moments=found[:top], found=len(found), by_kind=dict(sorted(by_kind.items())), days=days,
                          ms_played=ms)
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("moments", "moments", r"\bhow many\b", "found"),
+    Figure("first moment", None, "", "moments.0.start"),
+)

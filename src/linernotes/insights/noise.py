@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -88,3 +89,7 @@ def noise(
         ms_flagged=ms,
         share_flagged=flagged / music if music else 0.0,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (Figure("proposed exclusions", "proposals", "", "proposals|len"),)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import ANY_NAME, Figure
 from linernotes.insights.period import Period
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
@@ -342,3 +343,10 @@ def _merge(ctx: Context, units: str, found: list[Obsession]) -> list[Obsession]:
             artist = artist_name.get(o.name, o.name)
             out.append(replace(o, name=artist, artist=artist))
     return out
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("biggest obsession", None, "", "obsessions.0.name"),
+    Figure("obsessions", "times", "", "obsessions|len", about=ANY_NAME),
+)

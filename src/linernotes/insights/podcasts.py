@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -193,3 +194,16 @@ def podcasts(
         new_shows=[r.show for r in rows if r.new],
         monthly=monthly,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("episodes", "episodes", r"\bhow many (episodes|eps)\b|\bepisodes\b", "episodes"),
+    Figure("finish rate", "%", r"\bfinish|\babandon|\bcomplete", "finish_rate|pct"),
+    Figure("shows", "shows", r"\bhow many (podcasts|shows)\b", "shows"),
+    Figure("new shows", "shows", r"\bnew (podcasts|shows)\b", "new_shows|len"),
+    Figure("podcast time in minutes", "minutes", r"\bminutes\b", "ms_played|minutes"),
+    Figure("podcast time", "hours", "", "ms_played|hours"),
+    Figure("episodes", "episodes", r"\bhow many\b.*\bepisodes?\b|\bepisodes?\b.*\bhow many\b", "episodes",
+           about=("show",)),
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -92,3 +93,10 @@ def recommend(
         tracks=rec.tracks,
         deep_cuts=rec.deep_cuts,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("top deep cut", None, r"\bdeep cuts?\b", "deep_cuts.0.name"),
+    Figure("top recommended artist", None, "", "artists.0.name"),
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.obsessions import daily_units
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
@@ -262,3 +263,10 @@ def _on_this_day(ctx: Context, as_of: dt.date, years: int) -> list[OnThisDay]:
             )
         )
     return out
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("plays on this day", "plays", r"\bon this day\b", "on_this_day.0.plays"),
+    Figure("forgotten favourite", None, "", "favourites.0.artist"),
+)

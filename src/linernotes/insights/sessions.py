@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -369,3 +370,11 @@ def sessions(
         starters=starters,
         devices=devices,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("longest session", "minutes", r"\blongest\b|\bbiggest\b|\bmarathon\b", "longest.0.duration_s|smin"),
+    Figure("sessions", "sessions", r"\bhow many\b|\bnumber of\b|\bcount\b", "count"),
+    Figure("typical session", "minutes", "", "median_duration_s|smin"),
+)

@@ -8,6 +8,7 @@ from typing import Annotated
 import numpy as np
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -174,3 +175,7 @@ def _shared_sessions(whole: Context, artist: str, others: list[str]) -> tuple[di
     )
     own = next((int(n) for a, n in rows if a is None), 0)
     return {str(a): int(n) for a, n in rows if a is not None}, own
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (Figure("most similar artist", None, "", "neighbours.0.artist"),)

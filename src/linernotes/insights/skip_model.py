@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -133,3 +134,7 @@ def skip_model_insight(
         baseline_se=fit.baseline_se, model=fit.model, factors=fit.factors, combination=fit.combination,
         roc_fpr=fit.roc_fpr, roc_tpr=fit.roc_tpr, baseline_tpr=fit.baseline_tpr,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (Figure("skip model AUC", None, "", "auc|round2"),)

@@ -9,6 +9,7 @@ from typing import Annotated
 import numpy as np
 
 from linernotes.errors import UsageError
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -164,3 +165,10 @@ def taste(
                        groups=groups, months=months, mean_drift=float(np.mean(drifts)) if drifts else None,
                        biggest_shift=shift.month if shift is not None else None,
                        withheld=withheld)
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (
+    Figure("biggest shift", None, r"\bchang|\bshift|\bmoved|\bevolv|\bdrift", "biggest_shift"),
+    Figure("taste groups", "groups", "", "groups|len"),
+)

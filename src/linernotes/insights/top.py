@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from linernotes.errors import UsageError
 from linernotes.insights import rollup
+from linernotes.insights.figures import Figure
 from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
@@ -204,3 +205,7 @@ def top(
         distinct=distinct,
         withheld=withheld,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (Figure("top name", None, "", "rows.0.name"),)

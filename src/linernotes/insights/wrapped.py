@@ -11,6 +11,7 @@ from linernotes.insights.calendar import CalendarResult, Run
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import first_listens
 from linernotes.insights.diversity import DiversityResult
+from linernotes.insights.figures import Figure
 from linernotes.insights.obsessions import Obsession, ObsessionsResult
 from linernotes.insights.overview import Totals, totals
 from linernotes.insights.personality import Axis, axes
@@ -136,3 +137,7 @@ def _discoveries(ctx: Context, limit: int) -> tuple[int, list[NewArtist]]:
         ORDER BY ms DESC, f.artist""")
     found = [NewArtist(str(a), d, int(ms), int(n)) for a, d, ms, n, _ in rows[:limit]]
     return (int(rows[0][4]) if rows else 0), found
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.insights.figures).
+FIGURES = (Figure("top artist", None, "", "top_artists.0.name"),)
