@@ -204,6 +204,6 @@ FIGURES = (
     Figure("new shows", "shows", r"\bnew (podcasts|shows)\b", "new_shows|len"),
     Figure("podcast time in minutes", "minutes", r"\bminutes\b", "ms_played|minutes"),
     Figure("podcast time", "hours", "", "ms_played|hours"),
-    Figure("episodes", "episodes", r"\bhow many\b.*\bepisodes?\b|\bepisodes?\b.*\bhow many\b", "episodes",
+    Figure("episodes of the show", "episodes", r"\bhow many\b.*\bepisodes?\b|\bepisodes?\b.*\bhow many\b", "episodes",
            about=("show",)),
 )

@@ -205,5 +205,5 @@ FIGURES = (
     Figure("always skipped track", None, r"\balways\b", "always_skipped.0.name"),
     Figure("most skipped track", None, r"\bwhich (song|track)|\bwhat (song|track)|\bmost skipped\b|\bsongs?\b|"
            r"\btracks?\b|\bwhat do i skip\b|\bwhat did i skip\b", "by_track.0.name"),
-    Figure("skip rate", "%", "", "rate|pct", about=(ALL, *ANY_NAME)),
+    Figure("skip rate, when nothing else is asked", "%", "", "rate|pct", about=(ALL, *ANY_NAME)),
 )
