@@ -474,12 +474,9 @@ def _entity_plan(plan: Plan, m: Match, rest: str, scores: dict[str, float], hint
             return True
     if kind in ("artist", "album") and hint in ("tracks", "albums") and not re.search(
             r"\bhow (much|many|long)\b", rest):
-        entity = "tracks" if hint == "tracks" or kind == "album" else "albums"
-        plan.insight, plan.params = "top", {"entity": entity}
-        limit = _limit(rest)
-        if limit is not None and limit != 10:
-            plan.params["limit"] = limit
-        plan.figure = _first(figures_of("top"), rest)
+        # "top songs of Radiohead", "the tracks of In Rainbows": a ranking (by time) within the name
+        _figure_for(plan, "top", rest, hint)
+        plan.params = _top_params("tracks" if hint == "tracks" or kind == "album" else "albums", rest)
         return True
     # the episodes of a show, the progress through a book; else how much, how often, on how many days
     return any(_figure_about(plan, name, rest, kind) for name in ("podcasts", "audiobooks", "overview"))
@@ -499,8 +496,13 @@ def _clock_share(plan: Plan) -> None:
     plan.insight, plan.figure = "clock", _named("clock", "night share" if night else "weekend share")
 
 
-def _top_entity(rest: str, hint: str | None) -> str:
-    return hint if hint is not None and hint != "artists" else "artists"
+def _top_params(entity: str, rest: str) -> dict[str, Any]:
+    """The ranking's parameters: what it ranks (artists unless asked) and how many ("top 5 songs")."""
+    params: dict[str, Any] = {"entity": entity} if entity != "artists" else {}
+    limit = _limit(rest)
+    if limit is not None and limit != 10:
+        params["limit"] = limit
+    return params
 
 
 def _limit(rest: str) -> int | None:
@@ -524,21 +526,22 @@ def figures_of(insight: str) -> tuple[Figure, ...]:
     return tuple(getattr(sys.modules[spec.compute.__module__], "FIGURES", ()))
 
 
-def _first(figures: tuple[Figure, ...], rest: str, about: str = ALL) -> str:
-    """The path of the first figure the question asks for; ``@auto`` (the result's first name) for none."""
-    return next((f.path for f in figures if f.asked_by(rest, about)), "@auto")
+def _asked(figures: tuple[Figure, ...], rest: str, about: str = ALL) -> Figure | None:
+    """The first of ``figures`` the question asks for."""
+    return next((f for f in figures if f.asked_by(rest, about)), None)
 
 
 def _named(insight: str, name: str) -> str:
+    """The path of the figure of ``insight`` called ``name`` (for a question recognised by other means)."""
     return next(f.path for f in figures_of(insight) if f.name == name)
 
 
 def _figure_about(plan: Plan, insight: str, rest: str, kind: str) -> bool:
     """Answer a question about one named thing of ``kind`` with ``insight``, if one of its figures fits."""
-    figure = _first(figures_of(insight), rest, kind)
-    if figure == "@auto":
+    figure = _asked(figures_of(insight), rest, kind)
+    if figure is None:
         return False
-    plan.insight, plan.figure = insight, figure
+    plan.insight, plan.figure = insight, figure.path
     return True
 
 
@@ -546,12 +549,9 @@ def _figure_for(plan: Plan, name: str, rest: str, hint: str | None) -> None:
     """Set the insight of intent ``name``, its parameters and the figure that answers the question."""
     plan.insight, figures = PSEUDO.get(name) or (name, figures_of(name))
     if name == "top":
-        entity = _top_entity(rest, hint)
-        plan.params = {"entity": entity} if entity != "artists" else {}
-        limit = _limit(rest)
-        if limit is not None and limit != 10:
-            plan.params["limit"] = limit
+        plan.params = _top_params(hint if hint is not None else "artists", rest)
         if re.search(r"\b(by|most) (plays|play count|streams)\b|\bmost (often|times)\b|\bplay count\b|"
                      r"\bmost streamed\b|\bhow many times\b|\bmost played\b", rest):
             plan.params["by"] = "plays"
-    plan.figure = _first(figures, rest)
+    figure = _asked(figures, rest)
+    plan.figure = figure.path if figure is not None else "@auto"  # @auto: the result's first name or number
