@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,8 +81,9 @@ class Answer:
 
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# Every transform of a figure's path (``totals.ms_played|hours``), with the unit of what it gives.
 UNITS = {"hours": "hours", "minutes": "minutes", "smin": "minutes", "pct": "%", "len": None, "round1": None,
-         "round2": None}
+         "round2": None, "weekday": None}
 
 
 def extract(result: dict[str, Any], path: str) -> Any:
@@ -169,26 +171,40 @@ def _week_split(result: dict[str, Any]) -> str | None:
     return "weekends" if sum(ends) / len(ends) > sum(weeks) / len(weeks) else "weekdays"
 
 
+def _days_without(result: dict[str, Any]) -> int | None:
+    """Days of the period without a play (the overview's days in the period less its days listened)."""
+    totals = result.get("totals") or {}
+    if totals.get("days_in_period") is None:
+        return None
+    return int(totals["days_in_period"]) - int(totals.get("days_listened") or 0)
+
+
+def _peak_season(result: dict[str, Any]) -> str | None:
+    """The clock's season with the most listening per day."""
+    seasons = result.get("seasons") or []
+    best = max(seasons, key=lambda s: s.get("minutes_per_day") or 0, default=None)
+    return best["name"] if best and best.get("minutes_per_day") else None
+
+
+# The figures (``@name``) an insight's FIGURES may declare that are computed from its result, not read from it.
+COMPUTED: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "@biggest_day": lambda result: _biggest(result, "day"),
+    "@biggest_month": lambda result: _biggest(result, "month"),
+    "@week_split": _week_split,
+    "@days_without": _days_without,
+    "@peak_season": _peak_season,
+}
+
+
 def _special(result: dict[str, Any], path: str) -> Any:
-    if path in ("@biggest_day", "@biggest_month"):
-        return _biggest(result, path.removeprefix("@biggest_"))
-    if path == "@week_split":
-        return _week_split(result)
-    if path == "@days_without":
-        totals = result.get("totals") or {}
-        if totals.get("days_in_period") is None:
-            return None
-        return int(totals["days_in_period"]) - int(totals.get("days_listened") or 0)
+    if path in COMPUTED:
+        return COMPUTED[path](result)
     if path.startswith("@share_"):
         kinds = ("episode", "video") if path == "@share_episode" else (path.removeprefix("@share_"),)
         totals = result.get("totals") or {}
         total = totals.get("ms_played") or 0
         part = sum(k.get("ms_played") or 0 for k in totals.get("by_kind") or [] if k.get("kind") in kinds)
         return round(100 * part / total, 1) if total else None
-    if path == "@peak_season":
-        seasons = result.get("seasons") or []
-        best = max(seasons, key=lambda s: s.get("minutes_per_day") or 0, default=None)
-        return best["name"] if best and best.get("minutes_per_day") else None
     if path == "@similar":
         for value in result.values():
             if isinstance(value, list) and value:

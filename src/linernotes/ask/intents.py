@@ -7,18 +7,24 @@ intent scores the question by weighted patterns; the best score wins (ties: the 
 A question about a named artist, track, album or show runs the insight on a selection filtered to it.
 
 A plan's ``figure`` is a path into the insight's JSON result (``rows.0.name``, ``totals.ms_played|hours``):
-the one number or name that answers the question.
+the one number or name that answers the question. Each insight declares the figures it can answer, with the
+words that ask for each, at the end of its module (``FIGURES``, see :mod:`linernotes.engine.figures`); the
+plan takes the first figure of the chosen insight that the question asks for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from linernotes.ask.entities import Match, NameIndex, fold
 from linernotes.ask.periods import parse_when
+from linernotes.engine import registry
+from linernotes.engine.figures import ALL, Figure
+from linernotes.errors import UsageError
 
 # -- vocabulary for typo correction -------------------------------------------------------------------------
 VOCAB = set([
@@ -189,8 +195,20 @@ RULES: list[tuple[str, str, float]] = [
                  r"listen (a lot|much|more|less)\b", 2),
 ]
 PRIORITY = {name: i for i, (name, _, _) in enumerate(RULES)}
-# intents answered by an insight of another name (with a figure of their own)
-PSEUDO = {"firstplay": "overview", "lastplay": "overview", "weeksplit": "calendar", "biggest": "calendar"}
+# Intents answered by an insight of another name, with figures of their own: the first and last plays are read
+# from the plays themselves (linernotes.ask.answer.edge_play), the others computed from the calendar's days.
+PSEUDO: dict[str, tuple[str, tuple[Figure, ...]]] = {
+    "firstplay": ("overview", (
+        Figure("first song", None, r"\b(song|track|tune|record)s?\b", "@first_song",
+               unless=r"\bwhen\b|\bdate\b|\bday\b"),
+        Figure("first play", None, "", "@first_play"))),
+    "lastplay": ("overview", (Figure("last play", None, "", "@last_play"),)),
+    "weeksplit": ("calendar", (Figure("weekends or weekdays", None, "", "@week_split", reads="daily"),)),
+    "biggest": ("calendar", (
+        Figure("biggest month", None, r"\bmonths?\b", "@biggest_month", reads="daily"),
+        Figure("busiest week", None, r"\bweeks?\b", "busiest_week.label"),
+        Figure("biggest day", None, "", "@biggest_day", reads="daily"))),
+}
 AI_INSIGHTS = ("chapters", "modes", "skip-model", "moments", "noise", "recommend", "similar", "taste")
 
 ENTITY_WORDS = [
@@ -353,14 +371,8 @@ def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
         plan.why.append(f"only plays {plan.filter_label}")
     if entity is not None and _entity_plan(plan, entity, rest, scores, hint):
         return plan
-    share = re.search(r"\b(percent|percentage|share|proportion|fraction|what part|how much of (my|the))\b", rest)
-    if share and not set(scores) - {"overview", "clock"} and (
-            plan.filters.get("hours") == [22, 5] or plan.filters.get("dows") == [6, 7]):
-        # "what share of my listening is at night": the clock's night/weekend share, not a filter
-        night = plan.filters.get("hours") == [22, 5]
-        plan.filters.pop("hours" if night else "dows")
-        plan.filter_label = None
-        _figure_for(plan, "clock", "night" if night else "weekends", hint)
+    if _share_of_day(plan, rest) and not set(scores) - {"overview", "clock"}:
+        _clock_share(plan)
         return plan
     years = sorted({int(y) for y in re.findall(r"\b(19[89]\d|20[0-4]\d)\b", text)})
     if len(years) == 2 and years[1] == years[0] + 1 and re.search(r"\b(more|less|than|compared|vs|versus)\b", rest) \
@@ -369,7 +381,7 @@ def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
         plan.start, plan.end = dt.date(years[1], 1, 1), min(dt.date(years[1], 12, 31), today)
         plan.period_label = str(years[1])
         plan.why.append(f"comparison: {years[1]} against {years[0]}")
-        plan.insight, plan.figure = "overview", "change.ms_played|pct"
+        plan.insight, plan.figure = "overview", _named("overview", "change in listening time")
         return plan
     if not scores:
         return plan
@@ -434,78 +446,63 @@ def _entity_plan(plan: Plan, m: Match, rest: str, scores: dict[str, float], hint
     before = rest[: m.start].rstrip() if m.start <= len(rest) else ""
     like_it = re.search(r"\blike$", before) is not None and re.search(r"\b(i|you|we) like$", before) is None
     if ("similar" in scores or like_it) and kind == "artist":
-        plan.insight, plan.params, plan.figure = "similar", {"artist": m.name.name}, "neighbours.0.artist"
+        plan.params = {"artist": m.name.name}
+        _figure_for(plan, "similar", rest, hint)
         plan.figure_label = f"artists like {m.name.name}"
         return True
     if "recommend" in scores or "noise" in scores or "chapters" in scores or "modes" in scores:
         return False
     _entity_filter(plan, m)
-    if re.search(r"\bwhen (did|have) i (first|start|begin|discover|find|get into|meet|hear)|\bfirst (time|listen|"
-                 r"heard|played|play)\b|\bdiscover|\bhow did i (find|discover)\b|\bwhen did i find\b", rest):
-        plan.insight, plan.figure = "discovery", "discoveries.0.first_day"
-        plan.start = plan.end = None
-        plan.period_label = "all time"
+    for name in ("discovery", "loyalty"):  # when did I first or last hear it: over the whole history
+        if _figure_about(plan, name, rest, kind):
+            plan.start = plan.end = None
+            plan.period_label = "all time"
+            return True
+    if "skips" in scores and _figure_about(plan, "skips", rest, kind):
         return True
-    if re.search(r"\blast (time|listen|played|heard)\b|\bwhen did i last\b|\bmost recently\b|\blast play", rest):
-        plan.insight, plan.figure = "loyalty", "lifecycles.0.last_day"
-        plan.start = plan.end = None
-        plan.period_label = "all time"
+    if _share_of_day(plan, rest):
+        _clock_share(plan)
         return True
-    if "skips" in scores:
-        plan.insight, plan.figure = "skips", "rate|pct"
-        return True
-    share = re.search(r"\b(percent|percentage|share|proportion|fraction|what part|how much of (my|the))\b", rest)
-    if share and (plan.filters.get("hours") == [22, 5] or plan.filters.get("dows") == [6, 7]):
-        figure = "night_share|pct" if plan.filters.get("hours") == [22, 5] else "week_split.weekend_share|pct"
-        plan.filters.pop("hours" if figure.startswith("night") else "dows")
-        plan.filter_label = None
-        plan.insight, plan.figure = "clock", figure
-        return True
-    if "obsessions" in scores:
-        plan.insight, plan.figure = "obsessions", "obsessions|len"
+    if "obsessions" in scores and _figure_about(plan, "obsessions", rest, kind):
         return True
     if "clock" in scores or re.search(r"\bwhen do i\b", rest):
         _figure_for(plan, "clock", rest, hint)
         return True
-    if "calendar" in scores:
-        _figure_for(plan, "calendar", rest, hint)
-        return True
-    if "sessions" in scores:
-        _figure_for(plan, "sessions", rest, hint)
-        return True
+    for name in ("calendar", "sessions"):
+        if name in scores:
+            _figure_for(plan, name, rest, hint)
+            return True
     if kind in ("artist", "album") and hint in ("tracks", "albums") and not re.search(
             r"\bhow (much|many|long)\b", rest):
-        entity = "tracks" if hint == "tracks" or kind == "album" else "albums"
-        plan.insight, plan.params = "top", {"entity": entity}
-        limit = _limit(rest)
-        if limit is not None and limit != 10:
-            plan.params["limit"] = limit
-        plan.figure = "rows.0.name"
+        # "top songs of Radiohead", "the tracks of In Rainbows": a ranking (by time) within the name
+        _figure_for(plan, "top", rest, hint)
+        plan.params = _top_params("tracks" if hint == "tracks" or kind == "album" else "albums", rest)
         return True
-    if kind == "show" and re.search(r"\bepisodes?\b", rest) and re.search(r"\bhow many\b", rest):
-        plan.insight, plan.figure = "podcasts", "episodes"
-        return True
-    if kind == "audiobook" and re.search(r"\b(finish|finished|progress|how far|done)\b", rest):
-        plan.insight, plan.figure = "audiobooks", "by_book.0.progress|pct"
-        return True
-    plan.insight = "overview"
-    if re.search(r"\bhow many (times|plays|streams)\b|\bplay count\b|\bhow often\b|\btimes\b|\bnumber of plays\b",
-                 rest):
-        plan.figure = "totals.plays"
-    elif re.search(r"\bhow many days\b", rest):
-        plan.figure = "totals.days_listened"
-    elif re.search(r"\bhow many (different |distinct |unique )?(songs|tracks)\b", rest) and kind in ("artist",
-                                                                                                      "album"):
-        plan.figure = "totals.tracks"
-    elif re.search(r"\bminutes\b", rest):
-        plan.figure = "totals.ms_played|minutes"
-    else:
-        plan.figure = "totals.ms_played|hours"
-    return True
+    # the episodes of a show, the progress through a book; else how much, how often, on how many days
+    return any(_figure_about(plan, name, rest, kind) for name in ("podcasts", "audiobooks", "overview"))
 
 
-def _top_entity(rest: str, hint: str | None) -> str:
-    return hint if hint is not None and hint != "artists" else "artists"
+def _share_of_day(plan: Plan, rest: str) -> bool:
+    """A question for the share of listening at night or on weekends, which the filters have taken as a filter."""
+    share = re.search(r"\b(percent|percentage|share|proportion|fraction|what part|how much of (my|the))\b", rest)
+    return share is not None and (plan.filters.get("hours") == [22, 5] or plan.filters.get("dows") == [6, 7])
+
+
+def _clock_share(plan: Plan) -> None:
+    """"what share of my listening is at night": the clock's night or weekend share, not a filter."""
+    night = plan.filters.get("hours") == [22, 5]
+    plan.filters.pop("hours" if night else "dows")
+    plan.filter_label = None
+    plan.insight, plan.figure = "clock", _named("clock", "night share" if night else "weekend share")
+
+
+def _top_params(entity: str, rest: str) -> dict[str, Any]:
+    """The ranking's parameters: what it ranks (artists unless asked) and how many ("top 5 songs")."""
+    params: dict[str, Any] = {"entity": entity} if entity != "artists" else {}
+    limit = _limit(rest)
+    if limit is not None and limit != 10:
+        params["limit"] = limit
+    return params
 
 
 def _limit(rest: str) -> int | None:
@@ -520,185 +517,41 @@ def _limit(rest: str) -> int | None:
     return n if 1 <= n <= 500 else None
 
 
+def figures_of(insight: str) -> tuple[Figure, ...]:
+    """The figures ``insight`` declares at the end of its module (none when it is not an insight here)."""
+    try:
+        spec = registry.get(insight)
+    except UsageError:
+        return ()
+    return tuple(getattr(sys.modules[spec.compute.__module__], "FIGURES", ()))
+
+
+def _asked(figures: tuple[Figure, ...], rest: str, about: str = ALL) -> Figure | None:
+    """The first of ``figures`` the question asks for."""
+    return next((f for f in figures if f.asked_by(rest, about)), None)
+
+
+def _named(insight: str, name: str) -> str:
+    """The path of the figure of ``insight`` called ``name`` (for a question recognised by other means)."""
+    return next(f.path for f in figures_of(insight) if f.name == name)
+
+
+def _figure_about(plan: Plan, insight: str, rest: str, kind: str) -> bool:
+    """Answer a question about one named thing of ``kind`` with ``insight``, if one of its figures fits."""
+    figure = _asked(figures_of(insight), rest, kind)
+    if figure is None:
+        return False
+    plan.insight, plan.figure = insight, figure.path
+    return True
+
+
 def _figure_for(plan: Plan, name: str, rest: str, hint: str | None) -> None:
-    """Set the insight, its parameters and the figure that answers the question."""
-    plan.insight = PSEUDO.get(name, name)
-    has = lambda pattern: re.search(pattern, rest) is not None  # noqa: E731
-    if name == "firstplay":
-        song = has(r"\b(song|track|tune|record)s?\b") and not has(r"\bwhen\b|\bdate\b|\bday\b")
-        plan.figure = "@first_song" if song else "@first_play"
-    elif name == "lastplay":
-        plan.figure = "@last_play"
-    elif name == "weeksplit":
-        plan.figure = "@week_split"
-    elif name == "biggest":
-        plan.figure = "@biggest_month" if has(r"\bmonths?\b") else (
-            "busiest_week.label" if has(r"\bweeks?\b") else "@biggest_day")
-    elif name == "top":
-        entity = _top_entity(rest, hint)
-        plan.params = {"entity": entity} if entity != "artists" else {}
-        limit = _limit(rest)
-        if limit is not None and limit != 10:
-            plan.params["limit"] = limit
-        if has(r"\b(by|most) (plays|play count|streams)\b|\bmost (often|times)\b|\bplay count\b|\bmost streamed\b|"
-               r"\bhow many times\b|\bmost played\b"):
+    """Set the insight of intent ``name``, its parameters and the figure that answers the question."""
+    plan.insight, figures = PSEUDO.get(name) or (name, figures_of(name))
+    if name == "top":
+        plan.params = _top_params(hint if hint is not None else "artists", rest)
+        if re.search(r"\b(by|most) (plays|play count|streams)\b|\bmost (often|times)\b|\bplay count\b|"
+                     r"\bmost streamed\b|\bhow many times\b|\bmost played\b", rest):
             plan.params["by"] = "plays"
-        plan.figure = "rows.0.name"
-    elif name == "overview":
-        if has(r"\bhow many (different |distinct |unique |new )?artists\b|\bnumber of artists\b"):
-            plan.figure = "totals.artists"
-        elif has(r"\bhow many (different|distinct|unique) (songs|tracks)\b|\bnumber of (different )?(songs|tracks)\b"):
-            plan.figure = "totals.tracks"
-        elif has(r"\bhow many (different |distinct |unique )?albums\b"):
-            plan.figure = "totals.albums"
-        elif has(r"\bhow many (plays|streams|songs|tracks|times)\b|\bplay count\b|\bnumber of (plays|streams)\b"):
-            plan.figure = "totals.plays"
-        elif has(r"\bhow many days (did|have) i not\b|\bhow many days without\b"):
-            plan.figure = "@days_without"
-        elif has(r"\bhow many days\b"):
-            plan.figure = "totals.days_listened"
-        elif has(r"\bminutes\b"):
-            plan.figure = "totals.ms_played|minutes"
-        elif has(r"\bmore or less\b|\bmore than\b|\bless than\b|\bcompared\b|\bchange\b|\bversus\b|\bvs\b"):
-            plan.figure = "change.ms_played|pct"
-        else:
-            plan.figure = "totals.ms_played|hours"
-    elif name == "clock":
-        if has(r"\bnight owl\b|\bat night\b|\bnight\b|\blate\b"):
-            plan.figure = "night_share|pct"
-        elif has(r"\bweekends?\b|\bweekdays?\b"):
-            plan.figure = "week_split.weekend_share|pct"
-        elif has(r"\bday of the week\b|\bwhich day\b|\bwhat day\b|\bweekday\b"):
-            plan.figure = "peak_weekday|weekday"
-        elif has(r"\bseasons?\b|\bmonth of the year\b|\bwhich month\b"):
-            plan.figure = "@peak_season"
-        else:
-            plan.figure = "peak_hour"
-    elif name == "calendar":
-        if has(r"\bstreaks?\b|\bin a row\b|\bconsecutive\b|\bevery day\b"):
-            plan.figure = "longest_streak.days"
-        elif has(r"\bgaps?\b|\bbreaks?\b|\bwithout\b"):
-            plan.figure = "longest_gap.days"
-        elif has(r"\bbusiest (week)\b|\bwhich week\b|\bbiggest week\b|\bmost active week\b"):
-            plan.figure = "busiest_week.label"
-        elif has(r"\bbusiest month\b|\bwhich month\b|\bbiggest month\b|\bmost active month\b"):
-            plan.figure = "@biggest_month"
-        elif has(r"\bbusiest\b|\bmost active\b|\bbiggest day\b|\bwhich day\b|\bin a day\b|\bon one day\b"):
-            plan.figure = "@biggest_day"
-        elif has(r"\bhow many days\b|\bdays? (did|have) i listen"):
-            plan.figure = "days_listened"
-        else:
-            plan.figure = "minutes_per_day|round1"
-    elif name == "sessions":
-        if has(r"\blongest\b|\bbiggest\b|\bmarathon\b"):
-            plan.figure = "longest.0.duration_s|smin"
-        elif has(r"\bhow many\b|\bnumber of\b|\bcount\b"):
-            plan.figure = "count"
-        else:
-            plan.figure = "median_duration_s|smin"
-    elif name == "skips":
-        if has(r"\b(percent|percentage|rate|how often|how much|share|proportion)\b"):
-            plan.figure = "rate|pct"
-        elif has(r"\bwhich (artist|band)|\bwhat (artist|band)|\bwho\b|\bartists?\b"):
-            plan.figure = "by_artist.0.name"
-        elif has(r"\bhow many\b"):
-            plan.figure = "skips"
-        elif has(r"\balways\b"):
-            plan.figure = "always_skipped.0.name"
-        elif has(r"\bwhich (song|track)|\bwhat (song|track)|\bmost skipped\b|\bsongs?\b|\btracks?\b|\bwhat do i "
-                 r"skip\b|\bwhat did i skip\b"):
-            plan.figure = "by_track.0.name"
-        elif has(r"\bhow many\b"):
-            plan.figure = "skips"
-        else:
-            plan.figure = "rate|pct"
-    elif name == "discovery":
-        if has(r"\bhow many new (songs|tracks)\b"):
-            plan.figure = "new_tracks"
-        elif has(r"\bhow many\b|\bnumber of\b|\bcount\b"):
-            plan.figure = "new_artists"
-        elif has(r"\bbecame|\bfavou?rites?\b"):
-            plan.figure = "became_favourites"
-        else:
-            plan.figure = "discoveries.0.artist"
-    elif name == "diversity":
-        plan.figure = "total.effective_artists|round1"
-    elif name == "loyalty":
-        if has(r"\bone[- ]week wonders?\b|\bone hit\b|\bflings?\b"):
-            plan.figure = "one_week_wonder_count"
-        elif has(r"\bstill\b|\bin rotation\b|\bstayed\b"):
-            plan.figure = "in_rotation_count"
-        else:
-            plan.figure = "longest_loved.0.artist"
-    elif name == "obsessions":
-        plan.figure = "obsessions.0.name"
-    elif name == "rediscover":
-        plan.figure = "on_this_day.0.plays" if has(r"\bon this day\b") else "favourites.0.artist"
-    elif name == "albums":
-        if has(r"\brate\b|\bpercent|\bshare\b|\bhow often\b"):
-            plan.figure = "completion_rate|pct"
-        elif has(r"\bwhich\b|\bwhat\b|\bmost\b"):
-            plan.figure = "albums.0.album"
-        else:
-            plan.figure = "listen_throughs"
-    elif name == "podcasts":
-        if has(r"\bhow many (episodes|eps)\b|\bepisodes\b"):
-            plan.figure = "episodes"
-        elif has(r"\bfinish|\babandon|\bcomplete"):
-            plan.figure = "finish_rate|pct"
-        elif has(r"\bhow many (podcasts|shows)\b"):
-            plan.figure = "shows"
-        elif has(r"\bnew (podcasts|shows)\b"):
-            plan.figure = "new_shows|len"
-        elif has(r"\bminutes\b"):
-            plan.figure = "ms_played|minutes"
-        else:
-            plan.figure = "ms_played|hours"
-    elif name == "audiobooks":
-        if has(r"\bfinish|\bcomplete"):
-            plan.figure = "finished_books"
-        elif has(r"\bchapters\b"):
-            plan.figure = "chapters_played"
-        elif has(r"\bhow many (audiobooks|books)\b"):
-            plan.figure = "books"
-        elif has(r"\bwhich\b|\bwhat\b"):
-            plan.figure = "by_book.0.book"
-        else:
-            plan.figure = "ms_played|hours"
-    elif name == "context":
-        if has(r"\bhow many countr"):
-            plan.figure = "countries|len"
-        elif has(r"\bcountr|\bwhere\b"):
-            plan.figure = "countries.0.country"
-        elif has(r"\btrips?\b|\btravel|\bholiday|\bvacation"):
-            plan.figure = "trips|len"
-        elif has(r"\babroad\b"):
-            plan.figure = "abroad_share|pct"
-        elif has(r"\boffline\b"):
-            plan.figure = "offline.time_share|pct"
-        elif has(r"\bshuffle\b"):
-            plan.figure = "shuffle.time_share|pct"
-        elif has(r"\bincognito\b|\bprivate\b"):
-            plan.figure = "incognito.time_share|pct"
-        else:
-            plan.figure = "devices.0.device"
-    elif name == "wrapped":
-        plan.figure = "top_artists.0.name"
-    elif name == "similar":
-        plan.figure = "neighbours.0.artist"
-    elif name == "chapters":
-        plan.figure = "total"
-    elif name == "modes":
-        plan.figure = "k"
-    elif name == "moments":
-        plan.figure = "found" if has(r"\bhow many\b") else "moments.0.start"
-    elif name == "noise":
-        plan.figure = "proposals|len"
-    elif name == "recommend":
-        plan.figure = "deep_cuts.0.name" if has(r"\bdeep cuts?\b") else "artists.0.name"
-    elif name == "skip-model":
-        plan.figure = "auc|round2"
-    elif name == "taste":
-        plan.figure = "biggest_shift" if has(r"\bchang|\bshift|\bmoved|\bevolv|\bdrift") else "groups|len"
-    else:
-        plan.figure = "@auto"
+    figure = _asked(figures, rest)
+    plan.figure = figure.path if figure is not None else "@auto"  # @auto: the result's first name or number

@@ -9,6 +9,7 @@ from typing import Annotated
 import numpy as np
 import pyarrow as pa
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -276,3 +277,11 @@ def _runs(ctx: Context, sessions: str, akey: str, album_play: str) -> str:
         return ctx.derived("album_runs", "SELECT * FROM _ln_album_runs")
     finally:
         ctx.con.unregister("_ln_album_runs")
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("completion rate", "%", r"\brate\b|\bpercent|\bshare\b|\bhow often\b", "completion_rate|pct"),
+    Figure("album most listened through", None, r"\bwhich\b|\bwhat\b|\bmost\b", "albums.0.album"),
+    Figure("albums listened through", "albums", "", "listen_throughs"),
+)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -152,3 +153,15 @@ def audiobooks(
         sessions=int(n_sessions_all),
         by_book=books[:limit],
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("finished books", "books", r"\bfinish|\bcomplete", "finished_books"),
+    Figure("chapters played", "chapters", r"\bchapters\b", "chapters_played"),
+    Figure("books", "books", r"\bhow many (audiobooks|books)\b", "books"),
+    Figure("top audiobook", None, r"\bwhich\b|\bwhat\b", "by_book.0.book"),
+    Figure("audiobook time", "hours", "", "ms_played|hours"),
+    Figure("progress", "%", r"\b(finish|finished|progress|how far|done)\b", "by_book.0.progress|pct",
+           about=("audiobook",)),
+)

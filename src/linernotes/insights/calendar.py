@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -228,3 +229,19 @@ def calendar(ctx: Context) -> CalendarResult:
         activity=act,
         withheld=withheld,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("longest streak", "days", r"\bstreaks?\b|\bin a row\b|\bconsecutive\b|\bevery day\b",
+           "longest_streak.days"),
+    Figure("longest gap", "days", r"\bgaps?\b|\bbreaks?\b|\bwithout\b", "longest_gap.days"),
+    Figure("busiest week", None, r"\bbusiest (week)\b|\bwhich week\b|\bbiggest week\b|\bmost active week\b",
+           "busiest_week.label"),
+    Figure("biggest month", None, r"\bbusiest month\b|\bwhich month\b|\bbiggest month\b|\bmost active month\b",
+           "@biggest_month", reads="daily"),
+    Figure("biggest day", None, r"\bbusiest\b|\bmost active\b|\bbiggest day\b|\bwhich day\b|\bin a day\b|"
+           r"\bon one day\b", "@biggest_day", reads="daily"),
+    Figure("days listened", "days", r"\bhow many days\b|\bdays? (did|have) i listen", "days_listened"),
+    Figure("minutes a day", "minutes", "", "minutes_per_day|round1"),
+)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
@@ -378,3 +379,5 @@ def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> li
     finally:
         whole.con.unregister("_ln_spans")
     return chapter_facts_of(spans, totals, art, hours, devices, first, n_distinctive)
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (Figure("chapters", "chapters", "", "total"),)

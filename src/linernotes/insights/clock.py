@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -200,3 +201,15 @@ def clock(ctx: Context) -> ClockResult:
         peak_weekday=peak_weekday,
         peak_cell=(flat // 24 + 1, flat % 24) if flat is not None else None,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("night share", "%", r"\bnight owl\b|\bat night\b|\bnight\b|\blate\b", "night_share|pct"),
+    Figure("weekend share", "%", r"\bweekends?\b|\bweekdays?\b", "week_split.weekend_share|pct"),
+    Figure("peak day of the week", None, r"\bday of the week\b|\bwhich day\b|\bwhat day\b|\bweekday\b",
+           "peak_weekday|weekday"),
+    Figure("peak season", None, r"\bseasons?\b|\bmonth of the year\b|\bwhich month\b", "@peak_season",
+           reads="seasons"),
+    Figure("peak hour", "hour of the day", "", "peak_hour"),
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from linernotes.engine.exclusions import list_rules
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -298,3 +299,16 @@ def context(
         abroad_share=abroad_ms / total if total else 0.0,
         trips=trips,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("countries", "countries", r"\bhow many countr", "countries|len"),
+    Figure("main country", None, r"\bcountr|\bwhere\b", "countries.0.country"),
+    Figure("trips abroad", "trips", r"\btrips?\b|\btravel|\bholiday|\bvacation", "trips|len"),
+    Figure("share abroad", "%", r"\babroad\b", "abroad_share|pct"),
+    Figure("offline share", "%", r"\boffline\b", "offline.time_share|pct"),
+    Figure("shuffle share", "%", r"\bshuffle\b", "shuffle.time_share|pct"),
+    Figure("private share", "%", r"\bincognito\b|\bprivate\b", "incognito.time_share|pct"),
+    Figure("main device", None, "", "devices.0.device"),
+)

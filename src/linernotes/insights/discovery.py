@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.figures import ANY_NAME, Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -231,3 +232,15 @@ def discovery(
         months=out_months, discoveries=discoveries,
         fresh_days=fresh_days, top_n=top_n, window_weeks=window_weeks,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("new tracks", "tracks", r"\bhow many new (songs|tracks)\b", "new_tracks"),
+    Figure("new artists", "artists", r"\bhow many\b|\bnumber of\b|\bcount\b", "new_artists"),
+    Figure("discoveries that became favourites", "artists", r"\bbecame|\bfavou?rites?\b", "became_favourites"),
+    Figure("biggest discovery", None, "", "discoveries.0.artist"),
+    Figure("first day", None, r"\bwhen (did|have) i (first|start|begin|discover|find|get into|meet|hear)|"
+           r"\bfirst (time|listen|heard|played|play)\b|\bdiscover|\bhow did i (find|discover)\b|"
+           r"\bwhen did i find\b", "discoveries.0.first_day", about=ANY_NAME),
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -159,3 +160,9 @@ def diversity(ctx: Context) -> DiversityResult:
     withheld = [] if trends or not with_music else [
         f"trend: {len(with_music)} months with music; a trend per year needs at least {MIN_TREND_MONTHS}"]
     return DiversityResult(total=total, months=months, trends=trends, withheld=withheld)
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("effective number of artists", "artists", "", "total.effective_artists|round1"),
+)

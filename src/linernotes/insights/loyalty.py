@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.figures import ANY_NAME, Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -229,3 +230,14 @@ def loyalty(
         one_week_wonders=wonders, one_week_wonder_count=int(wonder_rows[0][5]) if wonder_rows else 0,  # type: ignore[call-overload]
         longest_loved=loves, years=years,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("one-week wonders", "artists", r"\bone[- ]week wonders?\b|\bone hit\b|\bflings?\b",
+           "one_week_wonder_count"),
+    Figure("artists still in rotation", "artists", r"\bstill\b|\bin rotation\b|\bstayed\b", "in_rotation_count"),
+    Figure("longest loved artist", None, "", "longest_loved.0.artist"),
+    Figure("last day", None, r"\blast (time|listen|played|heard)\b|\bwhen did i last\b|\bmost recently\b|"
+           r"\blast play", "lifecycles.0.last_day", about=ANY_NAME),
+)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
@@ -410,3 +411,5 @@ def session_modes(ctx: Context, *, seed: int = SEED) -> tuple[np.ndarray, np.nda
     """
     m = modes_model(ctx, seed=seed)
     return m.features.start_ms // 1000, m.labels
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (Figure("modes", "modes", "", "k"),)

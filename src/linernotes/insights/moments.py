@@ -8,6 +8,7 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -109,3 +110,8 @@ def _new_artist_weeks(ctx: Context, first: np.datetime64, monday0: np.datetime64
           AND f.d0 >= ?::DATE + {NEW_WARMUP_DAYS}
         GROUP BY k.a, k.w, k.ms, t.ms, f.d0
         ORDER BY k.a, k.ms / t.ms DESC, k.w""", [monday0.astype(dt.date)] * 4 + [min_share, first.astype(dt.date)])
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("moments", "moments", r"\bhow many\b", "found"),
+    Figure("first moment", None, "", "moments.0.start"),
+)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import numpy as np
 
 from linernotes.engine.exclusions import Rule
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -176,3 +177,5 @@ def noise_rules(ctx: Context, **kwargs: int) -> list[Rule]:
 def noise_model(ctx: Context) -> list[Island]:
     """The islands with the default thresholds (the name benchmarks train models by)."""
     return find_islands(ctx)[0]
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (Figure("proposed exclusions", "proposals", "", "proposals|len"),)

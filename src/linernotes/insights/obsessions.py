@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
+from linernotes.engine.figures import ANY_NAME, Figure
 from linernotes.engine.period import Period
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
@@ -345,3 +346,10 @@ def _merge(ctx: Context, units: str, found: list[Obsession]) -> list[Obsession]:
             artist = artist_name.get(o.name, o.name)
             out.append(replace(o, name=artist, artist=artist))
     return out
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("biggest obsession", None, "", "obsessions.0.name"),
+    Figure("obsessions", "times", "", "obsessions|len", about=ANY_NAME),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from linernotes.engine.dayindex import period_counts
+from linernotes.engine.figures import ALL, ANY_NAME, Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -151,3 +152,27 @@ def overview(ctx: Context) -> OverviewResult:
         change=change,
         withheld=withheld,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("artists", "artists", r"\bhow many (different |distinct |unique |new )?artists\b|\bnumber of artists\b",
+           "totals.artists"),
+    Figure("tracks", "tracks", r"\bhow many (different|distinct|unique) (songs|tracks)\b|"
+           r"\bnumber of (different )?(songs|tracks)\b", "totals.tracks"),
+    Figure("albums", "albums", r"\bhow many (different |distinct |unique )?albums\b", "totals.albums"),
+    Figure("plays", "plays", r"\bhow many (plays|streams|songs|tracks|times)\b|\bplay count\b|"
+           r"\bnumber of (plays|streams)\b", "totals.plays"),
+    Figure("days without listening", "days", r"\bhow many days (did|have) i not\b|\bhow many days without\b",
+           "@days_without", reads="totals.days_in_period"),
+    Figure("plays of one name", "plays", r"\bhow many (times|plays|streams)\b|\bplay count\b|\bhow often\b|\btimes\b|"
+           r"\bnumber of plays\b", "totals.plays", about=ANY_NAME),
+    Figure("days listened", "days", r"\bhow many days\b", "totals.days_listened", about=(ALL, *ANY_NAME)),
+    Figure("tracks of one name", "tracks", r"\bhow many (different |distinct |unique )?(songs|tracks)\b",
+           "totals.tracks", about=("artist", "album")),
+    Figure("listening time in minutes", "minutes", r"\bminutes\b", "totals.ms_played|minutes",
+           about=(ALL, *ANY_NAME)),
+    Figure("change in listening time", "%", r"\bmore or less\b|\bmore than\b|\bless than\b|\bcompared\b|"
+           r"\bchange\b|\bversus\b|\bvs\b", "change.ms_played|pct"),
+    Figure("listening time", "hours", "", "totals.ms_played|hours", about=(ALL, *ANY_NAME)),
+)

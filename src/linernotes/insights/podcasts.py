@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -193,3 +194,16 @@ def podcasts(
         new_shows=[r.show for r in rows if r.new],
         monthly=monthly,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("episodes", "episodes", r"\bhow many (episodes|eps)\b|\bepisodes\b", "episodes"),
+    Figure("finish rate", "%", r"\bfinish|\babandon|\bcomplete", "finish_rate|pct"),
+    Figure("shows", "shows", r"\bhow many (podcasts|shows)\b", "shows"),
+    Figure("new shows", "shows", r"\bnew (podcasts|shows)\b", "new_shows|len"),
+    Figure("podcast time in minutes", "minutes", r"\bminutes\b", "ms_played|minutes"),
+    Figure("podcast time", "hours", "", "ms_played|hours"),
+    Figure("episodes of the show", "episodes", r"\bhow many\b.*\bepisodes?\b|\bepisodes?\b.*\bhow many\b", "episodes",
+           about=("show",)),
+)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -188,3 +189,8 @@ def _deep_cuts(whole: Context, model: TasteModel, taste: np.ndarray, as_of: dt.d
         FROM t JOIN fav f USING (artist) JOIN rare r USING (artist)
         WHERE t.n <= r.most AND t.skips = 0 AND t.longest >= 60000""", [as_of, as_of])
     return deep_cut_picks(rows, model, taste, limit)
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("top deep cut", None, r"\bdeep cuts?\b", "deep_cuts.0.name"),
+    Figure("top recommended artist", None, "", "artists.0.name"),
+)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -262,3 +263,10 @@ def _on_this_day(ctx: Context, as_of: dt.date, years: int) -> list[OnThisDay]:
             )
         )
     return out
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("plays on this day", "plays", r"\bon this day\b", "on_this_day.0.plays"),
+    Figure("forgotten favourite", None, "", "favourites.0.artist"),
+)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import numpy as np
 import pyarrow as pa
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -384,3 +385,11 @@ def sessions(
         starters=starters,
         devices=devices,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("longest session", "minutes", r"\blongest\b|\bbiggest\b|\bmarathon\b", "longest.0.duration_s|smin"),
+    Figure("sessions", "sessions", r"\bhow many\b|\bnumber of\b|\bcount\b", "count"),
+    Figure("typical session", "minutes", "", "median_duration_s|smin"),
+)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -175,3 +176,7 @@ def _shared_sessions(whole: Context, artist: str, others: list[str]) -> tuple[di
     )
     own = next((int(n) for a, n in rows if a is None), 0)
     return {str(a): int(n) for a, n in rows if a is not None}, own
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (Figure("most similar artist", None, "", "neighbours.0.artist"),)

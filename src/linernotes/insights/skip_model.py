@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result, jsonable
@@ -195,3 +196,5 @@ def skip_model(ctx: Context, *, test_share: float = 0.2, seed: int = 0, use_cach
 
     _, header = cached_arrays(ctx, "skip-model", params, train)
     return fit_from_dict(header["fit"])
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (Figure("skip model AUC", None, "", "auc|round2"),)

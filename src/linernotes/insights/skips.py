@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from linernotes.engine.figures import ALL, ANY_NAME, Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -193,3 +194,16 @@ def skips(
         median_seconds_to_skip=float(median) / 1000 if median is not None else None,  # type: ignore[arg-type]
         min_plays=min_plays, sure_rate=sure_rate,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("skip rate", "%", r"\b(percent|percentage|rate|how often|how much|share|proportion)\b", "rate|pct"),
+    Figure("most skipped artist", None, r"\bwhich (artist|band)|\bwhat (artist|band)|\bwho\b|\bartists?\b",
+           "by_artist.0.name"),
+    Figure("skips", "skips", r"\bhow many\b", "skips"),
+    Figure("always skipped track", None, r"\balways\b", "always_skipped.0.name"),
+    Figure("most skipped track", None, r"\bwhich (song|track)|\bwhat (song|track)|\bmost skipped\b|\bsongs?\b|"
+           r"\btracks?\b|\bwhat do i skip\b|\bwhat did i skip\b", "by_track.0.name"),
+    Figure("skip rate, when nothing else is asked", "%", "", "rate|pct", about=(ALL, *ANY_NAME)),
+)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import numpy as np
 
+from linernotes.engine.figures import Figure
 from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
@@ -232,3 +233,10 @@ def taste(
                        groups=groups, months=months, mean_drift=float(np.mean(drifts)) if drifts else None,
                        biggest_shift=shift.month if shift is not None else None,
                        withheld=withheld)
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (
+    Figure("biggest shift", None, r"\bchang|\bshift|\bmoved|\bevolv|\bdrift", "biggest_shift"),
+    Figure("taste groups", "groups", "", "groups|len"),
+)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from linernotes.engine import rollup
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -204,3 +205,7 @@ def top(
         distinct=distinct,
         withheld=withheld,
     )
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (Figure("top name", None, "", "rows.0.name"),)

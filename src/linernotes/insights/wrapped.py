@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linernotes.engine import registry
+from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -136,3 +137,7 @@ def _discoveries(ctx: Context, limit: int) -> tuple[int, list[NewArtist]]:
         ORDER BY ms DESC, f.artist""")
     found = [NewArtist(str(a), d, int(ms), int(n)) for a, d, ms, n, _ in rows[:limit]]
     return (int(rows[0][4]) if rows else 0), found
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
+FIGURES = (Figure("top artist", None, "", "top_artists.0.name"),)
