@@ -103,7 +103,8 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     script = shutil.which("linernotes-coop") or str(Path(sys.executable).with_name("linernotes-coop"))
     if not Path(script).exists():
         pytest.skip("the linernotes-coop console script is not installed")
-    for unit in ("linernotes-coop.service", "linernotes-coop-scrub.service", "linernotes-coop-scrub.timer"):
+    for unit in ("linernotes-coop.service", "linernotes-coop-release.service", "linernotes-coop-scrub.service",
+                 "linernotes-coop-scrub.timer"):
         text = (DEPLOY / unit).read_text().replace("/opt/linernotes-coop/bin/linernotes-coop", script)
         (tmp_path / unit).write_text(text)
     done = subprocess.run(["systemd-analyze", "verify", *sorted(map(str, tmp_path.iterdir()))],
