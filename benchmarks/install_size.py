@@ -155,7 +155,8 @@ def main() -> int:
         print(f"largest {args.top} distributions (MB, and the base dependencies that pull each in):")
         largest = sorted(dists.items(), key=lambda item: item[1]["bytes"], reverse=True)[: args.top]
         for name, info in largest:
-            via = ", ".join(sorted(owners.get(name, []))) or "(not from linernotes: pip/setuptools)"
+            via = ("(this project)" if name == "linernotes"
+                   else ", ".join(sorted(owners.get(name, []))) or "(the venv's own: pip, setuptools)")
             print(f"  {info['bytes'] / 1e6:7.1f}  {name} {info['version']:12} via {via}")
 
         print(f"`linernotes --help`: {'works' if cli.returncode == 0 else 'FAILS: ' + cli.stderr.strip()[-300:]}")
