@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint fmt clean venv
+.PHONY: demo test bench install-size lint fmt clean venv
 
 venv: $(STAMP)
 
+# The tests need both extras and the `dev` dependency group (PEP 735); `--group` needs pip 25.1 or newer.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[coop-server,spark]" --group dev
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -29,6 +30,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/coop_ingest.py
 	$(BIN)/python benchmarks/coop_release.py
 	$(BIN)/python benchmarks/hostile_bench.py
+
+# What a plain `pip install .` weighs in a fresh venv, and that no server, Spark or test package is in it
+# (downloads from PyPI; not part of `bench`, whose figures are about speed).
+install-size: $(STAMP)
+	$(BIN)/python benchmarks/install_size.py --python $(PYTHON)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -11,7 +11,7 @@ import pytest
 import linernotes.devices as devmod
 from linernotes.devices import DeviceFamily, device_family, device_family_table
 
-# (raw platform string, expected family). The first block is every example in FORMATS.md §1.5 and the brief.
+# (raw platform string, expected family). The first block is every example in docs/formats.md §1.5 and the brief.
 CASES: list[tuple[str | None, str]] = [
     # Detailed era (≤ 2022-10)
     ("Android OS 12 API 31 (samsung, SM-G781U)", "phone_android"),

@@ -1,4 +1,4 @@
-"""Every quirk of FORMATS.md as a small synthetic fixture, through the real import into a real DuckDB file."""
+"""Every quirk of docs/formats.md as a small synthetic fixture, through the real import into a real DuckDB file."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ What the raw files must give, read before the importer ran (json.load / csv.read
   track playing when the export ran, repeated at every page (PROVENANCE.md), and are dropped as such.
 - The Deezer .xlsx and PROVENANCE.md are read by no importer: the import names them as ignored.
 - The YouTube file's 341 entries all have ``header == "YouTube"`` (ordinary videos, no "YouTube Music"), so it
-  stores nothing (FORMATS.md §6: keep only YouTube Music) and drops all 341.
+  stores nothing (docs/formats.md §6: keep only YouTube Music) and drops all 341.
 - corpus/lastfm-ghan_sachaw_scrobbles.csv is the first 11 039 rows of samples/lastfm-ghan_scrobbles.csv
   (PROVENANCE.md: "11039 / 11622 (first rows)"; same uts, artist, track): every one of its rows is a duplicate
   of a sample row, so imported together it adds no play.

@@ -2,7 +2,7 @@
 
 Every expected value below was written down from reading the raw file (json.load and counting by hand in a
 scratch script), before the importer was run on it: rows, the kinds (by which URI or name is set), hours
-(sum of ms_played), duplicates (identical records), near-duplicates (FORMATS.md §1.6.4: same ts and item with
+(sum of ms_played), duplicates (identical records), near-duplicates (docs/formats.md §1.6.4: same ts and item with
 another ms_played; echoes of one item and ms_played seconds apart), top artists and shows. The corpus is
 read in place from ../shared (never copied into the repo); the tests skip when it is absent.
 

@@ -34,7 +34,7 @@ def _keys(text: str) -> list[str]:
     return [k.strip() for k in text.split(",")]
 
 
-# Key orders copied from FORMATS.md §1.3, so a drift in the writer's constants is caught.
+# Key orders copied from docs/formats.md §1.3, so a drift in the writer's constants is caught.
 FORMATS_A = _keys(
     "ts, username, platform, ms_played, conn_country, ip_addr_decrypted, user_agent_decrypted, "
     "master_metadata_track_name, master_metadata_album_artist_name, master_metadata_album_album_name, "
@@ -230,7 +230,7 @@ def test_account_data(tmp_path: Path) -> None:
     assert all_rows == manifest["rows"] and manifest["collapsed_rows"] >= 1
     # endTime is the UTC end truncated to the minute, inside the last year of the history.
     assert manifest["window_start"][:16].replace("T", " ") <= last <= "2025-07-01 00:00"
-    # Every account endTime is some Extended row's ts truncated to the minute (UTC), as in FORMATS.md §2.3.
+    # Every account endTime is some Extended row's ts truncated to the minute (UTC), as in docs/formats.md §2.3.
     minutes = set(np.datetime_as_string(h.rows["ts_end"].astype("datetime64[s]").astype("datetime64[m]")).tolist())
     first_music = json.loads((folder / "StreamingHistory_music_0.json").read_bytes())
     assert all(r["endTime"].replace(" ", "T") in minutes for r in first_music)

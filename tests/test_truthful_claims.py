@@ -5,9 +5,9 @@ the folder is absent) and on a small synthetic fixture. Expected values come fro
 
 - ``spotify-extended_khushi_Streaming_History_Audio_2023.json``: music from 2023-07-03 to 2023-12-24;
   ``..._Video_2025.json`` of the same person: 4 rows, 2025-04-24 to 2025-08-16 — a few stray rows far after
-  the rest (FORMATS.md §9.1).
+  the rest (docs/formats.md §9.1).
 - ``spotify-extended_acidnb_Streaming_History_Video_2021-2024.json``: 637 music rows, 615 of them with
-  ``reason_start: "unknown"`` and ``skipped: true`` (a Video-file artefact, FORMATS.md §1.6 item 5).
+  ``reason_start: "unknown"`` and ``skipped: true`` (a Video-file artefact, docs/formats.md §1.6 item 5).
 - ``spotify-account_malvik_StreamingHistory1.json``: listening peaks around midnight, more than 40 % of it
   between 22:00 and 04:59.
 """

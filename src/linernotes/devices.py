@@ -1,6 +1,6 @@
 """Normalise Spotify's raw ``platform`` strings to a small device-family vocabulary.
 
-Spotify changed the field around October 2022 (FORMATS.md §1.5): before, detailed strings such as
+Spotify changed the field around October 2022 (docs/formats.md §1.5): before, detailed strings such as
 ``Android OS 12 API 31 (samsung, SM-G781U)`` or ``Partner google cast_tv;Chromecast;;``; after, lowercase
 tokens such as ``android``, ``ios``, ``cast``. One export holds both eras, so insights compare devices across
 the switch only through :func:`device_family`, never through the raw string.

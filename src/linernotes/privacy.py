@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-# Export file names that embed the account name (FORMATS.md §3.2, §4). The user part is masked wherever
+# Export file names that embed the account name (docs/formats.md §3.2, §4). The user part is masked wherever
 # a file name is stored or printed.
 _USER_IN_NAME = [
     re.compile(r"(listenbrainz_)(.+?)(_\d+\.zip)", re.IGNORECASE),

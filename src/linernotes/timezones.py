@@ -1,6 +1,6 @@
 """Local time per play: a home zone, overridden by the zone of the country a play came from.
 
-Exports give ``ts`` in UTC and nothing local; ``conn_country`` is the only usable hint (FORMATS.md §1.6,
+Exports give ``ts`` in UTC and nothing local; ``conn_country`` is the only usable hint (docs/formats.md §1.6,
 item 7).
 The rule:
 

@@ -40,7 +40,7 @@ from linernotes.schema import Kind
 
 T = TypeVar("T")
 
-# A skip, when the export has no ``skipped`` flag (Gen A, FORMATS.md §1.4): the person ended the track by
+# A skip, when the export has no ``skipped`` flag (Gen A, docs/formats.md §1.4): the person ended the track by
 # hand (forward, back, or stopping it) before 30 s, Spotify's own threshold for "a play".
 SKIP_MAX_MS = 30_000
 SKIP_SQL = f"""

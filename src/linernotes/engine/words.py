@@ -50,7 +50,7 @@ START_WORDS = {
 
 
 # SQL: the play's reason_start was not recorded. Spotify's Video files log music-video and Canvas rows with
-# reason_start "unknown" and skipped: true whatever happened (FORMATS.md §1.6 item 5): their skip flag is an
+# reason_start "unknown" and skipped: true whatever happened (docs/formats.md §1.6 item 5): their skip flag is an
 # export artefact, not a skip, so skip rates and the skip model treat the skip status of such plays as unknown.
 # Only the export's own word "unknown" marks them: an empty or missing reason_start (Account data, scrobbles,
 # some Extended rows) comes with a skip status of its own that is kept.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from linernotes.engine.scope import Context
 from linernotes.insights.clock import NIGHT, NIGHT_LABEL
 
-# reason_start values a person chose (FORMATS.md §1.5): clicking a row, the play button, going back to it.
+# reason_start values a person chose (docs/formats.md §1.5): clicking a row, the play button, going back to it.
 DELIBERATE_STARTS = ("clickrow", "playbtn", "backbtn")
 # ... and the ones where the app chose: the previous track ended or was skipped, autoplay, app start, remote.
 ALGORITHMIC_STARTS = ("trackdone", "fwdbtn", "appload", "remote", "trackerror", "endplay", "autoplay")

@@ -34,7 +34,7 @@ SAY_FACTORS = 3  # sentences in the summary
 
 # Export artefacts, not listening: plays whose reason_start the export wrote as 'unknown'. Spotify's Video
 # files log music-video and Canvas rows as reason_start "unknown" with skipped: true whatever happened
-# (FORMATS.md §1.6 item 5), so their skip flag says nothing about the person. Their skip status is treated
+# (docs/formats.md §1.6 item 5), so their skip flag says nothing about the person. Their skip status is treated
 # as unknown: they are neither trained on, tested on nor described.
 ARTEFACT_START_SQL = UNRECORDED_START_SQL
 

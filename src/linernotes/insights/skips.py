@@ -12,7 +12,7 @@ from linernotes.engine.scope import Context
 from linernotes.engine.words import with_skip_artefacts_unknown
 from linernotes.errors import UsageError
 
-# reason_start values (FORMATS.md §1.5) that mean the person picked this very track, and those that mean the
+# reason_start values (docs/formats.md §1.5) that mean the person picked this very track, and those that mean the
 # player (queue, autoplay, radio) picked it after the previous one ended or was skipped.
 DELIBERATE = ("clickrow", "clickside", "playbtn")
 ALGORITHMIC = ("trackdone", "fwdbtn")
@@ -123,7 +123,7 @@ def skips(
 
     A play's skip status is the selection's ``skip`` column: Spotify's ``skipped`` flag where the export has
     it, else derived from ``reason_end`` and ``ms_played`` (ended by ``fwdbtn``, ``backbtn`` or ``endplay``
-    before 30 s; FORMATS.md §1.4). Plays whose status is unknown (scrobbles, rows without ``reason_end``) are
+    before 30 s; docs/formats.md §1.4). Plays whose status is unknown (scrobbles, rows without ``reason_end``) are
     left out of every rate and counted in ``unknown``; so are plays with no recorded ``reason_start``, whose
     skip flag is an export artefact (Spotify's Video files mark such rows skipped whatever happened). Rates
     count every music play with a known status,

@@ -1,4 +1,4 @@
-"""Content-based detection: which format module reads a file (FORMATS.md §10)."""
+"""Content-based detection: which format module reads a file (docs/formats.md §10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Spotify exports: Extended streaming history (Gen A/B/C) and Account data (FORMATS.md §1, §2).
+"""Spotify exports: Extended streaming history (Gen A/B/C) and Account data (docs/formats.md §1, §2).
 
 Only the fields a play needs are read. ``username``, ``ip_addr``/``ip_addr_decrypted`` and
 ``user_agent_decrypted`` are never looked at, so they cannot reach the table or a message.
@@ -21,7 +21,7 @@ EXTENDED_KEYS = [
     "reason_start", "reason_end", "shuffle", "skipped", "offline", "offline_timestamp", "incognito_mode",
 ]  # fmt: skip
 
-# offline_timestamp is the play's start (FORMATS.md §1.6.3). It is trusted when it lands before the end of
+# offline_timestamp is the play's start (docs/formats.md §1.6.3). It is trusted when it lands before the end of
 # playback (`ts`) by at most ms_played plus a bounded pause; a start after the end (beyond clock jitter) or
 # further back is not plausible, and the start falls back to ts - ms_played. The exception is a play made
 # offline: it is logged when the app next syncs, and plays synced together share one `ts` (the sync time,
@@ -99,7 +99,7 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
     generation = "a" if ("username" in keys or "ip_addr_decrypted" in keys) else (
         "c" if "audiobook_title" in keys else "b")
     fmt = f"spotify_extended_gen_{generation}"
-    # The kind comes from which URI is set, never from the file name (FORMATS §1.6.5): an episode in a
+    # The kind comes from which URI is set, never from the file name (docs/formats.md §1.6.5): an episode in a
     # Video file is a (video) podcast episode like any other, and a track in it stays a track.
     episode_kind = Kind.EPISODE.value
     sql = f"""
@@ -220,7 +220,7 @@ def plan_account(head: bytes, name: str) -> JsonPlan:
     else:
         names = f"""'audiobook' AS kind, NULL AS track, {_nullif_blank(author or "")} AS artist,
                     NULL AS show_name, NULL AS episode, {who_sql} AS audiobook, {what_sql} AS chapter"""
-    # endTime is UTC truncated to the minute (FORMATS.md §2.3, proved by a paired export).
+    # endTime is UTC truncated to the minute (docs/formats.md §2.3, proved by a paired export).
     sql = f"""
         WITH r AS (SELECT *, try_strptime("endTime", '%Y-%m-%d %H:%M')::TIMESTAMPTZ AS ts_end,
                           {_safe_ms('"msPlayed"')} AS ms FROM raw),

@@ -1,4 +1,4 @@
-"""YouTube Music plays from a Google Takeout ``watch-history.json`` (FORMATS.md §6).
+"""YouTube Music plays from a Google Takeout ``watch-history.json`` (docs/formats.md §6).
 
 The file mixes ordinary YouTube videos with YouTube Music plays; only entries whose ``header`` is
 "YouTube Music" are listening history, the rest are counted as dropped (``not_youtube_music``). Each entry

@@ -1,7 +1,7 @@
 """Podcasts hidden in Account-data music files: which "artists" are shows, from evidence.
 
 The old Account data (``StreamingHistoryN.json``) lists podcast episodes among the music: show name as
-``artistName``, episode title as ``trackName`` (FORMATS.md §2.3). Nothing in a row says which is which, so
+``artistName``, episode title as ``trackName`` (docs/formats.md §2.3). Nothing in a row says which is which, so
 each name is judged on evidence found anywhere in the library:
 
 - ``known_show``: the name is a show elsewhere — an Account podcast file, or an Extended row's

@@ -9,7 +9,7 @@ loader takes several staged tables in turn) — wins. Every staged row ends with
 - ``stored``            new play, inserted;
 - ``duplicate``         the same record twice in this import (same source, ts_end, item, ms_played);
 - ``already_imported``  already in the library (re-import);
-- ``near_duplicate``    FORMATS.md §1.6: same end time and item with a different ms_played (the longer
+- ``near_duplicate``    docs/formats.md §1.6: same end time and item with a different ms_played (the longer
                         play wins; not for Account data, whose minute-truncated end times make two real
                         plays of a track in one minute look alike), or an *echo*: the same item with the
                         same ms_played ending less than half that ms_played (at most 2 minutes) after
@@ -209,7 +209,7 @@ class Loader:
         """)
 
     def _near_duplicates(self, b: int) -> None:
-        """Mark this batch's near-duplicates (FORMATS.md §1.6) through pairwise joins on hashed keys."""
+        """Mark this batch's near-duplicates (docs/formats.md §1.6) through pairwise joins on hashed keys."""
         bucket_ms = ECHO_MAX_MS
         self.con.execute(f"""
             UPDATE s SET fate = 'near_duplicate' WHERE i IN (

@@ -250,7 +250,7 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _update_home(con: duckdb.DuckDBPyConnection) -> None:
-    """Re-infer the home country and zone from the most frequent conn_country (DESIGN: a setting wins)."""
+    """Re-infer the home country and zone from the most frequent conn_country (a setting wins)."""
     from linernotes import timezones
 
     counts = dict(con.execute(

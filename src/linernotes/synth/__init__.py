@@ -5,7 +5,7 @@ with non-ASCII and CSV-hostile names, taste groups and life chapters (eras), dai
 listening modes (commute, work focus, late night, weekend albums, ...), binges, skips driven by context,
 someone else's listening (a child's music, sleep sounds), podcasts, audiobooks, travel abroad, device
 changes — and plants the export quirks described in
-FORMATS.md at recorded counts. Writers emit it in the real formats; :meth:`History.ground_truth` says what
+docs/formats.md at recorded counts. Writers emit it in the real formats; :meth:`History.ground_truth` says what
 an importer or a model should find. Same seed and parameters → byte-identical files.
 
 Example::

@@ -293,7 +293,7 @@ DETAILED_PLATFORMS: dict[str, list[str]] = {
     "linux": ["Linux [x86-64 0]", "Linux 5.15.0-56-generic [x86-64 0]"],
     "speaker": ["Partner sonos_one Sonos;One;;", "Partner sonos Sonos;Five;;"],
 }
-# Observed switch from detailed strings to tokens (FORMATS.md §1.5).
+# Observed switch from detailed strings to tokens (docs/formats.md §1.5).
 PLATFORM_SWITCH = int(dt.datetime(2022, 10, 11, 4, 0, tzinfo=dt.UTC).timestamp())
 
 # Fixed standard offsets (hours): enough to place plays at plausible local hours; DST is deliberately ignored.
@@ -1235,7 +1235,7 @@ def generate_history(params: Params) -> History:
     s_country = day_country[day]
     s_start = t0 + day * 86400 + local_hour * 3600 + rng.integers(0, 3600, n_sess) - offsets_s[s_country]
     # A session just after local midnight on New Year: its UTC year differs from its local year, which is
-    # what makes Spotify put "2025-12-31T23:…Z" into a file named 2026 (FORMATS.md §1.6.2).
+    # what makes Spotify put "2025-12-31T23:…Z" into a file named 2026 (docs/formats.md §1.6.2).
     new_year_ts = None
     home_off = int(offsets_s[home_idx])
     y0, y1 = dt.datetime.fromtimestamp(t0, dt.UTC).year, dt.datetime.fromtimestamp(t1, dt.UTC).year
@@ -1588,7 +1588,7 @@ def generate_history(params: Params) -> History:
         ts_end[moved] += 1
         start_ms[moved] += 1000
     # Two real plays of one item with equal ms_played ending close together look exactly like a logging echo
-    # (FORMATS.md §1.6.4), which importers rightly fold: within max(ms/2, 30 s), nudge ms_played by 1 ms so
+    # (docs/formats.md §1.6.4), which importers rightly fold: within max(ms/2, 30 s), nudge ms_played by 1 ms so
     # every genuine play stays distinguishable and expected_stored_rows stays exact.
     for _ in range(20):
         o = np.lexsort((ts_end, ikey))

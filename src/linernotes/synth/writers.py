@@ -35,7 +35,7 @@ from .model import (
     History,
 )
 
-PART_SIZE = 16_000  # records per Extended part (FORMATS.md §1.2)
+PART_SIZE = 16_000  # records per Extended part (docs/formats.md §1.2)
 ACCOUNT_PART_SIZE = 10_000  # Account-data files hold at most this many records (§2.2)
 EXTENDED_DIR = "Spotify Extended Streaming History"
 ACCOUNT_DIR = "Spotify Account Data"
@@ -287,7 +287,7 @@ def _move_cross_file_dups(h: History, parts: list[np.ndarray]) -> tuple[list[np.
 
 
 def _out_of_order(rng: np.random.Generator, idx: np.ndarray, ts: np.ndarray) -> np.ndarray:
-    """Plant 2–9 descending steps by swapping neighbours with strictly increasing ts (FORMATS.md §1.6.1)."""
+    """Plant 2–9 descending steps by swapping neighbours with strictly increasing ts (docs/formats.md §1.6.1)."""
     if len(idx) < 12:
         return idx
     t = ts[idx]
@@ -613,7 +613,7 @@ def _account_extras(h: History) -> dict[str, bytes]:
     }
     return {
         "Userdata.json": orjson.dumps(ud, option=orjson.OPT_INDENT_2),
-        # Really Scala toString text, not JSON (FORMATS.md §2.4).
+        # Really Scala toString text, not JSON (docs/formats.md §2.4).
         "UserAddress.json": b"List(Map(city -> Synthtown, street -> 1 Example Road, postal_code_short -> 00000))",
         "Playlist1.json": orjson.dumps(playlist, option=orjson.OPT_INDENT_2),
         "YourLibrary.json": orjson.dumps(library, option=orjson.OPT_INDENT_2),
@@ -684,7 +684,7 @@ def write_lastfm(h: History, path: str | os.PathLike[str], variant: str = "ghan"
     buf = io.StringIO()
     if variant == "ghan":
         w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        # The real header is the one unquoted line; every data field is quoted (FORMATS.md §3.2).
+        # The real header is the one unquoted line; every data field is quoted (docs/formats.md §3.2).
         buf.write("uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\r\n")
         for i in range(len(idx)):
             na = no_album[i]

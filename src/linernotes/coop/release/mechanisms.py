@@ -7,7 +7,7 @@ sensitivity is within the ε (and δ) asked for, and applies it. Nothing in the 
 OpenDP marks these constructors "contrib" (implemented and proven by the OpenDP team, not yet externally
 vetted); enabling the feature is their documented way to use them. The measurements we use — the discrete
 Laplace (geometric) mechanism on integer counts and Laplace thresholding on a map of counts — are the library's
-core ones with published proofs, which is why DESIGN.md chose OpenDP over hand-written noise.
+core ones with published proofs, which is why docs/architecture.md chose OpenDP over hand-written noise.
 """
 
 from __future__ import annotations
