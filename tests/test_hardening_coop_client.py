@@ -29,7 +29,7 @@ import pytest
 from linernotes.coop import contract, signing
 from linernotes.coop.client import api, state, transport
 from linernotes.coop.release.build import FORMAT, ReleaseConfig
-from tests.conftest import imported_history
+from tests.support.exports import imported_history
 
 Route = Callable[["Handler"], None]
 

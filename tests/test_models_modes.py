@@ -25,7 +25,7 @@ from linernotes.insights.scope import Context, Scope
 from linernotes.library import Library, open_library
 from linernotes.models.modes import session_modes
 from linernotes.models.noise import commands, noise_rules
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from linernotes.insights.skip_model import SkipModelResult
 from linernotes.insights.words import UNRECORDED_START_SQL
 from linernotes.library import Library, open_library
 from linernotes.models import skip_model as sm
-from tests.conftest import SAMPLES, play, requires_samples, write_extended
+from tests.support.exports import play, write_extended
+from tests.support.samples import SAMPLES, requires_samples
 
 
 @pytest.fixture(autouse=True)
