@@ -30,8 +30,8 @@ import psutil
 
 from _common import verdict
 from linernotes.coop.contract import METRICS
-from linernotes.coop.release.percentile import place
-from linernotes.coop.release.taste import recommend
+from linernotes.coop.crowd.percentile import place
+from linernotes.coop.crowd.recommend import recommend
 
 # isort: split
 # (after _common, which puts the repository root on the path for tests.support)

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from linernotes.coop.contract import METRICS
-from linernotes.coop.release.build import FORMAT
-from linernotes.coop.release.verify import write_public_key, write_release
+from linernotes.coop.crowd.verify import write_public_key
+from linernotes.coop.release_format import FORMAT, write_release
 from linernotes.coop.signing import generate_key, public_key_bytes, sign
 from tests.support.exports import play, write_extended
 

@@ -187,9 +187,10 @@ def no_constant(word: str) -> Any:
 
 def sync_release(db: Path, tmp: Path) -> tuple[Path, Path]:
     """A small signed cooperative release and its key beside the library, as ``linernotes sync`` keeps them."""
-    from linernotes.coop.crowd import key_path, release_path
+    from linernotes.coop.crowd.verify import write_public_key
     from linernotes.coop.release.build import ReleaseConfig, build_release
-    from linernotes.coop.release.verify import write_public_key, write_release
+    from linernotes.coop.release_format import write_release
+    from linernotes.coop.sidecars import key_path, release_path
     from linernotes.coop.signing import generate_key, public_key_bytes
     from tests.support.synthetic_pool import synth_pool
 

@@ -22,12 +22,13 @@ from typing import Any
 import altair as alt
 import pytest
 
+from linernotes.coop.sidecars import ENV_RELEASE
 from linernotes.insights.period import Period
 from linernotes.library import Library, open_library
 from linernotes.report import render_report, write_report
 from linernotes.report.build import Story, collect
 from linernotes.report.cards import KINDS, SIZES, card_spec, write_card
-from linernotes.report.crowd import ENV_RELEASE, find_release
+from linernotes.report.crowd import find_release
 from linernotes.report.sections import all_sections
 from tests.support.browser import screenshot
 from tests.support.exports import imported_history
