@@ -8,6 +8,7 @@ none was loaded. Code that imports one anyway fails with ``ModuleNotFoundError``
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import linernotes
 from linernotes.coop import signing, wire
 from linernotes.coop.client.answers import CoopError, KeyChanged, Refused
 from linernotes.coop.client.transport import TransportError
@@ -101,6 +103,40 @@ with contextlib.suppress(SystemExit), contextlib.redirect_stdout(shown):
 assert json.loads(shown.getvalue())["release_id"] == "r-device", shown.getvalue()
 """
     assert loaded_server_modules(code, tmp_path, str(db)) == []
+
+
+SERVER_PACKAGES = ("linernotes.coop.server", "linernotes.coop.release")
+
+
+def in_server(module: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in SERVER_PACKAGES)
+
+
+def imported_names(tree: ast.AST) -> set[str]:
+    """Every module a file imports, at the top or inside a function (lazy imports run too)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_no_device_module_imports_the_server_or_the_release_builder() -> None:
+    """Every module outside ``coop/server`` and ``coop/release`` — the import-time check above only sees
+    the imports a run reaches."""
+    root = Path(linernotes.__file__).parent
+    offenders = {}
+    for path in sorted(root.rglob("*.py")):
+        module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+        if in_server(module):
+            continue
+        found = {n for n in imported_names(ast.parse(path.read_text(encoding="utf-8")))
+                 if in_server(n) or n.split(".")[0] in SERVER_ONLY}
+        if found:
+            offenders[module] = sorted(found)
+    assert offenders == {}
 
 
 @pytest.mark.parametrize("error", [ReleaseError, MalformedRelease, signing.SignatureError, wire.PackageError,
