@@ -1,17 +1,23 @@
 """What the benchmark scripts share: a synthetic history imported into a library, and the verdict line.
 
-The scripts run as ``python benchmarks/NAME.py``, so this module is found beside them.
+The scripts run as ``python benchmarks/NAME.py``, so this module is found beside them; importing it puts the
+repository root on the path, so the scripts share the tests' harnesses (``tests.support``) as pytest does.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from linernotes.library import Library
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+if str(REPOSITORY) not in sys.path:
+    sys.path.insert(0, str(REPOSITORY))
 
 
 def synthetic_library(seed: int, plays: int, start: str, end: str, tmp: Path,

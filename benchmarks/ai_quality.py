@@ -285,7 +285,7 @@ def ask_accuracy(verbose: bool) -> tuple[float | None, str]:
     if not ASK_CASES.exists():
         return None, f"{ASK_CASES.relative_to(ROOT)} does not exist yet"
     try:
-        cases = importlib.import_module("linernotes.ask.cases")
+        cases = importlib.import_module("tests.support.ask_cases")
         from linernotes.library import open_library
     except ImportError as exc:
         return None, f"linernotes.ask not importable ({exc})"
@@ -307,7 +307,7 @@ def ask_real_accuracy(verbose: bool) -> tuple[dict[str, float], str]:
     """Fully correct shares of tests/ask_real_cases.yaml (real exports, answers by SQL), dev and test halves."""
     if not ASK_REAL.exists() or not (SHARED / "corpus").is_dir():
         return {}, "the real-phrasing set or ../shared/corpus is absent"
-    cases = importlib.import_module("linernotes.ask.cases")
+    cases = importlib.import_module("tests.support.ask_cases")
     out: dict[str, float] = {}
     notes = []
     with tempfile.TemporaryDirectory(prefix="linernotes-ask-real-") as tmp:

@@ -30,7 +30,10 @@ import psycopg
 from _common import verdict
 from linernotes.coop import contract, terms
 from linernotes.coop.server.migrations import migrate
-from linernotes.coop.server.pgtemp import TempPostgres, free_port
+
+# isort: split
+# (after _common, which puts the repository root on the path for tests.support)
+from tests.support.pgtemp import TempPostgres, free_port
 
 TARGET_RATE = 200.0
 TARGET_P95_MS = 100.0

@@ -30,9 +30,12 @@ import psutil
 
 from _common import verdict
 from linernotes.coop.contract import METRICS
-from linernotes.coop.release.percentile import place
-from linernotes.coop.release.synthetic import SynthPool, synth_pool
-from linernotes.coop.release.taste import recommend
+from linernotes.coop.crowd.percentile import place
+from linernotes.coop.crowd.recommend import recommend
+
+# isort: split
+# (after _common, which puts the repository root on the path for tests.support)
+from tests.support.synthetic_pool import SynthPool, synth_pool
 
 GIB = 1024**3
 

@@ -33,9 +33,6 @@ KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
     ("coop", "cli"): "coop/server/cli.py: from linernotes.cli.common import print_json, fail",
     # coop/server/cli.py imports linernotes.web.server.bind (the loopback/bind check).
     ("coop", "web"): "coop/server/cli.py: from linernotes.web.server import bind",
-    # coop/crowd.py and coop/client/api.py import linernotes.report.crowd.release_path while report/crowd.py
-    # imports coop: the paths of the files beside a library belong in one module (issue 15, point 2).
-    ("coop", "report"): "coop/crowd.py, coop/client/api.py: from linernotes.report.crowd import release_path",
 }
 
 Edges = dict[tuple[str, str], list[str]]

@@ -1,6 +1,6 @@
 """`linernotes ask`: periods, names with typos, intents, numbers equal to the insights', the LLM stub.
 
-The questions of tests/ask_cases.yaml run against the case library (linernotes.ask.cases) with "today"
+The questions of tests/ask_cases.yaml run against the case library (tests.support.ask_cases) with "today"
 fixed at 2024-03-20; every important phrasing is also checked here exactly, against numbers computed
 independently (plain SQL or the unfiltered insight).
 """
@@ -20,12 +20,12 @@ from typing import Any, ClassVar
 
 import pytest
 
-from linernotes.ask import ask, evaluate_cases, plan
-from linernotes.ask.cases import CASES_TODAY, build_case_library, load_cases
+from linernotes.ask import ask, plan
 from linernotes.ask.llm import LLMConfig
 from linernotes.ask.periods import parse_when
 from linernotes.errors import UsageError
 from linernotes.library import Library, open_library
+from tests.support.ask_cases import CASES_TODAY, build_case_library, evaluate, load_cases
 
 CASES = Path(__file__).parent / "ask_cases.yaml"
 TODAY = CASES_TODAY
@@ -106,7 +106,7 @@ def test_case_file_is_large_and_varied() -> None:
 
 @pytest.mark.slow
 def test_ask_cases_at_least_90_percent(lib: Library) -> None:
-    correct, total, failures = evaluate_cases(str(CASES), lib, TODAY)
+    correct, total, failures = evaluate(str(CASES), lib, TODAY)
     report = "\n".join(f"{f['q']!r}: {'; '.join(f['problems'])}" for f in failures)
     assert total >= 150
     assert correct / total >= 0.9, f"{correct}/{total} fully correct; failures:\n{report}"
@@ -480,7 +480,7 @@ def test_unsure_says_so_and_offers_the_closest_questions(lib: Library) -> None:
 
 @pytest.fixture(scope="module")
 def real_dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from linernotes.ask.cases import build_real_libraries
+    from tests.support.ask_cases import build_real_libraries
 
     if not (SHARED / "corpus").is_dir() or not (SHARED / "samples").is_dir():
         pytest.skip("../shared/corpus or ../shared/samples not present beside the repo")
@@ -488,7 +488,7 @@ def real_dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_real_case_file_is_large_and_split() -> None:
-    from linernotes.ask.cases import load_real, real_split
+    from tests.support.ask_cases import load_real, real_split
 
     libraries, cases = load_real(REAL_CASES)
     assert len(cases) >= 200 and len(libraries) >= 5
@@ -501,7 +501,7 @@ def test_real_case_file_is_large_and_split() -> None:
 def test_real_phrasing_held_out_half_at_least_90_percent(real_dbs: dict[str, Path], lib: Library,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     """The held-out test half of the real-phrasing set (tuning looked at dev only); the dev figure is printed."""
-    from linernotes.ask.cases import evaluate_real
+    from tests.support.ask_cases import evaluate_real
 
     dev = evaluate_real(REAL_CASES, real_dbs, "dev")
     test = evaluate_real(REAL_CASES, real_dbs, "test")

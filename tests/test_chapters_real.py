@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from linernotes.library import open_library
-from tests.conftest import SAMPLES
+from tests.support.samples import SAMPLES
 
 CORPUS = SAMPLES.parent / "corpus"
 D = dt.date

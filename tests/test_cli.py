@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import TEST_IP, play, write_extended
+from tests.support.exports import TEST_IP, play, write_extended
 
 COMMANDS = ["import", "status", "top", "imports", "forget", "sql", "export", "demo", "settings", "insights", "crowd",
             "exclude", "ask"]

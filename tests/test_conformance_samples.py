@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from linernotes.library import open_library
-from tests.conftest import SAMPLES, requires_samples
+from tests.support.samples import SAMPLES, requires_samples
 
 pytestmark = requires_samples()
 

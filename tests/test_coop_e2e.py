@@ -14,8 +14,8 @@ import orjson
 import pytest
 
 from linernotes.coop import contract, signing
-from tests.conftest import imported_history
-from tests.coop_fixtures import CoopServer
+from tests.support.coop_fixtures import CoopServer
+from tests.support.exports import imported_history
 
 
 def coop(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

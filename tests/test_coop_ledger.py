@@ -12,8 +12,8 @@ import psycopg
 
 from linernotes.coop.server import ledger
 from linernotes.coop.server.migrations import MIGRATIONS, migrate
-from linernotes.coop.server.pgtemp import TempPostgres
-from tests.coop_fixtures import CoopServer, benchmarks_body, fresh_database, join_raw, write_headers
+from tests.support.coop_fixtures import CoopServer, benchmarks_body, fresh_database, join_raw, write_headers
+from tests.support.pgtemp import TempPostgres
 
 
 def operator(*args: str) -> subprocess.CompletedProcess[str]:

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 
-from linernotes.coop.server.pgtemp import TempPostgres
-from tests.coop_fixtures import CoopServer, join_raw, running_server, write_headers
+from tests.support.coop_fixtures import CoopServer, join_raw, running_server, write_headers
+from tests.support.pgtemp import TempPostgres
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from linernotes.coop.client import package
 from linernotes.coop.client.api import Preview, check_url
 from linernotes.errors import UsageError
 from linernotes.library import Library, open_library
-from tests.conftest import TEST_IP, imported_history, play, write_extended
+from tests.support.exports import TEST_IP, imported_history, play, write_extended
 
 SECRET_ARTIST = "Whisper Incognito Ensemble"
 SECRET_TRACK = "Only In Private Mode"
@@ -176,7 +176,7 @@ def test_the_check_refuses_malformed_taste_packages(name: str) -> None:
                                      {"diversity": None}, {"top_artists": "A"}, {"top_artists": [1]},
                                      {"top_artists": [f"A{i}" for i in range(51)]}])
 def test_the_check_refuses_out_of_bound_benchmarks(changes: dict) -> None:
-    from tests.coop_fixtures import benchmarks_body
+    from tests.support.coop_fixtures import benchmarks_body
 
     with pytest.raises(wire.PackageError):
         wire.check("benchmarks", orjson.dumps(benchmarks_body(**changes)))
@@ -185,7 +185,7 @@ def test_the_check_refuses_out_of_bound_benchmarks(changes: dict) -> None:
 
 
 def test_a_checked_package_becomes_one_row_of_the_contract_schema() -> None:
-    from tests.coop_fixtures import benchmarks_body
+    from tests.support.coop_fixtures import benchmarks_body
 
     doc = wire.check("benchmarks", orjson.dumps(benchmarks_body(weekly_hours=5)))
     table = wire.to_table("benchmarks", doc)

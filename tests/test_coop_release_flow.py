@@ -18,9 +18,9 @@ import pytest
 
 from linernotes.coop import contract
 from linernotes.coop.release.build import ReleaseConfig
-from linernotes.coop.server.pgtemp import TempPostgres
-from tests.conftest import imported_history
-from tests.coop_fixtures import benchmarks_body, join_raw, running_server, write_headers
+from tests.support.coop_fixtures import benchmarks_body, join_raw, running_server, write_headers
+from tests.support.exports import imported_history
+from tests.support.pgtemp import TempPostgres
 
 pytestmark = pytest.mark.slow
 

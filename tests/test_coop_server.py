@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from linernotes.coop import contract, signing
-from linernotes.coop.server.pgtemp import TempPostgres, free_port
-from tests.coop_fixtures import CoopServer, benchmarks_body, join_raw, running_server, write_headers
+from tests.support.coop_fixtures import CoopServer, benchmarks_body, join_raw, running_server, write_headers
+from tests.support.pgtemp import TempPostgres, free_port
 
 
 def put(server: CoopServer, scope: str, body: bytes | dict, token: str | None, **kw) -> httpx.Response:
@@ -272,7 +272,7 @@ def test_re_contribution_replaces_the_file(coop_server: CoopServer) -> None:
 
 
 def test_no_client_address_in_logs_or_tables(coop_pg: TempPostgres, tmp_path: Path) -> None:
-    from tests.coop_fixtures import fresh_database
+    from tests.support.coop_fixtures import fresh_database
 
     url, port = fresh_database(coop_pg), free_port()
     env = {**os.environ, "LINERNOTES_COOP_RATE_BURST": "100"}

@@ -17,14 +17,16 @@ import numpy as np
 import orjson
 import pytest
 
-from linernotes.coop.crowd import compare, verified_release
+from linernotes.coop.crowd.compare import compare, verified_release
+from linernotes.coop.crowd.verify import read_public_key, write_public_key
 from linernotes.coop.metrics import person_metrics
 from linernotes.coop.release.build import ReleaseConfig, build_release
-from linernotes.coop.release.synthetic import SynthPool, synth_pool
-from linernotes.coop.release.verify import read_public_key, write_public_key, write_release
+from linernotes.coop.release_format import write_release
 from linernotes.coop.signing import generate_key, public_key_bytes
 from linernotes.library import open_library
-from tests.conftest import imported_history, play, screenshot, write_extended
+from tests.support.browser import screenshot
+from tests.support.exports import imported_history, play, write_extended
+from tests.support.synthetic_pool import SynthPool, synth_pool
 
 CLUSTER = 2
 

@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from linernotes.coop.server.config import ENV_PREFIX, Settings
-from linernotes.coop.server.pgtemp import TempPostgres, free_port
+from tests.support.pgtemp import TempPostgres, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"

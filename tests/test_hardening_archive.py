@@ -23,7 +23,7 @@ from linernotes.library import open_library
 from linernotes.sources import _archive
 from linernotes.sources._archive import Entry, Limits, collect_entries
 from linernotes.store import importer
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 from tests.test_archive import JSON, make_zip
 
 

@@ -28,8 +28,9 @@ import pytest
 
 from linernotes.coop import contract, signing
 from linernotes.coop.client import api, state, transport
-from linernotes.coop.release.build import FORMAT, ReleaseConfig
-from tests.conftest import imported_history
+from linernotes.coop.release.build import ReleaseConfig
+from linernotes.coop.release_format import FORMAT
+from tests.support.exports import imported_history
 
 Route = Callable[["Handler"], None]
 

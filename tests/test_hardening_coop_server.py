@@ -24,10 +24,17 @@ import pytest
 from linernotes.coop import contract
 from linernotes.coop.server import storage
 from linernotes.coop.server.app import create_app
-from linernotes.coop.server.pgtemp import TempPostgres, free_port
 from linernotes.coop.terms import TERMS_VERSION
 from linernotes.web.server import background
-from tests.coop_fixtures import CoopServer, benchmarks_body, fresh_database, join_raw, running_server, write_headers
+from tests.support.coop_fixtures import (
+    CoopServer,
+    benchmarks_body,
+    fresh_database,
+    join_raw,
+    running_server,
+    write_headers,
+)
+from tests.support.pgtemp import TempPostgres, free_port
 
 
 def put(url: str, scope: str, body: dict, token: str) -> httpx.Response:

@@ -24,7 +24,7 @@ from linernotes.sources.base import MAX_TEXT_BYTES
 from linernotes.sources.lastfm import FORMATS as LASTFM_FORMATS
 from linernotes.sources.listenbrainz import FORMATS as LB_FORMATS
 from linernotes.sources.youtube import FORMATS as YT_FORMATS
-from tests.conftest import play
+from tests.support.exports import play
 
 ROWS = 1000
 HOSTILE = 500  # the row that carries the hostile value

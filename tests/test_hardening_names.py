@@ -24,10 +24,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from linernotes.coop.contract import METRICS
-from linernotes.coop.release.build import FORMAT
-from linernotes.coop.release.verify import write_public_key, write_release
+from linernotes.coop.crowd.verify import write_public_key
+from linernotes.coop.release_format import FORMAT, write_release
 from linernotes.coop.signing import generate_key, public_key_bytes, sign
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 LINK = "[link=http://evil.example/x]Radiohead[/link]"  # rich markup: would print an OSC 8 hyperlink
 UNCLOSED = "Hello [/nope]"  # rich markup: a closing tag without an opening one raised MarkupError

@@ -25,7 +25,7 @@ from linernotes.errors import UsageError
 from linernotes.library import Library, open_library
 from linernotes.web import create_app
 from linernotes.web.server import background
-from tests import insight_fixture
+from tests.support import insight_fixture
 
 CHANGE = {"X-Linernotes": "1"}
 

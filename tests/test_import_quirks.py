@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from linernotes.library import Library
-from tests.conftest import play, track_uri, write_account, write_extended
+from tests.support.exports import play, track_uri, write_account, write_extended
 
 UTC = dt.UTC
 

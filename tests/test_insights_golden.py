@@ -20,7 +20,7 @@ import pytest
 
 from linernotes.engine.registry import all_insights
 from linernotes.library import Library, open_library
-from tests import insight_fixture
+from tests.support import insight_fixture
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("LINERNOTES_UPDATE_GOLDEN") == "1"

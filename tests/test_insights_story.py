@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from linernotes.library import Library
-from tests.conftest import write_extended
-from tests.insight_fixture import LAPTOP, PHONE, chapter, episode, session
+from tests.support.exports import write_extended
+from tests.support.insight_fixture import LAPTOP, PHONE, chapter, episode, session
 
 Rec = dict[str, Any]
 

@@ -18,7 +18,7 @@ from linernotes.insights.diversity import DiversityResult, trend
 from linernotes.insights.loyalty import LoyaltyResult
 from linernotes.insights.skips import SkipsResult
 from linernotes.library import Library
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 
 def at(start_utc: str, artist: str, track: str, seconds: int = 200, **extra: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from linernotes.insights.clock import ClockResult
 from linernotes.insights.context import ContextResult
 from linernotes.insights.sessions import SessionsResult, session_table
 from linernotes.library import Library
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 PHONE = "Android OS 13 API 33 (Google, Pixel 7)"
 LAPTOP = "OS X 14.2.1 [x86 8]"

@@ -15,7 +15,7 @@ from linernotes.engine.scope import Scope
 from linernotes.insights.chapters import chapter_model
 from linernotes.library import Library, open_library
 from linernotes.models import chapter_segmentation as chapters_model
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 # The harder planted truth of benchmarks/ai_quality.py's cross-faded line, on a smaller history.
 CROSSFADE: dict[str, float] = {"era_crossfade_days": 60.0, "era_overlap": 0.15, "seasonal_spike": 0.5}

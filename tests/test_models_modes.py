@@ -24,7 +24,7 @@ from linernotes.insights.moments import MomentsResult
 from linernotes.insights.noise import NoiseResult, noise_rules
 from linernotes.library import Library, open_library
 from linernotes.models.other_listeners import commands
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 
 @pytest.fixture(scope="module")

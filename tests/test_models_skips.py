@@ -21,7 +21,8 @@ from linernotes.engine.words import UNRECORDED_START_SQL
 from linernotes.insights.skip_model import SkipModelResult, skip_features, skip_model
 from linernotes.library import Library, open_library
 from linernotes.models import skip_predictor as sm
-from tests.conftest import SAMPLES, play, requires_samples, write_extended
+from tests.support.exports import play, write_extended
+from tests.support.samples import SAMPLES, requires_samples
 from tests.support.skip_samples import evaluate_sample
 
 

@@ -24,8 +24,8 @@ from linernotes.engine.scope import Context, Engine, Scope
 from linernotes.insights.sessions import session_table
 from linernotes.library import Library, open_library
 from linernotes.web.entity import entity_detail
-from tests import insight_fixture
-from tests.conftest import imported_history
+from tests.support import insight_fixture
+from tests.support.exports import imported_history
 
 pytestmark = pytest.mark.xdist_group("period_cuts")
 

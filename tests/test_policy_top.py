@@ -9,7 +9,7 @@ import pytest
 from linernotes.engine.period import Period
 from linernotes.errors import UsageError
 from linernotes.library import Library
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 
 @pytest.fixture

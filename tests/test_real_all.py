@@ -38,7 +38,7 @@ from linernotes.web import create_app
 from linernotes.web.entity import KINDS
 from linernotes.web.pages import MODEL_PAGES, NAV, PAGES
 from linernotes.web.server import background
-from tests.conftest import SAMPLES
+from tests.support.samples import SAMPLES
 
 CORPUS = SAMPLES.parent / "corpus"
 pytestmark = pytest.mark.skipif(not (SAMPLES.is_dir() and CORPUS.is_dir()),
@@ -187,11 +187,12 @@ def no_constant(word: str) -> Any:
 
 def sync_release(db: Path, tmp: Path) -> tuple[Path, Path]:
     """A small signed cooperative release and its key beside the library, as ``linernotes sync`` keeps them."""
-    from linernotes.coop.crowd import key_path, release_path
+    from linernotes.coop.crowd.verify import write_public_key
     from linernotes.coop.release.build import ReleaseConfig, build_release
-    from linernotes.coop.release.synthetic import synth_pool
-    from linernotes.coop.release.verify import write_public_key, write_release
+    from linernotes.coop.release_format import write_release
+    from linernotes.coop.sidecars import key_path, release_path
     from linernotes.coop.signing import generate_key, public_key_bytes
+    from tests.support.synthetic_pool import synth_pool
 
     pool = synth_pool(tmp / "pool", 300, 500, seed=21, clusters=4, workers=1)
     signer = generate_key()

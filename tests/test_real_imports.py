@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from linernotes.library import Library, open_library
-from tests.conftest import SAMPLES, play, write_account, write_extended
+from tests.support.exports import play, write_account, write_extended
+from tests.support.samples import SAMPLES
 
 UTC = dt.UTC
 CORPUS = SAMPLES.parent / "corpus"

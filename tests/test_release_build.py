@@ -10,12 +10,13 @@ import orjson
 import pytest
 
 from linernotes.coop.contract import METRICS
+from linernotes.coop.crowd.percentile import place
+from linernotes.coop.crowd.recommend import recommend
+from linernotes.coop.crowd.verify import ReleaseError, load_release, verify_release
 from linernotes.coop.release.build import ReleaseConfig, build_release
-from linernotes.coop.release.percentile import place
-from linernotes.coop.release.synthetic import SynthPool, synth_pool
-from linernotes.coop.release.taste import recommend
-from linernotes.coop.release.verify import ReleaseError, load_release, verify_release, write_release
+from linernotes.coop.release_format import write_release
 from linernotes.coop.signing import generate_key, public_key_bytes
+from tests.support.synthetic_pool import SynthPool, synth_pool
 
 TASTE_TEST = {"taste_select_epsilon": 4.0, "taste_pairs_epsilon": 4.0}
 

@@ -14,7 +14,7 @@ from linernotes.coop.release.budget import Budget, BudgetExceeded, JsonLedger
 from linernotes.coop.release.build import ReleaseConfig, build_release, eligible_packages
 from linernotes.coop.release.mechanisms import noisy_counts, noisy_keys
 from linernotes.coop.signing import generate_key
-from tests.release_pool import edge_pool
+from tests.support.release_pool import edge_pool
 
 
 def discrete_laplace_cdf(k: np.ndarray, scale: float) -> np.ndarray:

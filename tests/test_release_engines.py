@@ -12,7 +12,7 @@ import pytest
 from linernotes.coop.contract import METRICS, TOP_ARTISTS_BENCHMARKS
 from linernotes.coop.release import duckdb_engine
 from linernotes.coop.release.aggregates import PoolError
-from tests.release_pool import edge_pool
+from tests.support.release_pool import edge_pool
 
 
 @pytest.fixture(scope="module")

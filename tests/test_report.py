@@ -22,14 +22,16 @@ from typing import Any
 import altair as alt
 import pytest
 
+from linernotes.coop.sidecars import ENV_RELEASE
 from linernotes.engine.period import Period
 from linernotes.library import Library, open_library
 from linernotes.report import render_report, write_report
 from linernotes.report.build import Story, collect
 from linernotes.report.cards import KINDS, SIZES, card_spec, write_card
-from linernotes.report.crowd import ENV_RELEASE, find_release
+from linernotes.report.crowd import find_release
 from linernotes.report.sections import all_sections
-from tests.conftest import imported_history, screenshot
+from tests.support.browser import screenshot
+from tests.support.exports import imported_history
 
 pytestmark = pytest.mark.xdist_group("report")
 

@@ -11,7 +11,7 @@ import pytest
 
 from linernotes.engine import registry
 from linernotes.library import Library, open_library
-from tests import insight_fixture
+from tests.support import insight_fixture
 
 
 @pytest.fixture

@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from linernotes.errors import InputError
 from linernotes.sources.base import HEAD_BYTES, Format, Parsed, strip_bom
 from linernotes.sources.listenbrainz import FORMATS
-from tests.parser_checks import (
+from tests.support.parser_checks import (
     check_scrobbles,
     foreign_samples,
     garble,
     parse_or_input_error,
     sniff_expectations,
 )
-from tests.parser_checks import sniffed as shared_sniffed
+from tests.support.parser_checks import sniffed as shared_sniffed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LB = FIXTURES / "listenbrainz"

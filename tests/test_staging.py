@@ -14,7 +14,7 @@ import pytest
 from linernotes.library import Library
 from linernotes.sources import _duckjson, detect
 from linernotes.store import importer, staging
-from tests.conftest import SAMPLES, requires_samples
+from tests.support.samples import SAMPLES, requires_samples
 from tests.test_bad_input import extended_records
 
 

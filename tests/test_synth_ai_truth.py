@@ -15,7 +15,7 @@ from linernotes.insights.sessions import session_table
 from linernotes.library import Library
 from linernotes.synth import History, generate
 from linernotes.synth.model import CONTEXTS, ITEM_TRACK, TASTE_GROUPS
-from tests.conftest import imported_history
+from tests.support.exports import imported_history
 
 
 @pytest.fixture(scope="module")

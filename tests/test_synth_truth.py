@@ -14,7 +14,7 @@ from linernotes.engine.scope import Scope
 from linernotes.insights.sessions import session_table
 from linernotes.library import Library
 from linernotes.synth import History, generate
-from tests.conftest import imported_history
+from tests.support.exports import imported_history
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,8 @@ from linernotes.insights.taste import TasteResult
 from linernotes.insights.top import TopResult
 from linernotes.insights.wrapped import WrappedResult
 from linernotes.library import Library, open_library
-from tests.conftest import SAMPLES, play, write_extended
+from tests.support.exports import play, write_extended
+from tests.support.samples import SAMPLES
 
 CORPUS = SAMPLES.parent / "corpus"
 KHUSHI_AUDIO = CORPUS / "spotify-extended_khushi_Streaming_History_Audio_2023.json"

@@ -24,7 +24,7 @@ from linernotes.errors import UsageError
 from linernotes.web import create_app
 from linernotes.web.security import check_binding, is_loopback
 from linernotes.web.server import background
-from tests.conftest import screenshot
+from tests.support.browser import screenshot
 
 CHANGE = {"X-Linernotes": "1"}
 PLAYS = 12_000

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from linernotes.ask.llm import LLMConfig
     from linernotes.library import Library
 
-__all__ = ["ask", "evaluate_cases", "plan"]
+__all__ = ["ask", "plan"]
 
 
 def plan(lib: Library, question: str, today: dt.date | None = None) -> Plan:
@@ -53,10 +53,3 @@ def ask(lib: Library, question: str, today: dt.date | None = None, *, llm: LLMCo
             answer.sentence, answer.phrased_by = worded, "llm"
     answer.elapsed_ms = round((time.perf_counter() - t0) * 1000, 1)
     return answer
-
-
-def evaluate_cases(path: str, lib: Library, today: dt.date | str) -> tuple[int, int, list[dict[str, object]]]:
-    """Run every case of ``path`` (tests/ask_cases.yaml) on ``lib``: (fully correct, total, failures)."""
-    from linernotes.ask.cases import evaluate
-
-    return evaluate(path, lib, today)

@@ -32,10 +32,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _state_path(db: Path | None) -> Path:
-    from linernotes.coop.client import state
+    from linernotes.coop.sidecars import state_path
     from linernotes.store.db import default_db_path
 
-    return state.path_for(Path(db).expanduser() if db else default_db_path())
+    return state_path(Path(db).expanduser() if db else default_db_path())
 
 
 @coop.command("join")

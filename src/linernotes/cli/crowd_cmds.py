@@ -26,8 +26,8 @@ def crowd_cmd(
     the signed release beside your library; with the uncertainty its privacy noise implies."""
     if recommend < 0:
         raise UsageError("--recommend must be 0 or more")
-    from linernotes.coop.crowd import compare, verified_release
-    from linernotes.coop.release.verify import ReleaseError
+    from linernotes.coop.crowd.compare import compare, verified_release
+    from linernotes.coop.crowd.verify import ReleaseError
 
     with open_library(db, read_only=True) as lib:
         try:

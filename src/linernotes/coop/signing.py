@@ -23,8 +23,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from linernotes.errors import LinernotesError
 
-class SignatureError(ValueError):
+
+class SignatureError(LinernotesError):
     """A document whose signature does not verify, or that is not a signed document at all."""
 
 

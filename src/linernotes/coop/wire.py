@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from linernotes.coop import contract
+from linernotes.errors import LinernotesError
 from linernotes.terminal import inert as inert  # the package checks and messages print with it
 
 # C0/C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make a name display as another.
@@ -28,7 +29,7 @@ _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u20
 NAME_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]+$"
 
 
-class PackageError(ValueError):
+class PackageError(LinernotesError):
     """A package that does not meet its scope's schema or bounds; the message says what, on one line."""
 
 

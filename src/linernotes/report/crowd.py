@@ -1,5 +1,6 @@
 """The hook for "you vs. the crowd": finds a cooperative population release on this device, if any, and when it
 is a signed release that verifies, places the person in it (computed here, by :mod:`linernotes.coop.crowd`).
+The release is kept beside the library (:mod:`linernotes.coop.sidecars`).
 
 No release file: no crowd section. A file that is not a signed release, or that does not verify against the
 cooperative's key kept beside the library: the section names the release and says nothing is compared — it
@@ -9,17 +10,14 @@ never shows figures it cannot vouch for.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from linernotes.coop.crowd import CrowdComparison
+    from linernotes.coop.crowd.compare import CrowdComparison
     from linernotes.library import Library
 
-ENV_RELEASE = "LINERNOTES_RELEASE"  # an explicit release file, e.g. for testing a downloaded release
-RELEASE_SUFFIX = ".crowd-release.json"  # beside the library: lib.duckdb -> lib.crowd-release.json
 
 
 @dataclass(frozen=True)
@@ -53,14 +51,10 @@ class CrowdRelease:
                 "is compared.")
 
 
-def release_path(library_path: Path) -> Path:
-    """Where a release for this library is looked for (``$LINERNOTES_RELEASE`` overrides it)."""
-    env = os.environ.get(ENV_RELEASE)
-    return Path(env).expanduser() if env else library_path.with_name(library_path.stem + RELEASE_SUFFIX)
-
-
 def find_release(library_path: Path) -> CrowdRelease | None:
     """The release present for this library, or None (no file, or a file that is not a release)."""
+    from linernotes.coop.sidecars import release_path
+
     path = release_path(library_path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -81,8 +75,8 @@ def crowd_for(lib: Library) -> CrowdRelease | None:
     found = find_release(lib.path)
     if found is None or not found.signed:
         return found
-    from linernotes.coop.crowd import compare, verified_release
-    from linernotes.coop.release.verify import MalformedRelease, ReleaseError
+    from linernotes.coop.crowd.compare import compare, verified_release
+    from linernotes.coop.crowd.verify import MalformedRelease, ReleaseError
 
     try:
         payload = verified_release(lib.path)

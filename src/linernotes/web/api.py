@@ -104,8 +104,8 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
     @api.get("/crowd")
     def crowd(request: Request, recommend: int = Query(10, ge=0, le=100)) -> Response:
         """You vs. the crowd: exactly ``linernotes crowd --json --recommend N``."""
-        from linernotes.coop.crowd import compare, verified_release
-        from linernotes.coop.release.verify import MalformedRelease, ReleaseError
+        from linernotes.coop.crowd.compare import compare, verified_release
+        from linernotes.coop.crowd.verify import MalformedRelease, ReleaseError
 
         def compute(lib: Library) -> dict[str, Any]:
             try:
@@ -116,7 +116,7 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
                 raise HTTPException(404, str(exc)) from None
 
         # A release synced while the dashboard runs is a new answer: the file's identity is part of the key.
-        from linernotes.coop.crowd import key_path, release_path
+        from linernotes.coop.sidecars import key_path, release_path
 
         stamp = "".join(f"{p.stat().st_mtime_ns}:{p.stat().st_size};" if p.exists() else "-;"
                         for p in (release_path(access.path), key_path(access.path)))

@@ -353,9 +353,9 @@ def sync(state_path: Path, library: Path) -> dict[str, Any]:
     """Fetch the cooperative's newest release, check it with the server's key kept from the join, and keep it
     beside the library, with the key, where ``linernotes crowd``, the report and the dashboard read it (they
     verify it again each time). Returns the release's payload. Nothing is sent but the request itself."""
-    from linernotes.coop.crowd import key_path
-    from linernotes.coop.release.verify import ReleaseError, verify_release, write_public_key, write_release
-    from linernotes.report.crowd import release_path
+    from linernotes.coop.crowd.verify import ReleaseError, verify_release, write_public_key
+    from linernotes.coop.release_format import write_release
+    from linernotes.coop.sidecars import key_path, release_path
 
     st = member(state_path)
     document = _call("GET", st["server"] + "/v1/releases/latest", limit=RELEASE_LIMIT, timeout=RELEASE_TIMEOUT)

@@ -1,5 +1,5 @@
 """The device's cooperative state: one JSON file beside the library (``library.coop.json`` for
-``library.duckdb``; ``$LINERNOTES_COOP_STATE`` overrides), mode 0600, written atomically.
+``library.duckdb``, :func:`linernotes.coop.sidecars.state_path`), mode 0600, written atomically.
 
 It holds what only the person should hold: the random contributor id, the bearer token, the server's
 public key, the signed consent receipt, what was contributed, and erasure receipts after a withdrawal::
@@ -30,13 +30,6 @@ from linernotes.errors import UsageError
 VERSION = 1
 _MEMBER_FIELDS: dict[str, type] = {"server": str, "contributor_id": str, "token": str, "key_id": str,
                                    "public_key": str, "scopes": list, "consent_receipt": dict, "contributions": dict}
-
-
-def path_for(library: Path) -> Path:
-    override = os.environ.get("LINERNOTES_COOP_STATE")
-    if override:
-        return Path(override).expanduser()
-    return library.with_name(library.stem + ".coop.json")
 
 
 def load(path: Path) -> dict[str, Any]:

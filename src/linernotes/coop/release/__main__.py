@@ -34,9 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lifetime-delta", type=float, help="per-contributor lifetime δ (default 1e-5)")
     args = parser.parse_args(argv)
 
+    from linernotes.coop.release.aggregates import PoolError
     from linernotes.coop.release.budget import Budget, BudgetExceeded, JsonLedger
     from linernotes.coop.release.build import LIFETIME, ReleaseConfig, build_release
-    from linernotes.coop.release.verify import write_release
+    from linernotes.coop.release_format import write_release
     from linernotes.coop.signing import load_or_create_key
 
     if not args.storage.is_dir():
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                                  engine=args.engine, spark_master=args.spark_master,
                                  config=ReleaseConfig(metric_epsilon=per_metric), lifetime=lifetime,
                                  ledger=JsonLedger(args.ledger) if args.ledger else None)
-    except (BudgetExceeded, ValueError, OSError) as exc:
+    except (BudgetExceeded, PoolError, ValueError, OSError) as exc:
         return _fail(str(exc))
     write_release(args.output, document)
     p = document["payload"]

@@ -28,11 +28,12 @@ from linernotes.coop.contract import (
     TOP_ARTISTS_TASTE,
     Metric,
 )
+from linernotes.errors import LinernotesError
 
 TASTE_TOP_K = 12  # artists per taste contributor that count and form pairs: 66 pairs at most
 
 
-class PoolError(ValueError):
+class PoolError(LinernotesError):
     """A pool the engines refuse to aggregate (a file that is not one contribution)."""
 
 

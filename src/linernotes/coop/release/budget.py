@@ -17,11 +17,13 @@ from typing import Protocol
 
 import orjson
 
+from linernotes.errors import LinernotesError
+
 DEFAULT_LIFETIME_EPSILON = 40.0
 DEFAULT_LIFETIME_DELTA = 1e-5
 
 
-class BudgetExceeded(ValueError):
+class BudgetExceeded(LinernotesError):
     """A release that would take some contributor past their lifetime budget; the message says who and why."""
 
 

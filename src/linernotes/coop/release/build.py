@@ -43,9 +43,9 @@ from linernotes.coop.release.budget import (
     spent_of,
 )
 from linernotes.coop.release.mechanisms import Spend, noisy_count, noisy_counts, noisy_keys
+from linernotes.coop.release_format import FORMAT, metric_histogram
 from linernotes.coop.signing import sign
 
-FORMAT = "linernotes-crowd-release/1"
 ENGINES = ("duckdb", "spark")
 LIFETIME = Budget(DEFAULT_LIFETIME_EPSILON, DEFAULT_LIFETIME_DELTA)  # per contributor, over all releases
 
@@ -207,9 +207,8 @@ def _benchmarks(agg: Aggregates, config: ReleaseConfig, spends: list[Spend]
         eps = float(config.metric_epsilon[m.name])
         counts, spend = noisy_counts(agg.histograms[m.name], eps, 1, part=f"metric:{m.name}")
         spends.append(spend)
-        metrics[m.name] = {"unit": m.unit, "lower": m.lower, "upper": m.upper, "bins": m.bins,
-                           "counts": counts.tolist(), "epsilon": eps, "scale": spend.scale,
-                           "mechanism": spend.mechanism}
+        metrics[m.name] = metric_histogram(m, counts.tolist(), epsilon=eps, scale=spend.scale,
+                                           mechanism=spend.mechanism)
     kept, spend = noisy_keys(agg.artist_counts, config.top_artists_epsilon, config.top_artists_delta,
                              TOP_ARTISTS_BENCHMARKS, part="top_artists")
     spends.append(spend)

@@ -1,15 +1,14 @@
-"""The shared taste model: artist embeddings from noisy co-occurrence counts, and recommendations from them.
+"""The shared taste model, trained on the server: artist embeddings from noisy co-occurrence counts.
 
-Server side (:func:`train`): the vocabulary is the artists that passed DP thresholding (public once released);
+:func:`train`: the vocabulary is the artists that passed DP thresholding (public once released);
 the pair counts among them get discrete Laplace noise with L1 sensitivity k(k-1)/2 (one contributor's top-k list
 forms at most that many pairs); the rest — PPMI and a truncated SVD — is post-processing of released numbers,
-so it costs no privacy. Device side (:func:`recommend`): artists close to the centroid of the person's current
-chapter, that the person has never played.
+so it costs no privacy. The device recommends from the released vectors (:mod:`linernotes.coop.crowd.recommend`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -66,25 +65,3 @@ def train(vocab: list[str], pairs: Mapping[tuple[str, str], int], epsilon: float
     sensitivity = max(1, k * (k - 1) // 2)
     noisy, spend = noisy_counts(pair_vector(vocab, pairs), epsilon, sensitivity, part="taste_pairs")
     return embed(vocab, noisy, dimensions), spend
-
-
-def recommend(vectors: Mapping[str, list[float]], seeds: Iterable[str], known: Iterable[str],
-              limit: int = 10) -> list[tuple[str, float]]:
-    """Artists nearest (cosine) to the centroid of the ``seeds`` found in the model, leaving out ``known``
-    (case-insensitive); [] when no seed is in the model."""
-    names = list(vectors)
-    if not names:
-        return []
-    lower = {n.casefold(): i for i, n in enumerate(names)}
-    mat = np.asarray([vectors[n] for n in names], dtype=float)
-    idx = [lower[s.casefold()] for s in seeds if s.casefold() in lower]
-    if not idx or mat.shape[1] == 0:
-        return []
-    centroid = mat[idx].mean(axis=0)
-    norm = np.linalg.norm(centroid)
-    if norm == 0:
-        return []
-    scores = mat @ (centroid / norm)
-    skip = {k.casefold() for k in known}
-    order = np.argsort(-scores, kind="stable")
-    return [(names[i], round(float(scores[i]), 4)) for i in order if names[i].casefold() not in skip][:limit]

@@ -25,7 +25,7 @@ SAMPLE_NAMES = [
 ]
 
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 # Every scrobble fixture and the formats whose sniffer must accept it (all others must refuse it).
 SNIFF_MATRIX: dict[str, set[str]] = {

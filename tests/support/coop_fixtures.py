@@ -22,9 +22,9 @@ import pytest
 from linernotes.coop.server.app import create_app
 from linernotes.coop.server.config import Settings
 from linernotes.coop.server.migrations import migrate
-from linernotes.coop.server.pgtemp import TempPostgres
 from linernotes.coop.terms import TERMS_VERSION
 from linernotes.web.server import background
+from tests.support.pgtemp import TempPostgres
 
 _databases = itertools.count(1)
 

@@ -1,8 +1,8 @@
 """Checking a release file on the device: the signature first, then that it is a release of this contract.
 
-The client keeps the signed document as fetched (``<library>.crowd-release.json``) and the server's public key
-beside it (``<library>.coop-key``: 64 hex digits, written when the person joins the cooperative); the report,
-the dashboard and ``linernotes crowd`` verify it every time they read it, so a file edited on disk shows nothing.
+The client keeps the signed document as fetched and the server's public key beside the library
+(:mod:`linernotes.coop.sidecars`); the report, the dashboard and ``linernotes crowd`` verify it every time they
+read it, so a file edited on disk shows nothing. What a release holds is :mod:`linernotes.coop.release_format`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from typing import Any
 import orjson
 
 from linernotes.coop.contract import METRICS
-from linernotes.coop.release.build import FORMAT
+from linernotes.coop.release_format import FORMAT, histogram_matches
 from linernotes.coop.signing import SignatureError, verify
+from linernotes.errors import LinernotesError
 
 
-class ReleaseError(ValueError):
+class ReleaseError(LinernotesError):
     """A release that cannot be used: unsigned, wrongly signed, or not of this contract."""
 
 
@@ -56,12 +57,7 @@ def verify_release(document: Any, public: bytes) -> dict[str, Any]:
         raise MalformedRelease("the release's metrics are not an object")
     for m in METRICS:
         got = metrics.get(m.name)
-        if got is None:
-            continue
-        counts = got.get("counts") if isinstance(got, dict) else None
-        if not isinstance(got, dict) or (got.get("lower"), got.get("upper"), got.get("bins")) != \
-                (m.lower, m.upper, m.bins) or not isinstance(counts, list) or len(counts) != m.bins or \
-                not all(type(c) is int for c in counts):
+        if got is not None and not histogram_matches(m, got):
             raise MalformedRelease(f"the release's bins for {m.name} differ from the contract's")
     return payload
 
@@ -73,8 +69,3 @@ def load_release(path: Path, public: bytes) -> dict[str, Any]:
     except (OSError, orjson.JSONDecodeError) as exc:
         raise ReleaseError(f"{path.name}: not a readable release file") from exc
     return verify_release(document, public)
-
-
-def write_release(path: Path, document: dict[str, Any]) -> Path:
-    path.write_bytes(orjson.dumps(document))
-    return path

@@ -21,7 +21,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import play, write_extended
+from tests.support.exports import play, write_extended
 
 PHONE = "Android OS 13 API 33 (Google, Pixel 7)"
 LAPTOP = "OS X 14.2.1 [x86 8]"

@@ -1,31 +1,24 @@
 """You vs. the crowd, on the device: the person's metrics placed in a verified release, and recommendations
-from the release's shared taste model. Nothing here touches the network; the release was fetched before.
-
-Where things are kept, beside the library ``lib.duckdb``:
-``lib.crowd-release.json`` — the signed release as fetched (``$LINERNOTES_RELEASE`` overrides),
-``lib.coop-key`` — the cooperative server's Ed25519 public key, 64 hex digits (``$LINERNOTES_COOP_KEY``
-overrides), stored when the person joins.
+from the release's shared taste model. Nothing here touches the network; the release was fetched before and is
+kept beside the library (:mod:`linernotes.coop.sidecars`).
 """
 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linernotes.coop.contract import METRICS
+from linernotes.coop.crowd.percentile import place
+from linernotes.coop.crowd.recommend import recommend
+from linernotes.coop.crowd.verify import MalformedRelease, ReleaseError, load_release, read_public_key
 from linernotes.coop.metrics import person_metrics
-from linernotes.coop.release.percentile import place
-from linernotes.coop.release.taste import recommend
-from linernotes.coop.release.verify import MalformedRelease, ReleaseError, load_release, read_public_key
+from linernotes.coop.sidecars import key_path, release_path
 
 if TYPE_CHECKING:
     from linernotes.library import Library
-
-ENV_KEY = "LINERNOTES_COOP_KEY"
-KEY_SUFFIX = ".coop-key"
 
 
 @dataclass(frozen=True)
@@ -57,18 +50,6 @@ class CrowdComparison:
         out["top_artists"] = [{"artist": a, "contributors": n} for a, n in self.top_artists]
         out["recommendations"] = [{"artist": a, "similarity": s} for a, s in self.recommendations]
         return out
-
-
-def key_path(library_path: Path) -> Path:
-    """Where the cooperative's public key for this library is kept."""
-    env = os.environ.get(ENV_KEY)
-    return Path(env).expanduser() if env else library_path.with_name(library_path.stem + KEY_SUFFIX)
-
-
-def release_path(library_path: Path) -> Path:
-    from linernotes.report.crowd import release_path as path
-
-    return path(library_path)
 
 
 def verified_release(library_path: Path) -> dict[str, Any]:
