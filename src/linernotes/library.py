@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from linernotes.atomicfile import replacing
 from linernotes.errors import UsageError
 from linernotes.insights import exclusions as excl
 from linernotes.insights import registry
@@ -430,18 +431,16 @@ def _export_sqlite(con: duckdb.DuckDBPyConnection, rel: str, target: Path) -> No
                           play_id::VARCHAR AS play_id)
         FROM ({rel})""")
     columns = [d[0] for d in cur.description or []]
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    out = sqlite3.connect(partial)
-    try:
-        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        out.execute(f"CREATE TABLE plays ({quoted})")
-        marks = ", ".join("?" * len(columns))
-        while batch := cur.fetchmany(50_000):
-            out.executemany(f"INSERT INTO plays VALUES ({marks})", batch)
-        for col in ("ts_start", "artist", "track"):
-            out.execute(f"CREATE INDEX plays_{col} ON plays ({col})")
-        out.commit()
-    finally:
-        out.close()
-    os.replace(partial, target)
+    with replacing(target) as partial:
+        out = sqlite3.connect(partial)
+        try:
+            quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+            out.execute(f"CREATE TABLE plays ({quoted})")
+            marks = ", ".join("?" * len(columns))
+            while batch := cur.fetchmany(50_000):
+                out.executemany(f"INSERT INTO plays VALUES ({marks})", batch)
+            for col in ("ts_start", "artist", "track"):
+                out.execute(f"CREATE INDEX plays_{col} ON plays ({col})")
+            out.commit()
+        finally:
+            out.close()

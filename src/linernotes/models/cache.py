@@ -25,6 +25,7 @@ import numpy as np
 import platformdirs
 
 from linernotes import __version__
+from linernotes.atomicfile import replacing, write_atomic
 from linernotes.insights.result import Result, result_from_dict
 from linernotes.insights.scope import Context
 
@@ -70,11 +71,9 @@ def cached_arrays(ctx: Context, name: str, params: dict[str, Any], train: Callab
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # a corrupt or foreign file: retrain
     arrays, header = train()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial.npz")
     payload: dict[str, Any] = {"__header__": np.array(json.dumps(header, default=str)), **arrays}
-    np.savez(partial, **payload)
-    os.replace(partial, path)
+    with replacing(path, durable=False) as partial, partial.open("wb") as f:  # savez adds ".npz" to a name
+        np.savez(f, **payload)
     return arrays, header
 
 
@@ -136,8 +135,5 @@ def cached_result(
         except (OSError, ValueError, KeyError, TypeError):
             path.unlink(missing_ok=True)  # written by another version, or damaged: compute again
     result = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, path)
+    write_atomic(path, json.dumps(result.to_dict(), ensure_ascii=False), durable=False)  # lost: computed again
     return result

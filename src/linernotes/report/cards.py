@@ -228,7 +228,8 @@ def write_card(lib: Library, kind: str, path: str | os.PathLike[str], period: Pe
     """
     import vl_convert
 
-    from linernotes.report.html import VEGA_LITE_VERSION, write_atomic
+    from linernotes.atomicfile import write_atomic
+    from linernotes.report.html import VEGA_LITE_VERSION
 
     spec = card_spec(lib, kind, period, size)
     # allowed_base_urls=[]: the spec has its data inline, and the renderer may not fetch anything.
