@@ -31,6 +31,7 @@ from linernotes.insights.top import TopResult, TopRow
 from linernotes.policy import Policy
 from linernotes.schema import Source
 from linernotes.store import db
+from linernotes.units import MS_PER_HOUR
 
 if TYPE_CHECKING:
     from linernotes.store.importer import ImportReport, Input, Progress
@@ -167,7 +168,7 @@ class Library:
             "library": str(self.path),
             "plays": int(total[0]),
             "ms_played": int(total[1]),
-            "hours": round(int(total[1]) / 3_600_000, 2),
+            "hours": round(int(total[1]) / MS_PER_HOUR, 2),
             "first_play": total[2].isoformat() if total[2] else None,
             "last_play": total[3].isoformat() if total[3] else None,
             "incognito_plays": int(total[4]),

@@ -11,6 +11,7 @@ from linernotes.insights.registry import insight
 from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 from linernotes.insights.sessions import session_table
+from linernotes.units import format_hours
 
 # An episode played for at least this part of its length (when the source knows the length) is finished.
 FINISHED_PART = 0.9
@@ -65,9 +66,9 @@ class PodcastsResult(Result):
             return ["No podcasts in this period."]
         top = self.by_show[0]
         lines = [
-            f"{self.ms_played / 3_600_000:,.1f} hours of podcasts from {self.shows:,} "
+            f"{format_hours(self.ms_played)} hours of podcasts from {self.shows:,} "
             f"show{'s' if self.shows != 1 else ''}; most of all {top.show} "
-            f"({top.ms_played / 3_600_000:,.1f} hours)."
+            f"({format_hours(top.ms_played)} hours)."
         ]
         if self.finish_rate is not None:
             lines.append(

@@ -19,6 +19,7 @@ from linernotes.insights.result import Result
 from linernotes.insights.scope import Context
 from linernotes.insights.skips import SkipsResult
 from linernotes.insights.top import Entity, TopRow, ranked
+from linernotes.units import format_hours
 
 TOP_N = 5
 
@@ -56,7 +57,7 @@ class WrappedResult(Result):
         if not t.streams:
             return ["Nothing was played in this period."]
         lines = [
-            f"You listened for {t.ms_played / 3_600_000:,.1f} hours on {t.days_listened:,} days: "
+            f"You listened for {format_hours(t.ms_played)} hours on {t.days_listened:,} days: "
             f"{t.artists:,} artists, {t.tracks:,} tracks."
         ]
         if self.top_artists:

@@ -52,6 +52,7 @@ from linernotes.insights.scope import ITEM_SQL, Context
 from linernotes.insights.sessions import session_table
 from linernotes.insights.words import UNRECORDED_START_SQL, is_placeholder
 from linernotes.models.cache import cached_arrays
+from linernotes.units import MS_PER_HOUR
 
 MODEL_VERSION = "skip-hgb-2"
 MAX_TRAIN = 80_000  # training rows at most (a deterministic subsample beyond: more adds < 0.003 AUC)
@@ -330,7 +331,7 @@ def _features(ctx: Context) -> _Data | None:
     known = y >= 0
     skipped = y == 1
     y_val = np.where(known, y, np.nan).astype(np.float64)
-    hours = 3_600_000.0
+    hours = float(MS_PER_HOUR)
 
     artist_key = np.asarray(cols["artist"])
     album_key = np.asarray(cols["album"])
