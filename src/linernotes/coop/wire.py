@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from linernotes.coop import contract
+from linernotes.coop.canonical import canonical_json
 from linernotes.terminal import inert as inert  # the package checks and messages print with it
 
 # C0/C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make a name display as another.
@@ -34,7 +35,7 @@ class PackageError(ValueError):
 
 def encode(package: dict[str, Any]) -> bytes:
     """The canonical bytes of a package: what is sent, shown by preview, and hashed in receipts."""
-    return orjson.dumps(package, option=orjson.OPT_SORT_KEYS)
+    return canonical_json(package)
 
 
 def clean_name(name: str) -> str:
