@@ -22,7 +22,7 @@ from linernotes.insights import registry
 from linernotes.insights.result import jsonable
 from linernotes.insights.scope import Scope
 from linernotes.library import Library
-from linernotes.sources._archive import InMemory
+from linernotes.sources.inputs import InMemory
 from linernotes.web.access import LibraryAccess
 from linernotes.web.query import (
     SCOPE_KEYS,
