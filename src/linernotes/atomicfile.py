@@ -29,20 +29,8 @@ SHARED = 0o666  # what open() asks for; the umask takes away the rest, as for an
 def write_atomic(target: Path, data: bytes | str, *, mode: int = SHARED, durable: bool = True) -> Path:
     """Replace ``target`` with ``data`` (text is written as UTF-8) and return ``target``."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = _reserve(target, mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    if durable:
-        _sync_folder(target.parent)
+    with replacing(target, mode=mode, durable=durable) as temp:
+        temp.write_bytes(raw)
     return target
 
 
@@ -52,8 +40,7 @@ def replacing(target: Path, *, mode: int = SHARED, durable: bool = True) -> Iter
     database, ``numpy.savez``); when the block ends without an error it replaces ``target``, otherwise it is
     deleted and ``target`` is untouched."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = _reserve(target, mode)
-    os.close(fd)
+    temp = _reserve(target, mode)
     try:
         yield temp
         if durable:
@@ -70,17 +57,14 @@ def replacing(target: Path, *, mode: int = SHARED, durable: bool = True) -> Iter
         _sync_folder(target.parent)
 
 
-def is_temporary(name: str) -> bool:
-    """Whether a file name is one of this module's temporary files (left by a crash, if no write runs)."""
-    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
-
-
-def _reserve(target: Path, mode: int) -> tuple[int, Path]:
-    """Create a temporary file that no one else holds (``O_EXCL`` on a random name) with ``mode``."""
+def _reserve(target: Path, mode: int) -> Path:
+    """Create an empty temporary file that no one else holds (``O_EXCL`` on a random name) with ``mode``;
+    writing to it later keeps that mode."""
     while True:
         temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
         try:
-            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), temp
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+            return temp
         except FileExistsError:  # 48 random bits: practically never; try another name
             continue
 
