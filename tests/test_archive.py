@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linernotes.errors import InputError
-from linernotes.sources._archive import Entry, InMemory, Limits, collect_entries
+from linernotes.sources.inputs import Entry, InMemory, collect_entries
+from linernotes.sources.safezip import Limits
 
 JSON = b'[{"ts": "2023-01-01T00:00:00Z", "ms_played": 1000}]\n'
 
@@ -303,7 +304,7 @@ def test_missing_path(tmp_path: Path) -> None:
 
 
 def test_os_errors_while_reading_are_input_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from linernotes.sources import _archive
+    from linernotes.sources import inputs, safezip
 
     plain = write(tmp_path / "a.json", JSON)
     archive = write(tmp_path / "a.zip", make_zip({"a.json": JSON}))
@@ -312,7 +313,8 @@ def test_os_errors_while_reading_are_input_errors(tmp_path: Path, monkeypatch: p
     def deny(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(_archive, "open", deny, raising=False)
+    for module in (inputs, safezip):  # plain files are read by one, zips by the other
+        monkeypatch.setattr(module, "open", deny, raising=False)
     for entry in entries:
         with pytest.raises(InputError) as info:
             entry.read()
@@ -564,3 +566,12 @@ def test_in_memory_inputs_read_like_the_same_file_on_disk(tmp_path: Path) -> Non
         collect_entries([InMemory("broken.zip", archive[: len(archive) // 2])])
     with pytest.raises(InputError, match="larger than"):
         collect_entries([InMemory("big.json", JSON)], Limits(max_entry_bytes=10))
+
+
+def test_disk_path_names_only_a_plain_file_holding_the_entry(tmp_path: Path) -> None:
+    plain = write(tmp_path / "a.json", JSON)
+    archive = write(tmp_path / "b.zip", make_zip({"b.json": JSON}))
+    on_disk, member = collect_entries([plain, archive])
+    (uploaded,) = collect_entries([InMemory("c.json", JSON)])
+    assert on_disk.disk_path == str(plain.resolve())
+    assert member.disk_path is None and uploaded.disk_path is None  # bytes that are not a file of their own

@@ -20,8 +20,9 @@ import pytest
 
 from linernotes.errors import InputError
 from linernotes.library import open_library
-from linernotes.sources import _archive
-from linernotes.sources._archive import Entry, Limits, collect_entries
+from linernotes.sources import safezip
+from linernotes.sources.inputs import Entry, collect_entries
+from linernotes.sources.safezip import Limits
 from linernotes.store import importer
 from tests.support.exports import play, write_extended
 from tests.test_archive import JSON, make_zip
@@ -38,10 +39,10 @@ def stored_and_tiny(stored_bytes: int, tiny: int) -> bytes:
 
 
 class CountingInflate:
-    """Stands in for ``isal_zlib`` in the archive module: counts the bytes every inflater produces."""
+    """Stands in for ``isal_zlib`` in the zip reader: counts the bytes every inflater produces."""
 
     def __init__(self) -> None:
-        self.real = _archive.isal_zlib
+        self.real = safezip.isal_zlib
         self.outputs: list[int] = []  # bytes produced, per inflater
 
     def __getattr__(self, name: str) -> Any:
@@ -71,7 +72,7 @@ class CountingInflate:
 @pytest.fixture
 def inflate(monkeypatch: pytest.MonkeyPatch) -> CountingInflate:
     counter = CountingInflate()
-    monkeypatch.setattr(_archive, "isal_zlib", counter)
+    monkeypatch.setattr(safezip, "isal_zlib", counter)
     return counter
 
 

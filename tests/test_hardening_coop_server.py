@@ -66,7 +66,8 @@ def test_withdrawal_deletes_files_a_crash_left_without_a_row(coop_pg: TempPostgr
         lost = put(server.url, "taste", {"artists": ["Secret"], "affinity": [5]}, a_token).json()["package_id"]
         execute(server, "DELETE FROM contributions WHERE package_id = %s", (lost,))
         # ... and a write the crash interrupted before its rename.
-        half = pool / "benchmarks" / f".{prefix_of(server.settings.keys, a_id)}{secrets.token_hex(16)}.parquet.tmp"
+        half = pool / "benchmarks" / (f".{prefix_of(server.settings.keys, a_id)}{secrets.token_hex(16)}.parquet."
+                                      f"{secrets.token_hex(6)}.partial")
         half.write_bytes(b"PAR1 half a file")
         b_pkg = put(server.url, "benchmarks", benchmarks_body(), b_token).json()["package_id"]
 
@@ -118,7 +119,7 @@ def test_serve_sweeps_old_orphans_at_start(coop_pg: TempPostgres, tmp_path: Path
     folder = tmp_path / "pool" / "benchmarks"
     prefix = prefix_of(tmp_path / "keys", cid)
     old, young = (folder / f"{prefix}{secrets.token_hex(16)}.parquet" for _ in range(2))
-    old_tmp = folder / f".{prefix}{secrets.token_hex(16)}.parquet.tmp"
+    old_tmp = folder / f".{prefix}{secrets.token_hex(16)}.parquet.{secrets.token_hex(6)}.partial"
     for p in (old, young, old_tmp):
         p.write_bytes(b"PAR1")
     hours_ago = time.time() - 7200

@@ -19,8 +19,8 @@ import pytest
 from linernotes.errors import InputError
 from linernotes.library import Library
 from linernotes.sources import _careful, _scrobble, _stream, listenbrainz, spotify
-from linernotes.sources._archive import Entry
 from linernotes.sources.base import MAX_TEXT_BYTES
+from linernotes.sources.inputs import Entry
 from linernotes.sources.lastfm import FORMATS as LASTFM_FORMATS
 from linernotes.sources.listenbrainz import FORMATS as LB_FORMATS
 from linernotes.sources.youtube import FORMATS as YT_FORMATS

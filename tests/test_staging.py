@@ -76,7 +76,7 @@ def test_staging_reports_progress_up_to_the_whole_input(tmp_path: Path) -> None:
 
 
 def test_an_export_held_in_memory_imports_like_the_file(tmp_path: Path) -> None:
-    from linernotes.sources._archive import InMemory
+    from linernotes.sources.inputs import InMemory
 
     export = tmp_path / "Streaming_History_Audio_2020.json"
     export.write_text(json.dumps(extended_records(50)), encoding="utf-8")

@@ -21,8 +21,9 @@ import httpx
 import pytest
 
 from linernotes.errors import UsageError
+from linernotes.loopback import is_loopback
 from linernotes.web import create_app
-from linernotes.web.security import check_binding, is_loopback
+from linernotes.web.security import check_binding
 from linernotes.web.server import background
 from tests.support.browser import screenshot
 

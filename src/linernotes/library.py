@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from linernotes.atomicfile import replacing
 from linernotes.engine import exclusions as excl
 from linernotes.engine import registry
 from linernotes.engine.exclusions import Rule
@@ -30,6 +31,7 @@ from linernotes.insights.top import TopResult, TopRow
 from linernotes.policy import Policy
 from linernotes.schema import Source
 from linernotes.store import db
+from linernotes.units import MS_PER_HOUR
 
 if TYPE_CHECKING:
     from linernotes.store.importer import ImportReport, Input, Progress
@@ -166,7 +168,7 @@ class Library:
             "library": str(self.path),
             "plays": int(total[0]),
             "ms_played": int(total[1]),
-            "hours": round(int(total[1]) / 3_600_000, 2),
+            "hours": round(int(total[1]) / MS_PER_HOUR, 2),
             "first_play": total[2].isoformat() if total[2] else None,
             "last_play": total[3].isoformat() if total[3] else None,
             "incognito_plays": int(total[4]),
@@ -430,18 +432,16 @@ def _export_sqlite(con: duckdb.DuckDBPyConnection, rel: str, target: Path) -> No
                           play_id::VARCHAR AS play_id)
         FROM ({rel})""")
     columns = [d[0] for d in cur.description or []]
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    out = sqlite3.connect(partial)
-    try:
-        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        out.execute(f"CREATE TABLE plays ({quoted})")
-        marks = ", ".join("?" * len(columns))
-        while batch := cur.fetchmany(50_000):
-            out.executemany(f"INSERT INTO plays VALUES ({marks})", batch)
-        for col in ("ts_start", "artist", "track"):
-            out.execute(f"CREATE INDEX plays_{col} ON plays ({col})")
-        out.commit()
-    finally:
-        out.close()
-    os.replace(partial, target)
+    with replacing(target) as partial:
+        out = sqlite3.connect(partial)
+        try:
+            quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+            out.execute(f"CREATE TABLE plays ({quoted})")
+            marks = ", ".join("?" * len(columns))
+            while batch := cur.fetchmany(50_000):
+                out.executemany(f"INSERT INTO plays VALUES ({marks})", batch)
+            for col in ("ts_start", "artist", "track"):
+                out.execute(f"CREATE INDEX plays_{col} ON plays ({col})")
+            out.commit()
+        finally:
+            out.close()

@@ -27,6 +27,7 @@ from linernotes.engine.scope import Engine, Scope
 from linernotes.errors import UsageError
 from linernotes.insights.clock import NIGHT_LABEL
 from linernotes.store.db import sql_literal
+from linernotes.units import MS_PER_HOUR, format_hours
 
 FILTER_COLUMNS = {"artist": "artist", "track": "track", "album": "album", "show": "show_name",
                   "audiobook": "audiobook"}
@@ -108,7 +109,7 @@ def extract(result: dict[str, Any], path: str) -> Any:
         if value is None:
             return None
     if transform == "hours":
-        return round(float(value) / 3_600_000, 1)
+        return round(float(value) / MS_PER_HOUR, 1)
     if transform == "minutes":
         return round(float(value) / 60_000, 1)
     if transform == "smin":
@@ -373,7 +374,7 @@ def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
         by = result.get("by", "time")
         limit = int(plan.params.get("limit", 10))
         first = rows[0]
-        amount = f"{first['plays']:,} plays" if by == "plays" else f"{first['ms_played'] / 3_600_000:,.1f} hours"
+        amount = f"{first['plays']:,} plays" if by == "plays" else f"{format_hours(first['ms_played'])} hours"
         of = f" by {first['by']}" if first.get("by") and not (who and entity == "tracks") else ""
         scope = f" of {who}" if who else ""
         text = f"Your top {entity[:-1]}{scope} {when} is {first['name']}{of} ({amount})."

@@ -11,8 +11,8 @@ length, then the kind the question hints at ("song", "album", "podcast"), then l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -22,6 +22,8 @@ from typing import Any, overload
 
 import duckdb
 import orjson
+
+from linernotes.atomicfile import write_atomic
 
 KINDS = ("artist", "track", "album", "show", "audiobook")
 COLUMNS = {"artist": ("artist", "'track'"), "track": ("track", "'track'"), "album": ("album", "'track'"),
@@ -270,13 +272,9 @@ def name_index(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> NameInde
     if index is None:
         index = NameIndex.build(con)
         if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_name(path.name + f".{os.getpid()}.partial")
-                partial.write_bytes(orjson.dumps(index.to_json()))
-                os.replace(partial, path)
-            except OSError:
-                pass  # a read-only cache folder: build again next time
+            # A cache (durable=False: rebuilt when lost); in a read-only cache folder, built again next time.
+            with contextlib.suppress(OSError):
+                write_atomic(path, orjson.dumps(index.to_json()), durable=False)
     if path is not None:
         _MEMORY[key] = index
     return index

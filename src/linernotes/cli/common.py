@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from linernotes.terminal import inert
+from linernotes.units import format_hours
 
 DbOption = Annotated[
     Path | None,
@@ -63,8 +64,7 @@ def _default(value: Any) -> Any:
 
 def hours(ms: int | float | None) -> str:
     """A listening time for people: minutes below an hour, hours above."""
-    ms = ms or 0
-    return f"{ms / 60_000:,.0f} min" if ms < 3_600_000 else f"{ms / 3_600_000:,.1f} h"
+    return format_hours(ms or 0, unit=" h", minutes_under_an_hour=True)
 
 
 def known_runtime_problem(exc: BaseException) -> str | None:

@@ -44,8 +44,9 @@ def serve_cmd(
     LINERNOTES_TOKEN to choose the token yourself. Stop it with Ctrl-C.
     """
     from linernotes.errors import UsageError
+    from linernotes.loopback import is_loopback
     from linernotes.web import create_app
-    from linernotes.web.security import check_binding, is_loopback, new_token
+    from linernotes.web.security import check_binding, new_token
     from linernotes.web.server import bind, make_server, url_of
 
     if max_upload_mb < 1:

@@ -18,20 +18,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from linernotes.coop.canonical import canonical_json
 from linernotes.errors import LinernotesError
 
 
 class SignatureError(LinernotesError):
     """A document whose signature does not verify, or that is not a signed document at all."""
-
-
-def canonical(payload: Any) -> bytes:
-    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
 
 
 def generate_key() -> Ed25519PrivateKey:
@@ -62,7 +58,7 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
 
 
 def sign(payload: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
-    signature = key.sign(canonical(payload))
+    signature = key.sign(canonical_json(payload))
     return {"payload": payload, "key_id": key_id(public_key_bytes(key)),
             "signature": base64.b64encode(signature).decode()}
 
@@ -73,7 +69,7 @@ def verify(document: Any, public: bytes) -> dict[str, Any]:
         raise SignatureError("not a signed document")
     try:
         signature = base64.b64decode(document["signature"], validate=True)
-        Ed25519PublicKey.from_public_bytes(public).verify(signature, canonical(document["payload"]))
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, canonical_json(document["payload"]))
     except (InvalidSignature, ValueError, TypeError) as exc:
         raise SignatureError("the signature does not verify") from exc
     return document["payload"]

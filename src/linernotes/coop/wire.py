@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from linernotes.coop import contract
+from linernotes.coop.canonical import canonical_json
 from linernotes.errors import LinernotesError
 from linernotes.terminal import inert as inert  # the package checks and messages print with it
 
@@ -35,7 +36,7 @@ class PackageError(LinernotesError):
 
 def encode(package: dict[str, Any]) -> bytes:
     """The canonical bytes of a package: what is sent, shown by preview, and hashed in receipts."""
-    return orjson.dumps(package, option=orjson.OPT_SORT_KEYS)
+    return canonical_json(package)
 
 
 def clean_name(name: str) -> str:

@@ -33,6 +33,7 @@ import numpy as np
 import platformdirs
 
 from linernotes import __version__
+from linernotes.atomicfile import replacing, write_atomic
 from linernotes.engine.result import Result, result_from_dict
 from linernotes.engine.scope import Context
 
@@ -82,11 +83,9 @@ def cached_arrays(ctx: Context, name: str, params: dict[str, Any], train: Callab
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # a corrupt or foreign file: retrain
     arrays, header = train()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial.npz")
     payload: dict[str, Any] = {"__header__": np.array(json.dumps(header, default=str)), **arrays}
-    np.savez(partial, **payload)
-    os.replace(partial, path)
+    with replacing(path, durable=False) as partial, partial.open("wb") as f:  # savez adds ".npz" to a name
+        np.savez(f, **payload)
     evict(keep=path)
     return arrays, header
 
@@ -151,10 +150,7 @@ def cached_result(
         except (OSError, ValueError, KeyError, TypeError):
             path.unlink(missing_ok=True)  # written by another version, or damaged: compute again
     result = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, path)
+    write_atomic(path, json.dumps(result.to_dict(), ensure_ascii=False), durable=False)  # lost: computed again
     evict(keep=path)
     return result
 

@@ -12,6 +12,7 @@ from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
 from linernotes.insights.sessions import session_table
+from linernotes.units import format_hours
 
 CHAPTER_KEY = "coalesce(uri, lower(audiobook) || chr(31) || lower(coalesce(chapter, '')))"
 # The highest chapter number in a book's chapter titles ("Chapter 12", "Kapitel 3", "12. Heimkehr").
@@ -49,12 +50,12 @@ class AudiobooksResult(Result):
             return ["No audiobooks in this period."]
         top = self.by_book[0]
         lines = [
-            f"{self.ms_played / 3_600_000:,.1f} hours of audiobooks: {self.books} "
+            f"{format_hours(self.ms_played)} hours of audiobooks: {self.books} "
             f"book{'s' if self.books != 1 else ''}, {self.chapters_played} chapters in "
             f"{self.sessions:,} session{'s' if self.sessions != 1 else ''}."
         ]
         state = "finished" if top.finished else f"{top.progress:.0%} through (of the chapters known)"
-        lines.append(f"Most listened: {top.book}, {top.ms_played / 3_600_000:,.1f} hours, {state}.")
+        lines.append(f"Most listened: {top.book}, {format_hours(top.ms_played)} hours, {state}.")
         if self.finished_books:
             lines.append(f"{self.finished_books} book{'s' if self.finished_books != 1 else ''} finished.")
         return lines

@@ -35,6 +35,7 @@ from linernotes.models.chapter_segmentation import (
     week_date,
     weekly_vectors,
 )
+from linernotes.units import MS_PER_HOUR
 
 DEVICE_WORDS = {
     "phone_android": "your Android phone", "phone_ios": "your iPhone", "desktop_windows": "a Windows computer",
@@ -138,7 +139,7 @@ def chapters(
     total_ms = float(whole_hours.sum())
     base_night = float(whole_hours[[23, 0, 1, 2, 3, 4]].sum() / total_ms) if total_ms else 0.0
     total_weeks = sum(f.span.weeks for f in facts)
-    base_rate = sum(f.ms_played for f in facts) / max(total_weeks, 1) / 3_600_000
+    base_rate = sum(f.ms_played for f in facts) / max(total_weeks, 1) / MS_PER_HOUR
     out: list[Chapter] = []
     current = model.index_at(ctx.end)
     for i, f in enumerate(facts):
@@ -146,13 +147,13 @@ def chapters(
             continue
         days = (f.span.end - f.span.start).days + 1
         peak = [int(h) for h in np.argsort(-f.hour_ms, kind="stable")[:3] if f.hour_ms[h] > 0]
-        per_week = f.ms_played / max(f.span.weeks, 1) / 3_600_000
+        per_week = f.ms_played / max(f.span.weeks, 1) / MS_PER_HOUR
         prev_dev = facts[i - 1].devices[0][0] if i > 0 and facts[i - 1].devices else None
         title = _title(i, f, days, base_night)
         paragraph = _paragraph(i, f, days, per_week, base_rate, base_night, peak, prev_dev)
         out.append(Chapter(
-            index=i + 1, start=f.span.start, end=f.span.end, days=days, hours=f.ms_played / 3_600_000,
-            music_hours=f.music_ms / 3_600_000, plays=f.plays, hours_per_week=per_week, weeks=f.span.weeks,
+            index=i + 1, start=f.span.start, end=f.span.end, days=days, hours=f.ms_played / MS_PER_HOUR,
+            music_hours=f.music_ms / MS_PER_HOUR, plays=f.plays, hours_per_week=per_week, weeks=f.span.weeks,
             top_artists=[a for a, _ in f.top_artists], distinctive=f.distinctive, peak_hours=peak,
             night_share=f.night_share, weekend_share=f.weekend_share,
             devices=[DeviceShare(d, s) for d, s in f.devices], new_artists=f.new_artists, current=i == current,
@@ -230,7 +231,7 @@ def _paragraph(i: int, f: ChapterFacts, days: int, per_week: float, base_rate: f
     elif base_rate > 0 and per_week <= 0.8 * base_rate:
         pace = ", less than usual"
     if f.ms_played > 0:
-        s.append(f"{when} you listened for {f.ms_played / 3_600_000:,.0f} hours, about {per_week:,.1f} a week"
+        s.append(f"{when} you listened for {f.ms_played / MS_PER_HOUR:,.0f} hours, about {per_week:,.1f} a week"
                  f" with music{pace}.")
     else:  # scrobbles only: plays, no listening time
         s.append(f"{when} you played {f.plays:,} tracks, about {f.plays / max(f.span.weeks, 1):,.0f} a week"

@@ -25,6 +25,7 @@ from linernotes.models.other_listeners import (
     islands_of,
     passing_islands,
 )
+from linernotes.units import format_hours
 
 
 @dataclass
@@ -44,7 +45,7 @@ class NoiseResult(Result):
             f"{len(self.proposals)} group{'s' if len(self.proposals) != 1 else ''} of listening "
             f"look{'s' if len(self.proposals) == 1 else ''} like someone else's: {self.plays_flagged:,} plays "
             f"({self.share_flagged:.1%} of your music), "
-            f"{self.ms_flagged / 3_600_000:,.1f} hours."
+            f"{format_hours(self.ms_flagged)} hours."
         ]
         for p in self.proposals[:3]:
             lines.append(f"Probably {p.label}: {p.why}")

@@ -9,6 +9,7 @@ from linernotes.engine.figures import ALL, ANY_NAME, Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
+from linernotes.units import MS_PER_HOUR, format_hours
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class OverviewResult(Result):
     def summary(self) -> list[str]:
         t = self.totals
         if t.ms_played or not t.plays:
-            amount = (f"{t.ms_played / 3_600_000:,.1f} hours over {t.days_listened:,} days "
+            amount = (f"{format_hours(t.ms_played)} hours over {t.days_listened:,} days "
                       f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened)")
         else:  # scrobbles: no listening time recorded, so no hours are claimed
             amount = f"{t.plays:,} plays over {t.days_listened:,} days (the export records no listening time)"
@@ -105,7 +106,7 @@ def _totals(ms: int, plays: int, streams: int, by_kind: list[KindTotals], artist
 # A comparison with the period before needs this much listening on each side; below it the change is noise
 # (a few stray plays make "41577 % more") and is left out.
 MIN_COMPARE_DAYS = 7  # days with plays
-MIN_COMPARE_MS = 3_600_000  # one hour
+MIN_COMPARE_MS = MS_PER_HOUR  # one hour
 
 
 def _change(now: float, before: float) -> float | None:
@@ -117,8 +118,8 @@ def comparable(now: Totals, before: Totals) -> str | None:
     for name, t in (("this period", now), ("the period before", before)):
         if t.days_listened < MIN_COMPARE_DAYS or t.ms_played < MIN_COMPARE_MS:
             return (f"{name} has {t.days_listened:,} day{'s' if t.days_listened != 1 else ''} and "
-                    f"{t.ms_played / 3_600_000:,.1f} hours of listening; a comparison needs at least "
-                    f"{MIN_COMPARE_DAYS} days and {MIN_COMPARE_MS // 3_600_000} hour on each side")
+                    f"{format_hours(t.ms_played)} hours of listening; a comparison needs at least "
+                    f"{MIN_COMPARE_DAYS} days and {MIN_COMPARE_MS // MS_PER_HOUR} hour on each side")
     return None
 
 

@@ -12,6 +12,7 @@ from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
 from linernotes.insights.sessions import session_table
+from linernotes.units import format_hours
 
 # An episode played for at least this part of its length (when the source knows the length) is finished.
 FINISHED_PART = 0.9
@@ -66,9 +67,9 @@ class PodcastsResult(Result):
             return ["No podcasts in this period."]
         top = self.by_show[0]
         lines = [
-            f"{self.ms_played / 3_600_000:,.1f} hours of podcasts from {self.shows:,} "
+            f"{format_hours(self.ms_played)} hours of podcasts from {self.shows:,} "
             f"show{'s' if self.shows != 1 else ''}; most of all {top.show} "
-            f"({top.ms_played / 3_600_000:,.1f} hours)."
+            f"({format_hours(top.ms_played)} hours)."
         ]
         if self.finish_rate is not None:
             lines.append(

@@ -25,6 +25,7 @@ from linernotes.models.recommender import (
     forgotten_picks,
     rank_forgotten,
 )
+from linernotes.units import MS_PER_HOUR
 
 
 @dataclass
@@ -154,7 +155,7 @@ def _forgotten(whole: Context, model: TasteModel, taste: np.ndarray, as_of: dt.d
             FROM p JOIN last l USING (k) WHERE l.last_day IS NOT NULL AND ? - l.last_day >= ?
             GROUP BY p.k, l.last_day)
         SELECT k, artist, track, last_day, plays, ms, ? - last_day AS absence FROM agg
-        WHERE stray <= {MAX_STRAY_PLAYS} AND ms >= ? * 3600000.0 AND plays >= ?
+        WHERE stray <= {MAX_STRAY_PLAYS} AND ms >= ? * {MS_PER_HOUR:.1f} AND plays >= ?
               AND coalesce(skip_rate, 0) < 0.5""",
         [as_of, as_of, min_absence, as_of, min_hours, min_plays])
     ranked = rank_forgotten(rows, model, taste, what, limit)

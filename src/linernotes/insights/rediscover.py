@@ -12,6 +12,7 @@ from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
 from linernotes.insights.obsessions import daily_units
+from linernotes.units import MS_PER_HOUR
 
 # A day "with" an artist: at least this many counted plays of them. Fewer is a stray play (shuffle, radio,
 # someone else's queue) that neither ends nor starts an absence.
@@ -155,8 +156,8 @@ def _favourites(
             FROM u JOIN last l USING (key) WHERE l.last_day IS NOT NULL AND ? - l.last_day >= ?
             GROUP BY u.key, l.last_day),
         scored AS (
-            SELECT *, ? - last_day AS absence, sqrt(ms / 3600000.0) * log2(1 + (? - last_day) / 365.0) AS score
-            FROM a WHERE stray <= {MAX_STRAY_PLAYS} AND ms >= ? * 3600000.0)
+            SELECT *, ? - last_day AS absence, sqrt(ms / {MS_PER_HOUR:.1f}) * log2(1 + (? - last_day) / 365.0) AS score
+            FROM a WHERE stray <= {MAX_STRAY_PLAYS} AND ms >= ? * {MS_PER_HOUR:.1f})
         SELECT key, score, ms, plays, first_day, last_day, absence, stray FROM scored
         ORDER BY score DESC, key LIMIT ?
     """,
@@ -208,14 +209,14 @@ def _favourites(
             Favourite(
                 artist=str(names.get(key, key)),
                 score=float(score),
-                hours=int(ms) / 3_600_000,
+                hours=int(ms) / MS_PER_HOUR,
                 plays=int(plays),
                 first_day=first,
                 last_day=last,
                 absence_days=int(absence),
                 stray_plays=int(stray),
                 peak_month=month,
-                peak_month_hours=month_ms / 3_600_000,
+                peak_month_hours=month_ms / MS_PER_HOUR,
                 top_tracks=tracks.get(str(key), []),
             )
         )

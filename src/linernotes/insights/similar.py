@@ -15,6 +15,7 @@ from linernotes.errors import UsageError
 from linernotes.insights.sessions import session_table
 from linernotes.insights.taste import taste_model
 from linernotes.models.artist_embedding import TasteModel
+from linernotes.units import MS_PER_HOUR
 
 FUZZY_CUTOFF = 75.0  # rapidfuzz WRatio (0-100) a name must reach to count as meant
 MIN_COSINE = 0.01  # below this an artist is unrelated, not a neighbour
@@ -143,11 +144,11 @@ def similar(
         j = model.index_of(n)
         plays, ms = period.get(n, (0, 0))
         neighbours.append(Neighbour(
-            rank=rank, artist=n, cosine=cos, shared_sessions=shared.get(n, 0), plays=plays, hours=ms / 3_600_000,
-            lifetime_hours=float(model.ms_played[j]) / 3_600_000 if j is not None else 0.0))
+            rank=rank, artist=n, cosine=cos, shared_sessions=shared.get(n, 0), plays=plays, hours=ms / MS_PER_HOUR,
+            lifetime_hours=float(model.ms_played[j]) / MS_PER_HOUR if j is not None else 0.0))
     return SimilarResult(
         query=query, artist=name, match=match, match_score=score, suggestions=[], sessions=own_sessions,
-        lifetime_hours=float(model.ms_played[idx]) / 3_600_000, vocabulary=len(model.artists), dims=model.dims,
+        lifetime_hours=float(model.ms_played[idx]) / MS_PER_HOUR, vocabulary=len(model.artists), dims=model.dims,
         neighbours=neighbours)
 
 

@@ -24,6 +24,7 @@ from linernotes.models.artist_embedding import (
     train,
     vocab_table,
 )
+from linernotes.units import MS_PER_HOUR
 
 # The biggest shift of taste is named only against at least this many month-to-month changes: in a few
 # months of data every month is an outlier of a typical month made of three.
@@ -197,14 +198,14 @@ def taste(
                      for k in range(2)]
         labels = clusters(vecs, seed=seed)
         for (_, name, plays, ms, centre), (x, y), c in zip(picked, coords, labels, strict=True):
-            points.append(MapPoint(artist=name, x=float(x), y=float(y), cluster=int(c), hours=ms / 3_600_000,
+            points.append(MapPoint(artist=name, x=float(x), y=float(y), cluster=int(c), hours=ms / MS_PER_HOUR,
                                    plays=plays, centre_day=centre))
         mapped_ms = float(weights.sum())
         for c in sorted(set(labels.tolist())):
             members = [p for p in points if p.cluster == c]
             hours = sum(p.hours for p in members)
             groups.append(Group(cluster=c, artists=[p.artist for p in members], hours=hours,
-                                share=hours * 3_600_000 / mapped_ms if mapped_ms else 0.0))
+                                share=hours * MS_PER_HOUR / mapped_ms if mapped_ms else 0.0))
     top_by_month = {str(m): str(a) for m, a in ctx.fetch(f"""
         SELECT month, arg_max(artist, ms) FROM (
             SELECT strftime(day, '%Y-%m') AS month, artist, sum(ms_played) AS ms FROM {ctx.plays}
@@ -220,7 +221,7 @@ def taste(
             if prev is not None:
                 drift = float(1.0 - np.clip(float(m.vector @ prev), -1.0, 1.0))
             prev = m.vector
-        months.append(Month(month=m.month, hours=m.ms_played / 3_600_000, x=x, y=y, drift=drift,
+        months.append(Month(month=m.month, hours=m.ms_played / MS_PER_HOUR, x=x, y=y, drift=drift,
                             top_artist=top_by_month.get(m.month)))
     drifts = [m.drift for m in months if m.drift is not None]
     shift = max((m for m in months if m.drift is not None), key=lambda m: m.drift or 0.0, default=None)

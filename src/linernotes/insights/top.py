@@ -12,6 +12,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.units import MS_PER_HOUR, format_hours
 
 
 class Entity(StrEnum):
@@ -45,7 +46,7 @@ class TopRow:
 
     @property
     def hours(self) -> float:
-        return self.ms_played / 3_600_000
+        return self.ms_played / MS_PER_HOUR
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "hours": round(self.hours, 3)}
@@ -179,9 +180,9 @@ def top(
 
         days, ms = ctx.one(f"SELECT count(DISTINCT day), coalesce(sum(ms_played), 0) FROM {prev.relation()}")
         if int(days) < MIN_COMPARE_DAYS or (int(ms) < MIN_COMPARE_MS and total > 0):
-            withheld.append(f"rank moves: the period before has {int(days):,} days and {int(ms) / 3_600_000:,.1f} "
+            withheld.append(f"rank moves: the period before has {int(days):,} days and {format_hours(int(ms))} "
                             f"hours of listening; a comparison needs at least {MIN_COMPARE_DAYS} days and "
-                            f"{MIN_COMPARE_MS // 3_600_000} hour")
+                            f"{MIN_COMPARE_MS // MS_PER_HOUR} hour")
             prev = None
     if prev is not None:
         rank_of = ranks_of(prev, entity, by, [r.name for r in rows], relation=prev.relation())

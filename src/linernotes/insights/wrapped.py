@@ -20,6 +20,7 @@ from linernotes.insights.overview import Totals, totals
 from linernotes.insights.personality import Axis, axes
 from linernotes.insights.skips import SkipsResult
 from linernotes.insights.top import Entity, TopRow, ranked
+from linernotes.units import format_hours
 
 TOP_N = 5
 
@@ -57,7 +58,7 @@ class WrappedResult(Result):
         if not t.streams:
             return ["Nothing was played in this period."]
         lines = [
-            f"You listened for {t.ms_played / 3_600_000:,.1f} hours on {t.days_listened:,} days: "
+            f"You listened for {format_hours(t.ms_played)} hours on {t.days_listened:,} days: "
             f"{t.artists:,} artists, {t.tracks:,} tracks."
         ]
         if self.top_artists:

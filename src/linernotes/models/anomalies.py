@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from linernotes.units import MS_PER_HOUR, format_hours
+
 DAY_WINDOW = 28  # days either side of a day for its normal
 WEEK_WINDOW = 8  # weeks either side of a week for its normal
 VOLUME_FLOOR = 0.25  # the scale is at least this part of the median ...
@@ -44,7 +46,7 @@ NEW_WEEKS = 4  # an artist is new in the weeks up to this long after its first p
 NEW_MIN_MINUTES = 30.0
 NEW_WARMUP_DAYS = 56  # every artist is "new" when a history begins: none counts in its first 8 weeks
 RHYTHM_WEEKS = 13  # weeks either side that make the usual hour profile
-RHYTHM_MIN_MS = 2 * 3_600_000  # a week needs this much listening for its profile to mean anything
+RHYTHM_MIN_MS = 2 * MS_PER_HOUR  # a week needs this much listening for its profile to mean anything
 RHYTHM_MIN_DISTANCE = 0.4  # and at least this distance from its usual profile, besides the z-score
 BANDS = (("night", 0, 6), ("morning", 6, 12), ("afternoon", 12, 18), ("evening", 18, 24))
 
@@ -93,11 +95,6 @@ def _robust_z(x: np.ndarray, window: int, floor: float, *, active_only: bool = F
 
 def _fmt_day(d: dt.date) -> str:
     return f"{d.day} {d:%b %Y}"
-
-
-def _hours(ms: float) -> str:
-    h = ms / 3_600_000
-    return f"{h:,.1f} h" if h < 10 else f"{h:,.0f} h"
 
 
 def week_origin(day: np.ndarray) -> tuple[np.datetime64, np.datetime64]:
@@ -161,22 +158,25 @@ def find_moments(day: np.ndarray, hour: np.ndarray, ms: np.ndarray, new_artist_r
             loud_weeks.add(w)
             inside = np.flatnonzero(wi == w)
             peak = (first + np.timedelta64(int(inside[np.argmax(per_day[inside])]), "D")).astype(dt.date)
-            detail = (f"{_hours(per_week[w])} against a usual {_hours(medw[w])} in weeks you listened; "
+            amount, usual = (format_hours(ms, unit=" h", whole_from=10) for ms in (per_week[w], medw[w]))
+            detail = (f"{amount} against a usual {usual} in weeks you listened; "
                       f"the busiest day was {peak:%A} {_fmt_day(peak)}")
             sentence = f"The week of {_fmt_day(s)} was far above your normal: {detail}."
         else:
-            detail = f"{_hours(per_week[w])} against a usual {_hours(medw[w])}"
+            amount, usual = (format_hours(ms, unit=" h", whole_from=10) for ms in (per_week[w], medw[w]))
+            detail = f"{amount} against a usual {usual}"
             sentence = f"The week of {_fmt_day(s)} was unusually quiet: {detail}."
         moments.append(Moment("loud_week" if loud else "quiet_week", s, e, float(zw[w]), abs(float(zw[w])) / min_z,
-                              per_week[w] / 3_600_000, medw[w] / 3_600_000, None, detail, sentence))
+                              per_week[w] / MS_PER_HOUR, medw[w] / MS_PER_HOUR, None, detail, sentence))
     zd, medd = _robust_z(per_day, DAY_WINDOW, DAY_FLOOR_MS, active_only=True, min_support=MIN_SUPPORT_DAYS)
     for i in np.flatnonzero(zd >= min_z).tolist():
         if int(wi[i]) in loud_weeks:
             continue
         d = (first + np.timedelta64(i, "D")).astype(dt.date)
-        detail = f"{_hours(per_day[i])} against a usual {_hours(medd[i])} on days you listened"
-        moments.append(Moment("loud_day", d, d, float(zd[i]), float(zd[i]) / min_z, per_day[i] / 3_600_000,
-                              medd[i] / 3_600_000, None, detail,
+        amount, usual = (format_hours(ms, unit=" h", whole_from=10) for ms in (per_day[i], medd[i]))
+        detail = f"{amount} against a usual {usual} on days you listened"
+        moments.append(Moment("loud_day", d, d, float(zd[i]), float(zd[i]) / min_z, per_day[i] / MS_PER_HOUR,
+                              medd[i] / MS_PER_HOUR, None, detail,
                               f"{d:%A} {_fmt_day(d)} was a big listening day: {detail}."))
 
     # ---- rhythm: the week's clock against the usual clock -------------------------------------------------
@@ -247,7 +247,7 @@ def _new_artists(rows: list[NewArtistRow], week_dates: object, min_share: float)
         s, e = week_dates(int(w))  # type: ignore[operator]
         share = a_ms / t_ms
         detail = (f"first played on {_fmt_day(d0)}, it took {share:.0%} of your music that week "
-                  f"({_hours(a_ms)})")
-        out.append(Moment("new_artist", s, e, share, share / min_share, a_ms / 3_600_000, 0.0, str(name), detail,
+                  f"({format_hours(a_ms, unit=' h', whole_from=10)})")
+        out.append(Moment("new_artist", s, e, share, share / min_share, a_ms / MS_PER_HOUR, 0.0, str(name), detail,
                           f"A new artist, {name}: {detail}, the week of {_fmt_day(s)}."))
     return out

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.models.artist_embedding import TasteModel
+from linernotes.units import MS_PER_HOUR
 
 MIN_WEEKS = 9  # about two months: shorter stretches are moods, not chapters
 MIN_HISTORY_WEEKS = 52  # a year of weeks with music before any chapter (or a change between chapters) is claimed
@@ -362,7 +363,7 @@ def chapter_facts_of(spans: list[Span], totals: dict[int, tuple[int, int, int]],
         d_tot = sum(ms for _, ms in d_list)
         out.append(ChapterFacts(
             span=span, ms_played=ms_all, music_ms=music_ms, plays=plays,
-            top_artists=[(str(names[j]), a_ms[j] / 3_600_000) for j in order],
+            top_artists=[(str(names[j]), a_ms[j] / MS_PER_HOUR) for j in order],
             distinctive=distinct[i],
             hour_ms=hour_ms[i],
             night_share=float(hour_ms[i][list(NIGHT_HOURS)].sum() / tot_h) if tot_h else 0.0,
@@ -401,6 +402,6 @@ def _distinctive(art: dict[str, Any], k: int, limit: int) -> list[list[Distincti
             ratio = (y_i / n_i) / np.maximum(y_j / n_j, 0.5 / n_j)
         ok = np.flatnonzero((y_i >= 3) & (z > 1.96) & np.isfinite(z))
         ok = ok[np.lexsort((uniq[ok], -z[ok]))][:limit]
-        out[i] = [Distinctive(artist=str(uniq[j]), plays=int(y_i[j]), hours=float(t_i[j]) / 3_600_000,
+        out[i] = [Distinctive(artist=str(uniq[j]), plays=int(y_i[j]), hours=float(t_i[j]) / MS_PER_HOUR,
                               z=float(z[j]), ratio=float(ratio[j])) for j in ok]
     return out

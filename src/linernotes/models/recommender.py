@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.models.artist_embedding import TasteModel
+from linernotes.units import MS_PER_HOUR
 
 LISTEN_DAY_PLAYS = 2  # a day with an artist: at least two counted plays (fewer is a stray play)
 MAX_STRAY_PLAYS = 3
@@ -83,11 +84,11 @@ def rank_forgotten(rows: list[tuple[Any, ...]], model: TasteModel, taste: np.nda
     picks: list[tuple[float, str, str, str, float, int, float, dt.date, int]] = []
     for _k, artist, track, last_day, plays, ms, absence in rows:
         fit = taste_fit(model, taste, str(artist))
-        affinity = np.sqrt(float(ms) / 3_600_000) if what == "artist" else np.sqrt(float(plays))
+        affinity = np.sqrt(float(ms) / MS_PER_HOUR) if what == "artist" else np.sqrt(float(plays))
         score = fit * affinity * np.log2(1 + int(absence) / 365)
         if score > 0:
             name = str(artist) if what == "artist" else str(track)
-            picks.append((score, name, str(artist), str(_k), fit, int(plays), float(ms) / 3_600_000, last_day,
+            picks.append((score, name, str(artist), str(_k), fit, int(plays), float(ms) / MS_PER_HOUR, last_day,
                           int(absence)))
     picks.sort(key=lambda p: (-p[0], p[1], p[2]))
     return picks[:limit]
@@ -114,12 +115,12 @@ def deep_cut_picks(rows: list[tuple[Any, ...]], model: TasteModel, taste: np.nda
     for artist, track, n, longest, last_day, a_ms, rank, typical, absence in rows:
         fit = taste_fit(model, taste, str(artist))
         completion = min(1.0, float(longest) / float(typical)) if typical else 1.0
-        score = max(fit, 0.05) * np.sqrt(float(a_ms) / 3_600_000) * completion
+        score = max(fit, 0.05) * np.sqrt(float(a_ms) / MS_PER_HOUR) * completion
         once = {1: "once", 2: "twice"}.get(int(n), f"only {int(n)} times")
         why = f"played {once}, {'in full' if completion >= 0.9 else 'most of it'}, in {last_day:%B %Y}; by your " \
               f"#{int(rank)} artist"
         picks.append(Pick(kind="deep cut", name=str(track), artist=str(artist), score=float(score), fit=fit,
-                          plays=int(n), hours=float(longest) / 3_600_000, last_day=last_day,
+                          plays=int(n), hours=float(longest) / MS_PER_HOUR, last_day=last_day,
                           peak_year=last_day.year, absence_days=int(absence), why=why))
     picks.sort(key=lambda p: (-p.score, p.artist, p.name))
     return picks[:limit]

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.engine.words import is_placeholder
+from linernotes.units import MS_PER_HOUR
 
 MODEL_VERSION = "skip-hgb-2"
 MAX_TRAIN = 80_000  # training rows at most (a deterministic subsample beyond: more adds < 0.003 AUC)
@@ -298,7 +299,7 @@ def features_of(cols: dict[str, np.ndarray], devices: list[str], reasons: list[s
     known = y >= 0
     skipped = y == 1
     y_val = np.where(known, y, np.nan).astype(np.float64)
-    hours = 3_600_000.0
+    hours = float(MS_PER_HOUR)
 
     artist_key = np.asarray(cols["artist"])
     album_key = np.asarray(cols["album"])

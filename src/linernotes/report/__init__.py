@@ -64,7 +64,7 @@ def _subtitle(story: Story) -> str:
 
 def write_report(lib: Library, path: str | os.PathLike[str], period: Period | None = None) -> Path:
     """Write the report for ``period`` (default: the whole history) to ``path``; returns the path."""
-    from linernotes.report.html import write_atomic
+    from linernotes.atomicfile import write_atomic
 
     text, _ = render_report(lib, period)
     return write_atomic(Path(path), text)

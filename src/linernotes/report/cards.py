@@ -23,7 +23,8 @@ from linernotes.insights.top import TopResult
 from linernotes.insights.wrapped import WrappedResult
 from linernotes.report import period_label
 from linernotes.report.build import run
-from linernotes.report.charts import FONT, hours
+from linernotes.report.charts import FONT
+from linernotes.units import format_hours
 
 if TYPE_CHECKING:
     from linernotes.library import Library
@@ -104,7 +105,7 @@ def top_artists(lib: Library, period: Period, size: str) -> dict[str, Any]:
     for row in r.rows:
         canvas.text(MARGIN, y + 50, f"{row.rank}", 56, bold=True, color=BAR)
         canvas.text(MARGIN + 80, y + 50, row.name, 50, bold=True)
-        canvas.text(canvas.width - MARGIN, y + 50, f"{hours(row.ms_played)} h", 40, color=SOFT, align="right")
+        canvas.text(canvas.width - MARGIN, y + 50, f"{format_hours(row.ms_played)} h", 40, color=SOFT, align="right")
         full = canvas.width - 2 * MARGIN - 80
         canvas.bar(MARGIN + 80, y + 75, full, 14, TRACK)
         canvas.bar(MARGIN + 80, y + 75, full * row.ms_played / longest, 14)
@@ -174,7 +175,7 @@ def year(lib: Library, period: Period, size: str) -> dict[str, Any]:
     if not t.plays:
         raise UsageError("nothing was played in this period: no numbers to put on a card")
     canvas, y = _frame(size, f"{_label(r)} in numbers", "a year of listening" if _is_year(r) else "your listening")
-    facts = [(hours(t.ms_played), "hours"), (f"{t.days_listened:,}", "days with music"),
+    facts = [(format_hours(t.ms_played), "hours"), (f"{t.days_listened:,}", "days with music"),
              (f"{t.artists:,}", "artists"), (f"{t.tracks:,}", "tracks"),
              (f"{r.new_artists:,}", "new artists"),
              (f"{r.longest_streak.days:,}" if r.longest_streak else "0", "days in a row, at most")]
@@ -191,7 +192,7 @@ def year(lib: Library, period: Period, size: str) -> dict[str, Any]:
     if r.top_tracks and size == "story":
         canvas.text(MARGIN, y + 170, "Top track", 32, color=SOFT)
         canvas.text(MARGIN, y + 220, r.top_tracks[0].name, 46, bold=True)
-    return canvas.spec(f"{_label(r)} in numbers: {hours(t.ms_played)} hours, {t.artists:,} artists")
+    return canvas.spec(f"{_label(r)} in numbers: {format_hours(t.ms_played)} hours, {t.artists:,} artists")
 
 
 def _label(r: TopResult | WrappedResult) -> str:
@@ -228,7 +229,8 @@ def write_card(lib: Library, kind: str, path: str | os.PathLike[str], period: Pe
     """
     import vl_convert
 
-    from linernotes.report.html import VEGA_LITE_VERSION, write_atomic
+    from linernotes.atomicfile import write_atomic
+    from linernotes.report.html import VEGA_LITE_VERSION
 
     spec = card_spec(lib, kind, period, size)
     # allowed_base_urls=[]: the spec has its data inline, and the renderer may not fetch anything.

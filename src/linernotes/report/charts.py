@@ -25,13 +25,13 @@ from linernotes.insights.podcasts import PodcastsResult
 from linernotes.insights.skip_model import SkipModelResult
 from linernotes.insights.skips import SkipsResult
 from linernotes.insights.top import TopResult
+from linernotes.units import MS_PER_HOUR, format_hours
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK = "#1a1a2e"  # text: 15:1 on white
 ACCENT = "#1f5fa8"  # bars: 6:1 on white, so thin marks stay visible for low-vision readers
 MUTED = "#5c5c70"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MS_PER_HOUR = 3_600_000
 CALENDAR_MAX_DAYS = 400  # above this a day-by-day grid gets too wide to read: months instead
 
 CONFIG: dict[str, Any] = {
@@ -67,11 +67,6 @@ def _data(rows: list[dict[str, Any]]) -> alt.Data:
     return alt.Data(values=rows)
 
 
-def hours(ms: float) -> str:
-    """Hours with one decimal, the way every hour figure in the report is written."""
-    return f"{ms / MS_PER_HOUR:,.1f}"
-
-
 def by_kind(r: OverviewResult) -> Chart | None:
     rows = [{"kind": kind_words(k.kind), "hours": round(k.ms_played / MS_PER_HOUR, 2)}
             for k in r.totals.by_kind if k.ms_played]
@@ -84,8 +79,8 @@ def by_kind(r: OverviewResult) -> Chart | None:
         x=alt.X("hours:Q", title="hours"),
         tooltip=["kind:N", alt.Tooltip("hours:Q", format=",.1f")],
     ).properties(width="container", height=28 * len(rows))
-    sentence = (f"Listening time by kind of audio: {kind_words(top.kind)} leads with {hours(top.ms_played)} hours "
-                f"({share:.0%} of {hours(r.totals.ms_played)}).")
+    sentence = (f"Listening time by kind of audio: {kind_words(top.kind)} leads with "
+                f"{format_hours(top.ms_played)} hours ({share:.0%} of {format_hours(r.totals.ms_played)}).")
     return _finish("chart-kinds", chart, sentence)
 
 
@@ -136,7 +131,7 @@ def top_bars(r: TopResult, chart_id: str) -> Chart | None:
     ).properties(width="container", height=24 * len(rows))
     first = r.rows[0]
     sentence = (f"Hours with each of your top {len(r.rows)} {r.entity}; number one, {first.name}, "
-                f"got {hours(first.ms_played)} hours ({first.share:.0%} of the time on {r.entity}).")
+                f"got {format_hours(first.ms_played)} hours ({first.share:.0%} of the time on {r.entity}).")
     return _finish(chart_id, chart, sentence)
 
 
@@ -251,7 +246,7 @@ def podcast_shows(r: PodcastsResult) -> Chart | None:
         tooltip=["show:N", "episodes:Q", alt.Tooltip("hours:Q", format=",.1f")],
     ).properties(width="container", height=26 * len(rows))
     sentence = (f"Hours with your top {len(shows)} podcast shows; {shows[0].show} leads with "
-                f"{hours(shows[0].ms_played)} hours over {shows[0].episodes:,} episodes.")
+                f"{format_hours(shows[0].ms_played)} hours over {shows[0].episodes:,} episodes.")
     return _finish("chart-podcasts", chart, sentence)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
 from importlib.metadata import version
-from pathlib import Path
 
 import jinja2
 
+from linernotes.atomicfile import write_atomic
 from linernotes.report.sections import Section
 from linernotes.report.template import REPORT
 
@@ -30,13 +30,9 @@ def vega_javascript() -> str:
     except OSError:
         pass
     bundle = vl_convert.javascript_bundle(GLOBALS, vl_version=VEGA_LITE_VERSION)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_text(bundle, encoding="utf-8")
-        os.replace(partial, path)
-    except OSError:  # a read-only cache only costs the next report the same second again
-        pass
+    # A cache (durable=False: bundled again when lost); a read-only one costs the next report the same second.
+    with contextlib.suppress(OSError):
+        write_atomic(path, bundle, durable=False)
     return bundle
 
 
@@ -74,12 +70,3 @@ def render(sections: list[Section], *, title: str, subtitle: str, footer: str) -
         specs_json=_json_in_script(specs),
         vega_js=_js_in_script(vega_javascript()) if specs else "",
     )
-
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file, so a reader never sees half a report or card."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    os.replace(partial, path)
-    return path

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from linernotes.insights.top import TopResult
 from linernotes.report import charts
 from linernotes.report.build import Story
-from linernotes.report.charts import Chart, hours
+from linernotes.report.charts import Chart
 from linernotes.report.crowd import CrowdRelease
+from linernotes.units import format_hours
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def top_table(r: TopResult, what: str) -> Table:
     with_by = any(row.by for row in r.rows)
     columns = ["#", what] + (["artist"] if with_by else []) + ["hours", "plays", "rank before", "move"]
     rows = [[str(row.rank), row.name] + ([row.by or ""] if with_by else [])
-            + [hours(row.ms_played), f"{row.plays:,}", str(row.previous_rank) if row.previous_rank else "—",
+            + [format_hours(row.ms_played), f"{row.plays:,}", str(row.previous_rank) if row.previous_rank else "—",
                _move(row.rank_change, row.previous_rank, compared)] for row in r.rows]
     before = f" (moves against {r.previous_start} – {r.previous_end})" if compared else ""
     first_numeric = 3 if with_by else 2
@@ -76,7 +77,7 @@ def top_table(r: TopResult, what: str) -> Table:
 def overview(s: Story) -> Section:
     t = s.overview.totals
     stats = [
-        Stat("hours", hours(t.ms_played), "hours listened"),
+        Stat("hours", format_hours(t.ms_played), "hours listened"),
         Stat("plays", f"{t.plays:,}", "plays"),
         Stat("days", f"{t.days_listened:,}", f"days with music, of {t.days_in_period:,}"),
         Stat("artists", f"{t.artists:,}", "artists"),
@@ -119,7 +120,7 @@ def calendar(s: Story) -> Section:
 
 def discovery(s: Story) -> Section:
     r = s.discovery
-    items = [f"{d.artist}: first heard {d.first_day:%-d %b %Y}, {hours(d.ms_played)} hours since"
+    items = [f"{d.artist}: first heard {d.first_day:%-d %b %Y}, {format_hours(d.ms_played)} hours since"
              + (f", a favourite {d.days_to_favourite} days later" if d.days_to_favourite is not None else "")
              for d in r.discoveries[:5]]
     return Section("discovery", "Discoveries", r.summary(), charts=_charts(charts.discovery_months(r)),

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from linernotes.sources.base import UTF8_BOM
+from linernotes.sources.base import strip_bom_pieces
 
 _local = threading.local()
 _PIPES = os.path.isdir("/dev/fd")
@@ -242,11 +242,7 @@ class _Pipes:
 
     def _feed(self, source: Iterable[bytes], write_fd: int) -> None:
         try:
-            first = True
-            for piece in source:
-                if first and piece.startswith(UTF8_BOM):
-                    piece = piece[len(UTF8_BOM):]
-                first = False
+            for piece in strip_bom_pieces(source):
                 try:
                     _write_all(write_fd, piece)
                 except OSError:

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from linernotes.sources._duckjson import _PIPES, _Pipes, parser
-from linernotes.sources.base import UTF8_BOM, Pieces, loads_json
+from linernotes.sources.base import UTF8_BOM, Pieces, bom_length, loads_json, strip_bom_pieces
 
 BATCH = 20_000
 BATCH_BYTES = 8 * 1024 * 1024  # of JSON text: its Python objects cost several times that
@@ -96,7 +96,7 @@ def _readable_in_place(path: str) -> bool:
         return False
     try:
         with open(path, "rb") as f:
-            return not f.read(len(UTF8_BOM)).startswith(UTF8_BOM)
+            return not bom_length(f.read(len(UTF8_BOM)))
     except OSError:
         return False
 
@@ -128,11 +128,7 @@ def numbered_line_batches(pieces: Iterable[bytes]) -> Iterator[tuple[list[int], 
     size = 0
     line_no = 0
     rest = b""
-    first = True
-    for piece in pieces:
-        if first and piece.startswith(UTF8_BOM):
-            piece = piece[len(UTF8_BOM):]
-        first = False
+    for piece in strip_bom_pieces(pieces):
         data = rest + piece if rest else piece
         start, end = 0, len(data)
         while True:

@@ -94,8 +94,22 @@ def loads_json(data: bytes | str) -> Any:
             raise exc from None
 
 
+def bom_length(data: bytes) -> int:
+    """How many bytes a leading UTF-8 BOM takes (0 or 3): parsers that report byte positions add it back."""
+    return len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+
+
 def strip_bom(data: bytes) -> bytes:
-    return data[3:] if data.startswith(UTF8_BOM) else data
+    """``data`` without a leading UTF-8 BOM (editors and Windows tools put one before the first byte)."""
+    return data[bom_length(data):]
+
+
+def strip_bom_pieces(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """``pieces`` (a file's bytes in order) without a leading UTF-8 BOM in the first piece."""
+    first = True
+    for piece in pieces:
+        yield strip_bom(piece) if first else piece
+        first = False
 
 
 def utf16_text(head: bytes) -> str | None:

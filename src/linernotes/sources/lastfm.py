@@ -43,7 +43,7 @@ from linernotes.sources._stream import (
     array_texts,
     stream_hook,
 )
-from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, Pieces, loads_json
+from linernotes.sources.base import HEAD_BYTES, UTF8_BOM, Format, Parsed, Pieces, bom_length, loads_json
 
 _BENBEN_DATE_RE = re.compile(
     r"^(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2})$"
@@ -128,10 +128,6 @@ def _csv_line_of(data: bytes, row: pcsv.InvalidRow) -> str:
     return f"line {row.number}"
 
 
-def _strip(data: bytes) -> tuple[bytes, int]:
-    return (data[len(UTF8_BOM) :], len(UTF8_BOM)) if data.startswith(UTF8_BOM) else (data, 0)
-
-
 # ------------------------------------------------------------------------------------------------------------
 # lastfm.ghan.nl CSV
 
@@ -164,7 +160,8 @@ def _ghan_columns(first_line: bytes, name: str, offset: int) -> list[str]:
 
 
 def parse_ghan_csv(data: bytes, name: str) -> Parsed:
-    data, offset = _strip(data)
+    offset = bom_length(data)
+    data = data[offset:]
     columns = _ghan_columns(data.split(b"\n", 1)[0], name, offset)
     return _ghan_csv_rows(_read_csv(data, name, columns, skip_rows=1, offset=offset))
 
@@ -206,7 +203,8 @@ def parse_ghan_csv_batches(pieces: Pieces, name: str, path: str | None) -> Itera
         head += piece
         if b"\n" in head or len(head) >= HEAD_BYTES:
             break
-    head, offset = _strip(head)
+    offset = bom_length(head)
+    head = head[offset:]
     columns = _ghan_columns(head.split(b"\n", 1)[0], name, offset)
     bad_rows: list[pcsv.InvalidRow] = []
 
@@ -388,7 +386,8 @@ def _ghan_batch(pages: list[Any]) -> list[pa.Array]:
 
 
 def _load_json(data: bytes, name: str) -> object:
-    data, offset = _strip(data)
+    offset = bom_length(data)
+    data = data[offset:]
     try:
         return loads_json(data)
     except orjson.JSONDecodeError as exc:
@@ -426,7 +425,8 @@ def sniff_benjaminbenben(head: bytes) -> bool:
 
 
 def parse_benjaminbenben(data: bytes, name: str) -> Parsed:
-    data, offset = _strip(data)
+    offset = bom_length(data)
+    data = data[offset:]
     table = _read_csv(data, name, _BENBEN_COLUMNS, skip_rows=0, offset=offset)
     when = pc.utf8_trim_whitespace(plain(table.column("date")))
     now_playing = pc.equal(when, "")

@@ -34,7 +34,7 @@ from linernotes.sources._stream import (
     line_batches,
     numbered_line_batches,
 )
-from linernotes.sources.base import UTF8_BOM, Format, Parsed, Pieces, loads_json
+from linernotes.sources.base import Format, Parsed, Pieces, bom_length, loads_json
 
 # Keys of a listen object. Checked on raw bytes first: cheap, and it never materialises foreign files.
 _LISTENED_AT_RE = re.compile(rb'"listened_at"\s*:')
@@ -187,10 +187,6 @@ def _bad_utf8(data: bytes, name: str, offset: int) -> InputError | None:
     return None if bad is None else InputError(name, "not UTF-8 text", where=f"byte {bad + offset}")
 
 
-def _strip(data: bytes) -> tuple[bytes, int]:
-    return (data[len(UTF8_BOM) :], len(UTF8_BOM)) if data.startswith(UTF8_BOM) else (data, 0)
-
-
 # ------------------------------------------------------------------------------------------------------------
 # listens/<YYYY>/<M>.jsonl
 
@@ -212,7 +208,8 @@ def sniff_jsonl(head: bytes) -> bool:
 
 
 def parse_jsonl(data: bytes, name: str) -> Parsed:
-    data, offset = _strip(data)
+    offset = bom_length(data)
+    data = data[offset:]
     batches: list[list[pa.Array]] = []
     try:
         for lines in line_batches(data):
@@ -301,7 +298,8 @@ def _first_object(head: bytes) -> bytes | None:
 
 
 def parse_json(data: bytes, name: str) -> Parsed:
-    data, offset = _strip(data)
+    offset = bom_length(data)
+    data = data[offset:]
     try:
         batches = [_arrow_batch([_listen_row(obj) for obj in objs]) for objs in array_batches(data)]
         return _build(batches, "listenbrainz_json")

@@ -22,8 +22,8 @@ from linernotes import __version__
 from linernotes.errors import InputError, Interrupted
 from linernotes.privacy import redact_path
 from linernotes.sources import detect
-from linernotes.sources._archive import InMemory, collect_entries
 from linernotes.sources.base import HEAD_BYTES, strip_bom, utf16_text
+from linernotes.sources.inputs import InMemory, collect_entries
 from linernotes.store import classify, dedupe, staging
 from linernotes.store.staging import Job, Progress
 

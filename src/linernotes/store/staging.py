@@ -32,11 +32,11 @@ import pyarrow as pa
 
 from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources import detect
-from linernotes.sources._archive import Entry
 from linernotes.sources._careful import parse_stream
 from linernotes.sources._duckjson import JsonPlan, stage_json
 from linernotes.sources._stream import WHOLE_MAX_BYTES
 from linernotes.sources.base import Parsed, Pieces
+from linernotes.sources.inputs import Entry
 
 TABLE = "staged"
 READ_AHEAD_FILES = 16
@@ -123,9 +123,8 @@ def _stage_batches(con: duckdb.DuckDBPyConnection, no: int, job: Job, meter: _Me
     read = _batches_of(job)
     assert read is not None
     entry = job.entry
-    # The plain file on disk, which DuckDB can stream in place (a pipe's bytes it would keep). Entry keeps
-    # it private; a zip member or an in-memory input has none.
-    path = entry._path if not entry._members and entry._data is None else None
+    # The plain file on disk, which DuckDB can stream in place (a pipe's bytes it would keep).
+    path = entry.disk_path
     staged = StagedFile(job.format_name)
     dropped: Counter[str] = Counter()
     pending: list[pa.Table] = []

@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from linernotes.units import MS_PER_HOUR
+
 IntArray = npt.NDArray[np.int64]
 ObjArray = npt.NDArray[np.object_]
 
@@ -895,7 +897,7 @@ def _build_catalogue(rng: np.random.Generator, n_plays: int, n_groups: int) -> t
     chapter_title = np.array(
         [f"Chapter {k}" for k in (np.arange(n_ch) - book_first[chapter_book] + 1).tolist()], dtype=object
     )
-    chapter_len = np.clip(rng.lognormal(math.log(1_200_000), 0.4, n_ch), 300_000, 3_600_000).astype(np.int64)
+    chapter_len = np.clip(rng.lognormal(math.log(1_200_000), 0.4, n_ch), 300_000, MS_PER_HOUR).astype(np.int64)
 
     cat = Catalogue(
         artist_name=names,
@@ -1922,7 +1924,7 @@ def _forgotten_truth(
                 "last_play": _iso_ms(last),
                 "planted_plays": int((mine & genuine).sum()),
                 "plays": int(kept.sum()),
-                "hours": round(float(rows["ms_played"][kept].sum()) / 3_600_000, 2),
+                "hours": round(float(rows["ms_played"][kept].sum()) / MS_PER_HOUR, 2),
                 "silence_days": round((t1 - last / 1000) / 86400, 1),
             }
         )
@@ -1973,7 +1975,7 @@ def _noise_truth(h: History, keep: np.ndarray, noise_artists: dict[str, IntArray
         kinds[kind] = {
             "artists": names,
             "plays": plays,
-            "hours": round(float(rows["ms_played"][mine].sum()) / 3_600_000, 2),
+            "hours": round(float(rows["ms_played"][mine].sum()) / MS_PER_HOUR, 2),
         }
     kept = int(keep.sum())
     return {

@@ -22,7 +22,7 @@ from linernotes.engine.result import jsonable
 from linernotes.engine.scope import Scope
 from linernotes.errors import LinernotesError, UsageError
 from linernotes.library import Library
-from linernotes.sources._archive import InMemory
+from linernotes.sources.inputs import InMemory
 from linernotes.web.access import LibraryAccess
 from linernotes.web.query import (
     SCOPE_KEYS,

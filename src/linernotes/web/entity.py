@@ -25,6 +25,7 @@ from linernotes.errors import UsageError
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES, session_keys
 from linernotes.insights.top import GROUPS, Entity, beats
 from linernotes.library import Library
+from linernotes.units import MS_PER_HOUR
 
 # page kind → the ``top`` entity it ranks among
 KINDS: dict[str, Entity] = {
@@ -81,7 +82,7 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
         "end": _iso(ctx.end),
         "plays": int(plays),
         "ms_played": int(ms),
-        "hours": round(int(ms) / 3_600_000, 3),
+        "hours": round(int(ms) / MS_PER_HOUR, 3),
         "rank": rank,
         "first_listen": first.isoformat(),
         "last_listen": last.isoformat(),

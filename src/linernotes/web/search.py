@@ -10,6 +10,7 @@ from typing import Any
 
 from linernotes.ask.entities import fold, name_index
 from linernotes.library import Library
+from linernotes.units import MS_PER_HOUR
 
 SEARCHED = ("artist", "track", "album", "show")
 FUZZY_CUTOFF = 80
@@ -39,4 +40,4 @@ def search(lib: Library, query: str, limit: int = 30) -> list[dict[str, Any]]:
             if len(picked) >= limit:
                 break
     return [{"kind": index.names[i].kind, "name": index.names[i].name, "by": index.names[i].by,
-             "hours": round(index.names[i].ms / 3_600_000, 3)} for i in picked]
+             "hours": round(index.names[i].ms / MS_PER_HOUR, 3)} for i in picked]

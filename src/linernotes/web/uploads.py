@@ -2,7 +2,7 @@
 
 The body of ``POST /api/import`` is the file itself (no multipart, nothing spooled to disk). A raw export
 holds IP addresses and usernames, so it never touches a temporary file: the importer reads it from memory
-(:class:`linernotes.sources._archive.InMemory`) under its own (sanitised) name, which its messages use so
+(:class:`linernotes.sources.inputs.InMemory`) under its own (sanitised) name, which its messages use so
 the person recognises the file. The cap is checked while the body arrives.
 
 Memory: one upload holds at most ``max_upload`` bytes, and all uploads in flight together at most the

@@ -36,6 +36,7 @@ from linernotes.coop.client.answers import (
     public_key_of,
 )
 from linernotes.errors import UsageError
+from linernotes.loopback import is_loopback
 from linernotes.terminal import inert
 
 TIMEOUT = 30.0  # seconds for a whole exchange (connect, headers, body) with small answers
@@ -77,7 +78,7 @@ def check_url(url: str) -> str:
         raise UsageError(f"{url!r} is not an http(s) URL")
     if parts.username is not None or parts.password is not None:
         raise UsageError("the server URL must not hold a user name or password")
-    if parts.scheme == "http" and not transport.loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(f"{url}: use https (plain http is only for a server on this machine)")
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number

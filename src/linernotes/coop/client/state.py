@@ -19,12 +19,12 @@ trusted, checked again by ``coop withdraw``). A history entry left with ``coop w
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from linernotes.atomicfile import PRIVATE, write_atomic
 from linernotes.errors import UsageError
 
 VERSION = 1
@@ -62,14 +62,7 @@ def _is_key(encoded: str) -> bool:
 
 
 def save(path: Path, state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(orjson.dumps(state, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
+    write_atomic(path, orjson.dumps(state, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS), mode=PRIVATE)
 
 
 def joined(state: dict[str, Any]) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import ipaddress
 import socket
 import ssl
 import threading
@@ -25,6 +24,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from linernotes.errors import LinernotesError
+from linernotes.loopback import is_loopback
 
 CHUNK = 64 * 1024
 ERROR_LIMIT = 16 * 1024  # a refusal's body is one short {"detail": ...}
@@ -40,22 +40,12 @@ class Reply:
     body: bytes
 
 
-def loopback(host: str) -> bool:
-    """Whether ``host`` names this machine (``localhost`` or a loopback address)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname
     if parts.scheme not in ("http", "https") or not host:
         raise TransportError("the server address is not an http(s) URL; run `linernotes coop join` again")
-    if parts.scheme == "http" and not loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise TransportError("plain http is only for a server on this machine; the cooperative needs https")
     try:
         port = parts.port
@@ -136,7 +126,7 @@ def exchange(method: str, url: str, *, headers: dict[str, str], body: bytes | No
 def _check_peer_is_loopback(conn: http.client.HTTPConnection) -> None:
     assert conn.sock is not None
     peer = conn.sock.getpeername()[0]
-    if not ipaddress.ip_address(peer.split("%")[0]).is_loopback:
+    if not is_loopback(peer.split("%")[0]):  # an IPv6 peer may carry a zone (%eth0)
         raise TransportError("plain http is only for a server on this machine, and this name does not resolve "
                              "to it; nothing was sent")
 

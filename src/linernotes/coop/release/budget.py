@@ -9,7 +9,6 @@ over the releases that included them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Protocol
 
 import orjson
 
+from linernotes.atomicfile import write_atomic
 from linernotes.errors import LinernotesError
 
 DEFAULT_LIFETIME_EPSILON = 40.0
@@ -121,7 +121,4 @@ class JsonLedger:
         total = max(charges.values(), key=lambda b: b.epsilon, default=Budget(0.0))
         releases.append({"release_id": release_id, "contributors": len(charges),
                          "epsilon": total.epsilon, "delta": total.delta})
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
-        os.replace(tmp, self.path)
+        write_atomic(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))

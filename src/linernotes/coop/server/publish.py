@@ -25,10 +25,11 @@ from typing import Any
 
 import orjson
 
+from linernotes.atomicfile import PRIVATE, write_atomic
 from linernotes.coop import contract, signing
 from linernotes.coop.release.budget import Budget, BudgetExceeded
 from linernotes.coop.release.build import LIFETIME, ReleaseConfig, build_release, charges, eligible_packages
-from linernotes.coop.server import ledger, storage
+from linernotes.coop.server import ledger
 from linernotes.coop.server.config import Settings
 from linernotes.errors import UsageError
 
@@ -82,7 +83,8 @@ def publish(settings: Settings, *, engine: str = "duckdb", spark_master: str = "
         finally:
             shutil.rmtree(snapshot, ignore_errors=True)
         body = orjson.dumps(document)
-        path = storage.write_atomically(settings.storage / RELEASES / f"{document['payload']['release_id']}.json", body)
+        path = write_atomic(settings.storage / RELEASES / f"{document['payload']['release_id']}.json", body,
+                            mode=PRIVATE)
         ledger.record_release(conn, document=document, charges={c: (b.epsilon, b.delta) for c, b in charged.items()},
                               file_sha256=hashlib.sha256(body).hexdigest())
     return Published(document, path, len(charged), len(left_out), time.perf_counter() - started)

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from linernotes.atomicfile import PRIVATE, write_atomic
 from linernotes.coop import contract
 
 PREFIX_KEY = "storage-prefix.key"
@@ -75,20 +76,14 @@ def parquet_bytes(table: Any) -> bytes:
 
 
 def write(storage: Path, scope: str, package_id: str, data: bytes) -> Path:
-    """Write a package's ``data`` atomically and return the final path."""
-    return write_atomically(path_of(storage, scope, package_id), data)
+    """Write a package's ``data`` atomically (readers see the whole file or none) and return the final path.
+    The temporary file is hidden, so a ``*.parquet`` glob never matches it."""
+    return write_atomic(path_of(storage, scope, package_id), data, mode=PRIVATE)
 
 
-def write_atomically(target: Path, data: bytes) -> Path:
-    """Write ``data`` to a hidden temporary name beside ``target`` (never matched by a ``*.parquet`` glob),
-    then rename it: readers see the whole file or none."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(temp, target)
-    return target
+def _package_id(name: str) -> str:
+    """The package id in a pool file's name: ``<id>.parquet``, or a temporary ``.<id>.parquet.<random>.partial``."""
+    return name.lstrip(".").split(".", 1)[0]
 
 
 def delete(storage: Path, scope: str, package_id: str) -> bool:
@@ -112,7 +107,7 @@ def member_files(storage: Path, prefix: str) -> list[tuple[str, str, Path]]:
             continue
         with os.scandir(folder) as entries:
             for entry in entries:
-                package_id = entry.name.removeprefix(".").removesuffix(".tmp").removesuffix(".parquet")
+                package_id = _package_id(entry.name)
                 if package_id.startswith(prefix) and entry.is_file(follow_symlinks=False):
                     found.append((scope, package_id, Path(entry.path)))
     return sorted(found)
@@ -129,8 +124,7 @@ def sweep(storage: Path, known: set[str], min_age_seconds: float = 3600.0) -> li
         if not folder.is_dir():
             continue
         for path in folder.iterdir():
-            name = path.name
-            package_id = name.removeprefix(".").removesuffix(".tmp").removesuffix(".parquet")
+            package_id = _package_id(path.name)
             if package_id in known or not path.is_file() or path.stat().st_mtime > cutoff:
                 continue
             path.unlink(missing_ok=True)

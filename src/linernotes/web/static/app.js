@@ -18,7 +18,8 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const fmtInt = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"));
-const fmtHours = (ms) => (ms / 3600000).toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+const MS_PER_HOUR = 3600000; // as linernotes.units.MS_PER_HOUR
+const fmtHours = (ms) => (ms / MS_PER_HOUR).toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 const fmtPct = (x) => (x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%");
 const fmtDate = (iso) => (iso ? iso.slice(0, 10) : "–");
 
@@ -101,7 +102,7 @@ async function overview() {
   const t = data.result.totals;
   const stats = document.getElementById("stats");
   stats.replaceChildren(
-    stat("hours", "hours", (t.ms_played / 3600000).toFixed(1), fmtHours(t.ms_played)),
+    stat("hours", "hours", (t.ms_played / MS_PER_HOUR).toFixed(1), fmtHours(t.ms_played)),
     stat("plays", "plays", t.plays, fmtInt(t.plays)),
     stat("streams", "streams", t.streams, fmtInt(t.streams)),
     stat("artists", "artists", t.artists, fmtInt(t.artists)),
@@ -198,7 +199,7 @@ async function entity() {
   stats.replaceChildren(
     stat("rank", "rank", d.rank, d.rank ? `#${d.rank}` : "–"),
     stat("plays", "plays", d.plays, fmtInt(d.plays)),
-    stat("hours", "hours", (d.ms_played / 3600000).toFixed(1), fmtHours(d.ms_played)),
+    stat("hours", "hours", (d.ms_played / MS_PER_HOUR).toFixed(1), fmtHours(d.ms_played)),
     stat("first_listen", "first listen", d.first_listen, fmtDate(d.first_listen)),
     stat("last_listen", "last listen", d.last_listen, fmtDate(d.last_listen)),
     stat("skip_rate", "skipped", d.skip_rate, fmtPct(d.skip_rate)),

@@ -1,29 +1,21 @@
-"""Safe enumeration and reading of import inputs: zips as downloaded, unpacked folders, single files.
+"""A zip reader for archives nobody vouches for: zips as downloaded, zips inside them, uploads held in memory.
 
 Nothing is ever extracted to disk: the raw exports hold IP addresses and usernames, which must never reach a
 temporary file. Members are decompressed in memory, with hard caps applied *while* decompressing, because
-the sizes a zip declares are attacker-controlled; a consumer that streams (:meth:`Entry.chunks`) holds one
+the sizes a zip declares are attacker-controlled; a consumer that streams (:func:`member_chunks`) holds one
 piece at a time.
 
-One import — a :func:`collect_entries` call and every read of the entries it returns — shares one work
-budget (:class:`Limits`): archive records listed and bytes decompressed, at every level of nesting. Each zip's
-central directory is counted from its end records before :mod:`zipfile` parses it, and parsed once per
-import however many entries it has; a zip inside a zip is decompressed once and kept in memory (up to a cap)
-while its members are read. Re-opening archives for every entry made the cost quadratic in their size.
+One import shares one work budget (:class:`Limits`, spent through a :class:`WorkBudget`): archive records
+listed and bytes decompressed, at every level of nesting. Each zip's central directory is counted from its
+end records before :mod:`zipfile` parses it (zip64 end records included), and parsed once per import however
+many entries it has; a zip inside a zip is decompressed once and kept in memory (up to a cap) while its
+members are read. Re-opening archives for every entry made the cost quadratic in their size.
 
-Typical use::
+Every record is checked before any member is read (names, overlapping data, duplicates, encryption, method,
+declared sizes and ratio); every failure is an :class:`~linernotes.errors.InputError` naming the archive or
+member; no exception from ``zipfile``, ``zlib`` or the OS escapes with its raw message.
 
-    entries = collect_entries(["~/Downloads/my_spotify_data.zip", "scrobbles.csv"])
-    for entry in entries:
-        print(entry.display)  # "/home/a/my_spotify_data.zip:Spotify Extended Streaming History/Stre..."
-        data = entry.read()  # whole content as bytes, or InputError
-
-:class:`Entry` objects are small, frozen and picklable: they store paths and member names, never open
-handles, so an importer can send them to a process pool whose workers call :meth:`Entry.read`. An entry
-that crosses to another process starts a fresh budget and cache there.
-
-Every failure is an :class:`~linernotes.errors.InputError` naming the offending file; no exception from
-``zipfile``, ``zlib`` or the OS escapes with its raw message.
+:mod:`linernotes.sources.inputs` turns paths, folders and uploads into entries read through this module.
 """
 
 from __future__ import annotations
@@ -32,13 +24,12 @@ import io
 import itertools
 import lzma
 import os
-import stat
 import struct
 import threading
 import zipfile
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
@@ -47,9 +38,10 @@ from isal import isal_zlib
 
 from linernotes.errors import InputError
 
-__all__ = ["Entry", "InMemory", "Limits", "collect_entries"]
+__all__ = ["ZIP_MAGIC", "Limits", "WorkBudget", "ZipArchive", "check_member", "member_chunks", "os_message",
+           "read_member"]
 
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or the end record of an empty zip
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or the end record of an empty zip
 # signature, version, flags, method, time, date, crc, compressed size, size, name length, extra length
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 # A central directory record (zipfile's structCentralDir) and where its three variable lengths are.
@@ -67,7 +59,6 @@ _FLAG_UTF8 = 0x800
 # Deflate tops out near 1032x, so tiny members (a 10 KB run of spaces, a mostly-zero .DS_Store) can exceed any
 # sane ratio while being harmless; the ratio check only matters where the expansion could hurt.
 _RATIO_MIN_BYTES = 1 << 20
-_JUNK_NAMES = frozenset({"__macosx", "thumbs.db", "desktop.ini"})
 _READABLE_METHODS = {
     zipfile.ZIP_STORED: "stored",
     zipfile.ZIP_DEFLATED: "deflate",
@@ -76,7 +67,7 @@ _READABLE_METHODS = {
 }
 # isal's stub declares `error` as an instance; it is the exception class.
 _ISAL_ERROR = cast(type[Exception], isal_zlib.error)
-# The OS errors are wrapped by _os_message; these are what zipfile and the decompressors raise on bad bytes.
+# The OS errors are wrapped by os_message; these are what zipfile and the decompressors raise on bad bytes.
 _CORRUPTION = (
     zipfile.BadZipFile,
     zlib.error,
@@ -91,13 +82,15 @@ _CORRUPTION = (
 _GiB = 1024**3
 
 
+
 @dataclass(frozen=True)
 class Limits:
     """Caps that keep a hostile or broken archive from exhausting memory or time.
 
     The ``max_total_*`` and ``max_inflated_bytes`` caps are one import's work budget: they hold across
-    every path given to :func:`collect_entries`, every level of nesting, and every later read of the
-    entries it returns.
+    every path given to :func:`~linernotes.sources.inputs.collect_entries`, every level of nesting, and every
+    later read of the entries it returns. ``max_files``, ``max_total_bytes`` and ``max_depth`` bound what
+    the collection keeps; the rest bound each archive and member.
 
     Example::
 
@@ -121,164 +114,11 @@ class Limits:
     max_depth: int = 2  # 1 = the zip you downloaded, 2 = a zip inside it
 
 
-@dataclass(frozen=True)
-class InMemory:
-    """An input that exists only in memory (a file uploaded to the dashboard): it is read like a file named
-    ``name`` and never written anywhere.
-
-    Example::
-
-        collect_entries([InMemory("my_spotify_data.zip", uploaded_bytes)])
-    """
-
-    name: str
-    data: bytes = field(repr=False)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One importable file: a plain file on disk or a member of a (possibly nested) zip.
-
-    ``display`` is for messages and reports; ``basename`` is the last path component; ``size`` is the
-    uncompressed size in bytes, enforced by :meth:`read`. The private fields locate the bytes again in any
-    process: the real path of the file on disk and the chain of member names down to this entry.
-
-    Example::
-
-        entry = collect_entries(["my_spotify_data.zip"])[0]
-        entry.display   # "my_spotify_data.zip:MyData/endsong_0.json"
-        entry.basename  # "endsong_0.json"
-        entry.head(4)   # b'[\\n  {'
-    """
-
-    display: str
-    basename: str
-    size: int
-    _path: str = field(repr=False)  # real absolute path on disk: the plain file, or the outermost zip
-    _root_display: str = field(repr=False)  # how the user named that file (for messages)
-    _members: tuple[str, ...] = field(default=(), repr=False)  # outer zip member, then members inside it
-    _limits: Limits = field(default=Limits(), repr=False)
-    _data: bytes | None = field(default=None, repr=False, compare=False)  # the bytes of an InMemory input
-    # The import's budget and archive cache, shared by every entry of one collect_entries call.
-    _work: _Work | None = field(default=None, repr=False, compare=False)
-
-    def read(self) -> bytes:
-        """The whole content. Decompression stops as soon as the output passes the declared size.
-
-        Example::
-
-            orjson.loads(entry.read())
-        """
-        return self._load(None)
-
-    def head(self, n: int = 65536) -> bytes:
-        """The first ``n`` bytes (fewer if the entry is shorter), decompressing only what that needs.
-
-        Example::
-
-            entry.head(3) == b"\\xef\\xbb\\xbf"  # a UTF-8 BOM
-        """
-        if n < 0:
-            raise ValueError("n must be >= 0")
-        return self._load(n)
-
-    def chunks(self, piece: int = 1 << 20) -> Iterator[bytes]:
-        """The whole content as consecutive pieces of at most ``piece`` bytes, decompressed only as they
-        are consumed, so a consumer that streams them on holds one piece at a time.
-
-        The checks are those of :meth:`read`; the CRC can only be checked at the end, so a corrupt member
-        raises after its last piece: whoever consumed the pieces must then discard what it made of them.
-
-        Example::
-
-            for piece in entry.chunks():
-                pipe.write(piece)
-        """
-        if piece <= 0:
-            raise ValueError("piece must be > 0")
-        if not self._members:
-            if self._data is not None:  # checked against the cap when collected; memory cannot grow
-                yield from (self._data[i:i + piece] for i in range(0, len(self._data), piece))
-                return
-            yield from _plain_chunks(self._path, self._root_display, self._limits, piece)
-            return
-        work = self._budget()
-        archive, info = self._locate(work)
-        display = archive.display
-        try:
-            with archive.open() as fp:
-                yield from _member_chunks(fp, info, self.display, work, None, piece)
-        except OSError as exc:
-            raise InputError(display, _os_message(exc)) from None
-
-    def _load(self, head: int | None) -> bytes:
-        if not self._members:
-            if self._data is not None:
-                return self._data if head is None else self._data[:head]
-            return _read_plain(self._path, self._root_display, self._limits, head)
-        work = self._budget()
-        archive, info = self._locate(work)
-        try:
-            with archive.open() as fp:
-                if head is None:
-                    return _read_whole(fp, info, self.display, work)
-                return b"".join(_member_chunks(fp, info, self.display, work, head, None))
-        except OSError as exc:
-            raise InputError(archive.display, _os_message(exc)) from None
-
-    def _budget(self) -> _Work:
-        # An entry made by hand, or unpickled alone, gets a budget of its own.
-        return self._work if self._work is not None else _Work(self._limits)
-
-    def _locate(self, work: _Work) -> tuple[_Archive, zipfile.ZipInfo]:
-        """The (cached) archive holding this entry's bytes, and the entry's record in it."""
-        archive = work.archive(self._path, self._root_display, self._members[:-1], self._data)
-        info = archive.lookup(self._members[-1])
-        _check_member(info, self.display, self._limits)
-        if info.file_size != self.size:
-            raise InputError(self.display, "archive changed since it was listed")
-        return archive, info
-
-
-def collect_entries(
-    paths: Sequence[str | os.PathLike[str] | InMemory] | str | os.PathLike[str], limits: Limits = Limits()
-) -> list[Entry]:
-    """Every importable file under ``paths``, zips expanded in memory, junk skipped, checks applied.
-
-    Each path may be a zip (recognised by its first bytes, not its name), a folder (walked recursively in
-    sorted order; symlinks leading outside it are not followed) or a single file. Entries come back in the
-    order of ``paths``, each path's entries sorted by their path components. The same file reached twice
-    is listed once. Office documents (an .xlsx is a zip) are kept whole, not expanded. A single path is
-    accepted in place of a sequence.
-
-    The entries share one work budget (see :class:`Limits`) for the listing and all their later reads.
-
-    Raises :class:`InputError` for the first file that is missing, unreadable, corrupt or suspicious.
-
-    Example::
-
-        >>> [e.basename for e in collect_entries(["export/"])]  # doctest: +SKIP
-        ['Streaming_History_Audio_2023.json', 'Streaming_History_Video_2023.json']
-    """
-    if isinstance(paths, str | os.PathLike):
-        paths = [paths]  # one path, not a sequence of one-character paths
-    collector = _Collector(limits)
-    for path in paths:
-        if isinstance(path, InMemory):
-            collector.add_memory(path)
-        else:
-            collector.add_path(os.fspath(path))
-    return collector.entries
-
-
 # --- the work budget and the archives opened so far ---------------------------------------------------------
 
 
 @dataclass
-class _Archive:
+class ZipArchive:
     """A zip listed once per import: its checked records, and its bytes when they are in memory (a zip
     inside a zip, an upload). Never an open file: each read opens its own, so threads can share it."""
 
@@ -308,12 +148,13 @@ class _Archive:
             raise InputError(self.display, f"archive changed since it was listed ({member} is gone)") from None
 
 
-class _Work:
+class WorkBudget:
     """One import's budget (records listed, bytes decompressed) and the archives it has listed.
 
-    Shared by every entry of a :func:`collect_entries` call and used from staging's threads, hence the
-    locks. Archives are listed once; zips inside zips stay in memory up to ``max_inner_zip_bytes`` in all,
-    the least recently used dropped first (and decompressed again, within the budget, if needed again).
+    Shared by every entry of a :func:`~linernotes.sources.inputs.collect_entries` call and used from
+    staging's threads, hence the locks. Archives are listed once; zips inside zips stay in memory up to
+    ``max_inner_zip_bytes`` in all, the least recently used dropped first (and decompressed again, within
+    the budget, if needed again).
     Pickled (an entry sent to another process) it arrives empty, with the same limits.
     """
 
@@ -324,12 +165,12 @@ class _Work:
         self._over: str | None = None  # once the budget is spent, every later read fails the same way
         self._count_lock = threading.Lock()
         self._build_lock = threading.RLock()  # one thread builds an archive; the others wait and reuse it
-        self._archives: dict[tuple[str, tuple[str, ...]], _Archive] = {}
+        self._archives: dict[tuple[str, tuple[str, ...]], ZipArchive] = {}
         self._inner: OrderedDict[tuple[str, tuple[str, ...]], int] = OrderedDict()  # cached inner zips, LRU
         self._listed: set[tuple[str, tuple[str, ...]]] = set()  # counted once, even if listed again
 
-    def __reduce__(self) -> tuple[type[_Work], tuple[Limits]]:
-        return _Work, (self.limits,)
+    def __reduce__(self) -> tuple[type[WorkBudget], tuple[Limits]]:
+        return WorkBudget, (self.limits,)
 
     def spend(self, n: int, display: str) -> None:
         """Count ``n`` more bytes decompressed; refuse past the budget."""
@@ -358,7 +199,7 @@ class _Work:
                 raise InputError(display, f"import has more than {self.limits.max_total_entries} archive "
                                           "entries in all (work limit)")
 
-    def archive(self, path: str, display: str, members: tuple[str, ...], data: bytes | None) -> _Archive:
+    def archive(self, path: str, display: str, members: tuple[str, ...], data: bytes | None) -> ZipArchive:
         """The archive at ``members`` inside the file at ``path`` (its outermost zip for ``()``), listed and
         checked the first time it is asked for. ``display`` names the outermost file."""
         key = (path, members)
@@ -383,21 +224,21 @@ class _Work:
             self._archives.pop(key, None)
             self._inner.pop(key, None)
 
-    def _open_outer(self, path: str, display: str, data: bytes | None) -> _Archive:
+    def _open_outer(self, path: str, display: str, data: bytes | None) -> ZipArchive:
         key: tuple[str, tuple[str, ...]] = (path, ())
         try:
             if data is not None:
-                return _Archive(display, path, data, None, _list_zip(io.BytesIO(data), display, self, key))
+                return ZipArchive(display, path, data, None, _list_zip(io.BytesIO(data), display, self, key))
             with open(path, "rb") as f:
                 identity = _identity(os.fstat(f.fileno()))
-                return _Archive(display, path, None, identity, _list_zip(f, display, self, key))
+                return ZipArchive(display, path, None, identity, _list_zip(f, display, self, key))
         except OSError as exc:
-            raise InputError(display, _os_message(exc)) from None
+            raise InputError(display, os_message(exc)) from None
 
-    def _open_inner(self, parent: _Archive, key: tuple[str, tuple[str, ...]], member: str) -> _Archive:
+    def _open_inner(self, parent: ZipArchive, key: tuple[str, tuple[str, ...]], member: str) -> ZipArchive:
         display = f"{parent.display}:{member}"
         info = parent.lookup(member)
-        _check_member(info, display, self.limits)
+        check_member(info, display, self.limits)
         cap = self.limits.max_inner_zip_bytes
         if info.file_size > cap:
             raise InputError(display, f"zip inside a zip is {info.file_size} bytes uncompressed (limit {cap})")
@@ -407,10 +248,10 @@ class _Work:
             self._archives.pop(old, None)
         try:
             with parent.open() as fp:
-                data = _read_whole(fp, info, display, self)
+                data = read_member(fp, info, display, self)
         except OSError as exc:
-            raise InputError(parent.display, _os_message(exc)) from None
-        archive = _Archive(display, parent.path, data, None, _list_zip(io.BytesIO(data), display, self, key))
+            raise InputError(parent.display, os_message(exc)) from None
+        archive = ZipArchive(display, parent.path, data, None, _list_zip(io.BytesIO(data), display, self, key))
         self._inner[key] = len(data)
         return archive
 
@@ -419,153 +260,10 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-# --- collection ---------------------------------------------------------------------------------------------
-
-
-class _Collector:
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self.work = _Work(limits)
-        self.entries: list[Entry] = []
-        self.total = 0
-        self.seen: set[tuple[str, tuple[str, ...]]] = set()
-
-    def add(self, entry: Entry) -> None:
-        key = (entry._path, entry._members)
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        if len(self.entries) >= self.limits.max_files:
-            raise InputError(entry._root_display, f"import has more than {self.limits.max_files} files (work limit)")
-        self.total += entry.size
-        if self.total > self.limits.max_total_bytes:
-            raise InputError(
-                entry.display,
-                f"import would read {self.total} bytes uncompressed (limit {self.limits.max_total_bytes})",
-            )
-        self.entries.append(entry)
-
-    def add_path(self, display: str) -> None:
-        try:
-            st = os.stat(display)
-        except OSError as exc:
-            raise InputError(display, _os_message(exc)) from None
-        if stat.S_ISDIR(st.st_mode):
-            root = os.path.realpath(display)
-            self._walk(display, root, root)
-        elif stat.S_ISREG(st.st_mode):
-            self._add_file(display, os.path.realpath(display), st.st_size)
-        else:
-            raise InputError(display, "not a regular file or folder")
-
-    def add_memory(self, item: InMemory) -> None:
-        # A key no real path can have: the same upload given twice is listed once, two uploads are two.
-        real = f"<memory {id(item.data)}>"
-        display = item.name
-        if item.data[:4] in _ZIP_MAGIC and self._expand_zip(real, display, (), 1, item.data):
-            return
-        if len(item.data) > self.limits.max_entry_bytes:
-            raise InputError(display, f"file is larger than {self.limits.max_entry_bytes} bytes")
-        self.add(Entry(display, os.path.basename(display), len(item.data), real, display, (), self.limits,
-                       item.data, self.work))
-
-    def _walk(self, display: str, real: str, root: str) -> None:
-        try:
-            with os.scandir(real) as it:
-                children = sorted(it, key=lambda d: d.name)
-        except OSError as exc:
-            raise InputError(display, _os_message(exc)) from None
-        for child in children:
-            if _is_junk(child.name):
-                continue
-            child_display = os.path.join(display, child.name)
-            try:
-                if child.is_symlink():
-                    target = os.path.realpath(child.path)
-                    if not _is_within(target, root):
-                        continue  # a link out of the folder could pull in anything on the machine
-                    st = os.stat(target)
-                    if stat.S_ISDIR(st.st_mode):
-                        continue  # its target is walked in its own place; following could loop forever
-                else:
-                    target = child.path
-                    st = child.stat(follow_symlinks=False)
-            except OSError as exc:
-                raise InputError(child_display, _os_message(exc)) from None
-            if stat.S_ISDIR(st.st_mode):
-                self._walk(child_display, target, root)
-            elif stat.S_ISREG(st.st_mode):
-                self._add_file(child_display, os.path.realpath(target), st.st_size)
-            # sockets, FIFOs and devices are not export files, and reading a FIFO would block
-
-    def _add_file(self, display: str, real: str, size: int) -> None:
-        try:
-            with open(real, "rb") as f:
-                magic = f.read(4)
-        except OSError as exc:
-            raise InputError(display, _os_message(exc)) from None
-        if magic in _ZIP_MAGIC and self._expand_zip(real, display, (), 1, None):
-            return
-        if size > self.limits.max_entry_bytes:
-            raise InputError(display, f"file is {size} bytes (limit {self.limits.max_entry_bytes})")
-        self.add(Entry(display, os.path.basename(display), size, real, display, (), self.limits, None, self.work))
-
-    def _expand_zip(self, real: str, root_display: str, members: tuple[str, ...], depth: int,
-                    data: bytes | None) -> bool:
-        """Add the members of the zip at ``members`` in ``real``. False if it is an office document, to be kept
-        whole."""
-        archive = self.work.archive(real, root_display, members, data)
-        if _is_office_document(archive.infos):
-            self.work.forget(real, members)
-            return False
-        kept = [
-            i for i in archive.infos if not i.is_dir() and not any(_is_junk(p) for p in i.filename.split("/"))
-        ]
-        kept.sort(key=lambda i: i.filename.split("/"))
-        for info in kept:
-            member_display = f"{archive.display}:{info.filename}"
-            _check_member(info, member_display, self.limits)
-            chain = (*members, info.filename)
-            if _peek(archive, info, member_display, self.work) in _ZIP_MAGIC:
-                if depth + 1 > self.limits.max_depth:
-                    raise InputError(member_display, f"zip nested more than {self.limits.max_depth} levels deep")
-                if self._expand_zip(real, root_display, chain, depth + 1, data):
-                    continue
-            basename = info.filename.rsplit("/", 1)[-1]
-            self.add(Entry(member_display, basename, info.file_size, real, root_display, chain, self.limits, data,
-                           self.work))
-        return True
-
-
-def _peek(archive: _Archive, info: zipfile.ZipInfo, display: str, work: _Work) -> bytes:
-    """The first bytes of a member: enough to tell a zip inside the zip."""
-    try:
-        with archive.open() as fp:
-            return b"".join(_member_chunks(fp, info, display, work, 4, None))
-    except OSError as exc:
-        raise InputError(archive.display, _os_message(exc)) from None
-
-
-def _is_junk(name: str) -> bool:
-    # Dot-names cover .DS_Store, AppleDouble "._x" files and hidden folders such as .git; a bare "." is the
-    # harmless "./" prefix some zip tools write.
-    return (name.startswith(".") and name != ".") or name.lower() in _JUNK_NAMES
-
-
-def _is_within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _is_office_document(infos: list[zipfile.ZipInfo]) -> bool:
-    # An .xlsx (Deezer's export), .docx or .ods is a zip, but its parser needs the whole file.
-    names = {i.filename for i in infos}
-    return "[Content_Types].xml" in names or (bool(infos) and infos[0].filename == "mimetype")
-
-
 # --- zip checks ---------------------------------------------------------------------------------------------
 
 
-def _list_zip(fp: BinaryIO, display: str, work: _Work, key: tuple[str, tuple[str, ...]]) -> list[zipfile.ZipInfo]:
+def _list_zip(fp: BinaryIO, display: str, work: WorkBudget, key: tuple[str, tuple[str, ...]]) -> list[zipfile.ZipInfo]:
     """Every record of the zip in ``fp``, checked; counted against the budget before zipfile parses them."""
     try:
         work.count_entries(key, _count_records(fp, display, work.limits, work.entries_allowed(key)), display)
@@ -683,7 +381,7 @@ def _data_offset(fp: BinaryIO, info: zipfile.ZipInfo, display: str) -> int:
     return offset
 
 
-def _check_member(info: zipfile.ZipInfo, display: str, limits: Limits) -> None:
+def check_member(info: zipfile.ZipInfo, display: str, limits: Limits) -> None:
     """Checks on a member we will decompress, from what the central directory declares."""
     if info.flag_bits & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION):
         raise InputError(display, "encrypted zip entries are not supported")
@@ -702,33 +400,7 @@ def _check_member(info: zipfile.ZipInfo, display: str, limits: Limits) -> None:
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-def _read_plain(path: str, display: str, limits: Limits, head: int | None) -> bytes:
-    cap = limits.max_entry_bytes
-    try:
-        with open(path, "rb") as f:
-            data = f.read(cap + 1 if head is None else min(head, cap + 1))
-    except OSError as exc:
-        raise InputError(display, _os_message(exc)) from None
-    if len(data) > cap:
-        raise InputError(display, f"file is larger than {cap} bytes")
-    return data
-
-
-def _plain_chunks(path: str, display: str, limits: Limits, piece: int) -> Iterator[bytes]:
-    cap = limits.max_entry_bytes
-    produced = 0
-    try:
-        with open(path, "rb") as f:
-            while data := f.read(piece):
-                produced += len(data)
-                if produced > cap:
-                    raise InputError(display, f"file is larger than {cap} bytes")
-                yield data
-    except OSError as exc:
-        raise InputError(display, _os_message(exc)) from None
-
-
-def _read_whole(fp: BinaryIO, info: zipfile.ZipInfo, display: str, work: _Work) -> bytes:
+def read_member(fp: BinaryIO, info: zipfile.ZipInfo, display: str, work: WorkBudget) -> bytes:
     """A member's whole content as one bytes object, CRC checked.
 
     The declared size is spent from the budget up front and caps the output. A deflate member is inflated
@@ -767,8 +439,8 @@ def _read_whole(fp: BinaryIO, info: zipfile.ZipInfo, display: str, work: _Work) 
     return data
 
 
-def _member_chunks(
-    fp: BinaryIO, info: zipfile.ZipInfo, display: str, work: _Work, head: int | None, piece: int | None
+def member_chunks(
+    fp: BinaryIO, info: zipfile.ZipInfo, display: str, work: WorkBudget, head: int | None, piece: int | None
 ) -> Iterator[bytes]:
     """One member's bytes, decompressed piece by piece (``piece`` None: as they come), each piece spent from
     the budget, CRC checked at the end of a whole read.
@@ -866,7 +538,7 @@ def _zipfile_chunks(
         raise InputError(display, "corrupt zip member (shorter than its header declares)")
 
 
-def _os_message(exc: OSError) -> str:
+def os_message(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "path does not exist"
     if isinstance(exc, PermissionError):
