@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import click
 
 import linernotes
+from linernotes.cli.completion import completion_options
 from linernotes.cli.group import CliGroup
 
 # The commands in the order `linernotes --help` lists them.
@@ -38,7 +39,7 @@ COMMANDS = {
 }
 
 
-@click.group("linernotes", cls=CliGroup, lazy=COMMANDS, no_args_is_help=True)
+@click.group("linernotes", cls=CliGroup, lazy=COMMANDS, no_args_is_help=True, params=completion_options())
 @click.version_option(linernotes.__version__, "--version", "-V", prog_name="linernotes",
                       message="%(prog)s %(version)s")
 def cli() -> None:
