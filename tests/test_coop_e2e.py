@@ -4,10 +4,8 @@ the CLI in its own process talking real HTTP to the server over a real PostgreSQ
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import orjson
@@ -16,12 +14,11 @@ import pytest
 from linernotes.coop import contract, signing
 from tests.conftest import imported_history
 from tests.coop_fixtures import CoopServer
+from tests.support.cli import run_cli
 
 
 def coop(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes", "coop", *args, "--db", str(db)], input=stdin,
-                          capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if k != "LINERNOTES_COOP_STATE"}, check=False)
+    return run_cli("coop", *args, "--db", str(db), input=stdin, env={"LINERNOTES_COOP_STATE": None})
 
 
 @pytest.fixture(scope="module")

@@ -25,13 +25,13 @@ from linernotes.coop.release.verify import read_public_key, write_public_key, wr
 from linernotes.coop.signing import generate_key, public_key_bytes
 from linernotes.library import open_library
 from tests.conftest import imported_history, play, screenshot, write_extended
+from tests.support.cli import run_cli
 
 CLUSTER = 2
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True, timeout=300,
-                          check=False)
+    return run_cli(*args)
 
 
 def person_records() -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 
 from linernotes.library import Library, open_library
 from tests.conftest import SAMPLES, play, write_account, write_extended
+from tests.support.cli import run_cli
 
 UTC = dt.UTC
 CORPUS = SAMPLES.parent / "corpus"
@@ -284,7 +284,7 @@ def test_kind_command_is_stored_in_the_library(tmp_path: Path) -> None:
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True, timeout=300)
+    done = run_cli(*args)
     if check:
         assert done.returncode == 0, done.stderr
     return done
