@@ -35,14 +35,10 @@ def synth_cmd(plays: int, seed: int, out: str, start: str, end: str, home_countr
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run with ``argv`` (default sys.argv); the exit status: 0 when done, 2 for a bad option (said on stderr)."""
-    try:
-        synth_cmd.main(args=argv, prog_name=PROG, standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    """Run with ``argv`` in this process (a bad option raises click's UsageError); 0 when done."""
+    synth_cmd.main(args=argv, prog_name=PROG, standalone_mode=False)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    synth_cmd.main(prog_name=PROG)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -76,16 +75,5 @@ def _fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run with ``argv`` (default sys.argv); the exit status: 0 when the release is written, 2 for a bad option
-    or a release that cannot be built (said in one line on stderr)."""
-    try:
-        release_cmd.main(args=argv, prog_name=PROG, standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    release_cmd.main(prog_name=PROG)
