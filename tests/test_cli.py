@@ -125,6 +125,13 @@ def test_short_help_everywhere(command: str) -> None:
     assert "-h, --help" in done.stdout
 
 
+def test_a_group_alone_shows_its_help() -> None:
+    for group in ("", "coop", "exclude"):
+        done = run(*group.split(), check=False)
+        assert done.returncode == 2 and done.stdout.startswith(f"Usage: linernotes {group}".rstrip())
+        assert "Commands:" in done.stdout and done.stderr == ""
+
+
 def test_version() -> None:
     for flag in ("--version", "-V"):
         assert run(flag).stdout == f"linernotes {linernotes.__version__}\n"
@@ -198,6 +205,8 @@ def test_scope_options_before_or_after_the_insight_name(library: Path) -> None:
     after = json.loads(run("insights", "--from", "2023-05-01", "sessions", "--from", "2023-07-01", "--json",
                            "--db", str(library)).stdout)
     assert after["meta"]["start"] == "2023-07-01" and after["meta"]["params"] == {"gap_minutes": 20}
+    underscores = json.loads(run("insights", "sessions", "--gap_minutes=45", "--json", "--db", str(library)).stdout)
+    assert underscores["meta"]["params"] == {"gap_minutes": 45}
     table = run("insights", "top", "--entity", "tracks", "--limit", "2", "--policy", "any", "--db", str(library))
     assert "Song" in table.stdout and "policy any" in table.stdout
 

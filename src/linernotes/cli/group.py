@@ -44,6 +44,9 @@ class OneLineErrors(click.Command):
             # Not standalone: click would print its usage errors over four lines and Ctrl-C as "Aborted!".
             # It returns the exit code of --help, --version and ctx.exit(); commands return None.
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `linernotes` alone: its help, status 2 as before
+            click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else prog_name or self.name
             fail(f"{exc.format_message()} (see `{where} -h`)", exc.exit_code)

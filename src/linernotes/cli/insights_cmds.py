@@ -72,8 +72,10 @@ def insight_command(spec: Insight) -> click.Command:
         raise RuntimeError(f"insight {spec.name!r}: parameters {sorted(clash)} shadow the common scope")
     # \b keeps each paragraph's lines as written: the definitions hold lists that rewrapping would run together.
     help_text = "\n\n".join(f"\b\n{paragraph}" for paragraph in spec.doc.split("\n\n"))
+    # --gap_minutes is read as --gap-minutes, as the parameter's Python name suggests.
+    settings = {**CONTEXT_SETTINGS, "token_normalize_func": lambda token: token.replace("_", "-")}
     return click.Command(
-        spec.name, callback=_runner(spec), help=help_text, short_help=spec.title, context_settings=CONTEXT_SETTINGS,
+        spec.name, callback=_runner(spec), help=help_text, short_help=spec.title, context_settings=settings,
         params=[*scope_params(), *own,
                 click.Option(["--help-options", "--options"], is_flag=True, expose_value=False, is_eager=True,
                              hidden=True, callback=_describe_and_exit(spec))],
