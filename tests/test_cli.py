@@ -88,6 +88,15 @@ def test_exit_codes_in_a_real_process(library: Path) -> None:
     assert run_process("--version").stdout == f"linernotes {linernotes.__version__}\n"
 
 
+@pytest.mark.parametrize("module", ["linernotes.synth", "linernotes.coop.release", "linernotes.coop.server.cli"])
+def test_every_module_entry_point_has_h_and_version(module: str) -> None:
+    prog = "linernotes-coop" if module.endswith(".cli") else f"python -m {module}"
+    for flag in ("-h", "--version"):
+        done = subprocess.run([sys.executable, "-m", module, flag], capture_output=True, text=True, check=True,
+                              timeout=120)
+        assert done.stdout.startswith(f"Usage: {prog}" if flag == "-h" else f"{prog} {linernotes.__version__}\n")
+
+
 def test_bash_completes_insight_names_and_options(tmp_path: Path) -> None:
     """bash itself, with the script `linernotes --show-completion bash` prints, completes a command line."""
     script = tmp_path / "linernotes.bash"

@@ -8,10 +8,13 @@ from collections.abc import Sequence
 
 import click
 
+import linernotes
+
 PROG = "python -m linernotes.synth"
 
 
 @click.command(PROG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(linernotes.__version__, "--version", "-V", prog_name=PROG, message="%(prog)s %(version)s")
 @click.option("--plays", type=int, default=10_000, show_default=True, help="Size of the synthetic history.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same history).")
 @click.option("--out", required=True, help="Folder the exports are written to.")

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 import orjson
 
+import linernotes
 from linernotes.coop.contract import METRIC_NAMES
 
 PROG = "python -m linernotes.coop.release"
@@ -29,6 +30,7 @@ def _metric_epsilon_options() -> list[click.Option]:
 
 
 @click.command(PROG, params=_metric_epsilon_options(), context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(linernotes.__version__, "--version", "-V", prog_name=PROG, message="%(prog)s %(version)s")
 @click.argument("storage", type=FilePath)
 @click.option("-o", "--output", type=FilePath, required=True, help="the signed release file to write")
 @click.option("--key", type=FilePath, required=True, help="the server's signing key (created if missing)")
