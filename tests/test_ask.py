@@ -12,7 +12,6 @@ import http.server
 import json
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from linernotes.ask.periods import parse_when
 from linernotes.errors import UsageError
 from linernotes.library import Library, open_library
 from tests.support.ask_cases import CASES_TODAY, build_case_library, evaluate, load_cases
+from tests.support.cli import run_cli
 
 CASES = Path(__file__).parent / "ask_cases.yaml"
 TODAY = CASES_TODAY
@@ -242,12 +242,7 @@ def test_plan_does_not_run_anything(lib: Library) -> None:
 
 # -- the CLI ------------------------------------------------------------------------------------------------
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("LINERNOTES_LLM_URL", None)
-    return subprocess.run([sys.executable, "-m", "linernotes", "ask", *args], capture_output=True, text=True,
-                          env=full_env, timeout=120)
+    return run_cli("ask", *args, env={**(env or {}), "LINERNOTES_LLM_URL": None})
 
 
 def test_cli_json_equals_python_and_insights(case_db: Path, lib: Library, tmp_path: Path) -> None:
@@ -258,9 +253,8 @@ def test_cli_json_equals_python_and_insights(case_db: Path, lib: Library, tmp_pa
     assert got["understood"] is True and got["insight"] == "top"
     assert got["params"] == {"entity": "albums", "limit": 3}
     assert (got["start"], got["end"]) == ("2020-01-01", "2020-12-31")
-    same = subprocess.run([sys.executable, "-m", "linernotes", "insights", "top", "--db", str(case_db), "--from",
-                           "2020-01-01", "--to", "2020-12-31", "--entity", "albums", "--limit", "3", "--json"],
-                          capture_output=True, text=True, check=True, env={**__import__("os").environ, **env})
+    same = run_cli("insights", "top", "--db", str(case_db), "--from", "2020-01-01", "--to", "2020-12-31",
+                   "--entity", "albums", "--limit", "3", "--json", env=env, check=True)
     assert got["result"]["result"] == json.loads(same.stdout)["result"]
     assert got["value"] == json.loads(same.stdout)["result"]["rows"][0]["name"]
 

@@ -11,8 +11,6 @@ import json
 import random
 import shutil
 import struct
-import subprocess
-import sys
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -20,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.cli import run_cli
 
 EXTENDED_KEYS = [
     "ts", "platform", "ms_played", "conn_country", "ip_addr", "master_metadata_track_name",
@@ -66,11 +66,6 @@ def extended_records(n: int, start_day: int = 1, month: int = 3) -> list[dict[st
 
 def history_bytes(n: int, **kw: Any) -> bytes:
     return json.dumps(extended_records(n, **kw), indent=2).encode()
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
 
 
 def library_state(db: Path) -> tuple[Any, Any]:

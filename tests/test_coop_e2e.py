@@ -4,24 +4,21 @@ the CLI in its own process talking real HTTP to the server over a real PostgreSQ
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
 from linernotes.coop import contract, signing
+from tests.support.cli import run_cli
 from tests.support.coop_fixtures import CoopServer
 from tests.support.exports import imported_history
 
 
 def coop(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes", "coop", *args, "--db", str(db)], input=stdin,
-                          capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if k != "LINERNOTES_COOP_STATE"}, check=False)
+    return run_cli("coop", *args, "--db", str(db), input=stdin, env={"LINERNOTES_COOP_STATE": None})
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -12,13 +11,13 @@ import psycopg
 
 from linernotes.coop.server import ledger
 from linernotes.coop.server.migrations import MIGRATIONS, migrate
+from tests.support.cli import run_coop_server_cli
 from tests.support.coop_fixtures import CoopServer, benchmarks_body, fresh_database, join_raw, write_headers
 from tests.support.pgtemp import TempPostgres
 
 
 def operator(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes.coop.server.cli", *args], capture_output=True,
-                          text=True, timeout=120, check=False)
+    return run_coop_server_cli(*args)
 
 
 def test_migrations_apply_once_and_are_recorded(coop_pg: TempPostgres) -> None:

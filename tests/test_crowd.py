@@ -25,6 +25,7 @@ from linernotes.coop.release_format import write_release
 from linernotes.coop.signing import generate_key, public_key_bytes
 from linernotes.library import open_library
 from tests.support.browser import screenshot
+from tests.support.cli import run_cli
 from tests.support.exports import imported_history, play, write_extended
 from tests.support.synthetic_pool import SynthPool, synth_pool
 
@@ -32,8 +33,7 @@ CLUSTER = 2
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True, timeout=300,
-                          check=False)
+    return run_cli(*args)
 
 
 def person_records() -> list[dict[str, Any]]:

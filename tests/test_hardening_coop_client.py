@@ -459,7 +459,7 @@ def test_declining_the_new_key_changes_nothing(hostile: Hostile, library: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     st = make_member(library, hostile.url)
     hostile.routes[("GET", "/v1/terms")] = lambda h: h.json(200, terms_doc(OTHER_KEY))
-    monkeypatch.setattr("typer.confirm", lambda *a, **k: False)
+    monkeypatch.setattr("click.confirm", lambda *a, **k: False)
     one_line_error(*run(capsys, library, "join", hostile.url)[::2], "not trusted")
     assert load_state(library) == st
 

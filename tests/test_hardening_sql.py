@@ -11,8 +11,6 @@ touch other files at all; ``linernotes sql`` cannot re-enable that.
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from linernotes.library import Library, open_library
 from linernotes.web import create_app
 from linernotes.web.server import background
 from tests.support import insight_fixture
+from tests.support.cli import run_cli
 
 CHANGE = {"X-Linernotes": "1"}
 
@@ -186,11 +185,6 @@ def _plant_rule(db: Path, where: str) -> None:
     con = duckdb.connect(str(db))
     con.execute("INSERT INTO exclusion_rules (rule_id, where_sql, created_at) VALUES (7, ?, now())", [where])
     con.close()
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True,
-                          check=False, timeout=300)
 
 
 def test_a_stored_hostile_rule_reads_no_file_when_insights_run(library: Path, secret: tuple[Path, str]) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import pytest
 from linernotes.engine.registry import all_insights
 from linernotes.library import Library, open_library
 from tests.support import insight_fixture
+from tests.support.cli import run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("LINERNOTES_UPDATE_GOLDEN") == "1"
@@ -65,9 +64,7 @@ def test_every_golden_file_has_an_insight() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_cli_json_equals_python(history: Library, fixture_db: Path, name: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "linernotes", "insights", name, "--from", "2024-01-01", "--to",
-                           "2024-03-31", "--json", "--db", str(fixture_db)], capture_output=True, text=True,
-                          check=False, timeout=120)
+    done = run_cli("insights", name, "--from", "2024-01-01", "--to", "2024-03-31", "--json", "--db", str(fixture_db))
     assert done.returncode == 0, done.stderr
     expected = history.insight(name, start="2024-01-01", end="2024-03-31").to_dict()
     assert json.loads(done.stdout) == _normalise(expected)
@@ -165,8 +162,7 @@ def test_an_unmaterialised_relation_holds_the_same_plays_as_the_selection(with_r
 
 def test_the_cli_prints_a_result_for_people(fixture_db: Path) -> None:
     """Without --json: the title, the scope, the sentences, then the numbers, times in hours or minutes."""
-    done = subprocess.run([sys.executable, "-m", "linernotes", "insights", "overview", "--db", str(fixture_db)],
-                          capture_output=True, text=True, check=False, timeout=120)
+    done = run_cli("insights", "overview", "--db", str(fixture_db))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("Listening time, plays and variety") and "2023-10-02 → 2024-03-15 · 141 plays" in out

@@ -18,9 +18,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 NOT_IN_BASE = {"opendp", "psycopg", "psycopg-pool", "pyspark", "playwright", "pandas", "pytest", "pyyaml",
                "httpx", "hypothesis", "schemathesis"}
 # Distribution name -> the module names that use it; tzdata is zoneinfo's data (read, never imported).
-IMPORT_NAMES = {"scikit-learn": ("sklearn",), "vl-convert-python": ("vl_convert",), "tzdata": (),
-                # typer is click underneath until the CLI is click's alone (issue 15): either import uses it.
-                "click": ("click", "typer")}
+IMPORT_NAMES = {"scikit-learn": ("sklearn",), "vl-convert-python": ("vl_convert",), "tzdata": ()}
 
 
 def requirement_name(requirement: str) -> str:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from linernotes.library import Library, open_library
+from tests.support.cli import run_cli
 from tests.support.exports import play, write_account, write_extended
 from tests.support.samples import SAMPLES
 
@@ -299,7 +299,7 @@ def test_kind_command_is_stored_in_the_library(tmp_path: Path) -> None:
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True, timeout=300)
+    done = run_cli(*args)
     if check:
         assert done.returncode == 0, done.stderr
     return done

@@ -12,8 +12,6 @@ import itertools
 import json
 import re
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +29,7 @@ from linernotes.report.cards import KINDS, SIZES, card_spec, write_card
 from linernotes.report.crowd import find_release
 from linernotes.report.sections import all_sections
 from tests.support.browser import screenshot
+from tests.support.cli import run_cli
 from tests.support.exports import imported_history
 
 pytestmark = pytest.mark.xdist_group("report")
@@ -261,11 +260,6 @@ def test_cards_at_their_sizes(library: Library, story: Story, tmp_path: Path) ->
 
 
 # --- the CLI -----------------------------------------------------------------------------------------------------
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "linernotes", *args], capture_output=True, text=True,
-                          check=False, timeout=180)
-
 
 @pytest.mark.slow
 def test_cli_report_and_card(library: Library, written: tuple[Path, float], tmp_path: Path) -> None:

@@ -26,15 +26,15 @@ from linernotes.web import create_app
 from linernotes.web.security import check_binding
 from linernotes.web.server import background
 from tests.support.browser import screenshot
+from tests.support.cli import run_cli
 
 CHANGE = {"X-Linernotes": "1"}
 PLAYS = 12_000
 
 
 def cli(db: Path, *args: str) -> Any:
-    """Run the real CLI in its own process and parse its JSON."""
-    done = subprocess.run([sys.executable, "-m", "linernotes", *args, "--json", "--db", str(db)],
-                          capture_output=True, text=True, check=False, timeout=120)
+    """Run the real CLI and parse its JSON."""
+    done = run_cli(*args, "--json", "--db", str(db))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -6,7 +6,7 @@ import sys
 
 
 def run() -> None:
-    """Start the CLI. Ctrl-C while its modules load (a third of a second) ends as quietly as later."""
+    """Start the CLI. Ctrl-C while its modules load ends as quietly as later."""
     try:
         from linernotes.cli import main
     except KeyboardInterrupt:

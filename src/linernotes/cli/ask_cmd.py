@@ -6,35 +6,32 @@ Everything heavy is imported inside the command, so `ask` starts as fast as the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from pathlib import Path
 
-import typer
+import click
 
-from linernotes.cli.common import DbOption, JsonOption, console, inert, print_json
-from linernotes.errors import UsageError
-
-
-def register(app: typer.Typer) -> None:
-    app.command("ask")(ask_cmd)
+from linernotes.cli.options import db_option, json_option
 
 
-def ask_cmd(
-    question: Annotated[str, typer.Argument(help='Your question, e.g. "who did I listen to most last summer?"')],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how the question was read.")] = False,
-    today: Annotated[str | None, typer.Option("--today", help="Resolve 'last summer' etc. as if today were "
-                                                               "this date (YYYY-MM-DD).")] = None,
-    no_llm: Annotated[bool, typer.Option("--no-llm", help="Never use a configured language model to word "
-                                                          "the answer.")] = False,
-) -> None:
-    """Ask a question about your listening; the answer names the insight and the period it used.
+@click.command("ask")
+@click.argument("question")
+@db_option
+@json_option
+@click.option("--explain", is_flag=True, help="Show how the question was read.")
+@click.option("--today", metavar="DATE", help="Resolve 'last summer' etc. as if today were this date (YYYY-MM-DD).")
+@click.option("--no-llm", is_flag=True, help="Never use a configured language model to word the answer.")
+def ask_cmd(question: str, db: Path | None, as_json: bool, explain: bool, today: str | None, no_llm: bool) -> None:
+    """Ask a QUESTION about your listening ("who did I listen to most last summer?"); the answer names the
+    insight and the period it used.
 
     Works offline. If LINERNOTES_LLM_URL and LINERNOTES_LLM_MODEL point to an OpenAI-compatible server (a
     local llama.cpp or Ollama), it words the answer; only the answer's figures are sent, never plays.
     """
     from linernotes.ask import ask
+    from linernotes.cli.common import console, print_json
+    from linernotes.errors import UsageError
     from linernotes.library import open_library
+    from linernotes.terminal import inert
 
     day = None
     if today:

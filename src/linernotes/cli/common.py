@@ -1,26 +1,20 @@
-"""Shared CLI pieces: the --db option, output helpers, error printing."""
+"""What commands print with: the console, names made safe to show, JSON, listening times.
+
+Imported inside commands (rich and orjson load only when a command prints), never at the CLI's start."""
 
 from __future__ import annotations
 
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Any
 
 import orjson
-import typer
 from rich.console import Console
 from rich.markup import escape
 
 from linernotes.terminal import inert
 from linernotes.units import format_hours
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Library file (default: $LINERNOTES_DB or the user data dir).",
-                 show_default=False),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 # emoji=False: a name such as "Artist :fire:" is printed as typed, not as an emoji.
 console = Console(highlight=False, soft_wrap=False, emoji=False)
@@ -36,12 +30,6 @@ def plain(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return escape(text)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    # One line, no markup: file names may contain brackets; no control characters: messages may quote data.
-    sys.stderr.write(f"error: {inert(' '.join(message.split()))}\n")
-    sys.exit(code)
 
 
 # C1 controls and bidi characters are valid unescaped in JSON, and orjson leaves them as UTF-8; written as
@@ -65,12 +53,3 @@ def _default(value: Any) -> Any:
 def hours(ms: int | float | None) -> str:
     """A listening time for people: minutes below an hour, hours above."""
     return format_hours(ms or 0, unit=" h", minutes_under_an_hour=True)
-
-
-def known_runtime_problem(exc: BaseException) -> str | None:
-    """A message for environment problems a person can fix (a locked file), else None."""
-    text = str(exc)
-    if "Could not set lock on file" in text or "Conflicting lock" in text:
-        path = text.split('"')[1] if '"' in text else "the library"
-        return f"{path}: the library is in use by another linernotes process; try again when it finishes"
-    return None

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 
-from linernotes.cli.common import DbOption, JsonOption, print_json
+from linernotes.cli.group import CliGroup
+from linernotes.cli.options import complete, db_option, json_option
 
-ScopeOption = Annotated[str, typer.Option("--scope", help="benchmarks (default) or taste.")]
-YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask; you have read what it does.")]
+SCOPES = ("benchmarks", "taste")  # linernotes.coop.contract's scopes, for completion (the server names its own)
+scope_option = click.option("--scope", default="benchmarks", show_default=True, shell_complete=complete(SCOPES),
+                            help="benchmarks or taste.")
+yes_option = click.option("--yes", is_flag=True, help="Do not ask; you have read what it does.")
 
-coop = typer.Typer(name="coop", no_args_is_help=True, rich_markup_mode=None,
-                   help="The cooperative: share minimised data with explicit consent, withdraw at will.")
+
+@click.group("coop", cls=CliGroup, no_args_is_help=True)
+def coop_group() -> None:
+    """The cooperative: share minimised data with explicit consent, withdraw at will."""
 
 
 def _say(text: str) -> None:
@@ -23,12 +28,7 @@ def _say(text: str) -> None:
     server must not be able to rewrite the terminal or disguise a purpose)."""
     from linernotes.terminal import inert
 
-    typer.echo("\n".join(inert(line) for line in text.split("\n")))
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the CLI."""
-    app.add_typer(coop)
+    click.echo("\n".join(inert(line) for line in text.split("\n")))
 
 
 def _state_path(db: Path | None) -> Path:
@@ -38,16 +38,16 @@ def _state_path(db: Path | None) -> Path:
     return state_path(Path(db).expanduser() if db else default_db_path())
 
 
-@coop.command("join")
-def join_cmd(
-    url: Annotated[str, typer.Argument(help="The cooperative server (https://...).")],
-    scope: Annotated[list[str] | None, typer.Option("--scope", help="Scope to consent to (repeat for "
-                                                    "several; default benchmarks).")] = None,
-    yes: YesOption = False,
-    db: DbOption = None,
-) -> None:
-    """Show the cooperative's purposes for each scope and join if you explicitly consent. Run again for the
-    server you joined when its signing key changed: it shows both keys and asks whether to trust the new one."""
+@coop_group.command("join")
+@click.argument("url")
+@click.option("--scope", multiple=True, shell_complete=complete(SCOPES),
+              help="Scope to consent to (repeat for several; default benchmarks).")
+@yes_option
+@db_option
+def join_cmd(url: str, scope: tuple[str, ...], yes: bool, db: Path | None) -> None:
+    """Show the cooperative's purposes for each scope and join the server at URL (https://...) if you explicitly
+    consent. Run again for the server you joined when its signing key changed: it shows both keys and asks
+    whether to trust the new one."""
     from linernotes.coop.client import api, state
 
     scopes = sorted(set(scope or ["benchmarks"]))
@@ -70,7 +70,7 @@ def join_cmd(
             _say(f"    {field}: {why}")
     _say(f"\nleaving: {terms['termination']}")
     _say("Nothing is sent until you run `linernotes coop contribute`, and `coop preview` shows it first.")
-    consent = yes or typer.confirm(f"Do you consent to the purposes of {', '.join(scopes)}?", default=False)
+    consent = yes or click.confirm(f"Do you consent to the purposes of {', '.join(scopes)}?", default=False)
     st = api.join(path, url, scopes, terms, consent=consent)
     receipt = st["consent_receipt"]["payload"]
     _say(f"joined: consent receipt {receipt['consentReceiptID']} (signed, key {st['key_id']}), "
@@ -86,40 +86,43 @@ def _trust_new_key(path: Path, st: dict[str, Any], terms: dict[str, Any], yes: b
          f"the server now signs with {terms['key']['key_id']}.")
     _say("A server's key changes when its operator replaces it, or when someone else answers in its name: "
          "trust the new key only if the cooperative announced the change.")
-    if not (yes or typer.confirm("Trust the new key for this cooperative?", default=False)):
+    if not (yes or click.confirm("Trust the new key for this cooperative?", default=False)):
         raise UsageError("the new key was not trusted; nothing was changed")
     st = api.trust_key(path, terms)
     _say(f"now trusting key {st['key_id']} for {st['server']} (your membership is unchanged)")
 
 
-@coop.command("preview")
-def preview_cmd(scope: ScopeOption = "benchmarks", db: DbOption = None,
-                output: Annotated[Path | None, typer.Option("--output", help="Also write the exact body "
-                                                            "bytes to this file.")] = None) -> None:
+@coop_group.command("preview")
+@scope_option
+@db_option
+@click.option("--output", type=click.Path(path_type=Path), help="Also write the exact body bytes to this file.")
+def preview_cmd(scope: str, db: Path | None, output: Path | None) -> None:
     """Print exactly what `coop contribute` would send, byte for byte, and what each field is for."""
     from linernotes.coop.client import api
     from linernotes.library import open_library
 
     with open_library(db, read_only=True) as lib:
         shown = api.preview(lib, _state_path(db), scope)
-    typer.echo(f"{shown.method} {shown.url}")
+    click.echo(f"{shown.method} {shown.url}")
     for name, value in shown.headers.items():
-        typer.echo(f"{name}: {value}")
-    typer.echo(f"Content-Length: {len(shown.body)}\n")
+        click.echo(f"{name}: {value}")
+    click.echo(f"Content-Length: {len(shown.body)}\n")
     sys.stdout.flush()
     sys.stdout.buffer.write(shown.body)
     sys.stdout.buffer.write(b"\n\n")
     sys.stdout.buffer.flush()
-    typer.echo(f"The body above is all that is sent: {len(shown.body)} bytes, sha256 {shown.sha256}.")
+    click.echo(f"The body above is all that is sent: {len(shown.body)} bytes, sha256 {shown.sha256}.")
     for field, why in shown.fields.items():
-        typer.echo(f"  {field}: {why}")
+        click.echo(f"  {field}: {why}")
     if output is not None:
         output.write_bytes(shown.body)
-        typer.echo(f"body written to {output}")
+        click.echo(f"body written to {output}")
 
 
-@coop.command("contribute")
-def contribute_cmd(scope: ScopeOption = "benchmarks", db: DbOption = None) -> None:
+@coop_group.command("contribute")
+@scope_option
+@db_option
+def contribute_cmd(scope: str, db: Path | None) -> None:
     """Send this library's package for a scope (what `coop preview` shows); replaces your previous one."""
     from linernotes.coop.client import api
     from linernotes.library import open_library
@@ -132,10 +135,13 @@ def contribute_cmd(scope: ScopeOption = "benchmarks", db: DbOption = None) -> No
                f"sha256 {answer['sha256']}")
 
 
-@coop.command("status")
-def status_cmd(db: DbOption = None, as_json: JsonOption = False,
-               offline: Annotated[bool, typer.Option("--offline", help="Do not ask the server.")] = False) -> None:
+@coop_group.command("status")
+@db_option
+@json_option
+@click.option("--offline", is_flag=True, help="Do not ask the server.")
+def status_cmd(db: Path | None, as_json: bool, offline: bool) -> None:
     """Your membership: consent receipt, what you contributed, and what the server says it holds."""
+    from linernotes.cli.common import print_json
     from linernotes.coop.client import api
 
     shown = api.status(_state_path(db), remote=not offline)
@@ -171,8 +177,9 @@ def status_cmd(db: DbOption = None, as_json: JsonOption = False,
         _say("  a withdrawal is not confirmed yet: run `linernotes coop withdraw` again")
 
 
-@coop.command("sync")
-def sync_cmd(db: DbOption = None) -> None:
+@coop_group.command("sync")
+@db_option
+def sync_cmd(db: Path | None) -> None:
     """Fetch the cooperative's newest differentially private release and keep it beside the library, for
     `linernotes crowd`, the report and the dashboard (your place in it is computed here, never sent)."""
     from linernotes.coop.client import api
@@ -184,11 +191,12 @@ def sync_cmd(db: DbOption = None) -> None:
          f"verified and kept beside {library.name}: see `linernotes crowd`")
 
 
-@coop.command("withdraw")
-def withdraw_cmd(db: DbOption = None, yes: YesOption = False,
-                 forget: Annotated[bool, typer.Option("--forget", help="If the server does not confirm the "
-                                                      "erasure with a signed receipt, drop the membership from "
-                                                      "this device anyway.")] = False) -> None:
+@coop_group.command("withdraw")
+@db_option
+@yes_option
+@click.option("--forget", is_flag=True, help="If the server does not confirm the erasure with a signed receipt, "
+              "drop the membership from this device anyway.")
+def withdraw_cmd(db: Path | None, yes: bool, forget: bool) -> None:
     """Leave the cooperative: the server deletes your packages and every row about you, and signs a receipt.
     Your membership stays on this device until that receipt verifies (or you add --forget)."""
     from linernotes.coop.client import api, state
@@ -198,7 +206,7 @@ def withdraw_cmd(db: DbOption = None, yes: YesOption = False,
     st = state.load(path)
     if not state.joined(st):
         raise UsageError("not a member of a cooperative: nothing to withdraw")
-    if not (yes or typer.confirm(f"Withdraw from {st['server']} and delete everything it holds about you?",
+    if not (yes or click.confirm(f"Withdraw from {st['server']} and delete everything it holds about you?",
                                  default=False)):
         raise UsageError("not withdrawn")
     done = api.withdraw(path, forget=forget)

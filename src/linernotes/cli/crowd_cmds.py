@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
-import typer
+import click
 
-from linernotes.cli.common import DbOption, JsonOption, console, plain, print_json
-from linernotes.errors import LinernotesError, UsageError
-from linernotes.library import open_library
+from linernotes.cli.options import db_option, json_option
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the CLI."""
-    app.command("crowd")(crowd_cmd)
-
-
-def crowd_cmd(
-    recommend: Annotated[int, typer.Option("--recommend", help="How many artists new to you to recommend from "
-                                                               "the shared taste model (0: none).")] = 10,
-    db: DbOption = None,
-    json: JsonOption = False,
-) -> None:
+@click.command("crowd")
+@click.option("--recommend", type=int, default=10, show_default=True,
+              help="How many artists new to you to recommend from the shared taste model (0: none).")
+@db_option
+@json_option
+def crowd_cmd(recommend: int, db: Path | None, as_json: bool) -> None:
     """Where you stand among the cooperative's contributors, metric by metric, computed on this machine from
     the signed release beside your library; with the uncertainty its privacy noise implies."""
+    from linernotes.cli.common import console, plain, print_json
+    from linernotes.errors import LinernotesError, UsageError
+    from linernotes.library import open_library
+
     if recommend < 0:
         raise UsageError("--recommend must be 0 or more")
     from linernotes.coop.crowd.compare import compare, verified_release
@@ -35,7 +32,7 @@ def crowd_cmd(
             result = compare(lib, payload, recommendations=recommend)
         except ReleaseError as exc:
             raise LinernotesError(str(exc)) from None
-    if json:
+    if as_json:
         print_json(result.as_dict())
         return
     from rich.table import Table

@@ -6,27 +6,29 @@ control characters inert)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-from rich.table import Table
+import click
 
-from linernotes.cli.common import DbOption, JsonOption, console, hours, plain, print_json
-from linernotes.engine.period import Period
-from linernotes.insights.top import Entity, TopResult, TopRow
-from linernotes.library import open_library
-from linernotes.policy import Policy
+from linernotes.cli.options import complete, db_option, end_option, json_option, policy_option, start_option
 
+if TYPE_CHECKING:
+    from linernotes.insights.top import TopRow
+    from linernotes.policy import Policy
 
-def register(app: typer.Typer) -> None:
-    app.command("status")(status_cmd)
-    app.command("top")(top_cmd)
-    app.command("sql")(sql_cmd)
-    app.command("export")(export_cmd)
+# The values of linernotes.insights.top.Entity (importing it here would load DuckDB and numpy at every command
+# start; a test keeps the two equal).
+TOP_ENTITIES = ("artists", "tracks", "albums", "shows", "audiobooks")
 
 
-def status_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
+@click.command("status")
+@db_option
+@json_option
+def status_cmd(db: Path | None, as_json: bool) -> None:
     """What is in the library: plays by source and kind, date range, listening time."""
+    from linernotes.cli.common import print_json
+    from linernotes.library import open_library
+
     with open_library(db, read_only=True) as lib:
         status = lib.status()
     if as_json:
@@ -36,6 +38,10 @@ def status_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 def print_status(s: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from linernotes.cli.common import console, hours, plain
+
     console.print(f"Library {plain(s['library'])}")
     if not s["plays"]:
         console.print("No plays yet: run `linernotes import <export.zip>`.")
@@ -57,32 +63,43 @@ def print_status(s: dict[str, Any]) -> None:
     console.print(table)
 
 
-def top_cmd(
-    entity: Annotated[Entity, typer.Argument(help="What to rank.")] = Entity.ARTISTS,
-    start: Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")] = None,
-    by: Annotated[str, typer.Option("--by", help="Rank by listening 'time' or by 'plays'.")] = "time",
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many.")] = 10,
-    policy: Annotated[Policy, typer.Option("--policy", help="What counts as a play.")] = Policy.SPOTIFY,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Your top artists, tracks, albums, shows or audiobooks — Wrapped for any period.
+@click.command("top")
+@click.argument("entity", type=click.Choice(TOP_ENTITIES), default="artists")
+@start_option
+@end_option
+@click.option("--by", default="time", show_default=True, shell_complete=complete(("time", "plays")),
+              help="Rank by listening 'time' or by 'plays'.")
+@click.option("--limit", "-n", type=int, default=10, show_default=True, help="How many.")
+@policy_option
+@db_option
+@json_option
+def top_cmd(entity: str, start: str | None, end: str | None, by: str, limit: int, policy: Policy,
+            db: Path | None, as_json: bool) -> None:
+    """Your top artists, tracks, albums, shows or audiobooks (ENTITY, default artists) — Wrapped for any period.
 
     The same as `linernotes insights top --entity ENTITY`: the JSON is that insight's result.
     """
+    from linernotes.cli.common import plain, print_json
+    from linernotes.engine.period import Period
+    from linernotes.insights.top import TopResult
+    from linernotes.library import open_library
+
     period = Period.parse(start, end)
     with open_library(db, read_only=True) as lib:
-        result = lib.insight("top", period=period, policy=policy, entity=entity.value, by=by, limit=limit)
+        result = lib.insight("top", period=period, policy=policy, entity=entity, by=by, limit=limit)
     assert isinstance(result, TopResult)
     if as_json:
         print_json(result.to_dict())
         return
-    print_top(result.rows, plain(f"Top {entity.value} by {by}, {period.label()} (policy {policy.value})"))
+    print_top(result.rows, plain(f"Top {entity} by {by}, {period.label()} (policy {policy.value})"))
 
 
 def print_top(rows: list[TopRow], title: str) -> None:
     """``title`` is console markup (callers pass data in it through ``plain``); the rows are data."""
+    from rich.table import Table
+
+    from linernotes.cli.common import console, hours, plain
+
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("name")
@@ -97,13 +114,19 @@ def print_top(rows: list[TopRow], title: str) -> None:
     console.print(table if rows else f"{title}: nothing in this period.")
 
 
-def sql_cmd(
-    query: Annotated[str, typer.Argument(help="A read-only SQL query, e.g. \"SELECT * FROM plays LIMIT 5\".")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows shown in the table view.")] = 200,
-) -> None:
-    """Run a read-only SQL query against the library (tables: plays, all_plays, imports, import_files)."""
+@click.command("sql")
+@click.argument("query")
+@db_option
+@json_option
+@click.option("--max-rows", type=int, default=200, show_default=True, help="Rows shown in the table view.")
+def sql_cmd(query: str, db: Path | None, as_json: bool, max_rows: int) -> None:
+    """Run a read-only SQL QUERY against the library (tables: plays, all_plays, imports, import_files), e.g.
+    "SELECT * FROM plays LIMIT 5"."""
+    from rich.table import Table
+
+    from linernotes.cli.common import console, plain, print_json
+    from linernotes.library import open_library
+
     with open_library(db, read_only=True) as lib:
         columns, rows = lib.sql(query)
     if as_json:
@@ -119,18 +142,21 @@ def sql_cmd(
         console.print(f"… {len(rows) - max_rows:,} more rows (use --json or LIMIT)")
 
 
-def export_cmd(
-    target: Annotated[Path, typer.Argument(help="Output file: .parquet, .csv or .sqlite (for Datasette).")],
-    fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv or sqlite (default: from the "
-                                                                 "file extension).")] = None,
-    db: DbOption = None,
-) -> None:
-    """Export the plays as Parquet, CSV or a SQLite file.
+@click.command("export")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", shell_complete=complete(("parquet", "csv", "sqlite")),
+              help="parquet, csv or sqlite (default: from the file extension).")
+@db_option
+def export_cmd(target: Path, fmt: str | None, db: Path | None) -> None:
+    """Export the plays to TARGET as Parquet, CSV or a SQLite file (for Datasette): .parquet, .csv or .sqlite.
 
     In CSV, a text cell that starts with =, +, -, @, a tab or a carriage return (a name like "=HYPERLINK(...)")
     is written with a leading single quote, so a spreadsheet shows it as text instead of running it as a formula;
     numbers stay numbers. Parquet and SQLite keep every value exactly as it is in the library.
     """
+    from linernotes.cli.common import console, plain
+    from linernotes.library import open_library
+
     with open_library(db, read_only=True) as lib:
         n = lib.export(target, fmt)
     console.print(f"Wrote {n:,} plays to {plain(target)}")

@@ -1,118 +1,168 @@
-"""`linernotes insights` (list and run any insight) and `linernotes exclude` (exclusion rules)."""
+"""`linernotes insights` (list the insights, or run one) and `linernotes exclude` (exclusion rules).
+
+Each insight of the registry is a click command of its own, built from its declaration when it is asked for:
+its parameters are its options (``linernotes insights sessions --gap-minutes 30``), with their types, defaults,
+choices and help, so ``-h``, "did you mean" and shell completion know them. Every insight also takes the
+common scope (``--from/--to``, ``--policy``, ``--kinds``, ``--include-incognito``, ``--no-exclusions``, ``--db``,
+``--json``), before its name or after it.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
-from rich.table import Table
+import click
 
-from linernotes.cli.common import DbOption, JsonOption, console, plain, print_json
-from linernotes.cli.render import print_result
-from linernotes.engine import registry
-from linernotes.engine.exclusions import parse_hours
-from linernotes.errors import UsageError
-from linernotes.library import open_library
-from linernotes.policy import Policy
+from linernotes.cli.group import CONTEXT_SETTINGS, CliGroup, did_you_mean
+from linernotes.cli.options import db_option, json_option, scope_params
 
-StartOption = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")]
-EndOption = Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")]
-PolicyOption = Annotated[Policy, typer.Option("--policy", help="What counts as a play.")]
-KindsOption = Annotated[
-    str | None,
-    typer.Option("--kinds", help="Only these kinds, comma-separated: track, episode, audiobook, video, unknown."),
-]
-IncognitoOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--include-incognito/--hide-incognito",
-        help="Include private-session plays (default: the library setting).",
-        show_default=False,
-    ),
-]
-NoExclusionsOption = Annotated[bool, typer.Option("--no-exclusions", help="Ignore the exclusion rules for this run.")]
+if TYPE_CHECKING:
+    from linernotes.engine.registry import Insight, Param
+    from linernotes.policy import Policy
 
-exclude_app = typer.Typer(
-    help="Rules that keep listening that is not yours out of every insight.", no_args_is_help=True
-)
+# The scope's parameters, which an insight's own options must not shadow.
+SCOPE_PARAMS = ("start", "end", "policy", "kinds", "include_incognito", "no_exclusions", "db", "as_json")
 
 
-def register(app: typer.Typer) -> None:
-    app.command(
-        "insights",
-        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    )(insights_cmd)
-    app.add_typer(exclude_app, name="exclude")
+class InsightsGroup(CliGroup):
+    """`linernotes insights`: its commands are the registry's insights, built on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from linernotes.engine import registry
+
+        return [spec.name for spec in registry.all_insights()]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from linernotes.engine import registry
+        from linernotes.errors import UsageError
+
+        try:
+            spec = registry.get(cmd_name)
+        except UsageError:
+            return None
+        return insight_command(spec)
+
+    def unknown_command(self, ctx: click.Context, name: str) -> NoReturn:
+        from linernotes.errors import UsageError
+
+        names = self.list_commands(ctx)
+        raise UsageError(f"unknown insight {name!r}{did_you_mean(name, names)} (see `linernotes insights`: "
+                         f"{', '.join(names)})")
 
 
-def insights_cmd(
-    ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="The insight to run (omit to list them all).")] = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    policy: PolicyOption = Policy.SPOTIFY,
-    kinds: KindsOption = None,
-    include_incognito: IncognitoOption = None,
-    no_exclusions: NoExclusionsOption = False,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
+@click.group("insights", cls=InsightsGroup, invoke_without_command=True, params=scope_params())
+@click.pass_context
+def insights_group(ctx: click.Context, **scope: Any) -> None:
     """List the insights, or run one: `linernotes insights sessions --from 2023-01-01 --gap-minutes 30`.
 
-    Every insight takes --from/--to, --policy, --kinds, --include-incognito and --json; its own options are
-    listed by `linernotes insights NAME --help-options`.
+    Every insight takes --from/--to, --policy, --kinds, --include-incognito, --no-exclusions, --db and --json
+    (before or after its name); its own options are listed by `linernotes insights NAME -h`.
     """
-    if name is None:
-        _list(as_json)
-        return
-    spec = registry.get(name)
-    params = _own_options(spec, list(ctx.args))
-    if params is None:
-        _describe(spec)
-        return
-    with open_library(db, read_only=True) as lib:
-        result = lib.insight(
-            name,
-            start=start,
-            end=end,
-            policy=policy,
-            kinds=kinds,
-            include_incognito=include_incognito,
-            apply_exclusions=not no_exclusions,
-            **params,
-        )
-    if as_json:
-        print_json(result.to_dict())
-    else:
-        print_result(result)
+    if ctx.invoked_subcommand is None:
+        _list(scope["as_json"])
 
 
-def _own_options(spec: registry.Insight, args: list[str]) -> dict[str, Any] | None:
-    """Parse ``--name value`` pairs into the insight's parameters; None when help was asked for."""
-    params: dict[str, Any] = {}
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in ("--help-options", "--options"):
-            return None
-        if not arg.startswith("--"):
-            raise UsageError(f"unexpected argument {arg!r} (options look like --gap-minutes 30)")
-        key, _, value = arg[2:].partition("=")
-        param = spec.param(key.replace("-", "_"))
-        if not value:
-            if param.type is bool and (i + 1 == len(args) or args[i + 1].startswith("--")):
-                value = "true"
-            else:
-                if i + 1 == len(args):
-                    raise UsageError(f"{param.option} needs a value")
-                i += 1
-                value = args[i]
-        params[param.name] = value
-        i += 1
-    return params
+def insight_command(spec: Insight) -> click.Command:
+    """The click command that runs one insight: the common scope, then the insight's own options."""
+    own = [_option(p) for p in spec.params]
+    clash = {p.name for p in spec.params} & set(SCOPE_PARAMS)
+    if clash:  # a programming error in the insight's declaration, caught by the tests
+        raise RuntimeError(f"insight {spec.name!r}: parameters {sorted(clash)} shadow the common scope")
+    # \b keeps each paragraph's lines as written: the definitions hold lists that rewrapping would run together.
+    help_text = "\n\n".join(f"\b\n{paragraph}" for paragraph in spec.doc.split("\n\n"))
+    # --gap_minutes is read as --gap-minutes, as the parameter's Python name suggests.
+    settings = {**CONTEXT_SETTINGS, "token_normalize_func": lambda token: token.replace("_", "-")}
+    return click.Command(
+        spec.name, callback=_runner(spec), help=help_text, short_help=spec.title, context_settings=settings,
+        params=[*scope_params(), *own,
+                click.Option(["--help-options", "--options"], is_flag=True, expose_value=False, is_eager=True,
+                             hidden=True, callback=_describe_and_exit(spec))],
+    )
+
+
+def _option(param: Param) -> click.Option:
+    """An insight parameter as a click option. Values are converted by the registry (one place for the rules
+    and their messages), when the command line is read: a bad value fails before the library is opened."""
+    default = param.default.value if hasattr(param.default, "value") else param.default
+    value = InsightValue(param)
+    if param.type is bool:  # `--flag` alone means true; `--flag false` is accepted too
+        return click.Option([param.option], type=value, is_flag=False, flag_value="true", default=default,
+                            show_default=True, help=param.help)
+    return click.Option([param.option], type=value, default=default, show_default=True, help=param.help)
+
+
+class InsightValue(click.ParamType):
+    """The value of one insight parameter: shown with its type or its choices, completed from its choices."""
+
+    def __init__(self, param: Param) -> None:
+        self.param = param
+        self.name = param.type.__name__
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return self.param.convert(value)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        if self.param.choices:
+            return "[" + "|".join(self.param.choices) + "]"
+        return {"int": "INTEGER", "float": "NUMBER", "str": "TEXT", "bool": "[true|false]"}.get(self.name,
+                                                                                               self.name.upper())
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str
+                       ) -> list[click.shell_completion.CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        words = self.param.choices or (("true", "false") if self.param.type is bool else ())
+        return [CompletionItem(w) for w in words if w.startswith(incomplete)]
+
+
+def _runner(spec: Insight) -> Callable[..., None]:
+    @click.pass_context
+    def run(ctx: click.Context, start: str | None, end: str | None, policy: Policy | None, kinds: str | None,
+            include_incognito: bool | None, no_exclusions: bool, db: Path | None, as_json: bool,
+            **params: Any) -> None:
+        from linernotes.cli.common import print_json
+        from linernotes.cli.render import print_result
+        from linernotes.library import open_library
+        from linernotes.policy import Policy
+
+        # Options given before the insight's name belong to the group: they count unless given again here.
+        before = ctx.parent.params if ctx.parent is not None else {}
+        start, end, kinds, db = (start or before.get("start"), end or before.get("end"),
+                                 kinds or before.get("kinds"), db or before.get("db"))
+        policy = policy or before.get("policy") or Policy.SPOTIFY
+        include_incognito = before.get("include_incognito") if include_incognito is None else include_incognito
+        no_exclusions = no_exclusions or bool(before.get("no_exclusions"))
+        as_json = as_json or bool(before.get("as_json"))
+        with open_library(db, read_only=True) as lib:
+            result = lib.insight(spec.name, start=start, end=end, policy=policy, kinds=kinds,
+                                 include_incognito=include_incognito, apply_exclusions=not no_exclusions, **params)
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            print_result(result)
+
+    return run
+
+
+def _describe_and_exit(spec: Insight) -> Callable[[click.Context, click.Parameter, bool], None]:
+    """`--help-options`: the insight's definition and its options, as plain text."""
+
+    def describe(ctx: click.Context, _param: click.Parameter, asked: bool) -> None:
+        if asked and not ctx.resilient_parsing:
+            _describe(spec)
+            ctx.exit()
+
+    return describe
 
 
 def _list(as_json: bool) -> None:
+    from rich.table import Table
+
+    from linernotes.cli.common import console, plain, print_json
+    from linernotes.engine import registry
+
     specs = registry.all_insights()
     if as_json:
         print_json([{"name": s.name, "title": s.title, "model": s.model, "definition": s.doc,
@@ -131,7 +181,9 @@ def _list(as_json: bool) -> None:
         console.print(table)
 
 
-def _describe(spec: registry.Insight) -> None:
+def _describe(spec: Insight) -> None:
+    from linernotes.cli.common import console, plain
+
     console.print(f"[bold]{plain(spec.name)}[/bold]: {plain(spec.title)}\n")
     console.print(plain(spec.doc, limit=100_000) + "\n")
     for p in spec.params:
@@ -142,9 +194,19 @@ def _describe(spec: registry.Insight) -> None:
                             limit=10_000))
 
 
-@exclude_app.command("list")
-def exclude_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+@click.group("exclude", cls=CliGroup, no_args_is_help=True)
+def exclude_group() -> None:
+    """Rules that keep listening that is not yours out of every insight."""
+
+
+@exclude_group.command("list")
+@db_option
+@json_option
+def exclude_list(db: Path | None, as_json: bool) -> None:
     """List the exclusion rules."""
+    from linernotes.cli.common import console, plain, print_json
+    from linernotes.library import open_library
+
     with open_library(db, read_only=True) as lib:
         rules = lib.exclusions()
     if as_json:
@@ -159,22 +221,27 @@ def exclude_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"{r.rule_id}: {plain(r.describe(), limit=10_000)}")
 
 
-@exclude_app.command("add")
-def exclude_add(
-    artist: Annotated[str | None, typer.Option(help="Artist name (exact, any case).")] = None,
-    track: Annotated[str | None, typer.Option(help="Track title.")] = None,
-    album: Annotated[str | None, typer.Option(help="Album title.")] = None,
-    show: Annotated[str | None, typer.Option(help="Podcast show.")] = None,
-    audiobook: Annotated[str | None, typer.Option(help="Audiobook title.")] = None,
-    device: Annotated[str | None, typer.Option(help="Device family (see `linernotes insights context`).")] = None,
-    platform: Annotated[str | None, typer.Option(help="Text contained in the raw platform string.")] = None,
-    country: Annotated[str | None, typer.Option(help="Country code the play came from.")] = None,
-    hours: Annotated[str | None, typer.Option(help="Local hours FROM-TO, e.g. 20-7 (wraps midnight).")] = None,
-    where: Annotated[str | None, typer.Option(help="A saved selection: an SQL condition on plays columns.")] = None,
-    note: Annotated[str | None, typer.Option(help="Why (shown with the rule).")] = None,
-    db: DbOption = None,
-) -> None:
+@exclude_group.command("add")
+@click.option("--artist", help="Artist name (exact, any case).")
+@click.option("--track", help="Track title.")
+@click.option("--album", help="Album title.")
+@click.option("--show", help="Podcast show.")
+@click.option("--audiobook", help="Audiobook title.")
+@click.option("--device", help="Device family (see `linernotes insights context`).")
+@click.option("--platform", help="Text contained in the raw platform string.")
+@click.option("--country", help="Country code the play came from.")
+@click.option("--hours", help="Local hours FROM-TO, e.g. 20-7 (wraps midnight).")
+@click.option("--where", help="A saved selection: an SQL condition on plays columns.")
+@click.option("--note", help="Why (shown with the rule).")
+@db_option
+def exclude_add(artist: str | None, track: str | None, album: str | None, show: str | None,
+                audiobook: str | None, device: str | None, platform: str | None, country: str | None,
+                hours: str | None, where: str | None, note: str | None, db: Path | None) -> None:
     """Add a rule; all its conditions must hold for a play to be excluded (e.g. --artist X --device speaker)."""
+    from linernotes.cli.common import console, plain
+    from linernotes.engine.exclusions import parse_hours
+    from linernotes.library import open_library
+
     with open_library(db) as lib:
         rule = lib.exclude(
             artist=artist,
@@ -196,11 +263,14 @@ def exclude_add(
                   f"{total:,} plays.")
 
 
-@exclude_app.command("remove")
-def exclude_remove(
-    rule_id: Annotated[int, typer.Argument(help="The rule's number (see `exclude list`).")], db: DbOption = None
-) -> None:
-    """Remove a rule: its plays count again."""
+@exclude_group.command("remove")
+@click.argument("rule_id", type=int)
+@db_option
+def exclude_remove(rule_id: int, db: Path | None) -> None:
+    """Remove rule RULE_ID (its number in `exclude list`): its plays count again."""
+    from linernotes.cli.common import console, plain
+    from linernotes.library import open_library
+
     with open_library(db) as lib:
         rule = lib.remove_exclusion(rule_id)
     console.print(f"Rule {rule_id} removed: {plain(rule.describe(), limit=10_000)}")

@@ -1,40 +1,34 @@
-"""Commands that change the library: import, imports, forget, settings, demo."""
+"""Commands that change the library: import, imports, forget, kind, settings, demo."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
+import click
 
-from linernotes.cli.common import DbOption, JsonOption, console, inert, plain, print_json
-from linernotes.library import SETTINGS, import_into, open_library
+from linernotes.cli.options import complete, db_option, json_option
 
 if TYPE_CHECKING:
     from linernotes.store.importer import ImportReport
 
-
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_cmd)
-    app.command("imports")(imports_cmd)
-    app.command("forget")(forget_cmd)
-    app.command("kind")(kind_cmd)
-    app.command("settings")(settings_cmd)
-    app.command("demo")(demo_cmd)
+# linernotes.library.SETTINGS's keys (importing it here would load DuckDB at every command start; a test keeps
+# the two equal).
+SETTING_KEYS = ("home_zone", "home_country", "include_incognito")
 
 
-def import_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Export zips, folders or files (several at once).",
-                                                show_default=False)],
-    db: DbOption = None,
-    as_json: JsonOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and report everything, change nothing.")] = False,
-) -> None:
-    """Import listening history exports (Spotify, Last.fm, ListenBrainz). Nothing leaves this machine."""
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@json_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--dry-run", is_flag=True, help="Read and report everything, change nothing.")
+def import_cmd(paths: tuple[Path, ...], db: Path | None, as_json: bool, quiet: bool, dry_run: bool) -> None:
+    """Import listening history exports (Spotify, Last.fm, ListenBrainz): zips, folders or files, several at
+    once. Nothing leaves this machine."""
+    from linernotes.cli.common import console, print_json
+
     report = _run_import(db, [str(p) for p in paths], show_progress=not (quiet or as_json), dry_run=dry_run)
     if as_json:
         print_json({**report.to_dict(), "dry_run": dry_run})
@@ -46,6 +40,11 @@ def import_cmd(
 
 def _run_import(db: Path | None, paths: list[str], show_progress: bool, dry_run: bool = False) -> ImportReport:
     """Import into the library at ``db``; a new library file appears only when the import succeeds."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    from linernotes.cli.common import console, plain
+    from linernotes.library import import_into
+
     if not show_progress:
         return import_into(db, paths, dry_run=dry_run)
     columns = [TextColumn("{task.description:<8}"), BarColumn(), DownloadColumn(), TimeElapsedColumn()]
@@ -61,6 +60,10 @@ def _run_import(db: Path | None, paths: list[str], show_progress: bool, dry_run:
 
 
 def print_report(report: ImportReport) -> None:
+    from rich.table import Table
+
+    from linernotes.cli.common import console, plain
+
     table = Table(title=f"Import #{report.import_id}", title_justify="left")
     for name in ("file", "format", "read", "stored", "merged", "duplicate", "already had", "dropped"):
         table.add_column(name, justify="left" if name in ("file", "format") else "right")
@@ -87,6 +90,8 @@ def print_report(report: ImportReport) -> None:
 
 
 def _podcast_sentence(shows: int, plays: int, evidence: dict[str, int]) -> str:
+    from linernotes.cli.common import plain
+
     found = ", ".join(f"{n:,} by {_EVIDENCE_WORDS.get(k, plain(k))}" for k, n in evidence.items() if n)
     names = "name is a podcast show" if shows == 1 else "names are podcast shows"
     return (f"Account music files: {shows:,} {names} ({plays:,} plays counted as episodes; "
@@ -98,8 +103,16 @@ _EVIDENCE_WORDS = {"known_show": "a show known elsewhere in the library", "episo
                    "corrections": "your corrections"}
 
 
-def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
+@click.command("imports")
+@db_option
+@json_option
+def imports_cmd(db: Path | None, as_json: bool) -> None:
     """List past imports and what each file contributed."""
+    from rich.table import Table
+
+    from linernotes.cli.common import console, plain, print_json
+    from linernotes.library import open_library
+
     with open_library(db, read_only=True) as lib:
         rows = lib.imports()
     if as_json:
@@ -126,16 +139,16 @@ def imports_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
             console.print(f"#{r['import_id']}: {found}")
 
 
-def kind_cmd(
-    kind: Annotated[str | None, typer.Argument(help="show, artist, or auto (forget your correction).",
-                                               show_default=False)] = None,
-    name: Annotated[str | None, typer.Argument(help="The name as it appears in your Account data.",
-                                               show_default=False)] = None,
-    db: DbOption = None,
-) -> None:
-    """Say whether a name in old Account data is a podcast show or an artist (kept, and re-applied after
-    every import). Without arguments: list your corrections."""
+@click.command("kind")
+@click.argument("kind", required=False, shell_complete=complete(("show", "artist", "auto")))
+@click.argument("name", required=False)
+@db_option
+def kind_cmd(kind: str | None, name: str | None, db: Path | None) -> None:
+    """Say whether NAME in old Account data is a podcast show or an artist (kept, and re-applied after
+    every import); KIND auto forgets your correction. Without arguments: list your corrections."""
+    from linernotes.cli.common import console, plain
     from linernotes.errors import UsageError
+    from linernotes.library import open_library
 
     if kind is None:
         with open_library(db, read_only=True) as lib:
@@ -154,29 +167,37 @@ def kind_cmd(
                   f"({result['plays']:,} plays counted as episodes).")
 
 
-def forget_cmd(
-    db: DbOption = None,
-    everything: Annotated[bool, typer.Option("--all", help="Delete every play and the import ledger.")] = False,
-    source: Annotated[str | None, typer.Option("--source", help="Delete the plays of one source "
-                                               "(spotify_extended, spotify_account, lastfm, listenbrainz).")] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-) -> None:
+@click.command("forget")
+@db_option
+@click.option("--all", "everything", is_flag=True, help="Delete every play and the import ledger.")
+@click.option("--source", help="Delete the plays of one source (spotify_extended, spotify_account, lastfm, "
+              "listenbrainz).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def forget_cmd(db: Path | None, everything: bool, source: str | None, yes: bool) -> None:
     """Delete plays so that their bytes are gone from the library file."""
+    from linernotes.cli.common import console
+    from linernotes.library import open_library
+    from linernotes.terminal import inert
+
     what = "every play" if everything else f"all plays from {inert(str(source))}"  # a plain prompt: no markup
-    if not yes and not typer.confirm(f"Delete {what}? This cannot be undone.", default=False):
-        raise typer.Abort()
+    if not yes and not click.confirm(f"Delete {what}? This cannot be undone.", default=False):
+        raise click.Abort()
     with open_library(db) as lib:
         n = lib.forget(everything=everything, source=source)
     console.print(f"Deleted {n:,} plays; the library file was rewritten so they are gone.")
 
 
-def settings_cmd(
-    key: Annotated[str | None, typer.Argument(help=f"One of: {', '.join(SETTINGS)}.")] = None,
-    value: Annotated[str | None, typer.Argument(help="New value (omit to show).")] = None,
-    unset: Annotated[bool, typer.Option("--unset", help="Clear the setting (back to the default).")] = False,
-    db: DbOption = None,
-) -> None:
-    """Show or change the library's settings (home time zone, incognito plays...)."""
+@click.command("settings")
+@click.argument("key", required=False, shell_complete=complete(SETTING_KEYS))
+@click.argument("value", required=False)
+@click.option("--unset", is_flag=True, help="Clear the setting (back to the default).")
+@db_option
+def settings_cmd(key: str | None, value: str | None, unset: bool, db: Path | None) -> None:
+    """Show or change the library's settings (home time zone, incognito plays...): KEY alone shows it, KEY
+    VALUE changes it. KEY is one of home_zone, home_country, include_incognito."""
+    from linernotes.cli.common import console, plain
+    from linernotes.library import SETTINGS, open_library
+
     with open_library(db) as lib:
         if key is not None and (value is not None or unset):
             lib.set_setting(key, None if unset else value)
@@ -192,14 +213,16 @@ def settings_cmd(
         console.print(f"{k} = {plain(effective)}  ({origin}; {plain(SETTINGS[k])})")
 
 
-def demo_cmd(
-    db: DbOption = None,
-    plays: Annotated[int, typer.Option("--plays", help="Size of the synthetic history.")] = 60_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same history).")] = 7,
-) -> None:
+@click.command("demo")
+@db_option
+@click.option("--plays", type=int, default=60_000, show_default=True, help="Size of the synthetic history.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same history).")
+def demo_cmd(db: Path | None, plays: int, seed: int) -> None:
     """Synthesise a realistic multi-year history, import it and show a summary."""
     from linernotes import synth
+    from linernotes.cli.common import console, plain
     from linernotes.cli.data import print_status, print_top
+    from linernotes.library import open_library
     from linernotes.store.db import default_db_path
 
     target = db or default_db_path().with_name("demo.duckdb")

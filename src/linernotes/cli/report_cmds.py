@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
 
-from linernotes.cli.common import DbOption, console, plain
-from linernotes.cli.insights_cmds import EndOption, StartOption
-from linernotes.engine.period import Period
-from linernotes.errors import UsageError
-from linernotes.library import open_library
+from linernotes.cli.options import complete, db_option, end_option, start_option
 
 CARD_KINDS = ("top-artists", "chapter", "personality", "year")  # the same as linernotes.report.cards.KINDS
 CARD_SIZES = ("square", "story")
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the CLI."""
-    app.command("report")(report_cmd)
-    app.command("card")(card_cmd)
-
-
-def report_cmd(
-    start: StartOption = None,
-    end: EndOption = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path(
-        "liner-notes.html"),
-    db: DbOption = None,
-) -> None:
+@click.command("report")
+@start_option
+@end_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("liner-notes.html"),
+              show_default=True, help="The HTML file to write.")
+@db_option
+def report_cmd(start: str | None, end: str | None, output: Path, db: Path | None) -> None:
     """Write the liner notes for a period (default: your whole history) as one HTML file that works offline."""
+    from linernotes.cli.common import console, plain
+    from linernotes.engine.period import Period
+    from linernotes.library import open_library
+
     period = Period.parse(start, end)  # a bad date fails here, before the library is opened
     from linernotes.report import write_report
 
@@ -39,16 +32,22 @@ def report_cmd(
     console.print(plain(path, limit=10_000))
 
 
-def card_cmd(
-    kind: Annotated[str, typer.Argument(help=f"What the card shows: {', '.join(CARD_KINDS)}.",
-                                        show_default=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The PNG file to write.")],
-    start: StartOption = None,
-    end: EndOption = None,
-    size: Annotated[str, typer.Option("--size", help="square (1080×1080) or story (1080×1920).")] = "square",
-    db: DbOption = None,
-) -> None:
-    """Draw a share card (PNG) for a period: only music and numbers, never a name, path or place."""
+@click.command("card")
+@click.argument("kind", shell_complete=complete(CARD_KINDS))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The PNG file to write.")
+@start_option
+@end_option
+@click.option("--size", default="square", show_default=True, shell_complete=complete(CARD_SIZES),
+              help="square (1080×1080) or story (1080×1920).")
+@db_option
+def card_cmd(kind: str, output: Path, start: str | None, end: str | None, size: str, db: Path | None) -> None:
+    """Draw a share card (PNG) for a period: only music and numbers, never a name, path or place. KIND is what
+    the card shows: top-artists, chapter, personality or year."""
+    from linernotes.cli.common import console, plain
+    from linernotes.engine.period import Period
+    from linernotes.errors import UsageError
+    from linernotes.library import open_library
+
     if kind not in CARD_KINDS:
         raise UsageError(f"unknown card {kind!r} (known: {', '.join(CARD_KINDS)})")
     if size not in CARD_SIZES:

@@ -9,12 +9,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import urlencode
 
-import typer
+import click
 
-from linernotes.cli.common import DbOption
+from linernotes.cli.options import db_option
 
 TOKEN_ENV = "LINERNOTES_TOKEN"
 # linernotes.web.uploads.DEFAULT_MAX_UPLOAD in MiB (importing it here would load FastAPI at every command start;
@@ -22,21 +21,15 @@ TOKEN_ENV = "LINERNOTES_TOKEN"
 DEFAULT_MAX_UPLOAD_MB = 256
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the CLI."""
-    app.command("serve")(serve_cmd)
-
-
-def serve_cmd(
-    db: DbOption = None,
-    port: Annotated[int, typer.Option("--port", help="Port to listen on (default: a free one).")] = 0,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (anything but loopback: "
-                                                     "reachable from other machines, with the token).")] = "127.0.0.1",
-    open_browser: Annotated[bool, typer.Option("--open", help="Open the dashboard in the browser.")] = False,
-    max_upload_mb: Annotated[int, typer.Option(
-        "--max-upload-mb", help="Largest export accepted from the browser, in MiB (held in memory).",
-    )] = DEFAULT_MAX_UPLOAD_MB,
-) -> None:
+@click.command("serve")
+@db_option
+@click.option("--port", type=int, default=0, help="Port to listen on (default: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (anything but loopback: reachable from other machines, with the token).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the dashboard in the browser.")
+@click.option("--max-upload-mb", type=int, default=DEFAULT_MAX_UPLOAD_MB, show_default=True,
+              help="Largest export accepted from the browser, in MiB (held in memory).")
+def serve_cmd(db: Path | None, port: int, host: str, open_browser: bool, max_upload_mb: int) -> None:
     """Open a dashboard of your library in the browser: overview, artists, chapters, ask, imports and rules.
 
     It listens on this machine only (127.0.0.1) unless --host says otherwise. Every request needs the access
@@ -63,8 +56,8 @@ def serve_cmd(
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = f"{url_of(sock)}/?{urlencode({'token': token})}"
-    typer.echo(f"linernotes dashboard: {url}")
-    typer.echo("Open it with its token (it lets you in); Ctrl-C stops it.")
+    click.echo(f"linernotes dashboard: {url}")
+    click.echo("Open it with its token (it lets you in); Ctrl-C stops it.")
     with contextlib.ExitStack() as stack:
         if open_browser:
             stack.enter_context(_open_in_browser(url))
