@@ -24,17 +24,6 @@ import linernotes
 
 SOURCE = Path(linernotes.__file__).resolve().parent
 
-# Edges that close a cycle between packages this change did not restructure, allowed for now. Each entry
-# says where the import is; the lead removes an entry when its import goes (a listed edge that no longer
-# exists fails the test, so the list can only shrink).
-KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    # coop/server/cli.py imports linernotes.cli.common (print_json, fail): the coop server's CLI should use
-    # its own small output helpers or the CLI should call into coop, not both ways.
-    ("coop", "cli"): "coop/server/cli.py: from linernotes.cli.common import print_json, fail",
-    # coop/server/cli.py imports linernotes.web.server.bind (the loopback/bind check).
-    ("coop", "web"): "coop/server/cli.py: from linernotes.web.server import bind",
-}
-
 Edges = dict[tuple[str, str], list[str]]
 
 
@@ -147,14 +136,8 @@ def test_the_machinery_imports_no_insight(graph: Edges) -> None:
 
 
 def test_no_cycle_between_subpackages(graph: Edges) -> None:
-    kept = {edge: where for edge, where in graph.items() if edge not in KNOWN_CYCLE_EDGES}
-    found = cycles(kept)
-    assert not found, "import cycles between packages:\n" + "\n".join(describe(kept, c) for c in found)
-
-
-def test_the_allowed_edges_still_exist(graph: Edges) -> None:
-    gone = [edge for edge in KNOWN_CYCLE_EDGES if edge not in graph]
-    assert not gone, f"remove these from KNOWN_CYCLE_EDGES, they no longer exist: {gone}"
+    found = cycles(graph)
+    assert not found, "import cycles between packages:\n" + "\n".join(describe(graph, c) for c in found)
 
 
 def test_the_graph_sees_lazy_relative_and_type_only_imports(tmp_path: Path) -> None:

@@ -118,8 +118,8 @@ def test_crowd_json_places_the_person_and_recommends_from_their_cluster(setup: t
 
 
 def test_dashboard_shows_the_cli_numbers(setup: tuple[Path, dict]) -> None:
+    from linernotes.serving import background
     from linernotes.web import create_app
-    from linernotes.web.server import background
 
     db, _ = setup
     cli = json.loads(run("crowd", "--db", str(db), "--json", "--recommend", "5").stdout)
@@ -134,8 +134,8 @@ def test_dashboard_shows_the_cli_numbers(setup: tuple[Path, dict]) -> None:
 
 @pytest.mark.slow
 def test_crowd_page_in_a_browser_shows_the_cli_numbers(setup: tuple[Path, dict], browser: Any) -> None:
+    from linernotes.serving import background
     from linernotes.web import create_app
-    from linernotes.web.server import background
 
     db, _ = setup
     cli = json.loads(run("crowd", "--db", str(db), "--json").stdout)

@@ -25,7 +25,7 @@ from linernotes.coop import contract
 from linernotes.coop.server import storage
 from linernotes.coop.server.app import create_app
 from linernotes.coop.terms import TERMS_VERSION
-from linernotes.web.server import background
+from linernotes.serving import background
 from tests.support.coop_fixtures import (
     CoopServer,
     benchmarks_body,

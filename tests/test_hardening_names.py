@@ -315,8 +315,8 @@ def test_crowd_refuses_a_release_of_the_wrong_shapes(hostile: Path, tmp_path: Pa
 def test_dashboard_answers_a_release_of_the_wrong_shapes_with_a_422(hostile: Path, tmp_path: Path) -> None:
     import httpx
 
+    from linernotes.serving import background
     from linernotes.web import create_app
-    from linernotes.web.server import background
 
     db = Path(shutil.copy(hostile, tmp_path / "lib.duckdb"))
     write_signed_release(db, top_artists={"artists": [[123, 4]]})
@@ -341,7 +341,7 @@ def test_report_with_a_hostile_release(hostile: Path, tmp_path: Path) -> None:
 
 
 def test_print_json_escapes_c1_and_bidi(capsys: pytest.CaptureFixture[str]) -> None:
-    from linernotes.cli.common import print_json
+    from linernotes.terminal import print_json
 
     print_json({"name": C1_BIDI})
     out = capsys.readouterr().out

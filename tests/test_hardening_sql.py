@@ -21,8 +21,8 @@ import pytest
 from linernotes.engine.safe_where import PLAYS_COLUMNS, RefusedSelection, canonical
 from linernotes.errors import UsageError
 from linernotes.library import Library, open_library
+from linernotes.serving import background
 from linernotes.web import create_app
-from linernotes.web.server import background
 from tests.support import insight_fixture
 from tests.support.cli import run_cli
 

@@ -25,8 +25,8 @@ from fastapi.routing import APIRoute
 from linernotes.cli import main as cli_main
 from linernotes.engine import registry
 from linernotes.library import open_library
+from linernotes.serving import background
 from linernotes.web import create_app
-from linernotes.web.server import background
 from linernotes.web.uploads import UploadBudget, UploadBusy
 
 TOKEN = "hardening-token"

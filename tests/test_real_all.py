@@ -34,10 +34,10 @@ import pytest
 
 from linernotes.engine.registry import all_insights
 from linernotes.library import Library, open_library
+from linernotes.serving import background
 from linernotes.web import create_app
 from linernotes.web.entity import KINDS
 from linernotes.web.pages import MODEL_PAGES, NAV, PAGES
-from linernotes.web.server import background
 from tests.support.samples import SAMPLES
 
 CORPUS = SAMPLES.parent / "corpus"

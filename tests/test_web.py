@@ -22,9 +22,9 @@ import pytest
 
 from linernotes.errors import UsageError
 from linernotes.loopback import is_loopback
+from linernotes.serving import background
 from linernotes.web import create_app
 from linernotes.web.security import check_binding
-from linernotes.web.server import background
 from tests.support.browser import screenshot
 from tests.support.cli import run_cli
 

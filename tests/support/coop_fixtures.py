@@ -23,7 +23,7 @@ from linernotes.coop.server.app import create_app
 from linernotes.coop.server.config import Settings
 from linernotes.coop.server.migrations import migrate
 from linernotes.coop.terms import TERMS_VERSION
-from linernotes.web.server import background
+from linernotes.serving import background
 from tests.support.pgtemp import TempPostgres
 
 _databases = itertools.count(1)

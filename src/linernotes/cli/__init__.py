@@ -1,7 +1,7 @@
 """The `linernotes` command line: thin click commands over the library API.
 
 Each command lives in a module of this package that imports only click at load time (see
-:class:`~linernotes.cli.group.CliGroup`): DuckDB, numpy and rich load inside the command that needs them, so
+:class:`~linernotes.clickgroup.CliGroup`): DuckDB, numpy and rich load inside the command that needs them, so
 ``linernotes --help`` starts at once. User mistakes (bad input, bad options) end with a one-line
 ``error: ...`` on stderr and exit status 2; no traceback. Anything else is a bug and keeps its traceback.
 """
@@ -14,7 +14,7 @@ import click
 
 import linernotes
 from linernotes.cli.completion import completion_options
-from linernotes.cli.group import CliGroup
+from linernotes.clickgroup import CliGroup
 
 # The commands in the order `linernotes --help` lists them.
 COMMANDS = {

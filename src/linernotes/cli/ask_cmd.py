@@ -28,10 +28,10 @@ def ask_cmd(question: str, db: Path | None, as_json: bool, explain: bool, today:
     local llama.cpp or Ollama), it words the answer; only the answer's figures are sent, never plays.
     """
     from linernotes.ask import ask
-    from linernotes.cli.common import console, print_json
+    from linernotes.cli.common import console
     from linernotes.errors import UsageError
     from linernotes.library import open_library
-    from linernotes.terminal import inert
+    from linernotes.terminal import inert, print_json
 
     day = None
     if today:

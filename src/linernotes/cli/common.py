@@ -4,12 +4,8 @@ Imported inside commands (rich and orjson load only when a command prints), neve
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
 from typing import Any
 
-import orjson
 from rich.console import Console
 from rich.markup import escape
 
@@ -30,24 +26,6 @@ def plain(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return escape(text)
-
-
-# C1 controls and bidi characters are valid unescaped in JSON, and orjson leaves them as UTF-8; written as
-# \uXXXX escapes the JSON means the same and a terminal showing it cannot act on them (orjson escapes C0).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def print_json(value: Any) -> None:
-    text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_default).decode()
-    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
-
-
-def _default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(type(value).__name__)
 
 
 def hours(ms: int | float | None) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from linernotes.cli.group import CliGroup
 from linernotes.cli.options import complete, db_option, json_option
+from linernotes.clickgroup import CliGroup
 
 SCOPES = ("benchmarks", "taste")  # linernotes.coop.contract's scopes, for completion (the server names its own)
 scope_option = click.option("--scope", default="benchmarks", show_default=True, shell_complete=complete(SCOPES),
@@ -141,8 +141,8 @@ def contribute_cmd(scope: str, db: Path | None) -> None:
 @click.option("--offline", is_flag=True, help="Do not ask the server.")
 def status_cmd(db: Path | None, as_json: bool, offline: bool) -> None:
     """Your membership: consent receipt, what you contributed, and what the server says it holds."""
-    from linernotes.cli.common import print_json
     from linernotes.coop.client import api
+    from linernotes.terminal import print_json
 
     shown = api.status(_state_path(db), remote=not offline)
     if as_json:

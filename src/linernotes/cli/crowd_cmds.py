@@ -17,9 +17,10 @@ from linernotes.cli.options import db_option, json_option
 def crowd_cmd(recommend: int, db: Path | None, as_json: bool) -> None:
     """Where you stand among the cooperative's contributors, metric by metric, computed on this machine from
     the signed release beside your library; with the uncertainty its privacy noise implies."""
-    from linernotes.cli.common import console, plain, print_json
+    from linernotes.cli.common import console, plain
     from linernotes.errors import LinernotesError, UsageError
     from linernotes.library import open_library
+    from linernotes.terminal import print_json
 
     if recommend < 0:
         raise UsageError("--recommend must be 0 or more")

@@ -26,8 +26,8 @@ TOP_ENTITIES = ("artists", "tracks", "albums", "shows", "audiobooks")
 @json_option
 def status_cmd(db: Path | None, as_json: bool) -> None:
     """What is in the library: plays by source and kind, date range, listening time."""
-    from linernotes.cli.common import print_json
     from linernotes.library import open_library
+    from linernotes.terminal import print_json
 
     with open_library(db, read_only=True) as lib:
         status = lib.status()
@@ -79,10 +79,11 @@ def top_cmd(entity: str, start: str | None, end: str | None, by: str, limit: int
 
     The same as `linernotes insights top --entity ENTITY`: the JSON is that insight's result.
     """
-    from linernotes.cli.common import plain, print_json
+    from linernotes.cli.common import plain
     from linernotes.engine.period import Period
     from linernotes.insights.top import TopResult
     from linernotes.library import open_library
+    from linernotes.terminal import print_json
 
     period = Period.parse(start, end)
     with open_library(db, read_only=True) as lib:
@@ -124,8 +125,9 @@ def sql_cmd(query: str, db: Path | None, as_json: bool, max_rows: int) -> None:
     "SELECT * FROM plays LIMIT 5"."""
     from rich.table import Table
 
-    from linernotes.cli.common import console, plain, print_json
+    from linernotes.cli.common import console, plain
     from linernotes.library import open_library
+    from linernotes.terminal import print_json
 
     with open_library(db, read_only=True) as lib:
         columns, rows = lib.sql(query)

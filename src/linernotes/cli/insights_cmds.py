@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from linernotes.cli.group import CONTEXT_SETTINGS, CliGroup, did_you_mean
 from linernotes.cli.options import db_option, json_option, scope_params
+from linernotes.clickgroup import CONTEXT_SETTINGS, CliGroup, did_you_mean
 
 if TYPE_CHECKING:
     from linernotes.engine.registry import Insight, Param
@@ -122,10 +122,10 @@ def _runner(spec: Insight) -> Callable[..., None]:
     def run(ctx: click.Context, start: str | None, end: str | None, policy: Policy | None, kinds: str | None,
             include_incognito: bool | None, no_exclusions: bool, db: Path | None, as_json: bool,
             **params: Any) -> None:
-        from linernotes.cli.common import print_json
         from linernotes.cli.render import print_result
         from linernotes.library import open_library
         from linernotes.policy import Policy
+        from linernotes.terminal import print_json
 
         # Options given before the insight's name belong to the group: they count unless given again here.
         before = ctx.parent.params if ctx.parent is not None else {}
@@ -160,8 +160,9 @@ def _describe_and_exit(spec: Insight) -> Callable[[click.Context, click.Paramete
 def _list(as_json: bool) -> None:
     from rich.table import Table
 
-    from linernotes.cli.common import console, plain, print_json
+    from linernotes.cli.common import console, plain
     from linernotes.engine import registry
+    from linernotes.terminal import print_json
 
     specs = registry.all_insights()
     if as_json:
@@ -204,8 +205,9 @@ def exclude_group() -> None:
 @json_option
 def exclude_list(db: Path | None, as_json: bool) -> None:
     """List the exclusion rules."""
-    from linernotes.cli.common import console, plain, print_json
+    from linernotes.cli.common import console, plain
     from linernotes.library import open_library
+    from linernotes.terminal import print_json
 
     with open_library(db, read_only=True) as lib:
         rules = lib.exclusions()

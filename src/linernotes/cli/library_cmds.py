@@ -27,7 +27,8 @@ SETTING_KEYS = ("home_zone", "home_country", "include_incognito")
 def import_cmd(paths: tuple[Path, ...], db: Path | None, as_json: bool, quiet: bool, dry_run: bool) -> None:
     """Import listening history exports (Spotify, Last.fm, ListenBrainz): zips, folders or files, several at
     once. Nothing leaves this machine."""
-    from linernotes.cli.common import console, print_json
+    from linernotes.cli.common import console
+    from linernotes.terminal import print_json
 
     report = _run_import(db, [str(p) for p in paths], show_progress=not (quiet or as_json), dry_run=dry_run)
     if as_json:
@@ -110,8 +111,9 @@ def imports_cmd(db: Path | None, as_json: bool) -> None:
     """List past imports and what each file contributed."""
     from rich.table import Table
 
-    from linernotes.cli.common import console, plain, print_json
+    from linernotes.cli.common import console, plain
     from linernotes.library import open_library
+    from linernotes.terminal import print_json
 
     with open_library(db, read_only=True) as lib:
         rows = lib.imports()

@@ -38,9 +38,9 @@ def serve_cmd(db: Path | None, port: int, host: str, open_browser: bool, max_upl
     """
     from linernotes.errors import UsageError
     from linernotes.loopback import is_loopback
+    from linernotes.serving import bind, make_server, url_of
     from linernotes.web import create_app
     from linernotes.web.security import check_binding, new_token
-    from linernotes.web.server import bind, make_server, url_of
 
     if max_upload_mb < 1:
         raise UsageError("--max-upload-mb must be at least 1")

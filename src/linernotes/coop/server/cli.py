@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 import linernotes
-from linernotes.cli.group import CliGroup
+from linernotes.clickgroup import CliGroup
 from linernotes.coop.server.config import ENV_PREFIX
 from linernotes.errors import UsageError
 
@@ -101,7 +101,7 @@ def serve(database_url: str | None, storage: Path | None, keys: Path | None, hos
 
     load_or_create_prefix_key(settings.keys)
     os.environ.update(settings.to_env())
-    from linernotes.web.server import bind
+    from linernotes.serving import bind
 
     try:
         # TCP_NODELAY on the listening socket (inherited by connections): uvicorn writes a response's head and
@@ -193,7 +193,7 @@ def release_cmd(database_url: str | None, storage: Path | None, keys: Path | Non
 
 
 def _show(rows: list[dict[str, Any]], as_json: bool) -> None:
-    from linernotes.cli.common import print_json
+    from linernotes.terminal import print_json
 
     if as_json:
         print_json(rows)

@@ -1,5 +1,5 @@
-"""Running the dashboard: in the foreground for ``linernotes serve``, or in a background thread (tests,
-benchmarks).
+"""Serving an ASGI app (the dashboard, the cooperative's server) with uvicorn: in the foreground, or in a
+background thread (tests, benchmarks).
 
 uvicorn runs with its access log off and no proxy-header handling: no client address is ever logged, and
 none is trusted from a header.
