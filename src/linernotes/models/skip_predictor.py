@@ -537,6 +537,14 @@ def _binned(values: np.ndarray, edges: list[float]) -> np.ndarray:
 Coded = tuple[np.ndarray, list[tuple[str, str]]]
 
 
+def recorded(codes: np.ndarray, levels: list[str]) -> np.ndarray:
+    """``codes`` (indices into ``levels``) with the levels the export did not record ("unknown" devices or
+    start reasons) as -1, so they are left out of the comparisons."""
+    unrecorded = [i for i, level in enumerate(levels) if is_placeholder(level)]
+    codes = codes.astype(np.int64)
+    return np.where(np.isin(codes, unrecorded), -1, codes)
+
+
 def _factor_codes(data: SkipData, labelled: np.ndarray) -> dict[str, Coded]:
     """Per factor group, each labelled play's level (an index into the level labels; -1 = left out) and the
     levels' (label, phrase)."""
@@ -557,17 +565,12 @@ def _factor_codes(data: SkipData, labelled: np.ndarray) -> dict[str, Coded]:
     dow = col("weekday")
     out["weekday"] = coded(np.where(np.isnan(dow), -1, (dow >= 6).astype(np.int64)),
                              [("weekdays", "on weekdays"), ("weekend", "at the weekend")])
-    # Levels the export did not record ("unknown" devices) are left out of the comparisons.
-    device = col("device").astype(np.int64)
-    device = np.where(np.isin(device, [i for i, d in enumerate(data.devices) if is_placeholder(d)]), -1, device)
-    out["device"] = coded(device,
+    out["device"] = coded(recorded(col("device"), data.devices),
                           [(d, DEVICE_PHRASES.get(d, f"on {d.replace('_', ' ')}")) for d in data.devices])
     sh = col("shuffle")
     out["shuffle"] = coded(np.where(np.isnan(sh), -1, sh).astype(np.int64),
                              [("off", "with shuffle off"), ("on", "on shuffle")])
-    start = col("reason_start").astype(np.int64)
-    start = np.where(np.isin(start, [i for i, r in enumerate(data.reasons) if is_placeholder(r)]), -1, start)
-    out["start"] = coded(start,
+    out["start"] = coded(recorded(col("reason_start"), data.reasons),
                            [(r, REASON_PHRASES.get(r, f"when started by '{r}'")) for r in data.reasons])
     off = col("offline")
     out["offline"] = coded(np.where(np.isnan(off), -1, off).astype(np.int64),
