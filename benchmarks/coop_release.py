@@ -31,7 +31,7 @@ import psutil
 from _common import verdict
 from linernotes.coop.contract import METRICS
 from linernotes.coop.crowd.percentile import place
-from linernotes.coop.crowd.recommend import recommend
+from linernotes.coop.crowd.shared_taste_picks import recommend
 
 # isort: split
 # (after _common, which puts the repository root on the path for tests.support)

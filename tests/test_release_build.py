@@ -11,7 +11,7 @@ import pytest
 
 from linernotes.coop.contract import METRICS
 from linernotes.coop.crowd.percentile import place
-from linernotes.coop.crowd.recommend import recommend
+from linernotes.coop.crowd.shared_taste_picks import recommend
 from linernotes.coop.crowd.verify import ReleaseError, load_release, verify_release
 from linernotes.coop.release.build import ReleaseConfig, build_release
 from linernotes.coop.release_format import write_release

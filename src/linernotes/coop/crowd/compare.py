@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from linernotes.coop.contract import METRICS
 from linernotes.coop.crowd.percentile import place
-from linernotes.coop.crowd.recommend import recommend
+from linernotes.coop.crowd.shared_taste_picks import recommend
 from linernotes.coop.crowd.verify import MalformedRelease, ReleaseError, load_release, read_public_key
 from linernotes.coop.metrics import person_metrics
 from linernotes.coop.sidecars import key_path, release_path

@@ -31,7 +31,7 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from linernotes.coop.contract import METRICS, TOP_ARTISTS_BENCHMARKS, scope_dir
-from linernotes.coop.release import taste
+from linernotes.coop.release import shared_taste
 from linernotes.coop.release.aggregates import TASTE_TOP_K, Aggregates
 from linernotes.coop.release.budget import (
     DEFAULT_LIFETIME_DELTA,
@@ -64,7 +64,7 @@ class ReleaseConfig:
     taste_pairs_epsilon: float = 2.0
     taste_k: int = TASTE_TOP_K
     taste_vocabulary: int = 1000  # cells of noise grow with its square; OpenDP draws ~150k a second
-    taste_dimensions: int = taste.DIMENSIONS
+    taste_dimensions: int = shared_taste.DIMENSIONS
 
     def benchmarks_cost(self) -> Budget:
         eps = sum(self.metric_epsilon[m.name] for m in METRICS) + self.top_artists_epsilon
@@ -225,7 +225,7 @@ def _taste(agg: Aggregates, config: ReleaseConfig, spends: list[Spend]) -> dict[
                               config.taste_k, part="taste_vocabulary")
     spends.append(select)
     vocab = [a for a, _ in sorted(kept.items(), key=lambda kv: (-kv[1], kv[0]))[: config.taste_vocabulary]]
-    vectors, pairs = taste.train(vocab, agg.pair_counts, config.taste_pairs_epsilon, config.taste_k,
+    vectors, pairs = shared_taste.train(vocab, agg.pair_counts, config.taste_pairs_epsilon, config.taste_k,
                                  config.taste_dimensions)
     spends.append(pairs)
     return {"contributors": max(0, contributors), "k": config.taste_k, "artists": vocab,

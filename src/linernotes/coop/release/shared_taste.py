@@ -3,7 +3,8 @@
 :func:`train`: the vocabulary is the artists that passed DP thresholding (public once released);
 the pair counts among them get discrete Laplace noise with L1 sensitivity k(k-1)/2 (one contributor's top-k list
 forms at most that many pairs); the rest — PPMI and a truncated SVD — is post-processing of released numbers,
-so it costs no privacy. The device recommends from the released vectors (:mod:`linernotes.coop.crowd.recommend`).
+so it costs no privacy. The device recommends from the released vectors
+(:mod:`linernotes.coop.crowd.shared_taste_picks`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Recommendations on the device from a release's shared taste model: artists close to the centroid of the
 person's current chapter, that the person has never played. The vectors are released numbers (trained by
-:mod:`linernotes.coop.release.taste` on the server); using them costs no privacy.
+:mod:`linernotes.coop.release.shared_taste` on the server); using them costs no privacy.
 """
 
 from __future__ import annotations
