@@ -434,3 +434,17 @@ def test_import_dry_run_changes_nothing(tmp_path: Path) -> None:
     status = json.loads(run("status", "--json", "--db", str(db)).stdout)
     assert status["plays"] == 1 and status["imports"] == 1
     assert status["by_source"]["spotify_extended"]["first_play"].startswith("2023-01-01")
+
+
+def test_ctrl_c_inside_a_duckdb_statement_is_one_line(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB reports Ctrl-C that lands inside a statement (opening the library, say) as its own error, not as
+    KeyboardInterrupt: still one line and status 130, never a traceback."""
+    import linernotes.library
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(linernotes.library, "open_library", interrupted)
+    done = run("status", "--db", str(library), check=False)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "error: interrupted: nothing was changed\n"
