@@ -291,6 +291,7 @@ def test_kind_command_is_stored_in_the_library(tmp_path: Path) -> None:
     run("import", str(src), "--db", str(db), "-q")
     listed = run("imports", "--db", str(db)).stdout
     assert "2 names are podcast shows (5 plays counted as episodes" in " ".join(listed.split())
+    assert not any(c in listed for c in "{}'")  # a table and sentences, never a Python dict
     out = run("kind", "artist", "Night Radio Tales", "--db", str(db)).stdout
     assert "Night Radio Tales is an artist" in out
     assert "Night Radio Tales: artist" in run("kind", "--db", str(db)).stdout

@@ -20,20 +20,20 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from linernotes.atomicfile import replacing
-from linernotes.engine import exclusions as excl
-from linernotes.engine import registry
-from linernotes.engine.exclusions import Rule
-from linernotes.engine.period import Period
-from linernotes.engine.result import Result
-from linernotes.engine.scope import Engine, Scope
 from linernotes.errors import UsageError
-from linernotes.insights.top import TopResult, TopRow
 from linernotes.policy import Policy
-from linernotes.schema import Source
 from linernotes.store import db
 from linernotes.units import MS_PER_HOUR
 
+# The insight machinery (numpy, pyarrow) loads when an insight first runs, not when a library opens: `status`,
+# `imports` and `sql` start without it.
 if TYPE_CHECKING:
+    from linernotes.engine.exclusions import Rule
+    from linernotes.engine.period import Period
+    from linernotes.engine.registry import Insight
+    from linernotes.engine.result import Result
+    from linernotes.engine.scope import Engine
+    from linernotes.insights.top import TopRow
     from linernotes.store.importer import ImportReport, Input, Progress
 
 SETTINGS = {
@@ -63,6 +63,8 @@ class Library:
     def engine(self) -> Engine:
         """The insight engine (caches selections until the library changes)."""
         if self._engine is None:
+            from linernotes.engine.scope import Engine
+
             self._engine = Engine(self.con, frozen=self.read_only)
         return self._engine
 
@@ -184,13 +186,17 @@ class Library:
     def top(self, entity: str, *, by: str = "time", period: Period | None = None, limit: int = 10,
             policy: str | Policy = Policy.SPOTIFY) -> list[TopRow]:
         """Top artists/tracks/albums/shows/audiobooks: the rows of the ``top`` insight."""
+        from linernotes.insights.top import TopResult
+
         result = self.insight("top", period=period, policy=policy, entity=entity, by=by, limit=limit)
         assert isinstance(result, TopResult)
         return result.rows
 
     # -- insights ------------------------------------------------------------------------------------
-    def insights(self) -> list[registry.Insight]:
+    def insights(self) -> list[Insight]:
         """Every insight this version knows: name, title, parameters, definition."""
+        from linernotes.engine import registry
+
         return registry.all_insights()
 
     def insight(self, name: str, *, period: Period | None = None, start: str | None = None,
@@ -200,6 +206,9 @@ class Library:
 
         >>> lib.insight("sessions", start="2023-01-01", end="2023-12-31", gap_minutes=30)  # doctest: +SKIP
         """
+        from linernotes.engine import registry
+        from linernotes.engine.scope import Scope
+
         scope = Scope.make(period=period, start=start, end=end, policy=policy, kinds=kinds,
                            include_incognito=include_incognito, apply_exclusions=apply_exclusions)
         return registry.run(self.engine, name, scope, **params)
@@ -207,10 +216,13 @@ class Library:
     # -- exclusion rules -----------------------------------------------------------------------------
     def exclusions(self) -> list[Rule]:
         """The exclusion rules, oldest first."""
+        from linernotes.engine import exclusions as excl
+
         return excl.list_rules(self.con)
 
     def exclude(self, rule: Rule | None = None, **conditions: Any) -> Rule:
         """Add an exclusion rule (a :class:`Rule` or its fields: artist=..., device=..., hours=(20, 7))."""
+        from linernotes.engine import exclusions as excl
         self._writable()
         if rule is None:
             hours = conditions.pop("hours", None)
@@ -228,6 +240,8 @@ class Library:
 
     def remove_exclusion(self, rule_id: int) -> Rule:
         self._writable()
+        from linernotes.engine import exclusions as excl
+
         removed = excl.remove_rule(self.con, rule_id)
         self._changed()
         return removed
@@ -287,6 +301,8 @@ class Library:
         self._writable()
         if everything == (source is not None):
             raise UsageError("say what to forget: --all or --source NAME")
+        from linernotes.schema import Source
+
         if source is not None and source not in {s.value for s in Source}:
             raise UsageError(f"unknown source {source!r} (known: {', '.join(s.value for s in Source)})")
         con = self.con
