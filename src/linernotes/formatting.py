@@ -1,0 +1,44 @@
+"""Numbers and dates as a person reads them, one way in every view (terminal, report, dashboard, cards).
+
+Hours are :func:`linernotes.units.format_hours`; here are the rest. No view prints a bare float: a share is a
+percent, a count has thousands separators, a date is written out ("25 May 2014") and a range says its years
+once when both ends share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def format_count(n: float) -> str:
+    """A count with thousands separators: ``format_count(12345) == "12,345"``."""
+    return f"{round(n):,}"
+
+
+def format_percent(share: float | None, *, digits: int = 0) -> str:
+    """A share (0..1) as a percent ("41%"); a share below the precision shown but above zero is "<1%", so a
+    small share never reads as none. None (not measurable) is "–"."""
+    if share is None:
+        return "–"
+    value = share * 100
+    smallest = 10 ** -digits
+    if 0 < value < smallest:
+        return f"<{smallest:g}%"
+    return f"{value:,.{digits}f}%"
+
+
+def format_date(day: dt.date | dt.datetime) -> str:
+    """A day written out: "25 May 2014"."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def format_date_range(start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> str:
+    """Two days as one range, saying the year (and month) once when both share it: "3–9 May 2014",
+    "25 May – 2 Jun 2014", "25 May 2014 – 12 May 2016"."""
+    if (start.year, start.month, start.day) == (end.year, end.month, end.day):
+        return format_date(start)
+    if start.year != end.year:
+        return f"{format_date(start)} – {format_date(end)}"
+    if start.month != end.month:
+        return f"{start.day} {start:%b} – {format_date(end)}"
+    return f"{start.day}–{format_date(end)}"

@@ -1,0 +1,22 @@
+"""Numbers and dates as a person reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from linernotes.formatting import format_count, format_date, format_date_range, format_percent
+
+
+def test_counts_and_percents() -> None:
+    assert format_count(1234567) == "1,234,567" and format_count(2.6) == "3"
+    assert format_percent(0.4123) == "41%" and format_percent(0.4123, digits=1) == "41.2%"
+    assert format_percent(0.001) == "<1%" and format_percent(0.0) == "0%" and format_percent(None) == "–"
+
+
+def test_dates_and_ranges_say_each_part_once() -> None:
+    d = dt.date
+    assert format_date(d(2014, 5, 25)) == "25 May 2014"
+    assert format_date_range(d(2014, 5, 3), d(2014, 5, 9)) == "3–9 May 2014"
+    assert format_date_range(d(2014, 5, 25), d(2014, 6, 2)) == "25 May – 2 Jun 2014"
+    assert format_date_range(d(2014, 5, 25), d(2016, 5, 12)) == "25 May 2014 – 12 May 2016"
+    assert format_date_range(d(2014, 5, 25), d(2014, 5, 25)) == "25 May 2014"
