@@ -223,6 +223,8 @@ class Library:
     def exclude(self, rule: Rule | None = None, **conditions: Any) -> Rule:
         """Add an exclusion rule (a :class:`Rule` or its fields: artist=..., device=..., hours=(20, 7))."""
         from linernotes.engine import exclusions as excl
+        from linernotes.engine.exclusions import Rule
+
         self._writable()
         if rule is None:
             hours = conditions.pop("hours", None)
