@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -77,8 +77,8 @@ class Ruler:
     """Widths (in px at :data:`REFERENCE`) of strings as the card's font draws them; one probe render measures
     every string not measured before in this process."""
 
-    _cache: dict[tuple[str, str, bool], float] = {}
-    _coverage: dict[str, dict[str, bool]] = {}
+    _cache: ClassVar[dict[tuple[str, str, bool], float]] = {}  # per process: a font draws the same every time
+    _coverage: ClassVar[dict[str, dict[str, bool]]] = {}
 
     def __init__(self, font: str) -> None:
         self.font = font
