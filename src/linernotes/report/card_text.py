@@ -2,7 +2,7 @@
 
 A card cannot ask a browser how wide a string is, and a table of character widths is wrong for every font it
 was not made from (and for every script). So the widths come from the renderer itself: the pieces of every
-text on a card are drawn once, one per row, into a probe PNG by vl-convert with the card's font, and their
+text on a card are drawn once, side by side, into one probe PNG by vl-convert with the card's font, and their
 widths read off the pixels (:class:`Ruler`). Widths scale with the font size (the renderer does not hint), so
 one probe at :data:`REFERENCE` px serves every size.
 
@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from linernotes.report.png_pixels import decode_png
 
-REFERENCE = 40  # px: the probe's font size
+REFERENCE = 32  # px: the probe's font size (edge pixels count in part: widths to a tenth of a pixel)
 LINE_HEIGHT = 1.2  # one line's step, in font sizes
 ASCENT = 0.95  # from a line's top to its baseline, in font sizes: CJK and emoji reach higher than Latin capitals
 FILL = 0.985  # a line may use this share of its box: room for the anti-aliased edge of the last glyph
@@ -92,13 +92,13 @@ class Ruler:
         rows = [(_MARK * 2, False), (_MARK * 2, True)]
         rows += [(f"{_MARK}{s}{_MARK}", bold) for s, bold in wanted]
         rows += [(probe, False) for probe in _COVERAGE_PROBES.values()]
-        pixels = _draw_rows(rows, self.font)
-        inks = [_ink(pixels[i * 2 * REFERENCE:(i + 1) * 2 * REFERENCE]) for i in range(len(rows))]
+        slots = _draw(rows, self.font)
+        inks = [_ink(slot) for slot in slots]
         marks = {False: _width(inks[0]), True: _width(inks[1])}
         for (s, bold), ink in zip(wanted, inks[2:], strict=False):
             self._cache[(self.font, s, bold)] = max(_width(ink) - marks[bold], 0.0)
         if first_time:
-            self._coverage[self.font] = _coverage(pixels, len(rows) - len(_COVERAGE_PROBES))
+            self._coverage[self.font] = _coverage(slots[-len(_COVERAGE_PROBES):])
 
     def width(self, text: str, bold: bool) -> float:
         """The width of a measured string at :data:`REFERENCE` px."""
@@ -114,18 +114,32 @@ class Ruler:
 _COVERAGE_PROBES = {"missing": "\u0378", "cjk": "漢", "emoji": "\U0001f3b8"}
 
 
-def _draw_rows(rows: list[tuple[str, bool]], font: str) -> npt.NDArray[np.uint8]:
+PROBE_WIDTH = 1600  # px: strings are packed side by side in rows this wide, so the probe stays small
+
+
+def _draw(items: list[tuple[str, bool]], font: str) -> list[npt.NDArray[np.uint8]]:
+    """Draw every (text, bold) in its own slot of one probe image; returns each slot's pixels. A slot is wider
+    than its text can be (two font sizes per wide character, one per other), plus a font size on each side."""
     import vl_convert
 
-    widest = max(sum(2.0 if ord(c) > 0x2000 else 1.0 for c in text) for text, _ in rows)
-    width = int(widest * REFERENCE + 2 * REFERENCE)
-    layers = [{"mark": {"type": "text", "x": REFERENCE / 2, "y": i * 2 * REFERENCE + 1.3 * REFERENCE, "text": text,
+    row_height = 2 * REFERENCE
+    places: list[tuple[int, int, int]] = []  # (row, left, right) of each slot
+    row, x = 0, 0
+    for text, _ in items:
+        slot = int(sum(2.0 if ord(c) > 0x2000 else 1.0 for c in text) * REFERENCE) + 2 * REFERENCE
+        if x and x + slot > PROBE_WIDTH:
+            row, x = row + 1, 0
+        places.append((row, x, x + slot))
+        x += slot
+    width = max(PROBE_WIDTH, max(right for _, _, right in places))
+    layers = [{"mark": {"type": "text", "x": left + REFERENCE, "y": r * row_height + 1.3 * REFERENCE, "text": text,
                         "fontSize": REFERENCE, "font": font, "fontWeight": "bold" if bold else "normal",
                         "align": "left", "baseline": "alphabetic", "color": "#000000"}}
-              for i, (text, bold) in enumerate(rows)]
-    spec = {"width": width, "height": len(rows) * 2 * REFERENCE, "autosize": {"type": "none"}, "padding": 0,
+              for (text, bold), (r, left, _) in zip(items, places, strict=True)]
+    spec = {"width": width, "height": (row + 1) * row_height, "autosize": {"type": "none"}, "padding": 0,
             "background": None, "config": {"view": {"stroke": None}}, "data": {"values": [{}]}, "layer": layers}
-    return decode_png(vl_convert.vegalite_to_png(spec, scale=1, allowed_base_urls=[]))
+    pixels = decode_png(vl_convert.vegalite_to_png(spec, scale=1, allowed_base_urls=[]))
+    return [pixels[r * row_height:(r + 1) * row_height, left:right] for r, left, right in places]
 
 
 def _ink(band: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
@@ -142,9 +156,8 @@ def _width(coverage: npt.NDArray[np.float64]) -> float:
     return float(last - first - 1 + coverage[first] + coverage[last])
 
 
-def _coverage(pixels: npt.NDArray[np.uint8], first_row: int) -> dict[str, bool]:
-    bands = {name: pixels[(first_row + i) * 2 * REFERENCE:(first_row + i + 1) * 2 * REFERENCE]
-             for i, name in enumerate(_COVERAGE_PROBES)}
+def _coverage(slots: list[npt.NDArray[np.uint8]]) -> dict[str, bool]:
+    bands = dict(zip(_COVERAGE_PROBES, slots, strict=True))
     missing = _glyph(bands["missing"])
     emoji = bands["emoji"].astype(np.int16)
     spread = emoji[:, :, :3].max(axis=2) - emoji[:, :, :3].min(axis=2)
@@ -192,9 +205,11 @@ def fit(text: str, ruler: Ruler, *, width: float, height: float, size: int, min_
         return lines == 1 or lines * LINE_HEIGHT * px <= height
 
     room = width * FILL
+    ruler.measure([(text, bold)])  # most texts fit on one line: their pieces need no measuring
     for px in range(size, min_size - 1, -1):
         if ruler.width(text, bold) * px / REFERENCE <= room:
             return Fitted((text,), px)
+    ruler.measure(needs(text, role, bold))
     for lines in range(2, max_lines + 1):
         for px in range(size, min_size - 1, -1):
             if fits_height(lines, px) and (wrapped := _lines(parts, lines, room * REFERENCE / px, measure, role)):

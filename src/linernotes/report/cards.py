@@ -31,7 +31,7 @@ from linernotes.insights.top import TopResult
 from linernotes.insights.wrapped import WrappedResult
 from linernotes.report.build import run
 from linernotes.report.card_fonts import font_note, register_font_dirs
-from linernotes.report.card_text import ASCENT, LINE_HEIGHT, Fitted, Role, Ruler, fit, needs
+from linernotes.report.card_text import ASCENT, LINE_HEIGHT, Fitted, Role, Ruler, fit
 from linernotes.units import format_hours
 
 if TYPE_CHECKING:
@@ -115,7 +115,8 @@ class Canvas:
 
     def fitted_layers(self) -> list[dict[str, Any]]:
         """Every text fitted to its box (one measuring render for all of them), as text marks."""
-        Ruler(FONT_STACK).measure(s for b in self.boxes for s in needs(b.text, b.role, b.bold))
+        # One render measures every text whole; fit() measures the pieces of the few that must wrap.
+        Ruler(FONT_STACK).measure((b.text, b.bold) for b in self.boxes)
         marks = []
         for b in self.boxes:
             fitted = _fit(b)
@@ -144,9 +145,7 @@ class Canvas:
 
 
 def _fit(b: TextBox) -> Fitted:
-    ruler = Ruler(FONT_STACK)
-    ruler.measure(needs(b.text, b.role, b.bold))  # nothing to draw when every piece was measured before
-    return fit(b.text, ruler, width=b.width, height=b.height, size=b.size, min_size=b.min_size, bold=b.bold,
+    return fit(b.text, Ruler(FONT_STACK), width=b.width, height=b.height, size=b.size, min_size=b.min_size, bold=b.bold,
                role=b.role, max_lines=b.max_lines)
 
 
