@@ -10,6 +10,7 @@ from linernotes.cli.options import complete, db_option, end_option, start_option
 
 CARD_KINDS = ("top-artists", "chapter", "personality", "year")  # the same as linernotes.report.cards.KINDS
 CARD_SIZES = ("square", "story")
+CARD_THEMES = ("light", "dark")  # the same as linernotes.report.cards.THEMES
 
 
 @click.command("report")
@@ -39,8 +40,11 @@ def report_cmd(start: str | None, end: str | None, output: Path, db: Path | None
 @end_option
 @click.option("--size", default="square", show_default=True, shell_complete=complete(CARD_SIZES),
               help="square (1080×1080) or story (1080×1920).")
+@click.option("--theme", default="light", show_default=True, shell_complete=complete(CARD_THEMES),
+              help="light or dark: the identity's colours.")
 @db_option
-def card_cmd(kind: str, output: Path, start: str | None, end: str | None, size: str, db: Path | None) -> None:
+def card_cmd(kind: str, output: Path, start: str | None, end: str | None, size: str, theme: str,
+             db: Path | None) -> None:
     """Draw a share card (PNG) for a period: only music and numbers, never a name, path or place. KIND is what
     the card shows: top-artists, chapter, personality or year."""
     from linernotes.cli.common import console, plain
@@ -52,9 +56,14 @@ def card_cmd(kind: str, output: Path, start: str | None, end: str | None, size: 
         raise UsageError(f"unknown card {kind!r} (known: {', '.join(CARD_KINDS)})")
     if size not in CARD_SIZES:
         raise UsageError(f"--size must be one of: {', '.join(CARD_SIZES)} (not {size!r})")
+    if theme not in CARD_THEMES:
+        raise UsageError(f"--theme must be one of: {', '.join(CARD_THEMES)} (not {theme!r})")
     period = Period.parse(start, end)
-    from linernotes.report.cards import write_card
+    from linernotes.report.cards import render_card
 
     with open_library(db, read_only=True) as lib:
-        path = write_card(lib, kind, output, period=period, size=size)
+        card = render_card(lib, kind, period=period, size=size, theme=theme)
+    path = card.save(output)
     console.print(plain(path, limit=10_000))
+    if card.font_note:  # the card is written all the same; this says how to draw its names next time
+        click.echo(card.font_note, err=True)
