@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from linernotes.engine.period import Period
 from linernotes.errors import UsageError
+from linernotes.identity import FONT_STACK as FONT
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.top import TopResult
 from linernotes.insights.wrapped import WrappedResult
 from linernotes.report import period_label
 from linernotes.report.build import run
-from linernotes.report.charts import FONT
 from linernotes.units import format_hours
 
 if TYPE_CHECKING:
