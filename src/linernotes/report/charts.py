@@ -41,6 +41,8 @@ def chart_config(theme: Theme = LIGHT) -> dict[str, Any]:
     """The identity's Vega-Lite config plus what the report's own marks need: sequential ramps (heatmaps)
     running from the theme's rule colour to its accent, and the personality chart's track and tick."""
     config = vega_config(theme)
+    # The page's background shows through; the schema has no null background (and VL's default is white).
+    config["background"] = "transparent"
     ramp = [theme.line, theme.accent]
     config["range"] = {**config["range"], "heatmap": ramp, "ramp": ramp}
     config["rule"] = {"color": theme.line}

@@ -64,7 +64,7 @@ figure { margin: 1.5rem 0; padding: 1rem 1rem .75rem; background: var(--card); b
 figcaption { color: var(--muted); font-size: var(--size-small); margin-top: .5rem; }
 .chart { width: 100%; min-height: 60px; }
 .chart svg { max-width: 100%; height: auto; }
-.table-wrap { overflow-x: auto; margin: 1.5rem 0; background: var(--card); border: 1px solid var(--line); border-radius: .75rem; }
+.table-wrap { position: relative; /* holds the screen-reader-only words of its cells */ overflow-x: auto; margin: 1.5rem 0; background: var(--card); border: 1px solid var(--line); border-radius: .75rem; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 650; padding: .75rem .75rem .5rem; }
 th, td { padding: .45rem .75rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
