@@ -17,7 +17,7 @@ from linernotes.formatting import format_count, format_date, format_percent
 from linernotes.identity import LIGHT, THEMES, Theme, vega_config
 from linernotes.insights.audiobooks import AudiobooksResult
 from linernotes.insights.calendar import CalendarResult
-from linernotes.insights.chapters import ChaptersResult
+from linernotes.insights.chapters import Chapter, ChaptersResult
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import DiscoveryResult
 from linernotes.insights.modes import ModesResult
@@ -58,6 +58,14 @@ CONFIGS: dict[str, dict[str, Any]] = {theme.name: chart_config(theme) for theme 
 def chapter_slot(index: int) -> int:
     """The series slot of the chapter with 1-based ``index``: chapter 1 takes the first series colour."""
     return (index - 1) % len(LIGHT.series)
+
+
+def chapter_pace(chapter: Chapter) -> str:
+    """How much a chapter was listened: hours a week, or its plays when the export recorded no durations
+    (scrobbles), rather than a misleading "0.0 hours a week"."""
+    if chapter.hours_per_week >= 0.05:
+        return format_hours(chapter.hours_per_week * MS_PER_HOUR, unit=" hours a week")
+    return f"{format_count(chapter.plays)} plays"
 
 
 def _slot_color(field: str) -> alt.Color:
@@ -116,15 +124,16 @@ def chapters_timeline(r: ChaptersResult) -> Chart | None:
     rows = [{"chapter": f"{c.index}. {c.title}", "start": c.start.isoformat(),
              "end": (c.end + dt.timedelta(days=1)).isoformat(), "slot": str(chapter_slot(c.index)),
              "dates": f"{format_date(c.start)} – {format_date(c.end)}",
-             "per_week": format_hours(c.hours_per_week * MS_PER_HOUR, unit=" hours a week")}
+             "pace": chapter_pace(c)}
             for c in r.chapters]
     chart = alt.Chart(_data(rows)).mark_bar(cornerRadius=4).encode(
-        x=alt.X("start:T", title=None, axis=alt.Axis(format="%Y", tickCount="year", labelOverlap=True)),
+        x=alt.X("start:T", title=None,
+                axis=alt.Axis(format="%Y", tickCount="year", labelOverlap=True, labelSeparation=6)),
         x2="end:T",
         y=alt.Y("chapter:N", sort=None, title=None),
         color=_slot_color("slot"),
         tooltip=[alt.Tooltip("chapter:N", title="chapter"), alt.Tooltip("dates:N", title="dates"),
-                 alt.Tooltip("per_week:N", title="listening")],
+                 alt.Tooltip("pace:N", title="listening")],
     ).properties(width="container", height=36 * len(rows))
     longest = max(r.chapters, key=lambda c: c.days)
     sentence = (f"The {format_count(len(r.chapters))} chapter{'s' if len(r.chapters) != 1 else ''} of this period "
@@ -176,7 +185,7 @@ def clock_heatmap(r: ClockResult) -> Chart | None:
     rows = [{"weekday": WEEKDAYS[d], "hour": h, "minutes": round(v, 1)}
             for d, day in enumerate(r.heatmap) for h, v in enumerate(day)]
     chart = alt.Chart(_data(rows)).mark_rect(cornerRadius=2).encode(
-        x=alt.X("hour:O", title="hour of the day (local time)", axis=alt.Axis(labelOverlap=True)),
+        x=alt.X("hour:O", title="hour of the day (local time)", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         y=alt.Y("weekday:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelExpr="slice(datum.label, 0, 3)")),
         color=alt.Color("minutes:Q", title="minutes", legend=alt.Legend(orient="bottom", gradientLength=160)),
         tooltip=[alt.Tooltip("weekday:N", title="day"), alt.Tooltip("hour:O", title="hour"),
@@ -248,7 +257,7 @@ def skip_hours(r: SkipsResult) -> Chart | None:
     if not rows or r.rate is None:
         return None
     chart = alt.Chart(_data(rows)).mark_bar().encode(
-        x=alt.X("hour:O", title="hour of the day (local time)", axis=alt.Axis(labelOverlap=True)),
+        x=alt.X("hour:O", title="hour of the day (local time)", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         y=alt.Y("rate:Q", title="skip rate", axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip("hour:O", title="hour"), alt.Tooltip("plays:Q", title="plays", format=","),
                  alt.Tooltip("rate:Q", title="skipped", format=".0%")],

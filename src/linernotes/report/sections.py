@@ -16,7 +16,7 @@ from linernotes.report import charts
 from linernotes.report.build import Story
 from linernotes.report.charts import Chart
 from linernotes.report.crowd import CrowdRelease
-from linernotes.units import MS_PER_HOUR, format_hours
+from linernotes.units import format_hours
 
 
 @dataclass(frozen=True)
@@ -137,10 +137,8 @@ def overview(s: Story) -> Section:
 
 def chapters(s: Story) -> Section:
     r = s.chapters
-    cards = [Item(f"{c.index}. {c.title}",
-                  f"{format_date(c.start)} – {format_date(c.end)} · "
-                  + format_hours(c.hours_per_week * MS_PER_HOUR, unit=" hours a week"), c.paragraph,
-                  charts.chapter_slot(c.index)) for c in r.chapters]
+    cards = [Item(f"{c.index}. {c.title}", f"{format_date_range(c.start, c.end)} · {charts.chapter_pace(c)}",
+                  c.paragraph, charts.chapter_slot(c.index)) for c in r.chapters]
     return Section("chapters", "Chapters", r.summary(), charts=_charts(charts.chapters_timeline(r)), cards=cards,
                    subtitle="Each chapter" if r.chapters else None)
 

@@ -92,6 +92,7 @@ footer { color: var(--muted); font-size: var(--size-small); padding: 1.5rem 0 3r
   section { padding-top: 2rem; }
   figure { padding: .75rem .5rem .5rem; margin-left: -.25rem; margin-right: -.25rem; }
   th, td { padding: .35rem .45rem; }
+  td.text { min-width: 5.5rem; }
   .secondary { display: none; }  /* a phone keeps the move and drops the rank it moved from */
   nav.toc { position: static; }
   nav.toc ul { flex-wrap: nowrap; overflow-x: auto; padding: .4rem 1rem; }
