@@ -187,7 +187,8 @@ def clock_heatmap(r: ClockResult) -> Chart | None:
     chart = alt.Chart(_data(rows)).mark_rect(cornerRadius=2).encode(
         x=alt.X("hour:O", title="hour of the day (local time)", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         y=alt.Y("weekday:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelExpr="slice(datum.label, 0, 3)")),
-        color=alt.Color("minutes:Q", title="minutes", legend=alt.Legend(orient="bottom", gradientLength=160)),
+        color=alt.Color("minutes:Q", title="minutes", scale=alt.Scale(zero=True),
+                        legend=alt.Legend(orient="bottom", gradientLength=160)),
         tooltip=[alt.Tooltip("weekday:N", title="day"), alt.Tooltip("hour:O", title="hour"),
                  alt.Tooltip("minutes:Q", title="minutes", format=",.0f")],
     ).properties(width="container", height=220)
@@ -212,7 +213,8 @@ def calendar_chart(r: CalendarResult) -> Chart | None:
         chart = alt.Chart(_data(rows)).mark_rect(cornerRadius=1).encode(
             x=alt.X("yearweek(date):O", title=None, axis=alt.Axis(labels=False, ticks=False)),
             y=alt.Y("day(date):O", title=None),
-            color=alt.Color("minutes:Q", title="minutes", legend=alt.Legend(orient="bottom", gradientLength=160)),
+            color=alt.Color("minutes:Q", title="minutes", scale=alt.Scale(zero=True),
+                        legend=alt.Legend(orient="bottom", gradientLength=160)),
             tooltip=[alt.Tooltip("date:T", title="day", format="%a %-d %b %Y"),
                      alt.Tooltip("minutes:Q", title="minutes", format=",.0f")],
         ).properties(width="container", height=170)
