@@ -230,12 +230,6 @@ def personality(s: Story) -> Section:
                    subtitle="How each axis is measured" if items else None)
 
 
-def _ordinal(n: int) -> str:
-    """A percentile as people say it: "1st", "62nd", "13th"."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def crowd(release: CrowdRelease) -> Section:
     """The person's percentile on every published metric, with its uncertainty; the crowd's top artists and the
     shared taste model's picks (all computed on the device by :mod:`linernotes.coop.crowd`)."""
@@ -243,13 +237,14 @@ def crowd(release: CrowdRelease) -> Section:
     if c is None:
         return Section("crowd", "You vs. the crowd", [release.note()])
     rows: list[list[str | Move]] = [
-        [m.metric.replace("_", " "), f"{m.value:,.3g} {m.unit}", _ordinal(round(m.percentile)),
-         f"± {m.uncertainty:.0f} points"] for m in c.metrics]
+        [m.metric.replace("_", " "), f"{m.value:,.3g} {m.unit}", format_percent(m.percentile / 100, digits=1),
+         f"± {m.uncertainty:.1f} points"] for m in c.metrics]
     items = [f"The crowd's favourite: {a} (~{format_count(n)} contributors)" for a, n in c.top_artists[:5]]
     items += [f"New to you, close to what you play now: {a}" for a, _ in c.recommendations[:5]]
     return Section("crowd", "You vs. the crowd", [release.note()],
                    tables=[Table("You against the crowd, metric by metric",
-                                 ["metric", "you", "percentile", "uncertainty"], rows, frozenset({1, 2, 3}))],
+                                 ["metric", "you", "contributors below you", "uncertainty"], rows,
+                                 frozenset({1, 2, 3}))],
                    items=items, subtitle="The crowd, and what it suggests" if items else None)
 
 
