@@ -48,7 +48,7 @@ nav.toc ul { list-style: none; margin: 0 auto; padding: .4rem 1.25rem; max-width
 nav.toc a { display: inline-block; padding: .3rem 0; text-decoration: none; color: var(--muted); }
 nav.toc a:hover { color: var(--accent); text-decoration: underline; }
 main { padding-bottom: 3rem; }
-section { padding: 3rem 0 1.5rem; border-bottom: 1px solid var(--line); scroll-margin-top: 3rem; }
+section { padding: 3rem 0 1.5rem; border-bottom: 1px solid var(--line); scroll-margin-top: 5.5rem; }  /* clear of the sticky section links */
 section .number { margin: 0; color: var(--accent); font-weight: 700; font-size: var(--size-small); letter-spacing: .12em; font-variant-numeric: tabular-nums; }
 h2 { font-size: var(--size-h2); line-height: 1.2; margin: .2rem 0 1rem; letter-spacing: -.01em; }
 @media (min-width: 40rem) { h2 { font-size: calc(var(--size-h2) * 1.3); } }
