@@ -22,12 +22,16 @@ import pytest
 
 from linernotes.coop.sidecars import ENV_RELEASE
 from linernotes.engine.period import Period
+from linernotes.identity import LIGHT, THEMES, css_variables
+from linernotes.insights.top import TopResult
 from linernotes.library import Library, open_library
 from linernotes.report import render_report, write_report
 from linernotes.report.build import Story, collect
 from linernotes.report.cards import KINDS, SIZES, card_spec, write_card
+from linernotes.report.charts import chapter_slot
 from linernotes.report.crowd import find_release
-from linernotes.report.sections import all_sections
+from linernotes.report.html import render
+from linernotes.report.sections import Move, Section, all_sections, top_table
 from tests.support.browser import screenshot
 from tests.support.cli import run_cli
 from tests.support.exports import imported_history
@@ -114,20 +118,89 @@ def test_numbers_equal_the_insights(written: tuple[Path, float], story: Story, l
                    story.recommend, story.podcasts, story.audiobooks, story.moments):
         for line in result.summary():
             assert " ".join(line.split()) in words, (result.meta and result.meta.insight, line)
-    # The top tables: names, hours and rank moves as `top` reports them.
+    # The top tables: names, hours and rank moves as `top` reports them; a move is an arrow for the eye and
+    # words for a screen reader.
     top = library.top("artists", period=YEAR, limit=10)
-    rows = re.findall(r"<tr><td class=\"num\">(\d+)</td><td>([^<]+)</td><td class=\"num\">([^<]+)</td>"
-                      r"<td class=\"num\">([^<]+)</td><td class=\"num\">([^<]+)</td><td>([^<]+)</td></tr>", page)
+    rows = re.findall(r'<tr><td class="num">(\d+)</td><td class="text">([^<]+)</td><td class="num">([^<]+)</td>'
+                      r'<td class="num">([^<]+)</td><td class="num secondary">([^<]+)</td>'
+                      r'<td class="move-cell">(.*?)</td></tr>', page)
     assert [(int(r[0]), html.unescape(r[1]), r[2]) for r in rows[:10]] == \
         [(t.rank, t.name, f"{t.ms_played / 3_600_000:,.1f}") for t in top]
     assert any(t.rank_change for t in top), "the synthetic year should move some ranks"
     for row, t in zip(rows, top, strict=False):
-        expected = ("new" if t.previous_rank is None else "=" if not t.rank_change
-                    else f"▲ up {t.rank_change}" if t.rank_change > 0 else f"▼ down {-t.rank_change}")
-        assert html.unescape(row[5]) == expected
+        places = "" if not t.rank_change else " place" if abs(t.rank_change) == 1 else " places"
+        expected = ("new" if t.previous_rank is None else "same rank" if not t.rank_change
+                    else f"up {t.rank_change}{places}" if t.rank_change > 0 else f"down {-t.rank_change}{places}")
+        assert re.search(r'<span class="sr-only">([^<]+)</span>', row[5])[1] == expected  # type: ignore[index]
+        arrow = ("" if t.previous_rank is None else "=" if not t.rank_change else "▲" if t.rank_change > 0 else "▼")
+        assert f'<span aria-hidden="true"><span class="arrow">{arrow}</span>' in row[5]
     # Personality: the percentages of wrapped's axes.
     for axis in story.wrapped.personality:
         assert axis.score is not None and f"{axis.name}: {axis.score:.0%}" in words
+
+
+def test_every_chart_has_its_sentence_as_text_alternative(written: tuple[Path, float]) -> None:
+    page = written[0].read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="figure" aria-labelledby="([\w-]+)-caption">\s*<div class="chart" '
+                         r'id="([\w-]+)" data-chart="[\w-]+" role="img" aria-label="([^"]*)"></div>\s*'
+                         r'<figcaption id="([\w-]+)-caption">([^<]*)</figcaption>', page)
+    assert len(figures) == page.count("<figure") >= 12
+    for labelled_by, chart_id, label, caption_id, caption in figures:
+        assert labelled_by == chart_id == caption_id
+        assert len(label) > 30 and label == caption and re.search(r"\d", label), chart_id
+
+
+def test_light_and_dark_themes_from_the_identity(written: tuple[Path, float]) -> None:
+    page = written[0].read_text(encoding="utf-8")
+    assert "@media (prefers-color-scheme: dark)" in page and css_variables() in page
+    specs = json.loads(re.search(r'<script type="application/json" id="report-specs">(.*?)</script>', page,
+                                 re.DOTALL)[1])  # type: ignore[index]
+    assert set(specs["configs"]) == {"light", "dark"}
+    for theme in THEMES:  # each theme's chart text in that theme's colours, and its series for categories
+        config = specs["configs"][theme.name]
+        assert config["axis"]["labelColor"] == theme.muted and config["range"]["category"] == list(theme.series)
+    # Chapters in their series colours: the chapter with index i takes slot i - 1, in either theme.
+    chapters = specs["specs"]["chart-chapters"]
+    slots = [row["slot"] for row in chapters["data"]["values"]]
+    assert slots == [str(chapter_slot(int(row["chapter"].split(".")[0]))) for row in chapters["data"]["values"]]
+    assert chapters["encoding"]["color"]["scale"]["domain"] == [str(i) for i in range(len(LIGHT.series))]
+    assert "#1f5fa8" not in page  # the old single blue is gone
+
+
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+def test_no_label_is_a_field_name(written: tuple[Path, float], story: Story) -> None:
+    """Table headers, axis titles and tooltip titles are words a person reads, never a column name."""
+    page = written[0].read_text(encoding="utf-8")
+    headers = [html.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", page)]
+    assert headers and not [h for h in headers if SNAKE.search(h)]
+    for chart in (c for s in all_sections(story) for c in s.charts):
+        layers = chart.spec.get("layer", [chart.spec])
+        for layer in layers:
+            for channel, enc in layer.get("encoding", {}).items():
+                if channel == "tooltip":
+                    assert all("title" in t and not SNAKE.search(t["title"]) for t in enc), chart.id
+                elif isinstance(enc, dict) and "field" in enc and channel in ("x", "y"):
+                    title = enc.get("title")
+                    assert title is None or not SNAKE.search(title), (chart.id, channel, title)
+
+
+def test_whole_history_has_no_move_columns(library: Library) -> None:
+    """With no earlier period to compare with, the top tables leave the move columns out (no column of
+    dashes); with one, every row has a move."""
+    whole = library.insight("top", entity="artists", limit=10)
+    assert isinstance(whole, TopResult) and whole.previous_start is None
+    table = top_table(whole, "artist")
+    assert table.columns == ["#", "artist", "hours", "plays"]
+    assert all(len(row) == 4 and "—" not in row for row in table.rows)
+    page = render([Section("top", "Top", ["…"], tables=[table])], title="t", subtitle="s", footer="f")
+    assert "rank before" not in page and "move-cell" not in page
+    year = library.insight("top", period=YEAR, entity="artists", limit=10)
+    assert isinstance(year, TopResult)
+    compared = top_table(year, "artist")
+    assert compared.columns[-2:] == ["rank before", "move"]
+    assert all(isinstance(row[-1], Move) and row[-1].words for row in compared.rows)
 
 
 def test_chart_specs_are_valid_vega_lite(story: Story, library: Library) -> None:
@@ -207,6 +280,14 @@ def test_report_in_the_browser(browser: Any, written: tuple[Path, float]) -> Non
         # Readable on a phone: nothing wider than the screen except the tables' own scroll boxes.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "report-phone")
+        # Dark: the page redraws every chart with the dark theme's config when the system switches.
+        page.emulate_media(color_scheme="dark")
+        page.wait_for_function("Array.from(document.querySelectorAll('[data-chart]'))"
+                               ".every(el => el.getAttribute('data-theme') === 'dark')", timeout=30_000)
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(22, 22, 21)"  # identity.DARK.background
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 and errors == []
+        screenshot(page, "report-phone-dark")
     finally:
         context.close()
 

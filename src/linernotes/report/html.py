@@ -8,9 +8,12 @@ import re
 from importlib.metadata import version
 
 import jinja2
+from markupsafe import Markup
 
 from linernotes.atomicfile import write_atomic
-from linernotes.report.sections import Section
+from linernotes.identity import LIGHT, css_variables
+from linernotes.report.charts import CONFIGS
+from linernotes.report.sections import Move, Section, Stat, Table
 from linernotes.report.template import REPORT
 
 VEGA_LITE_VERSION = "6.4"  # the Vega-Lite major altair 6 writes specs for
@@ -58,15 +61,33 @@ def _js_in_script(code: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
+def _cell_class(table: Table, column: int, cell: object = None) -> Markup:
+    """The class attribute of a table cell: numbers right-aligned, names kept readable on a phone, secondary
+    columns (the rank a move started from) left out there."""
+    classes = ["num" if column in table.numeric else "move-cell" if isinstance(cell, Move) else "text"]
+    if column in table.secondary:
+        classes.append("secondary")
+    return Markup(f' class="{" ".join(classes)}"')  # fixed words only: nothing from the data
+
+
 def render(sections: list[Section], *, title: str, subtitle: str, footer: str) -> str:
     """The whole page as a string."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     specs = {c.id: c.spec for s in sections for c in s.charts}
+    headline: list[Stat] = [st for s in sections for st in s.stats if st.headline]
+    # The header's band shows the period's chapters in their colours (the identity's series when there are none).
+    band = [card.slot for s in sections for card in s.cards] or list(range(len(LIGHT.series)))
     return env.from_string(REPORT).render(
         title=title,
         subtitle=subtitle,
         footer=footer,
         sections=sections,
-        specs_json=_json_in_script(specs),
+        headline=headline,
+        cell_class=_cell_class,
+        band=band,
+        series=range(len(LIGHT.series)),
+        css_variables=css_variables(),
+        # Both themes' chart configs travel with the specs: the page draws with the one the system asks for.
+        specs_json=_json_in_script({"specs": specs, "configs": CONFIGS}),
         vega_js=_js_in_script(vega_javascript()) if specs else "",
     )

@@ -7,8 +7,10 @@ still appears, saying so (the summaries already carry that sentence).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
+from linernotes.formatting import format_count, format_date, format_date_range, format_percent
 from linernotes.insights.top import TopResult
 from linernotes.report import charts
 from linernotes.report.build import Story
@@ -24,14 +26,39 @@ class Stat:
     metric: str
     value: str
     label: str
+    headline: bool = False  # shown big in the page's header rather than in its section
+
+
+@dataclass(frozen=True)
+class Move:
+    """A rank move as an arrow for the eye and words for a screen reader ("up 3 places")."""
+
+    arrow: str  # "▲", "▼", "=", or "" for an entry that is new
+    short: str  # what sits beside the arrow: "3", "new"
+    words: str  # the whole move in words, read instead of arrow and number
+    direction: str  # up, down, same, new: the CSS class that colours it
+
+    def __str__(self) -> str:
+        return self.words
+
+
+@dataclass(frozen=True)
+class Item:
+    """A list entry with a heading and a series colour (a chapter: its title, dates and paragraph)."""
+
+    title: str
+    meta: str
+    text: str
+    slot: int  # the identity's series slot: the same colour as on the chart
 
 
 @dataclass(frozen=True)
 class Table:
     caption: str
     columns: list[str]
-    rows: list[list[str]]
+    rows: list[list[str | Move]]
     numeric: frozenset[int] = frozenset()  # column indexes to right-align
+    secondary: frozenset[int] = frozenset()  # column indexes a phone-wide page leaves out
 
 
 @dataclass
@@ -43,6 +70,7 @@ class Section:
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     items: list[str] = field(default_factory=list)  # a plain list (obsessions, moments, picks)
+    cards: list[Item] = field(default_factory=list)  # entries with a title and a colour (chapters)
     subtitle: str | None = None  # an h3 above the items
 
 
@@ -50,50 +78,68 @@ def _charts(*found: Chart | None) -> list[Chart]:
     return [c for c in found if c is not None]
 
 
-def _move(change: int | None, previous: int | None, compared: bool) -> str:
-    if not compared:
-        return "—"
+def _move(change: int | None, previous: int | None) -> Move:
     if previous is None:
-        return "new"
+        return Move("", "new", "new", "new")
     if not change:
-        return "="
-    return f"▲ up {change}" if change > 0 else f"▼ down {-change}"
+        return Move("=", "", "same rank", "same")
+    places = "place" if abs(change) == 1 else "places"
+    if change > 0:
+        return Move("▲", str(change), f"up {change} {places}", "up")
+    return Move("▼", str(-change), f"down {-change} {places}", "down")
+
+
+def _day(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
 
 
 def top_table(r: TopResult, what: str) -> Table:
-    """A top list with its rank moves against the period of equal length before."""
+    """A top list, with its rank moves against the period of equal length before when there is one (a
+    whole-history report has nothing before it: no move columns then, rather than a column of dashes)."""
     compared = r.previous_start is not None
     with_by = any(row.by for row in r.rows)
-    columns = ["#", what] + (["artist"] if with_by else []) + ["hours", "plays", "rank before", "move"]
-    rows = [[str(row.rank), row.name] + ([row.by or ""] if with_by else [])
-            + [format_hours(row.ms_played), f"{row.plays:,}", str(row.previous_rank) if row.previous_rank else "—",
-               _move(row.rank_change, row.previous_rank, compared)] for row in r.rows]
-    before = f" (moves against {r.previous_start} – {r.previous_end})" if compared else ""
+    columns = ["#", what] + (["artist"] if with_by else []) + ["hours", "plays"]
+    if compared:
+        columns += ["rank before", "move"]
+    rows: list[list[str | Move]] = []
+    for row in r.rows:
+        cells: list[str | Move] = [str(row.rank), row.name]
+        cells += [row.by or ""] if with_by else []
+        cells += [format_hours(row.ms_played), format_count(row.plays)]
+        if compared:
+            cells += [str(row.previous_rank) if row.previous_rank else "—", _move(row.rank_change, row.previous_rank)]
+        rows.append(cells)
+    before = (f" (moves against {format_date_range(_day(r.previous_start), _day(r.previous_end))})"
+              if r.previous_start is not None and r.previous_end is not None else "")
     first_numeric = 3 if with_by else 2
     return Table(f"Top {len(r.rows)} {r.entity}{before}", columns, rows,
-                 frozenset({0, *range(first_numeric, first_numeric + 3)}))
+                 frozenset({0, *range(first_numeric, first_numeric + (3 if compared else 2))}),
+                 frozenset({first_numeric + 2}) if compared else frozenset())
 
 
 def overview(s: Story) -> Section:
     t = s.overview.totals
     stats = [
-        Stat("hours", format_hours(t.ms_played), "hours listened"),
-        Stat("plays", f"{t.plays:,}", "plays"),
-        Stat("days", f"{t.days_listened:,}", f"days with music, of {t.days_in_period:,}"),
-        Stat("artists", f"{t.artists:,}", "artists"),
-        Stat("tracks", f"{t.tracks:,}", "tracks"),
+        Stat("hours", format_hours(t.ms_played), "hours listened", headline=True),
+        Stat("plays", format_count(t.plays), "plays", headline=True),
+        Stat("days", format_count(t.days_listened), f"days with music, of {format_count(t.days_in_period)}",
+             headline=True),
+        Stat("artists", format_count(t.artists), "artists"),
+        Stat("tracks", format_count(t.tracks), "tracks"),
     ]
     change = s.overview.change.get("ms_played")
     if change is not None:
-        stats.append(Stat("change", f"{change:+.0%}", "time against the period before"))
+        stats.append(Stat("change", ("+" if change > 0 else "") + format_percent(change),
+                          "time against the period before"))
     return Section("overview", "The headline numbers", s.overview.summary(), stats=stats,
                    charts=_charts(charts.by_kind(s.overview)))
 
 
 def chapters(s: Story) -> Section:
     r = s.chapters
-    return Section("chapters", "Chapters", r.summary(), charts=_charts(charts.chapters_timeline(r)),
-                   items=[f"{c.title} ({c.start:%b %Y}–{c.end:%b %Y}): {c.paragraph}" for c in r.chapters],
+    cards = [Item(f"{c.index}. {c.title}", f"{format_date_range(c.start, c.end)} · {charts.chapter_pace(c)}",
+                  c.paragraph, charts.chapter_slot(c.index)) for c in r.chapters]
+    return Section("chapters", "Chapters", r.summary(), charts=_charts(charts.chapters_timeline(r)), cards=cards,
                    subtitle="Each chapter" if r.chapters else None)
 
 
@@ -120,8 +166,9 @@ def calendar(s: Story) -> Section:
 
 def discovery(s: Story) -> Section:
     r = s.discovery
-    items = [f"{d.artist}: first heard {d.first_day:%-d %b %Y}, {format_hours(d.ms_played)} hours since"
-             + (f", a favourite {d.days_to_favourite} days later" if d.days_to_favourite is not None else "")
+    items = [f"{d.artist}: first heard {format_date(d.first_day)}, {format_hours(d.ms_played)} hours since"
+             + (f", a favourite {format_count(d.days_to_favourite)} days later"
+                if d.days_to_favourite is not None else "")
              for d in r.discoveries[:5]]
     return Section("discovery", "Discoveries", r.summary(), charts=_charts(charts.discovery_months(r)),
                    items=items, subtitle="Biggest finds" if items else None)
@@ -135,7 +182,8 @@ def skips(s: Story) -> Section:
 
 def obsessions(s: Story) -> Section:
     items = [f"{o.name}" + (f" by {o.artist}" if o.type == "track" and o.artist else "")
-             + f": {o.start:%-d %b %Y} to {o.end:%-d %b %Y}, {o.plays:,} plays, {o.share:.0%} of your music then"
+             + f": {format_date(o.start)} to {format_date(o.end)}, {format_count(o.plays)} plays, "
+             f"{format_percent(o.share)} of your music then"
              for o in s.obsessions.obsessions]
     return Section("obsessions", "Obsessions", s.obsessions.summary(), items=items,
                    subtitle="Every obsession" if items else None)
@@ -143,7 +191,8 @@ def obsessions(s: Story) -> Section:
 
 def rediscover(s: Story) -> Section:
     r, rec = s.rediscover, s.recommend
-    items = [f"{f.artist}: {f.hours:,.1f} hours until {f.last_day:%B %Y}, silent for {f.absence_days:,} days"
+    items = [f"{f.artist}: {f.hours:,.1f} hours until {f.last_day:%B %Y}, silent for "
+             f"{format_count(f.absence_days)} days"
              for f in r.favourites[:5]]
     items += [f"{p.name}" + (f" by {p.artist}" if p.kind != "artist" else "") + f": {p.why}"
               for p in (rec.artists[:3] + rec.tracks[:3] + rec.deep_cuts[:2])]
@@ -173,8 +222,8 @@ def personality(s: Story) -> Section:
     leaning = [a.leaning_text for a in axes if a.leaning_text]
     sentences = ([f"Your listening leans towards {', '.join(leaning)}."] if leaning
                  else ["Not enough listening in this period to place you on the personality axes."])
-    items = [f"{a.name}: {a.score:.0%} ({a.low_pole} 0% ↔ {a.high_pole} 100%; your whole history: "
-             + (f"{a.lifetime:.0%}" if a.lifetime is not None else "not measured") + f") — {a.formula}"
+    items = [f"{a.name}: {format_percent(a.score)} ({a.low_pole} 0% ↔ {a.high_pole} 100%; your whole history: "
+             + (format_percent(a.lifetime) if a.lifetime is not None else "not measured") + f") — {a.formula}"
              for a in axes if a.score is not None]
     return Section("personality", "Your listening personality", sentences,
                    charts=_charts(charts.personality_axes(axes)), items=items,
@@ -187,13 +236,15 @@ def crowd(release: CrowdRelease) -> Section:
     c = release.comparison
     if c is None:
         return Section("crowd", "You vs. the crowd", [release.note()])
-    rows = [[m.metric.replace("_", " "), f"{m.value:,.3g} {m.unit}", f"{m.percentile:.1f}", f"± {m.uncertainty:.1f}"]
-            for m in c.metrics]
-    items = [f"The crowd's favourite: {a} (~{n:,} contributors)" for a, n in c.top_artists[:5]]
+    rows: list[list[str | Move]] = [
+        [m.metric.replace("_", " "), f"{m.value:,.3g} {m.unit}", format_percent(m.percentile / 100, digits=1),
+         f"± {m.uncertainty:.1f} points"] for m in c.metrics]
+    items = [f"The crowd's favourite: {a} (~{format_count(n)} contributors)" for a, n in c.top_artists[:5]]
     items += [f"New to you, close to what you play now: {a}" for a, _ in c.recommendations[:5]]
     return Section("crowd", "You vs. the crowd", [release.note()],
                    tables=[Table("You against the crowd, metric by metric",
-                                 ["metric", "you", "percentile", "uncertainty"], rows, frozenset({1, 2, 3}))],
+                                 ["metric", "you", "contributors below you", "uncertainty"], rows,
+                                 frozenset({1, 2, 3}))],
                    items=items, subtitle="The crowd, and what it suggests" if items else None)
 
 
