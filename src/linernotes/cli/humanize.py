@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from linernotes.engine.words import DEVICE_WORDS, START_WORDS
 from linernotes.formatting import format_count, format_date, format_percent
 from linernotes.units import format_hours
 
@@ -34,11 +35,19 @@ LABELS = {
     "index": "#",
     "rows_read": "rows read",
     "n": "count",
+    "top10_share": "top 10 share",
+    "reason_start": "start reason",
+    "reason_end": "end reason",
 }
 
 # Values of these fields are names the code chose ("loud_day", "now_playing"): shown as words.
 WORD_VALUED = {"kind", "reason", "bucket", "label", "source", "cause", "why_kind", "status", "level", "type"}
 
+# Fields whose values name another field, and fields whose text defines a figure in terms of fields.
+NAMING_FIELDS = {"metric", "field", "measure", "feature"}
+DEFINITIONS = {"definition", "how", "formula", "meaning"}
+
+_IDENTIFIER_IN_TEXT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
@@ -121,8 +130,16 @@ def value(val: Any, key: str = "") -> str:
     text = str(val)
     if _ISO_DAY.match(text) or _ISO_TIME.match(text):
         return when(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+    if _IDENTIFIER.match(text) and text in DEVICE_WORDS:  # a device family code ("phone_android")
+        return re.sub(r"^(your|a|the) ", "", DEVICE_WORDS[text])
+    if ("reason" in key or "start" in key) and text in START_WORDS:
+        return START_WORDS[text]
+    if key in NAMING_FIELDS and _IDENTIFIER.match(text):  # a row about a field ("metric": "top10_share")
+        return label(text)
     if key in WORD_VALUED and _IDENTIFIER.match(text):
         return text.replace("_", " ")
+    if key in DEFINITIONS:  # a definition names fields of the export or of the JSON: in words here
+        return _IDENTIFIER_IN_TEXT.sub(lambda m: label(m.group(0)), text)
     return text
 
 
