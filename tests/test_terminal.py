@@ -16,7 +16,7 @@ from rich.cells import cell_len
 
 from linernotes import synth
 from linernotes.cli.common import console
-from linernotes.cli.import_view import FORMAT_NAMES, format_name, shorten
+from linernotes.cli.import_view import FORMAT_NAMES, SOURCE_NAMES, format_name, shorten
 from linernotes.engine import registry
 from tests.support.cli import run_cli
 
@@ -41,10 +41,10 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=WIDTHS, ids=lambda w: f"{w}cols")
 def width(request: pytest.FixtureRequest) -> Iterator[int]:
     """The console at a width (the CLI's console is made once, at import: its width is set, then restored)."""
-    before = console._width  # noqa: SLF001 - rich keeps the fixed width there; the setter has no getter twin
+    before = console._width  # the fixed width rich keeps (None: the terminal's)
     console.width = request.param
     yield request.param
-    console._width = before  # noqa: SLF001
+    console._width = before
 
 
 def shown(width: int, *args: str) -> str:
@@ -107,11 +107,12 @@ def test_every_insight_fits_with_labels(library: Path, width: int, name: str) ->
 
 def test_wide_rows_become_records_not_word_columns(library: Path) -> None:
     """The chapters table had fifteen columns; at 80 columns each row is a record with its text whole."""
+    before = console._width
     console.width = 80
     try:
         out = shown(80, "insights", "chapters", "--db", str(library))
     finally:
-        console._width = None  # noqa: SLF001
+        console._width = before
     lines = out.splitlines()
     one_word = [line for line in lines if re.fullmatch(r"[│┃| ]*\S+[│┃| ]*", line) and "│" in line]
     assert not one_word, "a table column wraps one word a line"
@@ -144,6 +145,19 @@ def test_every_format_has_a_human_name() -> None:
     assert format_name("spotify_extended_gen_a") == "Spotify Extended"
     assert format_name("spotify_account_podcast") == "Spotify Account (podcast)"
     assert format_name("lastfm_ghan_csv") == "Last.fm CSV"
+
+
+def test_every_source_has_a_human_name() -> None:
+    from linernotes.schema import Source
+
+    assert set(SOURCE_NAMES) == {s.value for s in Source}
+
+
+def test_status_writes_dates_and_sources_out(library: Path) -> None:
+    out = shown(80, "status", "--db", str(library))
+    assert "Spotify Extended" in out and "spotify_extended" not in out
+    day = r"\d{1,2} [A-Z][a-z]{2} \d{4}"
+    assert re.search(f"{day} – {day}", out), "the date range is not written out"
 
 
 def test_shorten_keeps_the_end() -> None:

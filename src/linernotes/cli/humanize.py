@@ -72,7 +72,7 @@ def label(key: Any) -> str:
     words = key
     if is_duration_ms(key):
         words = re.sub(r"(^|_)ms(_|$)", r"\1time\2", key.replace("ms_played", "time"))
-        words = words.replace("time_time", "time")
+        words = words.replace("time_time", "time").replace("played_time", "time")
     elif _is_seconds(key):
         words = key[: -len("_s")] if key.endswith("_s") else key.replace("seconds", "time")
     return words.replace("_", " ").strip()
@@ -80,7 +80,7 @@ def label(key: Any) -> str:
 
 def is_duration_ms(key: str) -> bool:
     """Listening times are milliseconds in results (exact for charts); people read them as minutes or hours."""
-    return key in ("ms", "ms_played") or key.endswith("_ms") or key.startswith("ms_")
+    return "ms" in key.split("_")
 
 
 def _is_seconds(key: str) -> bool:

@@ -33,6 +33,15 @@ FORMAT_NAMES = {
     "youtube_music_takeout": "YouTube Music",
 }
 
+# The sources of linernotes.schema.Source by their human names (a test keeps the two equal).
+SOURCE_NAMES = {
+    "spotify_extended": "Spotify Extended",
+    "spotify_account": "Spotify Account",
+    "lastfm": "Last.fm",
+    "listenbrainz": "ListenBrainz",
+    "youtube_music": "YouTube Music",
+}
+
 MIN_NAME = 16  # a file name column narrower than this would not tell files apart
 
 
@@ -84,12 +93,13 @@ def _table(title: str | None, headers: list[str], rows: list[list[str]], text_co
 
 
 def _counts(r: Any) -> dict[str, int]:
-    """One file's or one import's figures, as the columns name them."""
-    get = r.get if isinstance(r, dict) else lambda k: getattr(r, k)
-    dropped = get("dropped")
-    return {"read": get("rows_read"), "new": get("stored"), "merged": get("merged") + get("replaced"),
-            "duplicates": get("duplicates") + get("near_duplicates"), "already had": get("unchanged"),
-            "dropped": sum(dropped.values()) if isinstance(dropped, dict) else dropped}
+    """One file's (a FileReport) or one import's (a ledger row) figures, as the columns name them."""
+    get: dict[str, Any] = r if isinstance(r, dict) else vars(r)
+    dropped = get["dropped"]
+    return {"read": int(get["rows_read"]), "new": int(get["stored"]),
+            "merged": int(get["merged"] + get["replaced"]),
+            "duplicates": int(get["duplicates"] + get["near_duplicates"]), "already had": int(get["unchanged"]),
+            "dropped": int(sum(dropped.values()) if isinstance(dropped, dict) else dropped)}
 
 
 def _shown_counts(all_counts: list[dict[str, int]]) -> list[str]:

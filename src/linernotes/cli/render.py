@@ -189,11 +189,13 @@ def _print_rows(title: str, items: list[dict[str, Any]], indent: int) -> None:
 def _print_records(title: str, columns: list[str], cells: dict[str, list[str]], count: int, indent: int) -> None:
     """Each row as a record: its name on a line, its short figures wrapped below it, its texts as paragraphs."""
     _say(f"[bold]{title}[/bold]", indent)
-    heading = next((c for c in TITLE_KEYS if c in columns and any(cells[c][n] != "–" for n in range(count))), None)
+    named = [c for c in TITLE_KEYS if c in columns] + [c for c in columns if c.endswith(("artist", "name", "title"))]
+    heading = next((c for c in named if any(cells[c][n] != "–" for n in range(count))), None)
     for n in range(count):
         name = cells[heading][n] if heading else ""
         _say(f"[bold]{n + 1}. {name}[/bold]" if name else f"[bold]{n + 1}.[/bold]", indent)
-        rest = [c for c in columns if c != heading and c != "index"]
+        # a rank or index equal to the record's number is said by the number
+        rest = [c for c in columns if c != heading and not (c in ("rank", "index") and cells[c][n] == str(n + 1))]
         figures = [c for c in rest if len(cells[c][n]) <= 40]
         texts = [c for c in rest if c not in figures]
         if figures:
