@@ -20,7 +20,7 @@ from linernotes.units import format_hours
 # Labels a field's own name would not say (or would say as a variable name).
 LABELS = {
     "k": "clusters",
-    "bucket": "grouped by",
+    "bucket": "period",
     "dow": "weekday",
     "peak_weekday": "busiest weekday",
     "peak_hour": "busiest hour",

@@ -27,7 +27,9 @@ from linernotes.formatting import format_count, format_date_range
 MAX_ROWS = 15
 MAX_SERIES = 31  # a longer number series is summarised (its JSON has every value)
 LONG_TEXT = 24  # a text column with longer values wraps, or moves the rows to records
-TITLE_KEYS = ("title", "name", "label", "description", "artist", "track", "show", "album", "kind")
+HIDDEN = {"python"}  # the library call beside a command to type: for programs, in --json
+INLINE_NAME_KEYS = ("phrase", "label", "name", "title", "description")  # a phrase says a coded label in words
+TITLE_KEYS = ("title", "name", "label", "description", "track", "album", "show", "artist", "kind")
 
 
 def print_result(result: Result) -> None:
@@ -57,13 +59,13 @@ def _period(start: str | None, end: str | None) -> str:
     return f"{humanize.value(start) if start else 'the beginning'} → {humanize.value(end) if end else 'now'}"
 
 
-def _say(markup: str, indent: int) -> None:
-    """One line of markup-safe text, wrapped to the console with its indent kept on every line (and no
-    trailing spaces)."""
+def _say(markup: str, indent: int, hang: int = 0) -> None:
+    """One line of markup-safe text, wrapped to the console with its indent kept on every line (the lines
+    after the first ``hang`` columns further in, as for a list item), and no trailing spaces."""
     text = Text.from_markup(markup)
-    for line in text.wrap(console, max(20, console.width - indent)):
+    for n, line in enumerate(text.wrap(console, max(20, console.width - indent - hang))):
         line.rstrip()
-        console.print(Text(" " * indent) + line)
+        console.print(Text(" " * (indent + (hang if n else 0))) + line)
 
 
 def _print_record(record: dict[str, Any], indent: int) -> None:
@@ -131,8 +133,11 @@ def _inline(items: list[Any], key: str) -> str:
 
 def _inline_item(item: Any, key: str) -> str:
     if isinstance(item, dict):  # "Neon Indian (plays 83; score 13.69)": its name, then its labelled figures
-        scalars = {str(k): v for k, v in item.items() if not isinstance(v, dict | list)}
-        name = next((k for k in scalars if isinstance(scalars[k], str)), None)
+        scalars = {str(k): v for k, v in item.items() if not isinstance(v, dict | list) and k not in HIDDEN}
+        texts = [k for k in scalars if isinstance(scalars[k], str)]
+        name = next((k for k in INLINE_NAME_KEYS if k in texts), texts[0] if texts else None)
+        if name == "phrase":  # the level said in words: its code adds nothing
+            scalars = {k: v for k, v in scalars.items() if k not in ("level", "label")}
         figures = "; ".join(f"{humanize.label(k)} {humanize.value(v, k)}" for k, v in scalars.items() if k != name)
         if name is None:
             return figures
@@ -148,6 +153,8 @@ def _cell(item: dict[str, Any], column: str) -> str:
         return "–"
     if isinstance(val, list) and all(_is_number(v) for v in val):
         return charts.sparkline(val)
+    if isinstance(val, list) and all(isinstance(v, dict) for v in val):  # one line per record, as a list
+        return "\n".join("- " + _inline([v], column) for v in val[:MAX_ROWS])
     if isinstance(val, list):
         return _inline(val, column)
     if isinstance(val, dict):
@@ -190,15 +197,23 @@ def _print_records(title: str, columns: list[str], cells: dict[str, list[str]], 
     """Each row as a record: its name on a line, its short figures wrapped below it, its texts as paragraphs."""
     _say(f"[bold]{title}[/bold]", indent)
     named = [c for c in TITLE_KEYS if c in columns] + [c for c in columns if c.endswith(("artist", "name", "title"))]
-    heading = next((c for c in named if any(cells[c][n] != "–" for n in range(count))), None)
     for n in range(count):
+        # the row's name: its first name-like field that it has (a loud day has no artist, a kind)
+        heading = next((c for c in named if cells[c][n] != "–"), None)
         name = cells[heading][n] if heading else ""
         _say(f"[bold]{n + 1}. {name}[/bold]" if name else f"[bold]{n + 1}.[/bold]", indent)
         # a rank or index equal to the record's number is said by the number
-        rest = [c for c in columns if c != heading and not (c in ("rank", "index") and cells[c][n] == str(n + 1))]
-        figures = [c for c in rest if len(cells[c][n]) <= 40]
+        # (and a name this row does not have is left out)
+        rest = [c for c in columns if c != heading and not (c in ("rank", "index") and cells[c][n] == str(n + 1))
+                and not (c in named and cells[c][n] == "–")]
+        figures = [c for c in rest if len(cells[c][n]) <= 40 and "\n" not in cells[c][n]]
         texts = [c for c in rest if c not in figures]
         if figures:
             _say(" · ".join(f"{plain(humanize.label(c))}: {cells[c][n]}" for c in figures), indent + 3)
         for c in texts:
-            _say(f"{plain(humanize.label(c))}: {cells[c][n]}", indent + 3)
+            if "\n" in cells[c][n]:  # a list: its label, then one item a line
+                _say(f"{plain(humanize.label(c))}:", indent + 3)
+                for item in cells[c][n].splitlines():
+                    _say(item, indent + 5, hang=2)
+            else:
+                _say(f"{plain(humanize.label(c))}: {cells[c][n]}", indent + 3)
