@@ -161,9 +161,10 @@ def test_an_unmaterialised_relation_holds_the_same_plays_as_the_selection(with_r
 
 
 def test_the_cli_prints_a_result_for_people(fixture_db: Path) -> None:
-    """Without --json: the title, the scope, the sentences, then the numbers, times in hours or minutes."""
+    """Without --json: the title, the scope, the sentences, then the numbers (times in hours or minutes, dates
+    written out)."""
     done = run_cli("insights", "overview", "--db", str(fixture_db))
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert out.startswith("Listening time, plays and variety") and "2023-10-02 → 2024-03-15 · 141 plays" in out
+    assert out.startswith("Listening time, plays and variety") and "2 Oct 2023 – 15 Mar 2024 · 141 plays" in out
     assert "8.7 hours over 33 days" in out and "time: 8.7 h" in out and "ms played" not in out

@@ -38,27 +38,31 @@ def status_cmd(db: Path | None, as_json: bool) -> None:
 
 
 def print_status(s: dict[str, Any]) -> None:
+    import datetime as dt
+
     from rich.table import Table
 
     from linernotes.cli.common import console, hours, plain
+    from linernotes.cli.import_view import SOURCE_NAMES
+    from linernotes.formatting import format_date_range
 
     console.print(f"Library {plain(s['library'])}")
     if not s["plays"]:
         console.print("No plays yet: run `linernotes import <export.zip>`.")
         return
-    console.print(f"{s['plays']:,} plays, {s['hours']:,.1f} hours, {plain(s['first_play'][:10])} → "
-                  f"{plain(s['last_play'][:10])}")
+    first, last = (dt.date.fromisoformat(str(s[k])[:10]) for k in ("first_play", "last_play"))
+    console.print(f"{s['plays']:,} plays, {s['hours']:,.1f} hours, {format_date_range(first, last)}")
     console.print(f"Home: {plain(s['home_country'] or '?')} ({plain(s['home_zone'])}); "
                   f"{s['incognito_plays']:,} incognito plays "
                   f"{'included' if s['include_incognito'] else 'hidden from insights'}; "
                   f"{s['zero_ms_plays']:,} plays of 0 ms kept")
     table = Table()
-    table.add_column("by")
+    table.add_column("source / kind")
     table.add_column("plays", justify="right")
     table.add_column("time", justify="right")
-    for group in ("by_source", "by_kind"):
+    for group, names in (("by_source", SOURCE_NAMES), ("by_kind", {})):
         for name, v in s[group].items():
-            table.add_row(plain(name), f"{v['plays']:,}", hours(v["ms_played"]))
+            table.add_row(plain(names.get(name, name)), f"{v['plays']:,}", hours(v["ms_played"]))
         table.add_section()
     console.print(table)
 

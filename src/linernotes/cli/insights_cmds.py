@@ -70,16 +70,24 @@ def insight_command(spec: Insight) -> click.Command:
     clash = {p.name for p in spec.params} & set(SCOPE_PARAMS)
     if clash:  # a programming error in the insight's declaration, caught by the tests
         raise RuntimeError(f"insight {spec.name!r}: parameters {sorted(clash)} shadow the common scope")
-    # \b keeps each paragraph's lines as written: the definitions hold lists that rewrapping would run together.
-    help_text = "\n\n".join(f"\b\n{paragraph}" for paragraph in spec.doc.split("\n\n"))
     # --gap_minutes is read as --gap-minutes, as the parameter's Python name suggests.
     settings = {**CONTEXT_SETTINGS, "token_normalize_func": lambda token: token.replace("_", "-")}
-    return click.Command(
-        spec.name, callback=_runner(spec), help=help_text, short_help=spec.title, context_settings=settings,
+    return InsightCommand(
+        spec.name, callback=_runner(spec), help=spec.doc, short_help=spec.title, context_settings=settings,
         params=[*scope_params(), *own,
                 click.Option(["--help-options", "--options"], is_flag=True, expose_value=False, is_eager=True,
                              hidden=True, callback=_describe_and_exit(spec))],
     )
+
+
+class InsightCommand(click.Command):
+    """An insight's command: its help is its definition as plain text, wrapped to the terminal."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from linernotes.cli.doctext import write_doc
+
+        options = {p.name: p.opts[0] for p in self.params if isinstance(p, click.Option) and p.name}
+        write_doc(formatter, self.help or "", options)
 
 
 def _option(param: Param) -> click.Option:
@@ -184,9 +192,11 @@ def _list(as_json: bool) -> None:
 
 def _describe(spec: Insight) -> None:
     from linernotes.cli.common import console, plain
+    from linernotes.cli.doctext import plain_text
 
     console.print(f"[bold]{plain(spec.name)}[/bold]: {plain(spec.title)}\n")
-    console.print(plain(spec.doc, limit=100_000) + "\n")
+    options = {p.name: p.option for p in spec.params}
+    console.print(plain(plain_text(spec.doc, options), limit=100_000) + "\n")
     for p in spec.params:
         choices = f" ({', '.join(p.choices)})" if p.choices else ""
         default = p.default.value if hasattr(p.default, "value") else p.default

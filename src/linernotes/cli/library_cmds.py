@@ -28,6 +28,7 @@ def import_cmd(paths: tuple[Path, ...], db: Path | None, as_json: bool, quiet: b
     """Import listening history exports (Spotify, Last.fm, ListenBrainz): zips, folders or files, several at
     once. Nothing leaves this machine."""
     from linernotes.cli.common import console
+    from linernotes.cli.import_view import print_report
     from linernotes.terminal import print_json
 
     report = _run_import(db, [str(p) for p in paths], show_progress=not (quiet or as_json), dry_run=dry_run)
@@ -60,58 +61,13 @@ def _run_import(db: Path | None, paths: list[str], show_progress: bool, dry_run:
         return import_into(db, paths, progress=progress, dry_run=dry_run)
 
 
-def print_report(report: ImportReport) -> None:
-    from rich.table import Table
-
-    from linernotes.cli.common import console, plain
-
-    table = Table(title=f"Import #{report.import_id}", title_justify="left")
-    for name in ("file", "format", "read", "stored", "merged", "duplicate", "already had", "dropped"):
-        table.add_column(name, justify="left" if name in ("file", "format") else "right")
-    for f in report.files:
-        dropped = ", ".join(f"{plain(k)} {v:,}" for k, v in sorted(f.dropped.items())) or "0"
-        # The full path is in `linernotes imports --json`; the table keeps the file's own name readable.
-        name = f.file.replace(":", "/").rsplit("/", 1)[-1]
-        table.add_row(plain(name), plain(f.format), f"{f.rows_read:,}", f"{f.stored:,}",
-                      f"{f.merged + f.replaced:,}", f"{f.duplicates + f.near_duplicates:,}", f"{f.unchanged:,}",
-                      dropped)
-    console.print(table)
-    t = report.total
-    console.print(
-        f"{t('rows_read'):,} rows read · {t('stored'):,} new plays · {t('merged') + t('replaced'):,} merged "
-        f"across sources · {t('duplicates') + t('near_duplicates'):,} duplicates · "
-        f"{t('unchanged'):,} already in the library · "
-        f"{t('dropped'):,} dropped · {len(report.ignored)} other files passed over"
-    )
-    c = report.classified
-    if c.shows:
-        console.print(_podcast_sentence(c.shows, c.plays, c.evidence)
-                      + " Correct one with `linernotes kind artist NAME`.")
-    console.print(f"Library: {report.plays_before:,} → {report.plays_after:,} plays ({report.seconds:.1f} s)")
-
-
-def _podcast_sentence(shows: int, plays: int, evidence: dict[str, int]) -> str:
-    from linernotes.cli.common import plain
-
-    found = ", ".join(f"{n:,} by {_EVIDENCE_WORDS.get(k, plain(k))}" for k, n in evidence.items() if n)
-    names = "name is a podcast show" if shows == 1 else "names are podcast shows"
-    return (f"Account music files: {shows:,} {names} ({plays:,} plays counted as episodes; "
-            f"evidence: {found}).")
-
-
-_EVIDENCE_WORDS = {"known_show": "a show known elsewhere in the library", "episode_titles": "episode-like titles",
-                   "long_plays": "long plays of unrepeated titles", "show_name": "a show-like name",
-                   "corrections": "your corrections"}
-
-
 @click.command("imports")
 @db_option
 @json_option
 def imports_cmd(db: Path | None, as_json: bool) -> None:
     """List past imports and what each file contributed."""
-    from rich.table import Table
-
-    from linernotes.cli.common import console, plain
+    from linernotes.cli.common import console
+    from linernotes.cli.import_view import print_imports
     from linernotes.library import open_library
     from linernotes.terminal import print_json
 
@@ -123,22 +79,7 @@ def imports_cmd(db: Path | None, as_json: bool) -> None:
     if not rows:
         console.print("No imports yet.")
         return
-    table = Table()
-    for name in ("#", "when", "files", "read", "stored", "merged", "duplicates", "already had", "dropped",
-                 "plays after"):
-        table.add_column(name, justify="right" if name not in ("when", "files") else "left")
-    for r in rows:
-        # The files by their own names (full paths are in --json), as the import report shows them.
-        files = ", ".join(plain(f["file"].replace(":", "/").rsplit("/", 1)[-1]) for f in r["files"])
-        table.add_row(str(r["import_id"]), f"{r['finished_at']:%Y-%m-%d %H:%M}", files,
-                      f"{r['rows_read']:,}", f"{r['stored']:,}", f"{r['merged'] + r['replaced']:,}",
-                      f"{r['duplicates'] + r['near_duplicates']:,}", f"{r['unchanged']:,}", f"{r['dropped']:,}",
-                      f"{r['plays_after']:,}")
-    console.print(table)
-    for r in rows:
-        if r.get("podcast_shows"):
-            found = _podcast_sentence(r["podcast_shows"], r["podcast_plays"], r["podcast_evidence"] or {})
-            console.print(f"#{r['import_id']}: {found}")
+    print_imports(rows)
 
 
 @click.command("kind")
@@ -224,6 +165,7 @@ def demo_cmd(db: Path | None, plays: int, seed: int) -> None:
     from linernotes import synth
     from linernotes.cli.common import console, plain
     from linernotes.cli.data import print_status, print_top
+    from linernotes.cli.import_view import print_report
     from linernotes.library import open_library
     from linernotes.store.db import default_db_path
 
