@@ -27,7 +27,8 @@ AXE_RUN = """async (blocking) => {
   const results = await axe.run(document, { resultTypes: ["violations"] });
   return results.violations.filter((v) => blocking.includes(v.impact)).map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" ") + " — " + (n.failureSummary || "").split("\\n").slice(1).join(" ").trim()),
+    nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" ") + " — "
+      + (n.failureSummary || "").split("\\n").slice(1).join(" ").trim()),
     more: Math.max(0, v.nodes.length - 4)}));
 }"""
 
@@ -107,7 +108,8 @@ def check_page(page: Any, where: str, width: int, findings: Findings) -> None:
     if width < 800 and scroll[0] > scroll[1]:
         widest = page.evaluate("""() => [...document.querySelectorAll('body *')]
             .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-            .slice(-3).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''))""")
+            .slice(-3).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+              + (typeof e.className === 'string' && e.className ? '.' + e.className : ''))""")
         findings.add(where, f"scrolls sideways: {scroll[0]} px wide in a {scroll[1]} px window ({', '.join(widest)})")
     page.add_script_tag(path=str(AXE))
     for v in page.evaluate(AXE_RUN, list(BLOCKING)):
@@ -119,3 +121,42 @@ def check_page(page: Any, where: str, width: int, findings: Findings) -> None:
             findings.add(where, f"chart {chart['chart']} is not drawn")
         if not chart["alternative"]:
             findings.add(where, f"chart {chart['chart']} has no text alternative")
+
+
+# Every element a keyboard user must reach: numbered, so the Tab walk can say which it missed.
+FOCUSABLE = """() => [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')]
+  .filter((e) => !e.disabled && e.tabIndex >= 0 && e.getClientRects().length > 0
+    && getComputedStyle(e).visibility !== 'hidden')
+  .map((e, i) => { e.dataset.a11yStop = String(i); return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + ' ' + (e.getAttribute('aria-label') || e.textContent || e.name || '').trim().slice(0, 40); })"""
+# Where the focus is now, and whether it shows (an outline or a box shadow of its own).
+FOCUSED = """() => { const e = document.activeElement; const s = getComputedStyle(e);
+  return { stop: e.dataset ? e.dataset.a11yStop ?? null : null,
+           shown: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none' }; }"""
+
+
+def check_keyboard(page: Any, where: str, findings: Findings) -> None:
+    """Tab through the page from its top: every link, button and field is reached, and each shows its focus."""
+    stops = page.evaluate(FOCUSABLE)
+    reached: set[int] = set()
+    unseen_focus: list[str] = []
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    last = None
+    # A date field takes a Tab per part (day, month, year); the browser's own UI may take one at the end.
+    for _ in range(4 * len(stops) + 4):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["stop"] is None or focused["stop"] == last:
+            continue
+        last = focused["stop"]
+        stop = int(focused["stop"])
+        if stop in reached:  # round the page once
+            break
+        reached.add(stop)
+        if not focused["shown"]:
+            unseen_focus.append(stops[stop])
+    missed = [s for i, s in enumerate(stops) if i not in reached]
+    if missed:
+        findings.add(where, f"not reachable with the Tab key: {missed[:6]}" + (" …" if len(missed) > 6 else ""))
+    if unseen_focus:
+        findings.add(where, f"focus not visible on: {unseen_focus[:6]}" + (" …" if len(unseen_focus) > 6 else ""))
