@@ -31,7 +31,7 @@ from tests.support.accessibility import (
     html_pages,
     slug,
 )
-from tests.support.browser import screenshot
+from tests.support.browser import ARTIFACTS, screenshot
 from tests.support.samples import SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -174,6 +174,8 @@ def test_every_page_is_accessible(name: str, browser: Any, tmp_path: Path) -> No
     report = write_report(db)
     built = time.perf_counter()
     findings = Findings()
+    for old in (ARTIFACTS / "screenshots").glob(f"a11y-{name}-*.png"):
+        old.unlink()  # the folder shows this run's pages only (a page may have gone)
     walk(browser, name, db, report, findings)
     print(f"\n{name}: {len(findings.visited)} page views, library and report {built - started:.1f} s, "
           f"walk {time.perf_counter() - built:.1f} s")
