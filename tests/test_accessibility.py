@@ -34,7 +34,6 @@ from tests.support.accessibility import (
 from tests.support.browser import ARTIFACTS, screenshot
 from tests.support.samples import SAMPLES
 
-pytestmark = pytest.mark.slow
 SYNTHETIC_PLAYS = 12_000  # as tests/test_web.py
 
 
@@ -164,6 +163,7 @@ def write_report(db: Path) -> Path:
         return write(lib, db.with_suffix(".html"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["synthetic", pytest.param("real", marks=pytest.mark.skipif(
     not SAMPLES.is_dir(), reason="../shared/samples not present beside the repo"))])
 def test_every_page_is_accessible(name: str, browser: Any, tmp_path: Path) -> None:
@@ -184,3 +184,36 @@ def test_every_page_is_accessible(name: str, browser: Any, tmp_path: Path) -> No
     if findings.problems:  # all of them, not the first: one run shows everything to fix
         pytest.fail(f"{len(findings.problems)} problems (axe rules: {sorted(findings.violations)}):\n"
                     + "\n".join(findings.problems), pytrace=False)
+
+
+BAD_PAGE = """<!doctype html><html lang="en"><head><title>bad</title></head><body><main>
+<h1>A page with one of each fault</h1>
+<p style="color:#999;background:#fff">Grey on white, 2.8:1.</p>
+<div class="chart"><svg width="300" height="100"><rect width="50" height="80"></rect></svg></div>
+<svg role="img" width="300" height="100"><rect width="50" height="80"></rect></svg>
+<div class="chart" role="img" aria-label="An empty chart"></div>
+<div style="width:900px">wider than a phone</div>
+<a href="/x" tabindex="-1">a link the Tab key skips on purpose</a>
+<button style="outline:none">Focus hidden</button>
+</main></body></html>"""
+
+
+def test_the_harness_finds_each_fault(browser: Any) -> None:
+    """Each check can fail: a page with one fault of each kind yields exactly those findings (quick: no server)."""
+    assert AXE.is_file(), "axe-core is not installed: `make venv` runs `npm ci` (package-lock.json)"
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.set_content(BAD_PAGE)
+        findings = Findings()
+        check_page(page, "bad", 390, findings)
+        check_keyboard(page, "bad", findings)
+    finally:
+        context.close()
+    text = "\n".join(findings.problems)
+    assert set(findings.violations) == {"color-contrast", "svg-img-alt"}, text
+    assert "scrolls sideways" in text
+    assert text.count("has no text alternative") == 2  # the unlabelled chart and the loose svg
+    assert text.count("is not drawn") == 1  # the empty one
+    assert "focus not visible on: ['button Focus hidden']" in text
+    assert "not reachable with the Tab key" not in text  # tabindex=-1 takes an element out on purpose

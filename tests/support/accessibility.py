@@ -32,27 +32,34 @@ AXE_RUN = """async (blocking) => {
     more: Math.max(0, v.nodes.length - 4)}));
 }"""
 
-# A chart is an svg or canvas inside a chart container (the dashboard's .chart, the report's [data-chart]).
-# Drawn: it has a size and marks. Its text alternative: an aria-label or aria-labelledby on the container or the
-# graphic, or the caption of the figure it sits in.
+# A chart: every chart container (the dashboard's .chart, the report's [data-chart]) and every svg or canvas of a
+# chart's size elsewhere (a new page's chart is checked whatever its container is called); one marked
+# aria-hidden="true" is decoration. Drawn: it has a size and marks. Its text alternative: an aria-label or
+# aria-labelledby on the graphic or its container, or the caption of the figure it sits in.
 CHARTS = """() => {
   const words = (node) => {
-    if (!node) return "";
+    if (!node || !node.getAttribute) return "";
     const label = node.getAttribute("aria-label");
     if (label && label.trim()) return label.trim();
     const ids = node.getAttribute("aria-labelledby");
     if (ids) return ids.split(/\\s+/).map((id) => (document.getElementById(id)?.textContent || "")).join(" ").trim();
     return "";
   };
-  return [...document.querySelectorAll(".chart, [data-chart]")].filter((c) => c.offsetParent !== null).map((c) => {
-    const graphic = c.querySelector("svg, canvas");
+  const shown = (e) => e.getClientRects().length > 0 && !e.closest("[aria-hidden=true]");
+  const containers = [...document.querySelectorAll(".chart, [data-chart]")].filter(shown);
+  const loose = [...document.querySelectorAll("svg, canvas")].filter((g) => shown(g)
+    && !g.parentElement.closest("svg") && !containers.some((c) => c.contains(g))
+    && g.getBoundingClientRect().width >= 100 && g.getBoundingClientRect().height >= 40);
+  return [...containers, ...loose].map((c) => {
+    const graphic = c.matches("svg, canvas") ? c : c.querySelector("svg, canvas");
     const box = graphic ? graphic.getBoundingClientRect() : { width: 0, height: 0 };
-    const marks = !graphic ? 0 : graphic.tagName === "canvas" ? 1
+    const marks = !graphic ? 0 : graphic.tagName.toLowerCase() === "canvas" ? 1
       : graphic.querySelectorAll("path, rect, circle, line, polygon, polyline, ellipse").length;
-    const figure = c.closest("figure");
-    const caption = figure?.querySelector("figcaption")?.textContent.trim() || "";
-    return { chart: c.id || c.dataset.chart || c.className, drawn: box.width > 0 && box.height > 0 && marks > 0,
-             alternative: words(c) || words(graphic) || caption };
+    const holder = c.closest(".chart, [data-chart], figure, [role=img]");
+    const caption = c.closest("figure")?.querySelector("figcaption")?.textContent.trim() || "";
+    return { chart: c.id || c.dataset?.chart || c.getAttribute("class") || c.tagName.toLowerCase(),
+             drawn: box.width > 0 && box.height > 0 && marks > 0,
+             alternative: words(c) || words(graphic) || words(holder) || caption };
   });
 }"""
 
