@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 # The tests need both extras and the `dev` dependency group (PEP 735); `--group` needs pip 25.1 or newer.
-$(STAMP): pyproject.toml constraints.txt
+# The browser tests inject axe-core (npm, pinned by package-lock.json) into every page.
+$(STAMP): pyproject.toml constraints.txt package-lock.json
+	npm ci --no-audit --no-fund
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[coop-server,spark]" --group dev
@@ -41,4 +43,4 @@ lint: $(STAMP)
 	$(BIN)/mypy src/linernotes
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist src/*.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache build dist src/*.egg-info

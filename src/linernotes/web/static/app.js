@@ -145,6 +145,15 @@ function everyMonth(points) {
   }
 }
 
+function monthSentence(points) {
+  if (!points.length) return "No listening by month in this period.";
+  const peak = points.reduce((a, b) => (b.ms_played > a.ms_played ? b : a));
+  const silent = points.filter((p) => !p.ms_played).length;
+  return `Hours listened each month, ${points[0].month} to ${points[points.length - 1].month}: ` +
+    `the most in ${peak.month} (${fmtHours(peak.ms_played)} h, ${fmtInt(peak.plays)} plays)` +
+    (silent ? `; ${fmtInt(silent)} months without any.` : ".");
+}
+
 function barChart(container, monthly) {
   // One bar per month (SVG, drawn here: no chart library, nothing fetched).
   const points = everyMonth(monthly);
@@ -153,6 +162,7 @@ function barChart(container, monthly) {
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height + 20}`);
   svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", monthSentence(points)); // the chart's text alternative: what it shows, in words
   const step = width / Math.max(points.length, 1);
   points.forEach((p, i) => {
     const h = p.ms_played ? Math.max(1, (p.ms_played / max) * height) : 0;
@@ -233,7 +243,10 @@ function showValue(key, value) {
         : v === null || v === undefined ? "–" : typeof v === "number" ? fmtInt(Math.round(v * 1000) / 1000) : String(v);
       return el("td", { text: shown });
     }))));
-    return el("section", {}, el("h2", { text: key.replaceAll("_", " ") }), table);
+    // A wide table scrolls in its own box (reachable by keyboard), never the page.
+    const label = key.replaceAll("_", " ");
+    return el("section", {}, el("h2", { text: label }),
+      el("div", { class: "table-wrap", role: "region", "aria-label": label, tabindex: "0" }, table));
   }
   if (scalar(value)) return el("p", {}, el("strong", { text: key.replaceAll("_", " ") + ": " }), String(value ?? "–"));
   return null;
