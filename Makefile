@@ -9,9 +9,7 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 # The tests need both extras and the `dev` dependency group (PEP 735); `--group` needs pip 25.1 or newer.
-# The browser tests inject axe-core (npm, pinned by package-lock.json) into every page.
-$(STAMP): pyproject.toml constraints.txt package-lock.json
-	npm ci --no-audit --no-fund
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[coop-server,spark]" --group dev
@@ -20,7 +18,13 @@ $(STAMP): pyproject.toml constraints.txt package-lock.json
 demo: $(STAMP)
 	$(BIN)/linernotes demo
 
-test: $(STAMP)
+# Only the tests need node: the browser tests inject axe-core (npm, pinned by package-lock.json) into every page.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
