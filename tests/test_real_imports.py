@@ -144,7 +144,7 @@ def test_a_long_session_of_little_listening_says_so_lshatk(tmp_path: Path) -> No
         assert (longest.streams, round(longest.duration_s / 3600, 1), round(longest.ms_played / 60_000)) == \
             (49, 3.8, 8)
         text = " ".join(result.summary())
-        assert "The longest ran 3.8 hours from 2019-07-24 23:29 (only 8 minutes of it playing)" in text
+        assert "The longest ran 3.8 hours from 24 Jul 2019, 23:29 (only 8 minutes of it playing)" in text
         assert "1 plays" not in text and "half are a single play" in text
 
 

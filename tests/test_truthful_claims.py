@@ -460,4 +460,4 @@ def test_a_session_of_scrobbles_claims_no_listening_time(tmp_path: Path) -> None
         assert (longest.streams, longest.duration_s, longest.played_known) == (9, 2 * 3600, False)
         assert longest.main_artist == "Zebra Band"
         text = " ".join(result.summary())
-        assert "The longest ran 2.0 hours from 2020-03-01" in text and "playing" not in text
+        assert "The longest ran 2.0 hours from 1 Mar 2020" in text and "playing" not in text

@@ -12,6 +12,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.engine.span import Activity, activity
+from linernotes.formatting import format_date, format_date_range
 from linernotes.insights.clock import MS_PER_MINUTE, calendar_days, iso_weekday
 
 
@@ -72,8 +73,8 @@ class CalendarResult(Result):
         if act is not None and act.stray_plays and act.core_start and act.core_end:
             core_listened = self.days_listened - act.stray_days
             lines = [
-                f"You listened on {core_listened:,} of the {act.core_days:,} days from {act.core_start} to "
-                f"{act.core_end}, {per_day}."
+                f"You listened on {core_listened:,} of the {act.core_days:,} days from "
+                f"{format_date(act.core_start)} to {format_date(act.core_end)}, {per_day}."
             ]
             note = act.stray_note()
             if note:
@@ -86,17 +87,18 @@ class CalendarResult(Result):
         if self.longest_streak is not None:
             s = self.longest_streak
             lines.append(
-                f"Your longest streak: {s.days:,} days in a row ({s.first_day} to {s.last_day})"
+                f"Your longest streak: {s.days:,} days in a row ({format_date_range(s.first_day, s.last_day)})"
                 + (
-                    f"; your longest break: {self.longest_gap.days:,} days ({self.longest_gap.first_day} to "
-                    f"{self.longest_gap.last_day})."
+                    f"; your longest break: {self.longest_gap.days:,} days "
+                    f"({format_date_range(self.longest_gap.first_day, self.longest_gap.last_day)})."
                     if self.longest_gap
                     else "."
                 )
             )
         if self.busiest_day is not None:
             b = self.busiest_day
-            lines.append(f"Your busiest day was {b.label}, with {b.ms_played / MS_PER_MINUTE:,.0f} minutes.")
+            lines.append(f"Your busiest day was {b.first_day:%A} {format_date(b.first_day)}, with "
+                         f"{b.ms_played / MS_PER_MINUTE:,.0f} minutes.")
         return lines
 
 

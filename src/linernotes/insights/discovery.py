@@ -16,6 +16,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.formatting import format_date
 from linernotes.insights.diversity import month_range
 
 MAX_WINDOW_WEEKS = 520  # ten years: a favourite over longer than that is not a favourite of the moment
@@ -128,7 +129,7 @@ class DiscoveryResult(Result):
                          f"{self.fresh_days} days before.")
         if self.discoveries:
             d = self.discoveries[0]
-            line = f"Your biggest find: {d.artist}, first heard on {d.first_day.isoformat()}"
+            line = f"Your biggest find: {d.artist}, first heard on {format_date(d.first_day)}"
             if d.days_to_favourite is not None:
                 line += (" and a favourite within the same week" if d.days_to_favourite == 0
                          else f" and a favourite {d.days_to_favourite:,} days later")

@@ -11,6 +11,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.formatting import format_date, format_date_range
 
 MAX_YEARS = 100  # a century: longer than any listening history
 RECENT_DAYS = 90  # "still in rotation": played in the 90 days ending at the period's end
@@ -103,13 +104,13 @@ class LoyaltyResult(Result):
         if self.longest_loved:
             x = self.longest_loved[0]
             lines.append(f"Longest-loved: {x.artist}, {x.span_days / 365.25:.1f} years from first to last listen "
-                         f"({x.first_day.isoformat()} to {x.last_day.isoformat()}), played in {x.coverage:.0%} of "
+                         f"({format_date_range(x.first_day, x.last_day)}), played in {x.coverage:.0%} of "
                          f"the quarters between.")
         if self.in_rotation_count:
             s = self.in_rotation[0]
             lines.append(f"{self.in_rotation_count:,} of the {self.long_known:,} artists you have known for "
                          f"{self.years}+ years are still in rotation; the oldest, {s.artist}, since "
-                         f"{s.first_day.isoformat()}.")
+                         f"{format_date(s.first_day)}.")
         elif self.long_known:
             lines.append(f"None of the {self.long_known:,} artists you have known for {self.years}+ years was played "
                          f"in the last {RECENT_DAYS} days.")

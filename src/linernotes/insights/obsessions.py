@@ -12,6 +12,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.formatting import format_date_range
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES
 
 # From this many times its usual level on, a burst is told in words ("hardly played in the months around it").
@@ -70,7 +71,7 @@ class ObsessionsResult(Result):
         top = max(self.obsessions, key=lambda o: (o.ms_played * o.share, o.start))
         what = f"“{top.name}” by {top.artist}" if top.type == "track" else top.name
         lines.append(
-            f"The strongest: {what}, {top.start:%d %b %Y} to {top.end:%d %b %Y}, {top.plays:,} plays, "
+            f"The strongest: {what}, {format_date_range(top.start, top.end)}, {top.plays:,} plays, "
             f"{top.share:.0%} of your music on those days"
             + (
                 " (not played at all in the months around it)." if top.ratio is None or top.baseline_ms <= 0

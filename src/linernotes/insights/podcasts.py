@@ -11,6 +11,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.formatting import format_date
 from linernotes.insights.sessions import session_table
 from linernotes.units import format_hours
 
@@ -78,7 +79,7 @@ class PodcastsResult(Result):
             )
         if self.binges:
             b = self.binges[0]
-            lines.append(f"Biggest binge: {b.episodes} episodes of {b.show} on {b.day:%d %b %Y}.")
+            lines.append(f"Biggest binge: {b.episodes} episodes of {b.show} on {format_date(b.day)}.")
         return lines
 
 
