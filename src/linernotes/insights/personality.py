@@ -58,7 +58,8 @@ FORMULAS = {
         "the play (first play in the whole history)"
     ),
     "variety": f"1 − share of music time on the period's top {TOP_ARTISTS} artists",
-    "deliberate": (f"plays started by {', '.join(DELIBERATE_STARTS)} ÷ music plays with a known reason_start"),
+    "deliberate": ("music plays you started yourself (clicking a track, pressing play, going back to it) ÷ music "
+                   "plays whose start the export records"),
     "night": (f"share of listening time started between {NIGHT_HOURS[0]}:00 and {NIGHT_HOURS[1] - 1:02d}:59 local "
               f"time (leans to night from {NIGHT_MIDPOINT:.0%}, the night hours' part of the day)"),
 }
