@@ -45,7 +45,7 @@ function setupPeriod(meta) {
   form.elements.from.value = params.get("from") || "";
   form.elements.to.value = params.get("to") || "";
   if (meta && meta.start) {
-    document.getElementById("period-shown").textContent = `${meta.start} → ${meta.end}`;
+    document.getElementById("period-shown").textContent = fmtRange(meta.start, meta.end);
   }
   if (form.dataset.ready) return;
   form.dataset.ready = "1";
@@ -78,8 +78,11 @@ function entityLink(kind, name, by) {
 }
 
 function fillTable(table, headers, rows) {
-  table.replaceChildren(el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { text: h })))),
-    el("tbody", {}, ...rows));
+  // A column of numbers is right-aligned, its header too.
+  const cells = rows.length ? [...rows[0].children] : [];
+  table.replaceChildren(el("thead", {}, el("tr", {}, ...headers.map((h, i) => el("th", {
+    text: h, scope: "col", class: cells[i] && cells[i].classList.contains("num") ? "num" : null })))),
+  el("tbody", {}, ...rows));
 }
 
 function summary(lines) {
@@ -195,7 +198,7 @@ async function topList(entity, kind) {
     el("td", { class: "num", "data-key": "ms_played", "data-value": r.ms_played, text: fmtH(r.ms_played || 0) }),
     el("td", { class: "num", "data-key": "plays", "data-value": r.plays, text: fmtInt(r.plays) }),
     moveCell(r, hasPrevious) || "")));
-  table.querySelectorAll("th").forEach((th, i) => { if (i >= 3) th.classList.add("num"); else if (i === 2) th.classList.add("bar"); });
+  table.querySelectorAll("th").forEach((th, i) => { if (i === 2) th.classList.add("bar"); });
   const caption = document.getElementById(`top-${entity}-sentence`);
   caption.textContent = rows.length ? top.summary[0] || "" : "Nothing in this period.";
   if (!hasPrevious && rows.length) caption.textContent += " Pick a period to see rank moves against the one before.";
@@ -253,7 +256,7 @@ function namedTable(table, kind, heading, rows) {
     el("td", { class: "bar" }, cellBar(r.ms_played / max)),
     el("td", { class: "num", "data-value": r.ms_played, text: fmtH(r.ms_played) }),
     el("td", { class: "num", "data-value": r.plays, text: fmtInt(r.plays) }))));
-  table.querySelectorAll("th").forEach((th, i) => { if (i >= 3) th.classList.add("num"); else if (i === 2) th.classList.add("bar"); });
+  table.querySelectorAll("th").forEach((th, i) => { if (i === 2) th.classList.add("bar"); });
 }
 
 async function similarArtists(name) {
@@ -357,14 +360,15 @@ async function chaptersPage(data) {
   await Promise.all(chapters.map(async (c, i) => {
     const card = el("article", { class: `card chapter c${i % 8}`, id: `chapter-${c.index}`, "data-chapter": c.index });
     cards.append(card);
-    const tq = new URLSearchParams({ entity: "tracks", limit: "3", from: c.start, to: c.end });
+    const tq = new URLSearchParams({ entity: "tracks", by: "plays", limit: "3", from: c.start, to: c.end });
     const signature = (c.distinctive || []).map((x) => x.artist);
     card.append(
       el("h2", {}, el("span", { class: `swatch s${i % 8}`, "aria-hidden": "true" }), `${c.index}. ${c.title}`),
       el("p", { class: "muted", text: `${fmtRange(c.start, c.end)}${c.current ? " · now" : ""}` }),
       el("p", { text: c.paragraph || "" }),
-      facts([["Listening", `${fmtH(c.hours * MS_PER_HOUR)} (${fmtH(c.hours_per_week * MS_PER_HOUR)} a week)`],
-        ["Music", fmtH(c.music_hours * MS_PER_HOUR)], ["Plays", fmtInt(c.plays)],
+      // Scrobbles carry no durations: a chapter of them has plays but no hours to show.
+      facts([["Listening", c.hours ? `${fmtH(c.hours * MS_PER_HOUR)} (${fmtH(c.hours_per_week * MS_PER_HOUR)} a week)` : null],
+        ["Music", c.music_hours ? fmtH(c.music_hours * MS_PER_HOUR) : null], ["Plays", fmtInt(c.plays)],
         ["New artists", c.new_artists === undefined ? null : fmtInt(c.new_artists)],
         ["Peak hours", (c.peak_hours || []).map(hourName).join(" · ")],
         ["At night", fmtPct(c.night_share)], ["Weekends", fmtPct(c.weekend_share)],
@@ -413,7 +417,7 @@ function modesPage(data) {
     if (hours.length === 24) {
       columnChart(hourBox, `Sessions of this mode by starting hour; most start at ${hourName(peak)}.`,
         hours.map((n, h) => ({ key: String(h), label: h % 6 === 0 ? hourName(h) : "", value: n, tip: `${hourName(h)}: ${fmtInt(n)} sessions` })),
-        (v) => fmtInt(v), { height: 60 });
+        (v) => fmtInt(v), { height: 60, cls: `s${i % 8}` });
     }
   });
 }

@@ -95,14 +95,15 @@ function figure(container, sentence, draw) {
 
 // Columns over time with a value axis; `points`: [{key, label, value, tip}]; `shown(v)`: axis text.
 // `brush(i0, i1)`: called when a range of columns is dragged across (pointer) — the range control.
-function columnChart(container, sentence, points, shown, { height = 170, brush = null, selected = null } = {}) {
+function columnChart(container, sentence, points, shown, { height = 170, brush = null, selected = null, cls = "mark" } = {}) {
   figure(container, sentence, (width) => {
     const left = 44, bottom = 22, top = 8, plotW = width - left - 4;
     const max = Math.max(1e-9, ...points.map((p) => p.value));
     const step = niceStep(max);
     const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height + bottom + top}`, height: height + bottom + top });
-    const y = (v) => top + height - (v / (Math.ceil(max / step) * step)) * height;
-    for (let v = 0; v <= max + 1e-9; v += step) {
+    const ceiling = Math.ceil(max / step) * step;
+    const y = (v) => top + height - (v / ceiling) * height;
+    for (let v = 0; v <= ceiling + 1e-9; v += step) {
       svg.append(svgEl("line", { class: "grid-line", x1: left, x2: width, y1: y(v), y2: y(v) }));
       svg.append(svgEl("text", { class: "axis-label", x: left - 6, y: y(v) + 4, "text-anchor": "end" }, shown(v)));
     }
@@ -113,7 +114,7 @@ function columnChart(container, sentence, points, shown, { height = 170, brush =
     }
     points.forEach((p, i) => {
       const h = Math.max(p.value > 0 ? 1 : 0, top + height - y(p.value));
-      svg.append(withTip(svgEl("rect", { class: "mark", x: left + i * w + (w > 4 ? 0.5 : 0), y: top + height - h,
+      svg.append(withTip(svgEl("rect", { class: cls, x: left + i * w + (w > 4 ? 0.5 : 0), y: top + height - h,
         width: Math.max(1, w - (w > 4 ? 1 : 0)), height: h, "data-key": p.key }), p.tip));
     });
     // x labels: the first point of each label group (years), thinned to fit
