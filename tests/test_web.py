@@ -434,8 +434,9 @@ def test_designed_pages_in_a_browser(browser: Any, designed_library: Path) -> No
         page = p.open("/?from=2020-01-01&to=2020-12-31")
         page.wait_for_selector("#top-artists[data-loaded='1']")
         moves = page.eval_on_selector_all("#top-artists [data-key=rank_change]", "c => c.map(x => x.dataset.value)")
-        expected = insight(db, "top", "--entity", "artists", "--limit", "10", "--from", "2020-01-01", "--to", "2020-12-31")
-        assert moves == ["" if r["rank_change"] is None else str(r["rank_change"]) for r in expected["result"]["rows"]]
+        year = ("--from", "2020-01-01", "--to", "2020-12-31")
+        rows = insight(db, "top", "--entity", "artists", "--limit", "10", *year)["result"]["rows"]
+        assert moves == ["" if r["rank_change"] is None else str(r["rank_change"]) for r in rows]
 
         # the artist page lists their top songs, as `top` counts them
         page = p.open(f"/artist?name={top['name']}")
