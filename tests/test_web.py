@@ -469,3 +469,28 @@ def test_designed_pages_in_a_browser(browser: Any, designed_library: Path) -> No
         phone.close()
         assert p.errors == []
         p.page.close()
+
+
+@pytest.mark.slow
+def test_page_numbers_are_written_as_formatting_writes_them(browser: Any, designed_library: Path) -> None:
+    """The pages format in the browser (static/charts.js); what they write is what linernotes.formatting and
+    units.format_hours write."""
+    import datetime as dt
+
+    from linernotes.formatting import format_date, format_date_range, format_percent
+    from linernotes.units import format_hours
+
+    app = create_app(designed_library)
+    with background(app) as url:
+        page = Page(browser, url, app.state.token).open("/search")
+        for ms in (0, 59_000, 2_700_000, 5_580_000, 45_000_000, 4_883_573_898):
+            assert page.evaluate(f"fmtH({ms})") == format_hours(ms, unit=" h", whole_from=10,
+                                                                 minutes_under_an_hour=True)
+        for share in (0.0, 0.004, 0.41, 0.999, 1.0):
+            assert page.evaluate(f"fmtPct({share})") == format_percent(share)
+        days = [("2014-05-25", "2014-05-25"), ("2014-05-03", "2014-05-09"), ("2014-05-25", "2014-06-02"),
+                ("2014-05-25", "2016-05-12")]
+        for a, b in days:
+            assert page.evaluate(f"fmtDate('{a}')") == format_date(dt.date.fromisoformat(a))
+            assert page.evaluate(f"fmtRange('{a}', '{b}')") == format_date_range(dt.date.fromisoformat(a),
+                                                                                  dt.date.fromisoformat(b))

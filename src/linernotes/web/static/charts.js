@@ -10,21 +10,28 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 // ---- numbers, as linernotes.formatting and linernotes.units.format_hours write them ----------------------
-const fmtInt = (n) => (n === null || n === undefined ? "–" : Math.round(Number(n)).toLocaleString("en-US"));
+// Python's format() rounds a tie to the even digit (12.5 → "12"); so do these, so a page writes what the CLI does.
+function fixed(x, digits = 0) {
+  const scaled = x * 10 ** digits;
+  let n = Math.round(scaled);
+  if (Math.abs(scaled % 1) === 0.5 && n % 2 !== 0) n -= 1;
+  return (n / 10 ** digits).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+const fmtInt = (n) => (n === null || n === undefined ? "–" : fixed(Number(n)));
 // Hours with one decimal (the overview's stat keeps it always: the CLI's figure).
-const fmtHours = (ms) => (ms / MS_PER_HOUR).toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+const fmtHours = (ms) => fixed(ms / MS_PER_HOUR, 1);
 // format_hours(ms, unit=" h", whole_from=10, minutes_under_an_hour=True): what a person reads at a glance.
 function fmtH(ms) {
-  if (ms < MS_PER_HOUR) return `${Math.round(ms / 60000).toLocaleString("en-US")} min`;
+  if (ms < MS_PER_HOUR) return `${fixed(ms / 60000)} min`;
   const h = ms / MS_PER_HOUR;
-  return h >= 10 ? `${Math.round(h).toLocaleString("en-US")} h` : `${h.toFixed(1)} h`;
+  return h >= 10 ? `${fixed(h)} h` : `${fixed(h, 1)} h`;
 }
 // format_percent: "<1%" for a small share that is not none.
 function fmtPct(x, digits = 0) {
   if (x === null || x === undefined) return "–";
   const v = 100 * x, smallest = 10 ** -digits;
   if (v > 0 && v < smallest) return `<${smallest}%`;
-  return `${v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`;
+  return `${fixed(v, digits)}%`;
 }
 // format_date: "25 May 2014".
 function fmtDate(iso) {
