@@ -112,7 +112,7 @@ async function timeChart(period) {
   const cal = await getJSON("/api/insights/calendar");
   const daily = cal.result.daily;
   const box = document.getElementById("time-chart");
-  if (!daily || !daily.start || !daily.minutes.length) { box.replaceChildren(); return; }
+  if (!daily || !daily.start || !daily.minutes.length) { box.replaceChildren(); return []; }
   const start = new Date(`${daily.start}T00:00:00Z`);
   const byMonth = new Map();
   daily.minutes.forEach((minutes, i) => {
@@ -139,8 +139,11 @@ async function timeChart(period) {
   });
   // Years as links: the same range control for the keyboard.
   const years = [...new Set(months.map((k) => k.slice(0, 4)))];
+  // The whole history's streak is a highlight of the whole history only.
+  const highlights = period.from || period.to ? [] : cal.summary.slice(1, 2);
   document.getElementById("years").replaceChildren(el("span", { class: "muted", text: "Years: " }),
     ...years.flatMap((y) => [el("a", { href: `/?from=${y}-01-01&to=${y}-12-31`, text: y }), " "]));
+  return highlights;
 }
 
 async function heatmapChart() {
@@ -223,12 +226,12 @@ async function overview() {
   kindsChart(t);
   const period = { from: params.get("from"), to: params.get("to") };
   const kinds = { artists: "artist", tracks: "track", albums: "album", shows: "show" };
-  const [, clockLines] = await Promise.all([
+  const [calendarLines, clockLines] = await Promise.all([
     timeChart(period),
     heatmapChart(),
     ...Object.entries(kinds).map(([entity, kind]) => topList(entity, kind)),
   ]);
-  summary([...data.summary, ...clockLines]);
+  summary([...data.summary, ...clockLines, ...calendarLines]);
   document.body.dataset.loaded = "1";
 }
 
