@@ -330,7 +330,8 @@ async function entity() {
 // ---- chapters, modes: designed pages; other insights, a readable generic view --------------------------
 const DEVICE_LABELS = { phone_android: "Android phone", phone_ios: "iPhone", phone: "phone", desktop_mac: "Mac",
   desktop_windows: "Windows PC", desktop_linux: "Linux PC", desktop: "computer", speaker: "speaker", cast: "Chromecast",
-  tv: "TV", car: "car", web: "web player", tablet: "tablet", console: "game console", watch: "watch" };
+  tv: "TV", car: "car", web: "web player", tablet: "tablet", console: "game console", watch: "watch",
+  unknown: "not recorded" };
 const deviceName = (d) => DEVICE_LABELS[d] || String(d).replaceAll("_", " ");
 const hourName = (h) => `${String(h).padStart(2, "0")}:00`;
 
@@ -398,8 +399,8 @@ function modesPage(data) {
   const fig = el("figure", { class: "chart", id: "modes-share" });
   const cards = el("div", { class: "grid" });
   body.replaceChildren(fig, cards);
-  barList(fig, `${fmtInt(modes.length)} modes across ${fmtInt(r.sessions)} sessions; the most common is ` +
-    `${modes[0].description.toLowerCase()} (${fmtPct(modes[0].session_share)} of sessions).`, rows);
+  barList(fig, `${fmtInt(modes.length)} modes across ${fmtInt(r.sessions)} sessions; the most common: ` +
+    `${modes[0].description} (${fmtPct(modes[0].session_share)} of sessions).`, rows);
   modes.forEach((m, i) => {
     const hours = m.hours || [];
     const peak = hours.length ? hours.indexOf(Math.max(...hours)) : null;
@@ -415,7 +416,7 @@ function modesPage(data) {
       facts([["Devices", (m.devices || []).map((d) => `${deviceName(d.name)} ${fmtPct(d.share)}`).join(" · ")]]),
       el("h3", { text: "What" }),
       facts([["Artists", (m.top_artists || []).join(" · ")], ["Spoken word", fmtPct(m.spoken_share)],
-        ["Skipped", fmtPct(m.skip_rate)], ["On shuffle", fmtPct(m.shuffle_share)], ["Listening", fmtH(m.ms_played || 0)]]));
+        ["Skipped", m.skip_rate === null ? "not recorded" : fmtPct(m.skip_rate)], ["On shuffle", fmtPct(m.shuffle_share)], ["Listening", fmtH(m.ms_played || 0)]]));
     cards.append(card);
     if (hours.length === 24) {
       columnChart(hourBox, `Sessions of this mode by starting hour; most start at ${hourName(peak)}.`,
