@@ -348,9 +348,9 @@ async function chaptersPage(data) {
   const first = new Date(chapters[0].start), last = new Date(chapters[chapters.length - 1].end);
   const span = Math.max(1, last - first);
   // The timeline: one band per chapter, as wide as its time, in the chapter's colour (identity.series_color).
-  const line = el("div", { class: "timeline", role: "list" });
+  const line = el("div", { class: "timeline" });
   chapters.forEach((c, i) => {
-    const a = el("a", { href: `#chapter-${c.index}`, class: `s${i % 8}`, role: "listitem",
+    const a = el("a", { href: `#chapter-${c.index}`, class: `s${i % 8}`,
       title: `${fmtRange(c.start, c.end)}: ${c.title}`, "aria-label": `Chapter ${c.index}: ${fmtRange(c.start, c.end)}, ${c.title}` });
     a.style.flexGrow = String(Math.max(1, (new Date(c.end) - new Date(c.start)) / span * 1000));
     line.append(a);
