@@ -375,7 +375,8 @@ async function chaptersPage(data) {
         ["Music", c.music_hours ? fmtH(c.music_hours * MS_PER_HOUR) : null], ["Plays", fmtInt(c.plays)],
         ["New artists", c.new_artists === undefined ? null : fmtInt(c.new_artists)],
         ["Peak hours", (c.peak_hours || []).map(hourName).join(" · ")],
-        ["At night", fmtPct(c.night_share)], ["Weekends", fmtPct(c.weekend_share)],
+        // Night and weekend shares are shares of the time: none without durations.
+        ["At night", c.hours ? fmtPct(c.night_share) : null], ["Weekends", c.hours ? fmtPct(c.weekend_share) : null],
         ["Devices", (c.devices || []).map((d) => `${deviceName(d.device)} ${fmtPct(d.share)}`).join(" · ")]]),
       el("h3", { text: "Signature artists" }),
       el("ol", { class: "names" }, ...signature.map((n) => el("li", {}, entityLink("artist", n)))),
