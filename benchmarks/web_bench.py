@@ -69,6 +69,13 @@ def endpoints(base: str, year: int) -> dict[str, str]:
         "ask": f"/api/ask?q={quote(f'top artist in {year}')}",
         "chapters": "/api/insights/chapters",
         "modes": "/api/insights/modes",
+        # the overview's charts: listening over time (the whole history's calendar), the heatmap, and the
+        # chapter cards' signature tracks (top tracks by plays in a chapter's dates)
+        "calendar (all)": "/api/insights/calendar",
+        "clock (all)": "/api/insights/clock",
+        f"clock ({year})": f"/api/insights/clock?{y}",
+        f"chapter tracks ({year})": f"/api/insights/top?entity=tracks&by=plays&limit=3&{y}",
+        "similar artists": f"/api/insights/similar?artist={quote(artist)}&limit=8",
         "exclusions": "/api/exclusions",
         "import progress": "/api/import/progress",
     }
@@ -108,7 +115,7 @@ def new_periods(paths: dict[str, str], rounds: int, seed: int, first: int, last:
     rng = random.Random(seed)
     order = []
     for _ in range(rounds):
-        for name in ("overview (all)", "top artists (all)", "artist page", "track page"):
+        for name in ("overview (all)", "top artists (all)", "artist page", "track page", "clock (all)"):
             start = rng.randrange(first * 12, last * 12 + 1)
             end = min(start + rng.randrange(0, 24), last * 12 + 11)
             period = f"from={start // 12}-{start % 12 + 1:02d}-01&to={end // 12}-{end % 12 + 1:02d}-28"

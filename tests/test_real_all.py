@@ -170,7 +170,7 @@ def test_report_builds_with_no_placeholder(combined: tuple[Path, dict[str, Any]]
 # Every GET route of the dashboard, each requested below: a new route fails the test until it is covered here.
 COVERED = {"/", "/search", "/ask", "/rules", "/import", "/crowd", "/{insight}", "/api/status", "/api/insights",
            "/api/insights/{name}", "/api/crowd", "/api/entity/{kind}", "/api/search", "/api/ask", "/api/exclusions",
-           "/api/import/progress"}
+           "/api/import/progress", "/static/identity.css"}
 
 
 def get_routes(found: list[Any], prefix: str = "") -> Iterator[str]:
@@ -223,6 +223,7 @@ def test_every_dashboard_page_and_its_api(combined: tuple[Path, dict[str, Any]],
             answer = client.get(page, params={"name": top[page[1:]][0]["name"]} if page[1:] in KINDS else {})
             assert answer.status_code == 200 and "<html" in answer.text.lower(), page
         assert client.get("/static/app.js").status_code == 200
+        assert client.get("/static/identity.css").headers["content-type"].startswith("text/css")
 
         status = json_of("/api/status")
         assert status["plays"] == combined[1]["totals"]["stored"]

@@ -381,3 +381,116 @@ def test_serve_command_prints_its_url_and_logs_no_requests(tmp_path: Path) -> No
         out, err = proc.communicate(timeout=30)
     assert (line + out).count(token) == 1  # printed once
     assert "GET /" not in out + err and "127.0.0.1:" not in err  # no access log, no client addresses
+
+
+# --- the designed pages: charts, human headers, the identity, phone width ------------------------------------
+
+SNAKE_CASE = r"^[a-z0-9]+(_[a-z0-9]+)+$"
+
+
+@pytest.fixture(scope="module")
+def designed_library(export_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from linernotes.library import open_library
+
+    db = tmp_path_factory.mktemp("web-designed") / "library.duckdb"
+    lib = open_library(db)
+    lib.import_paths([export_zip])
+    lib.close()
+    return db
+
+
+def drawn_charts(page: Any) -> int:
+    """Charts with something drawn in them: SVG plots holding marks, and top lists holding bars."""
+    return int(page.evaluate("""() => [...document.querySelectorAll('figure.chart')].filter(f =>
+        f.querySelector('svg rect.mark, svg rect[class^=s], .timeline a')).length"""))
+
+
+@pytest.mark.slow
+def test_designed_pages_in_a_browser(browser: Any, designed_library: Path) -> None:
+    import re
+
+    from linernotes.identity import css_variables
+
+    db = designed_library
+    top = insight(db, "top", "--entity", "artists", "--limit", "1")["result"]["rows"][0]
+    tracks = insight(db, "top", "--entity", "tracks", "--limit", "100000")["result"]["rows"]
+    app = create_app(db)
+    with background(app) as url:
+        identity = httpx.get(f"{url}/static/identity.css", headers=bearer(app))
+        assert identity.status_code == 200 and identity.text == css_variables()
+
+        p = Page(browser, url, app.state.token)
+        page = p.open("/")
+        page.wait_for_selector("#time-chart[data-drawn='1']")
+        page.wait_for_selector("#heatmap[data-drawn='1']")
+        assert drawn_charts(page) >= 4
+        # every chart has its sentence, which names its SVG for screen readers
+        for svg in page.query_selector_all("figure.chart svg.plot"):
+            label = page.evaluate("s => document.getElementById(s.getAttribute('aria-labelledby')).textContent", svg)
+            assert label.strip().endswith(".")
+        assert page.locator("#heatmap rect.mark").count() == 7 * 24
+
+        # a period has a period before it: the top lists show rank moves
+        page = p.open("/?from=2020-01-01&to=2020-12-31")
+        page.wait_for_selector("#top-artists[data-loaded='1']")
+        moves = page.eval_on_selector_all("#top-artists [data-key=rank_change]", "c => c.map(x => x.dataset.value)")
+        year = ("--from", "2020-01-01", "--to", "2020-12-31")
+        rows = insight(db, "top", "--entity", "artists", "--limit", "10", *year)["result"]["rows"]
+        assert moves == ["" if r["rank_change"] is None else str(r["rank_change"]) for r in rows]
+
+        # the artist page lists their top songs, as `top` counts them
+        page = p.open(f"/artist?name={top['name']}")
+        songs = page.eval_on_selector_all("#top-songs tbody tr", "rows => rows.map(r => r.dataset.name)")
+        theirs = [t["name"] for t in tracks if t["by"] == top["name"]]
+        assert songs and songs == theirs[:len(songs)]
+        assert page.locator("#by-month .axis-label").count() > 2  # axis values
+
+        # no table header on any page is a field name; no horizontal scroll on a phone
+        pages = ["/", "/chapters", "/modes", f"/artist?name={top['name']}", f"/search?q={top['name'][:4]}", "/rules"]
+        for path in pages:
+            page = p.open(path)
+            headers = page.eval_on_selector_all("th", "hs => hs.map(h => h.textContent)")
+            assert not [h for h in headers if re.match(SNAKE_CASE, h.strip()) or "_" in h], (path, headers)
+        # chapters: a band of the timeline and a card per chapter; modes: a card per mode
+        page = p.open("/chapters")
+        chapters = insight(db, "chapters")["result"]["chapters"]
+        assert page.locator("#chapter-timeline .timeline a").count() == len(chapters) > 0
+        page.wait_for_function(f"document.querySelectorAll('article[data-chapter]').length === {len(chapters)}")
+        page = p.open("/modes")
+        assert page.locator("article[data-mode]").count() == len(insight(db, "modes")["result"]["modes"])
+        assert drawn_charts(page) >= 1
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.goto(f"{url}/?token={app.state.token}")
+        for path in pages[:4]:
+            phone.goto(url + path)
+            phone.wait_for_selector("body[data-loaded='1']", timeout=60_000)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+        screenshot(phone, "web-overview-phone")
+        phone.close()
+        assert p.errors == []
+        p.page.close()
+
+
+@pytest.mark.slow
+def test_page_numbers_are_written_as_formatting_writes_them(browser: Any, designed_library: Path) -> None:
+    """The pages format in the browser (static/charts.js); what they write is what linernotes.formatting and
+    units.format_hours write."""
+    import datetime as dt
+
+    from linernotes.formatting import format_date, format_date_range, format_percent
+    from linernotes.units import format_hours
+
+    app = create_app(designed_library)
+    with background(app) as url:
+        page = Page(browser, url, app.state.token).open("/search")
+        for ms in (0, 59_000, 2_700_000, 5_580_000, 45_000_000, 4_883_573_898):
+            assert page.evaluate(f"fmtH({ms})") == format_hours(ms, unit=" h", whole_from=10,
+                                                                 minutes_under_an_hour=True)
+        for share in (0.0, 0.004, 0.41, 0.999, 1.0):
+            assert page.evaluate(f"fmtPct({share})") == format_percent(share)
+        days = [("2014-05-25", "2014-05-25"), ("2014-05-03", "2014-05-09"), ("2014-05-25", "2014-06-02"),
+                ("2014-05-25", "2016-05-12")]
+        for a, b in days:
+            assert page.evaluate(f"fmtDate('{a}')") == format_date(dt.date.fromisoformat(a))
+            assert page.evaluate(f"fmtRange('{a}', '{b}')") == format_date_range(dt.date.fromisoformat(a),
+                                                                                  dt.date.fromisoformat(b))

@@ -223,7 +223,6 @@ class Library:
     def exclude(self, rule: Rule | None = None, **conditions: Any) -> Rule:
         """Add an exclusion rule (a :class:`Rule` or its fields: artist=..., device=..., hours=(20, 7))."""
         from linernotes.engine import exclusions as excl
-        from linernotes.engine.exclusions import Rule
 
         self._writable()
         if rule is None:
@@ -232,10 +231,10 @@ class Library:
                 hours = excl.parse_hours(hours)
             if hours is not None:
                 conditions["hour_from"], conditions["hour_to"] = hours
-            unknown = set(conditions) - set(Rule.__dataclass_fields__)
+            unknown = set(conditions) - set(excl.Rule.__dataclass_fields__)
             if unknown:
                 raise UsageError(f"unknown rule condition {', '.join(sorted(unknown))}")
-            rule = Rule(**conditions)
+            rule = excl.Rule(**conditions)
         added = excl.add_rule(self.con, rule)
         self._changed()
         return added

@@ -53,12 +53,17 @@ CHARTS = """() => {
   return [...containers, ...loose].map((c) => {
     const graphic = c.matches("svg, canvas") ? c : c.querySelector("svg, canvas");
     const box = graphic ? graphic.getBoundingClientRect() : { width: 0, height: 0 };
-    const marks = !graphic ? 0 : graphic.tagName.toLowerCase() === "canvas" ? 1
+    // An HTML chart (the chapter timeline: coloured bands) has no svg: its marks are elements with an area and
+    // a background colour of their own, outside the caption.
+    const painted = (e) => !e.closest("figcaption") && e.getBoundingClientRect().width > 0
+      && e.getBoundingClientRect().height > 0 && getComputedStyle(e).backgroundColor !== "rgba(0, 0, 0, 0)";
+    const marks = !graphic ? [...c.querySelectorAll("*")].filter(painted).length
+      : graphic.tagName.toLowerCase() === "canvas" ? 1
       : graphic.querySelectorAll("path, rect, circle, line, polygon, polyline, ellipse").length;
     const holder = c.closest(".chart, [data-chart], figure, [role=img]");
     const caption = c.closest("figure")?.querySelector("figcaption")?.textContent.trim() || "";
     return { chart: c.id || c.dataset?.chart || c.getAttribute("class") || c.tagName.toLowerCase(),
-             drawn: box.width > 0 && box.height > 0 && marks > 0,
+             drawn: graphic ? box.width > 0 && box.height > 0 && marks > 0 : marks >= 2,
              alternative: words(c) || words(graphic) || words(holder) || caption };
   });
 }"""

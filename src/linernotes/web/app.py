@@ -15,10 +15,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from linernotes.errors import LinernotesError
+from linernotes.identity import css_variables
 from linernotes.web import api, pages
 from linernotes.web.access import LibraryAccess
 from linernotes.web.security import guard, new_token
@@ -63,6 +65,14 @@ def create_app(lib_path: str | os.PathLike[str], token: str | None = None, *, lo
         return api.JSON({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
     app.include_router(api.make_router(access, ImportProgress(), max_upload))
+    # The identity's colours and type scale, as CSS variables that style.css uses (generated once: the
+    # identity is code, so the dashboard never spells a colour of its own). Before the mount, so it wins.
+    identity_css = css_variables().encode()
+
+    @app.get("/static/identity.css", include_in_schema=False)
+    def identity() -> Response:
+        return Response(identity_css, media_type="text/css", headers={"Cache-Control": "no-cache"})
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.make_router())
     return app

@@ -35,6 +35,7 @@ KINDS: dict[str, Entity] = {
     "show": Entity.SHOWS,
 }
 RECENT_SESSIONS = 10
+TOP_OF_ARTIST = 10  # an artist page's "your top songs / albums by this artist"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 DAY_US = 86_400_000_000
 
@@ -73,6 +74,10 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
     hits = f"{ctx.kinds(*kinds)} AND {name_col} = $name" + (
         "" if by_col is None else f" AND {by_col} IS NOT DISTINCT FROM $by")
     n_sessions, n_all, recent = _sessions(ctx, hits, args)
+    by_artist: dict[str, Any] = {}
+    if entity is Entity.ARTISTS:
+        by_artist = {"top_tracks": _top_of_artist(ctx, Entity.TRACKS, period, name),
+                     "top_albums": _top_of_artist(ctx, Entity.ALBUMS, period, name)}
     return {
         "kind": kind,
         "name": name,
@@ -96,7 +101,19 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
         "sessions": n_sessions,
         "sessions_total": n_all,
         "recent_sessions": recent,
+        **by_artist,
     }
+
+
+def _top_of_artist(ctx: Context, entity: Entity, period: str, artist: str) -> list[dict[str, Any]]:
+    """The artist's most listened tracks or albums in the period, by time as ``top`` ranks them (read from
+    the same per-day rollup, so the numbers are ``top``'s for that name)."""
+    days = rollup.entity_days(ctx, entity.value, *GROUPS[entity])
+    rows = _all(ctx, f"""
+        SELECT any_value(name), any_value(by_name), sum(plays), coalesce(sum(ms), 0)
+        FROM {days} WHERE {period} AND by_name = $artist GROUP BY k
+        ORDER BY 4 DESC, 3 DESC, 1 LIMIT {TOP_OF_ARTIST}""", {"artist": artist})
+    return [{"name": n, "by": b, "plays": int(p), "ms_played": int(ms)} for n, b, p, ms in rows]
 
 
 def prepare(lib: Library) -> None:

@@ -17,11 +17,7 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const fmtInt = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"));
-const MS_PER_HOUR = 3600000; // as linernotes.units.MS_PER_HOUR
-const fmtHours = (ms) => (ms / MS_PER_HOUR).toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
-const fmtPct = (x) => (x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%");
-const fmtDate = (iso) => (iso ? iso.slice(0, 10) : "–");
+// Numbers and dates: fmtInt, fmtHours, fmtH, fmtPct, fmtDate, fmtRange (static/charts.js).
 
 function showError(message) {
   const box = document.getElementById("error");
@@ -49,7 +45,7 @@ function setupPeriod(meta) {
   form.elements.from.value = params.get("from") || "";
   form.elements.to.value = params.get("to") || "";
   if (meta && meta.start) {
-    document.getElementById("period-shown").textContent = `${meta.start} → ${meta.end}`;
+    document.getElementById("period-shown").textContent = fmtRange(meta.start, meta.end);
   }
   if (form.dataset.ready) return;
   form.dataset.ready = "1";
@@ -82,8 +78,11 @@ function entityLink(kind, name, by) {
 }
 
 function fillTable(table, headers, rows) {
-  table.replaceChildren(el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { text: h })))),
-    el("tbody", {}, ...rows));
+  // A column of numbers is right-aligned, its header too.
+  const cells = rows.length ? [...rows[0].children] : [];
+  table.replaceChildren(el("thead", {}, el("tr", {}, ...headers.map((h, i) => el("th", {
+    text: h, scope: "col", class: cells[i] && cells[i].classList.contains("num") ? "num" : null })))),
+  el("tbody", {}, ...rows));
 }
 
 function summary(lines) {
@@ -94,11 +93,125 @@ function summary(lines) {
 }
 
 // ---- overview ------------------------------------------------------------------------------------------
+const KIND_LABELS = { track: "Music", episode: "Podcasts", audiobook: "Audiobooks", chapter: "Audiobooks", video: "Videos", unknown: "Other" };
+const ENTITY_LABELS = { artists: "Artist", tracks: "Track", albums: "Album", shows: "Show" };
+
+function navigateTo(from, to) {
+  if (from) params.set("from", from); else params.delete("from");
+  if (to) params.set("to", to); else params.delete("to");
+  location.search = params.toString();
+}
+
+function lastDayOf(month) {
+  const [y, m] = month.split("-").map(Number);
+  return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+}
+
+// Listening over the whole history, a column a month: drag across it (or pick a year) to choose the period.
+async function timeChart(period) {
+  const cal = await getJSON("/api/insights/calendar");
+  const daily = cal.result.daily;
+  const box = document.getElementById("time-chart");
+  if (!daily || !daily.start || !daily.minutes.length) { box.replaceChildren(); return []; }
+  const start = new Date(`${daily.start}T00:00:00Z`);
+  const byMonth = new Map();
+  daily.minutes.forEach((minutes, i) => {
+    const day = new Date(start.getTime() + i * 86400000).toISOString().slice(0, 7);
+    byMonth.set(day, (byMonth.get(day) || 0) + minutes);
+  });
+  const months = monthRange(daily.start.slice(0, 7), daily.end.slice(0, 7));
+  const points = months.map((key) => {
+    const ms = (byMonth.get(key) || 0) * 60000;
+    return { key, label: key.slice(0, 4), value: ms / MS_PER_HOUR, tip: `${fmtMonth(key)}: ${fmtH(ms)}` };
+  });
+  const best = points.reduce((a, b) => (b.value > a.value ? b : a), points[0]);
+  let selected = null;
+  if (period.from || period.to) {
+    const lo = months.findIndex((k) => !period.from || k >= period.from.slice(0, 7));
+    const hiFrom = months.map((k) => !period.to || k <= period.to.slice(0, 7)).lastIndexOf(true);
+    if (lo >= 0 && hiFrom >= lo) selected = [lo, hiFrom];
+  }
+  const sentence = `Listening a month, ${fmtMonth(months[0])} to ${fmtMonth(months[months.length - 1])}: ` +
+    `the most in ${fmtMonth(best.key)} (${fmtH(best.value * MS_PER_HOUR)}). Drag across the chart to pick a period.`;
+  columnChart(box, sentence, points, (v) => `${fmtInt(v)} h`, {
+    selected,
+    brush: (a, b) => navigateTo(`${months[a]}-01`, lastDayOf(months[b])),
+  });
+  // Years as links: the same range control for the keyboard.
+  const years = [...new Set(months.map((k) => k.slice(0, 4)))];
+  // The whole history's streak is a highlight of the whole history only.
+  const highlights = period.from || period.to ? [] : cal.summary.slice(1, 2);
+  document.getElementById("years").replaceChildren(el("span", { class: "muted", text: "Years: " }),
+    ...years.flatMap((y) => [el("a", { href: `/?from=${y}-01-01&to=${y}-12-31`, text: y }), " "]));
+  return highlights;
+}
+
+async function heatmapChart() {
+  const clock = await getJSON(`/api/insights/clock?${periodQuery()}`);
+  const r = clock.result;
+  const box = document.getElementById("heatmap");
+  if (!r.total_ms) { box.replaceChildren(el("p", { class: "muted", text: "No listening in this period." })); return []; }
+  heatmap(box, clock.summary[0] || "When you listen, by hour and weekday.", r.heatmap);
+  return clock.summary.slice(1, 2);
+}
+
+function kindsChart(totals) {
+  const byLabel = new Map();
+  for (const k of totals.by_kind || []) {
+    const label = KIND_LABELS[k.kind] || k.kind;
+    byLabel.set(label, (byLabel.get(label) || 0) + (k.ms_played || 0));
+  }
+  const total = [...byLabel.values()].reduce((a, b) => a + b, 0) || 1;
+  const rows = [...byLabel.entries()].sort((a, b) => b[1] - a[1])
+    .map(([label, ms], i) => ({ label, value: ms, text: `${fmtH(ms)} · ${fmtPct(ms / total)}`, cls: `s${i % 8}` }));
+  const box = document.getElementById("kinds");
+  if (!rows.length) { box.replaceChildren(); return; }
+  const sentence = rows.map((r, i) => `${i ? r.label.toLowerCase() : r.label} ${fmtPct(r.value / total)}`).join(", ") +
+    " of your listening time.";
+  barList(box, sentence, rows);
+}
+
+function moveCell(r, hasPrevious) {
+  if (!hasPrevious) return null;
+  let text = "new", cls = "up", label = "new in this period";
+  if (r.previous_rank !== null && r.previous_rank !== undefined) {
+    const change = r.rank_change || 0;
+    text = change > 0 ? `▲ ${change}` : change < 0 ? `▼ ${-change}` : "=";
+    cls = change > 0 ? "up" : change < 0 ? "down" : "muted";
+    label = change ? `${change > 0 ? "up" : "down"} ${Math.abs(change)} from #${r.previous_rank}` : "same rank as before";
+  }
+  return el("td", { class: `move ${cls}`, "data-key": "rank_change", "data-value": r.rank_change ?? "",
+    title: label }, el("span", { "aria-hidden": "true", text }), el("span", { class: "visually-hidden", text: label }));
+}
+
+async function topList(entity, kind) {
+  const tq = periodQuery();
+  tq.set("entity", entity);
+  tq.set("limit", "10");
+  const top = await getJSON(`/api/insights/top?${tq}`);
+  const rows = top.result.rows;
+  const hasPrevious = Boolean(top.result.previous_start);
+  const max = Math.max(1, ...rows.map((r) => r.ms_played || 0));
+  const table = document.getElementById(`top-${entity}`);
+  const headers = ["#", ENTITY_LABELS[entity], "Share", "Hours", "Plays", ...(hasPrevious ? ["Move"] : [])];
+  fillTable(table, headers, rows.map((r) => el("tr", { "data-name": r.name },
+    el("td", { "data-key": "rank", "data-value": r.rank, text: r.rank }),
+    el("td", {}, entityLink(kind, r.name, r.by), r.by ? el("span", { class: "by", text: r.by }) : ""),
+    el("td", { class: "bar" }, cellBar((r.ms_played || 0) / max)),
+    el("td", { class: "num", "data-key": "ms_played", "data-value": r.ms_played, text: fmtH(r.ms_played || 0) }),
+    el("td", { class: "num", "data-key": "plays", "data-value": r.plays, text: fmtInt(r.plays) }),
+    moveCell(r, hasPrevious) || "")));
+  table.querySelectorAll("th").forEach((th, i) => { if (i === 2) th.classList.add("bar"); });
+  const caption = document.getElementById(`top-${entity}-sentence`);
+  caption.textContent = rows.length ? top.summary[0] || "" : "Nothing in this period.";
+  if (!hasPrevious && rows.length) caption.textContent += " Pick a period to see rank moves against the one before.";
+  table.dataset.loaded = "1";
+}
+
 async function overview() {
   const q = periodQuery();
   const data = await getJSON(`/api/insights/overview?${q}`);
   setupPeriod(data.meta);
-  summary(data.summary);
   const t = data.result.totals;
   const stats = document.getElementById("stats");
   stats.replaceChildren(
@@ -110,83 +223,57 @@ async function overview() {
     stat("days_listened", "days with music", t.days_listened, fmtInt(t.days_listened)),
   );
   stats.removeAttribute("aria-busy");
+  kindsChart(t);
+  const period = { from: params.get("from"), to: params.get("to") };
   const kinds = { artists: "artist", tracks: "track", albums: "album", shows: "show" };
-  await Promise.all(Object.entries(kinds).map(async ([entity, kind]) => {
-    const tq = periodQuery();
-    tq.set("entity", entity);
-    tq.set("limit", "10");
-    const top = await getJSON(`/api/insights/top?${tq}`);
-    const rows = top.result.rows.map((r) => el("tr", { "data-name": r.name },
-      el("td", { "data-key": "rank", "data-value": r.rank, text: r.rank }),
-      el("td", {}, entityLink(kind, r.name, r.by), r.by ? el("span", { class: "muted", text: ` · ${r.by}` }) : ""),
-      el("td", { class: "num", "data-key": "plays", "data-value": r.plays, text: fmtInt(r.plays) }),
-      el("td", { class: "num", "data-key": "ms_played", "data-value": r.ms_played, text: fmtHours(r.ms_played) + " h" })));
-    const table = document.getElementById(`top-${entity}`);
-    fillTable(table, ["#", entity.slice(0, -1), "plays", "hours"], rows);
-    table.dataset.loaded = "1";
-  }));
+  const [calendarLines, clockLines] = await Promise.all([
+    timeChart(period),
+    heatmapChart(),
+    ...Object.entries(kinds).map(([entity, kind]) => topList(entity, kind)),
+  ]);
+  summary([...data.summary, ...clockLines, ...calendarLines]);
   document.body.dataset.loaded = "1";
 }
 
 // ---- artist / track / album / show -------------------------------------------------------------------
-function everyMonth(points) {
-  // Months without listening get an empty bar, so the x axis is time.
-  if (!points.length) return points;
-  const byMonth = new Map(points.map((p) => [p.month, p]));
-  const out = [];
-  let [y, m] = points[0].month.split("-").map(Number);
-  const last = points[points.length - 1].month;
-  for (;;) {
-    const key = `${y}-${String(m).padStart(2, "0")}`;
-    out.push(byMonth.get(key) || { month: key, plays: 0, ms_played: 0 });
-    if (key >= last) return out;
-    m += 1;
-    if (m > 12) { m = 1; y += 1; }
-  }
-}
-
-function monthSentence(points) {
-  if (!points.length) return "No listening by month in this period.";
-  const peak = points.reduce((a, b) => (b.ms_played > a.ms_played ? b : a));
-  const silent = points.filter((p) => !p.ms_played).length;
-  return `Hours listened each month, ${points[0].month} to ${points[points.length - 1].month}: ` +
-    `the most in ${peak.month} (${fmtHours(peak.ms_played)} h, ${fmtInt(peak.plays)} plays)` +
-    (silent ? `; ${fmtInt(silent)} months without any.` : ".");
-}
-
-function barChart(container, monthly) {
-  // One bar per month (SVG, drawn here: no chart library, nothing fetched).
-  const points = everyMonth(monthly);
-  const ns = "http://www.w3.org/2000/svg";
-  const width = 760, height = 160, max = Math.max(1, ...points.map((p) => p.ms_played));
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height + 20}`);
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", monthSentence(points)); // the chart's text alternative: what it shows, in words
-  const step = width / Math.max(points.length, 1);
-  points.forEach((p, i) => {
-    const h = p.ms_played ? Math.max(1, (p.ms_played / max) * height) : 0;
-    const bar = document.createElementNS(ns, "rect");
-    bar.setAttribute("x", String(i * step + 1));
-    bar.setAttribute("y", String(height - h));
-    bar.setAttribute("width", String(Math.max(1, step - 2)));
-    bar.setAttribute("height", String(h));
-    bar.setAttribute("data-month", p.month);
-    const tip = document.createElementNS(ns, "title");
-    tip.textContent = `${p.month}: ${fmtHours(p.ms_played)} h, ${fmtInt(p.plays)} plays`;
-    bar.append(tip);
-    svg.append(bar);
+function monthChart(container, monthly) {
+  if (!monthly.length) { container.replaceChildren(); return; }
+  const byMonth = new Map(monthly.map((p) => [p.month, p]));
+  const months = monthRange(monthly[0].month, monthly[monthly.length - 1].month);
+  const points = months.map((key) => {
+    const p = byMonth.get(key) || { plays: 0, ms_played: 0 };
+    return { key, label: months.length > 18 ? key.slice(0, 4) : MONTHS[Number(key.slice(5)) - 1],
+      value: p.ms_played / MS_PER_HOUR, tip: `${fmtMonth(key)}: ${fmtH(p.ms_played)}, ${fmtInt(p.plays)} plays` };
   });
-  for (const [i, p] of [[0, points[0]], [points.length - 1, points[points.length - 1]]]) {
-    if (!p) continue;
-    const label = document.createElementNS(ns, "text");
-    label.setAttribute("x", String(i === 0 ? 0 : width));
-    label.setAttribute("y", String(height + 16));
-    label.setAttribute("text-anchor", i === 0 ? "start" : "end");
-    label.textContent = p.month;
-    svg.append(label);
+  const best = points.reduce((a, b) => (b.value > a.value ? b : a), points[0]);
+  const active = points.filter((p) => p.value > 0).length;
+  columnChart(container, `Listened in ${fmtInt(active)} of ${fmtInt(points.length)} months from ` +
+    `${fmtMonth(months[0])} to ${fmtMonth(months[months.length - 1])}; the most in ${fmtMonth(best.key)} ` +
+    `(${fmtH(best.value * MS_PER_HOUR)}).`, points, (v) => (v < 10 && v % 1 ? `${v.toFixed(1)} h` : `${fmtInt(v)} h`));
+}
+
+function namedTable(table, kind, heading, rows) {
+  const max = Math.max(1, ...rows.map((r) => r.ms_played));
+  fillTable(table, ["#", heading, "Share", "Hours", "Plays"], rows.map((r, i) => el("tr", { "data-name": r.name },
+    el("td", { text: i + 1 }), el("td", {}, entityLink(kind, r.name, r.by)),
+    el("td", { class: "bar" }, cellBar(r.ms_played / max)),
+    el("td", { class: "num", "data-value": r.ms_played, text: fmtH(r.ms_played) }),
+    el("td", { class: "num", "data-value": r.plays, text: fmtInt(r.plays) }))));
+  table.querySelectorAll("th").forEach((th, i) => { if (i === 2) th.classList.add("bar"); });
+}
+
+async function similarArtists(name) {
+  const box = document.getElementById("similar");
+  if (!box) return;
+  try {
+    const s = await getJSON(`/api/insights/similar?artist=${encodeURIComponent(name)}&limit=8`);
+    const rows = s.result.neighbours || s.result.rows || [];
+    box.replaceChildren(el("p", { class: "muted", text: s.summary[0] || "" }),
+      el("ol", { class: "names" }, ...rows.map((r) => el("li", {}, entityLink("artist", r.artist),
+        el("span", { class: "muted", text: ` · ${fmtH((r.lifetime_hours || 0) * MS_PER_HOUR)} in all` })))));
+  } catch (err) {
+    box.replaceChildren(el("p", { class: "muted", text: err.message }));
   }
-  container.replaceChildren(svg);
 }
 
 async function entity() {
@@ -198,8 +285,15 @@ async function entity() {
   const d = await getJSON(`/api/entity/${kind}?${q}`);
   setupPeriod(d);
   document.getElementById("title").textContent = d.name;
-  document.getElementById("entity-by").textContent = d.by ? `${kind} by ${d.by}` : kind;
+  const byLine = document.getElementById("entity-by");
+  const kindName = { artist: "Artist", track: "Track", album: "Album", show: "Show" }[kind] || kind;
+  byLine.replaceChildren(kindName);
+  if (d.by) byLine.append(" by ", entityLink("artist", d.by));
   const stats = document.getElementById("stats");
+  for (const id of ["artist-only", "similar-section"]) {
+    const node = document.getElementById(id);
+    if (node) node.hidden = kind !== "artist";
+  }
   if (!d.found) {
     stats.replaceChildren(el("p", { text: "No listening to this in the period." }));
     stats.removeAttribute("aria-busy");
@@ -217,38 +311,156 @@ async function entity() {
   );
   stats.dataset.msPlayed = String(d.ms_played);
   stats.removeAttribute("aria-busy");
-  barChart(document.getElementById("by-month"), d.by_month);
-  fillTable(document.getElementById("rank-by-year"), ["year", "rank", "plays", "hours"],
+  monthChart(document.getElementById("by-month"), d.by_month);
+  if (kind === "artist") {
+    namedTable(document.getElementById("top-songs"), "track", "Song", d.top_tracks || []);
+    namedTable(document.getElementById("top-albums"), "album", "Album", d.top_albums || []);
+  }
+  fillTable(document.getElementById("rank-by-year"), ["Year", "Rank", "Hours", "Plays"],
     d.rank_by_year.map((r) => el("tr", {}, el("td", { text: r.year }), el("td", { text: `#${r.rank} of ${fmtInt(r.of)}` }),
-      el("td", { class: "num", text: fmtInt(r.plays) }), el("td", { class: "num", text: fmtHours(r.ms_played) }))));
-  fillTable(document.getElementById("recent-sessions"), ["started", "streams", "of it", "hours"],
-    d.recent_sessions.map((s) => el("tr", {}, el("td", { text: s.start.slice(0, 16).replace("T", " ") }),
+      el("td", { class: "num", text: fmtH(r.ms_played) }), el("td", { class: "num", text: fmtInt(r.plays) }))));
+  fillTable(document.getElementById("recent-sessions"), ["Started", "Plays", "Of these", "Hours"],
+    d.recent_sessions.map((s) => el("tr", {}, el("td", { text: `${fmtDate(s.start)} ${s.start.slice(11, 16)}` }),
       el("td", { class: "num", text: fmtInt(s.streams) }), el("td", { class: "num", text: fmtInt(s.streams_of_this) }),
-      el("td", { class: "num", text: fmtHours(s.ms_played) }))));
+      el("td", { class: "num", text: fmtH(s.ms_played) }))));
   document.body.dataset.loaded = "1";
+  if (kind === "artist") await similarArtists(d.name);
 }
 
-// ---- chapters, modes: any insight, shown generically -------------------------------------------------
+// ---- chapters, modes: designed pages; other insights, a readable generic view --------------------------
+const DEVICE_LABELS = { phone_android: "Android phone", phone_ios: "iPhone", phone: "phone", desktop_mac: "Mac",
+  desktop_windows: "Windows PC", desktop_linux: "Linux PC", desktop: "computer", speaker: "speaker", cast: "Chromecast",
+  tv: "TV", car: "car", web: "web player", tablet: "tablet", console: "game console", watch: "watch",
+  unknown: "not recorded" };
+const deviceName = (d) => DEVICE_LABELS[d] || String(d).replaceAll("_", " ");
+const hourName = (h) => `${String(h).padStart(2, "0")}:00`;
+
+function facts(pairs) {
+  return el("dl", { class: "facts" }, ...pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+}
+
+async function chaptersPage(data) {
+  const r = data.result;
+  const body = document.getElementById("insight-body");
+  const chapters = r.chapters || [];
+  if (!chapters.length) { body.replaceChildren(el("p", { text: r.reason || "Not enough listening for chapters yet." })); return; }
+  const first = new Date(chapters[0].start), last = new Date(chapters[chapters.length - 1].end);
+  const span = Math.max(1, last - first);
+  // The timeline: one band per chapter, as wide as its time, in the chapter's colour (identity.series_color).
+  const line = el("div", { class: "timeline" });
+  chapters.forEach((c, i) => {
+    const a = el("a", { href: `#chapter-${c.index}`, class: `s${i % 8}`,
+      title: `${fmtRange(c.start, c.end)}: ${c.title}`, "aria-label": `Chapter ${c.index}: ${fmtRange(c.start, c.end)}, ${c.title}` });
+    a.style.flexGrow = String(Math.max(1, (new Date(c.end) - new Date(c.start)) / span * 1000));
+    line.append(a);
+  });
+  const ends = el("div", { class: "range-note" }, `${fmtDate(chapters[0].start)} → ${fmtDate(chapters[chapters.length - 1].end)}`);
+  const fig = el("figure", { class: "chart", id: "chapter-timeline" },
+    el("figcaption", { text: `${fmtInt(chapters.length)} chapters from ${fmtDate(chapters[0].start)} to ${fmtDate(chapters[chapters.length - 1].end)}.` }),
+    line, ends);
+  const cards = el("div", { class: "grid" });
+  body.replaceChildren(fig, cards);
+  await Promise.all(chapters.map(async (c, i) => {
+    const card = el("article", { class: `card chapter c${i % 8}`, id: `chapter-${c.index}`, "data-chapter": c.index });
+    cards.append(card);
+    const tq = new URLSearchParams({ entity: "tracks", by: "plays", limit: "3", from: c.start, to: c.end });
+    const signature = (c.distinctive || []).map((x) => x.artist);
+    card.append(
+      el("h2", {}, el("span", { class: `swatch s${i % 8}`, "aria-hidden": "true" }), `${c.index}. ${c.title}`),
+      el("p", { class: "muted", text: `${fmtRange(c.start, c.end)}${c.current ? " · now" : ""}` }),
+      el("p", { text: c.paragraph || "" }),
+      // Scrobbles carry no durations: a chapter of them has plays but no hours to show.
+      facts([["Listening", c.hours ? `${fmtH(c.hours * MS_PER_HOUR)} (${fmtH(c.hours_per_week * MS_PER_HOUR)} a week)` : null],
+        ["Music", c.music_hours ? fmtH(c.music_hours * MS_PER_HOUR) : null], ["Plays", fmtInt(c.plays)],
+        ["New artists", c.new_artists === undefined ? null : fmtInt(c.new_artists)],
+        ["Peak hours", (c.peak_hours || []).map(hourName).join(" · ")],
+        // Night and weekend shares are shares of the time: none without durations.
+        ["At night", c.hours ? fmtPct(c.night_share) : null], ["Weekends", c.hours ? fmtPct(c.weekend_share) : null],
+        ["Devices", (c.devices || []).map((d) => `${deviceName(d.device)} ${fmtPct(d.share)}`).join(" · ")]]),
+      el("h3", { text: "Signature artists" }),
+      el("ol", { class: "names" }, ...signature.map((n) => el("li", {}, entityLink("artist", n)))),
+      el("h3", { text: "Most played artists" }),
+      el("p", { text: (c.top_artists || []).join(" · ") }));
+    const tracksBox = el("ol", { class: "names" });
+    card.append(el("h3", { text: "Signature tracks" }), tracksBox);
+    const top = await getJSON(`/api/insights/top?${tq}`).catch(() => null);
+    for (const t of top ? top.result.rows : []) {
+      tracksBox.append(el("li", {}, entityLink("track", t.name, t.by), el("span", { class: "muted", text: t.by ? ` · ${t.by}` : "" })));
+    }
+  }));
+}
+
+function modesPage(data) {
+  const r = data.result;
+  const body = document.getElementById("insight-body");
+  const modes = r.modes || [];
+  if (!modes.length) { body.replaceChildren(el("p", { text: "Not enough sessions for modes yet." })); return; }
+  const rows = modes.map((m, i) => ({ label: `Mode ${i + 1}`, value: m.session_share, text: `${fmtPct(m.session_share)} of sessions`, cls: `s${i % 8}` }));
+  const fig = el("figure", { class: "chart", id: "modes-share" });
+  const cards = el("div", { class: "grid" });
+  body.replaceChildren(fig, cards);
+  barList(fig, `${fmtInt(modes.length)} modes across ${fmtInt(r.sessions)} sessions; the most common: ` +
+    `${modes[0].description} (${fmtPct(modes[0].session_share)} of sessions).`, rows);
+  modes.forEach((m, i) => {
+    const hours = m.hours || [];
+    const peak = hours.length ? hours.indexOf(Math.max(...hours)) : null;
+    const hourBox = el("figure", { class: "chart" });
+    const card = el("article", { class: `card chapter c${i % 8}`, "data-mode": m.mode },
+      el("h2", {}, el("span", { class: `swatch s${i % 8}`, "aria-hidden": "true" }), `Mode ${i + 1}: ${m.description}`),
+      el("p", { class: "muted", text: `${fmtPct(m.session_share)} of sessions, ${fmtPct(m.time_share)} of the time` }),
+      el("h3", { text: "When" }),
+      facts([["Peak hour", peak === null ? null : hourName(peak)], ["Weekends", fmtPct(m.weekend_share)],
+        ["Typical session", fmtH((m.median_minutes || 0) * 60000)]]),
+      hourBox,
+      el("h3", { text: "Where" }),
+      facts([["Devices", (m.devices || []).map((d) => `${deviceName(d.name)} ${fmtPct(d.share)}`).join(" · ")]]),
+      el("h3", { text: "What" }),
+      facts([["Artists", (m.top_artists || []).join(" · ")], ["Spoken word", fmtPct(m.spoken_share)],
+        ["Skipped", m.skip_rate === null ? "not recorded" : fmtPct(m.skip_rate)], ["On shuffle", fmtPct(m.shuffle_share)], ["Listening", fmtH(m.ms_played || 0)]]));
+    cards.append(card);
+    if (hours.length === 24) {
+      columnChart(hourBox, `Sessions of this mode by starting hour; most start at ${hourName(peak)}.`,
+        hours.map((n, h) => ({ key: String(h), label: h % 6 === 0 ? hourName(h) : "", value: n, tip: `${hourName(h)}: ${fmtInt(n)} sessions` })),
+        (v) => fmtInt(v), { height: 60, cls: `s${i % 8}` });
+    }
+  });
+}
+
+// A readable view of any other insight's result: human labels, hours for durations, percents for shares.
+function humanKey(key) {
+  const k = key.replace(/_ms$|^ms_/, "").replace(/_share$/, "").replaceAll("_", " ");
+  return k.charAt(0).toUpperCase() + k.slice(1);
+}
+
+function humanValue(key, v) {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number") {
+    if (/ms/.test(key)) return fmtH(v);
+    if (/share|rate/.test(key)) return fmtPct(v);
+    if (/hours/.test(key)) return fmtH(v * MS_PER_HOUR);
+    if (/minutes/.test(key)) return fmtH(v * 60000);
+    return Number.isInteger(v) ? fmtInt(v) : v.toLocaleString("en-US", { maximumFractionDigits: 1 });
+  }
+  if (Array.isArray(v)) return v.slice(0, 6).map((x) => (scalar(x) ? x : x.name || x.artist || "…")).join(", ");
+  if (/^\d{4}-\d\d-\d\d/.test(String(v))) return fmtDate(String(v));
+  return String(v);
+}
+
 function scalar(v) {
   return v === null || ["string", "number", "boolean"].includes(typeof v);
 }
 
 function showValue(key, value) {
   if (Array.isArray(value) && value.length && value.every((r) => r && typeof r === "object" && !Array.isArray(r))) {
-    const cols = Object.keys(value[0]).filter((k) => value.some((r) => scalar(r[k]))).slice(0, 8);
+    const cols = Object.keys(value[0]).filter((k) => value.some((r) => scalar(r[k]) || Array.isArray(r[k]))).slice(0, 7);
     const table = el("table", { class: "ranking", "data-key": key });
-    fillTable(table, cols, value.map((r) => el("tr", {}, ...cols.map((c) => {
-      const v = r[c];
-      const shown = Array.isArray(v) ? v.slice(0, 6).map((x) => (scalar(x) ? x : x.name || "…")).join(", ")
-        : v === null || v === undefined ? "–" : typeof v === "number" ? fmtInt(Math.round(v * 1000) / 1000) : String(v);
-      return el("td", { text: shown });
-    }))));
+    fillTable(table, cols.map(humanKey), value.map((r) => el("tr", {}, ...cols.map((c) => el("td", { text: humanValue(c, r[c]) })))));
     // A wide table scrolls in its own box (reachable by keyboard), never the page.
-    const label = key.replaceAll("_", " ");
+    const label = humanKey(key);
     return el("section", {}, el("h2", { text: label }),
       el("div", { class: "table-wrap", role: "region", "aria-label": label, tabindex: "0" }, table));
   }
-  if (scalar(value)) return el("p", {}, el("strong", { text: key.replaceAll("_", " ") + ": " }), String(value ?? "–"));
   return null;
 }
 
@@ -257,8 +469,12 @@ async function insightPage() {
   const data = await getJSON(`/api/insights/${name}?${periodQuery()}`);
   setupPeriod(data.meta);
   summary(data.summary);
-  const body = document.getElementById("insight-body");
-  body.replaceChildren(...Object.entries(data.result).map(([k, v]) => showValue(k, v)).filter(Boolean));
+  if (name === "chapters") await chaptersPage(data);
+  else if (name === "modes") modesPage(data);
+  else {
+    const body = document.getElementById("insight-body");
+    body.replaceChildren(...Object.entries(data.result).map(([k, v]) => showValue(k, v)).filter(Boolean));
+  }
   document.body.dataset.loaded = "1";
 }
 
@@ -272,7 +488,7 @@ async function searchPage() {
   });
   if (!input.value) { document.body.dataset.loaded = "1"; return; }
   const data = await getJSON(`/api/search?q=${encodeURIComponent(input.value)}`);
-  fillTable(document.getElementById("search-results"), ["name", "kind", "hours"], data.results.map((r) =>
+  fillTable(document.getElementById("search-results"), ["Name", "Kind", "Hours"], data.results.map((r) =>
     el("tr", {}, el("td", {}, entityLink(r.kind === "audiobook" ? "show" : r.kind, r.name, r.by),
       r.by ? el("span", { class: "muted", text: ` · ${r.by}` }) : ""),
     el("td", { text: r.kind }), el("td", { class: "num", text: r.hours.toFixed(1) }))));
@@ -312,10 +528,10 @@ async function loadRules() {
   const rules = await getJSON("/api/exclusions");
   const table = document.getElementById("rules");
   if (!rules.length) {
-    fillTable(table, ["rules"], [el("tr", {}, el("td", { text: "No rules: every play counts." }))]);
+    fillTable(table, ["Rules"], [el("tr", {}, el("td", { text: "No rules: every play counts." }))]);
     return;
   }
-  fillTable(table, ["#", "rule", ""], rules.map((r) => el("tr", { "data-rule": r.rule_id },
+  fillTable(table, ["#", "Rule", "Remove"], rules.map((r) => el("tr", { "data-rule": r.rule_id },
     el("td", { text: r.rule_id }), el("td", { text: r.description }),
     el("td", {}, el("button", { type: "button", class: "remove", text: "Remove", on: { click: () => removeRule(r.rule_id) } })))));
 }
@@ -397,7 +613,7 @@ function showReport(r) {
     `${fmtInt(t.duplicates + t.near_duplicates)} duplicates, ${fmtInt(t.dropped)} rows dropped) in ${r.seconds} s.`;
   line.dataset.stored = String(t.stored);
   line.dataset.playsAfter = String(r.plays_after);
-  fillTable(document.getElementById("import-files"), ["file", "format", "stored", "duplicates", "dropped"],
+  fillTable(document.getElementById("import-files"), ["File", "Format", "Stored", "Duplicates", "Dropped"],
     r.files.map((f) => el("tr", {}, el("td", { text: f.file }), el("td", { text: f.format }),
       el("td", { class: "num", text: fmtInt(f.stored) }), el("td", { class: "num", text: fmtInt(f.duplicates) }),
       el("td", { class: "num", text: fmtInt(f.dropped_total) }))));
@@ -430,7 +646,7 @@ async function crowdPage() {
     el("td", { class: "num", "data-value": m.value, text: `${Number(m.value).toPrecision(3)} ${m.unit}` }),
     el("td", { class: "num", "data-value": m.percentile, text: fmt(m.percentile) }),
     el("td", { class: "num", "data-value": m.uncertainty, text: `± ${fmt(m.uncertainty)}` })));
-  fillTable(document.getElementById("crowd-table"), ["metric", "you", "percentile", "uncertainty"], rows);
+  fillTable(document.getElementById("crowd-table"), ["Measure", "You", "Percentile", "Uncertainty"], rows);
   const list = (id, items) => document.getElementById(id).replaceChildren(...items.map((t) => el("li", { text: t })));
   list("crowd-top", data.top_artists.slice(0, 10).map((a) => `${a.artist} (~${fmtInt(a.contributors)})`));
   list("crowd-recs", data.recommendations.map((r) => r.artist));
