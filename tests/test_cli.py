@@ -448,3 +448,18 @@ def test_ctrl_c_inside_a_duckdb_statement_is_one_line(library: Path, monkeypatch
     done = run("status", "--db", str(library), check=False)
     assert done.returncode == 130, done.stderr
     assert done.stderr == "error: interrupted: nothing was changed\n"
+
+
+def test_h_works_however_a_command_was_first_run() -> None:
+    """click keeps a command's help option once made: a command first run on its own (as a test may run it)
+    must still take -h when run through `linernotes` (every command carries the settings itself)."""
+    import importlib
+
+    from linernotes.cli import COMMANDS
+    from tests.support.cli import run_command
+
+    for name, where in COMMANDS.items():
+        module, _, attribute = where.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert run_command(command, name, "-h").returncode == 0, name
+        assert "-h, --help" in run(name, "-h").stdout, name

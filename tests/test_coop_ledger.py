@@ -108,6 +108,7 @@ def test_sweep_deletes_only_old_orphans(coop_server: CoopServer) -> None:
 
 def test_old_nonces_are_pruned(coop_pg: TempPostgres) -> None:
     import asyncio
+    import threading
 
     from linernotes.coop.server.db import Database
 
@@ -124,6 +125,19 @@ def test_old_nonces_are_pruned(coop_pg: TempPostgres) -> None:
         finally:
             await db.close()
 
-    asyncio.run(prune())
+    # In a thread of its own: a browser test earlier in this worker (playwright's sync API) can leave an event
+    # loop marked as running in the main thread, where asyncio.run() refuses to start another.
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(prune())
+        except BaseException as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive() and not failures, failures
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT nonce FROM request_nonces").fetchall() == [("new-nonce",)]

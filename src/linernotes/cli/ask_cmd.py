@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 
 from linernotes.cli.options import db_option, json_option
+from linernotes.clickgroup import CONTEXT_SETTINGS
 
 
-@click.command("ask")
+@click.command("ask", context_settings=CONTEXT_SETTINGS)
 @click.argument("question")
 @db_option
 @json_option

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from linernotes.cli.options import db_option, json_option
+from linernotes.clickgroup import CONTEXT_SETTINGS
 
 
-@click.command("crowd")
+@click.command("crowd", context_settings=CONTEXT_SETTINGS)
 @click.option("--recommend", type=int, default=10, show_default=True,
               help="How many artists new to you to recommend from the shared taste model (0: none).")
 @db_option

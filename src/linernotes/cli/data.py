@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from linernotes.cli.options import complete, db_option, end_option, json_option, policy_option, start_option
+from linernotes.clickgroup import CONTEXT_SETTINGS
 
 if TYPE_CHECKING:
     from linernotes.insights.top import TopRow
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 TOP_ENTITIES = ("artists", "tracks", "albums", "shows", "audiobooks")
 
 
-@click.command("status")
+@click.command("status", context_settings=CONTEXT_SETTINGS)
 @db_option
 @json_option
 def status_cmd(db: Path | None, as_json: bool) -> None:
@@ -67,7 +68,7 @@ def print_status(s: dict[str, Any]) -> None:
     console.print(table)
 
 
-@click.command("top")
+@click.command("top", context_settings=CONTEXT_SETTINGS)
 @click.argument("entity", type=click.Choice(TOP_ENTITIES), default="artists")
 @start_option
 @end_option
@@ -119,7 +120,7 @@ def print_top(rows: list[TopRow], title: str) -> None:
     console.print(table if rows else f"{title}: nothing in this period.")
 
 
-@click.command("sql")
+@click.command("sql", context_settings=CONTEXT_SETTINGS)
 @click.argument("query")
 @db_option
 @json_option
@@ -148,7 +149,7 @@ def sql_cmd(query: str, db: Path | None, as_json: bool, max_rows: int) -> None:
         console.print(f"… {len(rows) - max_rows:,} more rows (use --json or LIMIT)")
 
 
-@click.command("export")
+@click.command("export", context_settings=CONTEXT_SETTINGS)
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", shell_complete=complete(("parquet", "csv", "sqlite")),
               help="parquet, csv or sqlite (default: from the file extension).")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from linernotes.cli.options import complete, db_option, json_option
+from linernotes.clickgroup import CONTEXT_SETTINGS
 
 if TYPE_CHECKING:
     from linernotes.store.importer import ImportReport
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 SETTING_KEYS = ("home_zone", "home_country", "include_incognito")
 
 
-@click.command("import")
+@click.command("import", context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @json_option
@@ -61,7 +62,7 @@ def _run_import(db: Path | None, paths: list[str], show_progress: bool, dry_run:
         return import_into(db, paths, progress=progress, dry_run=dry_run)
 
 
-@click.command("imports")
+@click.command("imports", context_settings=CONTEXT_SETTINGS)
 @db_option
 @json_option
 def imports_cmd(db: Path | None, as_json: bool) -> None:
@@ -82,7 +83,7 @@ def imports_cmd(db: Path | None, as_json: bool) -> None:
     print_imports(rows)
 
 
-@click.command("kind")
+@click.command("kind", context_settings=CONTEXT_SETTINGS)
 @click.argument("kind", required=False, shell_complete=complete(("show", "artist", "auto")))
 @click.argument("name", required=False)
 @db_option
@@ -110,7 +111,7 @@ def kind_cmd(kind: str | None, name: str | None, db: Path | None) -> None:
                   f"({result['plays']:,} plays counted as episodes).")
 
 
-@click.command("forget")
+@click.command("forget", context_settings=CONTEXT_SETTINGS)
 @db_option
 @click.option("--all", "everything", is_flag=True, help="Delete every play and the import ledger.")
 @click.option("--source", help="Delete the plays of one source (spotify_extended, spotify_account, lastfm, "
@@ -130,7 +131,7 @@ def forget_cmd(db: Path | None, everything: bool, source: str | None, yes: bool)
     console.print(f"Deleted {n:,} plays; the library file was rewritten so they are gone.")
 
 
-@click.command("settings")
+@click.command("settings", context_settings=CONTEXT_SETTINGS)
 @click.argument("key", required=False, shell_complete=complete(SETTING_KEYS))
 @click.argument("value", required=False)
 @click.option("--unset", is_flag=True, help="Clear the setting (back to the default).")
@@ -156,7 +157,7 @@ def settings_cmd(key: str | None, value: str | None, unset: bool, db: Path | Non
         console.print(f"{k} = {plain(effective)}  ({origin}; {plain(SETTINGS[k])})")
 
 
-@click.command("demo")
+@click.command("demo", context_settings=CONTEXT_SETTINGS)
 @db_option
 @click.option("--plays", type=int, default=60_000, show_default=True, help="Size of the synthetic history.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same history).")

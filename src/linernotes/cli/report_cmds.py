@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 
 from linernotes.cli.options import complete, db_option, end_option, start_option
+from linernotes.clickgroup import CONTEXT_SETTINGS
 
 CARD_KINDS = ("top-artists", "chapter", "personality", "year")  # the same as linernotes.report.cards.KINDS
 CARD_SIZES = ("square", "story")
 CARD_THEMES = ("light", "dark")  # the same as linernotes.report.cards.THEMES
 
 
-@click.command("report")
+@click.command("report", context_settings=CONTEXT_SETTINGS)
 @start_option
 @end_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("liner-notes.html"),
@@ -33,7 +34,7 @@ def report_cmd(start: str | None, end: str | None, output: Path, db: Path | None
     console.print(plain(path, limit=10_000))
 
 
-@click.command("card")
+@click.command("card", context_settings=CONTEXT_SETTINGS)
 @click.argument("kind", shell_complete=complete(CARD_KINDS))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The PNG file to write.")
 @start_option

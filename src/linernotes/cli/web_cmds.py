@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import click
 
 from linernotes.cli.options import db_option
+from linernotes.clickgroup import CONTEXT_SETTINGS
 
 TOKEN_ENV = "LINERNOTES_TOKEN"
 # linernotes.web.uploads.DEFAULT_MAX_UPLOAD in MiB (importing it here would load FastAPI at every command start;
@@ -21,7 +22,7 @@ TOKEN_ENV = "LINERNOTES_TOKEN"
 DEFAULT_MAX_UPLOAD_MB = 256
 
 
-@click.command("serve")
+@click.command("serve", context_settings=CONTEXT_SETTINGS)
 @db_option
 @click.option("--port", type=int, default=0, help="Port to listen on (default: a free one).")
 @click.option("--host", default="127.0.0.1", show_default=True,
