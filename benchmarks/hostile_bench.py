@@ -50,7 +50,7 @@ RECORD = {
     "platform": "android",
     "ms_played": 200000,
     "conn_country": "DE",
-    "ip_addr": "203.0.113.2",
+    "ip_addr": "198.51.100.9",
     "master_metadata_track_name": "Bench Song",
     "master_metadata_album_artist_name": "Bench Band",
     "master_metadata_album_album_name": "Bench Album",
@@ -163,13 +163,18 @@ def _write_until(path: Path, mib: int, head: bytes, record: Callable[[int], byte
         f.write(tail)
 
 
+def _scrobble_time(uts: int) -> str:
+    """A scrobble's UTC time as lastfm.ghan.nl writes it ("11 Jan 2020, 09:07"), from its own timestamp."""
+    return time.strftime("%d %b %Y, %H:%M", time.gmtime(uts))
+
+
 def build_lastfm_csv(path: Path, mib: int) -> None:
     """(5) A lastfm.ghan.nl CSV of ordinary scrobbles (~150 bytes a row: 300 MB is ~2M rows)."""
     def row(i: int) -> bytes:
         uts = LASTFM_START + 60 * i
         artist_mbid = MBID if i % 2 == 0 else ""
         track_mbid = MBID if i % 3 else ""
-        return (f'"{uts}","11 Jul 2024, 09:07","Artist number {i % 700}","{artist_mbid}","Album title {i % 900}",'
+        return (f'"{uts}","{_scrobble_time(uts)}","Artist number {i % 700}","{artist_mbid}","Album title {i % 900}",'
                 f'"","Track title {i % 5000}","{track_mbid}"').encode()
     _write_until(path, mib, b"uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n", row, b"\n",
                  b"\n")
@@ -183,7 +188,7 @@ def build_lastfm_json(path: Path, mib: int) -> None:
                 "image": [{"size": s, "#text": f"https://lastfm.freetls.fastly.net/i/u/{s}/x.png"}
                           for s in ("small", "large")],
                 "mbid": "", "album": {"mbid": "", "#text": f"Album {i % 900}"}, "name": f"Track {i % 5000}",
-                "url": "https://www.last.fm/music/x/_/y", "date": {"uts": str(uts), "#text": "11 Jul 2024, 09:07"}}
+                "url": "https://www.last.fm/music/x/_/y", "date": {"uts": str(uts), "#text": _scrobble_time(uts)}}
 
     def page(p: int) -> bytes:
         tracks = [track(p * 200 + k) for k in range(200)]
@@ -199,7 +204,7 @@ def _listen(i: int) -> bytes:
         "track_metadata": {
             "track_name": f"Track {i % 5000}", "artist_name": f"Artist {i % 700}", "release_name": f"Album {i % 900}",
             "mbid_mapping": {"artist_mbids": [MBID], "recording_mbid": MBID, "release_mbid": MBID},
-            "additional_info": {"duration_ms": 206760, "origin_url": "https://open.spotify.com/track/2AX5E86cn9n2dgioZEjirI",
+            "additional_info": {"duration_ms": 200_000, "origin_url": "https://open.spotify.com/track/0000000000000000bench01",
                                 "submission_client": "listenbrainz", "music_service": "spotify.com"}},
     }, separators=(",", ":")).encode()
 

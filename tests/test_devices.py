@@ -14,13 +14,13 @@ from linernotes.devices import DeviceFamily, device_family, device_family_table
 # (raw platform string, expected family). The first block is every example in docs/formats.md §1.5 and the brief.
 CASES: list[tuple[str | None, str]] = [
     # Detailed era (≤ 2022-10)
-    ("Android OS 12 API 31 (samsung, SM-G781U)", "phone_android"),
+    ("Android OS 12 API 31 (samsung, SM-A000U)", "phone_android"),
     ("Android OS 9 API 28 (samsung, SM-G950F)", "phone_android"),
     ("iOS 14.7.1 (iPhone10,3)", "phone_ios"),
     ("iOS 14.3 (iPad11,3)", "tablet"),
     ("iOS 12.4.5 (iPhone7,2)", "phone_ios"),
     ("iOS 9.3.1 (iPhone5,3)", "phone_ios"),
-    ("Windows 10 (10.0.18362; x64; AppX)", "desktop_windows"),
+    ("Windows 10 (10.0.19999; x64; AppX)", "desktop_windows"),
     ("Windows 10 (10.0.16299; x64)", "desktop_windows"),
     ("Windows 10 (10.0.22621; x64; AppX)", "desktop_windows"),
     ("web_player windows 10;chrome 76.0.3809.132;desktop", "web"),

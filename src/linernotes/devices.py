@@ -1,7 +1,7 @@
 """Normalise Spotify's raw ``platform`` strings to a small device-family vocabulary.
 
 Spotify changed the field around October 2022 (docs/formats.md §1.5): before, detailed strings such as
-``Android OS 12 API 31 (samsung, SM-G781U)`` or ``Partner google cast_tv;Chromecast;;``; after, lowercase
+``Android OS 12 API 31 (samsung, SM-A000U)`` or ``Partner google cast_tv;Chromecast;;``; after, lowercase
 tokens such as ``android``, ``ios``, ``cast``. One export holds both eras, so insights compare devices across
 the switch only through :func:`device_family`, never through the raw string.
 
@@ -122,7 +122,7 @@ _RULES = tuple((family, re.compile(pattern)) for family, pattern in _RULE_SOURCE
 def device_family(platform: str | None) -> str:
     """The device family of a raw Spotify ``platform`` string, from either era. Case-insensitive.
 
-    >>> device_family("Android OS 12 API 31 (samsung, SM-G781U)")
+    >>> device_family("Android OS 12 API 31 (samsung, SM-A000U)")
     'phone_android'
     >>> device_family("iOS 14.3 (iPad11,3)")
     'tablet'

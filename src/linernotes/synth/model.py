@@ -275,12 +275,12 @@ DETAILED_PLATFORMS: dict[str, list[str]] = {
     "android": [
         "Android OS 7.0 API 24 (samsung, SM-G930F)",
         "Android OS 9 API 28 (samsung, SM-G950F)",
-        "Android OS 12 API 31 (samsung, SM-G781U)",
+        "Android OS 12 API 31 (samsung, SM-A000U)",
     ],
     "ios": ["iOS 12.4.5 (iPhone7,2)", "iOS 14.3 (iPad11,3)", "iOS 14.7.1 (iPhone10,3)"],
     "windows": [
         "Windows 10 (10.0.16299; x64)",
-        "Windows 10 (10.0.18362; x64; AppX)",
+        "Windows 10 (10.0.19999; x64; AppX)",
         "Windows 10 (10.0.22621; x64; AppX)",
     ],
     "osx": ["OS X 10.13.6 [x86 8]", "OS X 10.15.7 [x86 8]"],
