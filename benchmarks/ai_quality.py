@@ -56,6 +56,10 @@ import numpy as np
 
 from _common import print_seed_line, print_seed_table, synthetic_library, verdict
 
+# isort: split
+# (after _common, which puts the repository root on the path for tests.support)
+from tests.support.scoring import f1, match_one_to_one
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
 ASK_CASES = ROOT / "tests" / "ask_cases.yaml"
@@ -125,26 +129,6 @@ def optional_module(name: str) -> Any:
 def need_insight(name: str) -> None:
     if name not in registered():
         raise NotAvailable(f"insight {name!r} is not registered")
-
-
-def f1(tp: int, n_found: int, n_truth: int) -> tuple[float, float, float]:
-    precision = tp / n_found if n_found else (1.0 if n_truth == 0 else 0.0)
-    recall = tp / n_truth if n_truth else 1.0
-    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-
-
-def match_one_to_one(found: list[float], truth: list[float], tolerance: float) -> int:
-    """One-to-one matches between two sets of numbers within ``tolerance`` (greedy by distance)."""
-    pairs = sorted(
-        (abs(f - t), i, j) for i, t in enumerate(truth) for j, f in enumerate(found) if abs(f - t) <= tolerance
-    )
-    used_t: set[int] = set()
-    used_f: set[int] = set()
-    for _, i, j in pairs:
-        if i not in used_t and j not in used_f:
-            used_t.add(i)
-            used_f.add(j)
-    return len(used_t)
 
 
 def _as_date(value: Any) -> dt.date:

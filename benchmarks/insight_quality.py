@@ -37,6 +37,10 @@ import pyarrow as pa
 
 from _common import print_seed_line, print_seed_table, synthetic_library, verdict
 
+# isort: split
+# (after _common, which puts the repository root on the path for tests.support)
+from tests.support.scoring import f1
+
 TARGETS = {"session_f1": 0.95, "obsession_f1": 0.9, "discovery_exact": 1.0, "forgotten_p10": 0.8}
 LABELS = {
     "session_f1": "session boundary F1",
@@ -51,12 +55,6 @@ class SeedReport:
     seed: int
     figures: dict[str, float | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def f1(tp: int, n_found: int, n_truth: int) -> tuple[float, float, float]:
-    precision = tp / n_found if n_found else (1.0 if n_truth == 0 else 0.0)
-    recall = tp / n_truth if n_truth else 1.0
-    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
 
 def match_times(found: np.ndarray, truth: np.ndarray, tolerance: float) -> int:

@@ -16,6 +16,7 @@ from linernotes.insights.chapters import chapter_model
 from linernotes.library import Library, open_library
 from linernotes.models import chapter_segmentation as chapters_model
 from tests.support.exports import play, write_extended
+from tests.support.scoring import f1, match_one_to_one
 
 # The harder planted truth of benchmarks/ai_quality.py's cross-faded line, on a smaller history.
 CROSSFADE: dict[str, float] = {"era_crossfade_days": 60.0, "era_overlap": 0.15, "seasonal_spike": 0.5}
@@ -31,21 +32,6 @@ def _import(tmp: Path, history: Any, extra: list[dict[str, Any]] | None = None) 
     return lib
 
 
-def _f1(found: list[dt.date], truth: list[dt.date], tolerance: int = 45) -> float:
-    pairs = sorted((abs((f - t).days), i, j) for i, t in enumerate(truth) for j, f in enumerate(found)
-                   if abs((f - t).days) <= tolerance)
-    used_t: set[int] = set()
-    used_f: set[int] = set()
-    for _, i, j in pairs:
-        if i not in used_t and j not in used_f:
-            used_t.add(i)
-            used_f.add(j)
-    tp = len(used_t)
-    precision = tp / len(found) if found else float(not truth)
-    recall = tp / len(truth) if truth else 1.0
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-
-
 @pytest.mark.parametrize("seed", [4, 8])
 def test_crossfaded_overlapping_eras_are_found(tmp_path: Path, seed: int) -> None:
     """Eras that fade into each other over two months, the old main taste lingering on, a December spike of
@@ -58,7 +44,8 @@ def test_crossfaded_overlapping_eras_are_found(tmp_path: Path, seed: int) -> Non
         model = chapter_model(lib.engine.context(Scope()))
     found = [s.start for s in model.spans[1:]]
     planted = [dt.date.fromisoformat(b) for b in truth["chapters"]]
-    assert _f1(found, planted) == 1.0, (found, planted)
+    tp = match_one_to_one([d.toordinal() for d in found], [d.toordinal() for d in planted], tolerance=45)
+    assert f1(tp, len(found), len(planted))[2] == 1.0, (found, planted)
 
 
 def test_smoothing_keeps_a_step_and_drops_a_spike() -> None:

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import click
 
-from linernotes.errors import Interrupted, LinernotesError
+from linernotes.errors import Interrupted, LinernotesError, is_interruption
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
@@ -62,7 +62,7 @@ class OneLineErrors(click.Command):
         except KeyboardInterrupt:
             fail("interrupted: nothing was changed", Interrupted.exit_code)
         except Exception as exc:
-            if interrupted_query(exc):  # Ctrl-C while DuckDB ran a statement (opening the library, say)
+            if is_interruption(exc):  # Ctrl-C while DuckDB ran a statement (opening the library, say)
                 fail("interrupted: nothing was changed", Interrupted.exit_code)
             message = known_runtime_problem(exc)
             if message is None:
@@ -120,13 +120,6 @@ def fail(message: str, code: int = 2) -> NoReturn:
     # One line, no markup: file names may contain brackets; no control characters: messages may quote data.
     sys.stderr.write(f"error: {inert(' '.join(message.split()))}\n")
     sys.exit(code)
-
-
-def interrupted_query(exc: BaseException) -> bool:
-    """Whether ``exc`` is Ctrl-C as DuckDB reports it when the signal lands inside a statement: its own
-    ``InterruptException``, or a ``RuntimeError`` "Query interrupted" (DuckDB is not imported here: the CLI
-    starts without it)."""
-    return type(exc).__name__ == "InterruptException" or "query interrupted" in str(exc).lower()
 
 
 def known_runtime_problem(exc: BaseException) -> str | None:

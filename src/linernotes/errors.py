@@ -45,3 +45,11 @@ class Interrupted(LinernotesError):
     """The person pressed Ctrl-C; the message says whether anything was saved."""
 
     exit_code = 130
+
+
+def is_interruption(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C: Python's KeyboardInterrupt, or DuckDB's report of it when the signal lands inside
+    a statement (its ``InterruptException``, or an error saying "interrupted"). DuckDB is not imported here: the
+    CLI starts without it."""
+    return (isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException"
+            or "interrupted" in str(exc).lower())

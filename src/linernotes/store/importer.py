@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from linernotes import __version__
-from linernotes.errors import InputError, Interrupted
+from linernotes.errors import InputError, Interrupted, is_interruption
 from linernotes.privacy import redact_path
 from linernotes.sources import detect
 from linernotes.sources.base import HEAD_BYTES, strip_bom, utf16_text
@@ -205,7 +205,7 @@ def import_paths(
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException as exc:
         _rollback(con)
-        if _interrupted(exc):
+        if is_interruption(exc):
             if _recorded(con, locals().get("import_id")):
                 raise Interrupted("interrupted after the import was saved: it is complete "
                                   "(see `linernotes imports`)") from None
@@ -223,11 +223,6 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     # The transaction may already have ended (DuckDB aborts on error, or the commit went through).
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
-
-
-def _interrupted(exc: BaseException) -> bool:
-    # Ctrl-C during a DuckDB statement surfaces as DuckDB's own interrupt error, not KeyboardInterrupt.
-    return isinstance(exc, KeyboardInterrupt | duckdb.InterruptException) or "interrupted" in str(exc).lower()
 
 
 def _recorded(con: duckdb.DuckDBPyConnection, import_id: int | None) -> bool:
