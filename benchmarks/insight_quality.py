@@ -39,7 +39,7 @@ from _common import print_seed_line, print_seed_table, synthetic_library, verdic
 
 # isort: split
 # (after _common, which puts the repository root on the path for tests.support)
-from tests.support.scoring import f1
+from tests.support.scoring import f1, greedy_matches
 
 TARGETS = {"session_f1": 0.95, "obsession_f1": 0.9, "discovery_exact": 1.0, "forgotten_p10": 0.8}
 LABELS = {
@@ -70,14 +70,7 @@ def match_times(found: np.ndarray, truth: np.ndarray, tolerance: float) -> int:
         d = np.abs(found[cand[ok]] - truth[ok])
         close = d <= tolerance
         pairs.extend(zip(d[close].tolist(), ti[close].tolist(), cand[ok][close].tolist(), strict=True))
-    pairs.sort()
-    used_t: set[int] = set()
-    used_f: set[int] = set()
-    for _, t, f in pairs:
-        if t not in used_t and f not in used_f:
-            used_t.add(t)
-            used_f.add(f)
-    return len(used_t)
+    return greedy_matches(pairs)
 
 
 def session_f1(lib: Any, gt: dict[str, Any], tolerance: float, rep: SeedReport) -> float:

@@ -3,6 +3,8 @@ arithmetic for the tests and the quality benchmarks."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 def f1(tp: int, n_found: int, n_truth: int) -> tuple[float, float, float]:
     """(precision, recall, F1) of ``tp`` matches among ``n_found`` found and ``n_truth`` planted events; finding
@@ -14,12 +16,17 @@ def f1(tp: int, n_found: int, n_truth: int) -> tuple[float, float, float]:
 
 def match_one_to_one(found: list[float], truth: list[float], tolerance: float) -> int:
     """One-to-one matches between two sets of numbers within ``tolerance`` (greedy by distance)."""
-    pairs = sorted(
+    return greedy_matches(
         (abs(f - t), i, j) for i, t in enumerate(truth) for j, f in enumerate(found) if abs(f - t) <= tolerance
     )
+
+
+def greedy_matches(pairs: Iterable[tuple[float, int, int]]) -> int:
+    """How many one-to-one matches the candidate ``(distance, truth index, found index)`` pairs give, taking the
+    closest first."""
     used_t: set[int] = set()
     used_f: set[int] = set()
-    for _, i, j in pairs:
+    for _, i, j in sorted(pairs):
         if i not in used_t and j not in used_f:
             used_t.add(i)
             used_f.add(j)
