@@ -20,3 +20,10 @@ def test_dates_and_ranges_say_each_part_once() -> None:
     assert format_date_range(d(2014, 5, 25), d(2014, 6, 2)) == "25 May – 2 Jun 2014"
     assert format_date_range(d(2014, 5, 25), d(2016, 5, 12)) == "25 May 2014 – 12 May 2016"
     assert format_date_range(d(2014, 5, 25), d(2014, 5, 25)) == "25 May 2014"
+
+
+def test_a_count_of_one_is_singular() -> None:
+    from linernotes.formatting import count_of
+
+    assert count_of(1, "day") == "1 day" and count_of(0.6, "minute") == "1 minute"
+    assert count_of(1500, "day") == "1,500 days" and count_of(0, "minute") == "0 minutes"

@@ -249,3 +249,14 @@ def test_moments_on_steady_listening_find_nothing(lib: Library, tmp_path: Path) 
     result = lib.insight("moments")
     assert isinstance(result, MomentsResult)
     assert result.moments == [] and result.summary()[0].startswith("No moments")
+
+
+def test_no_modes_from_a_handful_of_sessions(lib: Library, tmp_path: Path) -> None:
+    """A real four-episode Video file made "1 listening modes across 1 sessions. 100% of sessions: ...": the
+    sessions are counted, but modes need enough of them to be a finding."""
+    records = [play(f"2024-01-0{d}T10:0{i}:00Z", track=f"t{i}", artist="A") for d in (1, 2) for i in range(3)]
+    with open_library(tmp_path / "tiny.duckdb") as tiny:
+        tiny.import_paths([write_extended(tmp_path / "Streaming_History_Audio_2024.json", records)])
+        result = tiny.insight("modes")
+        assert isinstance(result, ModesResult) and result.sessions == 2 and result.modes == []
+        assert result.summary()[0].startswith("Not enough listening sessions to find modes: they need at least 30")

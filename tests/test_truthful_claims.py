@@ -461,3 +461,19 @@ def test_a_session_of_scrobbles_claims_no_listening_time(tmp_path: Path) -> None
         assert longest.main_artist == "Zebra Band"
         text = " ".join(result.summary())
         assert "The longest ran 2.0 hours from 1 Mar 2020" in text and "playing" not in text
+
+
+def test_a_history_without_listening_time_claims_no_hours_real(tmp_path: Path) -> None:
+    """samples/listenbrainz_listens.jsonl: two listens on 3 Jun 2025 (The Stranglers, "Golden Brown"; The Mamas &
+    The Papas, "California Dreamin'"), no durations. Said before: "Your number one: ..., 0.0 hours (0% of the
+    time on artists)", "You listened for 0.0 hours on 1 days", an empty loyalty sentence."""
+    source = SAMPLES / "listenbrainz_listens.jsonl"
+    _needs(source)
+    with open_library(tmp_path / "lb.duckdb") as lib:
+        lib.import_paths([source])
+        said = {i.name: lib.insight(i.name).summary() for i in all_insights()}
+    assert said["top"][0].endswith(", 1 play (the export records no listening time).")
+    assert said["wrapped"][0] == "You played 2 tracks on 1 day: 2 artists, 2 tracks."
+    assert all(line.strip() for lines in said.values() for line in lines)
+    assert not any(re.search(r"\b0\.0 hours\b|\b1 (days|minutes|plays)\b", line)
+                   for lines in said.values() for line in lines), said

@@ -15,6 +15,13 @@ def format_count(n: float) -> str:
     return f"{round(n):,}"
 
 
+def count_of(n: float, noun: str) -> str:
+    """A count with its noun, singular for one: ``count_of(1, "day") == "1 day"``, ``count_of(1500, "day") ==
+    "1,500 days"`` (the count is rounded as written)."""
+    shown = round(n)
+    return f"{shown:,} {noun}" if shown == 1 else f"{shown:,} {noun}s"
+
+
 def format_percent(share: float | None, *, digits: int = 0) -> str:
     """A share (0..1) as a percent ("41%"); a share below the precision shown but above zero is "<1%", so a
     small share never reads as none. None (not measurable) is "–"."""

@@ -12,7 +12,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.engine.span import Activity, activity
-from linernotes.formatting import format_date, format_date_range
+from linernotes.formatting import count_of, format_date, format_date_range
 from linernotes.insights.clock import MS_PER_MINUTE, calendar_days, iso_weekday
 
 
@@ -67,13 +67,13 @@ class CalendarResult(Result):
             return ["No listening in this period."]
         act = self.activity
         # Scrobbles carry no listening time: a day's figure is then its plays, not "0 minutes".
-        per_day = (f"{self.minutes_per_day:,.0f} minutes a day on average" if self.total_ms else
+        per_day = (f"{count_of(self.minutes_per_day, 'minute')} a day on average" if self.total_ms else
                    f"{sum(self.daily.plays) / max(self.days_in_period, 1):,.1f} plays a day on average (the export "
                    f"records no listening time)")
         if act is not None and act.stray_plays and act.core_start and act.core_end:
             core_listened = self.days_listened - act.stray_days
             lines = [
-                f"You listened on {core_listened:,} of the {act.core_days:,} days from "
+                f"You listened on {core_listened:,} of the {count_of(act.core_days, 'day')} from "
                 f"{format_date(act.core_start)} to {format_date(act.core_end)}, {per_day}."
             ]
             note = act.stray_note()
@@ -81,15 +81,16 @@ class CalendarResult(Result):
                 lines.append(note[0].upper() + note[1:])
         else:
             lines = [
-                f"You listened on {self.days_listened:,} of {self.days_in_period:,} days, "
+                f"You listened on {self.days_listened:,} of {count_of(self.days_in_period, 'day')}, "
                 f"{per_day}."
             ]
         if self.longest_streak is not None:
             s = self.longest_streak
             lines.append(
-                f"Your longest streak: {s.days:,} days in a row ({format_date_range(s.first_day, s.last_day)})"
+                f"Your longest streak: {count_of(s.days, 'day')} in a row "
+                f"({format_date_range(s.first_day, s.last_day)})"
                 + (
-                    f"; your longest break: {self.longest_gap.days:,} days "
+                    f"; your longest break: {count_of(self.longest_gap.days, 'day')} "
                     f"({format_date_range(self.longest_gap.first_day, self.longest_gap.last_day)})."
                     if self.longest_gap
                     else "."

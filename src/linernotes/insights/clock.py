@@ -11,6 +11,7 @@ from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
+from linernotes.formatting import count_of
 
 # "Night", the one definition used by clock, wrapped (personality) and ask: from 22:00 to 04:59 local time,
 # as [from, to) hours wrapping midnight (the hours 22, 23, 0, 1, 2, 3 and 4). Printed with every night figure.
@@ -90,13 +91,14 @@ class ClockResult(Result):
         ]
         s = self.week_split
         lines.append(
-            f"{s.weekday_minutes_per_day:,.0f} minutes a weekday against {s.weekend_minutes_per_day:,.0f} "
+            f"{count_of(s.weekday_minutes_per_day, 'minute')} a weekday against {s.weekend_minutes_per_day:,.0f} "
             f"a weekend day."
         )
         counted = [m for m in self.seasons if m.days_in_period]
         if len(counted) >= 2:
             best = max(counted, key=lambda m: (m.minutes_per_day, -m.month))
-            lines.append(f"Your busiest month of the year is {best.name} ({best.minutes_per_day:,.0f} minutes a day).")
+            lines.append(f"Your busiest month of the year is {best.name} "
+                         f"({count_of(best.minutes_per_day, 'minute')} a day).")
         return lines
 
 

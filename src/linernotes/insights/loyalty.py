@@ -116,7 +116,8 @@ class LoyaltyResult(Result):
                          f"in the last {RECENT_DAYS} days.")
         if self.one_week_wonder_count:
             lines.append(f"{self.one_week_wonder_count:,} one-week wonders, such as {self.one_week_wonders[0].artist}.")
-        return lines
+        return lines or [f"Too little history to say how loyal you are: loyalty looks at artists known for "
+                         f"{self.years}+ years."]
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

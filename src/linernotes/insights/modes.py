@@ -42,6 +42,9 @@ BANDS = (("early-morning", 5, 8), ("morning", 8, 12), ("afternoon", 12, 17), ("e
 BAND_SHARE = 0.5
 DEVICE_SHARE = 0.5
 
+# Fewer sessions than this in the whole history, and the clusters are a handful of sessions each: no finding.
+MIN_MODE_SESSIONS = 30
+
 
 @dataclass(frozen=True)
 class Share:
@@ -89,7 +92,8 @@ class ModesResult(Result):
 
     def summary(self) -> list[str]:
         if not self.modes:
-            return ["Not enough listening sessions to find modes."]
+            return [f"Not enough listening sessions to find modes: they need at least {MIN_MODE_SESSIONS} sessions of "
+                    f"{MIN_STREAMS} plays or {MIN_MINUTES:.0f} minutes in the whole history."]
         lines = [f"{self.k} listening modes across {self.sessions:,} sessions."]
         for m in self.modes[:4]:
             lines.append(f"{m.session_share:.0%} of sessions: {m.description}.")
@@ -215,6 +219,9 @@ def modes(
     bic = dict(model.scores)
     if n == 0 or model.k == 0:
         return ModesResult(k=model.k, sessions=0, unclustered=whole_sessions, bic=bic, bucket="year", modes=[])
+    if n_all < MIN_MODE_SESSIONS:  # the sessions are counted; modes from a handful of them would be noise
+        return ModesResult(k=model.k, sessions=n, unclustered=max(0, whole_sessions - n), bic=bic, bucket="year",
+                           modes=[])
     labels = model.labels[inside]
     ms = f.ms[inside].astype(np.float64)
     hours = f.hour[inside]

@@ -9,6 +9,7 @@ from linernotes.engine.figures import ALL, ANY_NAME, Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
+from linernotes.formatting import count_of
 from linernotes.units import MS_PER_HOUR, format_hours
 
 
@@ -47,10 +48,10 @@ class OverviewResult(Result):
     def summary(self) -> list[str]:
         t = self.totals
         if t.ms_played or not t.plays:
-            amount = (f"{format_hours(t.ms_played)} hours over {t.days_listened:,} days "
-                      f"({t.ms_per_active_day / 60_000:,.0f} minutes a day when you listened)")
+            amount = (f"{format_hours(t.ms_played)} hours over {count_of(t.days_listened, 'day')} "
+                      f"({count_of(t.ms_per_active_day / 60_000, 'minute')} a day when you listened)")
         else:  # scrobbles: no listening time recorded, so no hours are claimed
-            amount = f"{t.plays:,} plays over {t.days_listened:,} days (the export records no listening time)"
+            amount = f"{t.plays:,} plays over {count_of(t.days_listened, 'day')} (the export records no listening time)"
         lines = [f"{amount}, {t.artists:,} artists and {t.tracks:,} tracks."]
         ch = self.change.get("ms_played")
         if ch is not None:

@@ -12,6 +12,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.formatting import count_of
 from linernotes.units import MS_PER_HOUR, format_hours
 
 
@@ -68,7 +69,10 @@ class TopResult(Result):
             return [f"No {self.entity} in this period."]
         first = self.rows[0]
         line = f"Your number one: {first.name}" + (f" by {first.by}" if first.by else "")
-        line += f", {first.hours:,.1f} hours ({first.share:.0%} of the time on {self.entity})."
+        if first.ms_played:
+            line += f", {first.hours:,.1f} hours ({first.share:.0%} of the time on {self.entity})."
+        else:  # scrobbles: the export records plays, not how long they lasted
+            line += f", {count_of(first.plays, 'play')} (the export records no listening time)."
         return [line]
 
 

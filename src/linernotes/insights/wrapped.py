@@ -11,6 +11,7 @@ from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
+from linernotes.formatting import count_of
 from linernotes.insights.calendar import CalendarResult, Run
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import first_listens
@@ -58,8 +59,10 @@ class WrappedResult(Result):
         if not t.streams:
             return ["Nothing was played in this period."]
         lines = [
-            f"You listened for {format_hours(t.ms_played)} hours on {t.days_listened:,} days: "
-            f"{t.artists:,} artists, {t.tracks:,} tracks."
+            (f"You listened for {format_hours(t.ms_played)} hours on {count_of(t.days_listened, 'day')}: "
+             if t.ms_played  # scrobbles record plays, not how long they lasted
+             else f"You played {count_of(t.plays, 'track')} on {count_of(t.days_listened, 'day')}: ")
+            + f"{t.artists:,} artists, {t.tracks:,} tracks."
         ]
         if self.top_artists:
             lines.append(
