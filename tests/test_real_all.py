@@ -37,7 +37,7 @@ from linernotes.library import Library, open_library
 from linernotes.serving import background
 from linernotes.web import create_app
 from linernotes.web.entity import KINDS
-from linernotes.web.pages import MODEL_PAGES, NAV, PAGES
+from linernotes.web.pages import INSIGHT_PAGES, NAV, PAGES
 from tests.support.samples import SAMPLES
 
 CORPUS = SAMPLES.parent / "corpus"
@@ -218,7 +218,8 @@ def test_every_dashboard_page_and_its_api(combined: tuple[Path, dict[str, Any]],
             assert answer.status_code == 200, (path, params, answer.text[:300])
             return json.loads(answer.text, parse_constant=no_constant)  # NaN or Infinity is no JSON
 
-        pages = {*PAGES, *(p for p, _ in NAV), *(f"/{m}" for m in MODEL_PAGES), *(f"/{k}" for k in KINDS)}
+        pages = {*PAGES, *(p for p, _ in NAV), *(f"/{m}" for m in INSIGHT_PAGES), "/insights",
+                 *(f"/{k}" for k in KINDS)}
         for page in sorted(pages):
             answer = client.get(page, params={"name": top[page[1:]][0]["name"]} if page[1:] in KINDS else {})
             assert answer.status_code == 200 and "<html" in answer.text.lower(), page

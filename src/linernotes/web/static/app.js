@@ -327,7 +327,10 @@ async function entity() {
   if (kind === "artist") await similarArtists(d.name);
 }
 
-// ---- chapters, modes: designed pages; other insights, a readable generic view --------------------------
+// ---- insight pages: each designed page is static/pages/NAME.js, which sets INSIGHT_PAGES[NAME] to a
+// function drawing the page from the insight's JSON (loaded after this file: see templates/insight.html).
+// An insight without its own page gets a readable generic view.
+const INSIGHT_PAGES = {};
 const DEVICE_LABELS = { phone_android: "Android phone", phone_ios: "iPhone", phone: "phone", desktop_mac: "Mac",
   desktop_windows: "Windows PC", desktop_linux: "Linux PC", desktop: "computer", speaker: "speaker", cast: "Chromecast",
   tv: "TV", car: "car", web: "web player", tablet: "tablet", console: "game console", watch: "watch",
@@ -338,93 +341,6 @@ const hourName = (h) => `${String(h).padStart(2, "0")}:00`;
 function facts(pairs) {
   return el("dl", { class: "facts" }, ...pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
     .flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
-}
-
-async function chaptersPage(data) {
-  const r = data.result;
-  const body = document.getElementById("insight-body");
-  const chapters = r.chapters || [];
-  if (!chapters.length) { body.replaceChildren(el("p", { text: r.reason || "Not enough listening for chapters yet." })); return; }
-  const first = new Date(chapters[0].start), last = new Date(chapters[chapters.length - 1].end);
-  const span = Math.max(1, last - first);
-  // The timeline: one band per chapter, as wide as its time, in the chapter's colour (identity.series_color).
-  const line = el("div", { class: "timeline" });
-  chapters.forEach((c, i) => {
-    const a = el("a", { href: `#chapter-${c.index}`, class: `s${i % 8}`,
-      title: `${fmtRange(c.start, c.end)}: ${c.title}`, "aria-label": `Chapter ${c.index}: ${fmtRange(c.start, c.end)}, ${c.title}` });
-    a.style.flexGrow = String(Math.max(1, (new Date(c.end) - new Date(c.start)) / span * 1000));
-    line.append(a);
-  });
-  const ends = el("div", { class: "range-note" }, `${fmtDate(chapters[0].start)} → ${fmtDate(chapters[chapters.length - 1].end)}`);
-  const fig = el("figure", { class: "chart", id: "chapter-timeline" },
-    el("figcaption", { text: `${fmtInt(chapters.length)} chapters from ${fmtDate(chapters[0].start)} to ${fmtDate(chapters[chapters.length - 1].end)}.` }),
-    line, ends);
-  const cards = el("div", { class: "grid" });
-  body.replaceChildren(fig, cards);
-  await Promise.all(chapters.map(async (c, i) => {
-    const card = el("article", { class: `card chapter c${i % 8}`, id: `chapter-${c.index}`, "data-chapter": c.index });
-    cards.append(card);
-    const tq = new URLSearchParams({ entity: "tracks", by: "plays", limit: "3", from: c.start, to: c.end });
-    const signature = (c.distinctive || []).map((x) => x.artist);
-    card.append(
-      el("h2", {}, el("span", { class: `swatch s${i % 8}`, "aria-hidden": "true" }), `${c.index}. ${c.title}`),
-      el("p", { class: "muted", text: `${fmtRange(c.start, c.end)}${c.current ? " · now" : ""}` }),
-      el("p", { text: c.paragraph || "" }),
-      // Scrobbles carry no durations: a chapter of them has plays but no hours to show.
-      facts([["Listening", c.hours ? `${fmtH(c.hours * MS_PER_HOUR)} (${fmtH(c.hours_per_week * MS_PER_HOUR)} a week)` : null],
-        ["Music", c.music_hours ? fmtH(c.music_hours * MS_PER_HOUR) : null], ["Plays", fmtInt(c.plays)],
-        ["New artists", c.new_artists === undefined ? null : fmtInt(c.new_artists)],
-        ["Peak hours", (c.peak_hours || []).map(hourName).join(" · ")],
-        // Night and weekend shares are shares of the time: none without durations.
-        ["At night", c.hours ? fmtPct(c.night_share) : null], ["Weekends", c.hours ? fmtPct(c.weekend_share) : null],
-        ["Devices", (c.devices || []).map((d) => `${deviceName(d.device)} ${fmtPct(d.share)}`).join(" · ")]]),
-      el("h3", { text: "Signature artists" }),
-      el("ol", { class: "names" }, ...signature.map((n) => el("li", {}, entityLink("artist", n)))),
-      el("h3", { text: "Most played artists" }),
-      el("p", { text: (c.top_artists || []).join(" · ") }));
-    const tracksBox = el("ol", { class: "names" });
-    card.append(el("h3", { text: "Signature tracks" }), tracksBox);
-    const top = await getJSON(`/api/insights/top?${tq}`).catch(() => null);
-    for (const t of top ? top.result.rows : []) {
-      tracksBox.append(el("li", {}, entityLink("track", t.name, t.by), el("span", { class: "muted", text: t.by ? ` · ${t.by}` : "" })));
-    }
-  }));
-}
-
-function modesPage(data) {
-  const r = data.result;
-  const body = document.getElementById("insight-body");
-  const modes = r.modes || [];
-  if (!modes.length) { body.replaceChildren(el("p", { text: "Not enough sessions for modes yet." })); return; }
-  const rows = modes.map((m, i) => ({ label: `Mode ${i + 1}`, value: m.session_share, text: `${fmtPct(m.session_share)} of sessions`, cls: `s${i % 8}` }));
-  const fig = el("figure", { class: "chart", id: "modes-share" });
-  const cards = el("div", { class: "grid" });
-  body.replaceChildren(fig, cards);
-  barList(fig, `${fmtInt(modes.length)} modes across ${fmtInt(r.sessions)} sessions; the most common: ` +
-    `${modes[0].description} (${fmtPct(modes[0].session_share)} of sessions).`, rows);
-  modes.forEach((m, i) => {
-    const hours = m.hours || [];
-    const peak = hours.length ? hours.indexOf(Math.max(...hours)) : null;
-    const hourBox = el("figure", { class: "chart" });
-    const card = el("article", { class: `card chapter c${i % 8}`, "data-mode": m.mode },
-      el("h2", {}, el("span", { class: `swatch s${i % 8}`, "aria-hidden": "true" }), `Mode ${i + 1}: ${m.description}`),
-      el("p", { class: "muted", text: `${fmtPct(m.session_share)} of sessions, ${fmtPct(m.time_share)} of the time` }),
-      el("h3", { text: "When" }),
-      facts([["Peak hour", peak === null ? null : hourName(peak)], ["Weekends", fmtPct(m.weekend_share)],
-        ["Typical session", fmtH((m.median_minutes || 0) * 60000)]]),
-      hourBox,
-      el("h3", { text: "Where" }),
-      facts([["Devices", (m.devices || []).map((d) => `${deviceName(d.name)} ${fmtPct(d.share)}`).join(" · ")]]),
-      el("h3", { text: "What" }),
-      facts([["Artists", (m.top_artists || []).join(" · ")], ["Spoken word", fmtPct(m.spoken_share)],
-        ["Skipped", m.skip_rate === null ? "not recorded" : fmtPct(m.skip_rate)], ["On shuffle", fmtPct(m.shuffle_share)], ["Listening", fmtH(m.ms_played || 0)]]));
-    cards.append(card);
-    if (hours.length === 24) {
-      columnChart(hourBox, `Sessions of this mode by starting hour; most start at ${hourName(peak)}.`,
-        hours.map((n, h) => ({ key: String(h), label: h % 6 === 0 ? hourName(h) : "", value: n, tip: `${hourName(h)}: ${fmtInt(n)} sessions` })),
-        (v) => fmtInt(v), { height: 60, cls: `s${i % 8}` });
-    }
-  });
 }
 
 // A readable view of any other insight's result: human labels, hours for durations, percents for shares.
@@ -469,8 +385,8 @@ async function insightPage() {
   const data = await getJSON(`/api/insights/${name}?${periodQuery()}`);
   setupPeriod(data.meta);
   summary(data.summary);
-  if (name === "chapters") await chaptersPage(data);
-  else if (name === "modes") modesPage(data);
+  const draw = INSIGHT_PAGES[name];
+  if (draw) await draw(data);
   else {
     const body = document.getElementById("insight-body");
     body.replaceChildren(...Object.entries(data.result).map(([k, v]) => showValue(k, v)).filter(Boolean));
@@ -653,7 +569,9 @@ async function crowdPage() {
   document.body.dataset.loaded = "1";
 }
 
-const PAGES = { crowd: crowdPage, overview, entity, insight: insightPage, search: searchPage, ask: askPage, rules: rulesPage, import: importPage };
+// A page's function, by the body's data-page; a page with its own script (story) adds itself here.
+const PAGES = { crowd: crowdPage, overview, entity, insight: insightPage, search: searchPage, ask: askPage,
+  rules: rulesPage, import: importPage, insights: () => { document.body.dataset.loaded = "1"; } };
 
 document.addEventListener("DOMContentLoaded", () => {
   const run = PAGES[document.body.dataset.page];
