@@ -419,6 +419,19 @@ def test_demo_small(tmp_path: Path) -> None:
     assert 2_900 <= status["plays"] <= 3_000 and status["by_kind"]["track"]["plays"] > 2_000
 
 
+def test_paths_are_shown_without_the_home_folder(tmp_path: Path) -> None:
+    """A written file is named as a person finds it — ``~/...`` — never by the absolute path that carries the
+    account's name (the privacy rule: no absolute paths printed)."""
+    home = tmp_path / "home" / "someone"
+    db = home / "music" / "demo.duckdb"
+    db.parent.mkdir(parents=True)
+    done = run_cli("demo", "--plays", "800", "--seed", "5", "--db", str(db), env={"HOME": str(home)}, check=True)
+    assert "~/music/demo.duckdb" in done.stdout and "~/music/demo-report.html" in done.stdout
+    assert str(home) not in done.stdout
+    report = run_cli("report", "--db", str(db), "-o", str(home / "notes.html"), env={"HOME": str(home)}, check=True)
+    assert report.stdout.strip() == "~/notes.html"
+
+
 def _wal(db: Path) -> bytes:
     wal = Path(str(db) + ".wal")
     return wal.read_bytes() if wal.exists() else b""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from linernotes.formatting import format_count, format_date, format_date_range, format_percent
+import pytest
+
+from linernotes.formatting import format_count, format_date, format_date_range, format_percent, shown_path
 
 
 def test_counts_and_percents() -> None:
@@ -27,3 +30,17 @@ def test_a_count_of_one_is_singular() -> None:
 
     assert count_of(1, "day") == "1 day" and count_of(0.6, "minute") == "1 minute"
     assert count_of(1500, "day") == "1,500 days" and count_of(0, "minute") == "0 minutes"
+
+
+def test_shown_path_names_no_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, work = tmp_path / "home" / "someone", tmp_path / "work"
+    (home / "music").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    assert shown_path(home / "music" / "lib.duckdb") == "~/music/lib.duckdb"
+    assert shown_path(work / "notes.html") == "notes.html"  # where the person is: as they would type it
+    assert shown_path("notes.html") == "notes.html"
+    assert shown_path("~/x.png") == "~/x.png"
+    elsewhere = tmp_path / "shared" / "lib.duckdb"
+    assert shown_path(elsewhere) == str(elsewhere)  # outside both, as it was given (then it was typed)

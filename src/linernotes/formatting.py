@@ -8,6 +8,8 @@ once when both ends share them.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 
 def format_count(n: float) -> str:
@@ -49,3 +51,17 @@ def format_date_range(start: dt.date | dt.datetime, end: dt.date | dt.datetime) 
     if start.month != end.month:
         return f"{start.day} {start:%b} – {format_date(end)}"
     return f"{start.day}–{format_date(end)}"
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A file the command wrote or read, as a person finds it and without the account's name: relative to the
+    working folder when inside it, ``~/...`` under the home folder, else as given (then it was typed)."""
+    given = Path(path)
+    full = given.expanduser().absolute()
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~")):
+        try:
+            rest = full.relative_to(base)
+        except ValueError:
+            continue
+        return str(Path(prefix) / rest) if prefix else str(rest)
+    return str(given)

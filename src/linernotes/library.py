@@ -21,6 +21,7 @@ import duckdb
 
 from linernotes.atomicfile import replacing
 from linernotes.errors import UsageError
+from linernotes.formatting import shown_path
 from linernotes.policy import Policy
 from linernotes.store import db
 from linernotes.units import MS_PER_HOUR
@@ -167,7 +168,7 @@ class Library:
         assert home is not None
         n_imports = con.execute("SELECT count(*) FROM imports").fetchall()[0]
         return {
-            "library": str(self.path),
+            "library": shown_path(self.path),  # never the absolute path: it names the account
             "plays": int(total[0]),
             "ms_played": int(total[1]),
             "hours": round(int(total[1]) / MS_PER_HOUR, 2),

@@ -162,8 +162,9 @@ def export_cmd(target: Path, fmt: str | None, db: Path | None) -> None:
     numbers stay numbers. Parquet and SQLite keep every value exactly as it is in the library.
     """
     from linernotes.cli.common import console, plain
+    from linernotes.formatting import shown_path
     from linernotes.library import open_library
 
     with open_library(db, read_only=True) as lib:
         n = lib.export(target, fmt)
-    console.print(f"Wrote {n:,} plays to {plain(target)}")
+    console.print(f"Wrote {n:,} plays to {plain(shown_path(target))}")

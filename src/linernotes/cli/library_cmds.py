@@ -167,6 +167,7 @@ def demo_cmd(db: Path | None, plays: int, seed: int) -> None:
     from linernotes.cli.common import console, plain
     from linernotes.cli.data import print_status, print_top
     from linernotes.cli.import_view import print_report
+    from linernotes.formatting import shown_path
     from linernotes.library import open_library
     from linernotes.store.db import default_db_path
 
@@ -196,8 +197,9 @@ def demo_cmd(db: Path | None, plays: int, seed: int) -> None:
                 console.print(f"\nYour {year}, wrapped:")
                 for line in lib.insight("wrapped", period=period).summary():
                     console.print(f"  {plain(line, limit=10_000)}")
-    console.print(f"\nDemo library: {plain(target)}  (try: linernotes insights --db {plain(target)}, or "
-                  f"linernotes ask \"who did I listen to most last summer?\" --db {plain(target)})")
+    shown = plain(shown_path(target))
+    console.print(f"\nDemo library: {shown}  (try: linernotes insights --db {shown}, or "
+                  f"linernotes ask \"who did I listen to most last summer?\" --db {shown})")
     from linernotes.engine.period import Period as ReportPeriod
     from linernotes.report import write_report
 
@@ -208,4 +210,4 @@ def demo_cmd(db: Path | None, plays: int, seed: int) -> None:
                          if latest and latest[0] else None)
         console.print("\nWriting your liner notes…")
         written = write_report(lib, target.with_name("demo-report.html"), period=report_period)
-    console.print(f"Report: {plain(written)}")
+    console.print(f"Report: {plain(shown_path(written))}")

@@ -24,6 +24,7 @@ def report_cmd(start: str | None, end: str | None, output: Path, db: Path | None
     """Write the liner notes for a period (default: your whole history) as one HTML file that works offline."""
     from linernotes.cli.common import console, plain
     from linernotes.engine.period import Period
+    from linernotes.formatting import shown_path
     from linernotes.library import open_library
 
     period = Period.parse(start, end)  # a bad date fails here, before the library is opened
@@ -31,7 +32,7 @@ def report_cmd(start: str | None, end: str | None, output: Path, db: Path | None
 
     with open_library(db, read_only=True) as lib:
         path = write_report(lib, output, period=period)
-    console.print(plain(path, limit=10_000))
+    console.print(plain(shown_path(path), limit=10_000))
 
 
 @click.command("card", context_settings=CONTEXT_SETTINGS)
@@ -51,6 +52,7 @@ def card_cmd(kind: str, output: Path, start: str | None, end: str | None, size: 
     from linernotes.cli.common import console, plain
     from linernotes.engine.period import Period
     from linernotes.errors import UsageError
+    from linernotes.formatting import shown_path
     from linernotes.library import open_library
 
     if kind not in CARD_KINDS:
@@ -65,6 +67,6 @@ def card_cmd(kind: str, output: Path, start: str | None, end: str | None, size: 
     with open_library(db, read_only=True) as lib:
         card = render_card(lib, kind, period=period, size=size, theme=theme)
     path = card.save(output)
-    console.print(plain(path, limit=10_000))
+    console.print(plain(shown_path(path), limit=10_000))
     if card.font_note:  # the card is written all the same; this says how to draw its names next time
         click.echo(card.font_note, err=True)
