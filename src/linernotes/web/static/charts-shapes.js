@@ -11,7 +11,7 @@ const shapeShortDay = (iso) => { const [, m, d] = iso.slice(0, 10).split("-").ma
 // A name cut to about `px` pixels of 11 px text (an ellipsis when cut): SVG text does not wrap, and a label
 // running past the chart would scroll a phone sideways. The full name stays in the mark's tooltip.
 function shapeFit(text, px) {
-  const room = Math.max(4, Math.floor(px / 6.2));
+  const room = Math.max(4, Math.floor(px / 6.6));
   return text.length > room ? `${text.slice(0, room - 1)}…` : text;
 }
 
@@ -59,15 +59,16 @@ function divergingBars(container, sentence, rows, { centre, centreText, sides, s
     svg.append(svgEl("text", { class: "axis-label", x: mid - 8, y: 12, "text-anchor": "end" }, `← ${sides[0]}`));
     svg.append(svgEl("text", { class: "axis-label", x: mid + 8, y: 12 }, `${sides[1]} →`));
     svg.append(svgEl("text", { class: "axis-label", x: mid, y: 28, "text-anchor": "middle" }, centreText));
-    svg.append(svgEl("line", { class: "centre-line", x1: mid, x2: mid, y1: top - 6, y2: y }));
     for (const [kind, r, at] of parts) {
       if (kind === "h") {
-        svg.append(svgEl("text", { class: "group-label", x: 0, y: at + 17 }, r.heading));
+        svg.append(svgEl("text", { class: "group-label", x: 0, y: at + 17 }, shapeFit(r.heading, (width * 6.2) / 8)));
         continue;
       }
       const w = (half * Math.abs(r.value - centre)) / spread, up = r.value >= centre;
       svg.append(svgEl("text", { class: "value-label", x: 0, y: at + 12 }, shapeFit(r.label, width)));
       const x = up ? mid : mid - w;
+      // the centre line, drawn row by row so it never crosses a label
+      svg.append(svgEl("line", { class: "centre-line", x1: mid, x2: mid, y1: at + labelH - 3, y2: at + labelH + barH + 3 }));
       svg.append(withTip(svgEl("rect", { class: up ? "raise" : "lower", x, y: at + labelH, width: Math.max(1.5, w), height: barH, rx: 2 }), r.tip));
       svg.append(svgEl("text", { class: "axis-label", x: up ? mid + w + 5 : mid - w - 5, y: at + labelH + barH - 3,
         "text-anchor": up ? "start" : "end" }, r.text || shown(r.value)));

@@ -26,8 +26,9 @@ function podcastsPage(data) {
   } else monthly.remove();
 
   const top = shows.slice(0, 10);
-  barList(perShow, `${top[0].show} took the most time: ${fmtH(top[0].ms_played)} over ${fambPlural(top[0].episodes, "episode")}.`,
-    top.map((s, i) => ({ label: shapeFit(s.show, 20 * 6.2), value: s.ms_played, text: fmtH(s.ms_played), cls: `s${i % 8}` })));
+  progressList(perShow, `${top[0].show} took the most time: ${fmtH(top[0].ms_played)} over ${fambPlural(top[0].episodes, "episode")}.`,
+    top.map((s, i) => ({ label: s.show, share: s.ms_played / top[0].ms_played, cls: `s${i % 8}`,
+      text: `${fmtH(s.ms_played)} · ${fambPlural(s.episodes, "episode")}` })));
 
   const known = shows.filter((s) => s.finished + s.abandoned > 0).slice(0, 10);
   const endBox = fambSection("Finished or abandoned", "An episode is finished when it played to its end; abandoned when you stopped before.");

@@ -33,7 +33,7 @@ function rediscoverPage(data) {
         el("h3", {}, entityLink("artist", f.artist)),
         el("p", {}, el("span", { class: "famb-big", text: fmtH(f.hours * MS_PER_HOUR) }), ` then; nothing since ${fmtDate(f.last_day)}`),
         facts([["Then", `${fambPlural(f.plays, "play")}, ${fmtRange(f.first_day, f.last_day)}`],
-          ["Their month", `${fmtMonth(f.peak_month)}: ${fmtH(f.peak_month_hours * MS_PER_HOUR)}`],
+          ["Best month", `${fmtMonth(f.peak_month)}: ${fmtH(f.peak_month_hours * MS_PER_HOUR)}`],
           ["Now", f.stray_plays ? `${fambPlural(f.stray_plays, "stray play")} since` : "not played since"],
           ["Try again", (f.top_tracks || []).join(" · ")]])));
     });
