@@ -49,8 +49,8 @@ def dashboard(browser: Any, db: Path, width: str, theme: str) -> Iterator[tuple[
     """A browser page signed in to a dashboard over ``db`` at a viewport and colour scheme, and its console errors."""
     app = create_app(db)
     with background(app) as base:
-        context = browser.new_context(bypass_csp=True, viewport=dict(zip(("width", "height"), VIEWPORTS[width])),
-                                      color_scheme=theme)
+        w, h = VIEWPORTS[width]
+        context = browser.new_context(bypass_csp=True, viewport={"width": w, "height": h}, color_scheme=theme)
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -84,7 +84,8 @@ def problems_of(page: Any, name: str, errors: list[str]) -> list[str]:
             found.append(f"{name}: chart {chart['id']} not drawn")
         if not chart["caption"]:
             found.append(f"{name}: chart {chart['id']} has no sentence")
-    text = page.inner_text("main") + " " + " ".join(page.eval_on_selector_all("main svg text", "ts => ts.map((t) => t.textContent)"))
+    texts = page.eval_on_selector_all("main svg text", "ts => ts.map((t) => t.textContent)")
+    text = page.inner_text("main") + " " + " ".join(texts)
     found += [f"{name}: shows {m!r}" for m in sorted(set(MISSING.findall(text)))]
     found += [f"{name}: shows a raw field name {m!r}" for m in sorted(set(SNAKE.findall(text)))]
     sideways = page.evaluate("() => document.scrollingElement.scrollWidth > window.innerWidth")
@@ -207,7 +208,8 @@ def test_pages_show_the_insights_numbers(browser: Any, synthetic_db: Path) -> No
         visit(page, base, "taste")
         assert page.locator("#taste-map svg circle").count() == len(taste["points"])
         biggest = max(taste["points"], key=lambda p: p["hours"])["artist"]
-        assert biggest in page.eval_on_selector_all("#taste-map svg text.map-label", "ts => ts.map((t) => t.textContent)")
+        labels = page.eval_on_selector_all("#taste-map svg text.map-label", "ts => ts.map((t) => t.textContent)")
+        assert biggest in labels
         # every artist on the map is also in the list of groups (the map's keyboard and screen-reader mirror)
         listed = page.eval_on_selector_all("#taste-groups [data-artist]", "ns => ns.map((n) => n.textContent)")
         assert sorted(listed) == sorted(p["artist"] for p in taste["points"])

@@ -10,7 +10,7 @@ function albumsPage(data) {
   const stats = el("div", { class: "stats" },
     stat("listen_throughs", "album listen-throughs", r.listen_throughs, fmtInt(r.listen_throughs)),
     stat("albums_heard_through", "different albums heard through", r.albums_heard_through, fmtInt(r.albums_heard_through)),
-    stat("completion_rate", "of albums you put on, finished", r.completion_rate, r.completion_rate === null ? "–" : fmtPct(r.completion_rate)),
+    r.completion_rate === null ? "" : stat("completion_rate", "of albums you put on, finished", r.completion_rate, fmtPct(r.completion_rate)),
     stat("albums_played", "albums played at all", r.albums_played, fmtInt(r.albums_played)));
   body.replaceChildren(stats);
   const started = albums.filter((a) => a.starts > 0).sort((a, b) => b.listen_throughs - a.listen_throughs || b.completion - a.completion);
@@ -26,7 +26,7 @@ function albumsPage(data) {
   } else {
     body.append(el("p", { class: "famb-note", text: r.listen_throughs === 0 && albums.every((a) => !a.ms_played)
       ? "This history does not record how long each play lasted, so no album can be told heard through from sampled."
-      : "No album was played start to finish in one sitting in this period: your albums are all sampled." }));
+      : "No album was heard start to finish in one sitting in this period." }));
   }
   const sampled = (r.sampled || []).slice(0, 10);
   if (sampled.length) {

@@ -32,10 +32,10 @@ function momentsPage(data) {
     { start: data.meta.start, end: data.meta.end });
   moments.forEach((m) => {
     const kind = momentKind(m.kind);
-    const title = m.artist ? entityLink("artist", m.artist) : (m.start === m.end ? fmtDate(m.start) : `Week of ${fmtDate(m.start)}`);
+    const title = m.artist ? entityLink("artist", m.artist) : (m.start === m.end ? fmtDate(m.start) : `Week of ${fmtRange(m.start, m.end)}`);
     const detail = m.detail ? m.detail.charAt(0).toUpperCase() + m.detail.slice(1) : m.sentence;
     cards.append(el("article", { class: `famb-card c${kind.cls.slice(1)}`, "data-kind": m.kind },
-      el("p", { class: "kicker", text: `${kind.one} · ${fmtRange(m.start, m.end)}` }), el("h3", {}, title), el("p", { text: `${detail}.` })));
+      el("p", { class: "kicker", text: m.artist ? `${kind.one} · ${fmtRange(m.start, m.end)}` : kind.one }), el("h3", {}, title), el("p", { text: `${detail}.` })));
   });
 }
 

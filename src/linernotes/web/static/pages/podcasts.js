@@ -11,7 +11,7 @@ function podcastsPage(data) {
     stat("ms_played", "of podcasts", r.ms_played, fmtH(r.ms_played)),
     stat("shows", r.shows === 1 ? "show" : "shows", r.shows, fmtInt(r.shows)),
     stat("episodes", "episodes", r.episodes, fmtInt(r.episodes)),
-    stat("finish_rate", "of episodes finished", r.finish_rate, r.finish_rate === null ? "–" : fmtPct(r.finish_rate)));
+    r.finish_rate === null ? "" : stat("finish_rate", "of episodes finished", r.finish_rate, fmtPct(r.finish_rate)));
   const monthly = fambChart({ id: "podcast-months" });
   const perShow = fambChart({ id: "podcast-shows" });
   body.replaceChildren(stats, monthly, perShow);
