@@ -164,7 +164,7 @@ function spanChart(container, sentence, rows, { start, end }) {
     for (const [d, label] of shapeTimeTicks(a, b, width)) {
       const tx = ((d - a) / (b - a)) * width;
       svg.append(svgEl("line", { class: "grid-line", x1: tx, x2: tx, y1: 0, y2: h - bottom }));
-      svg.append(svgEl("text", { class: "axis-label", x: tx, y: h - 5, "text-anchor": "middle" }, label));
+      if (tx > label.length * 3.4 && tx < width - label.length * 3.4) svg.append(svgEl("text", { class: "axis-label", x: tx, y: h - 5, "text-anchor": "middle" }, label));
     }
     rows.forEach((r, i) => {
       const at = i * step, x0 = x(r.from), x1 = Math.max(x0 + 3, x(r.to) + 1);
@@ -227,7 +227,7 @@ function eventTimeline(container, sentence, lanes, events, { start, end }) {
     for (const [d, label] of shapeTimeTicks(a, b, width)) {
       const tx = pad + ((d - a) / (b - a)) * (width - 2 * pad);
       svg.append(svgEl("line", { class: "grid-line", x1: tx, x2: tx, y1: 0, y2: h - bottom }));
-      svg.append(svgEl("text", { class: "axis-label", x: tx, y: h - 6, "text-anchor": "middle" }, label));
+      if (tx > label.length * 3.4 && tx < width - label.length * 3.4) svg.append(svgEl("text", { class: "axis-label", x: tx, y: h - 5, "text-anchor": "middle" }, label));
     }
     lanes.forEach((lane, i) => {
       svg.append(svgEl("text", { class: "value-label", x: 0, y: i * laneH + 12 }, lane.name));

@@ -22,7 +22,7 @@ function albumsPage(data) {
     const best = started[0];
     progressList(chart, `${best.album} by ${best.artist} was heard through most often: ${fmtInt(best.listen_throughs)} of ${fmtInt(best.starts)} times you started it.`,
       started.slice(0, 12).map((a) => ({ label: a.album, sub: a.artist, share: a.completion || 0, cls: "s0",
-        text: `${fmtInt(a.listen_throughs)} of ${fmtInt(a.starts)} starts heard through` })));
+        text: `${fmtInt(a.listen_throughs)} of ${fambPlural(a.starts, "time")}` })));
   } else {
     body.append(el("p", { class: "famb-note", text: r.listen_throughs === 0 && albums.every((a) => !a.ms_played)
       ? "This history does not record how long each play lasted, so no album can be told heard through from sampled."

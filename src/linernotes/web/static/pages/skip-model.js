@@ -28,9 +28,9 @@ function skipModelPage(data) {
     `In order of how much the model leans on them. The middle line is your usual rate: ${fmtPct(usual)} of plays skipped.`);
   driversBox.append(chart, el("h3", { text: "In plain words" }), list);
   if (r.combination && r.combination.sentence) driversBox.append(el("p", { class: "famb-note", text: r.combination.sentence }));
-  if (rest.length) {
-    driversBox.append(el("p", { class: "muted", text: `Hardly matter once the above are known: ${rest.map((f) => f.name).join(", ")}.` }));
-  }
+  const lesser = rest.filter((f) => f.importance > 0), none = rest.filter((f) => f.importance <= 0);
+  if (lesser.length) driversBox.append(el("p", { class: "muted", text: `Also weighed, less: ${lesser.map((f) => f.name).join(", ")}.` }));
+  if (none.length) driversBox.append(el("p", { class: "muted", text: `Add nothing once the above are known: ${none.map((f) => f.name).join(", ")}.` }));
   const qualityBox = fambSection("How good is the model?",
     `Trained on your ${fmtInt(r.trained_on)} earlier plays, then tested on the latest ${fmtInt(r.test_plays)} (from ${fmtDate(r.split_at)}), which it had never seen.`);
   qualityBox.append(quality);
