@@ -4,7 +4,6 @@ new podcast shows by month — consistent with the insight's own figures."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 

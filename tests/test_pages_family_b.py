@@ -168,6 +168,7 @@ def test_pages_show_the_insights_numbers(browser: Any, synthetic_db: Path) -> No
         bar = page.locator("#skip-drivers svg rect").first
         assert bar.get_attribute("class") == ("raise" if level["rate"] >= usual else "lower")
         assert f"{round(100 * result['auc'])} in 100" in page.inner_text("#insight-body")
+        assert page.locator("#skip-roc svg path.curve").count() == 2
 
         obs = insight(synthetic_db, "obsessions")["result"]["obsessions"]
         visit(page, base, "obsessions")

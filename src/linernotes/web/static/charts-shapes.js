@@ -99,6 +99,33 @@ function scaleBars(container, sentence, rows, { min, max, ticks, shown }) {
   });
 }
 
+// Curves over a shared x from 0 to 1 (shares), both axes in percent, with the diagonal a coin would draw:
+// `series` [{name, values, cls}] over `xs`; the axis titles say what each share is of.
+function curveChart(container, sentence, xs, series, { xTitle, yTitle }) {
+  figure(container, sentence, (width) => {
+    const left = 44, top = 24, bottom = 38, height = Math.min(260, Math.max(180, width * 0.45)), right = 10;
+    const plotW = width - left - right;
+    const x = (v) => left + v * plotW, y = (v) => top + height - v * height;
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${top + height + bottom}`, height: top + height + bottom });
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+      svg.append(svgEl("line", { class: "grid-line", x1: left, x2: left + plotW, y1: y(t), y2: y(t) }));
+      svg.append(svgEl("text", { class: "axis-label", x: left - 6, y: y(t) + 4, "text-anchor": "end" }, fmtPct(t)));
+      svg.append(svgEl("text", { class: "axis-label", x: x(t), y: top + height + 14, "text-anchor": t === 0 ? "start" : t === 1 ? "end" : "middle" }, fmtPct(t)));
+    }
+    svg.append(svgEl("text", { class: "axis-label", x: left + plotW / 2, y: top + height + 32, "text-anchor": "middle" }, xTitle));
+    svg.append(svgEl("text", { class: "axis-label", x: left, y: 12 }, `↑ ${yTitle}`));
+    svg.append(svgEl("line", { class: "silence", x1: x(0), y1: y(0), x2: x(1), y2: y(1) }));
+    series.forEach((sr, i) => {
+      const d = xs.map((v, j) => `${j ? "L" : "M"}${x(v).toFixed(1)},${y(sr.values[j]).toFixed(1)}`).join(" ");
+      svg.append(withTip(svgEl("path", { class: `curve ${sr.cls}`, d }), sr.name));
+      const lx = left + plotW - 176, ly = top + height - 12 - (series.length - 1 - i) * 16;
+      svg.append(svgEl("rect", { class: sr.cls, x: lx, y: ly - 9, width: 10, height: 10, rx: 2 }));
+      svg.append(svgEl("text", { class: "value-label", x: lx + 14, y: ly }, shapeFit(sr.name, 160)));
+    });
+    return svg;
+  });
+}
+
 // One row per item with a bar for a share of a whole on a full-width track (progress, completion):
 // `rows`: [{label, sub, share (0..1), text, cls}]; the text sits at the track's right end, above it.
 function progressList(container, sentence, rows) {

@@ -33,7 +33,9 @@ function skipModelPage(data) {
   if (none.length) driversBox.append(el("p", { class: "muted", text: `Add nothing once the above are known: ${none.map((f) => f.name).join(", ")}.` }));
   const qualityBox = fambSection("How good is the model?",
     `Trained on your ${fmtInt(r.trained_on)} earlier plays, then tested on the latest ${fmtInt(r.test_plays)} (from ${fmtDate(r.split_at)}), which it had never seen.`);
+  const roc = fambChart({ id: "skip-roc" });
   qualityBox.append(quality);
+  if ((r.roc_fpr || []).length > 2) qualityBox.append(roc);
   body.replaceChildren(stats, driversBox, qualityBox);
 
   const rows = [];
@@ -59,6 +61,15 @@ function skipModelPage(data) {
     [{ label: "The skip model", value: r.auc, text: `${say(r.auc)} in 100`, cls: "s1" },
       { label: "The artist's skip rate so far", value: r.baseline_auc, text: `${say(r.baseline_auc)} in 100`, cls: "s7" }],
     { min: 0.5, max: 1, ticks: [0.5, 0.6, 0.7, 0.8, 0.9, 1], shown: (t) => (t === 0.5 ? "50: a coin" : t === 1 ? "100: always" : say(t)) });
+
+  if ((r.roc_fpr || []).length > 2) {
+    // the point where a tenth of the kept plays are wrongly flagged: the curves' trade-off in one sentence
+    const at = r.roc_fpr.findIndex((f) => f >= 0.1);
+    curveChart(roc, `Flagging ${fmtPct(r.roc_fpr[at])} of the plays you kept by mistake, the model catches ${fmtPct(r.roc_tpr[at])} of your skips; ` +
+      `the artist's skip rate catches ${fmtPct(r.baseline_tpr[at])}. The dotted diagonal is what a coin would catch.`,
+    r.roc_fpr, [{ name: "The skip model", values: r.roc_tpr, cls: "s1" }, { name: "The artist's skip rate", values: r.baseline_tpr, cls: "s7" }],
+    { xTitle: "kept plays flagged as skips by mistake", yTitle: "skips caught" });
+  }
 }
 
 INSIGHT_PAGES["skip-model"] = skipModelPage;
