@@ -30,6 +30,15 @@ TRACK_OF_ARTIST = 0.75
 PSEUDO_MS = 3 * 60_000
 # A burst is compared only with a baseline of at least this many days with music around it.
 MIN_BASELINE_DAYS = 14
+# Days either side of a burst whose daily listening is returned with it, so a chart can draw the burst in place.
+CONTEXT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DayTime:
+    day: dt.date
+    ms: int  # time on the obsession's item that day
+    total_ms: int  # all music time that day (0: no music)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class Obsession:
     sessions: int  # listening sessions (20-minute gaps) from start to end in which the item was played
     baseline_ms: int = 0  # time on the item in the BASELINE_DAYS around the burst (0: not played there)
     baseline_days: int = 0  # days with music in the BASELINE_DAYS around the burst
+    # every day from CONTEXT_DAYS before the burst to CONTEXT_DAYS after it: the item's time and all music time
+    around: list[DayTime] = field(default_factory=list)
 
 
 @dataclass
@@ -259,6 +270,7 @@ def obsessions(
             )
         )
     found = [o for o in _with_sessions(ctx, found) if o.sessions >= min_sessions]
+    found = _with_days_around(ctx, found)
     found = _merge(ctx, daily_units(ctx, around_period=True), found)
     found.sort(key=lambda o: (o.start, o.type, o.artist, o.name))
     return ObsessionsResult(obsessions=found, min_share=min_share, min_ratio=min_ratio, withheld=withheld)
@@ -303,6 +315,32 @@ def _with_sessions(ctx: Context, found: list[Obsession]) -> list[Obsession]:
         )
     )
     return [replace(o, sessions=int(counts.get(i, 0))) for i, o in enumerate(found)]
+
+
+def _with_days_around(ctx: Context, found: list[Obsession]) -> list[Obsession]:
+    """``found`` with each burst's daily listening from CONTEXT_DAYS before to CONTEXT_DAYS after it (one
+    query for all bursts; the daily tables are the ones the bursts were found in, so the days agree)."""
+    if not found:
+        return []
+    rows = ", ".join("(?, ?, ?, ?::DATE, ?::DATE)" for _ in found)
+    params: list[object] = []
+    for i, o in enumerate(found):
+        margin = dt.timedelta(days=CONTEXT_DAYS)
+        params += [i, o.type, o.name, o.start - margin, o.end + margin]
+    units, days = daily_units(ctx, around_period=True), _days(ctx)
+    daily: dict[int, list[DayTime]] = {i: [] for i in range(len(found))}
+    for i, day, ms, total in ctx.fetch(
+        f"""
+        WITH cands(i, type, key, s, e) AS (VALUES {rows}),
+        cal AS (SELECT i, type, key, unnest(generate_series(s, e, INTERVAL 1 DAY))::DATE AS day FROM cands)
+        SELECT c.i, c.day, coalesce(u.ms, 0), coalesce(d.total, 0)
+        FROM cal c LEFT JOIN {units} u ON u.type = c.type AND u.key = c.key AND u.day = c.day
+        LEFT JOIN {days} d ON d.day = c.day
+        ORDER BY c.i, c.day""",
+        params,
+    ):
+        daily[int(i)].append(DayTime(day=day, ms=int(ms), total_ms=int(total)))
+    return [replace(o, around=daily[i]) for i, o in enumerate(found)]
 
 
 def _merge(ctx: Context, units: str, found: list[Obsession]) -> list[Obsession]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from linernotes.engine.figures import Figure
@@ -49,6 +50,12 @@ class MonthTime:
     ms_played: int
 
 
+@dataclass(frozen=True)
+class MonthCount:
+    month: str  # YYYY-MM
+    shows: int  # shows first played (in the whole history) that month
+
+
 @dataclass
 class PodcastsResult(Result):
     ms_played: int
@@ -62,6 +69,7 @@ class PodcastsResult(Result):
     binges: list[Binge]  # most episodes first
     new_shows: list[str]  # shows first played in this period, by time
     monthly: list[MonthTime]
+    new_by_month: list[MonthCount] = field(default_factory=list)  # new shows by the month of their first play
 
     def summary(self) -> list[str]:
         if not self.shows:
@@ -182,6 +190,7 @@ def podcasts(
             f"GROUP BY 1 ORDER BY 1"
         )
     ]
+    new = [r for r in rows if r.new]
     fin, ab, un = (sum(getattr(r, k) for r in rows) for k in ("finished", "abandoned", "unknown"))
     return PodcastsResult(
         ms_played=sum(r.ms_played for r in rows),
@@ -193,8 +202,9 @@ def podcasts(
         finish_rate=fin / (fin + ab) if fin + ab else None,
         by_show=rows[:limit],
         binges=binges,
-        new_shows=[r.show for r in rows if r.new],
+        new_shows=[r.show for r in new],
         monthly=monthly,
+        new_by_month=[MonthCount(m, n) for m, n in sorted(Counter(f"{r.first_ever:%Y-%m}" for r in new).items())],
     )
 
 
