@@ -137,9 +137,12 @@ class TasteResult(Result):
                  + (f"; the biggest: {', '.join(self.groups[0].artists[:3])}." if self.groups else ".")]
         if self.biggest_shift is not None and self.mean_drift is not None:
             m = next(m for m in self.months if m.month == self.biggest_shift)
-            lines.append(f"Your taste moved most in {_month_name(m.month)} (drift {m.drift:.2f} against "
-                         f"{self.mean_drift:.2f} in a typical month)" + (f", towards {m.top_artist}." if m.top_artist
-                                                                          else "."))
+            # Drift (1 - cosine) is no unit a person knows; against a typical month's it is a plain "times".
+            ratio = (m.drift or 0.0) / self.mean_drift if self.mean_drift > 0 else None
+            against = (f" ({ratio:.1f} times as far as in a typical month)" if ratio is not None and ratio >= 1.05
+                       else "")
+            lines.append(f"Your taste moved most in {_month_name(m.month)}{against}"
+                         + (f", towards {m.top_artist}." if m.top_artist else "."))
         return lines
 
 
