@@ -173,7 +173,8 @@ function colourKey(series) {
 }
 
 // Life spans on a time axis (an artist from first to last listen): `rows`: [{label, first, last, tip, cls,
-// mark}] with ISO days; `mark` (optional ISO day) is drawn as a dot on the bar (a peak, a turning point).
+// mark, strength}] with ISO days; `mark` (optional ISO day) is drawn as a dot on the bar (a peak), `strength`
+// (0–1, optional) shades the bar (how steadily it was played between its ends).
 function spanChart(container, sentence, rows, { from = null, to = null } = {}) {
   const t = (iso) => new Date(`${iso.slice(0, 10)}T00:00:00Z`).getTime();
   const lo = t(from || rows.reduce((a, r) => (r.first < a ? r.first : a), rows[0].first));
@@ -206,7 +207,8 @@ function spanChart(container, sentence, rows, { from = null, to = null } = {}) {
       const yy = top + i * rowH;
       svg.append(withTip(svgEl("text", { class: "value-label", x: 0, y: yy + 17 }, fitText(r.label, labelW - 6)), r.label));
       const a = x(t(r.first)), b = Math.max(a + 3, x(t(r.last) + dayMs()));
-      svg.append(withTip(svgEl("rect", { class: r.cls || "mark", x: a, y: yy + 7, width: b - a, height: rowH - 14, rx: 3 }), r.tip));
+      svg.append(withTip(svgEl("rect", { class: r.cls || "mark", x: a, y: yy + 7, width: b - a, height: rowH - 14, rx: 3,
+        "fill-opacity": r.strength === undefined ? null : (0.3 + 0.7 * r.strength).toFixed(2) }), r.tip));
       if (r.mark) svg.append(svgEl("circle", { class: "span-mark", cx: x(t(r.mark) + dayMs() / 2), cy: yy + rowH / 2, r: 4 }));
     });
     return svg;
@@ -242,6 +244,8 @@ function listTable(label, headers, rows) {
 function fmtPlays(n) { return `${fmtInt(n)} ${Number(n) === 1 ? "play" : "plays"}`; }
 function fmtDays(n) { return `${fmtInt(n)} ${Number(n) === 1 ? "day" : "days"}`; }
 function fmtMinutes(minutes) { return fmtH(minutes * 60000); }
+// Listening time that is never "0 min" when there was some (a few seconds abroad).
+function fmtListened(ms) { return ms > 0 && ms < 30000 ? "<1 min" : fmtH(ms); }
 // A country's English name from its ISO code ("US" → "United States"), by the browser's own list.
 function countryName(code) {
   if (!code || code === "unknown" || code === "ZZ") return "Not recorded";
