@@ -205,7 +205,7 @@ function spanChart(container, sentence, rows, { from = null, to = null } = {}) {
     }
     rows.forEach((r, i) => {
       const yy = top + i * rowH;
-      svg.append(withTip(svgEl("text", { class: "value-label", x: 0, y: yy + 17 }, fitText(r.label, labelW - 6)), r.label));
+      svg.append(withTip(svgEl("text", { class: "value-label name-label", x: 0, y: yy + 17 }, fitText(r.label, labelW - 6)), r.label));
       const a = x(t(r.first)), b = Math.max(a + 3, x(t(r.last) + dayMs()));
       svg.append(withTip(svgEl("rect", { class: r.cls || "mark", x: a, y: yy + 7, width: b - a, height: rowH - 14, rx: 3,
         "fill-opacity": r.strength === undefined ? null : (0.3 + 0.7 * r.strength).toFixed(2) }), r.tip));
