@@ -142,13 +142,13 @@ def test_family_pages_draw_readable_accessible_charts(library: str, sites: dict[
                 if page.locator("[data-too-little]").count() and library == "synthetic":
                     findings.add(where, "says too little on a full history: "
                                  + page.inner_text("[data-too-little]"))
+                if (width_name, theme) in (("desktop", "light"), ("phone", "dark")):
+                    screenshot(page, f"family-{name}-{library}-{width}-{theme}")
                 check_page(page, where, width, findings)
                 if (width_name, theme) == ("desktop", "light"):
                     check_keyboard(page, where, findings)
                 if errors:
                     findings.add(where, "console errors: " + " | ".join(errors))
-                if (width_name, theme) in (("desktop", "light"), ("phone", "dark")):
-                    screenshot(page, f"family-{name}-{library}-{width}-{theme}")
     finally:
         context.close()
     assert not findings.problems, "\n".join(findings.problems)

@@ -66,6 +66,33 @@ function lineChart(container, sentence, points, shown, { height = 170, max = nul
   });
 }
 
+// Columns in categories (hours of the day, months of the year), each labelled under its middle, each with a
+// class of its own (night hours, weekend days): `points`: [{key, label, value, tip, cls}]; a value of null is a
+// column left out (too few plays to say), drawn as nothing.
+function categoryColumns(container, sentence, points, shown, { height = 150, max = null } = {}) {
+  figure(container, sentence, (width) => {
+    const left = 48, bottom = 22, top = 8, plotW = width - left - 4, w = plotW / Math.max(1, points.length);
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height + bottom + top}`, height: height + bottom + top });
+    const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
+    const y = valueAxis(svg, { left, width, top, height, max: max ?? Math.max(...values, 1e-9), shown });
+    points.forEach((p, i) => {
+      if (p.value === null || p.value === undefined) return;
+      const h = Math.max(p.value > 0 ? 1 : 0, top + height - y(p.value));
+      svg.append(withTip(svgEl("rect", { class: p.cls || "mark", x: left + i * w + (w > 4 ? 1 : 0), y: top + height - h,
+        width: Math.max(1, w - (w > 4 ? 2 : 0)), height: h, rx: w > 8 ? 2 : 0, "data-key": p.key }), p.tip));
+    });
+    const labelled = points.filter((p) => p.label).length;
+    const every = Math.max(1, Math.ceil((labelled * 38) / plotW));
+    let j = 0;
+    points.forEach((p, i) => {
+      if (!p.label) return;
+      if (j++ % every) return;
+      svg.append(svgEl("text", { class: "axis-label", x: left + i * w + w / 2, y: top + height + 15, "text-anchor": "middle" }, p.label));
+    });
+    return svg;
+  });
+}
+
 // Columns for a distribution (session lengths, seconds to a skip): each bin labelled under its column (on two
 // lines when narrow) with its value written on top. `bins`: [{label, value, text, tip, cls}].
 function histogram(container, sentence, bins, { height = 150 } = {}) {

@@ -67,7 +67,8 @@ function calendarPage(data) {
       value: timed ? v / 60 : v, tip: `${fmtMonth(key)}: ${timed ? fmtMinutes(v) : fmtPlays(v)}` };
   });
   const best = points.reduce((a, p) => (p.value > a.value ? p : a), points[0]);
-  columnChart(monthFig, `${timed ? "Hours" : "Plays"} each month; the most in ${fmtMonth(best.key)} ` +
+  // A long history is a time series (charts.js's columns); a short one a month per labelled column.
+  (months.length > 18 ? columnChart : categoryColumns)(monthFig, `${timed ? "Hours" : "Plays"} each month; the most in ${fmtMonth(best.key)} ` +
     `(${timed ? fmtH(best.value * MS_PER_HOUR) : fmtPlays(best.value)}).`, points,
   (v) => (timed ? `${fmtInt(v)} h` : fmtInt(v)), { height: 140 });
 }

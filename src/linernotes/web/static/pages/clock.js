@@ -36,25 +36,27 @@ function clockPage(data) {
     `Listening by hour and weekday, in minutes: the busiest hour of the week is ${WEEKDAY_NAMES[peakDay - 1]} at ${hourName(peakHour)}.`,
   r.heatmap);
 
-  // The rhythm: hours of listening started in each hour of the day; the night hours in their own colour.
+  // The rhythm: hours of listening in each hour of the day; the night hours in their own colour.
   const night = (h) => h >= 22 || h < 5;
-  columnChart(rhythmFig, `Hours of listening in each hour of the day; the most at ${hourName(r.peak_hour)}, ` +
-    `and ${fmtPct(r.night_share)} of it at night (22:00–04:59, the darker columns).`,
+  categoryColumns(rhythmFig, `Hours of listening in each hour of the day; the most at ${hourName(r.peak_hour)}, ` +
+    `and ${fmtPct(r.night_share)} of it at night (22:00–04:59).`,
   r.hourly_ms.map((ms, h) => ({ key: String(h), label: h % 6 === 0 ? hourName(h) : "", value: ms / MS_PER_HOUR,
+    cls: night(h) ? "mark night" : "mark",
     tip: `${hourName(h)}–${String(h).padStart(2, "0")}:59: ${fmtH(ms)}${night(h) ? " (night)" : ""}` })),
   (v) => `${fmtInt(v)} h`, { height: 150 });
-  rhythmFig.querySelectorAll("rect.mark").forEach((rect) => { if (night(Number(rect.dataset.key))) rect.classList.add("night"); });
+  rhythmFig.append(colourKey([{ name: "Day", cls: "mark" }, { name: "Night (22:00–04:59)", cls: "night" }]));
 
   const days = r.weekdays;
   const busiest = days.reduce((a, b) => (b.minutes_per_day > a.minutes_per_day ? b : a), days[0]);
   barList(weekFig, `Minutes a day by weekday (each day of the period counted, listened or not): ${fmtMinutes(split.weekday_minutes_per_day)} ` +
     `a weekday against ${fmtMinutes(split.weekend_minutes_per_day)} a weekend day; the most on ${busiest.name}s.`,
   days.map((d) => ({ label: d.name, value: d.minutes_per_day, text: `${fmtMinutes(d.minutes_per_day)} a day`,
-    cls: d.dow >= 6 ? "s0" : "mark" })));
+    cls: d.dow >= 6 ? "night" : "mark" })));
+  weekFig.append(colourKey([{ name: "Weekdays", cls: "mark" }, { name: "Weekend", cls: "night" }]));
 
   const months = r.seasons.filter((m) => m.days_in_period > 0);
   const top = months.reduce((a, b) => (b.minutes_per_day > a.minutes_per_day ? b : a), months[0]);
-  columnChart(seasonFig, `Minutes a day in each month of the year, all years together: the most in ${top.name} ` +
+  categoryColumns(seasonFig, `Minutes a day in each month of the year, all years together: the most in ${top.name} ` +
     `(${fmtMinutes(top.minutes_per_day)} a day).`,
   months.map((m) => ({ key: String(m.month), label: MONTHS[m.month - 1], value: m.minutes_per_day,
     tip: `${m.name}: ${fmtMinutes(m.minutes_per_day)} a day over ${fmtDays(m.days_in_period)}` })),

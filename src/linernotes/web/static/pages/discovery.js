@@ -80,7 +80,7 @@ function discoveryPage(data) {
   finds.append(el("p", { class: "muted fa-note", text: timed
     ? `The artists you found in this period that you played most, and when each became one of your top ${fmtInt(r.top_n)} (over ${fmtInt(r.window_weeks)} weeks).`
     : "The artists you found in this period that you played most." }),
-  listTable("Your biggest finds", timed ? ["Artist", "First heard", "Favourite", "Listening", "Listening, drawn"]
+  listTable("Your biggest finds", timed ? ["Artist", "First heard", "Became a favourite", "Listening", "Listening, drawn"]
     : ["Artist", "First heard", "Plays", "Plays, drawn"], rows.map((d) => el("tr", { "data-name": d.artist },
     el("td", {}, entityLink("artist", d.artist)),
     el("td", { class: "date", text: fmtDate(d.first_day) }),

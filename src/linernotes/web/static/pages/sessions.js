@@ -36,7 +36,7 @@ function sessionsPage(data) {
   const binLabel = (b, unit) => (b.high === null ? `${b.low}+ ${unit}` : `${b.low}–${b.high} ${unit}`);
   const minutes = (b) => (b.low >= 60 && (b.high === null || b.high % 60 === 0)
     ? (b.high === null ? `${b.low / 60}+ h` : `${b.low / 60}–${b.high / 60} h`) : binLabel(b, "min"));
-  const plays = (b) => (b.high === null ? `${b.low}+` : b.high - b.low === 1 ? String(b.low) : `${b.low}–${b.high - 1}`);
+  const plays = (b) => (b.high === null ? `${b.low}+ plays` : b.high - b.low === 1 ? fmtPlays(b.low) : `${b.low}–${b.high - 1} plays`);
 
   // Starts and devices: what the export records (an unrecorded start or device is said, not drawn).
   const starters = r.starters.filter((s) => s.reason_start !== "unknown");
@@ -63,7 +63,7 @@ function sessionsPage(data) {
     tip: `${minutes(b)}: ${fmtInt(b.sessions)} sessions (${fmtPct(b.share)})` })));
   histogram(playsFig, `Sessions by the number of plays in them: half hold ${fmtPlays(r.median_streams)} or fewer.`,
     r.by_streams.map((b) => ({ label: plays(b), value: b.sessions, text: fmtPct(b.share),
-      tip: `${plays(b)} ${b.low === 1 && b.high === 2 ? "play" : "plays"}: ${fmtInt(b.sessions)} sessions (${fmtPct(b.share)})` })));
+      tip: `${plays(b)}: ${fmtInt(b.sessions)} sessions (${fmtPct(b.share)})` })));
 
   if (startFig) {
     const rows = starters.map((s, i) => ({ label: startName(s.reason_start), value: s.sessions,

@@ -35,11 +35,13 @@ function skipsPage(data) {
   const sure = hours.filter((h) => h.plays >= r.min_plays && h.rate !== null);
   const most = sure.reduce((a, b) => (b.rate > a.rate ? b : a), sure[0] || null);
   const least = sure.reduce((a, b) => (b.rate < a.rate ? b : a), sure[0] || null);
-  columnChart(hourFig, most ? `Share of plays skipped, by the hour they started: the most at ${hourName(most.hour)} ` +
-    `(${fmtPct(most.rate)}), the least at ${hourName(least.hour)} (${fmtPct(least.rate)}).` : "Share of plays skipped, by hour.",
+  categoryColumns(hourFig, most ? `Share of plays skipped, by the hour they started: the most at ${hourName(most.hour)} ` +
+    `(${fmtPct(most.rate)}), the least at ${hourName(least.hour)} (${fmtPct(least.rate)})` +
+    `${sure.length < 24 ? `; hours with fewer than ${fmtPlays(r.min_plays)} are left out` : ""}.`
+    : `Share of plays skipped, by hour: no hour has ${fmtPlays(r.min_plays)} or more.`,
   hours.map((h) => ({ key: h.name, label: h.hour % 6 === 0 ? hourName(h.hour) : "",
-    value: h.plays >= r.min_plays && h.rate !== null ? h.rate : 0,
-    tip: h.plays ? `${hourName(h.hour)}: ${rateText(h)} plays skipped` : `${hourName(h.hour)}: no plays` })),
+    value: h.plays >= r.min_plays && h.rate !== null ? h.rate : null,
+    tip: `${hourName(h.hour)}: ${rateText(h)} plays skipped` })),
   (v) => fmtPct(v), { height: 140 });
 
   const INTENT = { deliberate: "Picked by you", algorithmic: "Picked for you", other: "Other starts" };
