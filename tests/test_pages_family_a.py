@@ -224,6 +224,8 @@ TINY = {
     "listenbrainz_listens.jsonl": PAGES,  # 2 plays on 1 day, no durations
     "spotify-account_StreamingHistory_podcast_0.json": ("skips", "discovery", "diversity", "loyalty"),  # no music
     "lastfm-ghan_scrobbles.csv": ("clock", "skips", "diversity", "context"),  # scrobbles: no durations, no skips
+    # Account data: durations, but no skips, devices, countries, shuffle or offline flags
+    "spotify-account_StreamingHistory_music_0.json": ("skips", "context"),
 }
 
 

@@ -13,13 +13,33 @@ function contextPage(data) {
     return;
   }
   const { known, knownMs, colour, group } = deviceGroups(r);
-  const share = (x) => (x && x.base_ms ? x.time_share : null);
+  // A setting's share only where the export records it (Account data and scrobbles record none: their 0% is
+  // not a finding); a share over partly recorded plays says on how many it stands.
+  const rec = r.recorded || { shuffle: 0, offline: 0, incognito: 0 };
+  const coverage = (n, base) => (base ? n / base : 0);
+  const settings = [
+    ["shuffle", "of music time on shuffle", r.shuffle, rec.shuffle],
+    ["offline", "of listening offline", r.offline, rec.offline],
+    ["incognito", "in private sessions", r.incognito, rec.incognito],
+  ].filter(([, , , n]) => n > 0);
   const stats = el("div", { class: "stats" },
-    share(r.shuffle) === null ? "" : stat("shuffle", "of music time on shuffle", r.shuffle.time_share, fmtPct(r.shuffle.time_share)),
-    stat("offline", "of listening offline", r.offline.time_share, fmtPct(r.offline.time_share)),
-    stat("incognito", "in private sessions", r.incognito.time_share, fmtPct(r.incognito.time_share)),
-    r.home_country ? stat("abroad", `abroad (home: ${countryName(r.home_country)})`, r.abroad_share, fmtPct(r.abroad_share)) : "");
-  const parts = [stats];
+    ...settings.map(([key, label, x]) => stat(key, label, x.time_share, fmtPct(x.time_share))),
+    r.home_country && r.countries.some((c) => c.country !== "unknown")
+      ? stat("abroad", `abroad (home: ${countryName(r.home_country)})`, r.abroad_share, fmtPct(r.abroad_share)) : "");
+  const partial = settings.filter(([, , x, n]) => coverage(n, x.base_plays) < 0.95);
+  const notes = [];
+  if (!settings.length) notes.push("The export does not record shuffle, offline or private listening (Spotify's extended streaming history does).");
+  else if (partial.length) {
+    notes.push(`Shuffle, offline and private listening are recorded for ${fmtPct(coverage(settings[0][3], settings[0][2].base_plays))} ` +
+      "of the plays (the rest come from exports that do not say); their shares count the others as neither.");
+  }
+  const countries = (r.countries || []).filter((c) => c.country !== "unknown");
+  if (!settings.length && !knownMs && !countries.length) {
+    body.replaceChildren(tooLittle("This export records no device, country, shuffle, offline or private listening " +
+      "(Spotify's extended streaming history does), so there is no context to show."));
+    return;
+  }
+  const parts = [...(stats.children.length ? [stats] : []), ...notes.map((text) => el("p", { class: "muted fa-note", "data-note": "recorded", text }))];
   if (knownMs > 0) {
     const [overCard, overFig] = chartCard("Devices over time", "context-devices-time");
     const [devCard, devFig] = chartCard("Devices", "context-devices");
@@ -28,7 +48,6 @@ function contextPage(data) {
   } else {
     parts.push(tooLittle("The export does not say which devices you listened on."));
   }
-  const countries = (r.countries || []).filter((c) => c.country !== "unknown");
   if (countries.length) {
     const [countryCard, countryFig] = chartCard("Countries", "context-countries");
     const trips = el("section", { class: "card fa-card", id: "context-trips" }, el("h2", { text: "Trips abroad" }));
