@@ -118,8 +118,9 @@ function histogram(container, sentence, bins, { height = 150 } = {}) {
 
 // Days as a calendar (one row of weeks per year, Monday on top, like a contribution graph): `start` is the
 // first day ("YYYY-MM-DD") of `values` (one number a day); `tip(day, value)` writes a day's tooltip. Shades are
-// the quartiles of the days with listening, so one huge day does not wash out the rest.
-function calendarGrid(container, sentence, start, values, tip) {
+// the quartiles of the days with listening, so one huge day does not wash out the rest. `outline`: [first, last]
+// ISO days underlined, week by week, under their year's row (a streak).
+function calendarGrid(container, sentence, start, values, tip, { outline = null } = {}) {
   const first = new Date(`${start}T00:00:00Z`);
   const dayOf = (i) => new Date(first.getTime() + i * dayMs());
   const years = [];
@@ -157,6 +158,17 @@ function calendarGrid(container, sentence, start, values, tip) {
         y: top + r * rowH + row * cell + 0.5, width: Math.max(1, cell - 1), height: Math.max(1, cell - 1), rx: 1,
         "data-day": iso }), tip(iso, v)));
     });
+    if (outline) {
+      // One underline per year the range touches, from its first to its last week in that year.
+      const a = new Date(`${outline[0]}T00:00:00Z`), b = new Date(`${outline[1]}T00:00:00Z`);
+      for (let year = a.getUTCFullYear(); year <= b.getUTCFullYear(); year += 1) {
+        const from = year === a.getUTCFullYear() ? a : new Date(Date.UTC(year, 0, 1));
+        const to = year === b.getUTCFullYear() ? b : new Date(Date.UTC(year, 11, 31));
+        const r = year - years[0], yy = top + r * rowH + 7 * cell + 3;
+        svg.append(svgEl("line", { class: "streak-line", x1: left + place(from)[0] * cell + 0.5,
+          x2: left + (place(to)[0] + 1) * cell - 0.5, y1: yy, y2: yy }));
+      }
+    }
     // The key: less → more.
     const keyY = height - 14, kx = Math.min(width, left + 54 * cell) - 6 * 14 - 30;
     svg.append(svgEl("text", { class: "axis-label", x: kx - 4, y: keyY + 9, "text-anchor": "end" }, "Less"));

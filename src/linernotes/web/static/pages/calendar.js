@@ -48,8 +48,10 @@ function calendarPage(data) {
 
   const active = values.filter((v) => v > 0).length;
   calendarGrid(gridFig, `Every day from ${fmtDate(daily.start)} to ${fmtDate(daily.end)}: ${fmtInt(active)} with ` +
-    `${timed ? "listening" : "plays"}; the darker the day, the more ${timed ? "minutes" : "plays"}.`,
-  daily.start, values, (iso, v) => `${weekday(iso)} ${fmtDate(iso)}: ${v > 0 ? amount(v) : "nothing"}`);
+    `${timed ? "listening" : "plays"}; the darker the day, the more ${timed ? "minutes" : "plays"}` +
+    `${streak && streak.days > 1 ? `; the line under the days marks your longest streak (${fmtRange(streak.first_day, streak.last_day)})` : ""}.`,
+  daily.start, values, (iso, v) => `${weekday(iso)} ${fmtDate(iso)}: ${v > 0 ? amount(v) : "nothing"}`,
+  { outline: streak && streak.days > 1 ? [streak.first_day, streak.last_day] : null });
 
   // Months: the sum of the days.
   const byMonth = new Map();
