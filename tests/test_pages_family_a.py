@@ -54,6 +54,13 @@ CHARTS = """() => [...document.querySelectorAll("#insight-body figure.chart")].m
   caption: (f.querySelector("figcaption")?.textContent || "").trim(),
   marks: f.querySelectorAll("svg.plot rect, svg.plot path, svg.plot circle").length }))"""
 
+# A list's header and its rows show the same columns (a column hidden on a phone is hidden in both).
+TABLES = """() => [...document.querySelectorAll("#insight-body table")].map((t) => {
+  const shown = (cells) => [...cells].filter((c) => c.getClientRects().length > 0).length;
+  const row = t.querySelector("tbody tr");
+  return { header: shown(t.querySelectorAll("thead th")), row: row ? shown(row.children) : null };
+})"""
+
 
 @dataclass
 class Site:
@@ -137,6 +144,9 @@ def test_family_pages_draw_readable_accessible_charts(library: str, sites: dict[
                 for chart in charts:
                     if not (chart["drawn"] and chart["marks"] and chart["caption"]):
                         findings.add(where, f"chart {chart['id']} not drawn or without its sentence: {chart}")
+                for table in page.evaluate(TABLES):
+                    if table["row"] is not None and table["row"] != table["header"]:
+                        findings.add(where, f"a list's header and rows differ: {table}")
                 if raw := readable(page.evaluate(VISIBLE_TEXT)):
                     findings.add(where, f"raw words on the page: {raw}")
                 if page.locator("[data-too-little]").count() and library == "synthetic":

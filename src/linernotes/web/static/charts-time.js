@@ -275,7 +275,10 @@ function listTable(label, headers, rows) {
   table.querySelectorAll("th").forEach((th, i) => {
     const cell = rows.length ? rows[0].children[i] : null;
     // A bar column's header is read by screen readers, not shown (the bar says it).
-    if (cell && cell.classList.contains("bar")) th.replaceChildren(el("span", { class: "visually-hidden", text: th.textContent }));
+    if (cell && cell.classList.contains("bar")) {
+      th.classList.add("bar");
+      th.replaceChildren(el("span", { class: "visually-hidden", text: th.textContent }));
+    }
   });
   return el("div", { class: "table-wrap", role: "region", "aria-label": label, tabindex: "0" }, table);
 }
