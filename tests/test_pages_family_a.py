@@ -208,6 +208,12 @@ def test_family_pages_show_the_insights_numbers(sites: dict[str, Site], browser:
         assert page.get_attribute("#discovery-finds tbody tr:first-child", "data-name") == \
             r["discovery"]["discoveries"][0]["artist"]
 
+        # A period later in the history is measured against all before it: no "first months" are left out.
+        assert "when everything is new" in page.inner_text("#discovery-months figcaption")
+        visit(page, site, "discovery?from=2020-01-01&to=2020-12-31")
+        assert "when everything is new" not in page.inner_text("#discovery-months figcaption")
+        assert page.locator("#discovery-months rect[data-key]").count() == 12
+
         visit(page, site, "diversity")
         total = r["diversity"]["total"]
         assert stat_text(page, "effective_artists") == f"{total['effective_artists']:.1f}"

@@ -56,7 +56,9 @@ function clockPage(data) {
 
   const months = r.seasons.filter((m) => m.days_in_period > 0);
   const top = months.reduce((a, b) => (b.minutes_per_day > a.minutes_per_day ? b : a), months[0]);
-  categoryColumns(seasonFig, `Minutes a day in each month of the year, all years together: the most in ${top.name} ` +
+  // Over more than a year, a month of the year gathers every year's days of it.
+  const years = data.meta.start && data.meta.end ? Number(data.meta.end.slice(0, 4)) - Number(data.meta.start.slice(0, 4)) : 0;
+  categoryColumns(seasonFig, `Minutes a day in each month of the year${years >= 1 ? ", all years together" : ""}: the most in ${top.name} ` +
     `(${fmtMinutes(top.minutes_per_day)} a day).`,
   months.map((m) => ({ key: String(m.month), label: MONTHS[m.month - 1], value: m.minutes_per_day,
     tip: `${m.name}: ${fmtMinutes(m.minutes_per_day)} a day over ${fmtDays(m.days_in_period)}` })),

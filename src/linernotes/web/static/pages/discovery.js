@@ -2,7 +2,7 @@
 // the discoveries that became favourites. Drawn from /api/insights/discovery by app.js's insightPage.
 "use strict";
 
-const DISCOVERY_MIN_MONTHS = 3; // a month or two of history is all "new"
+const DISCOVERY_FIRST_MONTHS = 3; // the first months of a history are all "new": no pattern in them
 
 function discoveryPage(data) {
   const r = data.result;
@@ -12,9 +12,14 @@ function discoveryPage(data) {
     body.replaceChildren(tooLittle("No music in this period, so no new artists to show."));
     return;
   }
-  if (months.length < DISCOVERY_MIN_MONTHS) {
-    body.replaceChildren(tooLittle(`Music in only ${fmtInt(months.length)} ${months.length === 1 ? "month" : "months"}: ` +
-      "everything is new at the start of a history, so there is no discovery pattern to show yet."));
+  // The whole history (no period picked) starts with months where everything is new; a period later in the
+  // history is measured against all that came before it, so its first months count like any other.
+  const fromStart = !params.get("from");
+  const firstMonths = fromStart ? DISCOVERY_FIRST_MONTHS : 0;
+  if (months.length < Math.max(2, firstMonths)) {
+    body.replaceChildren(tooLittle(`Music in only ${fmtInt(months.length)} ${months.length === 1 ? "month" : "months"}` +
+      (fromStart ? ": everything is new at the start of a history, so there is no discovery pattern to show yet."
+        : ": too few to follow discovery month by month.")));
     return;
   }
   const timed = r.ms_played > 0;
@@ -42,10 +47,11 @@ function discoveryPage(data) {
   const label = (key) => (all.length > 18 ? (key.endsWith("-01") ? key.slice(0, 4) : "") : MONTHS[Number(key.slice(5)) - 1]);
   const best = r.months.reduce((a, m) => (m.new_artists > a.new_artists ? m : a), r.months[0]);
   // The first months of a history are all discovery: the sentence names the busiest month after them.
-  const later = r.months.slice(DISCOVERY_MIN_MONTHS);
+  const later = r.months.slice(firstMonths);
   const bestLater = later.length ? later.reduce((a, m) => (m.new_artists > a.new_artists ? m : a), later[0]) : best;
-  columnChart(newFig, `Artists heard for the first time, each month: ${fmtInt(r.new_artists)} in all; after the first ` +
-    `${fmtInt(DISCOVERY_MIN_MONTHS)} months (when everything is new) the most in ${fmtMonth(bestLater.month)} (${fmtInt(bestLater.new_artists)}).`,
+  const after = firstMonths ? `; after the first ${fmtInt(firstMonths)} months (when everything is new) the most in` : "; the most in";
+  (all.length > 18 ? columnChart : categoryColumns)(newFig, `Artists heard for the first time, each month: ` +
+    `${fmtInt(r.new_artists)} in all${after} ${fmtMonth(bestLater.month)} (${fmtInt(bestLater.new_artists)}).`,
   all.map((key) => {
     const m = byMonth.get(key) || { new_artists: 0, new_tracks: 0 };
     return { key, label: label(key), value: m.new_artists,
@@ -55,7 +61,7 @@ function discoveryPage(data) {
   if (freshFig) {
     // Share of each month's music time on artists first heard in the fresh_days before; the first months of the
     // history (all fresh by definition) and months without music are left out.
-    const skip = Math.ceil(r.fresh_days / 30);
+    const skip = fromStart ? Math.ceil(r.fresh_days / 30) : 0;
     const points = all.map((key, i) => {
       const m = byMonth.get(key);
       const value = i >= skip && m && m.ms_played > 0 && m.fresh_share !== null ? m.fresh_share : null;
@@ -66,7 +72,7 @@ function discoveryPage(data) {
     if (shown.length >= 2) {
       const avg = shown.reduce((a, p) => a + p.value, 0) / shown.length;
       lineChart(freshFig, `Share of each month's music time on artists you first heard in the ${fmtInt(r.fresh_days)} days ` +
-        `before: ${fmtPct(avg)} in an average month (the first months, all new by definition, are left out).`,
+        `before: ${fmtPct(avg)} in an average month${skip ? " (the first months, all new by definition, are left out)" : ""}.`,
       points, (v) => fmtPct(v), { max: 1, height: 150 });
     } else freshFig.replaceChildren(tooLittle("Too few months to follow how much time goes to fresh finds."));
   }
