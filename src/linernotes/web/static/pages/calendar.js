@@ -23,11 +23,17 @@ function calendarPage(data) {
   const weekday = (iso) => WEEKDAYS[(new Date(`${iso}T00:00:00Z`).getUTCDay() + 6) % 7];
 
   const streak = r.longest_streak, gap = r.longest_gap;
+  // Stray plays far from the rest (an old test, a stray scrobble) are left out of the averages, as the summary
+  // says: the days count is the core's, like its sentence.
+  const act = r.activity || {};
+  const core = act.stray_days && act.core_start ? (act.stretches || []).filter((x) => !x.stray) : null;
+  const daysListened = core ? core.reduce((a, x) => a + x.days_listened, 0) : r.days_listened;
+  const daysIn = core ? Math.round((Date.parse(act.core_end) - Date.parse(act.core_start)) / dayMs()) + 1 : r.days_in_period;
+  const playsPerDay = (core ? core.reduce((a, x) => a + x.plays, 0) : daily.plays.reduce((a, n) => a + n, 0)) / Math.max(1, daysIn);
   const stats = el("div", { class: "stats" },
-    stat("days_listened", `of ${fmtDays(r.days_in_period)} with listening`, r.days_listened, fmtInt(r.days_listened)),
-    timed ? stat("minutes_per_day", "a day on average", r.minutes_per_day, fmtMinutes(r.minutes_per_day))
-      : stat("plays_per_day", "plays a day on average", r.days_in_period ? daily.plays.reduce((a, b) => a + b, 0) / r.days_in_period : 0,
-        fixed(daily.plays.reduce((a, b) => a + b, 0) / Math.max(1, r.days_in_period), 1)),
+    stat("days_listened", `of ${fmtDays(daysIn)} with listening`, daysListened, fmtInt(daysListened)),
+    r.total_ms > 0 ? stat("minutes_per_day", "a day on average", r.minutes_per_day, fmtMinutes(r.minutes_per_day)) : "",
+    timed ? "" : stat("plays_per_day", "plays a day on average", playsPerDay, fixed(playsPerDay, 1)),
     r.current_streak && r.current_streak.days > 1 ? stat("current_streak", "current streak", r.current_streak.days, fmtDays(r.current_streak.days)) : "");
 
   const [gridCard, gridFig] = chartCard("Every day", "calendar-grid");
