@@ -23,8 +23,10 @@ function diversityPage(data) {
     stat("effective_artists", "effective number of artists", t.effective_artists, fixed(t.effective_artists, 1)),
     stat("artists", "artists played", t.artists, fmtInt(t.artists)),
     stat("top10_share", "of the time on the top 10", t.top10_share, fmtPct(t.top10_share)),
-    trend ? stat("trend", "effective artists a year", trend.slope_per_year,
-      `${trend.slope_per_year > 0 ? "+" : trend.slope_per_year < 0 ? "−" : ""}${fixed(Math.abs(trend.slope_per_year), 1)}`) : "");
+    !trend ? "" : trend.direction === "steady"
+      ? stat("trend", `month by month over ${fmtInt(trend.months)} months`, trend.slope_per_year, "Steady")
+      : stat("trend", "effective artists a year", trend.slope_per_year,
+        `${trend.slope_per_year > 0 ? "+" : "−"}${fixed(Math.abs(trend.slope_per_year), 1)}`));
   const explain = el("p", { class: "muted", text: "The effective number of artists: if your listening time were shared " +
     "equally among this many artists, it would be just as varied. A few favourites played a lot give a small " +
     "number; wide, even listening a large one." });
@@ -44,7 +46,8 @@ function diversityPage(data) {
   const trendWords = !trend ? `(a trend needs at least 12 months with music; there are ${fmtInt(withMusic.length)})`
     : trend.direction === "steady" ? `it held steady over ${fmtInt(trend.months)} months`
       : `it ${trend.direction === "rising" ? "widened" : "narrowed"} by ${fixed(Math.abs(trend.slope_per_year), 1)} effective artists a year over ${fmtInt(trend.months)} months`;
-  lineChart(effFig, `Effective number of artists each month: ${fixed(t.effective_artists, 1)} over the whole period; ${trendWords}.`,
+  lineChart(effFig, `Effective number of artists each month (a month is narrower than the whole period: favourites ` +
+    `come and go): ${fixed(t.effective_artists, 1)} over the whole period; ${trendWords}.`,
     all.map((key) => {
       const m = byMonth.get(key);
       return { key, label: label(key), value: m ? m.effective_artists : null,
