@@ -35,14 +35,22 @@ function timeLabels(svg, points, xAt, y, plotW) {
 }
 
 // A line over time (with a light area under it); `points`: [{key, label, value, tip}], a value of null is a gap.
-// `shown(v)`: the axis text; `max`: the axis top (e.g. 1 for shares), else the largest value.
-function lineChart(container, sentence, points, shown, { height = 170, max = null, cls = "" } = {}) {
+// `shown(v)`: the axis text; `max`: the axis top (e.g. 1 for shares), else the largest value. `average`: the line
+// is the centred mean of this many neighbouring points (a noisy monthly series reads as its trend), each
+// point's own value a faint dot.
+function lineChart(container, sentence, points, shown, { height = 170, max = null, cls = "", average = 0 } = {}) {
   figure(container, sentence, (width) => {
     const left = 48, bottom = 22, top = 10, plotW = width - left - 8;
     const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
     const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height + bottom + top}`, height: height + bottom + top });
     const y = valueAxis(svg, { left, width, top, height, max: max ?? Math.max(...values, 1e-9), shown });
     const x = (i) => left + (points.length > 1 ? (i * plotW) / (points.length - 1) : plotW / 2);
+    const half = Math.floor(average / 2);
+    const lineValue = (i) => {
+      if (!average) return points[i].value;
+      const near = points.slice(Math.max(0, i - half), i + half + 1).map((p) => p.value).filter((v) => v !== null && v !== undefined);
+      return near.reduce((a, v) => a + v, 0) / near.length;
+    };
     // One path per unbroken run of values, so a month without data is a gap, never a dive to zero.
     let run = [];
     const flush = () => {
@@ -54,12 +62,13 @@ function lineChart(container, sentence, points, shown, { height = 170, max = nul
       }
       run = [];
     };
-    points.forEach((p, i) => { if (p.value === null || p.value === undefined) flush(); else run.push([i, p.value]); });
+    points.forEach((p, i) => { if (p.value === null || p.value === undefined) flush(); else run.push([i, lineValue(i)]); });
     flush();
     const r = points.length > 60 ? 2 : 3;
     points.forEach((p, i) => {
       if (p.value === null || p.value === undefined) return;
-      svg.append(withTip(svgEl("circle", { class: `trend-dot ${cls}`, cx: x(i), cy: y(p.value), r, "data-key": p.key }), p.tip));
+      svg.append(withTip(svgEl("circle", { class: `trend-dot ${cls}${average ? " faint" : ""}`, cx: x(i), cy: y(p.value), r,
+        "data-key": p.key }), p.tip));
     });
     timeLabels(svg, points, x, top + height + 16, plotW);
     return svg;

@@ -72,8 +72,9 @@ function discoveryPage(data) {
     if (shown.length >= 2) {
       const avg = shown.reduce((a, p) => a + p.value, 0) / shown.length;
       lineChart(freshFig, `Share of each month's music time on artists you first heard in the ${fmtInt(r.fresh_days)} days ` +
-        `before: ${fmtPct(avg)} in an average month${skip ? " (the first months, all new by definition, are left out)" : ""}.`,
-      points, (v) => fmtPct(v), { max: 1, height: 150 });
+        `before: ${fmtPct(avg)} in an average month${skip ? " (the first months, all new by definition, are left out)" : ""}` +
+        `${points.length > 24 ? "; the line is a three-month average, the dots the months" : ""}.`,
+      points, (v) => fmtPct(v), { max: 1, height: 150, average: points.length > 24 ? 3 : 0 });
     } else freshFig.replaceChildren(tooLittle("Too few months to follow how much time goes to fresh finds."));
   }
 

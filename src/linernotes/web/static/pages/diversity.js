@@ -47,21 +47,23 @@ function diversityPage(data) {
     : trend.direction === "steady" ? `it held steady over ${fmtInt(trend.months)} months`
       : `it ${trend.direction === "rising" ? "widened" : "narrowed"} by ${fixed(Math.abs(trend.slope_per_year), 1)} effective artists a year over ${fmtInt(trend.months)} months`;
   lineChart(effFig, `Effective number of artists each month (a month is narrower than the whole period: favourites ` +
-    `come and go): ${fixed(t.effective_artists, 1)} over the whole period; ${trendWords}.`,
+    `come and go): ${fixed(t.effective_artists, 1)} over the whole period; ${trendWords}` +
+    `${all.length > 24 ? "; the line is a three-month average, the dots the months" : ""}.`,
     all.map((key) => {
       const m = byMonth.get(key);
       return { key, label: label(key), value: m ? m.effective_artists : null,
         tip: m ? `${fmtMonth(key)}: like ${fixed(m.effective_artists, 1)} equally played artists (${fmtInt(m.artists)} played, ${fmtH(m.ms_played)})`
           : `${fmtMonth(key)}: no music` };
-    }), (v) => fmtInt(v), { height: 160 });
+    }), (v) => fmtInt(v), { height: 160, average: all.length > 24 ? 3 : 0 });
   const topTrend = (r.trends || []).find((x) => x.metric === "top10_share");
   lineChart(topFig, `Share of each month's music time on that month's 10 most played artists: ${fmtPct(t.top10_share)} ` +
-    `over the whole period${topTrend && topTrend.direction !== "steady" ? `, ${topTrend.direction} by ${fixed(100 * Math.abs(topTrend.slope_per_year))} percentage points a year` : ""}.`,
+    `over the whole period${topTrend && topTrend.direction !== "steady" ? `, ${topTrend.direction} by ${fixed(100 * Math.abs(topTrend.slope_per_year))} percentage points a year` : ""}` +
+    `${all.length > 24 ? "; the line is a three-month average, the dots the months" : ""}.`,
   all.map((key) => {
     const m = byMonth.get(key);
     return { key, label: label(key), value: m ? m.top10_share : null,
       tip: m ? `${fmtMonth(key)}: ${fmtPct(m.top10_share)} on the top 10 of ${fmtInt(m.artists)} artists` : `${fmtMonth(key)}: no music` };
-  }), (v) => fmtPct(v), { height: 140, max: 1, cls: "alt" });
+  }), (v) => fmtPct(v), { height: 140, max: 1, cls: "alt", average: all.length > 24 ? 3 : 0 });
 
   // The most varied and most focused months, among months with at least a typical amount of music (a month of
   // a few plays is "focused" by accident).
