@@ -217,31 +217,28 @@ def context(
     fmt = "%Y-%m" if bucket == "month" else "%Y"
     p = ctx.plays
 
-    total_ms, streams, off_ms, off_n, all_n = _one(
+    # One pass each over the period's plays and its music: the shares, and how many plays record each setting.
+    total_ms, streams, off_ms, off_n, all_n, off_known, private_known = _one(
         ctx,
         f"""
         SELECT coalesce(sum(ms_played), 0), count(*),
                coalesce(sum(ms_played) FILTER (WHERE offline), 0), count(*) FILTER (WHERE offline AND counted),
-               count(*) FILTER (WHERE counted)
+               count(*) FILTER (WHERE counted),
+               count(*) FILTER (WHERE offline IS NOT NULL AND counted), count(*) FILTER (WHERE incognito IS NOT NULL)
         FROM {p}""",
     )
     total = int(total_ms or 0)
     offline = _share(off_ms, off_n, total, all_n)
-    shuffle = _share(
-        *_one(
-            ctx,
-            f"""
+    shuffle_ms, shuffle_n, music_ms, music_n, shuffle_known = _one(
+        ctx,
+        f"""
         SELECT coalesce(sum(ms_played) FILTER (WHERE shuffle), 0), count(*) FILTER (WHERE shuffle AND counted),
-               coalesce(sum(ms_played), 0), count(*) FILTER (WHERE counted)
+               coalesce(sum(ms_played), 0), count(*) FILTER (WHERE counted),
+               count(*) FILTER (WHERE shuffle IS NOT NULL AND counted)
         FROM {p} WHERE {ctx.kinds("track")}""",
-        )
     )
+    shuffle = _share(shuffle_ms, shuffle_n, music_ms, music_n)
     incognito = _incognito(ctx, total, int(streams or 0))
-    off_known, private_known = _one(
-        ctx, f"""SELECT count(*) FILTER (WHERE offline IS NOT NULL AND counted),
-                        count(*) FILTER (WHERE incognito IS NOT NULL) FROM {p}""")
-    shuffle_known = _one(
-        ctx, f"SELECT count(*) FILTER (WHERE shuffle IS NOT NULL AND counted) FROM {p} WHERE {ctx.kinds('track')}")[0]
     recorded = Recorded(int(shuffle_known or 0), int(off_known or 0), int(private_known or 0))
 
     devices = [
