@@ -7,6 +7,7 @@ UTC and its length, and the comment says where it lands in local time.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -235,6 +236,8 @@ def test_context_trips_shares_and_incognito(lib: Library, tmp_path: Path) -> Non
     assert {c.country: c.plays for c in r.countries} == {"DE": 11, "JP": 4, "unknown": 1}
     assert r.abroad_share == pytest.approx(4 / 16)
     assert (r.offline.plays, r.offline.base_plays) == (2, 16)
+    # every play of an extended export records the settings (the incognito play is not in the selection)
+    assert (r.recorded.shuffle, r.recorded.offline, r.recorded.incognito) == (16, r.offline.base_plays, 16)
     assert (r.shuffle.plays, r.shuffle.time_share) == (2, pytest.approx(2 / 16))
     # the incognito play is not in the selection, but its share is reported from the library
     assert "desktop_mac" not in {d.device for d in r.devices}
@@ -245,6 +248,19 @@ def test_context_trips_shares_and_incognito(lib: Library, tmp_path: Path) -> Non
     assert lib.insight("context", start="2024-03-01", end="2024-03-18").incognito.plays == 0  # type: ignore[attr-defined]
     assert r.bucket == "month" and {b.bucket for b in r.devices_over_time} == {"2024-03"}
     assert {b.bucket for b in lib.insight("context", bucket="year").devices_over_time} == {"2024"}  # type: ignore[attr-defined]
+
+
+def test_context_says_which_settings_an_export_records(lib: Library, tmp_path: Path) -> None:
+    """Account data records no shuffle, offline or private-session flag: its shares are 0% of nothing, and
+    ``recorded`` says so (the dashboard then says the export does not record them)."""
+    account = tmp_path / "StreamingHistory_music_0.json"
+    account.write_text(json.dumps([{"endTime": f"2024-03-0{d} 10:00", "artistName": "Band", "trackName": "Song",
+                                    "msPlayed": 200_000} for d in range(1, 4)]), encoding="utf-8")
+    lib.import_paths([account])
+    r = lib.insight("context")
+    assert isinstance(r, ContextResult) and r.total_ms == 600_000
+    assert (r.recorded.shuffle, r.recorded.offline, r.recorded.incognito) == (0, 0, 0)
+    assert r.shuffle.time_share == r.offline.time_share == 0.0
 
 
 def test_incognito_share_respects_exclusions(lib: Library, tmp_path: Path) -> None:

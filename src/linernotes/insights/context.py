@@ -75,6 +75,16 @@ class Trip:
     ms_played: int
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """How many plays of the period record each setting at all: exports without one (Account data, scrobbles)
+    leave it empty, which the shares count as "off" — a page tells the reader what the share stands on."""
+
+    shuffle: int  # counted music (tracks) plays with a shuffle state: of shuffle.base_plays
+    offline: int  # counted plays with an offline flag: of offline.base_plays
+    incognito: int  # streams with a private-session flag (the selection's, as incognito's base)
+
+
 @dataclass
 class ContextResult(Result):
     bucket: str  # "month" or "year"
@@ -88,6 +98,7 @@ class ContextResult(Result):
     countries: list[CountryTotal]
     abroad_share: float  # share of listening time from a known country other than home
     trips: list[Trip]
+    recorded: Recorded
 
     def summary(self) -> list[str]:
         if not self.total_ms:
@@ -191,7 +202,10 @@ def context(
       days whose main country is the same foreign one, where successive such days are at most
       ``trip_gap_days`` days without plays from a known country apart (a day at home or in another country
       ends it). ``plays``
-      and ``ms_played`` are those from that country between the trip's first and last day.
+      and ``ms_played`` are those from that country between the trip's first and last day;
+    - ``recorded``: how many of the plays each share is of record the setting at all — counted music plays
+      with a shuffle state, counted plays with an offline flag, streams with a private-session flag (Account
+      data and scrobbles record none: their 0% is not a finding).
     """
     if bucket not in ("auto", "month", "year"):
         raise UsageError(f"--bucket must be auto, month or year, not {bucket!r}")
@@ -203,26 +217,29 @@ def context(
     fmt = "%Y-%m" if bucket == "month" else "%Y"
     p = ctx.plays
 
-    total_ms, streams, off_ms, off_n, all_n = _one(
+    # One pass each over the period's plays and its music: the shares, and how many plays record each setting.
+    total_ms, streams, off_ms, off_n, all_n, off_known, private_known = _one(
         ctx,
         f"""
         SELECT coalesce(sum(ms_played), 0), count(*),
                coalesce(sum(ms_played) FILTER (WHERE offline), 0), count(*) FILTER (WHERE offline AND counted),
-               count(*) FILTER (WHERE counted)
+               count(*) FILTER (WHERE counted),
+               count(*) FILTER (WHERE offline IS NOT NULL AND counted), count(*) FILTER (WHERE incognito IS NOT NULL)
         FROM {p}""",
     )
     total = int(total_ms or 0)
     offline = _share(off_ms, off_n, total, all_n)
-    shuffle = _share(
-        *_one(
-            ctx,
-            f"""
+    shuffle_ms, shuffle_n, music_ms, music_n, shuffle_known = _one(
+        ctx,
+        f"""
         SELECT coalesce(sum(ms_played) FILTER (WHERE shuffle), 0), count(*) FILTER (WHERE shuffle AND counted),
-               coalesce(sum(ms_played), 0), count(*) FILTER (WHERE counted)
+               coalesce(sum(ms_played), 0), count(*) FILTER (WHERE counted),
+               count(*) FILTER (WHERE shuffle IS NOT NULL AND counted)
         FROM {p} WHERE {ctx.kinds("track")}""",
-        )
     )
+    shuffle = _share(shuffle_ms, shuffle_n, music_ms, music_n)
     incognito = _incognito(ctx, total, int(streams or 0))
+    recorded = Recorded(int(shuffle_known or 0), int(off_known or 0), int(private_known or 0))
 
     devices = [
         DeviceTotal(str(d), int(ms), int(n), float(sh or 0.0), first, last)
@@ -298,6 +315,7 @@ def context(
         countries=countries,
         abroad_share=abroad_ms / total if total else 0.0,
         trips=trips,
+        recorded=recorded,
     )
 
 
