@@ -8,6 +8,8 @@ which values mean "the export did not say".
 
 from __future__ import annotations
 
+from linernotes.formatting import count_of
+
 # Values that mean "not recorded": as stored, or as some exports write them (Deezer stores every value as
 # text, 'None' and 'nan' included; Spotify writes 'unknown' for a missing reason_start or user agent).
 PLACEHOLDERS = frozenset({"", "unknown", "none", "nan", "null", "n/a", "undefined"})
@@ -97,3 +99,13 @@ def device_words(device: str) -> str:
 def start_words(reason: str) -> str:
     """A reason_start value in words ("opening the app"); an unlisted one without dashes and underscores."""
     return START_WORDS.get(reason, reason.replace("_", " ").replace("-", " "))
+
+
+def nothing_timed(plays: int, what: str) -> str:
+    """The sentence of an insight that weighs plays by listening time and found none among ``plays`` plays:
+    "no listening" only when there are none; plays without durations (scrobbles, some Account data) are said
+    as such, so the words never deny the plays the status shows. ``what``: what cannot be drawn ("clock")."""
+    if not plays:
+        return "No listening in this period."
+    return (f"This period has {count_of(plays, 'play')} but the export records no listening time for them, "
+            f"so there is no {what} to draw from.")

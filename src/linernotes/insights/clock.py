@@ -11,6 +11,7 @@ from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
+from linernotes.engine.words import nothing_timed
 from linernotes.formatting import count_of
 
 # "Night", the one definition used by clock, wrapped (personality) and ask: from 22:00 to 04:59 local time,
@@ -84,7 +85,7 @@ class ClockResult(Result):
 
     def summary(self) -> list[str]:
         if not self.total_ms or self.peak_hour is None:
-            return ["No listening in this period."]
+            return [nothing_timed(self.meta.plays if self.meta else 0, "listening clock")]
         lines = [
             f"Your peak hour is {self.peak_hour:02d}:00–{self.peak_hour:02d}:59; "
             f"{self.night_share:.0%} of your listening happens at night ({NIGHT_LABEL})."

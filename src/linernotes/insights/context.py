@@ -11,7 +11,7 @@ from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
-from linernotes.engine.words import device_words, is_placeholder
+from linernotes.engine.words import device_words, is_placeholder, nothing_timed
 from linernotes.errors import UsageError
 
 # Spotify writes "ZZ" when it does not know the country: like NULL, it is no country at all.
@@ -102,7 +102,7 @@ class ContextResult(Result):
 
     def summary(self) -> list[str]:
         if not self.total_ms:
-            return ["No listening in this period."]
+            return [nothing_timed(self.meta.plays if self.meta else 0, "device or place")]
         lines = []
         known = [d for d in self.devices if not is_placeholder(d.device)]
         if known:

@@ -11,6 +11,7 @@ from linernotes.engine.figures import Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
+from linernotes.engine.words import nothing_timed
 
 TOP_K = 10
 MIN_TREND_MONTHS = 12  # months with music a trend needs
@@ -65,11 +66,13 @@ class DiversityResult(Result):
     months: list[Spread]
     trends: list[Trend]  # one per metric, when at least MIN_TREND_MONTHS months have music
     withheld: list[str] = field(default_factory=list)  # claims left out for too little data, and why
+    music_plays: int = 0  # music plays in the period, with listening time or not (scrobbles have none)
 
     def summary(self) -> list[str]:
         t = self.total
         if not t.artists or t.effective_artists is None:
-            return ["No music in this period."]
+            # Music without listening time (scrobbles) is said as such, not as no music.
+            return [nothing_timed(self.music_plays, "variety") if self.music_plays else "No music in this period."]
         lines = [f"Your listening was spread like {t.effective_artists:,.1f} equally played artists "
                  f"(of {t.artists:,} you played); the top 10 had {t.top10_share or 0:.0%} of the time."]
         trend = next((x for x in self.trends if x.metric == "effective_artists"), None)
@@ -159,7 +162,8 @@ def diversity(ctx: Context) -> DiversityResult:
             trends.append(found)
     withheld = [] if trends or not with_music else [
         f"trend: {len(with_music)} months with music; a trend per year needs at least {MIN_TREND_MONTHS}"]
-    return DiversityResult(total=total, months=months, trends=trends, withheld=withheld)
+    music_plays = ctx.fetch(f"SELECT count(*) FROM {ctx.plays} WHERE {ctx.kinds('track')}")[0][0]
+    return DiversityResult(total=total, months=months, trends=trends, withheld=withheld, music_plays=int(music_plays))
 
 
 # The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures).
