@@ -134,8 +134,9 @@ def tell(lib: Library, scope: Scope | None = None) -> Story:
     whole = cast(CalendarResult, registry.run(lib.engine, "calendar", replace(scope, period=Period())))
     facts = _Facts(wrapped, run("calendar"), run, whole.daily.start)
     found = [slide for build in SLIDES if (slide := build(facts)) is not None]
-    # Each slide in its own colour of the identity, in story order: neighbours never share one.
-    slides = [replace(s, series=i % 8) for i, s in enumerate(found)]
+    # Each slide in its own colour of the identity, in story order: neighbours never share one. The series' last
+    # colour, a grey, is left out: a slide is a celebration.
+    slides = [replace(s, series=i % 7) for i, s in enumerate(found)]
     return Story(start, end, period_label(start, end), slides)
 
 
@@ -176,7 +177,7 @@ def _hours(f: _Facts) -> Slide | None:
         per_day = _hours_text(t.ms_per_active_day)
         return Slide("hours", "Time with music", total, "of listening",
                      f"You listened for {total} on {days}: {per_day} on a day with music.", chart, 0)
-    return Slide("hours", "Plays", format_count(t.plays), "plays",
+    return Slide("hours", "Plays", count_of(t.plays, "play"), f"on {days}",
                  f"You played {count_of(t.plays, 'track')} on {days}.", chart, 0)
 
 
