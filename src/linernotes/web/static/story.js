@@ -113,8 +113,10 @@ async function storyPage() {
     nodes.forEach((node, k) => { node.hidden = k !== target; });
     const node = nodes[target];
     node.classList.remove("from-left", "from-right");
-    void node.offsetWidth; // restart the entrance animation (none when the reader asked for reduced motion)
-    node.classList.add(forward ? "from-right" : "from-left");
+    if (leaving) { // the first slide is simply there; the next ones enter (not when reduced motion is asked for)
+      void node.offsetWidth; // restart the animation
+      node.classList.add(forward ? "from-right" : "from-left");
+    }
     const chart = node.querySelector(".story-chart");
     if (!chart.dataset.drawn || chart.dataset.width !== String(chart.clientWidth)) {
       drawChart(chart, slides[target].chart);
@@ -170,7 +172,7 @@ async function storyPage() {
     return Number.isFinite(n) ? n - 1 : 0;
   };
   window.addEventListener("hashchange", () => show(fromHash(), { fromHash: true }));
-  show(fromHash(), { fromHash: true });
+  show(fromHash());
   document.body.dataset.loaded = "1";
 }
 
