@@ -323,93 +323,95 @@ CHART = """() => { const s = [...document.querySelectorAll('.story-slide')].find
   const label = svg && document.getElementById(svg.getAttribute('aria-labelledby'));
   return { marks: svg ? svg.querySelectorAll('rect').length : 0, width: svg ? svg.getBoundingClientRect().width : 0,
            caption: cap ? cap.textContent.trim() : '', named: label === cap,
-           id: s.dataset.slide, label: s.getAttribute('aria-label'), role: s.getAttribute('aria-roledescription') }; }"""
+           id: s.dataset.slide, label: s.getAttribute('aria-label'),
+           role: s.getAttribute('aria-roledescription') }; }"""
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
 def test_the_story_page_steps_by_keyboard_click_and_swipe(server: tuple[httpx.Client, Any], browser: Any,
-                                                          width: int, height: int) -> None:
+                                                          width: int, height: int, theme: str) -> None:
     client, app = server
     slides = client.get("/api/story", params={"from": "2024-01-01", "to": "2024-12-31"}).json()["slides"]
     count = len(slides)
     base = str(client.base_url).rstrip("/")
-    for theme in ("light", "dark"):
-        context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=theme,
-                                      bypass_csp=True)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{base}/story?token={app.state.token}&from=2024-01-01&to=2024-12-31")
-        page.wait_for_function("() => document.body.dataset.loaded === '1'", timeout=60_000)
-        assert page.get_attribute("#story", "aria-roledescription") == "carousel"
-        assert page.evaluate(VISIBLE) == 0 and page.evaluate("location.hash") == "#1"
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=theme, bypass_csp=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/story?token={app.state.token}&from=2024-01-01&to=2024-12-31")
+    page.wait_for_function("() => document.body.dataset.loaded === '1'", timeout=60_000)
+    assert page.get_attribute("#story", "aria-roledescription") == "carousel"
+    assert page.evaluate(VISIBLE) == 0 and page.evaluate("location.hash") == "#1"
 
-        def at(i: int) -> None:
-            page.wait_for_function(f"() => ({VISIBLE})() === {i}", timeout=5_000)
-            chart = page.evaluate(CHART)
-            assert chart["id"] == slides[i]["id"] and chart["role"] == "slide"
-            assert chart["label"] == f"{i + 1} of {count}: {slides[i]['title']}"
-            assert chart["marks"] > 0 and chart["width"] > 200, chart
-            assert slides[i]["chart"]["caption"] in chart["caption"] and chart["named"], chart
-            assert page.evaluate("location.hash") == f"#{i + 1}"
-            scroll = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-            assert scroll[0] <= scroll[1], f"sideways scroll on slide {i + 1}: {scroll}"
+    def at(i: int) -> None:
+        """Slide ``i`` is the one shown, its chart drawn and named by its sentence, the URL says #i+1."""
+        page.wait_for_function(f"() => ({VISIBLE})() === {i}", timeout=5_000)
+        chart = page.evaluate(CHART)
+        assert chart["id"] == slides[i]["id"] and chart["role"] == "slide"
+        assert chart["label"] == f"{i + 1} of {count}: {slides[i]['title']}"
+        assert chart["marks"] > 0 and chart["width"] > 200, chart
+        assert slides[i]["chart"]["caption"] in chart["caption"] and chart["named"], chart
+        assert page.evaluate("location.hash") == f"#{i + 1}"
+        scroll = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert scroll[0] <= scroll[1], f"sideways scroll on slide {i + 1}: {scroll}"
 
-        # The keyboard: → through every slide (a screenshot of each), → at the end stays, ← and Home go back.
-        page.evaluate("document.activeElement.blur()")
-        for i in range(count):
-            if i:
-                page.keyboard.press("ArrowRight" if i % 2 else "Space")
-            at(i)
-            page.wait_for_timeout(400)  # the entrance animation
-            screenshot(page, f"story-{width}-{theme}-{i + 1}-{slides[i]['id']}")
-        page.keyboard.press("ArrowRight")
-        at(count - 1)
-        page.keyboard.press("ArrowLeft")
-        at(count - 2)
-        page.keyboard.press("Home")
-        at(0)
-        # A click or tap on the right two thirds goes forward, on the left third back.
-        box = page.locator("#story-slides").bounding_box()
-        for i in range(1, count):
-            page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + 40)
-            at(i)
-        page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + 40)
-        at(count - 2)
-        # A swipe to the left goes forward, to the right back; the buttons too.
-        page.evaluate("location.hash = '#1'")
-        at(0)
-        for i in range(1, count):
-            y = box["y"] + 60
-            page.mouse.move(box["x"] + box["width"] * 0.8, y)
-            page.mouse.down()
-            page.mouse.move(box["x"] + box["width"] * 0.2, y + 10, steps=6)
-            page.mouse.up()
-            at(i)
-        page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + 60)
+    # The keyboard: → (or the space bar) through every slide, a screenshot of each; → at the end stays; ← and
+    # Home go back.
+    page.evaluate("document.activeElement.blur()")
+    for i in range(count):
+        if i:
+            page.keyboard.press("ArrowRight" if i % 2 else "Space")
+        at(i)
+        page.wait_for_timeout(400)  # the entrance animation
+        screenshot(page, f"story-{width}-{theme}-{i + 1}-{slides[i]['id']}")
+    page.keyboard.press("ArrowRight")
+    at(count - 1)
+    page.keyboard.press("ArrowLeft")
+    at(count - 2)
+    page.keyboard.press("Home")
+    at(0)
+    # A click or tap on the right two thirds goes forward, on the left third back.
+    box = page.locator("#story-slides").bounding_box()
+    for i in range(1, count):
+        page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + 40)
+        at(i)
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + 40)
+    at(count - 2)
+    # A swipe to the left goes forward, to the right back; the buttons too.
+    page.evaluate("location.hash = '#1'")
+    at(0)
+    y = box["y"] + 60
+    for i in range(1, count):
+        page.mouse.move(box["x"] + box["width"] * 0.8, y)
         page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + 60, steps=6)
+        page.mouse.move(box["x"] + box["width"] * 0.2, y + 10, steps=6)
         page.mouse.up()
-        at(count - 2)
-        page.click("#story-prev")
-        at(count - 3)
-        page.click("#story-next")
-        at(count - 2)
-        # A link to a slide opens it; its card downloads as a PNG.
-        page.goto(f"{base}/story?from=2024-01-01&to=2024-12-31#3")
-        page.wait_for_function("() => document.body.dataset.loaded === '1'", timeout=60_000)
-        at(2)
-        href = page.locator(".story-slide:not([hidden]) a.story-export").first.get_attribute("href")
-        assert href and "slide=" + slides[2]["id"] in href and f"theme={theme}" in href
-        card = page.request.get(base + href)
-        assert card.status == 200 and card.headers["content-type"] == "image/png"
-        findings = Findings()
-        check_page(page, f"/story {width} {theme}", width, findings)
-        assert not findings.problems, "\n".join(findings.problems)
-        assert not errors, errors
-        context.close()
+        at(i)
+    page.mouse.move(box["x"] + box["width"] * 0.2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, y, steps=6)
+    page.mouse.up()
+    at(count - 2)
+    page.click("#story-prev")
+    at(count - 3)
+    page.click("#story-next")
+    at(count - 2)
+    # A link to a slide opens it; its card downloads as a PNG in the page's theme.
+    page.goto(f"{base}/story?from=2024-01-01&to=2024-12-31#3")
+    page.wait_for_function("() => document.body.dataset.loaded === '1'", timeout=60_000)
+    at(2)
+    href = page.locator(".story-slide:not([hidden]) a.story-export").first.get_attribute("href")
+    assert href and "slide=" + slides[2]["id"] in href and f"theme={theme}" in href
+    card = page.request.get(base + href)
+    assert card.status == 200 and card.headers["content-type"] == "image/png"
+    findings = Findings()
+    check_page(page, f"/story {width} {theme}", width, findings)
+    assert not findings.problems, "\n".join(findings.problems)
+    assert not errors, errors
+    context.close()
 
 
 @pytest.mark.slow

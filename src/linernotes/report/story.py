@@ -269,7 +269,7 @@ def _streak(f: _Facts) -> Slide | None:
     for i in range(first, last + 1):
         day = daily.start + dt.timedelta(days=i)
         # Plays, not minutes: a streak is days with music, and scrobbles have plays without durations.
-        label = f"{MONTHS[day.month - 1]}" if i == first or day.day == 1 else ""
+        label = f"{MONTHS[day.month - 1]}" if day.day == 1 or (i == first and day.day < 20) else ""
         marks.append(Mark(label, daily.plays[i], f"{format_date(day)}: {count_of(daily.plays[i], 'play')}"))
     selected = ((streak.first_day - daily.start).days - first, (streak.last_day - daily.start).days - first)
     caption = (f"Plays a day around your longest streak, {when} (highlighted): music on each of its "

@@ -76,7 +76,7 @@ function slideNode(story, slide, i, total) {
     hidden: "" },
   el("div", { class: "story-words" },
     el("p", { class: "story-kicker" }, el("span", { text: slide.title }), el("span", { class: "story-when", text: story.meta.period })),
-    el("p", { class: "story-figure", text: slide.figure }),
+    el("p", { class: slide.figure_is_name ? "story-figure is-name" : "story-figure", text: slide.figure }),
     el("p", { class: "story-label", text: slide.label }),
     el("p", { class: "story-sentence", text: slide.sentence }),
     el("p", { class: "story-actions" },
