@@ -17,16 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 
 from linernotes.engine import registry
-from linernotes.engine.period import Period
 from linernotes.engine.scope import Scope
 from linernotes.formatting import count_of, format_count, format_date, format_date_range, format_percent
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.clock import ClockResult
-from linernotes.insights.discovery import DiscoveryResult
 from linernotes.insights.podcasts import PodcastsResult
 from linernotes.insights.top import TopRow
 from linernotes.insights.wrapped import WrappedResult
@@ -131,8 +129,10 @@ def tell(lib: Library, scope: Scope | None = None) -> Story:
     wrapped: WrappedResult = run("wrapped")
     meta = wrapped.meta
     start, end = (meta.start, meta.end) if meta else (None, None)
-    whole = cast(CalendarResult, registry.run(lib.engine, "calendar", replace(scope, period=Period())))
-    facts = _Facts(wrapped, run("calendar"), run, whole.daily.start)
+    # The first local day of the whole history (one aggregate; a whole-history calendar run would cost a second on
+    # a big library for this one date).
+    ((first,),) = lib.con.execute("SELECT min(ts_local)::DATE FROM plays").fetchall()
+    facts = _Facts(wrapped, run("calendar"), run, first)
     found = [slide for build in SLIDES if (slide := build(facts)) is not None]
     # Each slide in its own colour of the identity, in story order: neighbours never share one. The series' last
     # colour, a grey, is left out: a slide is a celebration.
@@ -285,18 +285,19 @@ def _discovery(f: _Facts) -> Slide | None:
     # a history is all new by definition.
     if start is None or f.history_start is None or f.history_start >= start:
         return None
-    d: DiscoveryResult = f.run("discovery", limit=TOP_ROWS)
-    if not d.new_artists or not d.discoveries:
+    # The wrapped run has counted the period's new artists and the ones with the most time (as ``discovery``).
+    found = f.wrapped.top_discoveries
+    if not f.wrapped.new_artists or not found:
         return None
-    marks = [Mark(x.artist, x.ms_played if f.timed else x.plays,
-                  _hours_text(x.ms_played) if f.timed else count_of(x.plays, "play")) for x in d.discoveries]
-    best = d.discoveries[0]
-    found = format_date(best.first_day)
+    timed = f.music_ms > 0
+    marks = [Mark(x.artist, x.ms_played if timed else x.plays,
+                  _hours_text(x.ms_played) if timed else count_of(x.plays, "play")) for x in found]
+    best = found[0]
     caption = "Your biggest finds, by time with them: " + ", ".join(f"{m.label} ({m.text})" for m in marks) + "."
-    share = (f"; {format_percent(d.new_artist_share)} of your music time went to them" if d.new_artist_share else "")
-    return Slide("discovery", "New to you", format_count(d.new_artists), "new artists",
-                 f"{count_of(d.new_artists, 'artist')} you had never played before{share}. "
-                 f"Your biggest find: {best.artist}, first heard on {found}.", Chart("bars", caption, marks), 0)
+    return Slide("discovery", "New to you", format_count(f.wrapped.new_artists), "new artists",
+                 f"{count_of(f.wrapped.new_artists, 'artist')} you had never played before. "
+                 f"Your biggest find: {best.artist}, first heard on {format_date(best.first_day)}.",
+                 Chart("bars", caption, marks), 0)
 
 
 def _obsession(f: _Facts) -> Slide | None:
