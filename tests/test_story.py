@@ -149,6 +149,8 @@ def test_a_normal_year_tells_six_to_ten_findings(synthetic: Path) -> None:
     # The streak chart highlights exactly the streak's days.
     lo, hi = by_id["streak"].chart.selected or (0, -1)
     assert hi - lo + 1 == streak.days
+    # The card endpoint draws a slide from the story's cached JSON: the JSON is the whole story.
+    assert Story.from_dict(json.loads(json.dumps(story.to_dict()))) == story
 
 
 def test_the_whole_history_has_no_new_to_you_slide(synthetic: Path) -> None:

@@ -109,6 +109,20 @@ class Story:
                          "end": self.end.isoformat() if self.end else None, "period": self.period},
                 "slides": [asdict(s) for s in self.slides]}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Story:
+        """The story :meth:`to_dict` wrote (the dashboard draws a slide's card from its cached JSON)."""
+        meta = data["meta"]
+
+        def chart(c: dict[str, Any]) -> Chart:
+            selected = c.get("selected")
+            return Chart(c["kind"], c["caption"], [Mark(**m) for m in c["marks"]], c["unit"], c["full"],
+                         (selected[0], selected[1]) if selected else None, c["grid"])
+
+        return cls(dt.date.fromisoformat(meta["start"]) if meta["start"] else None,
+                   dt.date.fromisoformat(meta["end"]) if meta["end"] else None, meta["period"],
+                   [Slide(**{**s, "chart": chart(s["chart"])}) for s in data["slides"]])
+
 
 def period_label(start: dt.date | None, end: dt.date | None) -> str:
     """"2024" for a calendar year, else the range ("25 May 2014 – 12 May 2026"); "all time" without dates."""

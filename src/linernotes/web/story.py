@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from linernotes.engine.scope import Scope
 from linernotes.library import Library
-from linernotes.report.story import tell
+from linernotes.report.story import Story, tell
 from linernotes.web.access import LibraryAccess
-from linernotes.web.query import scope_query, shown
+from linernotes.web.query import SCOPE_KEYS, scope_query, shown
 
 Answer = Callable[[Request, Callable[[Library], Any]], Response]
 
@@ -32,8 +33,12 @@ def add_story_routes(api: APIRouter, access: LibraryAccess, answer: Answer) -> N
                    size: Literal["square", "story"] = "square") -> Response:
         from linernotes.report.cards import render_slide
 
+        # The story as /api/story answered it for this period (from the cache when the page asked first).
+        asked = sorted((k, v) for k, v in request.query_params.multi_items() if k in SCOPE_KEYS)
+        story_json = access.cached(f"/api/story?{asked}", lambda lib: orjson.dumps(tell(lib, scope).to_dict()))
+
         def draw(lib: Library) -> bytes:
-            told = tell(lib, scope)
+            told = Story.from_dict(orjson.loads(story_json))
             chosen = told.slide(slide)
             if chosen is None:
                 known = ", ".join(s.id for s in told.slides) or "none"
