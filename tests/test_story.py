@@ -33,7 +33,7 @@ from linernotes.report.story import Story, tell
 from linernotes.serving import background
 from linernotes.units import format_hours
 from linernotes.web import create_app
-from tests.support.accessibility import Findings, check_page
+from tests.support.accessibility import Findings, check_keyboard, check_page
 from tests.support.browser import screenshot
 from tests.support.exports import play, write_extended
 from tests.support.samples import SAMPLES, requires_samples
@@ -411,9 +411,26 @@ def test_the_story_page_steps_by_keyboard_click_and_swipe(server: tuple[httpx.Cl
     assert card.status == 200 and card.headers["content-type"] == "image/png"
     findings = Findings()
     check_page(page, f"/story {width} {theme}", width, findings)
+    if (width, theme) == (1280, "light"):  # the Tab order is the same in every view
+        check_keyboard(page, "/story", findings)
     assert not findings.problems, "\n".join(findings.problems)
     assert not errors, errors
     context.close()
+
+
+@pytest.mark.slow
+def test_an_empty_library_says_there_is_no_story_yet(browser: Any, tmp_path: Path) -> None:
+    app = create_app(tmp_path / "empty.duckdb")
+    with background(app) as base:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{base}/story?token={app.state.token}")
+        page.wait_for_function("() => document.body.dataset.loaded === '1'", timeout=60_000)
+        assert page.inner_text("#story-slides") == "Nothing was played in this period: there is no story to tell yet."
+        assert page.is_disabled("#story-prev") and page.is_disabled("#story-next")
+        assert not errors, errors
+        page.close()
 
 
 @pytest.mark.slow

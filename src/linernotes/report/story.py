@@ -40,6 +40,7 @@ MIN_DAYS_FOR_CLOCK = 7  # days with listening before "you listen most at 22:00" 
 MIN_PLAYS_FOR_CLOCK = 50
 MIN_STREAK_DAYS = 3  # a streak of two days is just two days
 MIN_PLAYS_FOR_PERSONALITY = 100
+MIN_PODCAST_MS = MS_PER_HOUR  # minutes of podcasts are a sampling, not a habit worth a slide
 DAILY_UP_TO_DAYS = 62  # a period up to two months is drawn a column a day; a longer one a column a month
 STREAK_MARGIN_DAYS = 14  # days shown either side of the longest streak
 TOP_ROWS = 5
@@ -190,7 +191,7 @@ def _hours(f: _Facts) -> Slide | None:
         total = _hours_text(t.ms_played)
         per_day = _hours_text(t.ms_per_active_day)
         return Slide("hours", "Time with music", total, "of listening",
-                     f"You listened for {total} on {days}: {per_day} on a day with music.", chart, 0)
+                     f"You listened for {total} on {days}: {per_day} on a day you listened.", chart, 0)
     return Slide("hours", "Plays", count_of(t.plays, "play"), f"on {days}",
                  f"You played {count_of(t.plays, 'track')} on {days}.", chart, 0)
 
@@ -286,10 +287,10 @@ def _streak(f: _Facts) -> Slide | None:
         label = f"{MONTHS[day.month - 1]}" if day.day == 1 or (i == first and day.day < 20) else ""
         marks.append(Mark(label, daily.plays[i], f"{format_date(day)}: {count_of(daily.plays[i], 'play')}"))
     selected = ((streak.first_day - daily.start).days - first, (streak.last_day - daily.start).days - first)
-    caption = (f"Plays a day around your longest streak, {when} (highlighted): music on each of its "
+    caption = (f"Plays a day around your longest streak, {when} (highlighted): plays on each of its "
                f"{count_of(streak.days, 'day')}.")
     return Slide("streak", "Your longest streak", count_of(streak.days, "day"), "in a row",
-                 f"Your longest streak: {count_of(streak.days, 'day')} in a row with music, {when}.",
+                 f"Your longest streak: {count_of(streak.days, 'day')} in a row with something playing, {when}.",
                  Chart("columns", caption, marks, selected=selected), 0)
 
 
@@ -335,7 +336,7 @@ def _podcasts(f: _Facts) -> Slide | None:
     if not any(k.kind == "episode" and k.plays for k in f.wrapped.totals.by_kind):
         return None
     p: PodcastsResult = f.run("podcasts", limit=TOP_ROWS)
-    if not p.by_show or not p.ms_played:
+    if not p.by_show or p.ms_played < MIN_PODCAST_MS:
         return None
     top = p.by_show[0]
     marks = [Mark(s.show, s.ms_played, _hours_text(s.ms_played)) for s in p.by_show[:TOP_ROWS]]
