@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from linernotes.engine import registry
+from linernotes.engine.period import Period
 from linernotes.engine.scope import Scope
 from linernotes.formatting import count_of, format_count, format_date, format_date_range, format_percent
 from linernotes.insights.calendar import CalendarResult
@@ -40,6 +41,7 @@ MIN_DAYS_FOR_CLOCK = 7  # days with listening before "you listen most at 22:00" 
 MIN_PLAYS_FOR_CLOCK = 50
 MIN_STREAK_DAYS = 3  # a streak of two days is just two days
 MIN_PLAYS_FOR_PERSONALITY = 100
+MAX_CHAPTERS_SHOWN = 6  # a longer listening life is shown by the period's own chapters
 MIN_PODCAST_MS = MS_PER_HOUR  # minutes of podcasts are a sampling, not a habit worth a slide
 DAILY_UP_TO_DAYS = 62  # a period up to two months is drawn a column a day; a longer one a column a month
 STREAK_MARGIN_DAYS = 14  # days shown either side of the longest streak
@@ -147,7 +149,8 @@ def tell(lib: Library, scope: Scope | None = None) -> Story:
     # The first local day of the whole history (one aggregate; a whole-history calendar run would cost a second on
     # a big library for this one date).
     ((first,),) = lib.con.execute("SELECT min(ts_local)::DATE FROM plays").fetchall()
-    facts = _Facts(wrapped, run("calendar"), run, first)
+    whole = replace(scope, period=Period())
+    facts = _Facts(wrapped, run("calendar"), run, lambda name, **p: registry.run(lib.engine, name, whole, **p), first)
     found = [slide for build in SLIDES if (slide := build(facts)) is not None]
     # Each slide in its own colour of the identity, in story order: neighbours never share one. The series' last
     # colour, a grey, is left out: a slide is a celebration.
@@ -157,12 +160,13 @@ def tell(lib: Library, scope: Scope | None = None) -> Story:
 
 @dataclass
 class _Facts:
-    """What the slide builders read: the ``wrapped`` and ``calendar`` runs, ``run`` for the rest, and the first
-    day with plays in the whole history."""
+    """What the slide builders read: the ``wrapped`` and ``calendar`` runs, ``run`` for the rest (``run_whole``
+    over the whole history), and the first day with plays in the whole history."""
 
     wrapped: WrappedResult
     calendar: CalendarResult
     run: Callable[..., Any]
+    run_whole: Callable[..., Any]  # as ``run``, over the whole history
     history_start: dt.date | None
 
     @property
@@ -352,19 +356,24 @@ def _chapters(f: _Facts) -> Slide | None:
         return None
     here = r.chapters
     main = max(here, key=lambda c: c.hours)
-    # Each chapter in its own series colour: the same colour as on the chapters page and in the report.
+    # The whole listening life when it is short enough to read at a glance, the period's chapters otherwise;
+    # each chapter in its own series colour, the same as on the chapters page and in the report.
+    whole: ChaptersResult = f.run_whole("chapters")
+    shown = whole.chapters if len(whole.chapters) <= MAX_CHAPTERS_SHOWN else here
     marks = [Mark(c.title, c.hours * MS_PER_HOUR, f"{format_date_range(c.start, c.end)} · "
-                  f"{_hours_text(c.hours * MS_PER_HOUR)}", series=c.index - 1) for c in here]
-    caption = ("The chapters of your history in this period, each with its dates and its hours of listening: "
+                  f"{_hours_text(c.hours * MS_PER_HOUR)}", series=c.index - 1) for c in shown]
+    which = "All the chapters of your listening life" if shown is whole.chapters else "Your chapters in this period"
+    caption = (f"{which}, each with its dates and its hours of listening: "
                + "; ".join(f"{m.label}, {m.text}" for m in marks) + ".")
-    where = (f"falls in one of the {r.total} chapters" if len(here) == 1 else
-             f"spans all {r.total} chapters" if len(here) == r.total else
-             f"spans {len(here)} of the {r.total} chapters")
+    if len(here) == 1:
+        sentence = (f"This period falls in chapter {main.index} of the {r.total} in your listening life: "
+                    f"“{main.title}”, {format_date_range(main.start, main.end)}.")
+    else:
+        sentence = (f"This period spans chapters {here[0].index}–{here[-1].index} of the {r.total} in your listening "
+                    f"life; the one you listened to most: “{main.title}”, {format_date_range(main.start, main.end)}.")
     return Slide("chapters", "Your chapter" if len(here) == 1 else "Your chapters", main.title,
-                 f"chapter {main.index} of {r.total}",
-                 f"This period {where} of your listening life; "
-                 f"the biggest: “{main.title}”, {format_date_range(main.start, main.end)}.",
-                 Chart("bars", caption, marks), 0, figure_is_name=True)
+                 f"chapter {main.index} of {r.total}", sentence, Chart("bars", caption, marks), 0,
+                 figure_is_name=True)
 
 
 def _personality(f: _Facts) -> Slide | None:
