@@ -194,7 +194,7 @@ def _hours(f: _Facts) -> Slide | None:
     if f.timed:
         total = _hours_text(t.ms_played)
         per_day = _hours_text(t.ms_per_active_day)
-        return Slide("hours", "Time with music", total, "of listening",
+        return Slide("hours", "Time listening", total, "of listening",
                      f"You listened for {total} on {days}: {per_day} on a day you listened.", chart, 0)
     return Slide("hours", "Plays", count_of(t.plays, "play"), f"on {days}",
                  f"You played {count_of(t.plays, 'track')} on {days}.", chart, 0)
@@ -214,8 +214,11 @@ def _over_time(f: _Facts) -> Chart:
         months: dict[tuple[int, int], float] = {}
         for d, v in zip(days, values, strict=True):
             months[(d.year, d.month)] = months.get((d.year, d.month), 0.0) + v
-        buckets = [(f"{MONTHS[m - 1]}" if len({y for y, _ in months}) == 1 else str(y), f"{MONTHS[m - 1]} {y}", v)
-                   for (y, m), v in months.items()]
+        years = [y for y, _ in months]
+        # Months of one year are labelled by name; over years, each year at its first month — unless the chart
+        # holds only a few months of it (its label would run into the next year's).
+        buckets = [(MONTHS[m - 1] if len(set(years)) == 1 else str(y) if years.count(y) >= 4 else "",
+                    f"{MONTHS[m - 1]} {y}", v) for (y, m), v in months.items()]
         per = "a month"
     if f.timed:
         marks = [Mark(label, minutes / 60, f"{name}: {_hours_text(minutes * 60_000)}")
