@@ -9,25 +9,31 @@ const SWIPE_PX = 40; // a horizontal drag at least this long (and longer than it
 
 // ---- one slide's chart, from the marks the server wrote ---------------------------------------------------
 
-// Bars with their names above them (a name can be long: it gets the whole width, shortened to fit with the whole
-// name in the bar's tooltip), each bar in the slide's colour or its own series colour (a chapter's).
+// Bars with their names above them (a name can be long: shortened to fit, with the whole name in its tooltip and
+// in the chart's caption), each bar in the slide's colour or its own series colour (a chapter's).
 function slideBars(container, chart) {
   figure(container, chart.caption, (width) => {
-    const rowH = 46;
     const marks = chart.marks;
     const full = chart.full || Math.max(1e-9, ...marks.map((m) => m.value));
-    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${marks.length * rowH}`, height: marks.length * rowH });
-    marks.forEach((m, i) => {
-      const y = i * rowH;
-      // Characters of a 13 px label that fit beside the value (about 7.4 px each; the value's are 12 px).
-      const room = Math.max(6, Math.floor((width - m.text.length * 6.6 - 14) / 7.4));
-      const name = m.label.length > room ? `${m.label.slice(0, room - 1)}…` : m.label;
+    // A bold 13 px name is about 8 px a character, a 12 px value 6.6. A row is its name and value on one line over
+    // the bar; when both do not fit side by side (a phone, a chapter's dates), the value gets a line of its own.
+    const rows = marks.map((m) => ({ m, split: m.label.length * 8 + m.text.length * 6.6 + 14 > width }));
+    const heightOf = (r) => (r.split ? 62 : 46);
+    const total = rows.reduce((sum, r) => sum + heightOf(r), 0);
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${total}`, height: total });
+    let y = 0;
+    for (const { m, split } of rows) {
+      const room = Math.floor(split ? width / 8 : (width - m.text.length * 6.6 - 14) / 8);
+      const name = m.label.length > room ? `${m.label.slice(0, Math.max(4, room - 1))}…` : m.label;
       svg.append(withTip(svgEl("text", { class: "value-label story-bar-label", x: 0, y: y + 16 }, name), m.label));
-      svg.append(svgEl("text", { class: "axis-label story-bar-value", x: width, y: y + 16, "text-anchor": "end" }, m.text));
-      svg.append(svgEl("rect", { class: "story-track", x: 0, y: y + 24, width, height: 12, rx: 6 }));
-      svg.append(withTip(svgEl("rect", { class: m.series === null ? "mark" : `s${m.series % 8}`, x: 0, y: y + 24,
+      svg.append(svgEl("text", { class: "axis-label story-bar-value", x: width, y: y + (split ? 32 : 16),
+        "text-anchor": "end" }, m.text));
+      const barY = y + (split ? 40 : 24);
+      svg.append(svgEl("rect", { class: "story-track", x: 0, y: barY, width, height: 12, rx: 6 }));
+      svg.append(withTip(svgEl("rect", { class: m.series === null ? "mark" : `s${m.series % 8}`, x: 0, y: barY,
         width: Math.max(m.value > 0 ? 4 : 0, (width * m.value) / full), height: 12, rx: 6 }), `${m.label}: ${m.text}`));
-    });
+      y += heightOf({ split });
+    }
     return svg;
   });
 }
