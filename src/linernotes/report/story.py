@@ -349,8 +349,10 @@ def _podcasts(f: _Facts) -> Slide | None:
     marks = [Mark(s.show, s.ms_played, _hours_text(s.ms_played)) for s in p.by_show[:TOP_ROWS]]
     caption = "Your shows, by time: " + ", ".join(f"{m.label} ({m.text})" for m in marks) + "."
     return Slide("podcasts", "Podcasts", _hours_text(p.ms_played), f"of podcasts, {count_of(p.shows, 'show')}",
-                 f"{_hours_text(p.ms_played)} of podcasts from {count_of(p.shows, 'show')}; most of all "
-                 f"{top.show} ({_hours_text(top.ms_played)}).", Chart("bars", caption, marks), 0)
+                 f"{_hours_text(p.ms_played)} of podcasts, " + (
+                     f"all of them {top.show}." if p.shows == 1 else
+                     f"from {count_of(p.shows, 'show')}; most of all {top.show} ({_hours_text(top.ms_played)})."),
+                 Chart("bars", caption, marks), 0)
 
 
 def _chapters(f: _Facts) -> Slide | None:
