@@ -297,7 +297,7 @@ def _streak(f: _Facts) -> Slide | None:
     caption = (f"Plays a day around your longest streak, {when} (highlighted): plays on each of its "
                f"{count_of(streak.days, 'day')}.")
     return Slide("streak", "Your longest streak", count_of(streak.days, "day"), "in a row",
-                 f"Your longest streak: {count_of(streak.days, 'day')} in a row with something playing, {when}.",
+                 f"Your longest streak: {count_of(streak.days, 'day')} in a row of listening, {when}.",
                  Chart("columns", caption, marks, selected=selected), 0)
 
 
