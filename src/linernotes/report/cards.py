@@ -36,6 +36,7 @@ from linernotes.units import format_hours
 
 if TYPE_CHECKING:
     from linernotes.library import Library
+    from linernotes.report.story import Chart, Slide, Story
 
 SIZES: dict[str, tuple[int, int]] = {"square": (1080, 1080), "story": (1080, 1920)}
 THEMES: dict[str, Theme] = {"light": LIGHT, "dark": DARK}
@@ -316,6 +317,95 @@ def _is_year(r: WrappedResult) -> bool:
     return _label(r).isdigit()
 
 
+def slide(story: Story, shown: Slide, size: str = "square", theme: str = "light") -> dict[str, Any]:
+    """The Vega-Lite spec of one story slide as a share card: its title and period, the big figure in the slide's
+    colour, its sentence, and its chart drawn from the same marks as on the dashboard."""
+    if size not in SIZES:
+        raise UsageError(f"unknown card size {size!r} (known: {', '.join(SIZES)})")
+    if theme not in THEMES:
+        raise UsageError(f"unknown card theme {theme!r} (known: {', '.join(THEMES)})")
+    register_font_dirs()
+    colours = THEMES[theme]
+    canvas, y = _frame(size, colours, shown.title, story.period)
+    story_size = size == "story"
+    colour = series_color(shown.series, colours)
+    # A number is the slide's hero; a name (often long) is large but leaves room for the chart.
+    figure_size = round(px("display") * (1.6 if story_size else 1.25) * (0.8 if shown.figure_is_name else 1))
+    lines = 2 if shown.figure_is_name else 1
+    figure = canvas.text(MARGIN, y, canvas.inner, shown.figure, figure_size, height=lines * LINE_HEIGHT * figure_size,
+                         min_size=px("h1"), bold=True, color=colour, role="name" if shown.figure_is_name else "fixed",
+                         max_lines=lines)
+    y += canvas.used_height(figure) + 4
+    canvas.text(MARGIN, y, canvas.inner, shown.label, px("lead"), min_size=px("small"), color=colours.muted,
+                role="name", max_lines=1)
+    y += px("lead") * LINE_HEIGHT + (30 if not story_size else 70)
+    body = px("body") if not story_size else px("lead")
+    sentence_lines = 3 if not story_size else 5
+    said = canvas.text(MARGIN, y, canvas.inner, shown.sentence, body, height=sentence_lines * LINE_HEIGHT * body,
+                       min_size=round(body * 0.7), max_lines=sentence_lines)
+    y += canvas.used_height(said) + (36 if not story_size else 90)
+    room = _footer_top(size) - 40 - y
+    if room > 80:
+        _slide_chart(canvas, shown.chart, y, room, colour)
+    return canvas.spec(f"{shown.title}, {story.period}: {shown.sentence}")
+
+
+def _slide_chart(canvas: Canvas, chart: Chart, top: float, height: float, colour: str) -> None:
+    """A slide's chart in the card's ``height`` from ``top``: bars with their names and values, columns over
+    time, or the week's heatmap; the slide's colour, each chapter in its own."""
+    theme = canvas.theme
+    small = px("small")
+    if chart.kind == "bars" and chart.marks:
+        rows = chart.marks[: max(1, int(height // 84))]
+        step = min(height / len(rows), 130)
+        longest = chart.full or max(m.value for m in rows) or 1
+        value_width = 300
+        for i, m in enumerate(rows):
+            y = top + i * step
+            canvas.text(MARGIN, y, canvas.inner - value_width, m.label, px("body"), min_size=small,
+                        bold=True, role="name", max_lines=1)
+            canvas.text(MARGIN + canvas.inner - value_width, y, value_width, m.text, px("body"),
+                        min_size=small - 6, color=theme.muted, align="right")
+            bar_colour = series_color(m.series, theme) if m.series is not None else colour
+            canvas.bar(MARGIN, y + 48, canvas.inner, 14, theme.line)
+            canvas.bar(MARGIN, y + 48, canvas.inner * m.value / longest, 14, bar_colour)
+    elif chart.kind == "columns" and chart.marks:
+        height -= small * LINE_HEIGHT + 10  # the axis labels under the columns
+        highest = max(m.value for m in chart.marks) or 1
+        width = canvas.inner / len(chart.marks)
+        lo, hi = chart.selected or (-1, -1)
+        for i, m in enumerate(chart.marks):
+            h = max(height * m.value / highest, 2 if m.value else 0)
+            picked = chart.selected is None or lo <= i <= hi
+            canvas.layers.append({"mark": {"type": "rect", "x": MARGIN + i * width + (1 if width > 6 else 0),
+                                           "x2": MARGIN + (i + 1) * width - (1 if width > 6 else 0),
+                                           "y": top + height - h, "y2": top + height,
+                                           "color": colour if picked else theme.line}})
+        canvas.bar(MARGIN, top + height, canvas.inner, 2, theme.muted)
+        labelled = [m.label for m in chart.marks if m.label]
+        for label, align in ((labelled[0], "left"), (labelled[-1], "right")) if len(labelled) > 1 else ():
+            x = MARGIN if align == "left" else MARGIN + canvas.inner - 300
+            canvas.text(x, top + height + 10, 300, label, small, color=theme.muted, align=align)
+    elif chart.kind == "heatmap" and chart.grid:
+        cell = canvas.inner / 24
+        row = min(cell, (height - small * LINE_HEIGHT - 10) / 7)
+        most = max(max(r) for r in chart.grid) or 1
+        for d, minutes in enumerate(chart.grid):
+            for h, value in enumerate(minutes):
+                left = MARGIN + h * cell
+                canvas.layers.append({"mark": {"type": "rect", "x": left + 1, "x2": left + cell - 1,
+                                               "y": top + d * row + 1, "y2": top + (d + 1) * row - 1,
+                                               "color": colour if value else theme.line,
+                                               "opacity": 0.12 + 0.88 * value / most if value else 1}})
+        for h in (0, 6, 12, 18):
+            canvas.text(MARGIN + h * cell, top + 7 * row + 10, 200, f"{h:02d}:00", small, color=theme.muted)
+
+
+def render_slide(story: Story, shown: Slide, size: str = "square", theme: str = "light") -> Card:
+    """Draw a story slide's card (see :func:`slide`) to PNG."""
+    return _render(slide(story, shown, size, theme))
+
+
 KINDS: dict[str, Callable[[Library, Period, str, Theme], dict[str, Any]]] = {
     "top-artists": top_artists,
     "chapter": chapter,
@@ -354,11 +444,14 @@ class Card:
 def render_card(lib: Library, kind: str, period: Period | None = None, size: str = "square",
                 theme: str = "light") -> Card:
     """Draw a card (see :func:`card_spec`) to PNG."""
+    return _render(card_spec(lib, kind, period, size, theme))
+
+
+def _render(spec: dict[str, Any]) -> Card:
     import vl_convert
 
     from linernotes.report.html import VEGA_LITE_VERSION
 
-    spec = card_spec(lib, kind, period, size, theme)
     # allowed_base_urls=[]: the spec has its data inline, and the renderer may not fetch anything.
     png = vl_convert.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=1, allowed_base_urls=[])
     texts = [layer["mark"]["text"] for layer in spec["layer"] if layer["mark"]["type"] == "text"]

@@ -33,6 +33,7 @@ from linernotes.web.query import (
     scope_args,
     scope_query,
 )
+from linernotes.web.story import add_story_routes
 from linernotes.web.uploads import (
     RETRY_AFTER_SECONDS,
     ImportProgress,
@@ -100,6 +101,8 @@ def make_router(access: LibraryAccess, progress: ImportProgress, max_upload: int
         Scope.make(**scope)  # a bad period or policy fails here, before the cache or a reader is taken
         params = {options[k].name: options[k].convert(v) for k, v in query.items() if k in options}
         return answer(request, lambda lib: lib.insight(name, **scope, **params).to_dict())
+
+    add_story_routes(api, access, answer)
 
     @api.get("/crowd")
     def crowd(request: Request, recommend: int = Query(10, ge=0, le=100)) -> Response:
