@@ -10,6 +10,7 @@ shows is checked against the CLI's JSON.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -494,3 +495,16 @@ def test_page_numbers_are_written_as_formatting_writes_them(browser: Any, design
             assert page.evaluate(f"fmtDate('{a}')") == format_date(dt.date.fromisoformat(a))
             assert page.evaluate(f"fmtRange('{a}', '{b}')") == format_date_range(dt.date.fromisoformat(a),
                                                                                   dt.date.fromisoformat(b))
+
+
+def test_no_two_dashboard_scripts_declare_the_same_name() -> None:
+    """The pages' scripts are classic scripts sharing one global scope: a second top-level ``function spanChart``
+    silently replaces the first, and every page drawn with the first breaks (it did, on /loyalty)."""
+    static = Path(__file__).parents[1] / "src" / "linernotes" / "web" / "static"
+    declared: dict[str, list[str]] = {}
+    for script in sorted(static.rglob("*.js")):
+        for name in re.findall(r"^(?:async\s+)?(?:function\s*\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)",
+                               script.read_text(), flags=re.M):
+            declared.setdefault(name, []).append(str(script.relative_to(static)))
+    assert len(declared) > 100  # the scripts were read
+    assert not {n: f for n, f in declared.items() if len(f) > 1}

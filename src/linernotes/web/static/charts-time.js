@@ -223,7 +223,7 @@ function colourKey(series) {
 // Life spans on a time axis (an artist from first to last listen): `rows`: [{label, first, last, tip, cls,
 // mark, strength}] with ISO days; `mark` (optional ISO day) is drawn as a dot on the bar (a peak), `strength`
 // (0–1, optional) shades the bar (how steadily it was played between its ends).
-function spanChart(container, sentence, rows, { from = null, to = null } = {}) {
+function lifespanChart(container, sentence, rows, { from = null, to = null } = {}) {
   const t = (iso) => new Date(`${iso.slice(0, 10)}T00:00:00Z`).getTime();
   const lo = t(from || rows.reduce((a, r) => (r.first < a ? r.first : a), rows[0].first));
   const hi = Math.max(lo + dayMs(), t(to || rows.reduce((a, r) => (r.last > a ? r.last : a), rows[0].last)) + dayMs());

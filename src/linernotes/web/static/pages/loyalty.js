@@ -36,13 +36,13 @@ function loyaltyPage(data) {
 
   if (lovedFig) {
     const top = loved[0];
-    spanChart(lovedFig, `Your longest steady loves: ${top.artist} for ${fixed(top.span_days / 365.25, 1)} years ` +
+    lifespanChart(lovedFig, `Your longest steady loves: ${top.artist} for ${fixed(top.span_days / 365.25, 1)} years ` +
       `(${fmtRange(top.first_day, top.last_day)}), played in ${fmtInt(top.active_quarters)} of ${fmtInt(top.quarters)} quarters.`,
     loved.map((a) => ({ label: a.artist, first: a.first_day, last: a.last_day, strength: a.coverage, cls: "s0",
       tip: `${a.artist}: ${fmtRange(a.first_day, a.last_day)}, played in ${fmtInt(a.active_quarters)} of ${fmtInt(a.quarters)} quarters (${fmtPct(a.coverage)}); ${amount(a.total_ms, a.plays)}` })));
   }
   const top = lifecycles[0];
-  spanChart(lifeFig, `Your most played artist here, ${top.artist}, runs from ${fmtDate(top.first_day)} to ` +
+  lifespanChart(lifeFig, `Your most played artist here, ${top.artist}, runs from ${fmtDate(top.first_day)} to ` +
     `${fmtDate(top.last_day)}${top.peak_month ? `, busiest in ${fmtMonth(top.peak_month)}` : ""}.`,
   lifecycles.map((a) => ({ label: a.artist, first: a.first_day, last: a.last_day,
     mark: a.peak_month ? `${a.peak_month}-15` : null,
