@@ -170,7 +170,7 @@ def test_report_builds_with_no_placeholder(combined: tuple[Path, dict[str, Any]]
 # Every GET route of the dashboard, each requested below: a new route fails the test until it is covered here.
 COVERED = {"/", "/search", "/ask", "/rules", "/import", "/crowd", "/{insight}", "/api/status", "/api/insights",
            "/api/insights/{name}", "/api/crowd", "/api/entity/{kind}", "/api/search", "/api/ask", "/api/exclusions",
-           "/api/import/progress", "/static/identity.css"}
+           "/api/import/progress", "/static/identity.css", "/insights", "/story", "/api/story", "/api/story/card"}
 
 
 def get_routes(found: list[Any], prefix: str = "") -> Iterator[str]:
@@ -244,6 +244,11 @@ def test_every_dashboard_page_and_its_api(combined: tuple[Path, dict[str, Any]],
         for question in ("top 5 artists last year", "how many hours did I listen in 2023", "my top podcast"):
             assert json_of("/api/ask", q=question)["sentence"]
         assert json_of("/api/exclusions") == []
+        # The story of the whole real history, and its first slide as a share card.
+        slides = json_of("/api/story")["slides"]
+        assert slides and all(s["sentence"] and not PLACEHOLDER.search(s["sentence"]) for s in slides), slides
+        card = client.get("/api/story/card", params={"slide": slides[0]["id"], "theme": "dark"})
+        assert card.status_code == 200 and card.content.startswith(b"\x89PNG")
         json_of("/api/import/progress")
         # Before a release is synced, the crowd page's endpoint says so in one line; with one, it compares.
         crowd = client.get("/api/crowd")
