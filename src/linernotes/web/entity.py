@@ -35,7 +35,8 @@ KINDS: dict[str, Entity] = {
     "show": Entity.SHOWS,
 }
 RECENT_SESSIONS = 10
-TOP_OF_ARTIST = 10  # an artist page's "your top songs / albums by this artist"
+TOP_OF_ARTIST = 10  # an artist page's "your top songs / albums by this artist", a track's other versions
+ITEMS = 50  # an album's tracks, a show's episodes
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 DAY_US = 86_400_000_000
 
@@ -73,11 +74,19 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
     rank, yearly = _ranks(ctx, days, period, name, by)
     hits = f"{ctx.kinds(*kinds)} AND {name_col} = $name" + (
         "" if by_col is None else f" AND {by_col} IS NOT DISTINCT FROM $by")
-    n_sessions, n_all, recent = _sessions(ctx, hits, args)
+    rows = _all(ctx, f"SELECT rowid FROM {ctx.whole_history().plays} WHERE "
+                     f"{ctx.scope.period.where_literal()} AND {hits}", args)
+    n_sessions, n_all, recent = _sessions(ctx, np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows)))
     by_artist: dict[str, Any] = {}
     if entity is Entity.ARTISTS:
         by_artist = {"top_tracks": _top_of_artist(ctx, Entity.TRACKS, period, name),
                      "top_albums": _top_of_artist(ctx, Entity.ALBUMS, period, name)}
+    elif entity is Entity.TRACKS:
+        by_artist = {**_track_history(ctx, hits, args), "versions": _versions(ctx, days, period, name, by)}
+    elif entity is Entity.ALBUMS:
+        by_artist = {"items": _items(ctx, hits, args, "track")}
+    elif entity is Entity.SHOWS:
+        by_artist = {"items": _items(ctx, hits, args, "episode")}
     return {
         "kind": kind,
         "name": name,
@@ -191,7 +200,7 @@ def _timeline(history: Context) -> Timeline:
     return Timeline(*(np.asarray(cols[c], dtype=np.int64) for c in ("r", "s", "e", "ms", "d")))
 
 
-def _sessions(ctx: Context, hits: str, args: dict[str, Any]) -> tuple[int, int, list[dict[str, Any]]]:
+def _sessions(ctx: Context, rowids: np.ndarray) -> tuple[int, int, list[dict[str, Any]]]:
     """How many of the period's sessions the name is in, of how many, and the latest few of them.
 
     The sessions are :func:`~linernotes.insights.sessions.session_table`'s for the period (the same plays
@@ -205,8 +214,7 @@ def _sessions(ctx: Context, hits: str, args: dict[str, Any]) -> tuple[int, int, 
     start_us, end_us = timeline.start_us[at], timeline.end_us[at]
     # Whole milliseconds, as session_table's epoch_ms: the same gaps, the same sessions.
     ids = session_keys(start_us // 1000, end_us // 1000, DEFAULT_GAP_MINUTES)[0]
-    rows = _all(ctx, f"SELECT rowid FROM {history.plays} WHERE {ctx.scope.period.where_literal()} AND {hits}", args)
-    hit = np.isin(timeline.row[at], np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows)))
+    hit = np.isin(timeline.row[at], rowids)
     theirs = np.unique(ids[hit])
     ms = timeline.ms[at]
     recent = []
@@ -221,6 +229,97 @@ def _sessions(ctx: Context, hits: str, args: dict[str, Any]) -> tuple[int, int, 
             "ms_played": int(ms[lo:hi].sum()),
         })
     return len(theirs), int(ids[-1]), recent
+
+
+# How a stream of a track ended, as the podcasts and audiobooks insights tell a finished episode: played
+# through when it ended by playing to its end (``reason_end`` trackdone) or, where the export has no reason
+# but knows the length, played at least 90 % of it; skipped when the selection's ``skip`` says so; stopped
+# when the export says how it ended otherwise; not recorded when it says nothing.
+OUTCOME_SQL = """CASE
+    WHEN reason_end = 'trackdone' OR (reason_end IS NULL AND duration_ms > 0 AND ms_played >= 0.9 * duration_ms)
+        THEN 'through'
+    WHEN skip THEN 'skipped'
+    WHEN reason_end IS NOT NULL OR duration_ms > 0 THEN 'stopped'
+    ELSE 'unknown' END"""
+OUTCOMES = ("through", "skipped", "stopped", "unknown")
+
+
+def _track_history(ctx: Context, hits: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A track's streams in the period, counted by year and how they ended, by local hour, by device, and the
+    album it was mostly played from (one grouping of the track's plays)."""
+    history = ctx.whole_history()
+    rows = _all(ctx, f"""
+        WITH mine AS MATERIALIZED (
+            SELECT year(day) AS y, hour, coalesce(device, 'unknown') AS device, album, counted,
+                   coalesce(ms_played, 0) AS ms, {OUTCOME_SQL} AS outcome
+            FROM {history.plays} WHERE {ctx.scope.period.where_literal()} AND {hits})
+        SELECT 'year', y::VARCHAR, outcome, count(*), count(*) FILTER (WHERE counted), sum(ms)
+        FROM mine GROUP BY y, outcome
+        UNION ALL SELECT 'hour', hour::VARCHAR, NULL, count(*), count(*) FILTER (WHERE counted), sum(ms)
+        FROM mine GROUP BY hour
+        UNION ALL SELECT 'device', device, NULL, count(*), count(*) FILTER (WHERE counted), sum(ms)
+        FROM mine GROUP BY device
+        UNION ALL SELECT 'album', album, NULL, count(*), count(*) FILTER (WHERE counted), sum(ms)
+        FROM mine WHERE album IS NOT NULL GROUP BY album""", args)
+    years: dict[int, dict[str, Any]] = {}
+    hours = [0] * 24
+    devices: list[dict[str, Any]] = []
+    albums: list[tuple[int, str]] = []
+    for what, key, outcome, streams, plays, ms in rows:
+        if what == "year" and key is not None:
+            year = years.setdefault(int(key), {"year": int(key), "streams": 0, "plays": 0, "ms_played": 0,
+                                               **dict.fromkeys(OUTCOMES, 0)})
+            year[outcome] += int(streams)
+            year["streams"] += int(streams)
+            year["plays"] += int(plays)
+            year["ms_played"] += int(ms)
+        elif what == "hour" and key is not None:
+            hours[int(key)] = int(streams)
+        elif what == "device":
+            devices.append({"device": key, "streams": int(streams), "ms_played": int(ms)})
+        elif what == "album":
+            albums.append((int(ms), key))
+    devices.sort(key=lambda d: (-d["streams"], d["device"]))
+    return {
+        "album": max(albums)[1] if albums else None,
+        "outcomes_by_year": [years[y] for y in sorted(years)],
+        "streams_by_hour": hours,
+        "devices": devices,
+    }
+
+
+# A version of a title: the title without what follows " - " or an opening bracket ("Song - Live", "Song
+# (Remix)", "Song [2011 Remaster]" are versions of "Song").
+BASE_TITLE_SQL = r"lower(trim(regexp_replace({col}, '\s+[-–—]\s+.*$|\s*[(\[].*$', '')))"
+
+
+def _versions(ctx: Context, days: str, period: str, name: str, by: str | None) -> list[dict[str, Any]]:
+    """The artist's other tracks with the same title up to a version mark, most listened first (the period's
+    sums of the rollup ``top`` reads)."""
+    if by is None:
+        return []
+    rows = _all(ctx, f"""
+        SELECT any_value(name), sum(plays), coalesce(sum(ms), 0) FROM {days}
+        WHERE {period} AND by_name = $by AND name <> $name
+          AND {BASE_TITLE_SQL.format(col="name")} = {BASE_TITLE_SQL.format(col="$name")}
+        GROUP BY k ORDER BY 3 DESC, 2 DESC, 1 LIMIT {TOP_OF_ARTIST}""", {"name": name, "by": by})
+    return [{"name": n, "by": by, "plays": int(p), "ms_played": int(ms)} for n, p, ms in rows]
+
+
+def _items(ctx: Context, hits: str, args: dict[str, Any], column: str) -> list[dict[str, Any]]:
+    """An album's tracks or a show's episodes in the period, most played first: plays (as ``top`` counts),
+    time, how many streams were played through of those whose ending is known, and the last listen."""
+    history = ctx.whole_history()
+    rows = _all(ctx, f"""
+        SELECT {column}, count(*) FILTER (WHERE counted), coalesce(sum(ms_played), 0),
+               count(*) FILTER (WHERE outcome = 'through'), count(*) FILTER (WHERE outcome <> 'unknown'),
+               max(ts_end)
+        FROM (SELECT *, {OUTCOME_SQL} AS outcome FROM {history.plays}
+              WHERE {ctx.scope.period.where_literal()} AND {hits} AND {column} IS NOT NULL)
+        GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT {ITEMS}""", args)
+    return [{"name": n, "plays": int(p), "ms_played": int(ms), "through": int(t), "ending_known": int(k),
+             "completion": round(int(t) / int(k), 6) if k else None, "last_listen": last.isoformat()}
+            for n, p, ms, t, k, last in rows]
 
 
 def _utc(microseconds: int) -> str:
