@@ -286,6 +286,12 @@ async function similarArtists(name) {
   }
 }
 
+// Too little to draw: the sentence alone, and the figure is no longer a chart (never an empty one).
+function noChart(container, sentence) {
+  container.classList.remove("chart");
+  container.replaceChildren(el("p", { class: "muted", text: sentence }));
+}
+
 // How a track's streams ended (entity.py's OUTCOME_SQL), each with its series colour and its words.
 const OUTCOMES = [["through", "played to the end", "s0"], ["skipped", "skipped", "s1"], ["stopped", "stopped early", "s3"],
   ["unknown", "ending not recorded", "s7"]];
@@ -294,23 +300,22 @@ const OUTCOMES = [["through", "played to the end", "s0"], ["skipped", "skipped",
 function outcomesChart(container, years) {
   const total = (key) => years.reduce((sum, y) => sum + y[key], 0);
   const streams = total("streams");
-  if (!streams) { container.replaceChildren(el("p", { class: "muted", text: "No plays of it in this period." })); return; }
+  if (!streams) { noChart(container, "No plays of it in this period."); return; }
   const known = streams - total("unknown");
-  let sentence;
   if (!known) {
-    sentence = `Your export does not say how its ${fmtInt(streams)} streams ended (played through or skipped).`;
-  } else {
-    // A year stands out when its skip share is at least 5 points above the lowest year's (each year with
-    // at least 10 known endings).
-    const rate = (y) => y.skipped / (y.streams - y.unknown);
-    const rated = years.filter((y) => y.streams - y.unknown >= 10);
-    const worst = rated.length > 1 ? rated.reduce((a, b) => (rate(b) > rate(a) ? b : a)) : null;
-    const best = rated.length > 1 ? rated.reduce((a, b) => (rate(b) < rate(a) ? b : a)) : null;
-    const standsOut = worst && rate(worst) - rate(best) >= 0.05;
-    sentence = `Of ${fmtInt(known)} streams whose ending is known, ${fmtPct(total("through") / known)} played to the end ` +
-      `and ${fmtPct(total("skipped") / known)} were skipped` +
-      (standsOut ? `; skipped most in ${worst.year} (${fmtPct(worst.skipped / (worst.streams - worst.unknown))}).` : ".");
+    noChart(container, `Your export does not say how its ${fmtInt(streams)} streams ended (played through or skipped).`);
+    return;
   }
+  // A year stands out when its skip share is at least 5 points above the lowest year's (each year with at
+  // least 10 known endings).
+  const rate = (y) => y.skipped / (y.streams - y.unknown);
+  const rated = years.filter((y) => y.streams - y.unknown >= 10);
+  const worst = rated.length > 1 ? rated.reduce((a, b) => (rate(b) > rate(a) ? b : a)) : null;
+  const best = rated.length > 1 ? rated.reduce((a, b) => (rate(b) < rate(a) ? b : a)) : null;
+  const standsOut = worst && rate(worst) - rate(best) >= 0.05;
+  const sentence = `Of ${fmtInt(known)} streams whose ending is known, ${fmtPct(total("through") / known)} played to ` +
+    `the end and ${fmtPct(total("skipped") / known)} were skipped` +
+    (standsOut ? `; skipped most in ${worst.year} (${fmtPct(rate(worst))}).` : ".");
   figure(container, sentence, (width) => {
     const rowH = 26, labelW = 44, valueW = 70, barW = Math.max(60, width - labelW - valueW);
     const svg = svgEl("svg", { viewBox: `0 0 ${width} ${years.length * rowH}`, height: years.length * rowH });
@@ -336,7 +341,7 @@ function outcomesChart(container, years) {
 
 function hourChart(container, hours) {
   const total = hours.reduce((a, b) => a + b, 0);
-  if (!total) { container.replaceChildren(el("p", { class: "muted", text: "No plays of it in this period." })); return; }
+  if (!total) { noChart(container, "No plays of it in this period."); return; }
   const peak = hours.indexOf(Math.max(...hours));
   // The four hours around the peak: "mostly late at night" is a window, not one hour.
   const window = [-1, 0, 1, 2].reduce((sum, d) => sum + hours[(peak + d + 24) % 24], 0);
@@ -349,7 +354,8 @@ function hourChart(container, hours) {
 
 function deviceChart(container, devices) {
   const total = devices.reduce((a, d) => a + d.streams, 0);
-  if (!total) { container.replaceChildren(el("p", { class: "muted", text: "No plays of it in this period." })); return; }
+  if (!total) { noChart(container, "No plays of it in this period."); return; }
+  if (devices.every((d) => d.device === "unknown")) { noChart(container, "Your export does not record the device."); return; }
   const rows = devices.slice(0, 6).map((d, i) => ({ label: deviceName(d.device), value: d.streams,
     text: `${fmtInt(d.streams)} · ${fmtPct(d.streams / total)}`, cls: `s${i % 8}` }));
   const first = rows[0];
