@@ -74,7 +74,9 @@ def new_years(first_year: int, last_year: int, count: int) -> list[tuple[str, st
     months = [(y, m) for y in range(first_year + 1, last_year - 1) for m in range(2, 13)]
     if not months:
         months = [(first_year, m) for m in range(2, 13)]
-    picks = [months[(i * 7) % len(months)] for i in range(count)]
+    # Spread over the history (every third month first), each used once before any is used again.
+    spread = months[::3] + months[1::3] + months[2::3]
+    picks = [spread[i % len(spread)] for i in range(count)]
     out = []
     for y, m in picks:
         end_y, end_m = (y + 1, m - 1)
