@@ -5,7 +5,8 @@ one there and keeps it), starts the real server (``linernotes serve``, a separat
 calls each endpoint once to warm it (the first call builds the selection, trains the models: printed as
 "cold", not judged) — the overview's and entity pages' endpoints, every registered insight with its default
 options for the whole history and for ``--year`` (each insight page fetches its insight), and the story's
-slides and first share card when the server tells a story (else it says "story: not served") — then runs two phases with 4 clients (httpx, one thread each) at once: every endpoint
+slides and first share card when the server tells a story (else it says "story: not served") — then runs
+two phases with 4 clients (httpx, one thread each) at once: every endpoint
 ``--rounds`` times per client in shuffled order (the server caches answers until the library changes, so
 this measures serving), and the period-taking endpoints for periods nobody asked for before (so every
 answer is computed: the selection cut, the insight, the entity queries). Prints p50 and p95 per endpoint
@@ -55,8 +56,8 @@ AUTH: dict[str, str] = {}  # the dashboard's access token, once the server print
 def endpoints(base: str, year: int) -> dict[str, str]:
     """Every data endpoint the pages fetch, with the arguments a page would send."""
     y = f"from={year}-01-01&to={year}-12-31"
-    top, track = (httpx.get(f"{base}/api/insights/top?entity={e}&limit=1", timeout=600, headers=AUTH)
-                  .json()["result"]["rows"] for e in ("artists", "tracks"))
+    top, track, album, show = (httpx.get(f"{base}/api/insights/top?entity={e}&limit=1", timeout=600, headers=AUTH)
+                               .json()["result"]["rows"] for e in ("artists", "tracks", "albums", "shows"))
     artist = top[0]["name"] if top else "x"
     out = {
         "status": "/api/status",
@@ -68,6 +69,8 @@ def endpoints(base: str, year: int) -> dict[str, str]:
         "artist page": f"/api/entity/artist?name={quote(artist)}",
         f"artist page ({year})": f"/api/entity/artist?name={quote(artist)}&{y}",
         "track page": f"/api/entity/track?name={quote(track[0]['name'] if track else 'x')}",
+        "album page": f"/api/entity/album?name={quote(album[0]['name'] if album else 'x')}",
+        "show page": f"/api/entity/show?name={quote(show[0]['name'] if show else 'x')}",
         "search": f"/api/search?q={quote(artist[:4])}",
         "ask": f"/api/ask?q={quote(f'top artist in {year}')}",
         "chapters": "/api/insights/chapters",
@@ -139,7 +142,8 @@ def new_periods(paths: dict[str, str], rounds: int, seed: int, first: int, last:
     rng = random.Random(seed)
     order = []
     for _ in range(rounds):
-        for name in ("overview (all)", "top artists (all)", "artist page", "track page", "clock (all)"):
+        for name in ("overview (all)", "top artists (all)", "artist page", "track page", "album page", "show page",
+                     "clock (all)"):
             start = rng.randrange(first * 12, last * 12 + 1)
             end = min(start + rng.randrange(0, 24), last * 12 + 11)
             period = f"from={start // 12}-{start % 12 + 1:02d}-01&to={end // 12}-{end % 12 + 1:02d}-28"
