@@ -119,6 +119,8 @@ def test_track_history_counts_the_planted_plays(planted_db: tuple[Path, dict[str
     # every session with the track in it; the recent ones hold one play of it each
     assert d["sessions"] == truth["streams"]
     assert all(s["streams_of_this"] == 1 for s in d["recent_sessions"])
+    # sessions start at the wall-clock hour they were played at (22:00 or 07:00 in Berlin), not UTC's
+    assert {s["start_local"][11:16] for s in d["recent_sessions"]} <= {"22:00", "07:00"}
 
 
 def test_album_and_show_pages_list_their_tracks_and_episodes(planted_db: tuple[Path, dict[str, Any]]) -> None:

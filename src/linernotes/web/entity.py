@@ -169,6 +169,7 @@ class Timeline:
     end_us: np.ndarray
     ms: np.ndarray
     day: np.ndarray  # local day, as days since 1970-01-01
+    local_us: np.ndarray  # local start time (the wall clock where it was played), as if it were UTC
 
     def period(self, first: dt.date | None, last: dt.date | None) -> np.ndarray:
         """Positions of the plays whose local day is in ``first..last``, in time order."""
@@ -195,9 +196,10 @@ def timeline_of(history: Context) -> Timeline:
 def _timeline(history: Context) -> Timeline:
     cols = history.fetchnumpy(f"""
         SELECT rowid AS r, epoch_us(ts_start) AS s, epoch_us(ts_end) AS e, coalesce(ms_played, 0) AS ms,
-               coalesce((day - DATE '1970-01-01')::INTEGER, -2147483648) AS d
+               coalesce((day - DATE '1970-01-01')::INTEGER, -2147483648) AS d,
+               coalesce(epoch_us(ts_local), epoch_us(ts_start)) AS l
         FROM {history.plays} ORDER BY ts_start, ts_end, play_id""")
-    return Timeline(*(np.asarray(cols[c], dtype=np.int64) for c in ("r", "s", "e", "ms", "d")))
+    return Timeline(*(np.asarray(cols[c], dtype=np.int64) for c in ("r", "s", "e", "ms", "d", "l")))
 
 
 def _sessions(ctx: Context, rowids: np.ndarray) -> tuple[int, int, list[dict[str, Any]]]:
@@ -223,6 +225,8 @@ def _sessions(ctx: Context, rowids: np.ndarray) -> tuple[int, int, list[dict[str
         recent.append({
             "session_id": int(sid),
             "start": _utc(int(start_us[lo:hi].min())),
+            # the wall-clock time it started where it was played (a session's plays are in time order)
+            "start_local": _utc(int(timeline.local_us[at[lo]])).removesuffix("+00:00"),
             "end": _utc(int(end_us[lo:hi].max())),
             "streams": int(hi - lo),
             "streams_of_this": int(hit[lo:hi].sum()),

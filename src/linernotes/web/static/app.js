@@ -440,7 +440,7 @@ async function entity() {
     d.rank_by_year.map((r) => el("tr", {}, el("td", { text: r.year }), el("td", { text: `#${fmtInt(r.rank)} of ${fmtInt(r.of)}` }),
       el("td", { class: "num", text: fmtH(r.ms_played) }), el("td", { class: "num", text: fmtInt(r.plays) }))));
   fillTable(document.getElementById("recent-sessions"), ["Started", "Plays", "Of these", "Hours"],
-    d.recent_sessions.map((s) => el("tr", {}, el("td", { text: `${fmtDate(s.start)} ${s.start.slice(11, 16)}` }),
+    d.recent_sessions.map((s) => el("tr", {}, el("td", { text: `${fmtDate(s.start_local)} ${s.start_local.slice(11, 16)}` }),
       el("td", { class: "num", text: fmtInt(s.streams) }), el("td", { class: "num", text: fmtInt(s.streams_of_this) }),
       el("td", { class: "num", text: fmtH(s.ms_played) }))));
   document.body.dataset.loaded = "1";
