@@ -182,13 +182,19 @@ SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 def test_entity_pages_in_a_browser(browser: Any, planted_db: tuple[Path, dict[str, Any]]) -> None:
     from urllib.parse import quote
 
+    from tests.support.accessibility import Findings, check_keyboard, check_page
+
     db, _ = planted_db
     app = create_app(db)
     pages = {"track": f"/track?name={quote(TRACK)}&by={quote(ARTIST)}",
              "album": f"/album?name={quote(ALBUM)}&by={quote(ARTIST)}", "show": f"/show?name={quote(SHOW)}"}
+    findings = Findings()
     with background(app) as url:
-        for width in (1280, 390):
-            page = browser.new_page(viewport={"width": width, "height": 900})
+        for width, theme in ((1280, "light"), (390, "dark")):
+            # The dashboard's Content-Security-Policy allows only its own scripts: the test's axe is let in.
+            context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=theme,
+                                          bypass_csp=True)
+            page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))  # noqa: B023 (read before the next page)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # noqa: B023
@@ -218,6 +224,10 @@ def test_entity_pages_in_a_browser(browser: Any, planted_db: tuple[Path, dict[st
                 else:
                     assert page.locator("#items tbody tr").count() == (1 if kind == "album" else 2)
                     assert page.inner_text("#items-sentence").strip().endswith(".")
+                check_page(page, f"{kind} {width} {theme}", width, findings)  # axe, charts, sideways scroll
+                if width > 800:
+                    check_keyboard(page, f"{kind} {width} {theme}", findings)
                 page.screenshot(path=str(db.parent / f"entity-{kind}-{width}.png"), full_page=True)
             assert errors == []
-            page.close()
+            context.close()
+    assert not findings.problems, "\n".join(findings.problems)
