@@ -231,3 +231,25 @@ def test_entity_pages_in_a_browser(browser: Any, planted_db: tuple[Path, dict[st
             assert errors == []
             context.close()
     assert not findings.problems, "\n".join(findings.problems)
+
+
+def test_the_servers_readers_share_the_whole_history_models(planted_db: tuple[Path, dict[str, Any]]) -> None:
+    """A model of the whole history one reader builds (for any period's page) is every reader's: a new period
+    on the other reader does not build it again. A write gives the fresh readers a fresh set."""
+    from linernotes.insights.taste import taste_model
+    from linernotes.web.access import LibraryAccess
+
+    db, _ = planted_db
+    access = LibraryAccess(db, readers=2)
+    try:
+        with access.read() as first, access.read() as second:
+            assert first is not second
+            one = taste_model(first.engine.context(Scope.make(start="2021-05-01", end="2021-12-31")))
+            other = taste_model(second.engine.context(Scope.make(start="2022-01-01", end="2022-06-30")))
+            assert one is other
+        with access.write():
+            pass
+        with access.read() as fresh:
+            assert taste_model(fresh.engine.context(Scope.make())) is not one
+    finally:
+        access.close()

@@ -353,7 +353,7 @@ def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> li
     if not spans:
         return []
     return whole.engine.memo((whole.scope, "chapter-facts", tuple(spans), n_distinctive),
-                             lambda: _chapter_facts(whole, spans, n_distinctive))
+                             lambda: _chapter_facts(whole, spans, n_distinctive), shared=True)
 
 
 def _chapter_facts(whole: Context, spans: list[Span], n_distinctive: int) -> list[ChapterFacts]:

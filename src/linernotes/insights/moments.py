@@ -80,7 +80,7 @@ def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -
     the engine, so a new period pays only for picking its own."""
     whole = ctx.whole_history()
     return list(whole.engine.memo((whole.scope, "moments", min_z, min_share),
-                                  lambda: _find_moments(whole, min_z, min_share)))
+                                  lambda: _find_moments(whole, min_z, min_share), shared=True))
 
 
 def _find_moments(whole: Context, min_z: float, min_share: float) -> list[Moment]:

@@ -37,7 +37,7 @@ def taste_model(ctx: Context, *, dims: int = 32, window: int = 5, min_plays: int
     keeps it, so the insights of a new period do not read it from disk again."""
     whole = ctx.whole_history()
     return whole.engine.memo((whole.scope, "taste-model", dims, window, min_plays, seed),
-                             lambda: _load(whole, dims, window, min_plays, seed))
+                             lambda: _load(whole, dims, window, min_plays, seed), shared=True)
 
 
 def _load(whole: Context, dims: int, window: int, min_plays: int, seed: int) -> TasteModel:

@@ -12,17 +12,16 @@ too) and the history's timeline in numpy, from which a period's sessions are cut
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from linernotes.engine import registry, rollup
+from linernotes.engine import rollup
 from linernotes.engine.dayindex import day_number, index_of
 from linernotes.engine.scope import Context, Scope
-from linernotes.errors import LinernotesError, UsageError
+from linernotes.errors import UsageError
 from linernotes.insights.sessions import DEFAULT_GAP_MINUTES, session_keys
 from linernotes.insights.top import GROUPS, Entity, beats
 from linernotes.library import Library
@@ -38,9 +37,6 @@ KINDS: dict[str, Entity] = {
 RECENT_SESSIONS = 10
 TOP_OF_ARTIST = 10  # an artist page's "your top songs / albums by this artist", a track's other versions
 ITEMS = 50  # an album's tracks, a show's episodes
-# Insights whose model is the whole history's whatever the period (chapters, modes, moments and the taste
-# model under them): a reader builds them before it serves.
-WHOLE_HISTORY_MODELS = ("chapters", "modes", "moments")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 DAY_US = 86_400_000_000
 
@@ -130,21 +126,15 @@ def _top_of_artist(ctx: Context, entity: Entity, period: str, artist: str) -> li
 
 
 def prepare(lib: Library) -> None:
-    """Build what a page for a new period reads — the whole history's selection, its rollups, timeline, day
-    index and the models of :data:`WHOLE_HISTORY_MODELS` (seconds on a million plays) — so that the first
-    visitor of each page does not wait."""
+    """Build what a page for a new period reads — the whole history's selection, its rollups, timeline and
+    day index (a few seconds on a million plays) — so that the first visitor of each page does not wait.
+    (The whole history's models are built by the first request that needs one, for every reader: see
+    :meth:`~linernotes.engine.scope.Engine.share_memos`.)"""
     history = Context(lib.engine, Scope.make()).materialise()
     for entity in KINDS.values():
         rollup.entity_days(history, entity.value, *GROUPS[entity])
     timeline_of(history)
     index_of(history)
-    # The whole history's models that the insight pages of any period read, kept by this reader's engine
-    # (trained once, then loaded from the model cache): a new period on this reader then pays only for its
-    # own figures. Computed, not read from the result cache, which would leave the engine without them.
-    for name in WHOLE_HISTORY_MODELS:
-        spec = registry.get(name)
-        with contextlib.suppress(LinernotesError):  # a library too small for a model: its page says so
-            spec.compute(history, **{p.name: p.default for p in spec.params})
 
 
 def _ranks(ctx: Context, days: str, period: str, name: str, by: str | None
