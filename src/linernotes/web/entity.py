@@ -74,15 +74,19 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
     rank, yearly = _ranks(ctx, days, period, name, by)
     hits = f"{ctx.kinds(*kinds)} AND {name_col} = $name" + (
         "" if by_col is None else f" AND {by_col} IS NOT DISTINCT FROM $by")
-    rows = _all(ctx, f"SELECT rowid FROM {ctx.whole_history().plays} WHERE "
-                     f"{ctx.scope.period.where_literal()} AND {hits}", args)
-    n_sessions, n_all, recent = _sessions(ctx, np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows)))
     by_artist: dict[str, Any] = {}
+    if entity is Entity.TRACKS:
+        # A track's plays are few: one read of them gives its sessions and its history.
+        rowids, history = _track_history(ctx, hits, args)
+        by_artist = {**history, "versions": _versions(ctx, days, period, name, by)}
+    else:
+        rows = _all(ctx, f"SELECT rowid FROM {ctx.whole_history().plays} WHERE "
+                         f"{ctx.scope.period.where_literal()} AND {hits}", args)
+        rowids = np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows))
+    n_sessions, n_all, recent = _sessions(ctx, rowids)
     if entity is Entity.ARTISTS:
         by_artist = {"top_tracks": _top_of_artist(ctx, Entity.TRACKS, period, name),
                      "top_albums": _top_of_artist(ctx, Entity.ALBUMS, period, name)}
-    elif entity is Entity.TRACKS:
-        by_artist = {**_track_history(ctx, hits, args), "versions": _versions(ctx, days, period, name, by)}
     elif entity is Entity.ALBUMS:
         by_artist = {"items": _items(ctx, hits, args, "track")}
     elif entity is Entity.SHOWS:
@@ -250,47 +254,39 @@ OUTCOME_SQL = """CASE
 OUTCOMES = ("through", "skipped", "stopped", "unknown")
 
 
-def _track_history(ctx: Context, hits: str, args: dict[str, Any]) -> dict[str, Any]:
-    """A track's streams in the period, counted by year and how they ended, by local hour, by device, and the
-    album it was mostly played from (one grouping of the track's plays)."""
+def _track_history(ctx: Context, hits: str, args: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+    """The rowids of a track's streams in the period, and those streams counted by year and how they ended,
+    by local hour, by device, and the album it was mostly played from."""
     history = ctx.whole_history()
     rows = _all(ctx, f"""
-        WITH mine AS MATERIALIZED (
-            SELECT year(day) AS y, hour, coalesce(device, 'unknown') AS device, album, counted,
-                   coalesce(ms_played, 0) AS ms, {OUTCOME_SQL} AS outcome
-            FROM {history.plays} WHERE {ctx.scope.period.where_literal()} AND {hits})
-        SELECT 'year', y::VARCHAR, outcome, count(*), count(*) FILTER (WHERE counted), sum(ms)
-        FROM mine GROUP BY y, outcome
-        UNION ALL SELECT 'hour', hour::VARCHAR, NULL, count(*), count(*) FILTER (WHERE counted), sum(ms)
-        FROM mine GROUP BY hour
-        UNION ALL SELECT 'device', device, NULL, count(*), count(*) FILTER (WHERE counted), sum(ms)
-        FROM mine GROUP BY device
-        UNION ALL SELECT 'album', album, NULL, count(*), count(*) FILTER (WHERE counted), sum(ms)
-        FROM mine WHERE album IS NOT NULL GROUP BY album""", args)
+        SELECT rowid, year(day), hour, coalesce(device, 'unknown'), album, counted, coalesce(ms_played, 0),
+               {OUTCOME_SQL}
+        FROM {history.plays} WHERE {ctx.scope.period.where_literal()} AND {hits}""", args)
     years: dict[int, dict[str, Any]] = {}
     hours = [0] * 24
-    devices: list[dict[str, Any]] = []
-    albums: list[tuple[int, str]] = []
-    for what, key, outcome, streams, plays, ms in rows:
-        if what == "year" and key is not None:
-            year = years.setdefault(int(key), {"year": int(key), "streams": 0, "plays": 0, "ms_played": 0,
-                                               **dict.fromkeys(OUTCOMES, 0)})
-            year[outcome] += int(streams)
-            year["streams"] += int(streams)
-            year["plays"] += int(plays)
-            year["ms_played"] += int(ms)
-        elif what == "hour" and key is not None:
-            hours[int(key)] = int(streams)
-        elif what == "device":
-            devices.append({"device": key, "streams": int(streams), "ms_played": int(ms)})
-        elif what == "album":
-            albums.append((int(ms), key))
-    devices.sort(key=lambda d: (-d["streams"], d["device"]))
-    return {
-        "album": max(albums)[1] if albums else None,
+    devices: dict[str, dict[str, Any]] = {}
+    albums: dict[str, int] = {}
+    for _, y, hour, device, album, counted, ms, outcome in rows:
+        if y is not None:
+            year = years.setdefault(y, {"year": y, "streams": 0, "plays": 0, "ms_played": 0,
+                                        **dict.fromkeys(OUTCOMES, 0)})
+            year[outcome] += 1
+            year["streams"] += 1
+            year["plays"] += bool(counted)
+            year["ms_played"] += ms
+        if hour is not None:
+            hours[hour] += 1
+        seen = devices.setdefault(device, {"device": device, "streams": 0, "ms_played": 0})
+        seen["streams"] += 1
+        seen["ms_played"] += ms
+        if album is not None:
+            albums[album] = albums.get(album, 0) + ms
+    rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return rowids, {
+        "album": max((ms, album) for album, ms in albums.items())[1] if albums else None,
         "outcomes_by_year": [years[y] for y in sorted(years)],
         "streams_by_hour": hours,
-        "devices": devices,
+        "devices": sorted(devices.values(), key=lambda d: (-d["streams"], d["device"])),
     }
 
 
