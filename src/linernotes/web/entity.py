@@ -62,15 +62,16 @@ def entity_detail(lib: Library, kind: str, name: str, by: str | None, scope: Sco
     mine = f"{period} AND name = $name" + ("" if by_col is None else " AND by_name IS NOT DISTINCT FROM $by")
     args: dict[str, Any] = {"name": name} if by_col is None else {"name": name, "by": by}
 
-    plays, ms, first, last, skips, known = _one(ctx, f"""
-        SELECT coalesce(sum(plays), 0), coalesce(sum(ms), 0), min(first_ts), max(last_ts),
-               coalesce(sum(skips), 0), coalesce(sum(skip_known), 0)
-        FROM {days} WHERE {mine}""", args)
-    if not first:
-        return {"kind": kind, "name": name, "by": by, "found": False, "start": _iso(ctx.start), "end": _iso(ctx.end)}
-    monthly = _all(ctx, f"""
-        SELECT strftime(day, '%Y-%m') AS month, sum(plays), coalesce(sum(ms), 0)
+    # By month, with what the totals need: the totals are the months' sums (one read of the rollup).
+    months = _all(ctx, f"""
+        SELECT strftime(day, '%Y-%m') AS month, sum(plays), coalesce(sum(ms), 0), min(first_ts), max(last_ts),
+               sum(skips), sum(skip_known)
         FROM {days} WHERE {mine} GROUP BY 1 ORDER BY 1""", args)
+    if not months:
+        return {"kind": kind, "name": name, "by": by, "found": False, "start": _iso(ctx.start), "end": _iso(ctx.end)}
+    monthly = [m[:3] for m in months]
+    plays, ms, skips, known = (sum(m[i] for m in months) for i in (1, 2, 5, 6))
+    first, last = min(m[3] for m in months), max(m[4] for m in months)
     rank, yearly = _ranks(ctx, days, period, name, by)
     hits = f"{ctx.kinds(*kinds)} AND {name_col} = $name" + (
         "" if by_col is None else f" AND {by_col} IS NOT DISTINCT FROM $by")
