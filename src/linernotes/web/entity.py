@@ -1,4 +1,5 @@
-"""One artist, track, album or show in detail: the dashboard's entity pages.
+"""One artist, track, album or show in detail: the dashboard's entity pages (a track's history — how each
+play ended, its hours, devices and other versions —, an album's tracks, a show's episodes).
 
 No insight in the registry is about a single name yet, so these few queries live here. They read the same
 plays every insight reads (:class:`~linernotes.engine.scope.Context`: the period, the policy's ``counted``
