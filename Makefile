@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/insight_quality.py
 	$(BIN)/python benchmarks/ai_quality.py
 	$(BIN)/python benchmarks/web_bench.py
+	$(BIN)/python benchmarks/render_bench.py
 	$(BIN)/python benchmarks/coop_ingest.py
 	$(BIN)/python benchmarks/coop_release.py
 	$(BIN)/python benchmarks/hostile_bench.py

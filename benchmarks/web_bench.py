@@ -3,7 +3,10 @@
 Builds a library like insight_bench.py does (default 1,000,000 plays; ``--db`` reuses a file, or builds
 one there and keeps it), starts the real server (``linernotes serve``, a separate process, on 127.0.0.1),
 calls each endpoint once to warm it (the first call builds the selection, trains the models: printed as
-"cold", not judged), then runs two phases with 4 clients (httpx, one thread each) at once: every endpoint
+"cold", not judged) — the overview's and entity pages' endpoints, every registered insight with its default
+options for the whole history and for ``--year`` (each insight page fetches its insight), and the story's
+slides and first share card when the server tells a story (else it says "story: not served") — then runs
+two phases with 4 clients (httpx, one thread each) at once: every endpoint
 ``--rounds`` times per client in shuffled order (the server caches answers until the library changes, so
 this measures serving), and the period-taking endpoints for periods nobody asked for before (so every
 answer is computed: the selection cut, the insight, the entity queries). Prints p50 and p95 per endpoint
@@ -31,6 +34,7 @@ import httpx
 
 from _common import library_arguments, verdict
 from insight_bench import library_for
+from linernotes.engine.registry import all_insights
 
 TARGET_MS = 150.0
 CLIENTS = 4
@@ -52,8 +56,8 @@ AUTH: dict[str, str] = {}  # the dashboard's access token, once the server print
 def endpoints(base: str, year: int) -> dict[str, str]:
     """Every data endpoint the pages fetch, with the arguments a page would send."""
     y = f"from={year}-01-01&to={year}-12-31"
-    top, track = (httpx.get(f"{base}/api/insights/top?entity={e}&limit=1", timeout=600, headers=AUTH)
-                  .json()["result"]["rows"] for e in ("artists", "tracks"))
+    top, track, album, show = (httpx.get(f"{base}/api/insights/top?entity={e}&limit=1", timeout=600, headers=AUTH)
+                               .json()["result"]["rows"] for e in ("artists", "tracks", "albums", "shows"))
     artist = top[0]["name"] if top else "x"
     out = {
         "status": "/api/status",
@@ -65,6 +69,8 @@ def endpoints(base: str, year: int) -> dict[str, str]:
         "artist page": f"/api/entity/artist?name={quote(artist)}",
         f"artist page ({year})": f"/api/entity/artist?name={quote(artist)}&{y}",
         "track page": f"/api/entity/track?name={quote(track[0]['name'] if track else 'x')}",
+        "album page": f"/api/entity/album?name={quote(album[0]['name'] if album else 'x')}",
+        "show page": f"/api/entity/show?name={quote(show[0]['name'] if show else 'x')}",
         "search": f"/api/search?q={quote(artist[:4])}",
         "ask": f"/api/ask?q={quote(f'top artist in {year}')}",
         "chapters": "/api/insights/chapters",
@@ -79,6 +85,27 @@ def endpoints(base: str, year: int) -> dict[str, str]:
         "exclusions": "/api/exclusions",
         "import progress": "/api/import/progress",
     }
+    # Every insight's page fetches its insight with the default options: each one, whole history and a year.
+    for name in sorted(i.name for i in all_insights()):
+        out[f"{name} (all)"] = f"/api/insights/{name}"
+        out[f"{name} ({year})"] = f"/api/insights/{name}?{y}"
+    out.update(story_endpoints(base, y))
+    return out
+
+
+def story_endpoints(base: str, year_query: str) -> dict[str, str]:
+    """The story page's slides (whole history and a year) and the share card of its first slide, when the
+    server has a story to tell."""
+    story = httpx.get(f"{base}/api/story", timeout=600, headers=AUTH)
+    if story.status_code != 200:
+        print(f"story: not served (/api/story answered {story.status_code})")
+        return {}
+    slides = story.json().get("slides") or []
+    out = {"story (all)": "/api/story", "story (year)": f"/api/story?{year_query}"}
+    if slides:
+        out["story card"] = f"/api/story/card?slide={quote(str(slides[0]['id']))}&theme=light"
+    else:
+        print("story card: the whole history's story has no slide")
     return out
 
 
@@ -115,7 +142,8 @@ def new_periods(paths: dict[str, str], rounds: int, seed: int, first: int, last:
     rng = random.Random(seed)
     order = []
     for _ in range(rounds):
-        for name in ("overview (all)", "top artists (all)", "artist page", "track page", "clock (all)"):
+        for name in ("overview (all)", "top artists (all)", "artist page", "track page", "album page", "show page",
+                     "clock (all)"):
             start = rng.randrange(first * 12, last * 12 + 1)
             end = min(start + rng.randrange(0, 24), last * 12 + 11)
             period = f"from={start // 12}-{start % 12 + 1:02d}-01&to={end // 12}-{end % 12 + 1:02d}-28"
@@ -172,11 +200,11 @@ def main() -> int:
         proc, base = start_server(db)
         try:
             paths = endpoints(base, args.year)
-            print(f"\n{'endpoint':<24} {'cold':>9}", flush=True)
+            print(f"\n{'endpoint':<28} {'cold':>9}", flush=True)
             for name, path in paths.items():
                 t0 = time.perf_counter()
                 httpx.get(base + path, timeout=600, headers=AUTH).raise_for_status()
-                print(f"{name:<24} {(time.perf_counter() - t0) * 1000:>7.0f}ms", flush=True)
+                print(f"{name:<28} {(time.perf_counter() - t0) * 1000:>7.0f}ms", flush=True)
             status = httpx.get(f"{base}/api/status", timeout=600, headers=AUTH).json()
             first, last = int(status["first_play"][:4]), int(status["last_play"][:4])
             phases = {
@@ -196,14 +224,14 @@ def main() -> int:
         for title, (times, wall) in results.items():
             print(f"\n{CLIENTS} concurrent clients, {title}: {sum(map(len, times.values())):,} requests in "
                   f"{wall:.1f} s")
-            print(f"{'endpoint':<24} {'p50':>8} {'p95':>8} {'p95 vs 150 ms':>14}")
+            print(f"{'endpoint':<28} {'p50':>8} {'p95':>8} {'p95 vs 150 ms':>14}")
             for name, values in sorted(times.items(), key=lambda kv: list(paths).index(kv[0])
                                        if kv[0] in paths else len(paths)):
                 p50, p95 = pct(values, 50), pct(values, 95)
                 flag = "" if p95 <= TARGET_MS else "  MISSED"
                 if flag:
                     misses.append(f"{name}: p95 {p95:.0f} ms > {TARGET_MS:.0f} ms")
-                print(f"{name:<24} {p50:>6.0f}ms {p95:>6.0f}ms {p95 / TARGET_MS:>14.2f}{flag}")
+                print(f"{name:<28} {p50:>6.0f}ms {p95:>6.0f}ms {p95 / TARGET_MS:>14.2f}{flag}")
 
         # With an empty model cache: the report trains every model it shows (the worst case, a first report).
         env = {**os.environ, "LINERNOTES_CACHE": str(Path(tmp) / "model-cache")}

@@ -157,6 +157,7 @@ class Engine:
         self._selections: dict[Scope, Selection] = {}
         self._derived: dict[tuple[object, ...], str] = {}
         self._memos: dict[tuple[object, ...], Any] = {}
+        self._shared: dict[tuple[object, ...], Any] | None = None  # see share_memos
         self._views: set[str] = set()
         self._tables: set[str] = set()  # the selections built as temp tables
         self._rules_version: tuple[Rule, ...] | None = None
@@ -175,7 +176,14 @@ class Engine:
         self._selections.clear()
         self._derived.clear()
         self._memos.clear()
+        self._shared = None  # the library changed under this engine: its models are no longer the others'
         self._views.clear()
+
+    def share_memos(self, shared: dict[tuple[object, ...], Any]) -> None:
+        """Keep the memos built with ``shared=True`` (whole-history models: plain values, no tables of this
+        connection) in ``shared``, a dict that other engines over the same unchanged library use too — the
+        dashboard's readers: a model one of them builds, all of them have."""
+        self._shared = shared
 
     def forget_periods(self) -> None:
         """Forget the selections and derived tables of bounded periods, keeping each scope's whole history
@@ -225,12 +233,14 @@ class Engine:
     def cached(self, key: tuple[object, ...]) -> str | None:
         return self._derived.get(key)
 
-    def memo(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+    def memo(self, key: tuple[object, ...], build: Callable[[], T], *, shared: bool = False) -> T:
         """``build()``'s value (numpy arrays, an index...), kept until the library changes. Keys start with
-        the scope they describe; those of bounded periods go with :meth:`forget_periods`."""
-        if key not in self._memos:
-            self._memos[key] = build()
-        return self._memos[key]  # type: ignore[no-any-return]
+        the scope they describe; those of bounded periods go with :meth:`forget_periods`. ``shared``: a
+        whole history's value that holds nothing of this connection (see :meth:`share_memos`)."""
+        store = self._shared if shared and self._shared is not None else self._memos
+        if key not in store:
+            store[key] = build()
+        return store[key]  # type: ignore[no-any-return]
 
     def history_sql(self, scope: Scope) -> str:
         """The whole history of ``scope`` (any period) as a relation for one query (see :meth:`relation_sql`)."""

@@ -347,12 +347,18 @@ def _last_day(ctx: Context, sunday: dt.date) -> dt.date:
 
 def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> list[ChapterFacts]:
     """Facts for each span over ``ctx``'s whole history: listening, distinctive artists, rhythm, devices
-    (:func:`linernotes.models.chapter_segmentation.chapter_facts_of`)."""
-    import pyarrow as pa
-
+    (:func:`linernotes.models.chapter_segmentation.chapter_facts_of`). They do not depend on the period asked
+    for, so the engine keeps them: a new period pays only for its own figures."""
     whole = ctx.whole_history()
     if not spans:
         return []
+    return whole.engine.memo((whole.scope, "chapter-facts", tuple(spans), n_distinctive),
+                             lambda: _chapter_facts(whole, spans, n_distinctive), shared=True)
+
+
+def _chapter_facts(whole: Context, spans: list[Span], n_distinctive: int) -> list[ChapterFacts]:
+    import pyarrow as pa
+
     table = pa.table({"idx": pa.array(np.arange(len(spans)), pa.int64()),
                       "s": pa.array([s.start for s in spans], pa.date32()),
                       "e": pa.array([s.end for s in spans], pa.date32())})

@@ -387,7 +387,13 @@ def _session_taste(ctx: Context, sessions: str, artists: np.ndarray, vectors: np
 
 
 def modes_model(ctx: Context, *, seed: int = SEED) -> ModesModel:
-    """Cluster the sessions of ``ctx``'s whole history into modes (labels cached on disk)."""
+    """Cluster the sessions of ``ctx``'s whole history into modes (labels cached on disk; the model kept in
+    memory by the engine, so a new period pays only for its own figures)."""
+    whole = ctx.whole_history()
+    return whole.engine.memo((whole.scope, "modes-model", seed), lambda: _modes_model(whole, seed), shared=True)
+
+
+def _modes_model(ctx: Context, seed: int) -> ModesModel:
     whole = ctx.whole_history()
     f = session_features(ctx)
     devices = device_columns(f)

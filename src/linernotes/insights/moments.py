@@ -76,8 +76,14 @@ def moments(
 
 
 def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -> list[Moment]:
-    """Every moment of ``ctx``'s whole history (:mod:`linernotes.models.anomalies`), strongest first."""
+    """Every moment of ``ctx``'s whole history (:mod:`linernotes.models.anomalies`), strongest first; kept by
+    the engine, so a new period pays only for picking its own."""
     whole = ctx.whole_history()
+    return list(whole.engine.memo((whole.scope, "moments", min_z, min_share),
+                                  lambda: _find_moments(whole, min_z, min_share), shared=True))
+
+
+def _find_moments(whole: Context, min_z: float, min_share: float) -> list[Moment]:
     days = whole.fetchnumpy(f"""
         SELECT day, hour, coalesce(sum(ms_played), 0)::DOUBLE AS ms FROM {whole.plays}
         WHERE day IS NOT NULL GROUP BY ALL ORDER BY day""")
@@ -85,7 +91,7 @@ def find_moments(ctx: Context, *, min_z: float = 4.0, min_share: float = 0.25) -
         return []
     day = np.asarray(days["day"]).astype("datetime64[D]")
     first, monday0 = week_origin(day)
-    rows = _new_artist_weeks(ctx, first, monday0, min_share)
+    rows = _new_artist_weeks(whole, first, monday0, min_share)
     return moments_of(day, days["hour"], days["ms"], rows, min_z=min_z, min_share=min_share)
 
 

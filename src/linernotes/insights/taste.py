@@ -33,8 +33,14 @@ MIN_DRIFT_MONTHS = 12
 
 def taste_model(ctx: Context, *, dims: int = 32, window: int = 5, min_plays: int = 3, seed: int = 0) -> TasteModel:
     """Train (or load from the cache) the artist embedding (:mod:`linernotes.models.artist_embedding`) of
-    ``ctx``'s scope over its whole history. Every insight built on taste vectors loads it here."""
+    ``ctx``'s scope over its whole history. Every insight built on taste vectors loads it here; the engine
+    keeps it, so the insights of a new period do not read it from disk again."""
     whole = ctx.whole_history()
+    return whole.engine.memo((whole.scope, "taste-model", dims, window, min_plays, seed),
+                             lambda: _load(whole, dims, window, min_plays, seed), shared=True)
+
+
+def _load(whole: Context, dims: int, window: int, min_plays: int, seed: int) -> TasteModel:
     params = {"dims": dims, "window": window, "min_plays": min_plays, "seed": seed, "model": "taste-ppmi-svd-2"}
     arrays, _ = cached_arrays(whole, "taste", params, lambda: _train(whole, dims, window, min_plays, seed))
     return TasteModel(artists=arrays["artists"], vectors=arrays["vectors"], ms_played=arrays["ms_played"],

@@ -85,6 +85,9 @@ class LibraryAccess:
 
     def _open_readers(self) -> None:
         fresh = [open_library(self.path, read_only=True) for _ in range(self.readers)]
+        shared: dict[tuple[object, ...], object] = {}  # the whole history's models, built once for all readers
+        for lib in fresh:
+            lib.engine.share_memos(shared)
         if self._prepare is None:
             for lib in fresh:
                 self._pool.put(lib)

@@ -236,20 +236,30 @@ async function overview() {
 }
 
 // ---- artist / track / album / show -------------------------------------------------------------------
-function monthChart(container, monthly) {
+// A month per column, from the first month with listening to the last: hours (plays for a track, whose
+// plays are what a person counts).
+function monthChart(container, monthly, kind) {
   if (!monthly.length) { container.replaceChildren(); return; }
+  const byPlays = kind === "track";
   const byMonth = new Map(monthly.map((p) => [p.month, p]));
   const months = monthRange(monthly[0].month, monthly[monthly.length - 1].month);
   const points = months.map((key) => {
     const p = byMonth.get(key) || { plays: 0, ms_played: 0 };
-    return { key, label: months.length > 18 ? key.slice(0, 4) : MONTHS[Number(key.slice(5)) - 1],
-      value: p.ms_played / MS_PER_HOUR, tip: `${fmtMonth(key)}: ${fmtH(p.ms_played)}, ${fmtInt(p.plays)} plays` };
+    // Few months: each named, January by its year (so two Marches are told apart).
+    const short = key.endsWith("-01") ? key.slice(0, 4) : MONTHS[Number(key.slice(5)) - 1];
+    return { key, label: months.length > 18 ? key.slice(0, 4) : short,
+      value: byPlays ? p.plays : p.ms_played / MS_PER_HOUR,
+      tip: `${fmtMonth(key)}: ${fmtInt(p.plays)} plays, ${fmtH(p.ms_played)}` };
   });
   const best = points.reduce((a, b) => (b.value > a.value ? b : a), points[0]);
   const active = points.filter((p) => p.value > 0).length;
-  columnChart(container, `Listened in ${fmtInt(active)} of ${fmtInt(points.length)} months from ` +
-    `${fmtMonth(months[0])} to ${fmtMonth(months[months.length - 1])}; the most in ${fmtMonth(best.key)} ` +
-    `(${fmtH(best.value * MS_PER_HOUR)}).`, points, (v) => (v < 10 && v % 1 ? `${v.toFixed(1)} h` : `${fmtInt(v)} h`));
+  const most = byPlays ? `${fmtInt(best.value)} plays` : fmtH(best.value * MS_PER_HOUR);
+  const axis = byPlays ? (v) => fmtInt(v) : (v) => (v < 10 && v % 1 ? `${v.toFixed(1)} h` : `${fmtInt(v)} h`);
+  const unit = byPlays ? " Plays a month." : " Hours a month.";
+  const sentence = points.length === 1 ? `All of it in ${fmtMonth(best.key)} (${most}).${unit}`
+    : `${byPlays ? "Played" : "Listened"} in ${fmtInt(active)} of ${fmtInt(points.length)} months from ` +
+      `${fmtMonth(months[0])} to ${fmtMonth(months[months.length - 1])}; the most in ${fmtMonth(best.key)} (${most}).${unit}`;
+  columnChart(container, sentence, points, axis);
 }
 
 function namedTable(table, kind, heading, rows) {
@@ -276,6 +286,105 @@ async function similarArtists(name) {
   }
 }
 
+// Too little to draw: the sentence alone, and the figure is no longer a chart (never an empty one).
+function noChart(container, sentence) {
+  container.classList.remove("chart");
+  container.replaceChildren(el("p", { class: "muted", text: sentence }));
+}
+
+// How a track's streams ended (entity.py's OUTCOME_SQL), each with its series colour and its words.
+const OUTCOMES = [["through", "played to the end", "s0"], ["skipped", "skipped", "s1"], ["stopped", "stopped early", "s3"],
+  ["unknown", "ending not recorded", "s7"]];
+
+// A bar a year split by how the streams ended, with the counts written out and a legend.
+function outcomesChart(container, years) {
+  const total = (key) => years.reduce((sum, y) => sum + y[key], 0);
+  const streams = total("streams");
+  if (!streams) { noChart(container, "No plays of it in this period."); return; }
+  const known = streams - total("unknown");
+  if (!known) {
+    noChart(container, `Your export does not say how its ${fmtInt(streams)} streams ended (played through or skipped).`);
+    return;
+  }
+  // A year stands out when its skip share is at least 5 points above the lowest year's (each year with at
+  // least 10 known endings).
+  const rate = (y) => y.skipped / (y.streams - y.unknown);
+  const rated = years.filter((y) => y.streams - y.unknown >= 10);
+  const worst = rated.length > 1 ? rated.reduce((a, b) => (rate(b) > rate(a) ? b : a)) : null;
+  const best = rated.length > 1 ? rated.reduce((a, b) => (rate(b) < rate(a) ? b : a)) : null;
+  const standsOut = worst && rate(worst) - rate(best) >= 0.05;
+  const sentence = `Of ${fmtInt(known)} streams whose ending is known, ${fmtPct(total("through") / known)} played to ` +
+    `the end and ${fmtPct(total("skipped") / known)} were skipped` +
+    (standsOut ? `; skipped most in ${worst.year} (${fmtPct(rate(worst))}).` : ".");
+  figure(container, sentence, (width) => {
+    const rowH = 26, labelW = 44, valueW = 70, barW = Math.max(60, width - labelW - valueW);
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${years.length * rowH}`, height: years.length * rowH });
+    years.forEach((y, i) => {
+      const top = i * rowH;
+      svg.append(svgEl("text", { class: "value-label", x: 0, y: top + 17 }, String(y.year)));
+      let x = labelW;
+      for (const [key, words, cls] of OUTCOMES) {
+        const w = (barW * y[key]) / y.streams;
+        if (y[key]) {
+          svg.append(withTip(svgEl("rect", { class: cls, x, y: top + 5, width: Math.max(1, w), height: rowH - 10,
+            "data-outcome": key }), `${y.year}: ${fmtInt(y[key])} ${words} (${fmtPct(y[key] / y.streams)})`));
+        }
+        x += w;
+      }
+      svg.append(svgEl("text", { class: "axis-label", x: labelW + barW + 6, y: top + 17 }, `${fmtInt(y.streams)} streams`));
+    });
+    return svg;
+  });
+  container.append(el("ul", { class: "legend" }, ...OUTCOMES.filter(([key]) => total(key)).map(([key, words, cls]) =>
+    el("li", {}, el("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), `${words} ${fmtInt(total(key))}`))));
+}
+
+function hourChart(container, hours) {
+  const total = hours.reduce((a, b) => a + b, 0);
+  if (!total) { noChart(container, "No plays of it in this period."); return; }
+  const peak = hours.indexOf(Math.max(...hours));
+  // The four hours around the peak: "mostly late at night" is a window, not one hour.
+  const window = [-1, 0, 1, 2].reduce((sum, d) => sum + hours[(peak + d + 24) % 24], 0);
+  const points = hours.map((n, h) => ({ key: String(h), label: h % 6 ? "" : hourName(h), value: n,
+    tip: `${hourName(h)}–${hourName((h + 1) % 24)}: ${fmtInt(n)} streams` }));
+  columnChart(container, `Played most at ${hourName(peak)}–${hourName((peak + 1) % 24)} (${fmtInt(hours[peak])} streams); ` +
+    `${fmtPct(window / total)} of its streams were between ${hourName((peak + 23) % 24)} and ${hourName((peak + 3) % 24)}. ` +
+    "Streams by hour of the day.", points, (v) => fmtInt(v), { height: 120 });
+}
+
+function deviceChart(container, devices) {
+  const total = devices.reduce((a, d) => a + d.streams, 0);
+  if (!total) { noChart(container, "No plays of it in this period."); return; }
+  if (devices.every((d) => d.device === "unknown")) { noChart(container, "Your export does not record the device."); return; }
+  const rows = devices.slice(0, 6).map((d, i) => ({ label: deviceName(d.device), value: d.streams,
+    text: `${fmtInt(d.streams)} · ${fmtPct(d.streams / total)}`, cls: `s${i % 8}` }));
+  const first = rows[0];
+  barList(container, devices.length === 1 ? `Every stream on ${first.label === "not recorded" ? "a device not recorded" : `the ${first.label}`}.`
+    : `Most streams on the ${first.label} (${fmtPct(first.value / total)}), on ${fmtInt(devices.length)} kinds of device in all.`, rows);
+}
+
+// An album's tracks or a show's episodes: plays, time, how often played to the end, the last listen.
+function itemsTable(table, d) {
+  const items = d.items || [];
+  const max = Math.max(1, ...items.map((r) => r.plays));
+  const episodes = d.kind === "show";
+  fillTable(table, ["#", episodes ? "Episode" : "Track", "Plays", "Hours", "Played to the end", "Last listen"],
+    items.map((r, i) => el("tr", { "data-name": r.name },
+      el("td", { text: i + 1 }),
+      el("td", {}, episodes ? r.name : entityLink("track", r.name, d.by), el("span", { class: "item-bar" }, cellBar(r.plays / max))),
+      el("td", { class: "num", "data-value": r.plays, text: fmtInt(r.plays) }),
+      el("td", { class: "num", "data-value": r.ms_played, text: fmtH(r.ms_played) }),
+      el("td", { class: "num", "data-value": r.completion ?? "", text: r.completion === null ? "not recorded" : fmtPct(r.completion) }),
+      el("td", { class: "num", text: fmtDate(r.last_listen) }))));
+  const known = items.filter((r) => r.ending_known >= 5);
+  const best = known.reduce((a, b) => (!a || b.completion > a.completion ? b : a), null);
+  const sentence = document.getElementById("items-sentence");
+  const noun = episodes ? "episode" : "track";
+  sentence.textContent = !items.length ? `No ${noun}s played in this period.`
+    : `${fmtInt(items.length)} ${noun}${items.length === 1 ? "" : "s"} played, most often “${items[0].name}” (${fmtInt(items[0].plays)} plays)` +
+      (best && known.length > 1 ? `; the most often played to the end: “${best.name}” (${fmtPct(best.completion)}).` : ".");
+}
+
 async function entity() {
   const kind = document.body.dataset.kind;
   const q = periodQuery();
@@ -285,42 +394,53 @@ async function entity() {
   const d = await getJSON(`/api/entity/${kind}?${q}`);
   setupPeriod(d);
   document.getElementById("title").textContent = d.name;
+  document.title = `${d.name} · linernotes`;
   const byLine = document.getElementById("entity-by");
   const kindName = { artist: "Artist", track: "Track", album: "Album", show: "Show" }[kind] || kind;
   byLine.replaceChildren(kindName);
   if (d.by) byLine.append(" by ", entityLink("artist", d.by));
+  if (d.album) byLine.append(", from the album ", entityLink("album", d.album, d.by));
   const stats = document.getElementById("stats");
-  for (const id of ["artist-only", "similar-section"]) {
-    const node = document.getElementById(id);
-    if (node) node.hidden = kind !== "artist";
-  }
+  for (const node of document.querySelectorAll("[data-for]")) node.hidden = !node.dataset.for.split(" ").includes(kind);
   if (!d.found) {
+    for (const node of document.querySelectorAll("[data-for]")) node.hidden = true;
     stats.replaceChildren(el("p", { text: "No listening to this in the period." }));
     stats.removeAttribute("aria-busy");
     document.body.dataset.loaded = "1";
     return;
   }
+  const through = (d.outcomes_by_year || []).reduce((a, y) => a + y.through, 0);
+  const ended = (d.outcomes_by_year || []).reduce((a, y) => a + y.streams - y.unknown, 0);
   stats.replaceChildren(
-    stat("rank", "rank", d.rank, d.rank ? `#${d.rank}` : "–"),
+    stat("rank", "rank", d.rank, d.rank ? `#${fmtInt(d.rank)}` : "–"),
     stat("plays", "plays", d.plays, fmtInt(d.plays)),
     stat("hours", "hours", (d.ms_played / MS_PER_HOUR).toFixed(1), fmtHours(d.ms_played)),
     stat("first_listen", "first listen", d.first_listen, fmtDate(d.first_listen)),
     stat("last_listen", "last listen", d.last_listen, fmtDate(d.last_listen)),
-    stat("skip_rate", "skipped", d.skip_rate, fmtPct(d.skip_rate)),
+    ...(kind === "track" && ended ? [stat("through", "played to the end", through / ended, fmtPct(through / ended))] : []),
+    ...(d.skip_rate === null ? [] : [stat("skip_rate", "skipped", d.skip_rate, fmtPct(d.skip_rate))]),
     stat("sessions", "sessions", d.sessions, fmtInt(d.sessions)),
   );
   stats.dataset.msPlayed = String(d.ms_played);
   stats.removeAttribute("aria-busy");
-  monthChart(document.getElementById("by-month"), d.by_month);
+  monthChart(document.getElementById("by-month"), d.by_month, kind);
   if (kind === "artist") {
     namedTable(document.getElementById("top-songs"), "track", "Song", d.top_tracks || []);
     namedTable(document.getElementById("top-albums"), "album", "Album", d.top_albums || []);
   }
+  if (kind === "track") {
+    outcomesChart(document.getElementById("outcomes"), d.outcomes_by_year);
+    hourChart(document.getElementById("by-hour"), d.streams_by_hour);
+    deviceChart(document.getElementById("devices"), d.devices);
+    document.getElementById("versions-section").hidden = !d.versions.length;
+    namedTable(document.getElementById("versions"), "track", "Version", d.versions);
+  }
+  if (kind === "album" || kind === "show") itemsTable(document.getElementById("items"), d);
   fillTable(document.getElementById("rank-by-year"), ["Year", "Rank", "Hours", "Plays"],
-    d.rank_by_year.map((r) => el("tr", {}, el("td", { text: r.year }), el("td", { text: `#${r.rank} of ${fmtInt(r.of)}` }),
+    d.rank_by_year.map((r) => el("tr", {}, el("td", { text: r.year }), el("td", { text: `#${fmtInt(r.rank)} of ${fmtInt(r.of)}` }),
       el("td", { class: "num", text: fmtH(r.ms_played) }), el("td", { class: "num", text: fmtInt(r.plays) }))));
   fillTable(document.getElementById("recent-sessions"), ["Started", "Plays", "Of these", "Hours"],
-    d.recent_sessions.map((s) => el("tr", {}, el("td", { text: `${fmtDate(s.start)} ${s.start.slice(11, 16)}` }),
+    d.recent_sessions.map((s) => el("tr", {}, el("td", { text: `${fmtDate(s.start_local)} ${s.start_local.slice(11, 16)}` }),
       el("td", { class: "num", text: fmtInt(s.streams) }), el("td", { class: "num", text: fmtInt(s.streams_of_this) }),
       el("td", { class: "num", text: fmtH(s.ms_played) }))));
   document.body.dataset.loaded = "1";
