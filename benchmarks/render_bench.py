@@ -53,7 +53,7 @@ new MutationObserver(() => {
 def html_pages(db: Path, base: str, token: str) -> list[str]:
     """Every page the server serves, found as the accessibility test finds them (its ``pages_of``), from the
     routes of an app over the same library (never served: only its route table and token are used)."""
-    from tests.test_accessibility import pages_of
+    from tests.support.web_libraries import pages_of
 
     from linernotes.web import create_app
 

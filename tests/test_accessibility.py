@@ -12,14 +12,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from linernotes.library import open_library
 from linernotes.serving import background
 from linernotes.web import create_app
-from linernotes.web.entity import KINDS
 from tests.support.accessibility import (
     AXE,
     THEMES,
@@ -27,34 +25,11 @@ from tests.support.accessibility import (
     Findings,
     check_keyboard,
     check_page,
-    fill,
-    html_pages,
     slug,
 )
 from tests.support.browser import ARTIFACTS, screenshot
 from tests.support.samples import SAMPLES
-
-SYNTHETIC_PLAYS = 12_000  # as tests/test_web.py
-
-
-def synthetic_library(folder: Path) -> Path:
-    """The web tests' synthetic export, imported."""
-    from linernotes import synth
-
-    export = folder / "my_spotify_data.zip"
-    synth.write_extended(synth.generate(n_plays=SYNTHETIC_PLAYS, seed=7), export, generation="C")
-    db = folder / "synthetic.duckdb"
-    with open_library(db) as lib:
-        lib.import_paths([export])
-    return db
-
-
-def real_library(folder: Path) -> Path:
-    """Every real export in ../shared/samples, imported (read in place)."""
-    db = folder / "real.duckdb"
-    with open_library(db) as lib:
-        lib.import_paths(sorted(SAMPLES.iterdir()))
-    return db
+from tests.support.web_libraries import pages_of, real_library, synthetic_library
 
 
 def add_crowd_release(db: Path) -> None:
@@ -72,37 +47,6 @@ def add_crowd_release(db: Path) -> None:
                             config=ReleaseConfig.uniform(1.0, taste_select_epsilon=4.0, taste_pairs_epsilon=4.0))
     write_release(db.with_name(f"{db.stem}.crowd-release.json"), release)
     write_public_key(db.with_name(f"{db.stem}.coop-key"), public_key_bytes(key))
-
-
-def pages_of(app: Any, base: str, db: Path) -> list[str]:
-    """Every HTML page the app serves for this library: each route, its path parameter filled with every insight
-    name and entity kind (those that answer 200 are pages), entity pages for the top name of each kind."""
-    import httpx
-
-    from linernotes.engine.registry import all_insights
-
-    with open_library(db, read_only=True) as lib:
-        top = {kind: rows[0] for kind, entity in KINDS.items()
-               if (rows := lib.top(entity.value, limit=1))}
-    values = sorted({i.name for i in all_insights()} | set(KINDS))
-    found: list[str] = []
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {app.state.token}"},
-                                              timeout=120) as client:
-        for path in fill(html_pages(app), values):
-            kind = path.strip("/")
-            if kind in KINDS:
-                if kind not in top:
-                    continue
-                row = top[kind]
-                path += f"?name={quote(row.name)}" + (f"&by={quote(row.by)}" if getattr(row, "by", None) else "")
-            elif path == "/search":
-                path += "?q=" + quote(top["artist"].name[:4])
-            if path.startswith("/api/"):
-                continue  # the JSON the pages read, never a page
-            response = client.get(path)
-            if response.status_code == 200 and response.headers["content-type"].startswith("text/html"):
-                found.append(path)
-    return found
 
 
 # Views: (width, theme). The synthetic library is seen in all four; the real exports — where long and non-Latin

@@ -9,7 +9,7 @@ import pytest
 
 from linernotes.insights.obsessions import CONTEXT_DAYS
 from linernotes.library import open_library
-from tests.test_accessibility import synthetic_library
+from tests.support.web_libraries import synthetic_library
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from linernotes.web import create_app
 from tests.support.accessibility import AXE, VIEWPORTS, Findings, check_keyboard, check_page
 from tests.support.browser import screenshot
 from tests.support.samples import SAMPLES
-from tests.test_accessibility import real_library, synthetic_library
+from tests.support.web_libraries import real_library, synthetic_library
 
 PAGES = ("clock", "calendar", "sessions", "skips", "discovery", "diversity", "loyalty", "context")
 VIEWS = {"synthetic": [("desktop", "light"), ("phone", "dark"), ("desktop", "dark"), ("phone", "light")],

@@ -21,7 +21,7 @@ from linernotes.web import create_app
 from tests.support.accessibility import AXE, VIEWPORTS, Findings, check_page
 from tests.support.browser import screenshot
 from tests.support.samples import SAMPLES, requires_samples
-from tests.test_accessibility import real_library, synthetic_library
+from tests.support.web_libraries import real_library, synthetic_library
 
 PAGES = ["obsessions", "rediscover", "albums", "podcasts", "audiobooks", "skip-model", "moments", "taste"]
 # Words a page must never show: a value that went missing on its way to the page.

@@ -37,8 +37,8 @@ from tests.support.accessibility import Findings, check_keyboard, check_page
 from tests.support.browser import screenshot
 from tests.support.exports import play, write_extended
 from tests.support.samples import SAMPLES, requires_samples
+from tests.support.web_libraries import synthetic_library
 
-SYNTHETIC_PLAYS = 12_000  # as tests/test_web.py
 CJK, EMOJI = "坂本龍一", "😀🎸🔥"
 LONG = "The Unbelievably Long Named Orchestra of the Northern Hemisphere and Friends"
 FONTS_MISSING = "CJK or emoji fonts missing: apt-get install fonts-noto-cjk fonts-noto-color-emoji"
@@ -47,20 +47,9 @@ YEAR_2024 = Scope.make(start="2024-01-01", end="2024-12-31")
 PLACEHOLDERS = re.compile(r"\b(None|nan|NaN|null|unknown|undefined)\b")
 
 
-def synthetic_db(folder: Path) -> Path:
-    from linernotes import synth
-
-    export = folder / "my_spotify_data.zip"
-    synth.write_extended(synth.generate(n_plays=SYNTHETIC_PLAYS, seed=7), export, generation="C")
-    db = folder / "synthetic.duckdb"
-    with open_library(db) as lib:
-        lib.import_paths([export])
-    return db
-
-
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthetic_db(tmp_path_factory.mktemp("story-synthetic"))
+    return synthetic_library(tmp_path_factory.mktemp("story-synthetic"))
 
 
 @pytest.fixture(scope="module")
