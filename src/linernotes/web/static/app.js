@@ -419,7 +419,7 @@ async function entity() {
     stat("last_listen", "last listen", d.last_listen, fmtDate(d.last_listen)),
     ...(kind === "track" && ended ? [stat("through", "played to the end", through / ended, fmtPct(through / ended))] : []),
     ...(d.skip_rate === null ? [] : [stat("skip_rate", "skipped", d.skip_rate, fmtPct(d.skip_rate))]),
-    stat("sessions", "sessions", d.sessions, fmtInt(d.sessions)),
+    stat("sessions", "sessions it came up in (skips too)", d.sessions, fmtInt(d.sessions)),
   );
   stats.dataset.msPlayed = String(d.ms_played);
   stats.removeAttribute("aria-busy");
