@@ -365,7 +365,9 @@ def _chapters(f: _Facts) -> Slide | None:
     # each chapter in its own series colour, the same as on the chapters page and in the report.
     whole: ChaptersResult = f.run_whole("chapters")
     shown = whole.chapters if len(whole.chapters) <= MAX_CHAPTERS_SHOWN else here
-    marks = [Mark(c.title, c.hours * MS_PER_HOUR, f"{format_date_range(c.start, c.end)} · "
+    # A chapter's hours are a float, kept to 6 decimals when the model's result comes from the disk cache: the
+    # bar's length in whole minutes is the same whether the chapters were just computed or read back.
+    marks = [Mark(c.title, round(c.hours * 60) * 60_000, f"{format_date_range(c.start, c.end)} · "
                   f"{_hours_text(c.hours * MS_PER_HOUR)}", series=c.index - 1) for c in shown]
     which = "All the chapters of your listening life" if shown is whole.chapters else "Your chapters in this period"
     caption = (f"{which}, each with its dates and its hours of listening: "
