@@ -52,9 +52,10 @@ function calendarPage(data) {
   const [monthCard, monthFig] = chartCard("Month by month", "calendar-months");
   body.replaceChildren(stats, highlights, gridCard, monthCard);
 
-  const active = values.filter((v) => v > 0).length;
-  calendarGrid(gridFig, `Every day from ${fmtDate(daily.start)} to ${fmtDate(daily.end)}: ${fmtInt(active)} with ` +
-    `${timed ? "listening" : "plays"}; the darker the day, the more ${timed ? "minutes" : "plays"}` +
+  // No count of days here: the figures above count the days of the history's core (stray plays far from the
+  // rest left out) and a day of a few seconds is a day listened, though it rounds to no minute in the grid.
+  calendarGrid(gridFig, `Every day from ${fmtDate(daily.start)} to ${fmtDate(daily.end)}: ` +
+    `the darker the day, the more ${timed ? "minutes" : "plays"}` +
     `${streak && streak.days > 1 ? `; the line under the days marks your longest streak (${fmtRange(streak.first_day, streak.last_day)})` : ""}.`,
   daily.start, values, (iso, v) => `${weekday(iso)} ${fmtDate(iso)}: ${v > 0 ? amount(v) : "nothing"}`,
   { outline: streak && streak.days > 1 ? [streak.first_day, streak.last_day] : null });
