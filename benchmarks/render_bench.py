@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 import web_bench
-from _common import library_arguments
+from _common import library_arguments, verdict
 from insight_bench import library_for
 
 TARGET_MS = 1000.0
@@ -167,11 +167,7 @@ def main() -> int:
             flag = "  MISSED"
             misses.append(f"{path} ({period}): {ms:.0f} ms > {TARGET_MS:.0f} ms")
         print(f"{path[:40]:<40} {period:<19} {shown}{flag}")
-    if misses:
-        print("\nMISSED: " + "; ".join(misses))
-        return 1
-    print("\nall pages rendered within 1 s")
-    return 0
+    return verdict(misses, "first-render")
 
 
 if __name__ == "__main__":

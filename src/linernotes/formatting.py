@@ -53,6 +53,16 @@ def format_date_range(start: dt.date | dt.datetime, end: dt.date | dt.datetime) 
     return f"{start.day}–{format_date(end)}"
 
 
+def format_period(start: dt.date | None, end: dt.date | None, *, none: str = "all time") -> str:
+    """A period as a title says it: "2023" for a calendar year, else its range ("25 May 2014 – 12 May 2026");
+    ``none`` when it has no dates."""
+    if start is None or end is None:
+        return none
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    return format_date_range(start, end)
+
+
 def shown_path(path: str | os.PathLike[str]) -> str:
     """A file the command wrote or read, as a person finds it and without the account's name: relative to the
     working folder when inside it, ``~/...`` under the home folder, else as given (then it was typed)."""

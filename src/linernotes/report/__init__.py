@@ -2,6 +2,7 @@
 
     from linernotes import open_library
     from linernotes.engine.period import Period
+from linernotes.formatting import format_period
     from linernotes.report import write_report
 
     with open_library("my.duckdb", read_only=True) as lib:
@@ -19,21 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linernotes.engine.period import Period
+from linernotes.formatting import format_period
 
 if TYPE_CHECKING:
     from linernotes.library import Library
     from linernotes.report.build import Story
 
-__all__ = ["period_label", "render_report", "write_report"]
-
-
-def period_label(start: dt.date | None, end: dt.date | None) -> str:
-    """'2023' for a calendar year, else '1 Mar 2023 – 31 May 2023'."""
-    if start is None or end is None:
-        return "no listening yet"
-    if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31 and start.year == end.year:
-        return str(start.year)
-    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+__all__ = ["render_report", "write_report"]
 
 
 def render_report(lib: Library, period: Period | None = None) -> tuple[str, Story]:
@@ -42,7 +35,7 @@ def render_report(lib: Library, period: Period | None = None) -> tuple[str, Stor
 
     story = build.collect(lib, period)
     release = crowd.crowd_for(lib)
-    label = period_label(story.start, story.end)
+    label = format_period(story.start, story.end, none="no listening yet")
     text = html.render(
         sections.all_sections(story, release),
         title=f"Liner notes: {label}",

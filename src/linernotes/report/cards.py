@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from linernotes.engine.period import Period
 from linernotes.errors import UsageError
-from linernotes.formatting import format_count, format_date_range, format_percent
+from linernotes.formatting import format_count, format_date_range, format_percent, format_period
 from linernotes.identity import DARK, FONT_STACK, LIGHT, TYPE_SCALE, Theme, series_color
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.top import TopResult
@@ -305,12 +305,7 @@ def _facts(canvas: Canvas, y: float, facts: list[tuple[str, str]], value_size: i
 def _label(r: TopResult | WrappedResult) -> str:
     """The card's period: "2023" for a calendar year, else the range ("25 May 2014 – 12 May 2026")."""
     meta = r.meta
-    if meta is None or meta.start is None or meta.end is None:
-        return "all time"
-    start, end = meta.start, meta.end
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
-        return str(start.year)
-    return format_date_range(start, end)
+    return format_period(meta.start, meta.end) if meta is not None else format_period(None, None)
 
 
 def _is_year(r: WrappedResult) -> bool:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from linernotes.engine import registry
 from linernotes.engine.period import Period
 from linernotes.engine.scope import Scope
-from linernotes.formatting import count_of, format_count, format_date, format_date_range, format_percent
+from linernotes.formatting import count_of, format_count, format_date, format_date_range, format_percent, format_period
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.clock import ClockResult
@@ -127,15 +127,6 @@ class Story:
                    [Slide(**{**s, "chart": chart(s["chart"])}) for s in data["slides"]])
 
 
-def period_label(start: dt.date | None, end: dt.date | None) -> str:
-    """"2024" for a calendar year, else the range ("25 May 2014 – 12 May 2026"); "all time" without dates."""
-    if start is None or end is None:
-        return "all time"
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
-        return str(start.year)
-    return format_date_range(start, end)
-
-
 def tell(lib: Library, scope: Scope | None = None) -> Story:
     """The story of ``scope``'s period: every slide its data supports, in the order a story reads."""
     scope = scope or Scope()
@@ -155,7 +146,7 @@ def tell(lib: Library, scope: Scope | None = None) -> Story:
     # Each slide in its own colour of the identity, in story order: neighbours never share one. The series' last
     # colour, a grey, is left out: a slide is a celebration.
     slides = [replace(s, series=i % 7) for i, s in enumerate(found)]
-    return Story(start, end, period_label(start, end), slides)
+    return Story(start, end, format_period(start, end), slides)
 
 
 @dataclass

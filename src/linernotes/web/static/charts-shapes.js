@@ -339,4 +339,3 @@ function fambSection(title, lead = null) {
 const fambChart = (attrs = {}) => el("figure", { class: "chart", ...attrs });
 
 // "1 play", "2 plays".
-const fambPlural = (n, word, many = `${word}s`) => `${fmtInt(n)} ${n === 1 ? word : many}`;

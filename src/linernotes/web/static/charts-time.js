@@ -292,8 +292,6 @@ function listTable(label, headers, rows) {
   return el("div", { class: "table-wrap", role: "region", "aria-label": label, tabindex: "0" }, table);
 }
 
-function fmtPlays(n) { return `${fmtInt(n)} ${Number(n) === 1 ? "play" : "plays"}`; }
-function fmtDays(n) { return `${fmtInt(n)} ${Number(n) === 1 ? "day" : "days"}`; }
 function fmtMinutes(minutes) { return fmtH(minutes * 60000); }
 // Listening time that is never "0 min" when there was some (a few seconds abroad).
 function fmtListened(ms) { return ms > 0 && ms < 30000 ? "<1 min" : fmtH(ms); }

@@ -49,6 +49,8 @@ function fmtRange(a, b) {
   if (m1 !== m2) return `${d1} ${MONTHS[m1 - 1]} – ${fmtDate(b)}`;
   return `${d1}–${fmtDate(b)}`;
 }
+// count_of: a count with its noun, singular for one ("1 day", "1,500 days").
+function countOf(n, noun, many = `${noun}s`) { return `${fmtInt(n)} ${Math.round(Number(n)) === 1 ? noun : many}`; }
 const fmtMonth = (key) => { const [y, m] = key.split("-").map(Number); return `${MONTHS[m - 1]} ${y}`; };
 
 // ---- SVG building --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ function albumsPage(data) {
     const best = started[0];
     progressList(chart, `${best.album} by ${best.artist} was heard through most often: ${fmtInt(best.listen_throughs)} of ${fmtInt(best.starts)} times you started it.`,
       started.slice(0, 12).map((a) => ({ label: a.album, sub: a.artist, share: a.completion || 0, cls: "s0",
-        text: `${fmtInt(a.listen_throughs)} of ${fambPlural(a.starts, "time")}` })));
+        text: `${fmtInt(a.listen_throughs)} of ${countOf(a.starts, "time")}` })));
   } else {
     body.append(el("p", { class: "famb-note", text: r.listen_throughs === 0 && albums.every((a) => !a.ms_played)
       ? "This history does not record how long each play lasted, so no album can be told heard through from sampled."
@@ -35,9 +35,9 @@ function albumsPage(data) {
     box.append(chart);
     body.append(box);
     const top = sampled[0];
-    progressList(chart, `${top.album} by ${top.artist}: ${fambPlural(top.plays, "play")} of ${fambPlural(top.tracks_played, "track")}, never in a run.`,
+    progressList(chart, `${top.album} by ${top.artist}: ${countOf(top.plays, "play")} of ${countOf(top.tracks_played, "track")}, never in a run.`,
       sampled.map((a) => ({ label: a.album, sub: a.artist, share: a.plays / top.plays, cls: "s7",
-        text: `${fambPlural(a.plays, "play")} · ${fmtInt(a.tracks_played)} of ${fambPlural(a.known_tracks, "track")}` })));
+        text: `${countOf(a.plays, "play")} · ${fmtInt(a.tracks_played)} of ${countOf(a.known_tracks, "track")}` })));
   }
   const recent = r.recent_listen_throughs || [];
   if (recent.length) {
@@ -45,7 +45,7 @@ function albumsPage(data) {
     const list = el("ul", { class: "famb-list", id: "album-recent" });
     for (const a of recent.slice(0, 10)) {
       list.append(el("li", {}, el("strong", { text: a.album }), el("span", { class: "by", text: ` · ${a.artist}` }),
-        el("span", { class: "by", text: ` · ${fmtDate(a.day)} · ${fmtInt(a.tracks_heard)} of ${fambPlural(a.known_tracks, "track")} · ${fmtH(a.ms_played)}` })));
+        el("span", { class: "by", text: ` · ${fmtDate(a.day)} · ${fmtInt(a.tracks_heard)} of ${countOf(a.known_tracks, "track")} · ${fmtH(a.ms_played)}` })));
     }
     box.append(list);
     body.append(box);

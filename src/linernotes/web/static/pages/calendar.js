@@ -10,7 +10,7 @@ function calendarPage(data) {
   const daily = r.daily || {};
   if (!daily.start || r.days_listened < CALENDAR_MIN_DAYS) {
     body.replaceChildren(tooLittle(r.days_listened
-      ? `Listening on only ${fmtDays(r.days_listened)} in this period: too few for a calendar, streaks or a busiest day.`
+      ? `Listening on only ${countOf(r.days_listened, "day")} in this period: too few for a calendar, streaks or a busiest day.`
       : "No listening in this period."));
     return;
   }
@@ -19,7 +19,7 @@ function calendarPage(data) {
   const playedDays = daily.plays.filter((n) => n > 0).length;
   const timed = r.total_ms > 0 && daily.minutes.filter((m) => m > 0).length >= 0.9 * playedDays;
   const values = timed ? daily.minutes : daily.plays;
-  const amount = (v) => (timed ? fmtMinutes(v) : fmtPlays(v));
+  const amount = (v) => (timed ? fmtMinutes(v) : countOf(v, "play"));
   const weekday = (iso) => WEEKDAYS[(new Date(`${iso}T00:00:00Z`).getUTCDay() + 6) % 7];
 
   const streak = r.longest_streak, gap = r.longest_gap;
@@ -31,18 +31,18 @@ function calendarPage(data) {
   const daysIn = core ? Math.round((Date.parse(act.core_end) - Date.parse(act.core_start)) / dayMs()) + 1 : r.days_in_period;
   const playsPerDay = (core ? core.reduce((a, x) => a + x.plays, 0) : daily.plays.reduce((a, n) => a + n, 0)) / Math.max(1, daysIn);
   const stats = el("div", { class: "stats" },
-    stat("days_listened", `of ${fmtDays(daysIn)} with listening`, daysListened, fmtInt(daysListened)),
+    stat("days_listened", `of ${countOf(daysIn, "day")} with listening`, daysListened, fmtInt(daysListened)),
     r.total_ms > 0 ? stat("minutes_per_day", "a day on average", r.minutes_per_day, fmtMinutes(r.minutes_per_day)) : "",
     timed ? "" : stat("plays_per_day", "plays a day on average", playsPerDay, fixed(playsPerDay, 1)),
-    r.current_streak && r.current_streak.days > 1 ? stat("current_streak", "current streak", r.current_streak.days, fmtDays(r.current_streak.days)) : "");
+    r.current_streak && r.current_streak.days > 1 ? stat("current_streak", "current streak", r.current_streak.days, countOf(r.current_streak.days, "day")) : "");
 
   const [gridCard, gridFig] = chartCard("Every day", "calendar-grid");
   const highlights = el("ul", { class: "fa-facts", id: "calendar-highlights" });
   const fact = (key, what, when, how) => highlights.append(el("li", { "data-key": key },
     el("span", { class: "what", text: what }), el("span", { class: "when", text: when }), el("span", { class: "how", text: how })));
-  if (streak) fact("longest_streak", "Longest streak", fmtDays(streak.days), fmtRange(streak.first_day, streak.last_day));
-  if (gap) fact("longest_gap", "Longest break", fmtDays(gap.days), fmtRange(gap.first_day, gap.last_day));
-  const b = (x) => `${fmtH(x.ms_played)}, ${fmtPlays(x.plays)}`;
+  if (streak) fact("longest_streak", "Longest streak", countOf(streak.days, "day"), fmtRange(streak.first_day, streak.last_day));
+  if (gap) fact("longest_gap", "Longest break", countOf(gap.days, "day"), fmtRange(gap.first_day, gap.last_day));
+  const b = (x) => `${fmtH(x.ms_played)}, ${countOf(x.plays, "play")}`;
   if (r.busiest_day) fact("busiest_day", "Busiest day", `${weekday(r.busiest_day.first_day)} ${fmtDate(r.busiest_day.first_day)}`, b(r.busiest_day));
   if (r.busiest_week) {
     const end = new Date(Date.parse(`${r.busiest_week.first_day}T00:00:00Z`) + 6 * dayMs()).toISOString().slice(0, 10);
@@ -73,12 +73,12 @@ function calendarPage(data) {
     // Long periods: a label at each January (the year); short ones: every month.
     const label = months.length > 18 ? (key.endsWith("-01") ? key.slice(0, 4) : "") : MONTHS[Number(key.slice(5)) - 1];
     return { key, label,
-      value: timed ? v / 60 : v, tip: `${fmtMonth(key)}: ${timed ? fmtMinutes(v) : fmtPlays(v)}` };
+      value: timed ? v / 60 : v, tip: `${fmtMonth(key)}: ${timed ? fmtMinutes(v) : countOf(v, "play")}` };
   });
   const best = points.reduce((a, p) => (p.value > a.value ? p : a), points[0]);
   // A long history is a time series (charts.js's columns); a short one a month per labelled column.
   (months.length > 18 ? columnChart : categoryColumns)(monthFig, `${timed ? "Hours" : "Plays"} each month; the most in ${fmtMonth(best.key)} ` +
-    `(${timed ? fmtH(best.value * MS_PER_HOUR) : fmtPlays(best.value)}).`, points,
+    `(${timed ? fmtH(best.value * MS_PER_HOUR) : countOf(best.value, "play")}).`, points,
   (v) => (timed ? `${fmtInt(v)} h` : fmtInt(v)), { height: 140 });
 }
 

@@ -10,12 +10,12 @@ function clockPage(data) {
   const plays = data.meta.plays || 0;
   if (!r.total_ms) {
     body.replaceChildren(tooLittle(plays
-      ? `This history records ${fmtPlays(plays)} but not how long each lasted, so there is no listening time to place on the clock.`
+      ? `This history records ${countOf(plays, "play")} but not how long each lasted, so there is no listening time to place on the clock.`
       : "No listening in this period."));
     return;
   }
   if (plays < CLOCK_MIN_PLAYS) {
-    body.replaceChildren(tooLittle(`Only ${fmtPlays(plays)} in this period: too few to show when you usually listen.`));
+    body.replaceChildren(tooLittle(`Only ${countOf(plays, "play")} in this period: too few to show when you usually listen.`));
     return;
   }
   const split = r.week_split;
@@ -61,7 +61,7 @@ function clockPage(data) {
   categoryColumns(seasonFig, `Minutes a day in each month of the year${years >= 1 ? ", all years together" : ""}: the most in ${top.name} ` +
     `(${fmtMinutes(top.minutes_per_day)} a day).`,
   months.map((m) => ({ key: String(m.month), label: MONTHS[m.month - 1], value: m.minutes_per_day,
-    tip: `${m.name}: ${fmtMinutes(m.minutes_per_day)} a day over ${fmtDays(m.days_in_period)}` })),
+    tip: `${m.name}: ${fmtMinutes(m.minutes_per_day)} a day over ${countOf(m.days_in_period, "day")}` })),
   (v) => `${fmtInt(v)} min`, { height: 140 });
 }
 

@@ -8,7 +8,7 @@ function contextPage(data) {
   const plays = data.meta.plays || 0;
   if (!r.total_ms) {
     body.replaceChildren(tooLittle(plays
-      ? `This history records ${fmtPlays(plays)} but not how long each lasted, nor the device or country: there is no context to show.`
+      ? `This history records ${countOf(plays, "play")} but not how long each lasted, nor the device or country: there is no context to show.`
       : "No listening in this period."));
     return;
   }
@@ -54,7 +54,7 @@ function contextPage(data) {
     parts.push(el("div", { class: "grid" }, countryCard, trips));
     const knownCountry = countries.reduce((a, c) => a + c.ms_played, 0);
     const rows = countries.slice(0, 10).map((c) => ({ label: `${countryName(c.country)}${c.country === r.home_country ? " (home)" : ""}`, value: c.ms_played,
-      text: `${fmtPct(c.ms_played / knownCountry)} · ${fmtDays(c.days)}`, cls: c.country === r.home_country ? "mark" : "s0" }));
+      text: `${fmtPct(c.ms_played / knownCountry)} · ${countOf(c.days, "day")}`, cls: c.country === r.home_country ? "mark" : "s0" }));
     pendingDraws.push(() => barList(countryFig, `Listening by the country you were in: most in ${countryName(countries[0].country)} ` +
       `(${fmtPct(countries[0].ms_played / knownCountry)} of the time whose country is recorded)` +
       `${countries.length > 10 ? `; the 10 with the most of ${fmtInt(countries.length)}` : ""}.`, rows));
@@ -65,7 +65,7 @@ function contextPage(data) {
         listTable("Trips abroad", ["Country", "When", "Days", "Listening"], list.map((t) => el("tr", {},
           el("td", { text: countryName(t.country) }), el("td", { class: "date", text: fmtRange(t.first_day, t.last_day) }),
           el("td", { class: "num", text: fmtInt(t.days) }),
-          el("td", { class: "num", text: t.ms_played ? fmtListened(t.ms_played) : fmtPlays(t.plays) })))));
+          el("td", { class: "num", text: t.ms_played ? fmtListened(t.ms_played) : countOf(t.plays, "play") })))));
     }
   } else {
     parts.push(tooLittle("The export does not say which country you listened from."));

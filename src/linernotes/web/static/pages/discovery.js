@@ -28,7 +28,7 @@ function discoveryPage(data) {
     stat("new_tracks", "new tracks", r.new_tracks, fmtInt(r.new_tracks)),
     timed ? stat("became_favourites", `became a top-${fmtInt(r.top_n)} artist`, r.became_favourites, fmtInt(r.became_favourites)) : "",
     timed && r.median_days_to_favourite !== null ? stat("median_days_to_favourite", "from first listen to favourite (median)",
-      r.median_days_to_favourite, fmtDays(r.median_days_to_favourite)) : "",
+      r.median_days_to_favourite, countOf(r.median_days_to_favourite, "day")) : "",
     timed && r.fresh_share !== null ? stat("fresh_share", `of music time on artists found in the ${fmtInt(r.fresh_days)} days before`,
       r.fresh_share, fmtPct(r.fresh_share)) : "");
   const [newCard, newFig] = chartCard("New artists each month", "discovery-months");
@@ -82,7 +82,7 @@ function discoveryPage(data) {
   if (!rows.length) { finds.append(el("p", { class: "muted", text: "No discoveries to list." })); return; }
   const favourite = (d) => (d.favourite_on === null ? "not yet"
     : d.days_to_favourite === 0 ? "the same day" : d.days_to_favourite < 7 ? "the same week"
-      : `${fmtDays(d.days_to_favourite)} later`);
+      : `${countOf(d.days_to_favourite, "day")} later`);
   const max = Math.max(1, ...rows.map((d) => (timed ? d.ms_played : d.plays)));
   finds.append(el("p", { class: "muted fa-note", text: timed
     ? `The artists you found in this period that you played most, and when each became one of your top ${fmtInt(r.top_n)} (over ${fmtInt(r.window_weeks)} weeks).`

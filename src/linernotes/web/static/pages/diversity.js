@@ -12,7 +12,7 @@ function diversityPage(data) {
   const plays = data.meta.plays || 0;
   if (!t.ms_played) {
     body.replaceChildren(tooLittle(plays
-      ? `This history records ${fmtPlays(plays)} but not how long each lasted (or no music among them); variety weighs each artist by listening time, so there is nothing to weigh.`
+      ? `This history records ${countOf(plays, "play")} but not how long each lasted (or no music among them); variety weighs each artist by listening time, so there is nothing to weigh.`
       : "No music in this period."));
     return;
   }

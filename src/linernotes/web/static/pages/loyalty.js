@@ -14,7 +14,7 @@ function loyaltyPage(data) {
     return;
   }
   const timed = lifecycles.some((a) => a.total_ms > 0);
-  const amount = (ms, plays) => (timed ? `${fmtH(ms)}, ${fmtPlays(plays)}` : fmtPlays(plays));
+  const amount = (ms, plays) => (timed ? `${fmtH(ms)}, ${countOf(plays, "play")}` : countOf(plays, "play"));
   const stats = el("div", { class: "stats" },
     stat("long_known", `artists known for ${fmtInt(r.years)}+ years`, r.long_known, fmtInt(r.long_known)),
     r.long_known ? stat("in_rotation_count", "of them still played in the last 90 days", r.in_rotation_count, fmtInt(r.in_rotation_count)) : "",
@@ -58,13 +58,13 @@ function loyaltyPage(data) {
       listTable("Old friends still in rotation", ["Artist", "Since", "Years", "Last 90 days"], stayers.map((a) => el("tr", {},
         el("td", {}, entityLink("artist", a.artist)), el("td", { class: "date", text: fmtDate(a.first_day) }),
         el("td", { class: "num", text: fixed(a.years, 1) }),
-        el("td", { class: "num", text: a.recent_ms ? fmtListened(a.recent_ms) : fmtPlays(a.recent_plays) })))));
+        el("td", { class: "num", text: a.recent_ms ? fmtListened(a.recent_ms) : countOf(a.recent_plays, "play") })))));
   }
   const list = r.one_week_wonders || [];
   if (!list.length) {
     wonders.append(el("p", { class: "muted", text: "No one-week wonders: no artist you met here was played a lot for a few days and then never again." }));
   } else {
-    wonders.append(el("p", { class: "muted fa-note", text: `Artists you played at least ${fmtPlays(data.meta.params.wonder_plays || 3)} within a week and never again (${fmtInt(r.one_week_wonder_count)} in all).` }),
+    wonders.append(el("p", { class: "muted fa-note", text: `Artists you played at least ${countOf(data.meta.params.wonder_plays || 3, "play")} within a week and never again (${fmtInt(r.one_week_wonder_count)} in all).` }),
       listTable("One-week wonders", ["Artist", "When", "Plays"], list.map((a) => el("tr", {},
         el("td", {}, entityLink("artist", a.artist)), el("td", { class: "date", text: fmtRange(a.first_day, a.last_day) }),
         el("td", { class: "num", text: fmtInt(a.plays) })))));

@@ -27,7 +27,7 @@ function momentsPage(data) {
   body.replaceChildren(stats, line, listed);
   const lanes = Object.keys(MOMENT_KINDS).filter((k) => moments.some((m) => m.kind === k)).map((k) => ({ name: momentKind(k).name, cls: momentKind(k).cls }));
   const strongest = Math.max(...moments.map((m) => m.score));
-  eventTimeline(line, `The ${fambPlural(moments.length, "strongest moment")} between ${fmtDate(data.meta.start)} and ${fmtDate(data.meta.end)}; a bigger dot broke further from normal.`,
+  eventTimeline(line, `The ${countOf(moments.length, "strongest moment")} between ${fmtDate(data.meta.start)} and ${fmtDate(data.meta.end)}; a bigger dot broke further from normal.`,
     lanes, moments.map((m) => ({ lane: momentKind(m.kind).name, day: m.start, end: m.end, size: m.score / strongest, tip: m.sentence })),
     { start: data.meta.start, end: data.meta.end });
   moments.forEach((m) => {

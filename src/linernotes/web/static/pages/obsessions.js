@@ -18,7 +18,7 @@ function obsessionsPage(data) {
   if (!found.length) {
     fambNote(body, data.summary[0] || "No obsessions in this period.");
     if ((r.withheld || []).length) body.append(el("p", { class: "muted", text:
-      `${fambPlural(r.withheld.length, "burst")} could not be judged: too little music in the months around ${r.withheld.length === 1 ? "it" : "them"}.` }));
+      `${countOf(r.withheld.length, "burst")} could not be judged: too little music in the months around ${r.withheld.length === 1 ? "it" : "them"}.` }));
     return;
   }
   const tracks = found.filter((o) => o.type === "track").length;
@@ -33,9 +33,9 @@ function obsessionsPage(data) {
     "The coloured columns are the obsession's own listening each day; the grey behind them is all your music that day, two weeks either side."), cards);
   const lanes = ["track", "artist"].filter((t) => found.some((o) => o.type === t)).map((t) => ({ name: OBSESSION_KINDS[t].lane, cls: OBSESSION_KINDS[t].cls }));
   const strongest = Math.max(...found.map((o) => o.plays));
-  eventTimeline(line, `${fambPlural(found.length, "obsession")} between ${fmtDate(data.meta.start)} and ${fmtDate(data.meta.end)}; a bigger dot is more plays.`,
+  eventTimeline(line, `${countOf(found.length, "obsession")} between ${fmtDate(data.meta.start)} and ${fmtDate(data.meta.end)}; a bigger dot is more plays.`,
     lanes, found.map((o) => ({ lane: OBSESSION_KINDS[o.type].lane, day: o.start, end: o.end, size: o.plays / strongest,
-      tip: `${o.type === "track" ? `${o.name} by ${o.artist}` : o.name}: ${fmtRange(o.start, o.end)}, ${fambPlural(o.plays, "play")}` })),
+      tip: `${o.type === "track" ? `${o.name} by ${o.artist}` : o.name}: ${fmtRange(o.start, o.end)}, ${countOf(o.plays, "play")}` })),
     { start: data.meta.start, end: data.meta.end });
   found.forEach((o, i) => {
     const kind = OBSESSION_KINDS[o.type];
@@ -45,7 +45,7 @@ function obsessionsPage(data) {
       el("h3", {}, o.type === "track" ? entityLink("track", o.name, o.artist) : entityLink("artist", o.name)),
       o.type === "track" ? el("p", { class: "muted" }, "by ", entityLink("artist", o.artist)) : "",
       el("p", {}, el("span", { class: "famb-big", text: fmtPct(o.share) }), ` of your music, ${fmtRange(o.start, o.end)}`),
-      facts([["Plays", fmtInt(o.plays)], ["Listening", fmtH(o.ms_played)], ["Days", `${fmtInt(o.hot_days)} of ${fambPlural(o.days, "day")} taken over`],
+      facts([["Plays", fmtInt(o.plays)], ["Listening", fmtH(o.ms_played)], ["Days", `${fmtInt(o.hot_days)} of ${countOf(o.days, "day")} taken over`],
         ["Sessions", fmtInt(o.sessions)], ["Around it", obsessionUsual(o)]]),
       chart);
     cards.append(card);

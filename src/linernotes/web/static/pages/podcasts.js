@@ -26,9 +26,9 @@ function podcastsPage(data) {
   } else monthly.remove();
 
   const top = shows.slice(0, 10);
-  progressList(perShow, `${top[0].show} took the most time: ${fmtH(top[0].ms_played)} over ${fambPlural(top[0].episodes, "episode")}.`,
+  progressList(perShow, `${top[0].show} took the most time: ${fmtH(top[0].ms_played)} over ${countOf(top[0].episodes, "episode")}.`,
     top.map((s, i) => ({ label: s.show, share: s.ms_played / top[0].ms_played, cls: `s${i % 8}`,
-      text: `${fmtH(s.ms_played)} · ${fambPlural(s.episodes, "episode")}` })));
+      text: `${fmtH(s.ms_played)} · ${countOf(s.episodes, "episode")}` })));
 
   const known = shows.filter((s) => s.finished + s.abandoned > 0).slice(0, 10);
   const endBox = fambSection("Finished or abandoned", "An episode is finished when it played to its end; abandoned when you stopped before.");
@@ -38,9 +38,9 @@ function podcastsPage(data) {
     endBox.append(chart);
     stackedBars(chart, `You finished ${fmtInt(r.finished)} of ${fmtInt(r.finished + r.abandoned)} episodes whose end is known (${fmtPct(r.finish_rate)}).`,
       known.map((s) => ({ label: s.show, values: [s.finished, s.abandoned],
-        text: `${fmtInt(s.finished)} of ${fambPlural(s.finished + s.abandoned, "episode")} finished` })),
+        text: `${fmtInt(s.finished)} of ${countOf(s.finished + s.abandoned, "episode")} finished` })),
       [{ name: "Finished", cls: "s2" }, { name: "Abandoned", cls: "s1" }]);
-    if (r.unknown) endBox.append(el("p", { class: "muted", text: `For ${fambPlural(r.unknown, "episode")} the history does not say how the play ended.` }));
+    if (r.unknown) endBox.append(el("p", { class: "muted", text: `For ${countOf(r.unknown, "episode")} the history does not say how the play ended.` }));
   } else {
     endBox.append(el("p", { class: "famb-note", text: "This history does not record how episodes ended, so finished and abandoned cannot be told apart." }));
   }
@@ -50,7 +50,7 @@ function podcastsPage(data) {
     const box = fambSection("Binges", "Days you played several episodes of one show back to back.");
     const list = el("ul", { class: "famb-list", id: "podcast-binges" });
     for (const b of binges.slice(0, 8)) {
-      list.append(el("li", {}, el("strong", { text: `${fambPlural(b.episodes, "episode")} of ` }), entityLink("show", b.show),
+      list.append(el("li", {}, el("strong", { text: `${countOf(b.episodes, "episode")} of ` }), entityLink("show", b.show),
         el("span", { class: "by", text: ` · ${fmtDate(b.day)} · ${fmtH(b.ms_played)}` })));
     }
     box.append(list);
@@ -59,7 +59,7 @@ function podcastsPage(data) {
 
   const fresh = r.new_by_month || [];
   if (fresh.length) {
-    const box = fambSection("New shows", `${fambPlural(r.new_shows.length, "show")} first played in this period: ${r.new_shows.slice(0, 5).join(", ")}${r.new_shows.length > 5 ? "…" : ""}.`);
+    const box = fambSection("New shows", `${countOf(r.new_shows.length, "show")} first played in this period: ${r.new_shows.slice(0, 5).join(", ")}${r.new_shows.length > 5 ? "…" : ""}.`);
     const chart = fambChart({ id: "podcast-new" });
     box.append(chart);
     body.append(box);
@@ -67,9 +67,9 @@ function podcastsPage(data) {
     const peak = fresh.reduce((a, m) => (m.shows > a.shows ? m : a), fresh[0]);
     const first = months.length ? months[0].month : fresh[0].month, last = months.length ? months[months.length - 1].month : fresh[fresh.length - 1].month;
     const from = first < fresh[0].month ? first : fresh[0].month;
-    columnChart(chart, `New shows by the month you first played them; the most in ${fmtMonth(peak.month)} (${fambPlural(peak.shows, "show")}).`,
+    columnChart(chart, `New shows by the month you first played them; the most in ${fmtMonth(peak.month)} (${countOf(peak.shows, "show")}).`,
       monthRange(from, last).map((k) => ({ key: k, label: shapeYearLabel(k, from), value: byKey[k] || 0,
-        tip: `${fmtMonth(k)}: ${fambPlural(byKey[k] || 0, "new show")}` })), (v) => (Number.isInteger(v) ? fmtInt(v) : ""), { height: 90, cls: "s4" });
+        tip: `${fmtMonth(k)}: ${countOf(byKey[k] || 0, "new show")}` })), (v) => (Number.isInteger(v) ? fmtInt(v) : ""), { height: 90, cls: "s4" });
   }
 }
 

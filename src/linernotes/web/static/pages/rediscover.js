@@ -5,7 +5,7 @@
 function yearsOrDays(days) {
   if (days >= 365) return `${(days / 365.25).toFixed(1)} years`;
   if (days >= 60) return `${fmtInt(days / 30.44)} months`;
-  return fambPlural(days, "day");
+  return countOf(days, "day");
 }
 
 function rediscoverPage(data) {
@@ -32,9 +32,9 @@ function rediscoverPage(data) {
         el("p", { class: "kicker", text: `Silent for ${yearsOrDays(f.absence_days)}` }),
         el("h3", {}, entityLink("artist", f.artist)),
         el("p", {}, el("span", { class: "famb-big", text: fmtH(f.hours * MS_PER_HOUR) }), ` then; nothing since ${fmtDate(f.last_day)}`),
-        facts([["Then", `${fambPlural(f.plays, "play")}, ${fmtRange(f.first_day, f.last_day)}`],
+        facts([["Then", `${countOf(f.plays, "play")}, ${fmtRange(f.first_day, f.last_day)}`],
           ["Best month", `${fmtMonth(f.peak_month)}: ${fmtH(f.peak_month_hours * MS_PER_HOUR)}`],
-          ["Now", f.stray_plays ? `${fambPlural(f.stray_plays, "stray play")} since` : "not played since"],
+          ["Now", f.stray_plays ? `${countOf(f.stray_plays, "stray play")} since` : "not played since"],
           ["Try again", (f.top_tracks || []).join(" · ")]])));
     });
   }
@@ -49,10 +49,10 @@ function rediscoverPage(data) {
   box.append(chart, list);
   const most = days.reduce((a, d) => (d.ms_played > a.ms_played ? d : a), days[0]);
   barList(chart, `The most on this day: ${fmtDate(most.date)}, ${fmtH(most.ms_played)}.`,
-    days.map((d) => ({ label: `${d.date.slice(0, 4)} (${fambPlural(d.years_ago, "year")} ago)`, value: d.ms_played, text: fmtH(d.ms_played), cls: "s5" })));
+    days.map((d) => ({ label: `${d.date.slice(0, 4)} (${countOf(d.years_ago, "year")} ago)`, value: d.ms_played, text: fmtH(d.ms_played), cls: "s5" })));
   for (const d of days) {
     const tops = (d.top || []).slice(0, 3).map((t) => `${t.name}${t.by ? ` by ${t.by}` : ""}`);
-    list.append(el("li", {}, el("strong", { text: fmtDate(d.date) }), el("span", { class: "by", text: ` · ${fambPlural(d.plays, "play")} · ${fmtH(d.ms_played)}` }),
+    list.append(el("li", {}, el("strong", { text: fmtDate(d.date) }), el("span", { class: "by", text: ` · ${countOf(d.plays, "play")} · ${fmtH(d.ms_played)}` }),
       el("div", { text: tops.join(" · ") })));
   }
 }

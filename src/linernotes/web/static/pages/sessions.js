@@ -23,7 +23,7 @@ function sessionsPage(data) {
   const stats = el("div", { class: "stats" },
     stat("count", "sessions", r.count, fmtInt(r.count)),
     stat("median_duration", "half last this long or less", r.median_duration_s, fmtH(r.median_duration_s * 1000)),
-    stat("median_streams", "half hold this many or fewer", r.median_streams, fmtPlays(r.median_streams)),
+    stat("median_streams", "half hold this many or fewer", r.median_streams, countOf(r.median_streams, "play")),
     stat("per_day", "sessions a day you listen", r.sessions_per_active_day, fixed(r.sessions_per_active_day, 1)));
   const [lengthCard, lengthFig] = chartCard("How long", "sessions-length");
   const [playsCard, playsFig] = chartCard("How many plays", "sessions-plays");
@@ -36,7 +36,7 @@ function sessionsPage(data) {
   const binLabel = (b, unit) => (b.high === null ? `${b.low}+ ${unit}` : `${b.low}–${b.high} ${unit}`);
   const minutes = (b) => (b.low >= 60 && (b.high === null || b.high % 60 === 0)
     ? (b.high === null ? `${b.low / 60}+ h` : `${b.low / 60}–${b.high / 60} h`) : binLabel(b, "min"));
-  const plays = (b) => (b.high === null ? `${b.low}+ plays` : b.high - b.low === 1 ? fmtPlays(b.low) : `${b.low}–${b.high - 1} plays`);
+  const plays = (b) => (b.high === null ? `${b.low}+ plays` : b.high - b.low === 1 ? countOf(b.low, "play") : `${b.low}–${b.high - 1} plays`);
 
   // Starts and devices: what the export records (an unrecorded start or device is said, not drawn).
   const starters = r.starters.filter((s) => s.reason_start !== "unknown");
@@ -61,7 +61,7 @@ function sessionsPage(data) {
     `${fmtH(r.median_duration_s * 1000)} or less; the most common length is ${minutes(longestBin)}.`,
   r.by_duration.map((b) => ({ label: minutes(b), value: b.sessions, text: fmtPct(b.share),
     tip: `${minutes(b)}: ${fmtInt(b.sessions)} sessions (${fmtPct(b.share)})` })));
-  histogram(playsFig, `Sessions by the number of plays in them: half hold ${fmtPlays(r.median_streams)} or fewer.`,
+  histogram(playsFig, `Sessions by the number of plays in them: half hold ${countOf(r.median_streams, "play")} or fewer.`,
     r.by_streams.map((b) => ({ label: plays(b), value: b.sessions, text: fmtPct(b.share),
       tip: `${plays(b)}: ${fmtInt(b.sessions)} sessions (${fmtPct(b.share)})` })));
 

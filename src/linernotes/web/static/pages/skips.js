@@ -9,7 +9,7 @@ function skipsPage(data) {
   const body = document.getElementById("insight-body");
   if (!r.plays || r.plays < SKIPS_MIN_PLAYS) {
     body.replaceChildren(tooLittle(r.plays
-      ? `Only ${fmtPlays(r.plays)} with a record of whether you skipped: too few for skip rates.`
+      ? `Only ${countOf(r.plays, "play")} with a record of whether you skipped: too few for skip rates.`
       : "This history does not record which plays you skipped (only Spotify's extended history does), so there are no skip rates to show."));
     return;
   }
@@ -37,8 +37,8 @@ function skipsPage(data) {
   const least = sure.reduce((a, b) => (b.rate < a.rate ? b : a), sure[0] || null);
   categoryColumns(hourFig, most ? `Share of plays skipped, by the hour they started: the most at ${hourName(most.hour)} ` +
     `(${fmtPct(most.rate)}), the least at ${hourName(least.hour)} (${fmtPct(least.rate)})` +
-    `${sure.length < 24 ? `; hours with fewer than ${fmtPlays(r.min_plays)} are left out` : ""}.`
-    : `Share of plays skipped, by hour: no hour has ${fmtPlays(r.min_plays)} or more.`,
+    `${sure.length < 24 ? `; hours with fewer than ${countOf(r.min_plays, "play")} are left out` : ""}.`
+    : `Share of plays skipped, by hour: no hour has ${countOf(r.min_plays, "play")} or more.`,
   hours.map((h) => ({ key: h.name, label: h.hour % 6 === 0 ? hourName(h.hour) : "",
     value: h.plays >= r.min_plays && h.rate !== null ? h.rate : null,
     tip: `${hourName(h.hour)}: ${rateText(h)} plays skipped` })),
@@ -79,9 +79,9 @@ function skipsPage(data) {
       el("td", { class: "bar" }, cellBar(x.rate)),
       el("td", { class: "num", text: `${fmtInt(x.skips)} of ${fmtInt(x.plays)}` })))));
   };
-  artists.append(el("p", { class: "muted fa-note", text: `Artists with at least ${fmtPlays(r.min_plays)}, by how surely you skip them.` }));
+  artists.append(el("p", { class: "muted fa-note", text: `Artists with at least ${countOf(r.min_plays, "play")}, by how surely you skip them.` }));
   skipTable(artists, "Artists you skip most", r.by_artist, "artist", "No artist has enough plays to say.");
-  tracks.append(el("p", { class: "muted fa-note", text: `Tracks with at least ${fmtPlays(r.min_plays)}.` }));
+  tracks.append(el("p", { class: "muted fa-note", text: `Tracks with at least ${countOf(r.min_plays, "play")}.` }));
   skipTable(tracks, "Tracks you skip most", r.by_track, "track", "No track has enough plays to say.");
   always.append(el("p", { class: "muted fa-note", text: `Tracks you skip so reliably that even a cautious estimate puts the rate above ${fmtPct(r.sure_rate)}: they could leave your playlists.` }));
   skipTable(always, "Always skipped", r.always_skipped, "track", "Nothing you always skip: every track gets a fair hearing.");

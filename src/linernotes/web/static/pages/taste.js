@@ -26,10 +26,10 @@ function tastePage(data) {
   const biggest = Math.max(...points.map((p) => p.hours));
   const byHours = [...points].sort((a, b) => b.hours - a.hours);
   const labelled = new Set(byHours.slice(0, TASTE_LABELS).map((p) => p.artist));
-  scatterMap(map, `Your ${fmtInt(points.length)} top artists in ${fambPlural(groups.length, "group")}; the most played, ${byHours[0].artist}, sits with ${
+  scatterMap(map, `Your ${fmtInt(points.length)} top artists in ${countOf(groups.length, "group")}; the most played, ${byHours[0].artist}, sits with ${
     (groups.find((g) => g.cluster === byHours[0].cluster)?.artists || []).filter((a) => a !== byHours[0].artist).slice(0, 2).join(" and ") || "no one close"}.`,
   points.map((p) => ({ x: p.x, y: p.y, size: p.hours / biggest, cls: `s${p.cluster % 8}`, label: p.artist, labelled: labelled.has(p.artist),
-    tip: `${p.artist}: ${fmtH(p.hours * MS_PER_HOUR)}, ${fambPlural(p.plays, "play")} · ${groupName(p.cluster)}` })));
+    tip: `${p.artist}: ${fmtH(p.hours * MS_PER_HOUR)}, ${countOf(p.plays, "play")} · ${groupName(p.cluster)}` })));
   groups.forEach((g, i) => {
     const names = el("span", { class: "famb-names" });
     g.artists.forEach((a, j) => {
@@ -49,7 +49,7 @@ function tastePage(data) {
   if (months.length < 2) { monthsBox.append(el("p", { class: "famb-note", text: "One month is not enough to follow your taste over time." })); return; }
   const keyed = Object.fromEntries(months.map((m) => [m.month, m]));
   const all = monthRange(months[0].month, months[months.length - 1].month);
-  monthRibbon(ribbon, `${fambPlural(all.length, "month")} from ${fmtMonth(all[0])} to ${fmtMonth(all[all.length - 1])}; grey: a month led by an artist off the map, or hardly any listening.`,
+  monthRibbon(ribbon, `${countOf(all.length, "month")} from ${fmtMonth(all[0])} to ${fmtMonth(all[all.length - 1])}; grey: a month led by an artist off the map, or hardly any listening.`,
     all.map((k) => {
       const m = keyed[k], cluster = m && m.top_artist in groupOf ? groupOf[m.top_artist] : null;
       return { key: k, cls: cluster === null ? "track" : `s${cluster % 8}`,
