@@ -481,3 +481,24 @@ def test_a_history_without_listening_time_claims_no_hours_real(tmp_path: Path) -
     assert all(line.strip() for lines in said.values() for line in lines)
     assert not any(re.search(r"\b0\.0 hours\b|\b1 (days|minutes|plays)\b", line)
                    for lines in said.values() for line in lines), said
+
+
+def test_tiny_histories_claim_no_pattern_and_no_unrecorded_zero(tmp_path: Path) -> None:
+    """samples/…audiobook_0.json: 19 audiobook chapters (3.3 hours, 10 days), no music, no shuffle or offline
+    fields. corpus/khushi …Video_2025.json: 4 episodes, all on Android, no music. Said before: "Your peak hour
+    is 17:00–17:59; 44% … at night" from 19 plays, "0 artists, 0 tracks", "0% of your music time is on shuffle,
+    0% … offline" (not recorded), "Most of your listening is on your Android phone (100%)"."""
+    book, video = SAMPLES / "spotify-account_StreamingHistory_audiobook_0.json", \
+        CORPUS / "spotify-extended_khushi_Streaming_History_Video_2025.json"
+    _needs(book, video)
+    with open_library(tmp_path / "book.duckdb") as lib:
+        lib.import_paths([book])
+        assert lib.insight("clock").summary() == [
+            "Only 19 plays in this period: too few to say when you usually listen."]
+        assert lib.insight("wrapped").summary()[0] == "You listened for 3.3 hours on 10 days."
+        assert not any("shuffle" in line or "offline" in line for line in lib.insight("context").summary())
+    with open_library(tmp_path / "video.duckdb") as lib:
+        lib.import_paths([video])
+        context = lib.insight("context").summary()
+        assert context[0] == "All of your listening is on your Android phone." and "(100%)" not in " ".join(context)
+        assert not any("music time is on shuffle" in line for line in context)  # no music: no shuffle share

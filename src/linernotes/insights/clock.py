@@ -68,6 +68,9 @@ class WeekSplit:
     weekend_share: float  # the weekend's part of all listening time (2/7 ≈ 0.286 would be "even")
 
 
+MIN_CLOCK_PLAYS = 20  # fewer plays make a pattern of chance, not of habit (as the clock page)
+
+
 @dataclass
 class ClockResult(Result):
     total_ms: int
@@ -84,8 +87,11 @@ class ClockResult(Result):
     peak_cell: tuple[int, int] | None  # (ISO weekday, hour) of the heatmap's largest cell
 
     def summary(self) -> list[str]:
+        plays = self.meta.plays if self.meta else 0
         if not self.total_ms or self.peak_hour is None:
-            return [nothing_timed(self.meta.plays if self.meta else 0, "listening clock")]
+            return [nothing_timed(plays, "listening clock")]
+        if self.meta is not None and plays < MIN_CLOCK_PLAYS:
+            return [f"Only {count_of(plays, 'play')} in this period: too few to say when you usually listen."]
         lines = [
             f"Your peak hour is {self.peak_hour:02d}:00–{self.peak_hour:02d}:59; "
             f"{self.night_share:.0%} of your listening happens at night ({NIGHT_LABEL})."

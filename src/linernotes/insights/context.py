@@ -109,7 +109,9 @@ class ContextResult(Result):
             d = known[0]
             known_share = sum(k.share for k in known)
             families = f"across {len(known)} device famil{'y' if len(known) == 1 else 'ies'}"
-            if known_share >= 0.999:
+            if known_share >= 0.999 and len(known) == 1:  # a share of one is no finding: say it as a fact
+                lines.append(f"All of your listening is on {device_words(d.device)}.")
+            elif known_share >= 0.999:
                 lines.append(f"Most of your listening is on {device_words(d.device)} ({d.share:.0%}), {families}.")
             else:  # the export does not name the device of some plays: shares of what it names
                 lines.append(
@@ -117,10 +119,14 @@ class ContextResult(Result):
                     f"{device_words(d.device)} ({d.share / known_share:.0%}), {families}.")
         elif self.devices:
             lines.append("The export does not say which devices you listened on.")
-        lines.append(
-            f"{self.shuffle.time_share:.0%} of your music time is on shuffle, {self.offline.time_share:.0%} "
-            f"of your listening offline and {self.incognito.time_share:.0%} in private sessions."
-        )
+        # A setting the export does not record (Account data, scrobbles, no music for shuffle) is no "0%".
+        settings = [said for count, said in (
+            (self.recorded.shuffle, f"{self.shuffle.time_share:.0%} of your music time is on shuffle"),
+            (self.recorded.offline, f"{self.offline.time_share:.0%} of your listening offline"),
+            (self.recorded.incognito, f"{self.incognito.time_share:.0%} in private sessions")) if count]
+        if settings:
+            said = settings[0] if len(settings) == 1 else ", ".join(settings[:-1]) + " and " + settings[-1]
+            lines.append(f"{said[0].upper()}{said[1:]}.")
         if self.trips:
             places = sorted({t.country for t in self.trips})
             lines.append(

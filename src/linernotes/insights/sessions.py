@@ -20,6 +20,7 @@ from linernotes.engine.scope import Context
 from linernotes.engine.words import is_placeholder, start_words
 from linernotes.errors import UsageError
 from linernotes.formatting import format_date
+from linernotes.units import format_hours
 
 DEFAULT_GAP_MINUTES = 20
 
@@ -205,7 +206,8 @@ class SessionsResult(Result):
                 playing = (f" (only {played:,.0f} minute{'s' * (round(played) != 1)} of it playing)" if played >= 1
                            else " (less than a minute of it playing)")
             lines.append(
-                f"The longest ran {s.duration_s / 3600:,.1f} hours from {format_date(s.start)}, "
+                f"The longest ran {format_hours(s.duration_s * 1000, unit=' hours', minutes_under_an_hour=True)} "
+                f"from {format_date(s.start)}, "
                 f"{s.start:%H:%M}{playing}"
                 + (f", mostly {s.main_artist}." if s.main_artist else ".")
             )

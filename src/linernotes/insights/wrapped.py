@@ -59,10 +59,12 @@ class WrappedResult(Result):
         if not t.streams:
             return ["Nothing was played in this period."]
         lines = [
-            (f"You listened for {format_hours(t.ms_played)} hours on {count_of(t.days_listened, 'day')}: "
+            (f"You listened for {format_hours(t.ms_played)} hours on {count_of(t.days_listened, 'day')}"
              if t.ms_played  # scrobbles record plays, not how long they lasted
-             else f"You played {count_of(t.plays, 'track')} on {count_of(t.days_listened, 'day')}: ")
-            + f"{t.artists:,} artists, {t.tracks:,} tracks."
+             else f"You played {count_of(t.plays, 'track')} on {count_of(t.days_listened, 'day')}")
+            + (": " if t.artists else ".")
+            # An audiobook or podcast history has no artist or track to count.
+            + (f"{count_of(t.artists, 'artist')}, {count_of(t.tracks, 'track')}." if t.artists else "")
         ]
         if self.top_artists:
             lines.append(
