@@ -29,6 +29,9 @@ class Source(StrEnum):
 
     SPOTIFY_EXTENDED = "spotify_extended"
     SPOTIFY_ACCOUNT = "spotify_account"
+    APPLE_MUSIC = "apple_music"
+    DEEZER = "deezer"
+    TIDAL = "tidal"
     LISTENBRAINZ = "listenbrainz"
     LASTFM = "lastfm"
     YOUTUBE_MUSIC = "youtube_music"
@@ -70,6 +73,7 @@ STAGED_FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("artist_mbid", pa.string(), "MusicBrainz artist id when known."),
     ("release_mbid", pa.string(), "MusicBrainz release id when known."),
     ("fuzzy_time", pa.bool_(), "True when ts is imprecise (minute-truncated, or Gen A offline_timestamp == 0)."),
+    ("genre", pa.string(), "Genre as the export names it (Apple Music); NULL when the export has none."),
 ]
 
 STAGED_SCHEMA = pa.schema([pa.field(name, dtype) for name, dtype, _ in STAGED_FIELDS])

@@ -28,7 +28,7 @@ PLAYS_COLUMNS = frozenset({
     "play_id", "source", "format", "import_id", "kind", "ts_start", "ts_end", "ms_played", "track", "artist",
     "album", "show_name", "episode", "audiobook", "chapter", "uri", "platform", "device", "country", "tz",
     "ts_local", "reason_start", "reason_end", "shuffle", "skipped", "offline", "incognito", "zero_play",
-    "duration_ms", "recording_mbid", "artist_mbid", "release_mbid", "fuzzy_time",
+    "duration_ms", "recording_mbid", "artist_mbid", "release_mbid", "fuzzy_time", "genre",
 })
 # Names the parser reads as column references but DuckDB binds to the clock.
 CLOCK_NAMES = frozenset({"current_date", "current_time", "current_timestamp"})

@@ -336,7 +336,7 @@ class Loader:
                        k.ms_played, k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter,
                        k.uri, k.platform, coalesce(d.device, 'unknown'), k.country,
                        k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
-                       k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time
+                       k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time, k.genre
                 FROM (SELECT *, rowid AS _row FROM {staged}) k
                 ANTI JOIN (SELECT row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL) r ON r.row_no = k._row
                 LEFT JOIN _devices d ON d.platform = k.platform

@@ -157,6 +157,12 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    6,
+    "a genre per play, where the export names one (Apple Music)",
+    "ALTER TABLE play_rows ADD COLUMN genre VARCHAR;",
+))
+
 LATEST = MIGRATIONS[-1][0]
 
 
@@ -206,7 +212,7 @@ SELECT
     timezone(tz, p.ts_start) AS ts_local,
     p.reason_start, p.reason_end, p.shuffle, p.skipped, p.offline, p.incognito,
     p.ms_played = 0 AS zero_play,
-    p.duration_ms, p.recording_mbid, p.artist_mbid, p.release_mbid, p.fuzzy_time
+    p.duration_ms, p.recording_mbid, p.artist_mbid, p.release_mbid, p.fuzzy_time, p.genre
 FROM play_rows p
 CROSS JOIN home h
 LEFT JOIN country_zones cz ON cz.country = p.country;
