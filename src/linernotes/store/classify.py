@@ -111,15 +111,15 @@ def reclassify(con: duckdb.DuckDBPyConnection) -> Classified:
             shows.append(name_key)
     if shows:
         con.execute("CREATE OR REPLACE TEMP TABLE _shows AS SELECT unnest($1::VARCHAR[]) AS name_key", [shows])
-        try:
-            n = con.execute(f"""
-                UPDATE play_rows SET kind = 'episode', show_name = artist, episode = track, artist = NULL,
-                                     track = NULL
-                WHERE format IN ({_FORMATS_SQL}) AND kind = 'track'
-                  AND lower(trim(artist)) IN (SELECT name_key FROM _shows)
-            """).fetchall()[0][0]
-        finally:
-            con.execute("DROP TABLE IF EXISTS _shows")
+        # No try/finally: a failed or interrupted update aborts the import's transaction, where a DROP would raise
+        # over the real error; the rollback drops _shows anyway.
+        n = con.execute(f"""
+            UPDATE play_rows SET kind = 'episode', show_name = artist, episode = track, artist = NULL,
+                                 track = NULL
+            WHERE format IN ({_FORMATS_SQL}) AND kind = 'track'
+              AND lower(trim(artist)) IN (SELECT name_key FROM _shows)
+        """).fetchall()[0][0]
+        con.execute("DROP TABLE _shows")
         result.plays = int(n)
     result.shows = len(shows)
     return result

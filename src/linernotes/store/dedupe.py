@@ -329,8 +329,9 @@ class Loader:
         self.con.execute("CREATE OR REPLACE TEMP TABLE _devices AS "
                          "SELECT unnest($1::VARCHAR[]) AS platform, unnest($2::VARCHAR[]) AS device",
                          [platforms, [device_family(p) for p in platforms]])
-        try:
-            self.con.execute(f"""
+        # No try/finally around the insert: when it fails (or Ctrl-C interrupts it) the transaction is aborted, a
+        # DROP in a finally would raise over the real error, and the caller's rollback drops _devices anyway.
+        self.con.execute(f"""
                 INSERT INTO play_rows
                 SELECT {play_id('k')}, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end,
                        k.ms_played, k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter,
@@ -341,8 +342,7 @@ class Loader:
                 ANTI JOIN (SELECT row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL) r ON r.row_no = k._row
                 LEFT JOIN _devices d ON d.platform = k.platform
             """)
-        finally:
-            self.con.execute("DROP TABLE IF EXISTS _devices")
+        self.con.execute("DROP TABLE _devices")
 
     def finish(self) -> Outcome:
         """Count every staged row's fate per file."""
