@@ -7,8 +7,9 @@ each number with one SQL query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from linernotes.engine.period import Period
 from linernotes.engine.scope import Context
 from linernotes.insights.clock import NIGHT, NIGHT_LABEL
 
@@ -101,7 +102,10 @@ def axes(ctx: Context) -> list[Axis]:
 
     first = first_listens(ctx)  # artist, first_ts: each artist's first play in the whole history
     now = _scores(ctx, ctx.plays, first)
-    ever = _scores(ctx, ctx.history(), first)
+    # The lifetime side is the same for every period: computed once per library state (a third of a second on a
+    # big library, which every new period's story and wrapped would otherwise pay again).
+    whole = replace(ctx.scope, period=Period())
+    ever = ctx.engine.memo((whole, "personality-lifetime"), lambda: _scores(ctx, ctx.history(), first), shared=True)
     poles = {
         "exploration": ("familiarity", "exploration"),
         "variety": ("loyalty", "variety"),

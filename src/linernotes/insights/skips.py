@@ -111,6 +111,15 @@ def _intent_sql() -> str:
             f"WHEN reason_start IN ({theirs}) THEN 'algorithmic' ELSE 'other' END")
 
 
+def skip_counts(ctx: Context) -> tuple[int, int, int]:
+    """Music plays with a known skip status, those skipped, and those of unknown status (see :func:`skips`)."""
+    n, k, unknown = ctx.one(
+        f"SELECT count(*) FILTER (WHERE skip IS NOT NULL), count(*) FILTER (WHERE skip), "
+        f"count(*) FILTER (WHERE skip IS NULL) FROM {with_skip_artefacts_unknown(ctx.plays)} "
+        f"WHERE {ctx.kinds('track')}")
+    return int(n or 0), int(k or 0), int(unknown or 0)  # type: ignore[call-overload]
+
+
 @insight("skips", "Skip rates by artist, track, device, shuffle and hour; what you always skip")
 def skips(
     ctx: Context,
@@ -152,9 +161,7 @@ def skips(
         raise UsageError("--limit must be at least 1")
     music = ctx.kinds("track")
     plays = with_skip_artefacts_unknown(ctx.plays)
-    n, k, unknown = (int(v or 0) for v in ctx.one(  # type: ignore[call-overload]
-        f"SELECT count(*) FILTER (WHERE skip IS NOT NULL), count(*) FILTER (WHERE skip), "
-        f"count(*) FILTER (WHERE skip IS NULL) FROM {plays} WHERE {music}"))
+    n, k, unknown = skip_counts(ctx)
 
     intent = {r.name: r for r in _rates(ctx, _intent_sql())}
     by_intent = [intent[name] for name in ("deliberate", "algorithmic", "other") if name in intent]

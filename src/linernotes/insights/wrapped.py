@@ -19,7 +19,7 @@ from linernotes.insights.diversity import DiversityResult
 from linernotes.insights.obsessions import Obsession, ObsessionsResult
 from linernotes.insights.overview import Totals, totals
 from linernotes.insights.personality import Axis, axes
-from linernotes.insights.skips import SkipsResult
+from linernotes.insights.skips import skip_counts
 from linernotes.insights.top import Entity, TopRow, ranked
 from linernotes.units import format_hours
 
@@ -104,7 +104,8 @@ def wrapped(ctx: Context, *, limit: int = TOP_N) -> WrappedResult:
     tops = {e: ranked(ctx, e, "time", limit)[0] for e in Entity}
     clock: ClockResult = _run(ctx, "clock")
     cal: CalendarResult = _run(ctx, "calendar")
-    skips: SkipsResult = _run(ctx, "skips")
+    # Only the rate: the whole skips insight (nine scans of the period) is not needed for one number.
+    known, skipped, _ = skip_counts(ctx)
     div: DiversityResult = _run(ctx, "diversity")
     obs: ObsessionsResult = _run(ctx, "obsessions")
     new_count, discoveries = _discoveries(ctx, limit)
@@ -123,7 +124,7 @@ def wrapped(ctx: Context, *, limit: int = TOP_N) -> WrappedResult:
         busiest_day_minutes=busiest.ms_played / 60_000 if busiest else None,
         new_artists=new_count,
         top_discoveries=discoveries,
-        skip_rate=skips.rate,
+        skip_rate=skipped / known if known else None,
         effective_artists=div.total.effective_artists,
         obsessions=sorted(obs.obsessions, key=lambda o: -o.ms_played)[:limit],
         personality=axes(ctx),
