@@ -7,7 +7,8 @@ What the raw files must give, read before the importer ran (json.load / csv.read
   Takeout JSON. Their records add up to 94 247 (counted below from the files themselves, not written down).
 - corpus/lastfm-bbcsv_pingw3_lastfm_scrobbles.csv has no header line; its 165 rows with an empty date are the
   track playing when the export ran, repeated at every page (PROVENANCE.md), and are dropped as such.
-- The Deezer .xlsx and PROVENANCE.md are read by no importer: the import names them as ignored.
+- corpus/deezer-gdpr_marion_deezer-data_20250930.xlsx: its sheet 10_listeningHistory has 10,738 rows (counted
+  below from the sheet's XML rows, less the header). PROVENANCE.md is read by no importer: ignored.
 - The YouTube file's 341 entries all have ``header == "YouTube"`` (ordinary videos, no "YouTube Music"), so it
   stores nothing (docs/formats.md §6: keep only YouTube Music) and drops all 341.
 - corpus/lastfm-ghan_sachaw_scrobbles.csv is the first 11 039 rows of samples/lastfm-ghan_scrobbles.csv
@@ -45,7 +46,7 @@ pytestmark = pytest.mark.skipif(not (SAMPLES.is_dir() and CORPUS.is_dir()),
                                 reason="../shared/samples or ../shared/corpus not present beside the repo")
 
 PLACEHOLDER = re.compile(r"\b(unknown|None(?! of)|nan|NaN|null)\b")
-NOT_READ = {"PROVENANCE.md", "deezer-gdpr_marion_deezer-data_20250930.xlsx"}
+NOT_READ = {"PROVENANCE.md"}
 SACHAW = CORPUS / "lastfm-ghan_sachaw_scrobbles.csv"
 BBCSV = CORPUS / "lastfm-bbcsv_pingw3_lastfm_scrobbles.csv"
 GHAN = SAMPLES / "lastfm-ghan_scrobbles.csv"
@@ -55,6 +56,10 @@ def raw_rows(path: Path) -> int:
     """Records in a raw export, counted without the importer."""
     if path.suffix == ".json":
         return len(json.loads(path.read_bytes()))
+    if path.suffix == ".xlsx":  # the listening sheet's rows, less the header (sheet8 in Deezer's workbook)
+        import zipfile
+
+        return zipfile.ZipFile(path).read("xl/worksheets/sheet8.xml").count(b"<row ") - 1
     if path.suffix == ".jsonl":
         return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     with path.open(newline="", encoding="utf-8") as f:

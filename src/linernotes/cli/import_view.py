@@ -31,6 +31,8 @@ FORMAT_NAMES = {
     "lastfm_ghan_json": "Last.fm JSON",
     "lastfm_benjaminbenben_csv": "Last.fm CSV (lastfm-to-csv)",
     "youtube_music_takeout": "YouTube Music",
+    "deezer_gdpr_xlsx": "Deezer",
+    "tidal_streaming_csv": "Tidal",
 }
 
 # The sources of linernotes.schema.Source by their human names (a test keeps the two equal).
@@ -40,6 +42,8 @@ SOURCE_NAMES = {
     "lastfm": "Last.fm",
     "listenbrainz": "ListenBrainz",
     "youtube_music": "YouTube Music",
+    "deezer": "Deezer",
+    "tidal": "Tidal",
 }
 
 MIN_NAME = 16  # a file name column narrower than this would not tell files apart
@@ -127,6 +131,8 @@ def print_report(report: ImportReport) -> None:
         if f.dropped:
             reasons = ", ".join(f"{format_count(v)} {plain(words(k))}" for k, v in sorted(f.dropped.items()))
             console.print(f"Dropped from {plain(file_name(f.file))}: {reasons}")
+        for note in f.notes:
+            console.print(f"Note on {plain(file_name(f.file))}: {plain(note)}")
     t = report.total
     console.print(
         f"{format_count(t('rows_read'))} rows read · {format_count(t('stored'))} new plays · "

@@ -93,6 +93,7 @@ def build_scrobbles(
     duration_ms: pa.Array | None = None,
     extra: dict[str, pa.Array] | None = None,
     fuzzy_time: bool = False,
+    ms_played: pa.Array | None = None,
 ) -> Parsed:
     """Apply the drop rules shared by scrobble sources and build the staged table.
 
@@ -102,6 +103,8 @@ def build_scrobbles(
     follow, after ``long_text`` (a text field over MAX_TEXT_BYTES). A NULL time that no reason explained
     is counted as ``bad_time``: no row can vanish uncounted.
     ``extra`` holds string columns (MBIDs, uri) where "" means unknown.
+    ``ms_played`` (int64, NULL = unknown) is for a source that records how long each play lasted *and* stamps
+    its end (Deezer): ``seconds`` is then the end, and ``ts_start`` is the end less the time played.
     """
     n = len(seconds)
     now = time.time()
@@ -162,6 +165,10 @@ def build_scrobbles(
         columns["duration_ms"] = dur
         end_us = pc.add(start_us, pc.multiply(pc.fill_null(dur, 0), 1000))
         columns["ts_end"] = pc.cast(end_us, UTC_TS)
+    if ms_played is not None:
+        played = kept_only(ms_played)
+        columns["ms_played"] = played
+        columns["ts_start"] = pc.cast(pc.subtract(start_us, pc.multiply(pc.fill_null(played, 0), 1000)), UTC_TS)
     for name, values in (extra or {}).items():
         values = blank_to_null(kept_only(values))
         if name.endswith("_mbid"):

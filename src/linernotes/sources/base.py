@@ -19,6 +19,9 @@ handed. It exposes one :class:`Format` object named ``FORMAT`` (or a list ``FORM
   bounded size, each staged before the next is read; ``path`` is the plain file on disk when there is one
   (a reader may open it in place). Staging uses it above :data:`linernotes.sources._stream.WHOLE_MAX_BYTES`,
   so the whole-file ``parse`` keeps its precise messages for smaller files.
+* ``sniff_document(data) -> bool`` (optional, formats that are zip containers such as an .xlsx): the check
+  on the whole file, for which the head says nothing (a zip lists its members at its end). The importer asks
+  it only for a file that is a zip kept whole (an office document) which no ``sniff`` accepted.
 * ``name_hint``: a regex on the file's base name for files that *should* be this format. It is never used
   to route a file; it only turns "not recognised" into an error for a file that looks like a listening
   history by name but whose content is broken.
@@ -62,6 +65,9 @@ class Parsed:
     table: pa.Table  # linernotes.schema.STAGED_SCHEMA
     rows_read: int
     dropped: Counter[str] = field(default_factory=Counter)
+    # One-line remarks for the import summary about what the file held but the format did not read (Tidal's
+    # columns not understood). Never row values: column names and counts only.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class Format:
     description: str = ""
     json_plan: Callable[[bytes, str], JsonPlan] | None = None
     parse_batches: Callable[[Pieces, str, str | None], Iterator[Parsed]] | None = None
+    sniff_document: Callable[[bytes], bool] | None = None
 
 
 def loads_json(data: bytes | str) -> Any:

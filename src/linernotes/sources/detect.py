@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from linernotes.sources import lastfm, listenbrainz, spotify, youtube
+from linernotes.sources import deezer, lastfm, listenbrainz, spotify, tidal, youtube
 from linernotes.sources.base import Format, strip_bom
 
-FORMATS: list[Format] = [*spotify.FORMATS, *listenbrainz.FORMATS, *lastfm.FORMATS, *youtube.FORMATS]
+FORMATS: list[Format] = [*spotify.FORMATS, *listenbrainz.FORMATS, *lastfm.FORMATS, *youtube.FORMATS,
+                         *deezer.FORMATS, *tidal.FORMATS]
 _BY_NAME = {f.name: f for f in FORMATS}
 
 
@@ -18,6 +19,18 @@ def detect(head: bytes) -> Format | None:
     head = strip_bom(head)
     for fmt in FORMATS:
         if fmt.sniff(head):
+            return fmt
+    return None
+
+
+def detect_document(data: bytes) -> Format | None:
+    """The format whose ``sniff_document`` accepts the whole of a zip-container file (an .xlsx), or None.
+
+    >>> detect_document(b"not a zip") is None
+    True
+    """
+    for fmt in FORMATS:
+        if fmt.sniff_document is not None and fmt.sniff_document(data):
             return fmt
     return None
 

@@ -24,6 +24,7 @@ from linernotes.privacy import redact_path
 from linernotes.sources import detect
 from linernotes.sources.base import HEAD_BYTES, strip_bom, utf16_text
 from linernotes.sources.inputs import InMemory, collect_entries
+from linernotes.sources.safezip import ZIP_MAGIC
 from linernotes.store import classify, dedupe, staging
 from linernotes.store.staging import Job, Progress
 
@@ -43,6 +44,7 @@ class FileReport:
     near_duplicates: int = 0
     unchanged: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the file held that its format did not read
 
     @property
     def dropped_total(self) -> int:
@@ -83,6 +85,11 @@ Input = str | os.PathLike[str] | InMemory
 """A path to a file, folder or zip, or an upload held in memory."""
 
 
+# An office document larger than this is not read to find out whether it is a listening history: Deezer's
+# workbook is ~80 KB per 1,000 plays, so this is room for millions of plays.
+DOCUMENT_SNIFF_MAX_BYTES = 512 * 1024 * 1024
+
+
 def plan(paths: Sequence[Input]) -> tuple[list[Job], list[str]]:
     """Decide, by content, which inputs are listening histories; the rest is passed over.
 
@@ -99,6 +106,10 @@ def plan(paths: Sequence[Input]) -> tuple[list[Job], list[str]]:
     for entry in entries:
         head = entry.head(HEAD_BYTES)
         fmt = detect.detect(head)
+        if fmt is None and head[:4] in ZIP_MAGIC and entry.size <= DOCUMENT_SNIFF_MAX_BYTES:
+            # A zip kept whole by collect_entries is an office document (Deezer's .xlsx): its sheets are
+            # listed at its end, so it is recognised from the whole file.
+            fmt = detect.detect_document(entry.read())
         if fmt is not None:
             json_plan = fmt.json_plan(head, entry.display) if fmt.json_plan else None
             jobs.append(Job(entry, fmt.name, json_plan))
@@ -147,7 +158,7 @@ def _what_it_is(head: bytes) -> str:
     if text.startswith(b"<"):
         return "an HTML or XML document"
     if text[:4] == b"PK\x03\x04":
-        return "a zip archive that could not be read as one"
+        return "a zip archive or office document that holds no listening history linernotes can read"
     return "neither JSON nor a CSV with a known header"
 
 
@@ -178,7 +189,7 @@ def import_paths(
         files = [
             FileReport(file=file_name(job.entry.display), format=f.format,
                        source=detect.format_named(job.format_name).source.value,
-                       rows_read=f.rows_read, dropped=f.dropped)
+                       rows_read=f.rows_read, dropped=f.dropped, notes=f.notes)
             for job, f in zip(jobs, staged, strict=True)
         ]
         con.execute("BEGIN TRANSACTION")

@@ -69,6 +69,7 @@ class StagedFile:
     format: str
     rows_read: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def stage(con: duckdb.DuckDBPyConnection, jobs: Sequence[Job], progress: Progress | None = None,
@@ -102,7 +103,7 @@ def stage(con: duckdb.DuckDBPyConnection, jobs: Sequence[Job], progress: Progres
         files[no] = _stage_batches(con, no, jobs[no], meter)
     for no, parsed in zip(one_by_one, _parsed_in_order([jobs[no] for no in one_by_one], meter, workers),
                           strict=True):
-        files[no] = StagedFile(parsed.format, parsed.rows_read, dict(parsed.dropped))
+        files[no] = StagedFile(parsed.format, parsed.rows_read, dict(parsed.dropped), list(parsed.notes))
         _append(con, no, parsed)
     meter.finish()
     return [f for f in files if f is not None]
@@ -132,6 +133,7 @@ def _stage_batches(con: duckdb.DuckDBPyConnection, no: int, job: Job, meter: _Me
     for parsed in read(entry.chunks, entry.display, path):
         staged.rows_read += parsed.rows_read
         dropped.update(parsed.dropped)
+        staged.notes += [note for note in parsed.notes if note not in staged.notes]
         pending.append(parsed.table)
         pending_rows += parsed.table.num_rows
         del parsed
