@@ -473,7 +473,7 @@ def test_a_history_without_listening_time_claims_no_hours_real(tmp_path: Path) -
         lib.import_paths([source])
         said = {i.name: lib.insight(i.name).summary() for i in all_insights()}
     assert said["top"][0].endswith(", 1 play (the export records no listening time).")
-    assert said["wrapped"][0] == "You played 2 tracks on 1 day: 2 artists, 2 tracks."
+    assert said["wrapped"][0] == "You played 2 tracks on 1 day: 2 different tracks by 2 artists."
     # Time-weighted insights once said "No listening in this period." beside the status's two plays.
     for name, what in (("clock", "listening clock"), ("context", "device or place"), ("diversity", "variety")):
         assert said[name] == [f"This period has 2 plays but the export records no listening time for them, so "

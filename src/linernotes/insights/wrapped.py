@@ -64,7 +64,7 @@ class WrappedResult(Result):
              else f"You played {count_of(t.plays, 'track')} on {count_of(t.days_listened, 'day')}")
             + (": " if t.artists else ".")
             # An audiobook or podcast history has no artist or track to count.
-            + (f"{count_of(t.artists, 'artist')}, {count_of(t.tracks, 'track')}." if t.artists else "")
+            + (f"{count_of(t.tracks, 'different track')} by {count_of(t.artists, 'artist')}." if t.artists else "")
         ]
         if self.top_artists:
             lines.append(
