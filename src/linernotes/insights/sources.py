@@ -91,7 +91,8 @@ def sources(ctx: Context) -> SourcesResult:
         FROM {ctx.plays} GROUP BY source ORDER BY min(day), source""")
     total = sum(int(r[1]) for r in rows) or 1
     found = [SourceRow(source=s, name=source_name(s), plays=int(plays), streams=int(n),
-                       ms_played=int(ms) if timed else None, timed_streams=int(timed), first_day=first, last_day=last, share=int(plays) / total,
+                       ms_played=int(ms) if timed else None, timed_streams=int(timed), first_day=first,
+                       last_day=last, share=int(plays) / total,
                        play_meaning=play_meaning(s, ctx.scope.policy, timed=int(timed), untimed=int(n) - int(timed),
                                                  ends_recorded=bool(ended)))
              for s, plays, n, ms, timed, ended, first, last in rows]
