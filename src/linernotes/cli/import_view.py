@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from rich import box
 from rich.table import Table
 
-from linernotes.cli.common import console, plain
 from linernotes import services
+from linernotes.cli.common import console, plain
 from linernotes.cli.humanize import when
 from linernotes.formatting import format_count
 
