@@ -296,6 +296,8 @@ def test_overview_shows_the_sources_and_filters_by_one(browser: Any, db: Path) -
         options = page.eval_on_selector_all("#source-pick option", "o => o.map(x => x.textContent)")
         assert options[0] == "All services" and set(options[1:]) == {source_name(p.source) for p in timeline.PIECES}
         check_page(page, "overview desktop", 1200, findings)
+        page.set_viewport_size({"width": 390, "height": 844})  # the longest name and span fit a phone
+        check_page(page, "overview phone", 390, findings)
         page.select_option("#source-pick select", "lastfm")
         page.click("#period button[type=submit]")
         page.wait_for_url(re.compile(r"source=lastfm"))
@@ -303,7 +305,6 @@ def test_overview_shows_the_sources_and_filters_by_one(browser: Any, db: Path) -
         expected = cli_json(db, "insights", "overview", "--source", "lastfm")["result"]["totals"]["plays"]
         assert page.get_attribute("#stats [data-key='plays']", "data-value") == str(expected)
         assert page.input_value("#source-pick select") == "lastfm"
-        page.set_viewport_size({"width": 390, "height": 844})
         check_page(page, "overview phone, Last.fm", 390, findings)
         context.close()
     assert errors == [], errors
