@@ -155,7 +155,7 @@ def test_every_source_has_a_human_name() -> None:
 
 def test_status_writes_dates_and_sources_out(library: Path) -> None:
     out = shown(80, "status", "--db", str(library))
-    assert "Spotify Extended" in out and "spotify_extended" not in out
+    assert "Spotify (extended history)" in out and "spotify_extended" not in out
     day = r"\d{1,2} [A-Z][a-z]{2} \d{4}"
     assert re.search(f"{day} – {day}", out), "the date range is not written out"
 

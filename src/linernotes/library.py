@@ -148,19 +148,33 @@ class Library:
         return classify.corrections(self.con)
 
     # -- reading -------------------------------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
-        """Counts by source and kind, date range, listening time, home zone."""
+    def status(self, policy: str | Policy = Policy.SPOTIFY) -> dict[str, Any]:
+        """Counts by source and kind, date range, listening time, home zone. Each source also says how many
+        of its plays count as a play under ``policy``, whether it records listening time, and what a play of
+        it means (:func:`linernotes.services.play_meaning`)."""
+        from linernotes.policy import counted_plays, parse_policy
+        from linernotes.schema import Source
+        from linernotes.services import play_meaning, source_name
+
+        policy = parse_policy(policy)
         con = self.con
         total = con.execute("""
             SELECT count(*), coalesce(sum(ms_played), 0), min(ts_start), max(ts_end),
                    count(*) FILTER (WHERE incognito), count(*) FILTER (WHERE ms_played = 0)
             FROM play_rows""").fetchall()[0]
         assert total is not None
+        # Sources in the order of Source (richest first), each with its own span: one timeline, its parts.
         by_source = {
-            s: {"plays": int(n), "ms_played": int(ms), "first_play": first.isoformat(), "last_play": last.isoformat()}
-            for s, n, ms, first, last in con.execute(
-                "SELECT source, count(*), coalesce(sum(ms_played), 0), min(ts_start), max(ts_end) "
-                "FROM play_rows GROUP BY 1 ORDER BY 1").fetchall()}
+            s: {"name": source_name(s), "plays": int(n), "counted_plays": int(counted), "ms_played": int(ms),
+                "listening_time_recorded": bool(timed), "timed_plays": int(timed),
+                "first_play": first.isoformat(), "last_play": last.isoformat(),
+                "play_meaning": play_meaning(s, policy, timed=int(timed), untimed=int(n) - int(timed),
+                                             ends_recorded=bool(ended))}
+            for s, n, counted, ms, timed, ended, first, last in con.execute(
+                "SELECT source, count(*), count(*) FILTER (WHERE counted), coalesce(sum(ms_played), 0), "
+                "count(ms_played), count(*) FILTER (WHERE reason_end IS NOT NULL AND ms_played IS NOT NULL), "
+                f"min(ts_start), max(ts_end) FROM ({counted_plays(policy, 'play_rows')}) GROUP BY 1 "
+                "ORDER BY list_position(?, source), 1", [[x.value for x in Source]]).fetchall()}
         by_kind = {k: {"plays": int(n), "ms_played": int(ms)} for k, n, ms in con.execute(
             "SELECT kind, count(*), coalesce(sum(ms_played), 0) FROM play_rows GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()}
@@ -176,6 +190,7 @@ class Library:
             "last_play": total[3].isoformat() if total[3] else None,
             "incognito_plays": int(total[4]),
             "zero_ms_plays": int(total[5]),
+            "policy": policy.value,
             "by_source": by_source,
             "by_kind": by_kind,
             "home_country": home[0],
@@ -185,11 +200,12 @@ class Library:
         }
 
     def top(self, entity: str, *, by: str = "time", period: Period | None = None, limit: int = 10,
-            policy: str | Policy = Policy.SPOTIFY) -> list[TopRow]:
+            policy: str | Policy = Policy.SPOTIFY, sources: Sequence[str] | str | None = None) -> list[TopRow]:
         """Top artists/tracks/albums/shows/audiobooks: the rows of the ``top`` insight."""
         from linernotes.insights.top import TopResult
 
-        result = self.insight("top", period=period, policy=policy, entity=entity, by=by, limit=limit)
+        result = self.insight("top", period=period, policy=policy, entity=entity, by=by, limit=limit,
+                              sources=sources)
         assert isinstance(result, TopResult)
         return result.rows
 
@@ -202,8 +218,11 @@ class Library:
 
     def insight(self, name: str, *, period: Period | None = None, start: str | None = None,
                 end: str | None = None, policy: str | Policy = Policy.SPOTIFY, kinds: Sequence[str] | str | None = None,
-                include_incognito: bool | None = None, apply_exclusions: bool = True, **params: Any) -> Result:
-        """Run one insight. ``params`` are the insight's own options (see ``lib.insights()``).
+                include_incognito: bool | None = None, apply_exclusions: bool = True,
+                sources: Sequence[str] | str | None = None, **params: Any) -> Result:
+        """Run one insight. ``params`` are the insight's own options (see ``lib.insights()``); ``sources``
+        keeps the plays of some services only (``"spotify"``, ``"apple_music,lastfm"``: see
+        :func:`linernotes.services.parse_sources`).
 
         >>> lib.insight("sessions", start="2023-01-01", end="2023-12-31", gap_minutes=30)  # doctest: +SKIP
         """
@@ -211,8 +230,22 @@ class Library:
         from linernotes.engine.scope import Scope
 
         scope = Scope.make(period=period, start=start, end=end, policy=policy, kinds=kinds,
-                           include_incognito=include_incognito, apply_exclusions=apply_exclusions)
+                           include_incognito=include_incognito, apply_exclusions=apply_exclusions, sources=sources)
+        if scope.sources is not None:
+            self.check_sources(scope.sources)
         return registry.run(self.engine, name, scope, **params)
+
+    def check_sources(self, sources: Sequence[str]) -> None:
+        """Refuse, in one sentence, a source filter none of whose sources has a play in the library (an empty
+        table would read as "you listened to nothing")."""
+        from linernotes.services import source_name
+
+        held = [s for (s,) in self.con.execute("SELECT DISTINCT source FROM play_rows ORDER BY 1").fetchall()]
+        if any(s in held for s in sources):
+            return
+        asked = " or ".join(source_name(s) for s in sources)
+        has = ", ".join(source_name(s) for s in held)
+        raise UsageError(f"the library has no plays from {asked}" + (f" (it has plays from {has})" if held else ""))
 
     # -- exclusion rules -----------------------------------------------------------------------------
     def exclusions(self) -> list[Rule]:

@@ -5,12 +5,21 @@ control characters inert)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from linernotes.cli.options import complete, db_option, end_option, json_option, policy_option, start_option
+from linernotes.cli.options import (
+    complete,
+    db_option,
+    end_option,
+    json_option,
+    policy_option,
+    source_option,
+    start_option,
+)
 from linernotes.clickgroup import CONTEXT_SETTINGS
 
 if TYPE_CHECKING:
@@ -23,15 +32,17 @@ TOP_ENTITIES = ("artists", "tracks", "albums", "shows", "audiobooks")
 
 
 @click.command("status", context_settings=CONTEXT_SETTINGS)
+@policy_option
 @db_option
 @json_option
-def status_cmd(db: Path | None, as_json: bool) -> None:
-    """What is in the library: plays by source and kind, date range, listening time."""
+def status_cmd(policy: Policy, db: Path | None, as_json: bool) -> None:
+    """What is in the library: plays by source (each with its span and what a play of it means under
+    --policy) and by kind, date range, listening time."""
     from linernotes.library import open_library
     from linernotes.terminal import print_json
 
     with open_library(db, read_only=True) as lib:
-        status = lib.status()
+        status = lib.status(policy)
     if as_json:
         print_json(status)
     else:
@@ -39,33 +50,52 @@ def status_cmd(db: Path | None, as_json: bool) -> None:
 
 
 def print_status(s: dict[str, Any]) -> None:
-    import datetime as dt
-
     from rich.table import Table
 
     from linernotes.cli.common import console, hours, plain
-    from linernotes.cli.import_view import SOURCE_NAMES
-    from linernotes.formatting import format_date_range
+    from linernotes.cli.import_view import _table
+    from linernotes.formatting import format_count, format_date_range
 
     console.print(f"Library {plain(s['library'])}")
     if not s["plays"]:
         console.print("No plays yet: run `linernotes import <export.zip>`.")
         return
-    first, last = (dt.date.fromisoformat(str(s[k])[:10]) for k in ("first_play", "last_play"))
+    first, last = (_day(s[k]) for k in ("first_play", "last_play"))
     console.print(f"{s['plays']:,} plays, {s['hours']:,.1f} hours, {format_date_range(first, last)}")
     console.print(f"Home: {plain(s['home_country'] or '?')} ({plain(s['home_zone'])}); "
                   f"{s['incognito_plays']:,} incognito plays "
                   f"{'included' if s['include_incognito'] else 'hidden from insights'}; "
                   f"{s['zero_ms_plays']:,} plays of 0 ms kept")
-    table = Table()
-    table.add_column("source / kind")
-    table.add_column("plays", justify="right")
-    table.add_column("time", justify="right")
-    for group, names in (("by_source", SOURCE_NAMES), ("by_kind", {})):
-        for name, v in s[group].items():
-            table.add_row(plain(names.get(name, name)), f"{v['plays']:,}", hours(v["ms_played"]))
-        table.add_section()
-    console.print(table)
+    # The timeline's parts in the order they began (the JSON keeps the richest-first order of sources).
+    sources = sorted(s["by_source"].values(), key=lambda v: v["first_play"])
+    rows = [[plain(v["name"]), format_count(v["plays"]),
+             hours(v["ms_played"]) if v["listening_time_recorded"] else "not recorded",
+             _date(v["first_play"]), _date(v["last_play"])] for v in sources]
+    if len(rows) > 1:  # one timeline: its parts, then the whole
+        rows.append(["[bold]all sources[/bold]", format_count(s["plays"]), hours(s["ms_played"]),
+                     _date(s["first_play"]), _date(s["last_play"])])
+    console.print(_table(None, ["source", "plays", "time", "first play", "last play"], rows, 1))
+    console.print(f"What counts as a play in insights (policy {plain(s['policy'])}):")
+    meanings = Table.grid(padding=(0, 1), pad_edge=True)
+    meanings.add_column(no_wrap=True)
+    meanings.add_column()  # the sentence wraps under itself, not under the name
+    for v in sources:
+        counted = "" if v["counted_plays"] == v["plays"] else (
+            f"; {format_count(v['counted_plays'])} of its {format_count(v['plays'])} plays count")
+        meanings.add_row(f" {plain(v['name'])}:", plain(v["play_meaning"]) + counted)
+    console.print(meanings)
+    kinds = [[plain(k), format_count(v["plays"]), hours(v["ms_played"])] for k, v in s["by_kind"].items()]
+    console.print(_table(None, ["kind", "plays", "time"], kinds, 1))
+
+
+def _day(iso: str) -> dt.date:
+    return dt.date.fromisoformat(str(iso)[:10])
+
+
+def _date(iso: str) -> str:
+    from linernotes.formatting import format_date
+
+    return format_date(_day(iso))
 
 
 @click.command("top", context_settings=CONTEXT_SETTINGS)
@@ -76,10 +106,11 @@ def print_status(s: dict[str, Any]) -> None:
               help="Rank by listening 'time' or by 'plays'.")
 @click.option("--limit", "-n", type=int, default=10, show_default=True, help="How many.")
 @policy_option
+@source_option
 @db_option
 @json_option
 def top_cmd(entity: str, start: str | None, end: str | None, by: str, limit: int, policy: Policy,
-            db: Path | None, as_json: bool) -> None:
+            sources: tuple[str, ...] | None, db: Path | None, as_json: bool) -> None:
     """Your top artists, tracks, albums, shows or audiobooks (ENTITY, default artists) — Wrapped for any period.
 
     The same as `linernotes insights top --entity ENTITY`: the JSON is that insight's result.
@@ -92,12 +123,24 @@ def top_cmd(entity: str, start: str | None, end: str | None, by: str, limit: int
 
     period = Period.parse(start, end)
     with open_library(db, read_only=True) as lib:
-        result = lib.insight("top", period=period, policy=policy, entity=entity, by=by, limit=limit)
+        result = lib.insight("top", period=period, policy=policy, entity=entity, by=by, limit=limit,
+                             sources=sources)
     assert isinstance(result, TopResult)
     if as_json:
         print_json(result.to_dict())
         return
-    print_top(result.rows, plain(f"Top {entity} by {by}, {period.label()} (policy {policy.value})"))
+    print_top(result.rows, plain(f"Top {entity} by {by}, {period.label()} (policy {policy.value})"
+                                 + _from_sources(sources)))
+
+
+def _from_sources(sources: tuple[str, ...] | None) -> str:
+    """", from Last.fm and ListenBrainz" for a title, when the plays are those of some sources only."""
+    if not sources:
+        return ""
+    from linernotes.services import source_name
+
+    names = [source_name(s) for s in sources]
+    return ", from " + (" and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
 def print_top(rows: list[TopRow], title: str) -> None:
@@ -112,11 +155,16 @@ def print_top(rows: list[TopRow], title: str) -> None:
     if any(r.by for r in rows):
         table.add_column("by")
     table.add_column("plays", justify="right")
-    table.add_column("time", justify="right")
-    table.add_column("share", justify="right")
+    # Scrobbles record no listening time: a column of "0 min" and "0.0%" would say they lasted nothing.
+    timed = any(r.ms_played for r in rows)
+    if timed:
+        table.add_column("time", justify="right")
+        table.add_column("share", justify="right")
+    else:
+        table.caption, table.caption_justify = "No listening time recorded for these plays.", "left"
     for r in rows:
         cells = [str(r.rank), plain(r.name)] + ([plain(r.by or "")] if any(x.by for x in rows) else [])
-        table.add_row(*cells, f"{r.plays:,}", hours(r.ms_played), f"{r.share:.1%}")
+        table.add_row(*cells, f"{r.plays:,}", *([hours(r.ms_played), f"{r.share:.1%}"] if timed else []))
     console.print(table if rows else f"{title}: nothing in this period.")
 
 

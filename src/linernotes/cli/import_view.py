@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich import box
 from rich.table import Table
 
+from linernotes import services
 from linernotes.cli.common import console, plain
 from linernotes.cli.humanize import when
 from linernotes.formatting import format_count
@@ -35,16 +36,8 @@ FORMAT_NAMES = {
     "tidal_streaming_csv": "Tidal",
 }
 
-# The sources of linernotes.schema.Source by their human names (a test keeps the two equal).
-SOURCE_NAMES = {
-    "spotify_extended": "Spotify Extended",
-    "spotify_account": "Spotify Account",
-    "lastfm": "Last.fm",
-    "listenbrainz": "ListenBrainz",
-    "youtube_music": "YouTube Music",
-    "deezer": "Deezer",
-    "tidal": "Tidal",
-}
+# The sources by their human names: one place for every view (linernotes.services).
+SOURCE_NAMES = services.SOURCE_NAMES
 
 MIN_NAME = 16  # a file name column narrower than this would not tell files apart
 

@@ -3,8 +3,8 @@
 Each insight of the registry is a click command of its own, built from its declaration when it is asked for:
 its parameters are its options (``linernotes insights sessions --gap-minutes 30``), with their types, defaults,
 choices and help, so ``-h``, "did you mean" and shell completion know them. Every insight also takes the
-common scope (``--from/--to``, ``--policy``, ``--kinds``, ``--include-incognito``, ``--no-exclusions``, ``--db``,
-``--json``), before its name or after it.
+common scope (``--from/--to``, ``--policy``, ``--kinds``, ``--source``, ``--include-incognito``,
+``--no-exclusions``, ``--db``, ``--json``), before its name or after it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from linernotes.policy import Policy
 
 # The scope's parameters, which an insight's own options must not shadow.
-SCOPE_PARAMS = ("start", "end", "policy", "kinds", "include_incognito", "no_exclusions", "db", "as_json")
+SCOPE_PARAMS = ("start", "end", "policy", "kinds", "sources", "include_incognito", "no_exclusions", "db", "as_json")
 
 
 class InsightsGroup(CliGroup):
@@ -57,8 +57,8 @@ class InsightsGroup(CliGroup):
 def insights_group(ctx: click.Context, **scope: Any) -> None:
     """List the insights, or run one: `linernotes insights sessions --from 2023-01-01 --gap-minutes 30`.
 
-    Every insight takes --from/--to, --policy, --kinds, --include-incognito, --no-exclusions, --db and --json
-    (before or after its name); its own options are listed by `linernotes insights NAME -h`.
+    Every insight takes --from/--to, --policy, --kinds, --source, --include-incognito, --no-exclusions, --db and
+    --json (before or after its name); its own options are listed by `linernotes insights NAME -h`.
     """
     if ctx.invoked_subcommand is None:
         _list(scope["as_json"])
@@ -128,8 +128,8 @@ class InsightValue(click.ParamType):
 def _runner(spec: Insight) -> Callable[..., None]:
     @click.pass_context
     def run(ctx: click.Context, start: str | None, end: str | None, policy: Policy | None, kinds: str | None,
-            include_incognito: bool | None, no_exclusions: bool, db: Path | None, as_json: bool,
-            **params: Any) -> None:
+            sources: tuple[str, ...] | None, include_incognito: bool | None, no_exclusions: bool, db: Path | None,
+            as_json: bool, **params: Any) -> None:
         from linernotes.cli.render import print_result
         from linernotes.library import open_library
         from linernotes.policy import Policy
@@ -139,12 +139,13 @@ def _runner(spec: Insight) -> Callable[..., None]:
         before = ctx.parent.params if ctx.parent is not None else {}
         start, end, kinds, db = (start or before.get("start"), end or before.get("end"),
                                  kinds or before.get("kinds"), db or before.get("db"))
+        sources = sources or before.get("sources")
         policy = policy or before.get("policy") or Policy.SPOTIFY
         include_incognito = before.get("include_incognito") if include_incognito is None else include_incognito
         no_exclusions = no_exclusions or bool(before.get("no_exclusions"))
         as_json = as_json or bool(before.get("as_json"))
         with open_library(db, read_only=True) as lib:
-            result = lib.insight(spec.name, start=start, end=end, policy=policy, kinds=kinds,
+            result = lib.insight(spec.name, start=start, end=end, policy=policy, kinds=kinds, sources=sources,
                                  include_incognito=include_incognito, apply_exclusions=not no_exclusions, **params)
         if as_json:
             print_json(result.to_dict())

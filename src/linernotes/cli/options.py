@@ -32,12 +32,32 @@ def _policy(default: str | None) -> OptionSpec:
     })
 
 
+def _sources(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """``--source``'s names as Source values, checked when the command line is read (a mistake fails before
+    the library opens)."""
+    if value is None:
+        return None
+    from linernotes.services import parse_sources
+
+    return parse_sources(value)
+
+
+# The values and friendly names --source completes (linernotes.services accepts these and more, any case).
+SOURCE_WORDS = ("spotify", "spotify_extended", "spotify_account", "apple_music", "deezer", "tidal", "listenbrainz",
+                "lastfm", "youtube_music")
+_SOURCE: OptionSpec = (("--source", "sources"), {
+    "metavar": "SOURCES", "callback": _sources, "shell_complete": lambda _c, _p, text: [
+        w for w in SOURCE_WORDS if w.startswith(text.lower())],
+    "help": "Only the plays of these services, comma-separated: a source (apple_music, lastfm...) or a name "
+            "(apple, last.fm, spotify = both Spotify exports)."})
+
 _SCOPE: tuple[OptionSpec, ...] = (
     _FROM,
     _TO,
     _policy(None),  # None: "not given", so a value given before an insight's name still counts
     (("--kinds",), {"metavar": "KINDS",
                     "help": "Only these kinds, comma-separated: track, episode, audiobook, video, unknown."}),
+    _SOURCE,
     (("--include-incognito/--hide-incognito",), {"default": None,
                                                  "help": "Include private-session plays (default: the library "
                                                          "setting)."}),
@@ -50,11 +70,13 @@ db_option = click.option(*_DB[0], **_DB[1])
 json_option = click.option(*_JSON[0], **_JSON[1])
 start_option = click.option(*_FROM[0], **_FROM[1])
 end_option = click.option(*_TO[0], **_TO[1])
+source_option = click.option(*_SOURCE[0], **_SOURCE[1])
 policy_option = click.option(*_policy(Policy.SPOTIFY.value)[0], **_policy(Policy.SPOTIFY.value)[1])
 
 
 def scope_params() -> list[click.Parameter]:
-    """The scope every insight takes: period, policy, kinds, incognito plays, exclusion rules, --db, --json."""
+    """The scope every insight takes: period, policy, kinds, sources, incognito plays, exclusion rules, --db,
+    --json."""
     return [click.Option(list(declarations), **attributes) for declarations, attributes in _SCOPE]
 
 

@@ -28,6 +28,7 @@ MAX_ROWS = 15
 MAX_SERIES = 31  # a longer number series is summarised (its JSON has every value)
 LONG_TEXT = 24  # a text column with longer values wraps, or moves the rows to records
 HIDDEN = {"python"}  # the library call beside a command to type: for programs, in --json
+CODES = {"source"}  # a stored value (apple_music) whose human name is beside it: for programs, in --json
 INLINE_NAME_KEYS = ("phrase", "label", "name", "title", "description")  # a phrase says a coded label in words
 TITLE_KEYS = ("title", "name", "label", "description", "track", "album", "show", "artist", "kind")
 
@@ -49,8 +50,13 @@ def print_result(result: Result) -> None:
 def _scope_line(meta: dict[str, Any]) -> str:
     kinds = ", ".join(meta["kinds"]) if meta.get("kinds") else "all kinds"
     incognito = "incognito included" if meta.get("include_incognito") else "incognito hidden"
+    sources = ""
+    if meta.get("sources"):
+        from linernotes.services import source_name
+
+        sources = " · from " + ", ".join(source_name(s) for s in meta["sources"])
     return plain(f"{_period(meta.get('start'), meta.get('end'))} · {format_count(meta.get('plays', 0))} plays · "
-                 f"policy {meta.get('policy')} · {kinds} · {incognito}", limit=10_000)
+                 f"policy {meta.get('policy')} · {kinds} · {incognito}{sources}", limit=10_000)
 
 
 def _period(start: str | None, end: str | None) -> str:
@@ -70,7 +76,7 @@ def _say(markup: str, indent: int, hang: int = 0) -> None:
 
 def _print_record(record: dict[str, Any], indent: int) -> None:
     for key, val in record.items():
-        if not isinstance(val, dict | list):
+        if not isinstance(val, dict | list) and key not in CODES:
             _say(f"{plain(humanize.label(key))}: {plain(humanize.value(val, str(key)))}", indent)
     for key, val in record.items():
         if isinstance(val, dict):
@@ -165,7 +171,7 @@ def _cell(item: dict[str, Any], column: str) -> str:
 
 def _print_rows(title: str, items: list[dict[str, Any]], indent: int) -> None:
     """Rows as a table when its columns fit the console, else as records."""
-    columns = list(items[0])
+    columns = [c for c in items[0] if c not in CODES]
     shown = items[:MAX_ROWS]
     cells = {c: [_cell(i, c) for i in shown] for c in columns}
     # a column that repeats an earlier one ("dow" beside "name", once both read "Monday") is shown once

@@ -213,5 +213,6 @@ def _compute(engine: Engine, spec: Insight, scope: Scope, values: dict[str, Any]
         params=values,
         exclusions=sel.exclusions,
         plays=sel.plays,
+        sources=scope.sources,
     )
     return replace(result, meta=meta)

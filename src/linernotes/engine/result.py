@@ -44,6 +44,7 @@ class Meta:
     params: dict[str, Any]
     exclusions: tuple[ExclusionEffect, ...] = ()
     plays: int = 0
+    sources: tuple[str, ...] | None = None  # None: every source (then left out of the JSON)
 
 
 @dataclass(kw_only=True)
@@ -62,6 +63,8 @@ class Result:
         out: dict[str, Any] = {}
         if self.meta is not None:
             out["meta"] = jsonable(self.meta)
+            if self.meta.sources is None:  # the whole timeline, as every result said before --source existed
+                del out["meta"]["sources"]
         out["summary"] = self.summary()
         out["result"] = body
         return out

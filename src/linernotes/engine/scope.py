@@ -37,6 +37,7 @@ from linernotes.engine.result import ExclusionEffect
 from linernotes.errors import UsageError
 from linernotes.policy import Policy, counted_plays, parse_policy
 from linernotes.schema import Kind
+from linernotes.services import parse_sources
 
 T = TypeVar("T")
 
@@ -67,7 +68,8 @@ class Scope:
     ``kinds`` None means every kind (each insight then picks what it is about: artists are music);
     ``include_incognito`` None means the library's setting; ``apply_exclusions`` False ignores the rules;
     ``where`` is an SQL condition on the columns of ``plays`` every selected play must meet (``ask`` uses it
-    for "on weekends", "at night", "by this artist"), in every period an insight looks at.
+    for "on weekends", "at night", "by this artist"), in every period an insight looks at; ``sources`` None
+    means every source, else only the plays of these (``--source``: one timeline split by service).
     """
 
     period: Period = field(default_factory=Period)
@@ -76,6 +78,7 @@ class Scope:
     include_incognito: bool | None = None
     apply_exclusions: bool = True
     where: str | None = None
+    sources: tuple[str, ...] | None = None
 
     @classmethod
     def make(
@@ -88,11 +91,14 @@ class Scope:
         kinds: Iterable[str] | str | None = None,
         include_incognito: bool | None = None,
         apply_exclusions: bool = True,
+        sources: Iterable[str] | str | None = None,
     ) -> Scope:
         """Build a scope from user-facing values, validating each.
 
         >>> Scope.make(start="2023-01-01", end="2023-12-31", kinds="track,episode").kinds
         ('track', 'episode')
+        >>> Scope.make(sources="spotify").sources
+        ('spotify_extended', 'spotify_account')
         """
         if period is None:
             period = Period.parse(start, end)
@@ -111,6 +117,7 @@ class Scope:
             kinds=kind_tuple,
             include_incognito=include_incognito,
             apply_exclusions=apply_exclusions,
+            sources=parse_sources(sources),
         )
 
 
@@ -414,10 +421,12 @@ def _base(incognito: bool) -> str:
 
 
 def _filters(scope: Scope) -> str:
-    """SQL (``AND ...``) for the scope's kinds and its own condition."""
+    """SQL (``AND ...``) for the scope's kinds, sources and its own condition."""
     sql = ""
     if scope.kinds is not None:
         sql += " AND kind IN (" + ", ".join(f"'{k}'" for k in scope.kinds) + ")"
+    if scope.sources is not None:  # values of Source only (parse_sources): safe to write into the SQL
+        sql += " AND source IN (" + ", ".join(f"'{s}'" for s in scope.sources) + ")"
     if scope.where is not None:
         sql += f" AND coalesce(({scope.where}), false)"
     return sql

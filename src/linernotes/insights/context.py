@@ -164,6 +164,8 @@ def _incognito(ctx: Context, total_ms: int, streams: int) -> Share:
     kinds = "true"
     if ctx.scope.kinds is not None:
         kinds = "kind IN (" + ", ".join(f"'{k}'" for k in ctx.scope.kinds) + ")"
+    if ctx.scope.sources is not None:
+        kinds += " AND source IN (" + ", ".join(f"'{s}'" for s in ctx.scope.sources) + ")"
     rules = list_rules(ctx.con) if ctx.scope.apply_exclusions else []
     excluded = " OR ".join(r.predicate() for r in rules) or "false"
     row = _one(

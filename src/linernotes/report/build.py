@@ -27,6 +27,7 @@ from linernotes.insights.recommend import RecommendResult
 from linernotes.insights.rediscover import RediscoverResult
 from linernotes.insights.skip_model import SkipModelResult
 from linernotes.insights.skips import SkipsResult
+from linernotes.insights.sources import SourcesResult
 from linernotes.insights.top import TopResult
 from linernotes.insights.wrapped import WrappedResult
 
@@ -59,6 +60,7 @@ class Story:
     audiobooks: AudiobooksResult
     moments: MomentsResult
     wrapped: WrappedResult
+    sources: SourcesResult
 
     @property
     def start(self) -> dt.date | None:
@@ -102,4 +104,5 @@ def collect(lib: Library, period: Period | None = None) -> Story:
         audiobooks=run(lib, AudiobooksResult, "audiobooks", period),
         moments=run(lib, MomentsResult, "moments", period),
         wrapped=run(lib, WrappedResult, "wrapped", period, limit=5),
+        sources=run(lib, SourcesResult, "sources", period),
     )

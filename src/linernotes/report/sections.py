@@ -131,8 +131,23 @@ def overview(s: Story) -> Section:
     if change is not None:
         stats.append(Stat("change", ("+" if change > 0 else "") + format_percent(change),
                           "time against the period before"))
-    return Section("overview", "The headline numbers", s.overview.summary(), stats=stats,
+    # A history from one service says so in a line here; several get a section of their own (sources).
+    where = s.sources.summary() if len(s.sources.sources) == 1 else []
+    return Section("overview", "The headline numbers", s.overview.summary() + where, stats=stats,
                    charts=_charts(charts.by_kind(s.overview)))
+
+
+def sources(s: Story) -> Section:
+    """Which services the history comes from: each one's span, plays, hours and what a play of it means."""
+    r = s.sources
+    rows: list[list[str | Move]] = [
+        [row.name, format_date_range(row.first_day, row.last_day), format_count(row.plays),
+         format_hours(row.ms_played) if row.ms_played is not None else "not recorded", row.play_meaning]
+        for row in r.sources]
+    return Section("sources", "Where your listening comes from", r.summary(),
+                   tables=[Table(f"Plays by service (policy {r.policy})", ["service", "span", "plays", "hours",
+                                                                           "what counts as a play"],
+                                 rows, frozenset({2, 3}))])
 
 
 def chapters(s: Story) -> Section:
@@ -249,9 +264,11 @@ def crowd(release: CrowdRelease) -> Section:
 
 
 def all_sections(s: Story, release: CrowdRelease | None = None) -> list[Section]:
-    """Every section in reading order; "you vs. the crowd" only when a cooperative release is present."""
-    out = [overview(s), chapters(s), modes(s), top(s), clock(s), calendar(s), discovery(s), skips(s),
-           obsessions(s), rediscover(s), podcasts(s), audiobooks(s), moments(s), personality(s)]
+    """Every section in reading order; "where your listening comes from" only when it comes from several
+    services; "you vs. the crowd" only when a cooperative release is present."""
+    out = [overview(s), *([sources(s)] if len(s.sources.sources) > 1 else []), chapters(s), modes(s), top(s),
+           clock(s), calendar(s), discovery(s), skips(s), obsessions(s), rediscover(s), podcasts(s), audiobooks(s),
+           moments(s), personality(s)]
     if release is not None:
         out.append(crowd(release))
     return out

@@ -30,7 +30,7 @@ from linernotes.errors import UsageError
 # buster a browser or script may add.
 ALWAYS_ALLOWED = frozenset({"token", "_"})
 # The period and selection every insight (and an entity page) takes: the CLI's --from/--to/... options.
-SCOPE_KEYS = ("from", "to", "policy", "kinds", "include_incognito", "no_exclusions")
+SCOPE_KEYS = ("from", "to", "policy", "kinds", "source", "include_incognito", "no_exclusions")
 SHOWN_CHARS = 40
 # A JSON body (an exclusion rule) is a few hundred bytes: FastAPI would read any size into memory.
 MAX_JSON_BODY = 64 * 1024
@@ -145,6 +145,7 @@ def scope_args(query: dict[str, str]) -> dict[str, Any]:
         "end": query.get("to") or None,
         "policy": query.get("policy") or "spotify",
         "kinds": query.get("kinds") or None,
+        "sources": query.get("source") or None,
         "include_incognito": flag(query.get("include_incognito"), "include_incognito"),
         "apply_exclusions": not flag(query.get("no_exclusions"), "no_exclusions"),
     }
@@ -155,10 +156,11 @@ def scope_query(
     end: str | None = Query(None, alias="to"),
     policy: str | None = None,
     kinds: str | None = None,
+    source: str | None = None,
     include_incognito: str | None = None,
     no_exclusions: str | None = None,
 ) -> Scope:
     """The scope of a request, as a FastAPI dependency (its parameters count as the route's own)."""
-    query = {"from": start, "to": end, "policy": policy, "kinds": kinds, "include_incognito": include_incognito,
-             "no_exclusions": no_exclusions}
+    query = {"from": start, "to": end, "policy": policy, "kinds": kinds, "source": source,
+             "include_incognito": include_incognito, "no_exclusions": no_exclusions}
     return Scope.make(**scope_args({k: v for k, v in query.items() if v is not None}))

@@ -32,11 +32,26 @@ async function getJSON(url, options = {}) {
   return body;
 }
 
-// Period: ?from=&to= on the page's URL, passed on to every API call and every link.
+// Period: ?from=&to= on the page's URL, passed on to every API call and every link; so is ?source= (the plays
+// of some services only: one timeline, split by service).
 function periodQuery() {
   const q = new URLSearchParams();
-  for (const key of ["from", "to"]) if (params.get(key)) q.set(key, params.get(key));
+  for (const key of ["from", "to", "source"]) if (params.get(key)) q.set(key, params.get(key));
   return q;
+}
+
+// The service filter: offered when the library holds plays from more than one service.
+async function setupSourcePick(form) {
+  const pick = document.getElementById("source-pick");
+  if (!pick) return;
+  const status = await getJSON("/api/status").catch(() => null);
+  const held = status ? Object.entries(status.by_source || {}) : [];
+  if (held.length < 2 && !params.get("source")) return;
+  const select = form.elements.source;
+  select.replaceChildren(el("option", { value: "", text: "All services" }),
+    ...held.map(([value, s]) => el("option", { value, text: s.name })));
+  select.value = params.get("source") || "";
+  pick.hidden = false;
 }
 
 function setupPeriod(meta) {
@@ -49,10 +64,11 @@ function setupPeriod(meta) {
   }
   if (form.dataset.ready) return;
   form.dataset.ready = "1";
+  setupSourcePick(form);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    for (const key of ["from", "to"]) {
-      if (form.elements[key].value) params.set(key, form.elements[key].value);
+    for (const key of ["from", "to", "source"]) {
+      if (form.elements[key] && form.elements[key].value) params.set(key, form.elements[key].value);
       else params.delete(key);
     }
     location.search = params.toString();
@@ -109,7 +125,9 @@ function lastDayOf(month) {
 
 // Listening over the whole history, a column a month: drag across it (or pick a year) to choose the period.
 async function timeChart(period) {
-  const cal = await getJSON("/api/insights/calendar");
+  const whole = new URLSearchParams();  // the whole history (of the chosen services): the chart picks a period
+  if (params.get("source")) whole.set("source", params.get("source"));
+  const cal = await getJSON(`/api/insights/calendar?${whole}`);
   const daily = cal.result.daily;
   const box = document.getElementById("time-chart");
   if (!daily || !daily.start || !daily.minutes.length) { box.replaceChildren(); return []; }
@@ -142,7 +160,8 @@ async function timeChart(period) {
   // The whole history's streak is a highlight of the whole history only.
   const highlights = period.from || period.to ? [] : cal.summary.slice(1, 2);
   document.getElementById("years").replaceChildren(el("span", { class: "muted", text: "Years: " }),
-    ...years.flatMap((y) => [el("a", { href: `/?from=${y}-01-01&to=${y}-12-31`, text: y }), " "]));
+    ...years.flatMap((y) => [el("a", { href: `/?from=${y}-01-01&to=${y}-12-31${whole.size ? `&${whole}` : ""}`,
+      text: y }), " "]));
   return highlights;
 }
 
@@ -150,7 +169,10 @@ async function heatmapChart() {
   const clock = await getJSON(`/api/insights/clock?${periodQuery()}`);
   const r = clock.result;
   const box = document.getElementById("heatmap");
-  if (!r.total_ms) { box.replaceChildren(el("p", { class: "muted", text: "No listening in this period." })); return []; }
+  if (!r.total_ms) {  // nothing played, or only scrobbles: they record no listening time to place in the week
+    noChart(box, clock.summary[0] || "No listening time recorded in this period.");
+    return [];
+  }
   heatmap(box, clock.summary[0] || "When you listen, by hour and weekday.", r.heatmap);
   return clock.summary.slice(1, 2);
 }
@@ -169,6 +191,29 @@ function kindsChart(totals) {
   const sentence = rows.map((r, i) => `${i ? r.label.toLowerCase() : r.label} ${fmtPct(r.value / total)}`).join(", ") +
     " of your listening time.";
   barList(box, sentence, rows);
+}
+
+// Each service the period's plays come from: a bar of its plays, then a table of its span, hours and what
+// counts as a play of it (sources differ: a scrobble records no listening time).
+async function sourcesCard() {
+  const data = await getJSON(`/api/insights/sources?${periodQuery()}`);
+  const rows = data.result.sources;
+  const card = document.getElementById("sources-card");
+  const box = document.getElementById("sources");
+  card.removeAttribute("aria-busy");
+  if (!rows.length) { noChart(box, data.summary[0] || "No plays in this period."); return; }
+  barList(box, data.summary.join(" "), rows.map((r, i) => ({ label: r.name, value: r.plays,
+    text: `${countOf(r.plays, "play")} · ${fmtPct(r.share)}`, cls: `s${i % 8}` })));
+  const table = document.getElementById("sources-table");
+  fillTable(table, ["Service", "Span", "Plays", "Hours", "What counts as a play"], rows.map((r) =>
+    el("tr", { "data-source": r.source },
+      el("td", { text: r.name }),
+      el("td", { text: fmtRange(r.first_day, r.last_day) }),
+      el("td", { class: "num", "data-key": "plays", "data-value": r.plays, text: fmtInt(r.plays) }),
+      el("td", { class: "num", "data-key": "ms_played", "data-value": r.ms_played ?? "",
+        text: r.ms_played === null ? "not recorded" : fmtH(r.ms_played) }),
+      el("td", { text: r.play_meaning }))));
+  table.dataset.loaded = "1";
 }
 
 function moveCell(r, hasPrevious) {
@@ -204,6 +249,9 @@ async function topList(entity, kind) {
   table.querySelectorAll("th").forEach((th, i) => { if (i === 2) th.classList.add("bar"); });
   const caption = document.getElementById(`top-${entity}-sentence`);
   caption.textContent = rows.length ? top.summary[0] || "" : "Nothing in this period.";
+  // An empty ranking is a sentence, not a chart (no podcasts in a Last.fm-only period, say).
+  table.closest("figure").classList.toggle("chart", rows.length > 0);
+  table.hidden = !rows.length;
   if (!hasPrevious && rows.length) caption.textContent += " Pick a period to see rank moves against the one before.";
   table.dataset.loaded = "1";
 }
@@ -229,6 +277,7 @@ async function overview() {
   const [calendarLines, clockLines] = await Promise.all([
     timeChart(period),
     heatmapChart(),
+    sourcesCard(),
     ...Object.entries(kinds).map(([entity, kind]) => topList(entity, kind)),
   ]);
   summary([...data.summary, ...clockLines, ...calendarLines]);
