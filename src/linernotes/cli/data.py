@@ -62,7 +62,10 @@ def print_status(s: dict[str, Any]) -> None:
         return
     first, last = (_day(s[k]) for k in ("first_play", "last_play"))
     console.print(f"{s['plays']:,} plays, {s['hours']:,.1f} hours, {format_date_range(first, last)}")
-    console.print(f"Home: {plain(s['home_country'] or '?')} ({plain(s['home_zone'])}); "
+    # An export without countries (scrobbles, Deezer) gives no home country: say what the clock uses instead.
+    home = (f"Home: {plain(s['home_country'])} ({plain(s['home_zone'])})" if s["home_country"]
+            else f"Home time zone: {plain(s['home_zone'])} (no country recorded)")
+    console.print(f"{home}; "
                   f"{s['incognito_plays']:,} incognito plays "
                   f"{'included' if s['include_incognito'] else 'hidden from insights'}; "
                   f"{s['zero_ms_plays']:,} plays of 0 ms kept")
