@@ -207,12 +207,12 @@ class GenresResult(Result):
         return line + "."
 
     def _over_time_line(self) -> str | None:
-        led = [b for b in self.over_time if b.leading is not None]
+        led = [b.leading for b in self.over_time if b.leading is not None]
         if len(led) < 2:
             return None
         counts: dict[str, int] = {}
-        for b in led:
-            counts[b.leading] = counts.get(b.leading, 0) + 1  # type: ignore[index]
+        for name in led:
+            counts[name] = counts.get(name, 0) + 1
         order = sorted(counts, key=lambda g: (-counts[g], g))
         unit = self.bucket
         parts = [f"{order[0]} led {counts[order[0]]} of {count_of(len(led), unit)}"]
