@@ -151,3 +151,38 @@ def test_the_cli_prints_genres_for_people(tagged_db: Path) -> None:
     assert max(len(line) for line in out.splitlines()) <= 80
     focus = run_cli("insights", "genres", "--genre", "jazz", "--db", str(tagged_db), env={"COLUMNS": "80"})
     assert focus.returncode == 0 and "Jazz: 1.0 hours over 18 plays" in focus.stdout.replace("\n", " ")
+
+
+@pytest.fixture(scope="module")
+def five_years(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The ask cases' five-year library (chapters and modes to describe), without genres and with them."""
+    from tests.support.ask_cases import build_case_library
+    from tests.support.genres import CASE_GENRES
+
+    tmp = tmp_path_factory.mktemp("genres-five-years")
+    plain = build_case_library(tmp / "plain.duckdb", genres=False)
+    tagged = tmp / "tagged.duckdb"
+    shutil.copy(plain, tagged)
+    with open_library(tagged) as lib:
+        tag_genres(lib.con, CASE_GENRES)
+    return plain, tagged
+
+
+def test_chapters_and_modes_name_their_genres_only_when_known(five_years: tuple[Path, Path]) -> None:
+    described = []
+    for db in five_years:
+        with open_library(db, read_only=True) as lib:
+            chapters, modes = lib.insight("chapters"), lib.insight("modes")
+        described.append(([c.paragraph for c in chapters.chapters], [m.description for m in modes.modes]))
+    (plain_chapters, plain_modes), (tagged_chapters, tagged_modes) = described
+    assert plain_chapters and plain_modes
+    assert not any("genre" in p for p in plain_chapters) and not any("mostly" in d for d in plain_modes)
+    # with genres: one sentence more per chapter, one trait more per mode of music; nothing else changes
+    for plain, tagged in zip(plain_chapters, tagged_chapters, strict=True):
+        extra = [s for s in tagged.split(". ") if s not in plain.split(". ")]
+        assert len(extra) == 1 and extra[0].startswith("By genre, mostly ") and "of its music time has a genre" in \
+            extra[0]
+    assert tagged_chapters[0].count("Alternative")  # 2019: Radiohead's year
+    assert any(", mostly " in d for d in tagged_modes)
+    for plain, tagged in zip(plain_modes, tagged_modes, strict=True):
+        assert tagged.replace(", " + next((t for t in tagged.split(", ") if t.startswith("mostly ")), "-"), "") == plain
