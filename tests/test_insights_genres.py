@@ -186,3 +186,28 @@ def test_chapters_and_modes_name_their_genres_only_when_known(five_years: tuple[
     assert any(", mostly " in d for d in tagged_modes)
     for plain, tagged in zip(plain_modes, tagged_modes, strict=True):
         assert tagged.replace(", " + next((t for t in tagged.split(", ") if t.startswith("mostly ")), "-"), "") == plain
+
+
+def test_ask_answers_genre_questions_with_their_coverage(five_years: tuple[Path, Path]) -> None:
+    from linernotes.ask import ask
+    from tests.support.ask_cases import CASES_TODAY
+
+    plain, tagged = five_years
+    with open_library(tagged, read_only=True) as lib:
+        top = ask(lib, "what genre do i listen to most", CASES_TODAY, llm=False)
+        expected = _genres(lib).top[0]
+        assert top.insight == "genres" and top.value == expected.name == "Alternative"
+        assert top.sentence.startswith("Your top genre over your whole history is Alternative (")
+        assert "Genres are known for 94% of your music time" in top.sentence  # Sigur Rós, Night Tram: none
+        hiphop = ask(lib, "how much hip-hop did i listen to", CASES_TODAY, llm=False)
+        focus = _genres(lib, genre="hip hop").focus
+        assert focus is not None and hiphop.value == round(focus.ms_played / 3_600_000, 1)
+        assert "Hip-Hop/Rap" in hiphop.sentence and "Genres are known for" in hiphop.sentence
+        metal = ask(lib, "how much metal did i listen to", CASES_TODAY, llm=False)
+        assert metal.understood and metal.value is None and "No genre in this period matches" in metal.sentence
+    with open_library(plain, read_only=True) as lib:
+        none = ask(lib, "whats my top genre", CASES_TODAY, llm=False)
+        assert none.understood and none.value is None
+        assert none.sentence.startswith("Your Spotify Extended export records no genres")
+        country = ask(lib, "which country do i listen in most", CASES_TODAY, llm=False)
+        assert country.insight == "context"  # a genre word ("country") only next to listening words

@@ -137,7 +137,7 @@ class GenresResult(Result):
     genre_play_share: float | None  # genre_plays / music_plays
     sources: list[SourceCoverage]
     library_has_genres: bool  # any play of the whole history (this scope) has a genre
-    genres: int  # distinct genres (case-insensitive)
+    genres: int  # distinct genres (case-insensitive); 0, like top, with under MIN_GENRE_PLAYS plays with a genre
     top: list[GenreRow]
     entropy: float | None  # Shannon entropy of genre time shares, nats
     effective_genres: float | None  # exp(entropy): as spread as this many equally played genres
@@ -325,13 +325,15 @@ def genres(
         time_of[key] = time_of.get(key, 0) + int(ms)
         plays_of[key] = plays_of.get(key, 0) + int(n)
     ranked = sorted(time_of, key=lambda k: (-time_of[k], -plays_of[k], names[k]))
+    # Too few plays with a genre: no ranking, spread or leaders to show (the summary says why), only coverage.
+    enough = genre_plays >= MIN_GENRE_PLAYS
     top = [GenreRow(i + 1, names[k], time_of[k], plays_of[k], time_of[k] / genre_ms if genre_ms else 0.0)
-           for i, k in enumerate(ranked[:TOP_GENRES])]
-    entropy = _entropy([float(time_of[k]) for k in ranked])
+           for i, k in enumerate(ranked[:TOP_GENRES])] if enough else []
+    entropy = _entropy([float(time_of[k]) for k in ranked]) if enough else None
 
     yearly = ctx.start is not None and ctx.end is not None and (ctx.end - ctx.start).days >= YEARLY_FROM_DAYS
     fmt = "%Y" if yearly else "%Y-%m"
-    series_keys = ranked[:SERIES]
+    series_keys = ranked[:SERIES] if enough else []
     per = ctx.fetch(f"""
         SELECT strftime(day, '{fmt}') AS b, lower(g) AS k, coalesce(sum(ms), 0)::BIGINT,
                count(*) FILTER (WHERE counted)
@@ -342,32 +344,34 @@ def genres(
     cells: dict[str, dict[str, tuple[int, int]]] = {}
     for b, k, ms, n in per:
         cells.setdefault(str(b), {})[str(k)] = (int(ms), int(n))
-    over_time = [_bucket(b, totals.get(b, (0, 0))[0], cells.get(b, {}), series_keys, names)
+    over_time = [_bucket(b, totals.get(b, (0, 0))[0], cells.get(b, {}), series_keys, names,
+                         rank=enough)
                  for b in _buckets(ctx.start, ctx.end, yearly)]
 
     focus = _focus(ctx, view, genre, names, time_of, plays_of, genre_ms) if genre.strip() else None
-    withheld = [] if genre_plays >= MIN_GENRE_PLAYS or not genre_plays else [
-        f"genres: {count_of(genre_plays, 'music play')} with a genre; a ranking needs at least {MIN_GENRE_PLAYS}"]
+    withheld = [] if enough or not genre_plays else [
+        f"genres: only {count_of(genre_plays, 'music play')} in this period "
+        f"{'has' if genre_plays == 1 else 'have'} a genre; ranking genres takes at least {MIN_GENRE_PLAYS}"]
     return GenresResult(
         music_plays=int(music_plays), music_ms=int(music_ms), genre_plays=int(genre_plays), genre_ms=int(genre_ms),
         genre_time_share=genre_ms / music_ms if music_ms else None,
         genre_play_share=genre_plays / music_plays if music_plays else None,
-        sources=sources, library_has_genres=has_genres, genres=len(ranked), top=top, entropy=entropy,
+        sources=sources, library_has_genres=has_genres, genres=len(ranked) if enough else 0, top=top, entropy=entropy,
         effective_genres=math.exp(entropy) if entropy is not None else None,
         bucket="year" if yearly else "month", series=[names[k] for k in series_keys], over_time=over_time,
         focus=focus, withheld=withheld)
 
 
 def _bucket(key: str, music_ms: int, cells: dict[str, tuple[int, int]], series: list[str],
-            names: dict[str, str]) -> GenreBucket:
+            names: dict[str, str], *, rank: bool) -> GenreBucket:
     genre_ms = sum(ms for ms, _ in cells.values())
     genre_plays = sum(n for _, n in cells.values())
     leading = None
     share = None
-    if cells and genre_plays >= MIN_BUCKET_PLAYS and genre_ms > 0:
+    if rank and genre_plays >= MIN_BUCKET_PLAYS and genre_ms > 0:
         best = min(cells, key=lambda k: (-cells[k][0], -cells[k][1], names[k]))
         leading, share = names[best], cells[best][0] / genre_ms
-    entropy = _entropy([float(ms) for ms, _ in cells.values()])
+    entropy = _entropy([float(ms) for ms, _ in cells.values()]) if rank else None
     values = [cells.get(k, (0, 0))[0] for k in series]
     return GenreBucket(bucket=key, ms_played=music_ms, genre_ms=genre_ms, genre_plays=genre_plays,
                        genre_share=genre_ms / music_ms if music_ms else None, leading=leading, leading_share=share,
