@@ -211,3 +211,40 @@ def test_ask_answers_genre_questions_with_their_coverage(five_years: tuple[Path,
         assert none.sentence.startswith("Your Spotify Extended export records no genres")
         country = ask(lib, "which country do i listen in most", CASES_TODAY, llm=False)
         assert country.insight == "context"  # a genre word ("country") only next to listening words
+
+
+def test_the_report_has_a_genres_section_only_with_genres(tagged: Library, plain_db: Path) -> None:
+    import re
+
+    import altair as alt
+
+    from linernotes.report import render_report
+    from linernotes.report.sections import all_sections
+
+    page, story = render_report(tagged)
+    assert '<section id="genres"' in page and 'href="#genres"' in page
+    for line in story.genres.summary():
+        assert line.replace("“", "&#8220;") in page or line in page.replace("&#39;", "'")
+    charts = [c for s in all_sections(story) if s.id == "genres" for c in s.charts]
+    assert [c.id for c in charts] == ["chart-genres", "chart-genres-time"]
+    for chart in charts:
+        alt.Chart.from_dict(chart.spec)  # valid Vega-Lite
+        assert "75% of your music time" in chart.sentence and re.search(r"\d", chart.sentence)
+        for t in chart.spec["encoding"]["tooltip"]:
+            assert not re.search(r"\b[a-z]+_[a-z_]+\b", t["title"])
+    with open_library(plain_db, read_only=True) as lib:
+        plain, _ = render_report(lib)
+    assert 'id="genres"' not in plain  # no genres recorded: no section (the dashboard page says it in words)
+
+
+def test_the_story_has_a_top_genre_slide_only_with_enough_genres(tagged: Library, plain_db: Path) -> None:
+    from linernotes.engine.scope import Scope
+    from linernotes.report.story import tell
+
+    slide = tell(tagged).slide("top-genre")
+    assert slide is not None and slide.figure == "Alternative"
+    assert "genres are known for 75% of it" in slide.sentence and "75%" in slide.chart.caption
+    assert [m.label for m in slide.chart.marks] == ["Alternative", "Jazz", "Pop"]
+    assert tell(tagged, Scope.make(start="2024-01-01", end="2024-03-31")).slide("top-genre") is None  # 11 plays
+    with open_library(plain_db, read_only=True) as lib:
+        assert tell(lib).slide("top-genre") is None

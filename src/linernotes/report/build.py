@@ -18,6 +18,7 @@ from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import DiscoveryResult
+from linernotes.insights.genres import GenresResult
 from linernotes.insights.modes import ModesResult
 from linernotes.insights.moments import MomentsResult
 from linernotes.insights.obsessions import ObsessionsResult
@@ -59,6 +60,7 @@ class Story:
     audiobooks: AudiobooksResult
     moments: MomentsResult
     wrapped: WrappedResult
+    genres: GenresResult
 
     @property
     def start(self) -> dt.date | None:
@@ -102,4 +104,5 @@ def collect(lib: Library, period: Period | None = None) -> Story:
         audiobooks=run(lib, AudiobooksResult, "audiobooks", period),
         moments=run(lib, MomentsResult, "moments", period),
         wrapped=run(lib, WrappedResult, "wrapped", period, limit=5),
+        genres=run(lib, GenresResult, "genres", period),
     )
