@@ -90,8 +90,7 @@ class GenreRow:
 class SourceCoverage:
     """Music of one export source in the period, and how much of it has a genre."""
 
-    source: str
-    name: str  # the service in words
+    name: str  # the export's service in words ("Apple Music")
     plays: int  # counted music plays
     genre_plays: int
     ms_played: int
@@ -305,7 +304,7 @@ def genres(
                count(*) FILTER (WHERE counted AND g IS NOT NULL),
                coalesce(sum(ms) FILTER (WHERE g IS NOT NULL), 0)::BIGINT
         FROM {view}""")
-    sources = [SourceCoverage(str(s), source_words(str(s)), int(n), int(gn), int(ms), int(gms))
+    sources = [SourceCoverage(source_words(str(s)), int(n), int(gn), int(ms), int(gms))
                for s, n, gn, ms, gms in ctx.fetch(f"""
         SELECT source, count(*) FILTER (WHERE counted), count(*) FILTER (WHERE counted AND g IS NOT NULL),
                coalesce(sum(ms), 0)::BIGINT, coalesce(sum(ms) FILTER (WHERE g IS NOT NULL), 0)::BIGINT
