@@ -196,10 +196,12 @@ def case_records(seed: int = 20240320) -> list[dict[str, Any]]:
     return records
 
 
-def build_case_library(path: str | Path) -> Path:
-    """Write and import the case library at ``path`` (a new DuckDB file); returns the path."""
+def build_case_library(path: str | Path, *, genres: bool = True) -> Path:
+    """Write and import the case library at ``path`` (a new DuckDB file); returns the path. With ``genres``,
+    most artists' plays get a genre, as an Apple Music export would give them (tests.support.genres)."""
     from linernotes.library import open_library
     from linernotes.synth.writers import KEYS_C
+    from tests.support.genres import CASE_GENRES, tag_genres
 
     path = Path(path)
     export = path.with_suffix(".export")
@@ -209,6 +211,8 @@ def build_case_library(path: str | Path) -> Path:
     file.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     with open_library(path) as lib:
         lib.import_paths([file])
+        if genres:
+            tag_genres(lib.con, CASE_GENRES)
     return path
 
 

@@ -25,6 +25,7 @@ from linernotes.engine.period import Period
 from linernotes.engine.result import Result, jsonable
 from linernotes.engine.scope import Engine, Scope
 from linernotes.errors import UsageError
+from linernotes.formatting import format_percent
 from linernotes.insights.clock import NIGHT_LABEL
 from linernotes.store.db import sql_literal
 from linernotes.units import MS_PER_HOUR, format_hours
@@ -356,9 +357,44 @@ def _subject(plan: Plan) -> str:
     return ""
 
 
+def _genre_sentence(plan: Plan, value: Any, result: dict[str, Any], when: str) -> str:
+    """An answer about genres, with the part of the music it is about: genres are known only where an export
+    names them (Apple Music), so a partial coverage is said beside every figure."""
+    share = result.get("genre_time_share")
+    caveat = (f" Genres are known for {format_percent(share)} of your music time {when}."
+              if share is not None and share < 0.9995 else "")
+    focus = result.get("focus") or {}
+    named = " and ".join(focus.get("matched") or []) or str(plan.params.get("genre", ""))
+    v = _num(value)
+    fig = plan.figure
+    if fig == "top.0.name":
+        first = (result.get("top") or [{}])[0]
+        return (f"Your top genre {when} is {v} ({format_hours(first.get('ms_played') or 0)} hours, "
+                f"{format_percent(first.get('share'))} of the music time with a genre).{caveat}")
+    if fig == "focus.peak_month":
+        year, month = str(value).split("-")
+        return (f"Your month with the most {named} {when} was {calendar.month_name[int(month)]} {year} "
+                f"({format_hours(focus.get('peak_month_ms') or 0)} hours).{caveat}")
+    texts = {
+        "focus.ms_played|hours": f"You listened to {v} hours of {named} {when} "
+                                 f"({format_percent(focus.get('share'))} of the music time with a genre).",
+        "focus.plays": f"You played {named} {v} times {when}.",
+        "focus.share|pct": f"{named} is {v}% of your music time with a genre {when}.",
+        "genres": f"You listened to {v} different genres {when}.",
+        "effective_genres|round1": f"Your music {when} was as varied as {v} equally played genres.",
+    }
+    if fig == "genre_time_share|pct":
+        carriers = [s["name"] for s in result.get("sources") or [] if s.get("genre_plays")]
+        return (f"Genres are known for {v}% of your music time {when}"
+                + (f", from {' and '.join(carriers)}." if carriers else "."))
+    return texts.get(fig or "", f"genres {when}: {v}.") + caveat
+
+
 def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
     """A short sentence around the figure."""
     when = _when(plan)
+    if plan.insight == "genres" and value is not None:
+        return _genre_sentence(plan, value, result, when)
     who = _subject(plan)
     fig = plan.figure
     if fig in EDGE_PLAYS and plan.start is None and plan.end is None and not plan.filter_label:
@@ -480,7 +516,7 @@ EXAMPLES = [
     "which audiobooks did I finish?", "which device do I use most?", "my wrapped for 2023",
     "what are the chapters of my life?", "what are my listening modes?", "why do I skip songs?",
     "what unusual moments are in my history?", "is some of this listening not mine?",
-    "what should I listen to again?", "how has my taste changed?",
+    "what should I listen to again?", "how has my taste changed?", "what genre do I listen to most?",
 ]
 
 
@@ -490,7 +526,7 @@ def can_answer() -> list[str]:
     out = []
     for example in EXAMPLES:
         intent = {"chapters": "chapters", "modes": "modes", "why do I skip": "skip-model", "moments": "moments",
-                  "not mine": "noise", "listen to again": "recommend", "taste": "taste"}
+                  "not mine": "noise", "listen to again": "recommend", "taste": "taste", "genre": "genres"}
         needed = next((v for k, v in intent.items() if k in example), None)
         if needed is None or needed in names or (needed in AI_INSIGHTS and needed in names):
             out.append(example)
@@ -513,9 +549,7 @@ def closest_questions(question: str) -> list[str]:
 
 
 def not_understood(question: str, plan: Plan | None, note: str | None = None) -> Answer:
-    genre = plan is not None and any("genres" in w for w in plan.why)
-    lines = note or ("Genres are not in streaming-history exports, so I cannot rank them." if genre else
-                     "I am not sure what you are asking, so I give no figure rather than a wrong one.")
+    lines = note or "I am not sure what you are asking, so I give no figure rather than a wrong one."
     closest = closest_questions(question)
     answer = Answer(question=question, understood=False,
                     sentence=f"{lines} The closest questions I can answer: " + "; ".join(closest[:5]) + ".",
@@ -553,6 +587,11 @@ def answer_plan(plan: Plan, con: duckdb.DuckDBPyConnection, engine: Engine) -> A
     unit = UNITS.get(plan.figure.partition("|")[2]) if "|" in plan.figure else None
     if plan.figure.startswith("@share_"):
         unit = "%"
+    if plan.insight == "genres" and (not body.get("genre_plays") or (
+            plan.params.get("genre") and not (body.get("focus") or {}).get("matched"))):
+        # no play has a genre, or none the genre asked for: no figure (not "0 genres", not "0 hours of metal");
+        # the insight's first sentence says why
+        value = None
     text = sentence(plan, value, body)
     plays = result.meta.plays if result.meta is not None else 0
     withheld = body.get("withheld") if isinstance(body, dict) else None

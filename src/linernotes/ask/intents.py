@@ -23,7 +23,7 @@ from typing import Any
 from linernotes.ask.entities import Match, NameIndex, fold
 from linernotes.ask.periods import parse_when
 from linernotes.engine import registry
-from linernotes.engine.figures import ALL, Figure
+from linernotes.engine.figures import ALL, GENRE, Figure
 from linernotes.errors import UsageError
 
 # -- vocabulary for typo correction -------------------------------------------------------------------------
@@ -336,10 +336,9 @@ def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
     if name_text is raw:
         when_raw = parse_when(raw, today)
         blocked = list(when_raw.spans) + [b for b in blocked if b not in when.spans]
-    if re.search(r"\bgenres?\b", text):
-        plan.why.append("genres are not in the exports, so no insight can rank them")
-        return plan
     matches = [m for m in index.find(name_text, blocked, STOP, _KIND_OF.get(hint or "")) if not _weak(m, name_text)]
+    if _genre_plan(plan, text, when.spans, matches if name_text is text else []):
+        return plan
     if forced is not None:
         matches = [forced] + [m for m in matches if m.end <= forced.start or forced.end <= m.start]
     entity: Match | None = matches[0] if matches else None
@@ -405,6 +404,55 @@ def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
                                                            sorted(scores.items(), key=lambda kv: -kv[1])) + ")")
     _figure_for(plan, best, rest, hint)
     return plan
+
+
+# Genres people name in questions, folded (the words of the genres exports write: Apple Music's "Hip-Hop/Rap",
+# "R&B/Soul", "Singer/Songwriter"...). A question names one only next to listening words (see _genre_mention),
+# so "which country" stays a question about countries and "daft punk" an artist.
+GENRE_WORDS = (
+    "alternative", "indie", "rock", "hard rock", "pop", "k pop", "j pop", "hip hop", "rap", "r and b", "rnb", "soul",
+    "jazz", "blues", "classical", "electronic", "electronica", "dance", "house", "techno", "trance", "ambient",
+    "metal", "heavy metal", "punk", "folk", "country", "reggae", "reggaeton", "latin", "soundtrack", "soundtracks",
+    "singer songwriter", "funk", "disco", "gospel", "edm", "drum and bass", "dubstep", "grunge", "emo", "opera",
+    "instrumental", "new age", "lo fi", "lofi", "afrobeats", "salsa", "world music", "christian", "childrens music",
+)
+_GENRE_RE = re.compile(r"\b(" + "|".join(re.escape(g) for g in sorted(GENRE_WORDS, key=len, reverse=True)) + r")\b")
+_GENRE_BEFORE = {"much", "most", "of", "to", "play", "played", "playing", "is", "was", "hear", "heard", "some", "any",
+                 "more", "less", "genre", "into", "on"}
+_GENRE_AFTER = {"music", "songs", "song", "tracks", "track", "tunes", "genre"}
+
+
+def _genre_mention(text: str, matches: list[Match]) -> re.Match[str] | None:
+    """A genre the question names as what was listened to ("how much hip hop", "jazz music", "the most jazz"),
+    unless a name of the library spans it and more ("Daft Punk", a title "Dance With Me")."""
+    for m in _GENRE_RE.finditer(text):
+        before = text[: m.start()].split()[-1:]
+        after = text[m.end():].split()[:1]
+        if not (set(before) & _GENRE_BEFORE or set(after) & _GENRE_AFTER):
+            continue
+        if any(n.start <= m.start() and m.end() <= n.end and n.end - n.start > m.end() - m.start() for n in matches):
+            continue
+        return m
+    return None
+
+
+def _genre_plan(plan: Plan, text: str, spans: list[tuple[int, int]], matches: list[Match]) -> bool:
+    """Questions about genres ("top genres in 2023", "how much hip hop", "when did I listen to the most jazz"):
+    the genres insight, with ``genre`` when one is named. False: not a question about genres."""
+    mention = _genre_mention(text, matches)
+    if mention is None and re.search(r"\bgenres?\b", text) is None:
+        return False
+    rest = text
+    for a, b in sorted(spans, reverse=True):
+        rest = rest[:a] + " " * (b - a) + rest[b:]
+    plan.insight = "genres"
+    if mention is not None:
+        plan.params = {"genre": mention.group(1)}
+        rest = rest[: mention.start()] + "_" * (mention.end() - mention.start()) + rest[mention.end():]
+    figure = _asked(figures_of("genres"), rest, GENRE if mention is not None else ALL)
+    plan.figure = figure.path if figure is not None else "@auto"
+    plan.why.append("intent genres" + (f" of {mention.group(1)!r}" if mention is not None else ""))
+    return True
 
 
 _KIND_OF = {"tracks": "track", "albums": "album", "shows": "show", "audiobooks": "audiobook", "artists": "artist"}

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 # Radiohead", "when did I first hear Dreams").
 ALL = "all"
 ANY_NAME = ("artist", "track", "album", "show", "audiobook")
+# ... or one genre, named ("how much jazz"): the genres insight answers it with its ``--genre`` option.
+GENRE = "genre"
 
 
 @dataclass(frozen=True)

@@ -105,10 +105,12 @@ def clear() -> int:
 
 
 def library_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of the library's plays, settings and exclusion rules — cheap (one scan of three narrow
-    columns, no local times), so a cached result can be found before any selection is built."""
+    """A digest of the library's plays, settings and exclusion rules — cheap (one scan of four narrow
+    columns, no local times), so a cached result can be found before any selection is built. The plays with a
+    genre are counted too: genres that arrive for plays already stored (another export of the same plays)
+    change what chapters and modes say without changing the plays."""
     plays = con.execute(
-        "SELECT count(*), coalesce(sum(play_id::HUGEINT), 0)::VARCHAR, max(import_id) FROM play_rows"
+        "SELECT count(*), coalesce(sum(play_id::HUGEINT), 0)::VARCHAR, max(import_id), count(genre) FROM play_rows"
     ).fetchall()
     settings = con.execute("SELECT key, value FROM settings ORDER BY key").fetchall()
     rules = con.execute("SELECT * EXCLUDE (created_at) FROM exclusion_rules ORDER BY rule_id").fetchall()

@@ -15,6 +15,8 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.formatting import format_percent
+from linernotes.insights.genres import genre_sql, leading_genres
 from linernotes.insights.taste import taste_model
 from linernotes.models.artist_embedding import TasteModel
 from linernotes.models.chapter_segmentation import (
@@ -123,7 +125,8 @@ def chapters(
       at least 3 plays; highest z first (``ratio``: share in the chapter over share elsewhere);
     - rhythm: ``peak_hours`` (local start hours with most time), ``night_share`` (23:00–04:59),
       ``weekend_share``, ``devices`` (top three by time); ``new_artists``: first heard ever in the chapter;
-    - ``title`` and ``paragraph`` are written from those facts only, by templates.
+    - ``title`` and ``paragraph`` are written from those facts only, by templates; the paragraph names the
+      chapter's leading genres when at least half of its music time has a genre (the export names them).
     """
     if min_weeks < 2:
         raise UsageError("--min-weeks must be at least 2")
@@ -135,6 +138,7 @@ def chapters(
     if not model.spans or ctx.start is None or ctx.end is None or not ctx.selection.plays:
         return empty
     facts = chapter_facts(ctx, model.spans, distinctive)
+    genres = chapter_genres(ctx, model.spans)
     whole_hours = np.sum([f.hour_ms for f in facts], axis=0)
     total_ms = float(whole_hours.sum())
     base_night = float(whole_hours[[23, 0, 1, 2, 3, 4]].sum() / total_ms) if total_ms else 0.0
@@ -150,7 +154,7 @@ def chapters(
         per_week = f.ms_played / max(f.span.weeks, 1) / MS_PER_HOUR
         prev_dev = facts[i - 1].devices[0][0] if i > 0 and facts[i - 1].devices else None
         title = _title(i, f, days, base_night)
-        paragraph = _paragraph(i, f, days, per_week, base_rate, base_night, peak, prev_dev)
+        paragraph = _paragraph(i, f, days, per_week, base_rate, base_night, peak, prev_dev, genres[i])
         out.append(Chapter(
             index=i + 1, start=f.span.start, end=f.span.end, days=days, hours=f.ms_played / MS_PER_HOUR,
             music_hours=f.music_ms / MS_PER_HOUR, plays=f.plays, hours_per_week=per_week, weeks=f.span.weeks,
@@ -222,7 +226,7 @@ def _title(i: int, f: ChapterFacts, days: int, base_night: float) -> str:
 
 
 def _paragraph(i: int, f: ChapterFacts, days: int, per_week: float, base_rate: float, base_night: float,
-               peak: list[int], prev_device: str | None) -> str:
+               peak: list[int], prev_device: str | None, genres: tuple[str, float] | None = None) -> str:
     s = []
     when = f"From {f.span.start:%B %Y} to {f.span.end:%B %Y} ({_length(days)})"
     pace = ""
@@ -246,6 +250,9 @@ def _paragraph(i: int, f: ChapterFacts, days: int, per_week: float, base_rate: f
         ], i, "d"))
     elif f.top_artists:
         s.append(f"Most of it went to {_names([a for a, _ in f.top_artists[:3]])}.")
+    if genres is not None:
+        words, share = genres
+        s.append(f"By genre, {words} ({format_percent(share)} of its music time has a genre).")
     if f.new_artists:
         s.append(f"You met {f.new_artists:,} new artist{'s' if f.new_artists != 1 else ''} along the way.")
     if peak:
@@ -354,6 +361,45 @@ def chapter_facts(ctx: Context, spans: list[Span], n_distinctive: int = 5) -> li
         return []
     return whole.engine.memo((whole.scope, "chapter-facts", tuple(spans), n_distinctive),
                              lambda: _chapter_facts(whole, spans, n_distinctive), shared=True)
+
+
+def chapter_genres(ctx: Context, spans: list[Span]) -> list[tuple[str, float] | None]:
+    """Per span, its leading genres in words and the share of its music time that has a genre, or None when
+    under half of it has one (:func:`linernotes.insights.genres.leading_genres`): a library without genres
+    gets Nones and its paragraphs are unchanged."""
+    whole = ctx.whole_history()
+    if not spans:
+        return []
+    return whole.engine.memo((whole.scope, "chapter-genres", tuple(spans)),
+                             lambda: _chapter_genres(whole, spans), shared=True)
+
+
+def _chapter_genres(whole: Context, spans: list[Span]) -> list[tuple[str, float] | None]:
+    import pyarrow as pa
+
+    table = pa.table({"idx": pa.array(np.arange(len(spans)), pa.int64()),
+                      "s": pa.array([s.start for s in spans], pa.date32()),
+                      "e": pa.array([s.end for s in spans], pa.date32())})
+    whole.con.register("_ln_genre_spans", table)
+    try:
+        rows = whole.fetch(f"""
+            WITH t AS (SELECT c.idx, {genre_sql('p.genre')} AS g, p.ms_played
+                       FROM {whole.plays} p JOIN _ln_genre_spans c ON p.day BETWEEN c.s AND c.e
+                       WHERE {whole.kinds('track')} AND p.ms_played > 0)
+            SELECT idx, min(g), sum(ms_played)::BIGINT FROM t GROUP BY idx, lower(g)""")
+    finally:
+        whole.con.unregister("_ln_genre_spans")
+    music = [0] * len(spans)
+    known: list[list[tuple[str, int]]] = [[] for _ in spans]
+    for idx, genre, ms in rows:
+        music[int(idx)] += int(ms)
+        if genre is not None:
+            known[int(idx)].append((str(genre), int(ms)))
+    out: list[tuple[str, float] | None] = []
+    for i in range(len(spans)):
+        words = leading_genres(known[i], music[i])
+        out.append((words, sum(ms for _, ms in known[i]) / music[i]) if words else None)
+    return out
 
 
 def _chapter_facts(whole: Context, spans: list[Span], n_distinctive: int) -> list[ChapterFacts]:

@@ -14,6 +14,7 @@ from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
+from linernotes.insights.genres import genre_sql, leading_genres
 from linernotes.insights.sessions import session_table
 from linernotes.insights.taste import taste_model
 from linernotes.models.session_clusters import (
@@ -112,7 +113,7 @@ def _band(hours: np.ndarray) -> str | None:
 
 def _describe(hours: np.ndarray, weekend: float, device: Share | None, artists: list[str], spoken: float,
               episode: float, minutes: float, skip: float | None, shuffle: float,
-              usual: dict[str, float | None]) -> str:
+              usual: dict[str, float | None], genres: str | None = None) -> str:
     when = [w for w in (_band(hours),) if w]
     if weekend >= 0.6:
         when.append("weekend")
@@ -128,7 +129,8 @@ def _describe(hours: np.ndarray, weekend: float, device: Share | None, artists: 
     text = " ".join([*when, what])
     if device is not None and device.share >= DEVICE_SHARE and device.name in DEVICE_WORDS:
         text += f" on {DEVICE_WORDS[device.name]}"
-    traits = []
+    # "mostly Alternative and Pop": only when most of its music has a genre (see genres.leading_genres)
+    traits = [genres] if genres and spoken < 0.5 else []
     usual_minutes, usual_skip, usual_shuffle = usual["minutes"] or 0.0, usual["skip"], usual["shuffle"] or 0.0
     if minutes >= 1.5 * usual_minutes:
         traits.append("long sessions")
@@ -171,6 +173,33 @@ def _top_artists(ctx: Context, model: ModesModel, inside: np.ndarray, k: int) ->
     return {int(m): [str(a) for a in names] for m, names in rows}
 
 
+def _mode_genres(ctx: Context, model: ModesModel, inside: np.ndarray) -> dict[int, str]:
+    """Per mode, its leading genres in words ("mostly Alternative and Pop") when most of its music time has a
+    genre; modes without are left out (a library without genres gets an empty dict)."""
+    import pyarrow as pa
+
+    table = session_table(ctx.whole_history())
+    f = model.features
+    keys = pa.table({"session_id": pa.array(f.session_id[inside]), "mode": pa.array(model.labels[inside])})
+    ctx.con.register("_ln_modes_genre_labels", keys)
+    try:
+        rows = ctx.fetch(f"""
+            WITH t AS (SELECT l.mode, {genre_sql('t.genre')} AS g, t.ms_played
+                       FROM {table} t JOIN _ln_modes_genre_labels l USING (session_id)
+                       WHERE t.kind = 'track' AND t.ms_played > 0)
+            SELECT mode, min(g), sum(ms_played)::BIGINT FROM t GROUP BY mode, lower(g)""")
+    finally:
+        ctx.con.unregister("_ln_modes_genre_labels")
+    music: dict[int, int] = {}
+    known: dict[int, list[tuple[str, int]]] = {}
+    for mode, genre, ms in rows:
+        music[int(mode)] = music.get(int(mode), 0) + int(ms)
+        if genre is not None:
+            known.setdefault(int(mode), []).append((str(genre), int(ms)))
+    out = {m: leading_genres(known[m], music[m]) for m in known}
+    return {m: words for m, words in out.items() if words}
+
+
 @insight("modes", "Listening modes: your recurring ways of listening, found in your sessions", model=True)
 def modes(
     ctx: Context,
@@ -196,7 +225,9 @@ def modes(
     ``description`` is built from those facts: the start band holding at least half of its sessions
     (early-morning 5–8, morning 8–12, afternoon 12–17, evening 17–22, late-night 22–5), weekend (≥ 60 % of
     sessions) or weekday (≤ 12 %), podcasts/audiobooks when they are half of its time, else its top two
-    artists, the main device when it has half of the sessions; then "long/short sessions" (median length
+    artists, the main device when it has half of the sessions; then its leading genres ("mostly Alternative
+    and Pop", when at least half of its music time has a genre; a second genre when it has a fifth of the time
+    with a genre), "long/short sessions" (median length
     ≥ 1.5× / ≤ 1/1.5 of all sessions'), "many/few skips" (≥ 1.5× / ≤ 0.6× the overall rate), "on shuffle"
     (≥ 70 %) or "in order" (≤ 10 % where ≥ 25 % is usual). ``unclustered``: the period's sessions too short
     to cluster (one play under 5 minutes).
@@ -245,6 +276,7 @@ def modes(
         "shuffle": float(shuffle.mean()),
     }
     artists = _top_artists(ctx, model, inside, max(1, top))
+    genres = _mode_genres(ctx, model, inside)
     total_ms = float(ms.sum())
     out: list[Mode] = []
     for m in range(model.k):
@@ -273,7 +305,7 @@ def modes(
         out.append(Mode(
             mode=m,
             description=_describe(hours[sel], weekend, devices[0] if devices else None, top_artists, spoken,
-                                  episode, median_minutes, skip_rate, shuffle_share, usual),
+                                  episode, median_minutes, skip_rate, shuffle_share, usual, genres.get(m)),
             sessions=count,
             session_share=count / n,
             ms_played=int(mode_ms),

@@ -18,6 +18,7 @@ from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import DiscoveryResult
+from linernotes.insights.genres import GenresResult
 from linernotes.insights.modes import ModesResult
 from linernotes.insights.moments import MomentsResult
 from linernotes.insights.obsessions import ObsessionsResult
@@ -61,6 +62,7 @@ class Story:
     moments: MomentsResult
     wrapped: WrappedResult
     sources: SourcesResult
+    genres: GenresResult
 
     @property
     def start(self) -> dt.date | None:
@@ -105,4 +107,5 @@ def collect(lib: Library, period: Period | None = None) -> Story:
         moments=run(lib, MomentsResult, "moments", period),
         wrapped=run(lib, WrappedResult, "wrapped", period, limit=5),
         sources=run(lib, SourcesResult, "sources", period),
+        genres=run(lib, GenresResult, "genres", period),
     )

@@ -7,6 +7,7 @@ draw (the section then says so in words). Data is always inlined in the spec: th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import Chapter, ChaptersResult
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import DiscoveryResult
+from linernotes.insights.genres import GenresResult
 from linernotes.insights.modes import ModesResult
 from linernotes.insights.overview import OverviewResult
 from linernotes.insights.personality import Axis
@@ -176,6 +178,69 @@ def top_bars(r: TopResult, chart_id: str) -> Chart | None:
     sentence = (f"Hours with each of your top {len(r.rows)} {r.entity}; number one, {first.name}, "
                 f"got {_hours(first.ms_played)} ({format_percent(first.share)} of the time on {r.entity}).")
     return _finish(chart_id, chart, sentence)
+
+
+def genre_bars(r: GenresResult) -> Chart | None:
+    """Hours per top genre; None without enough plays with a genre (the section then says so)."""
+    if not r.top:
+        return None
+    rows = [{"genre": g.name, "hours": round(g.ms_played / MS_PER_HOUR, 2), "rank": g.rank,
+             "share": round(g.share, 4), "slot": str((g.rank - 1) % len(SLOTS))} for g in r.top]
+    chart = alt.Chart(_data(rows)).mark_bar(cornerRadiusEnd=3).encode(
+        y=alt.Y("genre:N", sort=alt.EncodingSortField("rank"), title=None),
+        x=alt.X("hours:Q", title="hours"),
+        color=_slot_color("slot"),
+        tooltip=[alt.Tooltip("genre:N", title="genre"), alt.Tooltip("hours:Q", title="hours", format=",.1f"),
+                 alt.Tooltip("share:Q", title="of the music with a genre", format=".0%")],
+    ).properties(width="container", height=26 * len(rows))
+    first = r.top[0]
+    sentence = (f"Hours with each of your top {len(r.top)} genres, over the {format_percent(r.genre_time_share)} "
+                f"of your music time that has a genre; {first.name} leads with {_hours(first.ms_played)} "
+                f"({format_percent(first.share)} of it).")
+    return _finish("chart-genres", chart, sentence)
+
+
+def genres_over_time(r: GenresResult) -> Chart | None:
+    """Hours of music with a genre per month (or year), stacked by the top genres; None with fewer than two
+    periods with genres."""
+    shown = [b for b in r.over_time if b.genre_ms]
+    if not r.series or len(shown) < 2:
+        return None
+    names = [*r.series, *(["other genres"] if any(b.other_ms for b in r.over_time) else [])]
+    rows = [{"when": b.bucket + ("-01" if r.bucket == "month" else "-01-01"), "genre": name, "order": i,
+             "hours": round(ms / MS_PER_HOUR, 2), "slot": str(i % len(SLOTS))}
+            for b in r.over_time
+            for i, (name, ms) in enumerate(zip(names, [*b.values, b.other_ms][: len(names)], strict=True))
+            if ms]
+    unit = "yearmonth" if r.bucket == "month" else "year"
+    chart = alt.Chart(_data(rows)).mark_bar().encode(
+        x=alt.X(f"{unit}(when):T", title=None, axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("sum(hours):Q", title="hours with a genre"),
+        # only the slots drawn, so the legend lists no empty swatch (slot i keeps series colour i)
+        color=alt.Color("slot:N", scale=alt.Scale(domain=SLOTS[: len(names)]),
+                        legend=alt.Legend(title=None, orient="bottom", labelExpr=_labels(names))),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip(f"{unit}(when):T", title=r.bucket, format="%b %Y" if r.bucket == "month" else "%Y"),
+                 alt.Tooltip("genre:N", title="genre"), alt.Tooltip("hours:Q", title="hours", format=",.1f")],
+    ).properties(width="container", height=200)
+    led = [b.leading for b in r.over_time if b.leading]
+    lead = max(set(led), key=lambda g: (led.count(g), g)) if led else None
+    parts = f"the top {len(r.series)} and the rest" if len(names) > len(r.series) else "each genre"
+    sentence = (f"Hours of music with a genre each {r.bucket}, by genre ({parts})"
+                + (f"; {lead} led {format_count(led.count(lead))} of {format_count(len(led))} {r.bucket}s"
+                   if lead else "")
+                + f". Genres are known for {format_percent(r.genre_time_share)} of your music time.")
+    return _finish("chart-genres-time", chart, sentence)
+
+
+def _labels(names: list[str]) -> str:
+    """A Vega expression naming each series slot of a legend ("0" → the first genre)."""
+    cases = " : ".join(f"datum.label == '{i}' ? {_js_string(n)}" for i, n in enumerate(names))
+    return f"{cases} : ''"
+
+
+def _js_string(text: str) -> str:
+    return json.dumps(text)
 
 
 def clock_heatmap(r: ClockResult) -> Chart | None:

@@ -2,7 +2,8 @@
 
 A section never computes a figure: sentences come from the insights' ``summary()``, charts from
 :mod:`linernotes.report.charts`, tables straight from the result rows. A section whose insight found nothing
-still appears, saying so (the summaries already carry that sentence).
+still appears, saying so (the summaries already carry that sentence) — but for genres, shown only when the
+export records them, and "you vs. the crowd", only with a cooperative release.
 """
 
 from __future__ import annotations
@@ -171,6 +172,21 @@ def top(s: Story) -> Section:
                    charts=_charts(charts.top_bars(s.top_artists, "chart-top-artists")))
 
 
+def genres(s: Story) -> Section | None:
+    """Only for a library whose plays in the period have genres (an Apple Music export): most exports record
+    none, and a section per report saying so would be noise; the dashboard's page and `ask` say it instead."""
+    r = s.genres
+    if not r.genre_plays:
+        return None
+    rows: list[list[str | Move]] = [[str(g.rank), g.name, format_hours(g.ms_played), format_count(g.plays),
+                                     format_percent(g.share)] for g in r.top]
+    tables = [Table(f"Top {len(r.top)} genres (shares of the {format_percent(r.genre_time_share)} of your music "
+                    "time with a genre)", ["#", "genre", "hours", "plays", "share"], rows,
+                    frozenset({0, 2, 3, 4}))] if rows else []
+    return Section("genres", "Genres", r.summary(), tables=tables,
+                   charts=_charts(charts.genre_bars(r), charts.genres_over_time(r)))
+
+
 def clock(s: Story) -> Section:
     return Section("clock", "Your listening clock", s.clock.summary(), charts=_charts(charts.clock_heatmap(s.clock)))
 
@@ -265,10 +281,11 @@ def crowd(release: CrowdRelease) -> Section:
 
 def all_sections(s: Story, release: CrowdRelease | None = None) -> list[Section]:
     """Every section in reading order; "where your listening comes from" only when it comes from several
-    services; "you vs. the crowd" only when a cooperative release is present."""
+    services; genres only when the period's plays have some; "you vs. the crowd" only when a cooperative release
+    is present."""
     out = [overview(s), *([sources(s)] if len(s.sources.sources) > 1 else []), chapters(s), modes(s), top(s),
-           clock(s), calendar(s), discovery(s), skips(s), obsessions(s), rediscover(s), podcasts(s), audiobooks(s),
-           moments(s), personality(s)]
+           *[g for g in (genres(s),) if g is not None], clock(s), calendar(s), discovery(s), skips(s), obsessions(s),
+           rediscover(s), podcasts(s), audiobooks(s), moments(s), personality(s)]
     if release is not None:
         out.append(crowd(release))
     return out

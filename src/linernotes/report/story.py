@@ -1,8 +1,8 @@
 """Story mode: a period told as a few full-screen slides, like a year-end Wrapped, each one finding with its chart.
 
 Every slide comes from insight runs through the registry (``wrapped``, ``clock``, ``calendar``, ``discovery``,
-``podcasts``, ``chapters``) and exists only when the period holds enough listening to support it: no top-artist
-slide from a handful of plays, no streak from a two-day history, no podcast slide without podcasts. A slide's
+``podcasts``, ``chapters``, ``genres``) and exists only when the period holds enough listening to support it: no
+top-artist slide from a handful of plays, no streak from a two-day history, no podcast slide without podcasts. A slide's
 figure and sentence are formatted here (:mod:`linernotes.formatting`, :func:`linernotes.units.format_hours`),
 so the dashboard, the share card and a test all read the same words. Slides carry music, numbers and dates
 only — never a path, a device, a place or a user name — because each one can become a share card.
@@ -26,6 +26,7 @@ from linernotes.formatting import count_of, format_count, format_date, format_da
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.clock import ClockResult
+from linernotes.insights.genres import GenresResult
 from linernotes.insights.podcasts import PodcastsResult
 from linernotes.insights.top import TopRow
 from linernotes.insights.wrapped import WrappedResult
@@ -252,6 +253,25 @@ def _top_track(f: _Facts) -> Slide | None:
     return _top(f, f.wrapped.top_tracks, f.wrapped.totals.tracks, "tracks", "top-track", "Your top track")
 
 
+def _top_genre(f: _Facts) -> Slide | None:
+    """Only where the export names genres, and enough music has one (the genres insight's own threshold)."""
+    if f.music_ms <= 0:
+        return None
+    g: GenresResult = f.run("genres")
+    if not g.enough or not g.top or len(g.top) < 2:
+        return None
+    first = g.top[0]
+    known = format_percent(g.genre_time_share)
+    marks = [Mark(r.name, r.ms_played, f"{_hours_text(r.ms_played)}, {format_percent(r.share)}") for r in
+             g.top[:TOP_ROWS]]
+    caption = (f"Your top {len(marks)} genres by listening time, over the {known} of your music time that has a "
+               "genre: " + ", ".join(f"{m.label} ({m.text})" for m in marks) + ".")
+    return Slide("top-genre", "Your top genre", first.name, f"genre number one, of the {known} with a genre",
+                 f"Your top genre: {first.name} — {_hours_text(first.ms_played)}, {format_percent(first.share)} of "
+                 f"your music time with a genre (genres are known for {known} of it).",
+                 Chart("bars", caption, marks), 0, figure_is_name=True)
+
+
 def _clock(f: _Facts) -> Slide | None:
     if not f.timed or f.wrapped.totals.days_listened < MIN_DAYS_FOR_CLOCK or \
             f.wrapped.totals.plays < MIN_PLAYS_FOR_CLOCK:
@@ -396,4 +416,5 @@ def _hours_text(ms: float) -> str:
 
 
 SLIDES: tuple[Callable[[_Facts], Slide | None], ...] = (
-    _hours, _top_artist, _top_track, _clock, _streak, _discovery, _obsession, _podcasts, _chapters, _personality)
+    _hours, _top_artist, _top_track, _top_genre, _clock, _streak, _discovery, _obsession, _podcasts, _chapters,
+    _personality)

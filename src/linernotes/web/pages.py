@@ -40,6 +40,8 @@ INSIGHT_PAGES: dict[str, InsightPage] = {
     "albums": InsightPage("Albums", "What", "Albums you play start to finish, and those you only sample."),
     "podcasts": InsightPage("Podcasts", "What", "Time per show, finished and abandoned episodes, binges."),
     "audiobooks": InsightPage("Audiobooks", "What", "Time per book, progress and the books you finished."),
+    "genres": InsightPage("Genres", "What", "Top genres, genres over time and their spread, where the export "
+                          "names them."),
     "skips": InsightPage("Skips", "How", "What you skip, where and when."),
     "loyalty": InsightPage("Loyalty", "How", "Long-time loves still in rotation, and one-week wonders."),
     "diversity": InsightPage("Variety", "How", "How many artists your listening is really spread across."),
