@@ -31,6 +31,9 @@ FORMAT_NAMES = {
     "lastfm_ghan_json": "Last.fm JSON",
     "lastfm_benjaminbenben_csv": "Last.fm CSV (lastfm-to-csv)",
     "youtube_music_takeout": "YouTube Music",
+    "apple_music_play_activity": "Apple Music Play Activity",
+    "apple_music_daily_tracks": "Apple Music daily tracks",
+    "apple_music_recently_played": "Apple Music recently played",
 }
 
 # The sources of linernotes.schema.Source by their human names (a test keeps the two equal).
