@@ -171,10 +171,11 @@ class Loader:
             FROM s WHERE batch_no = {b} AND fate IS NULL
         """).fetchall()[0]
         if bounds[0] is not None:
-            self._candidates(b, bounds[0], bounds[1])
-            self._near_duplicates(b)
+            # First, before any pairing: a day's summary must not pass for an echo of that day's play.
             if Source.APPLE_MUSIC.value in bounds[2]:
                 self._apple_daily_merges(b, staged)
+            self._candidates(b, bounds[0], bounds[1])
+            self._near_duplicates(b)
             if self.with_names and len(self.sources_seen | set(bounds[2])) > 1:
                 self._merges(b)
             self.sources_seen |= set(bounds[2])
