@@ -16,7 +16,7 @@ from rich.table import Table
 
 from linernotes.cli.common import console, plain
 from linernotes.cli.humanize import when
-from linernotes.formatting import format_count
+from linernotes.formatting import count_of, format_count
 
 if TYPE_CHECKING:
     from linernotes.store.importer import ImportReport
@@ -136,7 +136,7 @@ def print_report(report: ImportReport) -> None:
         f"{format_count(t('merged') + t('replaced'))} merged across sources · "
         f"{format_count(t('duplicates') + t('near_duplicates'))} duplicates · "
         f"{format_count(t('unchanged'))} already in the library · "
-        f"{format_count(t('dropped'))} dropped · {len(report.ignored)} other files passed over"
+        f"{format_count(t('dropped'))} dropped · {count_of(len(report.ignored), 'other file')} passed over"
     )
     c = report.classified
     if c.shows:

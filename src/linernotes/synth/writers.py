@@ -928,8 +928,8 @@ def apple_play_activity(h: History) -> tuple[bytes, dict[str, Any]]:
         "Media Duration In Milliseconds": cat.track_len_ms[t].astype(str).astype(object) + ".0",
         "End Reason Type": reasons[r["reason_end"][genuine]],
         "Item Type": np.full(n, "ITUNES_STORE_CONTENT", dtype=object),
-        "UTC Offset In Seconds": np.where(rng.random(n) < 0.05, "",
-                                          offsets[r["country"][genuine]].astype(str).astype(object) + ".0").astype(object),
+        "UTC Offset In Seconds": np.where(
+            rng.random(n) < 0.05, "", offsets[r["country"][genuine]].astype(str).astype(object) + ".0").astype(object),
         "Offline": np.array(["False", "True", ""], dtype=object)[np.minimum(r["offline"][genuine], 2)],
         "Shuffle Play": np.where(r["shuffle"][genuine], "true", "false").astype(object),
         "Device Type": platforms[r["platform"][genuine]],
@@ -962,6 +962,9 @@ def apple_play_activity(h: History) -> tuple[bytes, dict[str, Any]]:
         out.write("\n")
     del varying
 
+    # Aggregate rows sum up minutes of non-catalogue play: each its own length, as in real files.
+    aggregate_ms = rng.integers(60, 900, n) * 1000
+
     def quirk_rows(kind: str, fields: dict[str, str]) -> int:
         """Rows of one planted kind, each a second after a genuine play ends."""
         picked = np.flatnonzero(quirk[kind])
@@ -970,6 +973,9 @@ def apple_play_activity(h: History) -> tuple[bytes, dict[str, Any]]:
             row = template.copy()
             filled = {"Event Start Timestamp": str(_apple_iso(np.array([t0]))[0]),
                       "Event End Timestamp": str(_apple_iso(np.array([t0 + 30_000]))[0])} | fields
+            if kind == "aggregate":
+                filled["Play Duration Milliseconds"] = str(aggregate_ms[i])
+                filled["Event End Timestamp"] = str(_apple_iso(np.array([t0 + aggregate_ms[i]]))[0])
             for c, v in filled.items():
                 row[at[c]] = _csv_field(v)
             out.write(",".join(row))
@@ -978,7 +984,6 @@ def apple_play_activity(h: History) -> tuple[bytes, dict[str, Any]]:
 
     planted = {
         "aggregate": quirk_rows("aggregate", {"Item Type": "AGGREGATE_NON_CATALOG_PLAY_TIME",
-                                              "Play Duration Milliseconds": "240000",
                                               "End Reason Type": "NOT_APPLICABLE"}),
         "ad": quirk_rows("ad", {"Item Type": "AD", "Song Name": "Synthetic Sponsor Message",
                                 "Play Duration Milliseconds": "30000"}),
@@ -995,7 +1000,7 @@ def apple_play_activity(h: History) -> tuple[bytes, dict[str, Any]]:
         "genuine_rows": n,
         "expected_tracks": int((~zero & ~no_time).sum()),
         "expected_unknown": planted["aggregate"],
-        "expected_ms_played": int(ms[~zero & ~no_time].sum()) + 240_000 * planted["aggregate"],
+        "expected_ms_played": int(ms[~zero & ~no_time].sum()) + int(aggregate_ms[quirk["aggregate"]].sum()),
         # Each dropped row under the first reason that applies, in the parser's order.
         "dropped": {k: v for k, v in {
             "lyrics_display": planted["lyrics"], "ad": planted["ad"], "clip": planted["clip"],
@@ -1057,8 +1062,8 @@ def write_apple_music(h: History, path: str | os.PathLike[str], daily: bool = Tr
     if daily:
         files[f"{APPLE_DIR}/{APPLE_DAILY_TRACKS}"] = apple_daily_tracks(h)
         files[f"{APPLE_DIR}/{APPLE_RECENTLY_PLAYED}"] = (
-            "Last Modified,Container Type,Container Description,Track Description,Total plays,"
-            "Last End Reason Tyoe,Last Event End Timestamp\n").encode()
+            b"Last Modified,Container Type,Container Description,Track Description,Total plays,"
+            b"Last End Reason Tyoe,Last Event End Timestamp\n")
     del activity
     if p.suffix.lower() == ".zip":
         inner = io.BytesIO()
