@@ -119,7 +119,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         baseline, path = args.child
-        baselines = {"floor": floor, "pandas": pandas_baseline, "csv_floor": csv_floor, "csv_floor_duckdb": csv_floor_duckdb}
+        baselines = {"floor": floor, "pandas": pandas_baseline, "csv_floor": csv_floor,
+                     "csv_floor_duckdb": csv_floor_duckdb}
         print(baselines[baseline](Path(path)))
         return
     if args.apple_rows:
