@@ -33,14 +33,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from linernotes import synth
 from linernotes.errors import InputError
 from linernotes.library import Library, open_library
+from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources import apple, detect
 from linernotes.sources.base import HEAD_BYTES, Parsed, strip_bom
 from linernotes.store.importer import plan
 from tests.support.cli import run_cli
+from tests.support.parser_checks import garble
 
 FIXTURES = Path(__file__).parent / "fixtures" / "apple"
 OLD = FIXTURES / "Apple Music Play Activity.csv"
@@ -348,3 +352,27 @@ def test_no_identifier_reaches_the_library_file(tmp_path: Path) -> None:
     for value in IDENTIFIERS:
         assert value.encode() not in stored, value
     assert b"Freedonia" not in stored  # the store's country is not where the person was: never read
+
+
+# ------------------------------------------------------------------------------------------------ any bytes
+
+
+@pytest.mark.parametrize("path", [OLD, NEW, DAILY, RECENT], ids=lambda p: p.name)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_files_parse_or_fail_in_one_line(path: Path, data: st.DataObject) -> None:
+    valid = path.read_bytes()
+    fmt = detect.detect(valid[:HEAD_BYTES])
+    assert fmt is not None
+    damaged = garble(valid, data)
+    try:
+        parsed = fmt.parse(damaged, "garbled")
+    except InputError as err:
+        assert err.path == "garbled" and "\n" not in str(err)
+        return
+    assert parsed.table.schema == STAGED_SCHEMA
+    assert parsed.table.num_rows + sum(parsed.dropped.values()) == parsed.rows_read
+    assert all(n > 0 for n in parsed.dropped.values())
+    t = parsed.table
+    assert t.column("ts_start").null_count == t.column("ts_end").null_count == t.column("ms_played").null_count == 0
+    assert all(r["ts_end"] >= r["ts_start"] and r["ms_played"] > 0 for r in t.to_pylist())

@@ -180,15 +180,16 @@ def _read_whole(data: bytes, name: str, wanted: dict[str, tuple[str, ...]]) -> t
     data = data[offset:]
     header = _header_of(data, name, offset)
     chosen = _chosen(header, wanted)
-    bad = utf8_error_offset(data)
-    if bad is not None:
-        raise InputError(name, "not UTF-8 text", where=f"byte {bad + offset}")
     read, parse, convert = _options(header, chosen, None)
     try:
+        # pyarrow checks the UTF-8 of the columns it reads; a bad byte elsewhere harms nothing.
         table = pcsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
         if "Empty CSV" in str(exc):
             return pa.table({c: pa.array([], pa.string()) for c in dict.fromkeys(chosen.values())}), chosen
+        bad = utf8_error_offset(data)
+        if bad is not None:
+            raise InputError(name, "not UTF-8 text", where=f"byte {bad + offset}") from None
         raise InputError(name, _csv_problem(exc)) from None
     except pa.ArrowException as exc:
         raise InputError(name, f"not a readable CSV file ({type(exc).__name__})") from None
