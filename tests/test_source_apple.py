@@ -239,6 +239,11 @@ def _downloaded_zip(tmp_path: Path, files: dict[str, bytes]) -> Path:
         for name, data in files.items():
             z.writestr(f"Apple_Media_Services/Apple Music Activity/{name}", data)
         z.writestr("Apple_Media_Services/Stores Activity/Store Transaction History.csv", b"Item,Date\nx,y\n")
+        # The real export nests a third level: library files as zips inside Apple_Media_Services.zip.
+        library = io.BytesIO()
+        with zipfile.ZipFile(library, "w") as lz:
+            lz.writestr("Apple Music Library Tracks.json", b'[{"Title": "Paper Lanterns"}]')
+        z.writestr("Apple_Media_Services/Apple Music Activity/Apple Music Library Tracks.json.zip", library.getvalue())
     outer = tmp_path / "Apple Media Services information.zip"
     with zipfile.ZipFile(outer, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("Apple Media Services information/Apple_Media_Services.zip", inner.getvalue())
@@ -250,8 +255,10 @@ def test_zip_as_downloaded_with_a_nested_zip(lib: Library, tmp_path: Path) -> No
     report = lib.import_paths([outer])
     assert {f.format for f in report.files} == {apple.PLAY_ACTIVITY, apple.DAILY_TRACKS, apple.RECENTLY_PLAYED}
     assert report.files[0].file.startswith("Apple Media Services information.zip:Apple_Media_Services.zip:")
-    assert report.ignored == ["Apple Media Services information.zip:Apple_Media_Services.zip:"
-                              "Store Transaction History.csv"]
+    assert sorted(report.ignored) == [
+        "Apple Media Services information.zip:Apple_Media_Services.zip:Apple Music Library Tracks.json.zip:"
+        "Apple Music Library Tracks.json",
+        "Apple Media Services information.zip:Apple_Media_Services.zip:Store Transaction History.csv"]
     # 6 plays and 3 daily rows, one of them the day of a play.
     assert (report.plays_after, report.total("merged")) == (8, 1)
 
@@ -262,7 +269,7 @@ def test_cli_import_names_the_apple_files(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = " ".join(done.stdout.split())
     for needle in ("Apple Music Play Activity", "Apple Music daily tracks", "Apple Music recently played",
-                   "summary without play times", "1 ad", "1 clip", "1 lyrics display", "1 other file passed over"):
+                   "summary without play times", "1 ad", "1 clip", "1 lyrics display", "2 other files passed over"):
         assert needle in out, out
 
 
