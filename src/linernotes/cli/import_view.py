@@ -133,7 +133,7 @@ def print_report(report: ImportReport) -> None:
     t = report.total
     console.print(
         f"{format_count(t('rows_read'))} rows read · {format_count(t('stored'))} new plays · "
-        f"{format_count(t('merged') + t('replaced'))} merged across sources · "
+        f"{format_count(t('merged') + t('replaced'))} merged into richer copies · "
         f"{format_count(t('duplicates') + t('near_duplicates'))} duplicates · "
         f"{format_count(t('unchanged'))} already in the library · "
         f"{format_count(t('dropped'))} dropped · {count_of(len(report.ignored), 'other file')} passed over"
