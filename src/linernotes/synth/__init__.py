@@ -105,4 +105,6 @@ def write_all(
         write_lastfm(h, out, variant="ghan")
     if "listenbrainz" in formats:
         write_listenbrainz(h, out)
+    if "apple" in formats:
+        write_apple_music(h, out / "Apple Media Services information.zip")
     return h.write_ground_truth(str(out / "ground_truth.json"))
