@@ -180,11 +180,11 @@ def test_nested_zip_is_expanded_and_read(tmp_path: Path) -> None:
 
 
 def test_nesting_deeper_than_the_limit_fails(tmp_path: Path) -> None:
-    three = make_zip({"x.zip": make_zip({"y.zip": make_zip({"a.json": JSON})})})
-    archive = write(tmp_path / "deep.zip", three)
+    four = make_zip({"x.zip": make_zip({"y.zip": make_zip({"z.zip": make_zip({"a.json": JSON})})})})
+    archive = write(tmp_path / "deep.zip", four)
     err = input_error([archive])
-    assert err.path == f"{archive}:x.zip:y.zip"
-    assert "nested more than 2 levels" in err.message
+    assert err.path == f"{archive}:x.zip:y.zip:z.zip"
+    assert "nested more than 3 levels" in err.message
     assert "nested more than 1 levels" in input_error([archive], Limits(max_depth=1)).message
 
 

@@ -74,6 +74,9 @@ STAGED_FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("release_mbid", pa.string(), "MusicBrainz release id when known."),
     ("fuzzy_time", pa.bool_(), "True when ts is imprecise (minute-truncated, or Gen A offline_timestamp == 0)."),
     ("genre", pa.string(), "Genre as the export names it (Apple Music); NULL when the export has none."),
+    ("utc_offset_min", pa.int64(),
+     "The device's offset from UTC at the play, in minutes, when the export records it (Apple Music); the "
+     "play's local time then comes from it."),
 ]
 
 STAGED_SCHEMA = pa.schema([pa.field(name, dtype) for name, dtype, _ in STAGED_FIELDS])

@@ -17,7 +17,7 @@ from rich.table import Table
 from linernotes import services
 from linernotes.cli.common import console, plain
 from linernotes.cli.humanize import when
-from linernotes.formatting import format_count
+from linernotes.formatting import count_of, format_count
 
 if TYPE_CHECKING:
     from linernotes.store.importer import ImportReport
@@ -34,6 +34,9 @@ FORMAT_NAMES = {
     "youtube_music_takeout": "YouTube Music",
     "deezer_gdpr_xlsx": "Deezer",
     "tidal_streaming_csv": "Tidal",
+    "apple_music_play_activity": "Apple Music Play Activity",
+    "apple_music_daily_tracks": "Apple Music daily tracks",
+    "apple_music_recently_played": "Apple Music recently played",
 }
 
 # The sources by their human names: one place for every view (linernotes.services).
@@ -129,10 +132,10 @@ def print_report(report: ImportReport) -> None:
     t = report.total
     console.print(
         f"{format_count(t('rows_read'))} rows read · {format_count(t('stored'))} new plays · "
-        f"{format_count(t('merged') + t('replaced'))} merged across sources · "
+        f"{format_count(t('merged') + t('replaced'))} merged into richer copies · "
         f"{format_count(t('duplicates') + t('near_duplicates'))} duplicates · "
         f"{format_count(t('unchanged'))} already in the library · "
-        f"{format_count(t('dropped'))} dropped · {len(report.ignored)} other files passed over"
+        f"{format_count(t('dropped'))} dropped · {count_of(len(report.ignored), 'other file')} passed over"
     )
     c = report.classified
     if c.shows:

@@ -29,6 +29,7 @@ PLAYS_COLUMNS = frozenset({
     "album", "show_name", "episode", "audiobook", "chapter", "uri", "platform", "device", "country", "tz",
     "ts_local", "reason_start", "reason_end", "shuffle", "skipped", "offline", "incognito", "zero_play",
     "duration_ms", "recording_mbid", "artist_mbid", "release_mbid", "fuzzy_time", "genre",
+    "utc_offset_min",
 })
 # Names the parser reads as column references but DuckDB binds to the clock.
 CLOCK_NAMES = frozenset({"current_date", "current_time", "current_timestamp"})

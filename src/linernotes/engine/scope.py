@@ -58,7 +58,8 @@ ITEM_SQL = (
 
 KIND_NAMES = tuple(k.value for k in Kind)
 # Columns of ``plays`` no insight reads; leaving them out halves the cost of a selection.
-DROPPED_COLUMNS = ("format", "import_id", "platform", "recording_mbid", "artist_mbid", "release_mbid", "zero_play")
+DROPPED_COLUMNS = ("format", "import_id", "platform", "recording_mbid", "artist_mbid", "release_mbid", "zero_play",
+                   "utc_offset_min")
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from linernotes.sources import deezer, lastfm, listenbrainz, spotify, tidal, youtube
+from linernotes.sources import apple, deezer, lastfm, listenbrainz, spotify, tidal, youtube
 from linernotes.sources.base import Format, strip_bom
 
-FORMATS: list[Format] = [*spotify.FORMATS, *listenbrainz.FORMATS, *lastfm.FORMATS, *youtube.FORMATS,
+FORMATS: list[Format] = [*spotify.FORMATS, *listenbrainz.FORMATS, *lastfm.FORMATS, *youtube.FORMATS, *apple.FORMATS,
                          *deezer.FORMATS, *tidal.FORMATS]
 _BY_NAME = {f.name: f for f in FORMATS}
 

@@ -111,7 +111,9 @@ class Limits:
     max_inner_zip_bytes: int = 256 * 1024**2  # a zip inside a zip is held in memory while it is read
     max_directory_bytes: int = 32 * 1024**2  # one central directory, read whole before it is parsed
     max_ratio: float = 200.0  # uncompressed / compressed per member; real JSON exports compress ~20-30x
-    max_depth: int = 2  # 1 = the zip you downloaded, 2 = a zip inside it
+    # 1 = the zip you downloaded, 2 = a zip inside it, 3 = a zip inside that: Apple's export holds
+    # Apple_Media_Services.zip, which holds "Apple Music Library Tracks.json.zip" and the like.
+    max_depth: int = 3
 
 
 # --- the work budget and the archives opened so far ---------------------------------------------------------

@@ -159,7 +159,7 @@ def plan_extended(head: bytes, name: str) -> JsonPlan:
             NULL::BIGINT AS duration_ms, NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
             -- Gen A writes offline_timestamp 0 when it knows no start: fuzzy dedup (Maloja's rule).
             coalesce(offline_timestamp = 0, false) AS fuzzy_time,
-            NULL::VARCHAR AS genre,
+            NULL::VARCHAR AS genre, NULL::BIGINT AS utc_offset_min,
             _file,
             {_drop_reason("ts", "ms_played", _TEXT_KEYS)} AS _drop
         FROM q
@@ -237,7 +237,7 @@ def plan_account(head: bytes, name: str) -> JsonPlan:
             NULL::BOOLEAN AS incognito, NULL::BIGINT AS duration_ms,
             NULL AS recording_mbid, NULL AS artist_mbid, NULL AS release_mbid,
             true AS fuzzy_time,
-            NULL::VARCHAR AS genre,
+            NULL::VARCHAR AS genre, NULL::BIGINT AS utc_offset_min,
             _file,
             {_drop_reason('"endTime"', '"msPlayed"', [who, what, *([author] if author else [])])} AS _drop
         FROM n

@@ -21,7 +21,10 @@ loader takes several staged tables in turn) — wins. Every staged row ends with
                         track, the first such play to end after the scrobble, if it can have started by
                         then — pauses included). The richer
                         row wins; when the richer row arrives later, the poorer stored row is deleted and
-                        counted as ``replaced``.
+                        counted as ``replaced``. Also a day's summary from Apple Music's Daily Tracks when
+                        Play Activity has plays of that track (same title, same artist where both name
+                        one) on that day (its UTC day, or its local day from the recorded offset): the
+                        plays win, in either order, so a day is never counted twice.
 """
 
 from __future__ import annotations
@@ -168,6 +171,9 @@ class Loader:
             FROM s WHERE batch_no = {b} AND fate IS NULL
         """).fetchall()[0]
         if bounds[0] is not None:
+            # First, before any pairing: a day's summary must not pass for an echo of that day's play.
+            if Source.APPLE_MUSIC.value in bounds[2]:
+                self._apple_daily_merges(b, staged)
             self._candidates(b, bounds[0], bounds[1])
             self._near_duplicates(b)
             if self.with_names and len(self.sources_seen | set(bounds[2])) > 1:
@@ -318,6 +324,61 @@ class Loader:
                         f"(SELECT l_i FROM pairs WHERE w_batch = {b} AND l_batch BETWEEN 0 AND {b - 1})")
         con.execute("DROP TABLE pairs")
 
+    def _apple_daily_merges(self, b: int, staged: str) -> None:
+        """Apple Music Daily Tracks rows (a track's listening on one day) give way to the Play Activity plays
+        of that track on that day: this batch's daily rows are not stored (merged), and daily rows an
+        earlier import stored are deleted when this batch brings the plays (replaced). Skipped unless daily
+        rows can meet plays: most imports have no daily rows at all."""
+        from linernotes.sources.apple import DAILY_TRACKS, PLAY_ACTIVITY
+
+        con = self.con
+        apple = Source.APPLE_MUSIC.value
+        formats = {f for (f,) in con.execute(
+            f"SELECT DISTINCT format FROM {staged} WHERE source = '{apple}' AND kind = 'track'").fetchall()}
+        stored_daily = self.had_plays and PLAY_ACTIVITY in formats and bool(con.execute(
+            f"SELECT count(*) FROM play_rows WHERE format = '{DAILY_TRACKS}'").fetchall()[0][0])
+        if DAILY_TRACKS not in formats and not stored_daily:
+            return
+        keys = "lower(trim({t}track)) AS t, lower(trim({t}artist)) AS a"
+        # A play's day in UTC and in its recorded local time: Apple does not say which one Date Played is.
+        days = ("unnest(list_distinct([timezone('UTC', {t}ts_start)::DATE, timezone('UTC', {t}ts_start + "
+                "to_minutes(coalesce({t}utc_offset_min, 0)))::DATE])) AS day")
+
+        def rows(fmt: str, stored: bool) -> str:
+            this = f"""SELECT s.i, s.file_no, NULL::UBIGINT AS play_id, {keys.format(t="x.")}, {days.format(t="x.")}
+                       FROM s JOIN (SELECT *, rowid AS _row FROM {staged}) x ON s.row_no = x._row
+                       WHERE s.batch_no = {b} AND s.fate IS NULL AND x.format = '{fmt}' AND x.kind = 'track'"""
+            if not stored:
+                return this
+            return f"""{this} UNION ALL
+                       SELECT NULL, NULL, p.play_id, {keys.format(t="p.")}, {days.format(t="p.")}
+                       FROM play_rows p WHERE p.format = '{fmt}' AND p.kind = 'track'
+                         AND p.import_id <> {self.import_id}"""
+
+        con.execute(f"CREATE OR REPLACE TEMP TABLE apple_daily AS {rows(DAILY_TRACKS, stored_daily)}")
+        # Only the plays of titles a daily row names: the join stays the size of the daily file.
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE apple_plays AS
+            SELECT * FROM ({rows(PLAY_ACTIVITY, DAILY_TRACKS in formats)})
+            WHERE t IN (SELECT t FROM apple_daily)
+        """)
+        match = "d.t = x.t AND d.day = x.day AND (d.a = x.a OR d.a IS NULL OR x.a IS NULL)"
+        con.execute(f"""
+            UPDATE s SET fate = 'merged' WHERE i IN (
+                SELECT d.i FROM apple_daily d JOIN apple_plays x ON {match} WHERE d.i IS NOT NULL)
+        """)
+        stored = con.execute(f"""
+            SELECT d.play_id, min(x.file_no) FROM apple_daily d JOIN apple_plays x ON {match}
+            WHERE d.play_id IS NOT NULL AND x.i IS NOT NULL GROUP BY d.play_id
+        """).fetchall()
+        if stored:
+            for _, f in stored:
+                self.replaced[int(f)] += 1
+            con.execute("DELETE FROM play_rows WHERE import_id <> ? AND play_id IN (SELECT unnest(?::UBIGINT[]))",
+                        [self.import_id, [pid for pid, _ in stored]])
+        con.execute("DROP TABLE apple_daily")
+        con.execute("DROP TABLE apple_plays")
+
     def _store(self, b: int, staged: str) -> None:
         """Write the rows of ``staged`` whose fate stayed empty (the few others are anti-joined away)."""
         from linernotes.devices import device_family
@@ -337,7 +398,8 @@ class Loader:
                        k.ms_played, k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter,
                        k.uri, k.platform, coalesce(d.device, 'unknown'), k.country,
                        k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
-                       k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time, k.genre
+                       k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time, k.genre,
+                       k.utc_offset_min
                 FROM (SELECT *, rowid AS _row FROM {staged}) k
                 ANTI JOIN (SELECT row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL) r ON r.row_no = k._row
                 LEFT JOIN _devices d ON d.platform = k.platform

@@ -163,7 +163,23 @@ MIGRATIONS.append((
     "ALTER TABLE play_rows ADD COLUMN genre VARCHAR;",
 ))
 
+MIGRATIONS.append((
+    7,
+    "the device's UTC offset at each play, where the export records one (Apple Music)",
+    "ALTER TABLE play_rows ADD COLUMN utc_offset_min INTEGER;",
+))
+
 LATEST = MIGRATIONS[-1][0]
+
+# The zone of a play whose export recorded its UTC offset: the IANA fixed-offset zone (Etc/GMT-7 is UTC+7:
+# POSIX signs are inverted) for whole hours, else ICU's custom GMT+05:30 form, which DuckDB's timezone() reads.
+OFFSET_ZONE_SQL = """
+CASE WHEN p.utc_offset_min = 0 THEN 'Etc/GMT'
+     WHEN p.utc_offset_min % 60 = 0 AND p.utc_offset_min BETWEEN -720 AND 840
+     THEN 'Etc/GMT' || CASE WHEN p.utc_offset_min > 0 THEN '-' ELSE '+' END || (abs(p.utc_offset_min) // 60)
+     ELSE 'GMT' || CASE WHEN p.utc_offset_min > 0 THEN '+' ELSE '-' END
+          || lpad((abs(p.utc_offset_min) // 60)::VARCHAR, 2, '0') || ':'
+          || lpad((abs(p.utc_offset_min) % 60)::VARCHAR, 2, '0') END"""
 
 
 def apply(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -207,12 +223,13 @@ SELECT
     p.ts_start, p.ts_end, p.ms_played,
     p.track, p.artist, p.album, p.show_name, p.episode, p.audiobook, p.chapter, p.uri,
     p.platform, p.device, p.country,
-    CASE WHEN p.country IS NULL OR p.country = h.home_country OR cz.zone IS NULL
+    CASE WHEN p.utc_offset_min IS NOT NULL THEN {offset_zone}
+         WHEN p.country IS NULL OR p.country = h.home_country OR cz.zone IS NULL
          THEN h.home_zone ELSE cz.zone END AS tz,
     timezone(tz, p.ts_start) AS ts_local,
     p.reason_start, p.reason_end, p.shuffle, p.skipped, p.offline, p.incognito,
     p.ms_played = 0 AS zero_play,
-    p.duration_ms, p.recording_mbid, p.artist_mbid, p.release_mbid, p.fuzzy_time, p.genre
+    p.duration_ms, p.recording_mbid, p.artist_mbid, p.release_mbid, p.fuzzy_time, p.genre, p.utc_offset_min
 FROM play_rows p
 CROSS JOIN home h
 LEFT JOIN country_zones cz ON cz.country = p.country;
@@ -220,4 +237,4 @@ LEFT JOIN country_zones cz ON cz.country = p.country;
 CREATE OR REPLACE VIEW plays AS
 SELECT a.* FROM all_plays a
 WHERE NOT coalesce(a.incognito, false) OR (SELECT include_incognito FROM home);
-"""
+""".replace("{offset_zone}", OFFSET_ZONE_SQL)

@@ -22,7 +22,7 @@ Example::
 
 from __future__ import annotations
 
-from .model import DEDUP_DEFINITION, History, Params, dedup_reference, generate_history
+from .model import DEDUP_DEFINITION, History, Params, artist_genres, dedup_reference, generate_history
 from .writers import (
     KEYS_A,
     KEYS_B,
@@ -30,6 +30,7 @@ from .writers import (
     account_rows,
     scrobble_rows,
     write_account,
+    write_apple_music,
     write_extended,
     write_lastfm,
     write_listenbrainz,
@@ -43,11 +44,13 @@ __all__ = [
     "History",
     "Params",
     "account_rows",
+    "artist_genres",
     "dedup_reference",
     "generate",
     "scrobble_rows",
     "write_account",
     "write_all",
+    "write_apple_music",
     "write_extended",
     "write_lastfm",
     "write_listenbrainz",
@@ -102,4 +105,6 @@ def write_all(
         write_lastfm(h, out, variant="ghan")
     if "listenbrainz" in formats:
         write_listenbrainz(h, out)
+    if "apple" in formats:
+        write_apple_music(h, out / "Apple Media Services information.zip")
     return h.write_ground_truth(str(out / "ground_truth.json"))

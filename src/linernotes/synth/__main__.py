@@ -22,7 +22,7 @@ PROG = "python -m linernotes.synth"
 @click.option("--end", default="2025-06-30", show_default=True, help="Last day of the history.")
 @click.option("--home-country", default="DE", show_default=True, help="Where the listener lives.")
 @click.option("--formats", default="extended,account,lastfm,listenbrainz", show_default=True,
-              help="Exports to write, comma-separated.")
+              help="Exports to write, comma-separated (also: apple).")
 def synth_cmd(plays: int, seed: int, out: str, start: str, end: str, home_country: str, formats: str) -> None:
     """Synthesise a listening history and write it as the exports of several services, with its ground truth."""
     from linernotes.synth import generate, write_all

@@ -527,6 +527,13 @@ CONTEXT_TASTE_TILT = 2.5  # a context's preferred groups weigh this much more th
 # Noise: listening that is not the person's own. Artists taken over from the catalogue (renamed, own group,
 # never drawn by ordinary sessions); every kept play of them is noise.
 NOISE_GROUPS = ["kids", "sleep"]
+# The genre a store would file each taste group (and noise group) under, as Apple Music's `Genre` column names
+# them: every artist of a group shares it, so a genre insight has planted ground truth to find.
+GROUP_GENRES = {
+    "indie": "Alternative", "jazz": "Jazz", "j-pop": "J-Pop", "techno": "Electronic", "hip-hop": "Hip-Hop/Rap",
+    "classical": "Classical", "metal": "Metal", "folk": "Singer/Songwriter", "kids": "Children's Music",
+    "sleep": "New Age",
+}
 KIDS_ARTISTS = ["Toddler Tunes Club", "Kinderlieder Kids", "Nursery Rhyme Crew", "Lullaby Bunnies"]
 SLEEP_ARTISTS = ["Rain Sounds for Sleep"]
 SLEEP_TRACKS = [
@@ -646,6 +653,19 @@ class Catalogue:
     chapter_book: IntArray
     chapter_len_ms: IntArray
     chapter_uri: ObjArray
+
+
+def artist_genres(cat: Catalogue) -> ObjArray:
+    """The genre of every artist of the catalogue (index-aligned with ``artist_name``), stable for a seed:
+    the genre of the artist's taste or noise group (:data:`GROUP_GENRES`).
+
+    Example::
+
+        genres = artist_genres(h.catalogue)
+        genres[h.catalogue.track_artist[track_id]]  # the genre of a track
+    """
+    names = np.array([GROUP_GENRES[g] for g in [*TASTE_GROUPS, *NOISE_GROUPS]], dtype=object)
+    return names[np.clip(cat.artist_group, 0, len(names) - 1)]  # type: ignore[no-any-return]
 
 
 # Columns of a history, one entry per Extended-export row, sorted by ts_end (stable).

@@ -971,4 +971,258 @@ def write_deezer(h: History, path: str | os.PathLike[str], pii: dict[str, str] |
                 "oldest tenth",
     }
     h.written["deezer"] = manifest
+
+
+# Apple Music (privacy.apple.com "Apple Media Services information", docs/formats.md §5)
+
+APPLE_DIR = "Apple_Media_Services/Apple Music Activity"
+APPLE_PLAY_ACTIVITY = "Apple Music Play Activity.csv"
+APPLE_DAILY_TRACKS = "Apple Music - Play History Daily Tracks.csv"
+APPLE_RECENTLY_PLAYED = "Apple Music - Recently Played Tracks.csv"
+# The 2020s layout: about a hundred columns, alphabetical, identifiers and IP location among them.
+APPLE_COLUMNS = (
+    "Album Name", "Apple ID Number", "Apple Music Subscription", "Auto Play", "Build Version",
+    "Client Build Version", "Client Device Name", "Client IP Address", "Client Platform", "Container Album Name",
+    "Container Artist Name", "Container Global Playlist ID", "Container ID", "Container iTunes Playlist ID",
+    "Container Library ID", "Container Name", "Container Origin Type", "Container Playlist ID",
+    "Container Radio Station ID", "Container Radio Station Version", "Container Season ID", "Container Type",
+    "Content Provider", "Content Specific Type", "Device App Name", "Device App Version", "Device Identifier",
+    "Device Model", "Device OS Name", "Device OS Version", "Device Type", "Display Count", "Display Language",
+    "Display Type", "End Position In Milliseconds", "End Reason Type", "Evaluation Variant", "Event End Timestamp",
+    "Event ID", "Event Reason Hint Type", "Event Received Timestamp", "Event Start Timestamp", "Event Timestamp",
+    "Event Type", "Feature Name", "Genre", "Grouping", "IP City", "IP Country Code", "IP Latitude", "IP Longitude",
+    "IP Network", "IP Network Type", "IP Region Code", "Item Type", "Lyric Language", "Media Bundle App Name",
+    "Media Duration In Milliseconds", "Media Type", "Metrics Bucket ID", "Metrics Client ID",
+    "Milliseconds Since Play", "Offline", "Personalized Name", "Play Duration Milliseconds", "Playback Format",
+    "Provided Audio Bit Depth", "Provided Audio Channel", "Provided Audio Sample Rate", "Provided Bit Rate",
+    "Provided Codec", "Provided Playback Format", "Radio Seed ID", "Radio Seed Type", "Radio Station ID",
+    "Radio Station Position", "Radio Type", "Repeat Play", "Session Is Shared", "SharePlay Session ID",
+    "Shuffle Play", "Siri Input", "Song Name", "Source Type", "Start Position In Milliseconds",
+    "Store Country Name", "Store Front Name", "Targeted Audio Bit Depth", "Targeted Audio Channel",
+    "Targeted Audio Sample Rate", "Targeted Bit Rate", "Targeted Codec", "Targeted Playback Format",
+    "Track Reference", "UTC Offset In Seconds", "Use Listening History", "User\u2019s Audio Quality",
+    "User\u2019s Playback Format", "Vocal Attenuation Duration", "Vocal Attenuation Model ID",
+)  # fmt: skip
+# Fake identifiers, the same in every row: a privacy test checks none of them reaches the library.
+APPLE_FAKE_IDS = {
+    "Apple ID Number": "31415926535", "Client IP Address": "198.51.100.23", "Metrics Client ID": "MCID-synth-7f3a9",
+    "IP City": "Synthville", "IP Latitude": "47.1234", "IP Longitude": "8.5678", "IP Network": "Synthetic Net",
+}
+_APPLE_END_REASONS = {
+    "trackdone": "NATURAL_END_OF_TRACK", "fwdbtn": "TRACK_SKIPPED_FORWARDS", "backbtn": "TRACK_SKIPPED_BACKWARDS",
+    "clickrow": "MANUALLY_SELECTED_PLAYBACK_OF_A_DIFF_ITEM", "endplay": "PLAYBACK_MANUALLY_PAUSED",
+    "trackerror": "FAILED_TO_LOAD",
+}
+_APPLE_DEVICES = {"ios": "iPhone", "osx": "Mac", "windows": "Windows PC", "android": "Android", "web_player": "Web"}
+# Planted quirks, as shares of the genuine plays (docs/formats.md §5.2): the old sample had 481 aggregate rows,
+# 58 negative durations and 58 missing starts in 6,059 rows.
+APPLE_QUIRK_RATES = {"aggregate": 0.03, "ad": 0.004, "clip": 0.004, "lyrics": 0.01, "negative": 0.005,
+                     "missing_start": 0.005, "no_time": 0.001}
+
+
+def _csv_field(value: str) -> str:
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\r\n') else value
+
+
+def _apple_iso(ms: np.ndarray) -> np.ndarray:
+    s = np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms")
+    return s.astype(object) + "Z"  # type: ignore[no-any-return]
+
+
+def apple_play_activity(h: History) -> tuple[bytes, dict[str, Any]]:
+    """The Play Activity CSV of ``h`` (its genuine music plays, with Apple's quirks planted) and its manifest.
+
+    Every row is written from a template of the ~100 columns: only the ~20 that vary are filled per row, so a
+    million rows take seconds.
+    """
+    from .model import artist_genres
+
+    r = h.rows
+    cat = h.catalogue
+    rng = _writer_rng(h, 41)
+    genuine = np.flatnonzero((r["extra"] == EXTRA_NONE) & (r["item_kind"] == ITEM_TRACK))
+    n = len(genuine)
+    t = r["item_id"][genuine]
+    start = r["start_ms"][genuine].astype(np.int64)
+    ms = r["ms_played"][genuine].astype(np.int64)
+    genres = artist_genres(cat)
+    artist = cat.track_artist[t]
+    reasons = np.array([_APPLE_END_REASONS.get(x, "NOT_APPLICABLE") for x in REASONS], dtype=object)
+    offsets = np.array([UTC_OFFSET_HOURS.get(c, 0) * 3600 for c in h.countries], dtype=np.int64)
+    platforms = np.array([_APPLE_DEVICES.get(p.split()[0].lower() if p else "", "iPhone") for p in h.platforms],
+                         dtype=object)
+    quirk = {k: rng.random(n) < v for k, v in APPLE_QUIRK_RATES.items()}
+    # What each genuine row carries.
+    cols: dict[str, np.ndarray] = {
+        "Song Name": cat.track_name[t],
+        "Container Artist Name": cat.artist_name[artist],
+        "Album Name": cat.album_name[cat.track_album[t]],
+        "Genre": genres[artist],
+        "Event Start Timestamp": _apple_iso(start),
+        "Event End Timestamp": _apple_iso(start + ms),
+        # Most rows of older exports have no Event Type; the rest say PLAY_END.
+        "Event Type": np.where(rng.random(n) < 0.75, "", "PLAY_END").astype(object),
+        # Some durations are float strings ("186000.0"), as in the old sample.
+        "Play Duration Milliseconds": np.where(rng.random(n) < 0.2, ms.astype(str).astype(object) + ".0",
+                                               ms.astype(str).astype(object)),
+        "Media Duration In Milliseconds": cat.track_len_ms[t].astype(str).astype(object) + ".0",
+        "End Reason Type": reasons[r["reason_end"][genuine]],
+        "Item Type": np.full(n, "ITUNES_STORE_CONTENT", dtype=object),
+        "UTC Offset In Seconds": np.where(
+            rng.random(n) < 0.05, "", offsets[r["country"][genuine]].astype(str).astype(object) + ".0").astype(object),
+        "Offline": np.array(["False", "True", ""], dtype=object)[np.minimum(r["offline"][genuine], 2)],
+        "Shuffle Play": np.where(r["shuffle"][genuine], "true", "false").astype(object),
+        "Device Type": platforms[r["platform"][genuine]],
+        "Device Identifier": np.array([f"DEVID-synth-{i:04d}" for i in range(len(h.platforms))],
+                                      dtype=object)[r["platform"][genuine]],
+        "Evaluation Variant": np.where(rng.random(n) < 0.01, '{"variant":"B","bucket":3}', "").astype(object),
+    }
+    # The start is missing on a few rows (the end still places them); a few have no time at all.
+    cols["Event Start Timestamp"] = np.where(quirk["missing_start"], "", cols["Event Start Timestamp"]).astype(object)
+    no_time = quirk["no_time"]
+    for c in ("Event Start Timestamp", "Event End Timestamp"):
+        cols[c] = np.where(no_time, "", cols[c]).astype(object)
+    zero = ms == 0
+    constant = {c: "" for c in APPLE_COLUMNS} | APPLE_FAKE_IDS | {
+        "Apple Music Subscription": "true", "Build Version": "Music/1.4 iOS/17.1", "Media Type": "AUDIO",
+        "Store Country Name": "Synthland", "Event ID": "-2.60601E+18", "Source Type": "ORIGINATING_DEVICE",
+        "User\u2019s Audio Quality": "HIGH_QUALITY", "Device OS Name": "iOS"}
+    template = [_csv_field(constant[c]) for c in APPLE_COLUMNS]
+    at = {c: APPLE_COLUMNS.index(c) for c in APPLE_COLUMNS}
+    out = io.StringIO()
+    out.write(",".join(_csv_field(c) for c in APPLE_COLUMNS) + "\n")
+    # Each row is the template with its varying fields filled: ~20 of ~100 columns.
+    order = np.argsort(start, kind="stable")
+    varying = [(at[c], [_csv_field(str(v)) for v in cols[c][order].tolist()]) for c in cols]
+    for j in range(n):
+        row = template.copy()
+        for pos, values in varying:
+            row[pos] = values[j]
+        out.write(",".join(row))
+        out.write("\n")
+    del varying
+
+    # Aggregate rows sum up minutes of non-catalogue play: each its own length, as in real files.
+    aggregate_ms = rng.integers(60, 900, n) * 1000
+
+    def quirk_rows(kind: str, fields: dict[str, str]) -> int:
+        """Rows of one planted kind, each a second after a genuine play ends."""
+        picked = np.flatnonzero(quirk[kind])
+        for i in picked.tolist():
+            t0 = int(start[i]) + int(ms[i]) + 1000
+            row = template.copy()
+            filled = {"Event Start Timestamp": str(_apple_iso(np.array([t0]))[0]),
+                      "Event End Timestamp": str(_apple_iso(np.array([t0 + 30_000]))[0])} | fields
+            if kind == "aggregate":
+                filled["Play Duration Milliseconds"] = str(aggregate_ms[i])
+                filled["Event End Timestamp"] = str(_apple_iso(np.array([t0 + aggregate_ms[i]]))[0])
+            for c, v in filled.items():
+                row[at[c]] = _csv_field(v)
+            out.write(",".join(row))
+            out.write("\n")
+        return len(picked)
+
+    planted = {
+        "aggregate": quirk_rows("aggregate", {"Item Type": "AGGREGATE_NON_CATALOG_PLAY_TIME",
+                                              "End Reason Type": "NOT_APPLICABLE"}),
+        "ad": quirk_rows("ad", {"Item Type": "AD", "Song Name": "Synthetic Sponsor Message",
+                                "Play Duration Milliseconds": "30000"}),
+        "clip": quirk_rows("clip", {"Item Type": "NON_SONG_CLIP", "Song Name": "Station Intro",
+                                    "Play Duration Milliseconds": "15000"}),
+        "lyrics": quirk_rows("lyrics", {"Event Type": "LYRIC_DISPLAY", "Item Type": "ITUNES_STORE_CONTENT",
+                                        "Song Name": "Lyrics Shown", "Play Duration Milliseconds": "0"}),
+        "negative": quirk_rows("negative", {"Item Type": "ITUNES_STORE_CONTENT", "Song Name": "Scrubbed",
+                                            "Container Artist Name": "Synthetic Scrubber",
+                                            "Play Duration Milliseconds": "-4000", "End Reason Type": "SCRUB_BEGIN"}),
+    }
+    manifest = {
+        "rows": n + sum(planted.values()),
+        "genuine_rows": n,
+        "expected_tracks": int((~zero & ~no_time).sum()),
+        "expected_unknown": planted["aggregate"],
+        "expected_ms_played": int(ms[~zero & ~no_time].sum()) + int(aggregate_ms[quirk["aggregate"]].sum()),
+        # Each dropped row under the first reason that applies, in the parser's order.
+        "dropped": {k: v for k, v in {
+            "lyrics_display": planted["lyrics"], "ad": planted["ad"], "clip": planted["clip"],
+            "negative_ms_played": planted["negative"], "zero_ms_played": int(zero.sum()),
+            "missing_time": int((no_time & ~zero).sum())}.items() if v},
+        "missing_start_rows": int((quirk["missing_start"] & ~no_time & ~zero).sum()),
+    }
+    return out.getvalue().encode("utf-8"), manifest
+
+
+def apple_daily_tracks(h: History) -> bytes:
+    """The Daily Tracks CSV of ``h``'s genuine music plays: one row per track and UTC day ("Artist - Title")."""
+    r = h.rows
+    cat = h.catalogue
+    genuine = np.flatnonzero((r["extra"] == EXTRA_NONE) & (r["item_kind"] == ITEM_TRACK) & (r["ms_played"] > 0))
+    t = r["item_id"][genuine]
+    start = r["start_ms"][genuine].astype(np.int64)
+    day = start // 86_400_000
+    days: dict[tuple[int, int], list[int]] = {}
+    for d, tid, s_ms, m in zip(day.tolist(), t.tolist(), start.tolist(), r["ms_played"][genuine].tolist(),
+                               strict=True):
+        entry = days.setdefault((d, tid), [0, 0, 24])
+        entry[0] += int(m)
+        entry[1] += 1
+        entry[2] = min(entry[2], (s_ms // 3_600_000) % 24)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["Country", "Track Identifier", "Media type", "Date Played", "Hours", "Play Duration Milliseconds",
+                "Source Type", "Play Count", "Skip Count", "Ignore For Recommendations", "Track Reference",
+                "Track Description"])
+    for (d, tid), (total, count, hour) in sorted(days.items()):
+        date = str(np.datetime64(d, "D")).replace("-", "")
+        w.writerow(["Synthland", 1_000_000 + tid, "AUDIO", date, hour, total, "ORIGINATING_DEVICE", count, 0, "",
+                    1_000_000 + tid, f"{cat.artist_name[cat.track_artist[tid]]} - {cat.track_name[tid]}"])
+    return out.getvalue().encode("utf-8")
+
+
+def write_apple_music(h: History, path: str | os.PathLike[str], daily: bool = True) -> dict[str, Any]:
+    """Write an Apple Media Services export of ``h``'s music plays (docs/formats.md §5).
+
+    ``path`` ending in ``.zip``: the zip as downloaded, which holds a second zip (``Apple_Media_Services.zip``)
+    holding ``Apple_Media_Services/Apple Music Activity/...``; ``path`` ending in ``.csv``: only the Play
+    Activity CSV; otherwise a folder with the unpacked files. With ``daily`` the Daily Tracks file (which the
+    importer merges into the plays of the same day) and a Recently Played summary come too.
+
+    Example::
+
+        write_apple_music(generate(2000, seed=5), "out/Apple Media Services information.zip")["rows"]
+    """
+    p = Path(path)
+    activity, manifest = apple_play_activity(h)
+    manifest = {"path": p.name, **manifest}
+    if p.suffix.lower() == ".csv":
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(activity)
+        h.written["apple_music"] = manifest
+        return manifest
+    files = {f"{APPLE_DIR}/{APPLE_PLAY_ACTIVITY}": activity}
+    if daily:
+        files[f"{APPLE_DIR}/{APPLE_DAILY_TRACKS}"] = apple_daily_tracks(h)
+        files[f"{APPLE_DIR}/{APPLE_RECENTLY_PLAYED}"] = (
+            b"Last Modified,Container Type,Container Description,Track Description,Total plays,"
+            b"Last End Reason Tyoe,Last Event End Timestamp\n")
+    del activity
+    if p.suffix.lower() == ".zip":
+        inner = io.BytesIO()
+        inner_sink = zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED)
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=_date_time(h))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            inner_sink.writestr(info, data, compresslevel=1)
+        inner_sink.close()
+        sink = _sink_for(h, p)
+        try:
+            sink.put("Apple Media Services information/Apple_Media_Services.zip", inner.getvalue())
+            sink.put("Apple Media Services information/Read Me.pdf", FAKE_PDF)
+        finally:
+            sink.close()
+    else:
+        sink = _Sink(p, False, _date_time(h))
+        for name, data in files.items():
+            sink.put(name, data)
+    manifest["files"] = sorted(files)
+    h.written["apple_music"] = manifest
     return manifest
