@@ -971,6 +971,7 @@ def write_deezer(h: History, path: str | os.PathLike[str], pii: dict[str, str] |
                 "oldest tenth",
     }
     h.written["deezer"] = manifest
+    return manifest
 
 
 # Apple Music (privacy.apple.com "Apple Media Services information", docs/formats.md §5)
