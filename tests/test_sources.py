@@ -80,8 +80,8 @@ def test_every_source_has_one_human_name() -> None:
     ("listenbrainz", "any", {}, "every scrobble counts"),
     ("youtube_music", "spotify", {}, "every entry of the watch history counts; no listening time recorded"),
     ("tidal", "spotify", {}, "every play the service lists counts; no listening time recorded"),
-    ("deezer", "spotify", {"timed": 3, "untimed": 2}, "at least 30 s of listening (Spotify's rule); its plays of "
-                                                      "unknown length all count"),
+    ("deezer", "spotify", {"timed": 3, "untimed": 2}, "at least 30 s of listening (Spotify's rule); plays whose "
+                                                      "length it did not record all count"),
 ])
 def test_what_a_play_means_depends_on_policy_and_on_what_the_source_records(
         source: str, policy: str, counts: dict[str, Any], expected: str) -> None:

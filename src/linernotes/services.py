@@ -144,7 +144,7 @@ def play_meaning(source: str, policy: str | Policy = Policy.SPOTIFY, *, timed: i
     else:
         has_timed, has_untimed = bool(timed), bool(untimed)
     if has_timed and has_untimed:
-        return f"{_timed_rule(policy, ends_recorded)}; its plays of unknown length all count"
+        return f"{_timed_rule(policy, ends_recorded)}; plays whose length it did not record all count"
     if has_timed:
         return _timed_rule(policy, ends_recorded)
     return f"{_untimed_rule(source)}; no listening time recorded"

@@ -255,7 +255,7 @@ def _number(text: pa.Array) -> tuple[pa.Array, pa.Array]:
         ok = pc.fill_null(pc.match_substring_regex(trimmed, r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"),
                           False)
         values = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), pa.float64())
-        return values, pc.and_(pc.invert(ok), pc.invert(pc.is_null(text)))
+        return values, pc.and_kleene(pc.invert(ok), pc.invert(pc.is_null(text)))
 
 
 def _instant_ms(text: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -272,8 +272,8 @@ def _instant_ms(text: pa.Array) -> tuple[pa.Array, pa.Array]:
             values = pc.cast(pc.cast(kept, ts_type), pa.int64())
         except pa.ArrowInvalid:  # a shape the regex let through but the calendar refuses (month 13)
             values = pa.array([_one_instant(v) for v in kept.to_pylist()], pa.int64())
-        bad = pc.or_(pc.and_(pc.invert(ok), pc.invert(pc.is_null(text))),
-                     pc.and_(ok, pc.is_null(values)))
+        bad = pc.or_kleene(pc.and_kleene(pc.invert(ok), pc.invert(pc.is_null(text))),
+                     pc.and_kleene(ok, pc.is_null(values)))
         return values, bad
 
 
@@ -307,24 +307,24 @@ def _apply_drops(n: int, ordered: list[tuple[str, pa.Array]]) -> tuple[pa.Array,
     dropped: Counter[str] = Counter()
     taken = pa.repeat(pa.scalar(False), n)
     for reason, mask in ordered:
-        fresh = pc.and_(pc.fill_null(mask, False), pc.invert(taken))
+        fresh = pc.and_kleene(pc.fill_null(mask, False), pc.invert(taken))
         count = pc.sum(fresh).as_py() or 0
         if count:
             dropped[reason] += count
-            taken = pc.or_(taken, fresh)
+            taken = pc.or_kleene(taken, fresh)
     return pc.invert(taken), dropped
 
 
 def _long_text(texts: list[pa.Array], n: int) -> pa.Array:
     mask = pa.repeat(pa.scalar(False), n)
     for t in texts:
-        mask = pc.or_(mask, pc.fill_null(pc.greater(pc.binary_length(t), MAX_TEXT_BYTES), False))
+        mask = pc.or_kleene(mask, pc.fill_null(pc.greater(pc.binary_length(t), MAX_TEXT_BYTES), False))
     return mask
 
 
 def _time_bounds(ms: pa.Array) -> pa.Array:
     now_ms = int((time.time() + FUTURE_SLACK_S) * 1000)
-    return pc.or_(pc.less(ms, MIN_EPOCH_S * 1000), pc.greater(ms, now_ms))
+    return pc.or_kleene(pc.less(ms, MIN_EPOCH_S * 1000), pc.greater(ms, now_ms))
 
 
 def _mapped(upper: pa.Array, table: dict[str, str | None]) -> pa.Array:
@@ -358,7 +358,7 @@ def _play_rows(table: pa.Table, chosen: dict[str, str]) -> Parsed:
     end, bad_end = _instant_ms(col("end"))
     finite = pc.fill_null(pc.is_finite(ms_raw), False)
     ms_ok = pc.if_else(finite, ms_raw, pa.scalar(None, pa.float64()))
-    ms = pc.cast(pc.round(pc.if_else(pc.and_(pc.greater_equal(ms_ok, 0), pc.less_equal(ms_ok, MAX_MS_PLAYED)),
+    ms = pc.cast(pc.round(pc.if_else(pc.and_kleene(pc.greater_equal(ms_ok, 0), pc.less_equal(ms_ok, MAX_MS_PLAYED)),
                                      ms_ok, pa.scalar(None, pa.float64()))), pa.int64())
     # The start: the event's own, else its end minus what was played.
     begin = pc.coalesce(start, pc.subtract(end, ms))
@@ -369,11 +369,11 @@ def _play_rows(table: pa.Table, chosen: dict[str, str]) -> Parsed:
         ("not_a_play_end", pc.invert(pc.is_in(event, value_set=pa.array(_PLAYBACK_EVENTS)))),
         ("ad", pc.equal(item, "AD")),
         ("clip", pc.equal(item, "NON_SONG_CLIP")),
-        ("missing_ms_played", pc.and_(pc.is_null(ms_raw), pc.invert(bad_ms))),
-        ("bad_ms_played", pc.or_(bad_ms, pc.or_(pc.invert(finite), pc.greater(ms_ok, MAX_MS_PLAYED)))),
+        ("missing_ms_played", pc.and_kleene(pc.is_null(ms_raw), pc.invert(bad_ms))),
+        ("bad_ms_played", pc.or_kleene(bad_ms, pc.or_kleene(pc.invert(finite), pc.greater(ms_ok, MAX_MS_PLAYED)))),
         ("negative_ms_played", pc.less(ms_ok, 0)),
         ("zero_ms_played", pc.equal(ms_ok, 0)),
-        ("bad_time", pc.and_(pc.is_null(begin), pc.or_(bad_start, bad_end))),
+        ("bad_time", pc.and_kleene(pc.is_null(begin), pc.or_kleene(bad_start, bad_end))),
         ("missing_time", pc.is_null(begin)),
         ("time_out_of_range", _time_bounds(begin)),
     ])
@@ -385,9 +385,9 @@ def _play_rows(table: pa.Table, chosen: dict[str, str]) -> Parsed:
     ms_k, begin_k, end_k = k(ms), k(begin), k(end)
     natural_end = pc.add(begin_k, ms_k)
     # Apple's own end when it is this play's (at or after the start, within a pause of start + duration).
-    own_end = pc.and_(pc.greater_equal(end_k, begin_k), pc.less_equal(end_k, pc.add(natural_end, MAX_PAUSE_MS)))
+    own_end = pc.and_kleene(pc.greater_equal(end_k, begin_k), pc.less_equal(end_k, pc.add(natural_end, MAX_PAUSE_MS)))
     finish = pc.if_else(pc.fill_null(own_end, False), end_k, natural_end)
-    unknown = pc.or_(pc.equal(k(item), AGGREGATE_ITEM), is_blank(k(title)))
+    unknown = pc.or_kleene(pc.equal(k(item), AGGREGATE_ITEM), is_blank(k(title)))
     no_name = pa.scalar(None, pa.string())
 
     def named(values: pa.Array) -> pa.Array:
@@ -398,7 +398,7 @@ def _play_rows(table: pa.Table, chosen: dict[str, str]) -> Parsed:
     skipped = pc.take(pa.array(list(SKIPPED_REASONS.values()), pa.bool_()),
                       pc.index_in(reason, value_set=skipped_keys))
     media_ms, _ = _number(k(col("media_ms")))
-    media_ok = pc.and_(pc.greater(media_ms, 0), pc.less_equal(media_ms, MAX_MS_PLAYED))
+    media_ok = pc.and_kleene(pc.greater(media_ms, 0), pc.less_equal(media_ms, MAX_MS_PLAYED))
     offset, _ = _number(k(col("offset")))
     columns: dict[str, pa.Array | list[object] | None] = {
         "source": pa.repeat(pa.scalar(Source.APPLE_MUSIC.value), kept),
@@ -432,7 +432,7 @@ def _timestamps(epoch_ms: pa.Array) -> pa.Array:
 
 def _offset_minutes(seconds: pa.Array) -> pa.Array:
     """``UTC Offset In Seconds`` → whole minutes; NULL unless a real offset (within ±14 h, quarter hours)."""
-    ok = pc.and_(pc.and_(pc.is_finite(seconds), pc.less_equal(pc.abs(seconds), MAX_OFFSET_S)),
+    ok = pc.and_kleene(pc.and_kleene(pc.is_finite(seconds), pc.less_equal(pc.abs(seconds), MAX_OFFSET_S)),
                  pc.equal(pc.subtract(seconds, pc.multiply(pc.floor(pc.divide(seconds, 900.0)), 900.0)), 0.0))
     return pc.cast(pc.if_else(pc.fill_null(ok, False), pc.divide(seconds, 60.0), pa.scalar(None, pa.float64())),
                    pa.int64())
@@ -481,8 +481,8 @@ def _daily_rows(table: pa.Table, chosen: dict[str, str]) -> Parsed:
     keep, dropped = _apply_drops(n, [
         ("long_text", _long_text([description], n)),
         ("missing_track", pc.equal(description, "")),
-        ("missing_ms_played", pc.and_(pc.is_null(ms_raw), pc.invert(bad_ms))),
-        ("bad_ms_played", pc.or_(bad_ms, pc.or_(pc.invert(finite), pc.greater(ms_ok, MAX_MS_PLAYED)))),
+        ("missing_ms_played", pc.and_kleene(pc.is_null(ms_raw), pc.invert(bad_ms))),
+        ("bad_ms_played", pc.or_kleene(bad_ms, pc.or_kleene(pc.invert(finite), pc.greater(ms_ok, MAX_MS_PLAYED)))),
         ("negative_ms_played", pc.less(ms_ok, 0)),
         ("zero_ms_played", pc.equal(ms_ok, 0)),
         ("missing_time", pc.is_null(date_text)),
