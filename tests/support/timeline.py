@@ -50,10 +50,27 @@ def _listenbrainz(h: synth.History, folder: Path) -> Path:
     return path
 
 
+def _apple_music(h: synth.History, folder: Path) -> Path:
+    path = folder / "Apple Media Services information.zip"  # the zip as downloaded, a zip inside
+    synth.write_apple_music(h, path)
+    return path
+
+
+def _deezer(h: synth.History, folder: Path) -> Path:
+    return Path(folder / synth.write_deezer(h, folder)["path"])
+
+
 PIECES: list[Piece] = [
     Piece("spotify_extended", "2019-01-01", "2021-12-31", _extended),
     Piece("lastfm", "2022-01-01", "2022-12-31", _lastfm),
     Piece("listenbrainz", "2023-01-01", "2023-12-31", _listenbrainz),
+]
+# The same person moving between streaming services (each recording listening time): Spotify, then Apple
+# Music, then Deezer.
+SERVICES: list[Piece] = [
+    Piece("spotify_extended", "2019-01-01", "2020-12-31", _extended),
+    Piece("apple_music", "2021-01-01", "2022-06-30", _apple_music),
+    Piece("deezer", "2022-07-01", "2023-12-31", _deezer),
 ]
 
 
