@@ -12,6 +12,7 @@ from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
+from linernotes.formatting import count_of
 from linernotes.insights.sessions import session_table
 from linernotes.insights.taste import taste_model
 from linernotes.models.artist_embedding import TasteModel
@@ -60,8 +61,10 @@ class SimilarResult(Result):
         first = self.neighbours[0]
         return [
             f"You treat {self.artist} {lead}most like {_join(names)}.",
-            f"{first.artist}: cosine {first.cosine:.2f}, together in {first.shared_sessions:,} "
-            f"session{'s' if first.shared_sessions != 1 else ''}.",
+            # The cosine of the two taste vectors, said as how alike (a bare 0.87 means nothing to a reader).
+            f"Closest: {first.artist}, {first.cosine:.0%} alike in how you play them, "
+            + (f"together in {count_of(first.shared_sessions, 'session')}." if first.shared_sessions
+               else "though never in the same session."),
         ]
 
 

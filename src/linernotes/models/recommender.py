@@ -100,7 +100,9 @@ def forgotten_picks(ranked: list[Ranked], years: dict[str, int], what: str) -> l
     for score, name, artist, k, fit, plays, hours, last_day, absence in ranked:
         year = years.get(k, last_day.year)
         if what == "artist":
-            why = f"{hours:,.0f} hours, mostly in {year}, silent since {last_day:%B %Y}; {fit_words(fit)}"
+            # A tenth of an hour only where it tells ("1.4 hours", not "1 hours"); whole hours from ten on.
+            amount = f"{hours:,.1f}" if hours < 10 else f"{hours:,.0f}"
+            why = f"{amount} hours, mostly in {year}, silent since {last_day:%B %Y}; {fit_words(fit)}"
         else:
             why = f"you played it {plays} times, mostly in {year}; {fit_words(fit)}"
         out.append(Pick(kind=what, name=name, artist=artist, score=score, fit=fit, plays=plays, hours=hours,
