@@ -119,11 +119,11 @@ def skip_model_insight(
       play, plays of the track and artist in the last 7 days; the track's and artist's past skip rate (shrunk
       towards the training rate with 5 pseudo-plays); hours since the track's and the artist's last play.
     - Time split: plays starting before ``split_at`` (the instant leaving ``test_share`` of the labelled plays
-      after it) train a HistGradientBoostingClassifier (fixed seed; at most 60,000 training rows, a
+      after it) train a HistGradientBoostingClassifier (fixed seed; at most 40,000 training rows, a
       deterministic subsample); the later plays test it. ``auc`` is its test ROC-AUC, ``baseline_auc`` that
       of the artist's skip rate over all earlier plays (shrunk the same way), both with a standard error.
     - ``factors``: feature groups by grouped permutation importance (mean drop of test ROC-AUC when the
-      group is shuffled across test plays; at most 5,000 test plays), each with skip rates by level over
+      group is shuffled across test plays; about 3,000 test plays), each with skip rates by level over
       every labelled play and, when two levels have enough plays (1 % of plays, at least 20), a sentence
       contrasting the most and least skipped level. ``combination``: the two most important factors
       together — the most and the least skipped pair of their levels (pairs with as many plays).
