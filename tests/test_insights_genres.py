@@ -76,12 +76,12 @@ def test_the_fixture_story(tagged: Library) -> None:
     assert r.top[0].ms_played == sum(210 + 5 * i for i in range(1, 6)) * 1000 * 10 + \
         sum(210 + 5 * (w % 5 + 1) for w in range(10)) * 1000  # five Glows a week and one on the laptop
     assert sum(g.share for g in r.top) == pytest.approx(1.0)
-    assert [s.name for s in r.sources] == ["Apple Music", "Spotify Extended"]
+    assert [s.name for s in r.sources] == ["Apple Music", "Spotify (extended history)"]
     assert r.bucket == "month" and r.over_time[0].bucket == "2023-10" and len(r.over_time) == 6
     assert [b.leading for b in r.over_time] == ["Alternative", "Alternative", "Alternative", "Jazz", None, None]
     assert 1 < (r.effective_genres or 0) < 3
     lines = r.summary()
-    assert lines[0].startswith("Genres are known for 75% of your music time") and "Spotify Extended records none" in \
+    assert lines[0].startswith("Genres are known for 75% of your music time") and "Spotify (extended history) records none" in \
         lines[0]
     assert lines[1].startswith("Alternative leads with 3.8 hours (68% of the music time with a genre)")
 
@@ -105,7 +105,7 @@ def test_no_genres_at_all_is_one_plain_sentence(plain_db: Path) -> None:
         r = _genres(lib)
     assert r.genre_plays == 0 and not r.top and not r.library_has_genres
     assert all(b.leading is None and b.genre_ms == 0 for b in r.over_time)
-    assert r.summary() == ["Your Spotify Extended export records no genres, so none of your 124 music plays in "
+    assert r.summary() == ["Your Spotify (extended history) export records no genres, so none of your 124 music plays in "
                            "this period has one."]
 
 
@@ -208,7 +208,7 @@ def test_ask_answers_genre_questions_with_their_coverage(five_years: tuple[Path,
     with open_library(plain, read_only=True) as lib:
         none = ask(lib, "whats my top genre", CASES_TODAY, llm=False)
         assert none.understood and none.value is None
-        assert none.sentence.startswith("Your Spotify Extended export records no genres")
+        assert none.sentence.startswith("Your Spotify (extended history) export records no genres")
         country = ask(lib, "which country do i listen in most", CASES_TODAY, llm=False)
         assert country.insight == "context"  # a genre word ("country") only next to listening words
 

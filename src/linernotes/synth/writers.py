@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import orjson
 
+from linernotes.units import MS_PER_HOUR
+
 from .model import (
     EXTRA_DUP_OTHER_FILE,
     EXTRA_NONE,
@@ -1166,7 +1168,7 @@ def apple_daily_tracks(h: History) -> bytes:
         entry = days.setdefault((d, tid), [0, 0, 24])
         entry[0] += int(m)
         entry[1] += 1
-        entry[2] = min(entry[2], (s_ms // 3_600_000) % 24)
+        entry[2] = min(entry[2], (s_ms // MS_PER_HOUR) % 24)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["Country", "Track Identifier", "Media type", "Date Played", "Hours", "Play Duration Milliseconds",
