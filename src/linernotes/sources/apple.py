@@ -38,7 +38,7 @@ import pyarrow.csv as pcsv
 from linernotes.errors import InputError
 from linernotes.schema import UTC_TS, Kind, Source, conform
 from linernotes.sources._scrobble import is_blank, plain, utf8_error_offset, utf8_error_offset_of
-from linernotes.sources._stream import PiecesReader, stream_hook
+from linernotes.sources._stream import PiecesReader, read_ahead, stream_hook
 from linernotes.sources.base import HEAD_BYTES, MAX_TEXT_BYTES, UTF8_BOM, Format, Parsed, Pieces, bom_length
 
 PLAY_ACTIVITY = "apple_music_play_activity"
@@ -443,8 +443,9 @@ def parse_play_activity(data: bytes, name: str) -> Parsed:
 
 
 def parse_play_activity_batches(pieces: Pieces, name: str, path: str | None) -> Iterator[Parsed]:
-    """:func:`parse_play_activity` a block of rows at a time, in bounded memory."""
-    for table, chosen in _read_batches(pieces, name, path, PLAY_COLUMNS):
+    """:func:`parse_play_activity` a block of rows at a time, in bounded memory. The next block is read
+    while this one's rows are computed (read_ahead)."""
+    for table, chosen in read_ahead(_read_batches(pieces, name, path, PLAY_COLUMNS)):
         yield _play_rows(table, chosen)
 
 

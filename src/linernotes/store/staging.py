@@ -34,7 +34,7 @@ from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources import detect
 from linernotes.sources._careful import parse_stream
 from linernotes.sources._duckjson import JsonPlan, stage_json
-from linernotes.sources._stream import WHOLE_MAX_BYTES
+from linernotes.sources._stream import WHOLE_MAX_BYTES, read_ahead
 from linernotes.sources.base import Parsed, Pieces
 from linernotes.sources.inputs import Entry
 
@@ -132,7 +132,8 @@ def _stage_batches(con: duckdb.DuckDBPyConnection, no: int, job: Job, meter: _Me
     dropped: Counter[str] = Counter()
     pending: list[pa.Table] = []
     pending_rows = 0
-    for parsed in read(entry.chunks, entry.display, path):
+    # Parsing the next batch overlaps appending this one: both release the GIL (see read_ahead).
+    for parsed in read_ahead(read(entry.chunks, entry.display, path)):
         staged.rows_read += parsed.rows_read
         dropped.update(parsed.dropped)
         staged.notes += [note for note in parsed.notes if note not in staged.notes]
