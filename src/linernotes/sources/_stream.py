@@ -5,7 +5,8 @@ export: over 2 GB). These helpers hand a parser the file's records in batches of
 records and about :data:`BATCH_BYTES` of text: JSON Lines split in Python as the pieces arrive, a JSON array
 split by DuckDB's reader into each element's raw text (fetched as a stream, a batch at a time), CSV read by
 pyarrow's streaming reader. A parser turns each batch into staged rows before asking for the next, and
-staging stores them before the next batch is read (see :func:`linernotes.store.staging.stage`).
+staging stores them while at most :data:`READ_AHEAD` further batches are read and parsed in a thread of
+their own (:func:`read_ahead`; see :func:`linernotes.store.staging.stage`): memory stays a few batches.
 
 When DuckDB refuses the array (malformed JSON, a record over its size cap) :class:`NotStreamable` is raised
 before or between batches: the caller starts again with its whole-document path, which names the error
