@@ -5,7 +5,8 @@ export: over 2 GB). These helpers hand a parser the file's records in batches of
 records and about :data:`BATCH_BYTES` of text: JSON Lines split in Python as the pieces arrive, a JSON array
 split by DuckDB's reader into each element's raw text (fetched as a stream, a batch at a time), CSV read by
 pyarrow's streaming reader. A parser turns each batch into staged rows before asking for the next, and
-staging stores them before the next batch is read (see :func:`linernotes.store.staging.stage`).
+staging stores them while at most :data:`READ_AHEAD` further batches are read and parsed in a thread of
+their own (:func:`read_ahead`; see :func:`linernotes.store.staging.stage`): memory stays a few batches.
 
 When DuckDB refuses the array (malformed JSON, a record over its size cap) :class:`NotStreamable` is raised
 before or between batches: the caller starts again with its whole-document path, which names the error
@@ -15,8 +16,10 @@ precisely — or, for a file too large for that, says in one line that it is bro
 from __future__ import annotations
 
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import duckdb
 import pyarrow as pa
@@ -35,6 +38,9 @@ SPLIT_MAX_OBJECT_BYTES = 16 * 1024 * 1024
 # Up to this size a document may be parsed whole (the precise error path): ~10x in memory stays < 1 GiB.
 # Larger files of a format with ``parse_batches`` are read in batches.
 WHOLE_MAX_BYTES = 64 * 1024 * 1024
+# Items a read_ahead thread may hold ready for its consumer (0: no thread; tests set 0 for determinism).
+READ_AHEAD = 1
+T = TypeVar("T")
 # Called with each batch's record count and bytes of text before it is parsed: tests check the bound here.
 on_batch: Callable[[int, int], None] | None = None
 
@@ -177,3 +183,58 @@ class PiecesReader(io.RawIOBase):
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
+
+
+def read_ahead(batches: Iterator[T], depth: int | None = None) -> Iterator[T]:
+    """``batches``, produced by a thread of its own up to ``depth`` (default :data:`READ_AHEAD`) items ahead
+    of the caller.
+
+    Reading a CSV block (pyarrow), computing a batch's rows (pyarrow.compute) and appending the previous
+    batch (DuckDB) all release the GIL, so on two cores they overlap instead of adding up. Memory stays
+    bounded: ``depth`` waiting items plus the one being produced. An error of the producer is raised here,
+    in order, after the items before it; when the caller stops early (an error, Ctrl-C) the thread stops
+    after its current item and is joined before this returns. ``depth`` 0: no thread, ``batches`` as is.
+    """
+    depth = READ_AHEAD if depth is None else depth
+    if depth <= 0:
+        yield from batches
+        return
+    results: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def give(item: tuple[str, object]) -> bool:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for parsed in batches:
+                if not give(("batch", parsed)):
+                    return
+            give(("end", None))
+        except BaseException as exc:  # handed to the caller, who raises it in its own thread
+            give(("error", exc))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="linernotes-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = results.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                assert isinstance(value, BaseException)
+                raise value
+            yield cast(T, value)
+    finally:
+        stop.set()
+        thread.join()

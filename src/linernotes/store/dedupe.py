@@ -68,19 +68,21 @@ def item_key(alias: str = "") -> str:
     return f"coalesce({t}uri, {name_key(alias)}, '')"
 
 
-def item_hash(alias: str = "") -> str:
-    """SQL for a 64-bit hash of the source and the item: rows that can be copies of each other share it."""
+def item_hash(alias: str = "", item: str | None = None) -> str:
+    """SQL for a 64-bit hash of the source and the item: rows that can be copies of each other share it.
+    ``item``: a column already holding :func:`item_key` (the names' lower-casing is most of the cost)."""
     t = f"{alias}." if alias else ""
-    return f"hash({t}source, {item_key(alias)})"
+    return f"hash({t}source, {item or item_key(alias)})"
 
 
-def play_id(alias: str = "") -> str:
+def play_id(alias: str = "", item: str | None = None) -> str:
     """SQL for the deterministic play id: a 64-bit hash of the source and the natural key (end time, item,
     ms_played, and for an offline play its start). DuckDB's hash() is ~25x faster than md5;
     :mod:`linernotes.store.db` checks at every open
-    that it still hashes as when the ids were made and recomputes them if a DuckDB upgrade changed it."""
+    that it still hashes as when the ids were made and recomputes them if a DuckDB upgrade changed it.
+    ``item`` as for :func:`item_hash`: the same id, without computing the item key again."""
     t = f"{alias}." if alias else ""
-    key = f"{t}source, epoch_us({t}ts_end), {item_key(alias)}, {t}ms_played"
+    key = f"{t}source, epoch_us({t}ts_end), {item or item_key(alias)}, {t}ms_played"
     # Offline plays synced together share one `ts` (the sync time): their own start tells them apart.
     return (f"CASE WHEN coalesce({t}offline, false) THEN hash({key}, epoch_us({t}ts_start)) "
             f"ELSE hash({key}) END")
@@ -154,8 +156,8 @@ class Loader:
                    k.fuzzy_time, coalesce(k.offline, false),
                    CASE WHEN k.play_id IN (SELECT play_id FROM s) THEN 'duplicate'
                         WHEN false {stored_before} THEN 'already_imported' END
-            FROM (SELECT *, rowid AS _row, {play_id()} AS play_id, {item_hash()} AS item_hash
-                  FROM {staged}) k
+            FROM (SELECT *, {play_id(item='_item')} AS play_id, {item_hash(item='_item')} AS item_hash
+                  FROM (SELECT *, rowid AS _row, {item_key()} AS _item FROM {staged})) k
         """)
         # Repeats within the batch: ranking only the few repeated ids is far cheaper than ranking all rows.
         con.execute(f"""
@@ -380,7 +382,9 @@ class Loader:
         con.execute("DROP TABLE apple_plays")
 
     def _store(self, b: int, staged: str) -> None:
-        """Write the rows of ``staged`` whose fate stayed empty (the few others are anti-joined away)."""
+        """Write the rows of ``staged`` whose fate stayed empty, with the play id ``s`` already holds: joining
+        on the row number costs a tenth of hashing the lower-cased names again (0.03 s against 0.3 s for
+        1M rows)."""
         from linernotes.devices import device_family
 
         platforms = [p for (p,) in self.con.execute(
@@ -394,14 +398,14 @@ class Loader:
         # DROP in a finally would raise over the real error, and the caller's rollback drops _devices anyway.
         self.con.execute(f"""
                 INSERT INTO play_rows
-                SELECT {play_id('k')}, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end,
+                SELECT r.play_id, {self.import_id}, k.source, k.format, k.kind, k.ts_start, k.ts_end,
                        k.ms_played, k.track, k.artist, k.album, k.show_name, k.episode, k.audiobook, k.chapter,
                        k.uri, k.platform, coalesce(d.device, 'unknown'), k.country,
                        k.reason_start, k.reason_end, k.shuffle, k.skipped, k.offline, k.incognito,
                        k.duration_ms, k.recording_mbid, k.artist_mbid, k.release_mbid, k.fuzzy_time, k.genre,
                        k.utc_offset_min
                 FROM (SELECT *, rowid AS _row FROM {staged}) k
-                ANTI JOIN (SELECT row_no FROM s WHERE batch_no = {b} AND fate IS NOT NULL) r ON r.row_no = k._row
+                JOIN (SELECT row_no, play_id FROM s WHERE batch_no = {b} AND fate IS NULL) r ON r.row_no = k._row
                 LEFT JOIN _devices d ON d.platform = k.platform
             """)
         self.con.execute("DROP TABLE _devices")

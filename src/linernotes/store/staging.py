@@ -34,7 +34,7 @@ from linernotes.schema import STAGED_SCHEMA
 from linernotes.sources import detect
 from linernotes.sources._careful import parse_stream
 from linernotes.sources._duckjson import JsonPlan, stage_json
-from linernotes.sources._stream import WHOLE_MAX_BYTES
+from linernotes.sources._stream import WHOLE_MAX_BYTES, read_ahead
 from linernotes.sources.base import Parsed, Pieces
 from linernotes.sources.inputs import Entry
 
@@ -43,7 +43,7 @@ READ_AHEAD_FILES = 16
 # Below this much input a thread pool costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
-# A batched file's rows go into the table at least this many at a time: DuckDB's row group. Each statement
+# A batched file's rows go into the table this many at a time (or a multiple): DuckDB's row group. Each statement
 # costs ~50 ms whatever its size, and an insert that ends inside a row group makes the next one rewrite it:
 # at 60k rows every other insert cost ~0.35 s (a 1M-row Apple Music file: 2.4 s of appends, 0.46 s at
 # 122,880). Much larger inserts are split over threads into partial row groups (at 245,760 rows the temp
@@ -132,7 +132,8 @@ def _stage_batches(con: duckdb.DuckDBPyConnection, no: int, job: Job, meter: _Me
     dropped: Counter[str] = Counter()
     pending: list[pa.Table] = []
     pending_rows = 0
-    for parsed in read(entry.chunks, entry.display, path):
+    # Parsing the next batch overlaps appending this one: both release the GIL (see read_ahead).
+    for parsed in read_ahead(read(entry.chunks, entry.display, path)):
         staged.rows_read += parsed.rows_read
         dropped.update(parsed.dropped)
         staged.notes += [note for note in parsed.notes if note not in staged.notes]
@@ -140,12 +141,28 @@ def _stage_batches(con: duckdb.DuckDBPyConnection, no: int, job: Job, meter: _Me
         pending_rows += parsed.table.num_rows
         del parsed
         if pending_rows >= APPEND_ROWS:
-            _append_tables(con, no, pending)
-            pending, pending_rows = [], 0
+            pending = _append_row_groups(con, no, pending)
+            pending_rows = sum(t.num_rows for t in pending)
     _append_tables(con, no, pending)
     staged.dropped = dict(dropped)
     meter.add(entry.size)
     return staged
+
+
+def _append_row_groups(con: duckdb.DuckDBPyConnection, no: int, tables: list[pa.Table]) -> list[pa.Table]:
+    """Append the whole row groups among ``tables``' rows as one contiguous table; returns the rest.
+
+    Both halves matter (1M Apple Music rows, 0.5 s of appends): an insert that ends inside a row group
+    makes the next one rewrite it (147,000 rows a time cost 2.5x what 122,880 cost), and DuckDB scans an
+    Arrow table of many small chunks at about half the speed of one chunk."""
+    rows = pa.concat_tables(tables)
+    tables.clear()
+    cut = rows.num_rows - rows.num_rows % APPEND_ROWS
+    _append_table(con, no, rows.slice(0, cut).combine_chunks())
+    rest = rows.slice(cut).combine_chunks()
+    del rows
+    _release_memory()
+    return [rest] if rest.num_rows else []
 
 
 def _append_tables(con: duckdb.DuckDBPyConnection, no: int, tables: list[pa.Table]) -> None:
