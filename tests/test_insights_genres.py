@@ -81,8 +81,8 @@ def test_the_fixture_story(tagged: Library) -> None:
     assert [b.leading for b in r.over_time] == ["Alternative", "Alternative", "Alternative", "Jazz", None, None]
     assert 1 < (r.effective_genres or 0) < 3
     lines = r.summary()
-    assert lines[0].startswith("Genres are known for 75% of your music time") and "Spotify (extended history) records none" in \
-        lines[0]
+    assert lines[0].startswith("Genres are known for 75% of your music time")
+    assert "Spotify (extended history) records none" in lines[0]
     assert lines[1].startswith("Alternative leads with 3.8 hours (68% of the music time with a genre)")
 
 
@@ -105,8 +105,8 @@ def test_no_genres_at_all_is_one_plain_sentence(plain_db: Path) -> None:
         r = _genres(lib)
     assert r.genre_plays == 0 and not r.top and not r.library_has_genres
     assert all(b.leading is None and b.genre_ms == 0 for b in r.over_time)
-    assert r.summary() == ["Your Spotify (extended history) export records no genres, so none of your 124 music plays in "
-                           "this period has one."]
+    assert r.summary() == ["Your Spotify (extended history) export records no genres, so none of your 124 music "
+                           "plays in this period has one."]
 
 
 def test_a_period_without_genres_in_a_library_with_some(tagged: Library) -> None:

@@ -80,6 +80,20 @@ def epoch_text_to_seconds(text: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, p
     return plain(seconds), plain(missing), plain(bad)
 
 
+def apply_drops(n: int, ordered: list[tuple[str, pa.Array]]) -> tuple[pa.Array, Counter[str]]:
+    """The keep mask of ``n`` rows and the dropped rows by reason: each row counted once, under the first
+    reason (in ``ordered``) whose mask is true for it; a null in a mask means "no" for that reason."""
+    dropped: Counter[str] = Counter()
+    taken = pa.repeat(pa.scalar(False), n)
+    for reason, mask in ordered:
+        fresh = pc.and_kleene(pc.fill_null(mask, False), pc.invert(taken))
+        count = pc.sum(fresh).as_py() or 0
+        if count:
+            dropped[reason] += count
+            taken = pc.or_kleene(taken, fresh)
+    return pc.invert(taken), dropped
+
+
 def build_scrobbles(
     *,
     fmt: str,
@@ -126,15 +140,7 @@ def build_scrobbles(
         ("missing_artist", is_blank(artist)),
         ("missing_track", is_blank(track)),
     ]
-    dropped: Counter[str] = Counter()
-    taken = pa.repeat(pa.scalar(False), n)
-    for reason, mask in ordered:
-        fresh = pc.and_(pc.fill_null(mask, False), pc.invert(taken))
-        count = pc.sum(fresh).as_py() or 0
-        if count:
-            dropped[reason] += count
-            taken = pc.or_(taken, fresh)
-    keep = pc.invert(taken)
+    keep, dropped = apply_drops(n, ordered)
     kept = n - sum(dropped.values())
 
     def kept_only(values: pa.Array) -> pa.Array:

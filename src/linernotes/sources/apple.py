@@ -37,9 +37,10 @@ import pyarrow.csv as pcsv
 
 from linernotes.errors import InputError
 from linernotes.schema import UTC_TS, Kind, Source, conform
-from linernotes.sources._scrobble import is_blank, plain, utf8_error_offset, utf8_error_offset_of
+from linernotes.sources._scrobble import apply_drops, is_blank, plain, utf8_error_offset, utf8_error_offset_of
 from linernotes.sources._stream import PiecesReader, read_ahead, stream_hook
 from linernotes.sources.base import HEAD_BYTES, MAX_TEXT_BYTES, UTF8_BOM, Format, Parsed, Pieces, bom_length
+from linernotes.units import MS_PER_HOUR
 
 PLAY_ACTIVITY = "apple_music_play_activity"
 DAILY_TRACKS = "apple_music_daily_tracks"
@@ -50,9 +51,9 @@ RECENTLY_PLAYED = "apple_music_recently_played"
 MIN_EPOCH_S = 1_356_998_400  # 2013-01-01T00:00:00Z
 FUTURE_SLACK_S = 86_400
 # As for Spotify: one stream longer than two days is a corrupt value, not a play.
-MAX_MS_PLAYED = 48 * 3600 * 1000
+MAX_MS_PLAYED = 48 * MS_PER_HOUR
 # An end more than this after start + duration is not this play's end (pauses are allowed up to it).
-MAX_PAUSE_MS = 3600 * 1000
+MAX_PAUSE_MS = MS_PER_HOUR
 # Real UTC offsets lie within ±14 h and are whole quarter hours.
 MAX_OFFSET_S = 14 * 3600
 # Bytes of CSV per streamed batch: Play Activity rows are ~0.4 KB with ~100 columns, so ~9k rows a block, of
@@ -304,19 +305,6 @@ def _blank_null(text: pa.Array) -> pa.Array:
     return pc.if_else(is_blank(text), pa.scalar(None, pa.string()), text)
 
 
-def _apply_drops(n: int, ordered: list[tuple[str, pa.Array]]) -> tuple[pa.Array, Counter[str]]:
-    """Each dropped row counted once, under the first reason that applies; returns the keep mask."""
-    dropped: Counter[str] = Counter()
-    taken = pa.repeat(pa.scalar(False), n)
-    for reason, mask in ordered:
-        fresh = pc.and_kleene(pc.fill_null(mask, False), pc.invert(taken))
-        count = pc.sum(fresh).as_py() or 0
-        if count:
-            dropped[reason] += count
-            taken = pc.or_kleene(taken, fresh)
-    return pc.invert(taken), dropped
-
-
 def _long_text(texts: list[pa.Array], n: int) -> pa.Array:
     mask = pa.repeat(pa.scalar(False), n)
     for t in texts:
@@ -365,7 +353,7 @@ def _play_rows(table: pa.Table, chosen: dict[str, str]) -> Parsed:
     # The start: the event's own, else its end minus what was played.
     begin = pc.coalesce(start, pc.subtract(end, ms))
     texts = [title, artist, album, genre, col("platform")]
-    keep, dropped = _apply_drops(n, [
+    keep, dropped = apply_drops(n, [
         ("long_text", _long_text(texts, n)),
         ("lyrics_display", pc.equal(event, "LYRIC_DISPLAY")),
         ("not_a_play_end", pc.invert(pc.is_in(event, value_set=pa.array(_PLAYBACK_EVENTS)))),
@@ -480,8 +468,8 @@ def _daily_rows(table: pa.Table, chosen: dict[str, str]) -> Parsed:
     ms_raw, bad_ms = _number(col("ms"))
     finite = pc.fill_null(pc.is_finite(ms_raw), False)
     ms_ok = pc.if_else(finite, ms_raw, pa.scalar(None, pa.float64()))
-    begin = pc.add(day_ms, pc.multiply(hour, 3_600_000))
-    keep, dropped = _apply_drops(n, [
+    begin = pc.add(day_ms, pc.multiply(hour, MS_PER_HOUR))
+    keep, dropped = apply_drops(n, [
         ("long_text", _long_text([description], n)),
         ("missing_track", pc.equal(description, "")),
         ("missing_ms_played", pc.and_kleene(pc.is_null(ms_raw), pc.invert(bad_ms))),
