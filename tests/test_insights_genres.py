@@ -82,7 +82,7 @@ def test_the_fixture_story(tagged: Library) -> None:
     assert 1 < (r.effective_genres or 0) < 3
     lines = r.summary()
     assert lines[0].startswith("Genres are known for 75% of your music time")
-    assert "Spotify (extended history) records none" in lines[0]
+    assert "Spotify records none" in lines[0]
     assert lines[1].startswith("Alternative leads with 3.8 hours (68% of the music time with a genre)")
 
 
@@ -105,7 +105,7 @@ def test_no_genres_at_all_is_one_plain_sentence(plain_db: Path) -> None:
         r = _genres(lib)
     assert r.genre_plays == 0 and not r.top and not r.library_has_genres
     assert all(b.leading is None and b.genre_ms == 0 for b in r.over_time)
-    assert r.summary() == ["Your Spotify (extended history) export records no genres, so none of your 124 music "
+    assert r.summary() == ["Your Spotify export records no genres, so none of your 124 music "
                            "plays in this period has one."]
 
 
@@ -208,7 +208,7 @@ def test_ask_answers_genre_questions_with_their_coverage(five_years: tuple[Path,
     with open_library(plain, read_only=True) as lib:
         none = ask(lib, "whats my top genre", CASES_TODAY, llm=False)
         assert none.understood and none.value is None
-        assert none.sentence.startswith("Your Spotify (extended history) export records no genres")
+        assert none.sentence.startswith("Your Spotify export records no genres")
         country = ask(lib, "which country do i listen in most", CASES_TODAY, llm=False)
         assert country.insight == "context"  # a genre word ("country") only next to listening words
 

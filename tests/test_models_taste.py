@@ -191,6 +191,7 @@ def test_recommend_finds_forgotten_favourites(planted: tuple[Library, dict[str, 
     assert scores == sorted(scores, reverse=True)
     for p in result.artists:
         assert p.absence_days >= 90 and p.hours >= 1 and 0 < p.fit <= 1 + 1e-6
-        assert f"{p.hours:,.0f} hours" in p.why and str(p.peak_year) in p.why
+        shown = f"{p.hours:,.1f}" if p.hours < 10 else f"{p.hours:,.0f}"  # a tenth of an hour below ten
+        assert f"{shown} hours" in p.why and str(p.peak_year) in p.why
     for t in result.tracks:
         assert t.plays >= 5 and f"{t.plays} times" in t.why

@@ -65,7 +65,7 @@ def test_without_genres_the_page_says_so_and_draws_nothing(browser: Any, plain_d
         assert page.locator("#insight-body figure").count() == 0
         note = page.inner_text("#insight-body .famb-note")
         assert note == insight(plain_db, "genres")["summary"][0]
-        assert note.startswith("Your Spotify (extended history) export records no genres")
+        assert note.startswith("Your Spotify export records no genres")
         assert not problems_of(page, "genres", errors)
 
 

@@ -61,6 +61,14 @@ def source_name(source: str) -> str:
     return SOURCE_NAMES.get(source, source.replace("_", " "))
 
 
+def service_name(source: str) -> str:
+    """The service alone, as a sentence names it: both of Spotify's exports are "Spotify" ("your Spotify and
+    Last.fm exports record no genres", not "Spotify (account data), Spotify (extended history) and Last.fm")."""
+    if source in (Source.SPOTIFY_EXTENDED.value, Source.SPOTIFY_ACCOUNT.value):
+        return "Spotify"
+    return source_name(source)
+
+
 def _folded(name: str) -> str:
     return "".join(c for c in name.lower() if c.isalnum())
 

@@ -20,7 +20,7 @@ from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.engine.words import PLACEHOLDERS, nothing_timed
 from linernotes.formatting import count_of, format_count, format_percent
-from linernotes.services import source_name
+from linernotes.services import service_name, source_name
 from linernotes.units import format_hours
 
 # Fewer music plays with a genre than this, and a "top genre" is a handful of songs: no finding (as the clock's
@@ -36,6 +36,11 @@ DESCRIBE_COVERAGE = 0.5
 # The services by name, for the sentences that say which exports carry genres.
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
+
+
+def _services(sources: list[SourceCoverage]) -> list[str]:
+    """The services of ``sources`` as a sentence names them, each once, in order."""
+    return list(dict.fromkeys(s.service or s.name for s in sources))
 
 
 def genre_sql(column: str = "genre") -> str:
@@ -82,11 +87,12 @@ class GenreRow:
 class SourceCoverage:
     """Music of one export source in the period, and how much of it has a genre."""
 
-    name: str  # the export's service in words ("Apple Music")
+    name: str  # the export's source in words ("Apple Music", "Spotify (extended history)")
     plays: int  # counted music plays
     genre_plays: int
     ms_played: int
     genre_ms: int
+    service: str = ""  # the service alone, for sentences ("Spotify" for both of Spotify's exports)
 
 
 @dataclass(frozen=True)
@@ -174,15 +180,14 @@ class GenresResult(Result):
         if self.library_has_genres:
             return (f"None of your {plays} in this period has a genre: the exports that record genres cover "
                     "other times.")
-        names = [s.name for s in self.sources]
+        names = _services(self.sources)
         if len(names) == 1:
             return f"Your {names[0]} export records no genres, so none of your {plays} in this period has one."
-        return (f"Your exports ({_and(names)}) record no genres, so none of your {plays} in this period "
-                "has one.")
+        return f"Your {_and(names)} exports record no genres, so none of your {plays} in this period has one."
 
     def _coverage_line(self) -> str:
-        carriers = [s.name for s in self.sources if s.genre_plays]
-        without = [s.name for s in self.sources if not s.genre_plays]
+        carriers = _services([s for s in self.sources if s.genre_plays])
+        without = [n for n in _services([s for s in self.sources if not s.genre_plays]) if n not in carriers]
         line = (f"Genres are known for {self.coverage_words()} in this period ({format_count(self.genre_plays)} of "
                 f"{count_of(self.music_plays, 'music play')}), from {_and(carriers)}")
         if without:
@@ -296,7 +301,7 @@ def genres(
                count(*) FILTER (WHERE counted AND g IS NOT NULL),
                coalesce(sum(ms) FILTER (WHERE g IS NOT NULL), 0)::BIGINT
         FROM {view}""")
-    sources = [SourceCoverage(source_name(str(s)), int(n), int(gn), int(ms), int(gms))
+    sources = [SourceCoverage(source_name(str(s)), int(n), int(gn), int(ms), int(gms), service_name(str(s)))
                for s, n, gn, ms, gms in ctx.fetch(f"""
         SELECT source, count(*) FILTER (WHERE counted), count(*) FILTER (WHERE counted AND g IS NOT NULL),
                coalesce(sum(ms), 0)::BIGINT, coalesce(sum(ms) FILTER (WHERE g IS NOT NULL), 0)::BIGINT

@@ -31,9 +31,12 @@ function genresPage(data) {
     "A genre is known only where the export names one for the play; every figure on this page is about that part.");
   body.append(cover);
   const sources = r.sources || [];
-  const carriers = sources.filter((s) => s.genre_plays > 0).map((s) => s.name);
+  // Services as a sentence names them, each once ("Spotify" for both of Spotify's exports).
+  const services = (list) => [...new Set(list.map((s) => s.service || s.name))];
+  const carriers = services(sources.filter((s) => s.genre_plays > 0));
+  const without = services(sources.filter((s) => !s.genre_plays)).filter((n) => !carriers.includes(n));
   progressList(perSource, `Genres are known for ${known} of your music time, from ${carriers.join(" and ")}` +
-    `${sources.length > carriers.length ? `; ${sources.filter((s) => !s.genre_plays).map((s) => s.name).join(" and ")} ${sources.length - carriers.length === 1 ? "records" : "record"} none` : ""}.`,
+    `${without.length ? `; ${without.join(" and ")} ${without.length === 1 ? "records" : "record"} none` : ""}.`,
   sources.map((s, i) => {
     const share = s.ms_played ? s.genre_ms / s.ms_played : (s.plays ? s.genre_plays / s.plays : 0);
     return { label: s.name, share, cls: `s${i % 8}`,
