@@ -23,6 +23,7 @@ from linernotes.atomicfile import replacing
 from linernotes.errors import UsageError
 from linernotes.formatting import shown_path
 from linernotes.policy import Policy
+from linernotes.privacy import DUCKDB_OFFLINE
 from linernotes.store import db
 from linernotes.units import MS_PER_HOUR
 
@@ -448,7 +449,7 @@ def _copy_out(con: duckdb.DuckDBPyConnection, rel: str, target: Path, options: s
     """``COPY (rel) TO target`` through a private in-memory DuckDB: a library opened to read cannot write
     files (``db.connect``), so its rows stream over as Arrow batches to a connection that may."""
     rows = con.sql(rel).to_arrow_reader(100_000)
-    out = duckdb.connect(":memory:")
+    out = duckdb.connect(":memory:", config=dict(DUCKDB_OFFLINE))
     try:
         out.execute("SET TimeZone = 'UTC'")  # as the library's: times are written in UTC
         out.register("export_rows", rows)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+# DuckDB fetches a "known" extension from extensions.duckdb.org the first time a query needs one it lacks. Never
+# on a person's machine: what linernotes uses (json, parquet, icu) is built into the wheel, and nothing but a
+# command whose purpose is the network may reach it. Every DuckDB connection the library opens takes this.
+DUCKDB_OFFLINE: dict[str, bool] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
 # Export file names that embed the account name (docs/formats.md §3.2, §4). The user part is masked wherever
 # a file name is stored or printed.
 _USER_IN_NAME = [

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 from linernotes.errors import UsageError
+from linernotes.privacy import DUCKDB_OFFLINE
 
 # The columns of the ``plays`` view (tests check this against the view itself).
 PLAYS_COLUMNS = frozenset({
@@ -181,6 +182,6 @@ def _sandbox_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that can read no file and change no setting: it only parses and renders."""
     global _sandbox
     if _sandbox is None:
-        _sandbox = duckdb.connect(":memory:", config={"enable_external_access": False,
+        _sandbox = duckdb.connect(":memory:", config={"enable_external_access": False, **DUCKDB_OFFLINE,
                                                       "lock_configuration": True, "threads": 1})
     return _sandbox

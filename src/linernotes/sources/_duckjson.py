@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from linernotes.privacy import DUCKDB_OFFLINE
 from linernotes.sources.base import strip_bom_pieces
 
 _local = threading.local()
@@ -115,7 +116,7 @@ def parser() -> duckdb.DuckDBPyConnection:
     """This thread's parser connection (single-threaded: the importer parallelises across files)."""
     con: duckdb.DuckDBPyConnection | None = getattr(_local, "con", None)
     if con is None:
-        con = duckdb.connect(config={"threads": 1, "enable_external_access": True})
+        con = duckdb.connect(config={"threads": 1, "enable_external_access": True, **DUCKDB_OFFLINE})
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")  # a long careful read must not draw on stderr
         no_file_cache(con)

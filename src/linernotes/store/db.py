@@ -9,6 +9,7 @@ import duckdb
 import platformdirs
 
 from linernotes.errors import UsageError
+from linernotes.privacy import DUCKDB_OFFLINE
 from linernotes.store import migrations
 
 ENV_DB = "LINERNOTES_DB"
@@ -38,7 +39,8 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             # Reading never needs other files: a reader cannot touch them (nor the network, nor extensions),
             # whatever SQL reaches it — a rule's selection, a view stored in a library made elsewhere.
             # DuckDB refuses to turn this back on while the database is open.
-            con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+            con = duckdb.connect(str(path), read_only=True,
+                                  config={"enable_external_access": False, **DUCKDB_OFFLINE})
         except duckdb.Error as exc:
             raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
         _session(con)
@@ -50,7 +52,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         return con
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
+        con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT, **DUCKDB_OFFLINE})
     except (OSError, duckdb.Error) as exc:
         raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
     _check_catalog(con, path)
