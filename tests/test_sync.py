@@ -285,3 +285,17 @@ def test_the_account_name_and_secrets_never_reach_the_library_file(
         data = path.read_bytes()
         for secret in (USER, API_KEY, TOKEN):
             assert secret.encode() not in data, (path.name, secret)
+
+
+def test_a_rate_limit_longer_than_the_cap_stops_with_a_one_line_error(lastfm: LastfmStub, tmp_path: Path) -> None:
+    lastfm.fail(429, b"", {"Retry-After": "3600"})
+    done = sync("lastfm", lastfm, tmp_path / "lib.duckdb")
+    one_line_error(done, "Last.fm asks for a pause of 60 min before more requests (rate limit); try again later")
+    assert len(lastfm.log) == 1 and not (tmp_path / "lib.duckdb").exists()
+
+
+def test_the_ledger_names_the_service_not_the_account(lastfm: LastfmStub, tmp_path: Path) -> None:
+    db = tmp_path / "lib.duckdb"
+    assert sync("lastfm", lastfm, db).returncode == 0
+    done = run_cli("imports", "--db", str(db))
+    assert done.returncode == 0 and "Last.fm (synced)" in said(done) and USER not in done.stdout

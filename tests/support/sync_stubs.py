@@ -3,7 +3,7 @@
 Each is a real HTTP server on 127.0.0.1 in a thread, answering as the service documents it:
 
 - Last.fm ``GET /2.0/?method=user.getrecenttracks&user=&api_key=&format=json&limit=&page=&from=&to=``
-  (https://www.last.fm/api/show/user.getRecentTracks; FORMATS.md §3.3): every number a string, newest first,
+  (https://www.last.fm/api/show/user.getRecentTracks; docs/formats.md §3.3): every number a string, newest first,
   ``from`` inclusive and ``to`` exclusive, the now-playing track first on page 1 with ``@attr.nowplaying`` and no
   ``date``; errors as ``{"error": code, "message": ...}`` (6 unknown user, 10 invalid key).
 - ListenBrainz ``GET /1/user/<name>/listens?max_ts=|min_ts=&count=`` (listenbrainz-server's api.get_listens):

@@ -1,4 +1,4 @@
-"""Last.fm's ``user.getRecentTracks``, page by page (FORMATS.md §3.3).
+"""Last.fm's ``user.getRecentTracks``, page by page (docs/formats.md §3.3).
 
 The answers are the pages a lastfm.ghan.nl JSON export holds, so :func:`linernotes.sources.lastfm.parse_api_pages`
 reads them with the export's rules (the now-playing item has no date and is dropped as ``now_playing``). ``to``

@@ -4,7 +4,7 @@ The service takes ``max_ts`` or ``min_ts``, not both, and always answers newest 
 from the moment it started with ``max_ts`` and stops at the stored cursor, which plays the part of ``min_ts``.
 ``max_ts`` is exclusive: the next page starts at the second of the page's oldest listen, and the listens of that
 second already read are skipped, so listens sharing a second across a page boundary are neither lost nor read
-twice. The listens are the export's JSONL objects (FORMATS.md §4), read by
+twice. The listens are the export's JSONL objects (docs/formats.md §4.1), read by
 :func:`linernotes.sources.listenbrainz.parse_api_listens`. The token is optional: listens are public; with it the
 service allows more requests.
 """
