@@ -299,3 +299,35 @@ def test_the_ledger_names_the_service_not_the_account(lastfm: LastfmStub, tmp_pa
     assert sync("lastfm", lastfm, db).returncode == 0
     done = run_cli("imports", "--db", str(db))
     assert done.returncode == 0 and "Last.fm (synced)" in said(done) and USER not in done.stdout
+
+
+def test_forget_also_forgets_where_the_sync_stopped(listenbrainz: ListenBrainzStub, tmp_path: Path) -> None:
+    db = tmp_path / "lib.duckdb"
+    assert sync("listenbrainz", listenbrainz, db).returncode == 0
+    assert run_cli("forget", "--source", "listenbrainz", "--yes", "--db", str(db)).returncode == 0
+    assert state(db)["cursor"] == [] and plays(db) == 0
+    again = sync("listenbrainz", listenbrainz, db)
+    assert again.returncode == 0 and plays(db) == 2500 and "from the beginning" in said(again)
+
+
+def test_a_service_that_cannot_be_reached_is_a_one_line_error(tmp_path: Path) -> None:
+    closed = Running(ListenBrainzStub(USER, TOKEN))
+    url = closed.stub.url
+    closed.close()
+    done = run_cli("sync", "listenbrainz", USER, "--db", str(tmp_path / "lib.duckdb"), "--base-url", url)
+    one_line_error(done, "ListenBrainz: cannot reach the server (connection refused) (4 tries)")
+
+
+def test_progress_is_shown_without_quiet(lastfm: LastfmStub, tmp_path: Path) -> None:
+    done = run_cli("sync", "lastfm", USER, "--db", str(tmp_path / "lib.duckdb"), "--base-url", lastfm.url + "/2.0",
+                   "--api-key", API_KEY)
+    assert done.returncode == 0 and "450 new plays" in said(done)
+
+
+def test_json_output_is_one_document(lastfm: LastfmStub, tmp_path: Path) -> None:
+    import json
+
+    done = sync("lastfm", lastfm, tmp_path / "lib.duckdb", "--json")
+    assert done.returncode == 0
+    doc = json.loads(done.stdout)
+    assert doc["new_plays"] == 450 and doc["dropped"] == {"now_playing": 1} and doc["requests"] == 3
