@@ -350,10 +350,12 @@ class Library:
                 con.execute("DELETE FROM import_files")
                 con.execute("DELETE FROM imports")
                 con.execute("DELETE FROM settings WHERE key LIKE 'inferred_%'")
+                con.execute("DELETE FROM sync_state")  # a later sync starts again from the beginning
             else:
                 row = con.execute("SELECT count(*) FROM play_rows WHERE source = ?", [source]).fetchall()[0]
                 con.execute("DELETE FROM play_rows WHERE source = ?", [source])
                 con.execute("DELETE FROM import_files WHERE source = ?", [source])
+                con.execute("DELETE FROM sync_state WHERE source = ?", [source])
                 from linernotes.store import importer
 
                 importer._update_home(con)

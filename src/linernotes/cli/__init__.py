@@ -24,6 +24,7 @@ COMMANDS = {
     "kind": "linernotes.cli.library_cmds:kind_cmd",
     "settings": "linernotes.cli.library_cmds:settings_cmd",
     "demo": "linernotes.cli.library_cmds:demo_cmd",
+    "sync": "linernotes.cli.sync_cmds:sync_group",
     "status": "linernotes.cli.data:status_cmd",
     "top": "linernotes.cli.data:top_cmd",
     "sql": "linernotes.cli.data:sql_cmd",

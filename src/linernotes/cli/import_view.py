@@ -39,6 +39,9 @@ FORMAT_NAMES = {
     "apple_music_recently_played": "Apple Music recently played",
 }
 
+# Plays fetched by `linernotes sync` (not files: no format module reads them).
+SYNC_FORMAT_NAMES = {"lastfm_api": "Last.fm (synced)", "listenbrainz_api": "ListenBrainz (synced)"}
+
 # The sources by their human names: one place for every view (linernotes.services).
 SOURCE_NAMES = services.SOURCE_NAMES
 
@@ -51,6 +54,8 @@ def format_name(fmt: str) -> str:
     a person and is left out; an Account file says what it holds. An unknown id is shown as words."""
     if fmt in FORMAT_NAMES:
         return FORMAT_NAMES[fmt]
+    if fmt in SYNC_FORMAT_NAMES:
+        return SYNC_FORMAT_NAMES[fmt]
     base = max((f for f in FORMAT_NAMES if fmt.startswith(f + "_")), key=len, default=None)
     if base is None:
         return fmt.replace("_", " ")

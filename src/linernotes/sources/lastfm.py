@@ -326,7 +326,13 @@ def parse_ghan_json_batches(pieces: Pieces, name: str, path: str | None) -> Iter
                                f"{SPLIT_MAX_OBJECT_BYTES >> 20} MB)") from None
 
 
-def _ghan_json_rows(cols: list[pa.Array]) -> Parsed:
+def parse_api_pages(pages: list[Any], fmt: str = "lastfm_api") -> Parsed:
+    """The scrobbles of ``user.getRecentTracks`` pages already decoded (``linernotes sync lastfm``): the same
+    rows and drop reasons as a ghan JSON export of those pages, under the format name ``fmt``."""
+    return _ghan_json_rows(_ghan_batch(pages), fmt)
+
+
+def _ghan_json_rows(cols: list[pa.Array], fmt: str = "lastfm_ghan_json") -> Parsed:
     state = cols[0]
     rows_read = len(state)
     seconds, missing_time, bad_time = epoch_text_to_seconds(cols[1])
@@ -335,7 +341,7 @@ def _ghan_json_rows(cols: list[pa.Array]) -> Parsed:
         return cols[i]
 
     return build_scrobbles(
-        fmt="lastfm_ghan_json",
+        fmt=fmt,
         source=Source.LASTFM,
         seconds=seconds,
         reasons=[

@@ -175,6 +175,12 @@ def _build(batches: list[list[pa.Array]], fmt: str) -> Parsed:
     )
 
 
+def parse_api_listens(listens: list[object], fmt: str = "listenbrainz_api") -> Parsed:
+    """The listens of a ``GET /1/user/<name>/listens`` page already decoded (``linernotes sync
+    listenbrainz``): the same objects as the export's JSONL lines, so the same rows and drop reasons."""
+    return _build([_arrow_batch([_listen_row(obj) for obj in listens])], fmt)
+
+
 def _spotify_uri(urls: pa.Array) -> pa.Array:
     """An open.spotify.com/track/<id> URL or spotify:track:<id> → ``spotify:track:<id>``; else NULL."""
     ok = pc.fill_null(pc.match_substring_regex(urls, _SPOTIFY_TRACK_RE), False)

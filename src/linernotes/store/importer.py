@@ -12,7 +12,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -28,7 +28,7 @@ from linernotes.sources.safezip import ZIP_MAGIC
 from linernotes.store import classify, dedupe, staging
 from linernotes.store.staging import Job, Progress
 
-__all__ = ["FileReport", "ImportReport", "InMemory", "Input", "Progress", "import_paths", "plan"]
+__all__ = ["FileReport", "ImportReport", "InMemory", "Input", "Progress", "import_paths", "load_staged", "plan"]
 
 
 @dataclass
@@ -192,10 +192,41 @@ def import_paths(
                        rows_read=f.rows_read, dropped=f.dropped, notes=f.notes)
             for job, f in zip(jobs, staged, strict=True)
         ]
+    except BaseException as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"DROP TABLE IF EXISTS {staging.TABLE}")
+        if is_interruption(exc):
+            raise Interrupted("interrupted: nothing was imported, the library is as it was") from None
+        raise
+    return load_staged(con, files, [file_name(str(p)) for p in paths], ignored=ignored, started=started,
+                       dry_run=dry_run)
+
+
+def load_staged(
+    con: duckdb.DuckDBPyConnection,
+    files: list[FileReport],
+    inputs: list[str],
+    *,
+    ignored: list[str] | None = None,
+    started: float | None = None,
+    dry_run: bool = False,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> ImportReport:
+    """Load the plays in the staging table (file ``i`` of it reported by ``files[i]``) into the library in one
+    transaction, with a ledger entry naming ``inputs``; the staging table is dropped whatever happens.
+
+    ``before_commit`` runs inside that transaction, so what it writes (``linernotes sync``'s cursor) is saved
+    with the plays or not at all. Example::
+
+        staging.create(con); staging.append(con, 0, parsed.table)
+        load_staged(con, [FileReport("Last.fm", "lastfm_api", "lastfm", parsed.rows_read)], ["Last.fm"])
+    """
+    started = time.time() if started is None else started
+    try:
         con.execute("BEGIN TRANSACTION")
         plays_before = _count(con)
         import_id = _next_import_id(con)
-        sources = {detect.format_named(job.format_name).source.value for job in jobs}
+        sources = {f.source for f in files}
         loader = dedupe.Loader(con, import_id, sources)
         loader.add(staging.TABLE)
         outcome = loader.finish()
@@ -210,9 +241,11 @@ def import_paths(
         plays_after = _count(con)
         classified = classify.reclassify(con)
         _update_home(con)
-        report = ImportReport(import_id, files, ignored, plays_before, plays_after, time.time() - started,
-                              classified)
-        _record(con, report, paths, started)
+        report = ImportReport(import_id, files, list(ignored or []), plays_before, plays_after,
+                              time.time() - started, classified)
+        _record(con, report, inputs, started)
+        if before_commit is not None:
+            before_commit(con)
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException as exc:
         _rollback(con)
@@ -273,13 +306,12 @@ def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
 
-def _record(con: duckdb.DuckDBPyConnection, report: ImportReport, paths: Sequence[object],
-            started: float) -> None:
+def _record(con: duckdb.DuckDBPyConnection, report: ImportReport, inputs: list[str], started: float) -> None:
     con.execute(
         "INSERT INTO imports VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "MAP(?::VARCHAR[], ?::BIGINT[]))",
         [
-            report.import_id, started, __version__, [file_name(str(p)) for p in paths],
+            report.import_id, started, __version__, inputs,
             len(report.files), len(report.ignored), report.total("rows_read"), report.total("stored"),
             report.total("merged"), report.total("replaced"), report.total("duplicates"),
             report.total("near_duplicates"), report.total("unchanged"), report.total("dropped"),

@@ -169,6 +169,20 @@ MIGRATIONS.append((
     "ALTER TABLE play_rows ADD COLUMN utc_offset_min INTEGER;",
 ))
 
+MIGRATIONS.append((
+    8,
+    "where each `linernotes sync` source stopped",
+    # Keyed by source, never by account: the username the person syncs is not stored in any form (a hash of a
+    # guessable name is the name). `cursor_ts` is the newest listen synced, in epoch seconds.
+    """
+    CREATE TABLE sync_state (
+        source     VARCHAR PRIMARY KEY,
+        cursor_ts  BIGINT NOT NULL,
+        synced_at  TIMESTAMPTZ NOT NULL
+    );
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]
 
 # The zone of a play whose export recorded its UTC offset: the IANA fixed-offset zone (Etc/GMT-7 is UTC+7:

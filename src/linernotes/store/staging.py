@@ -77,8 +77,7 @@ class StagedFile:
 def stage(con: duckdb.DuckDBPyConnection, jobs: Sequence[Job], progress: Progress | None = None,
           workers: int | None = None) -> list[StagedFile]:
     """Parse every job into the temp table :data:`TABLE` (replaced if it exists); one report per job."""
-    columns = ", ".join(f'"{f.name}" {_duck_type(f.name)}' for f in STAGED_SCHEMA)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE} ({columns}, _file INTEGER, _drop VARCHAR)")
+    create(con)
     meter = _Meter(progress, sum(job.entry.size for job in jobs))
     files: list[StagedFile | None] = [None] * len(jobs)
     by_plan: dict[JsonPlan, list[int]] = {}
@@ -109,6 +108,19 @@ def stage(con: duckdb.DuckDBPyConnection, jobs: Sequence[Job], progress: Progres
         _append(con, no, parsed)
     meter.finish()
     return [f for f in files if f is not None]
+
+
+def create(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the empty temp table :data:`TABLE` (replaced if it exists)."""
+    columns = ", ".join(f'"{f.name}" {_duck_type(f.name)}' for f in STAGED_SCHEMA)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE} ({columns}, _file INTEGER, _drop VARCHAR)")
+
+
+def append(con: duckdb.DuckDBPyConnection, no: int, table: pa.Table) -> None:
+    """Append a parsed table's plays (:data:`linernotes.schema.STAGED_SCHEMA`) to :data:`TABLE` as file ``no``:
+    for rows that arrive from elsewhere than a file (``linernotes sync``'s pages)."""
+    _append_table(con, no, table)
+    _release_memory()
 
 
 def _batches_of(job: Job) -> Callable[[Pieces, str, str | None], Iterator[Parsed]] | None:

@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from linernotes.errors import LinernotesError
 from linernotes.loopback import is_loopback
@@ -38,6 +38,8 @@ class TransportError(LinernotesError):
 class Reply:
     status: int
     body: bytes
+    # Header names lower-cased; callers read the few they need (a 429's Retry-After).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
@@ -99,9 +101,10 @@ def exchange(method: str, url: str, *, headers: dict[str, str], body: bytes | No
             if 300 <= resp.status < 400:
                 raise TransportError(f"the server tried to redirect ({resp.status} {_reason(resp)}): redirects are "
                                      "not followed and nothing was sent elsewhere; check the server's address")
+            headers = {name.lower(): value for name, value in resp.getheaders()}
             if resp.status >= 400:  # only the reason is wanted from a refusal: a prefix is enough
-                return Reply(resp.status, _read(resp, ERROR_LIMIT, prefix=True))
-            return Reply(resp.status, _read(resp, limit))
+                return Reply(resp.status, _read(resp, ERROR_LIMIT, prefix=True), headers)
+            return Reply(resp.status, _read(resp, limit), headers)
     except TransportError:
         if deadline.fired:  # the watchdog's shutdown looks like a short body: say what really happened
             raise TransportError(f"the server did not answer within {timeout:g} s") from None
