@@ -78,6 +78,10 @@ class SkipModelResult(Result):
 
     def summary(self) -> list[str]:
         note = self.artefact_note()
+        if not self.plays:
+            # Scrobbles, Deezer, Tidal and Account data record no skips: nothing was too small, there is nothing.
+            return ["No music play in this period records whether it was skipped, so there is no skip model."] + (
+                [note] if note else [])
         if self.status != "ok" or self.auc is None or self.baseline_auc is None:
             return [f"Skip model: {self.status} ({self.plays:,} music plays with a known skip status, "
                     f"{self.skips:,} of them skipped; it needs at least {MIN_PLAYS}, with {MIN_CLASS} skipped and "
