@@ -279,3 +279,9 @@ def test_matching_rules() -> None:
     assert fold_name("Beyoncé & Friends") == "beyonce and friends"
     with pytest.raises(mbclient.EnrichError):
         parse_artist({"name": "No Id"}, "the artist 'No Id'")
+
+
+def test_no_library_is_an_error_not_a_new_file(tmp_path: Path, stub: Stub) -> None:
+    done = enrich(tmp_path / "none.duckdb", stub)
+    assert done.returncode == 2 and "no library here yet" in done.stderr
+    assert not (tmp_path / "none.duckdb").exists() and stub.seen == []

@@ -28,13 +28,17 @@ def enrich_cmd(db: Path | None, as_json: bool, limit: int | None, refresh: bool,
 
     from linernotes.cli.common import console, plain
     from linernotes.enrich.client import base_url as resolve_url
-    from linernotes.errors import Interrupted
+    from linernotes.errors import Interrupted, UsageError
     from linernotes.library import open_library
+    from linernotes.store.db import default_db_path
     from linernotes.terminal import inert, print_json
 
     url = resolve_url(base_url)
     host = urllib.parse.urlsplit(url).netloc
-    with open_library(db) as lib:
+    target = db or default_db_path()
+    if not target.exists():  # enrich a library, never make an empty one
+        raise UsageError(f"{target}: no library here yet (run `linernotes import` or `linernotes demo`)")
+    with open_library(target) as lib:
         plan = lib.enrichment_plan(refresh=refresh, limit=limit)
         if dry_run:
             if as_json:
