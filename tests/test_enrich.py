@@ -308,3 +308,11 @@ def test_genres_fall_back_to_musicbrainz_and_say_so(tmp_path: Path, stub: Stub, 
     line = next(x for x in after.summary() if x.startswith("Genres are known"))
     assert line == ("Genres are known for 75% of your music time in this period (24 of 32 music plays), all from "
                     "MusicBrainz's genres of the artist; Spotify records none.")
+
+
+def test_excluded_listening_is_not_sent(tmp_path: Path, stub: Stub, fast: None) -> None:
+    db = write_library(tmp_path, small_listens())
+    assert run_cli("exclude", "add", "--artist", "Ghost Unknown", "--db", str(db)).returncode == 0
+    assert enrich(db, stub).returncode == 0
+    assert not any("Ghost" in s.query.get("query", [""])[0] for s in stub.seen)
+    assert "ghost unknown" not in rows(db)[0] and len(rows(db)[0]) == 3

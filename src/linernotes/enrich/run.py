@@ -24,7 +24,8 @@ Progress = Callable[[str, int, int], None]
 
 # The artists of the library, keyed as stored rows are, each with the spelling of its longest play and the
 # MusicBrainz id its plays carry most often. Listening time ranks them (plays for exports without time).
-# `plays` leaves incognito plays out unless the person turned them on: what is shared follows the same rule.
+# `plays` leaves incognito plays out unless the person turned them on, and {kept} leaves out what the person's
+# exclusion rules keep out of insights: what is sent follows the same rules as what is shown.
 _ARTISTS_SQL = """
 SELECT lower(trim(artist)) AS name_key,
        arg_max(artist, coalesce(ms_played, duration_ms, 0)) AS name,
@@ -32,15 +33,23 @@ SELECT lower(trim(artist)) AS name_key,
        sum(coalesce(ms_played, duration_ms, 0)) AS listened,
        count(*) AS n
 FROM plays
-WHERE kind = 'track' AND artist IS NOT NULL AND trim(artist) <> ''
+WHERE kind = 'track' AND artist IS NOT NULL AND trim(artist) <> '' AND {kept}
 GROUP BY 1
 """
 _RECORDINGS_SQL = """
 SELECT recording_mbid AS mbid, sum(coalesce(ms_played, duration_ms, 0)) AS listened, count(*) AS n
 FROM plays
-WHERE kind = 'track' AND recording_mbid IS NOT NULL
+WHERE kind = 'track' AND recording_mbid IS NOT NULL AND {kept}
 GROUP BY 1
 """
+
+
+def _kept(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: the play is not excluded by any of the person's exclusion rules."""
+    from linernotes.engine.exclusions import list_rules
+
+    excluded = " OR ".join(r.predicate() for r in list_rules(con))
+    return f"NOT ({excluded})" if excluded else "true"
 
 
 @dataclass(frozen=True)
@@ -100,15 +109,16 @@ class Report:
 
 def plan(con: duckdb.DuckDBPyConnection, *, refresh: bool = False, limit: int | None = None) -> Plan:
     """The artists (top ``limit`` by listening time) and recordings (likewise) still to ask about."""
+    kept = _kept(con)
     skip = "" if refresh else "WHERE name_key NOT IN (SELECT name_key FROM enrich_artists)"
     top = f"LIMIT {int(limit)}" if limit is not None else ""
-    ranked = f"SELECT * FROM ({_ARTISTS_SQL}) ORDER BY listened DESC, n DESC, name_key {top}"
+    ranked = f"SELECT * FROM ({_ARTISTS_SQL.format(kept=kept)}) ORDER BY listened DESC, n DESC, name_key {top}"
     rows = con.execute(f"SELECT name_key, name, mbid FROM ({ranked}) {skip}").fetchall()
     known_a = con.execute(f"SELECT count(*) FROM ({ranked}) WHERE name_key IN "
                           "(SELECT name_key FROM enrich_artists)").fetchall()[0][0]
     artists = [ArtistAsk(k, n, m if mb.is_mbid(m) else None) for k, n, m in rows]
     skip_r = "" if refresh else "WHERE mbid NOT IN (SELECT mbid FROM enrich_recordings)"
-    ranked_r = f"SELECT * FROM ({_RECORDINGS_SQL}) ORDER BY listened DESC, n DESC, mbid {top}"
+    ranked_r = f"SELECT * FROM ({_RECORDINGS_SQL.format(kept=kept)}) ORDER BY listened DESC, n DESC, mbid {top}"
     recordings = [m for (m,) in con.execute(f"SELECT mbid FROM ({ranked_r}) {skip_r}").fetchall() if mb.is_mbid(m)]
     known_r = con.execute(f"SELECT count(*) FROM ({ranked_r}) WHERE mbid IN "
                           "(SELECT mbid FROM enrich_recordings)").fetchall()[0][0]
