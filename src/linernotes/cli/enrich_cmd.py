@@ -28,6 +28,7 @@ def enrich_cmd(db: Path | None, as_json: bool, limit: int | None, refresh: bool,
 
     from linernotes.cli.common import console, plain
     from linernotes.enrich.client import base_url as resolve_url
+    from linernotes.enrich.client import rate_for
     from linernotes.errors import Interrupted, UsageError
     from linernotes.library import open_library
     from linernotes.store.db import default_db_path
@@ -58,8 +59,10 @@ def enrich_cmd(db: Path | None, as_json: bool, limit: int | None, refresh: bool,
                               "recordings are already enriched (--refresh asks again).")
             return
         # Said before the first request, always (on stderr with --json, so the JSON stays clean).
+        rate = rate_for(url)
+        pace = "one request" if rate == 1 else f"{rate:g} requests"  # above 1 only towards this machine
         notice = (f"Sending {plan.names:,} artist names and {plan.ids:,} MusicBrainz ids to {host} (nothing else: "
-                  "no plays, times or counts), at most one request per second.")
+                  f"no plays, times or counts), at most {pace} per second.")
         click.echo(notice, err=as_json)
 
         try:
