@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from linernotes.engine.registry import Insight
     from linernotes.engine.result import Result
     from linernotes.engine.scope import Engine
+    from linernotes.enrich.run import Plan
+    from linernotes.enrich.run import Progress as EnrichProgress
+    from linernotes.enrich.run import Report as EnrichReport
     from linernotes.insights.top import TopRow
     from linernotes.store.importer import ImportReport, Input, Progress
 
@@ -328,9 +331,35 @@ class Library:
         importer.set_setting(self.con, key, value)
         self._changed()
 
+    # -- enrichment ----------------------------------------------------------------------------------
+    def enrichment_plan(self, *, refresh: bool = False, limit: int | None = None) -> Plan:
+        """What :meth:`enrich` would ask MusicBrainz: the top ``limit`` artists by listening time (all by
+        default) and the recordings the library has ids for, leaving out what is already stored unless
+        ``refresh``. ``plan.requests()`` lists every request exactly; only names and ids are in them."""
+        from linernotes.enrich import run
+
+        if limit is not None and limit < 1:
+            raise UsageError("--limit must be at least 1")
+        return run.plan(self.con, refresh=refresh, limit=limit)
+
+    def enrich(self, plan: Plan, *, base_url: str | None = None,
+               progress: EnrichProgress | None = None) -> EnrichReport:
+        """Ask MusicBrainz (``base_url``: default ``$LINERNOTES_MUSICBRAINZ_URL`` or musicbrainz.org) about
+        everything in ``plan``, at most one request per second, storing each answer as it arrives. Raises
+        :class:`~linernotes.enrich.client.EnrichError` (what was stored before stays) when the service fails."""
+        self._writable()
+        from linernotes.enrich import client, run
+
+        url = client.base_url(base_url)
+        try:
+            return run.run(self.con, client.Client(url), plan, progress=progress)
+        finally:
+            self._changed()
+
     # -- forgetting ----------------------------------------------------------------------------------
     def forget(self, *, everything: bool = False, source: str | None = None) -> int:
-        """Delete plays (all, or one source) and rewrite the file so the deleted bytes are gone.
+        """Delete plays (all, or one source), and what enrichment fetched for artists and recordings no
+        remaining play names, then rewrite the file so the deleted bytes are gone.
 
         Returns the number of plays deleted.
         """
@@ -351,6 +380,8 @@ class Library:
                 con.execute("DELETE FROM imports")
                 con.execute("DELETE FROM settings WHERE key LIKE 'inferred_%'")
                 con.execute("DELETE FROM sync_state")  # a later sync starts again from the beginning
+                con.execute("DELETE FROM enrich_artists")
+                con.execute("DELETE FROM enrich_recordings")
             else:
                 row = con.execute("SELECT count(*) FROM play_rows WHERE source = ?", [source]).fetchall()[0]
                 con.execute("DELETE FROM play_rows WHERE source = ?", [source])
@@ -359,6 +390,9 @@ class Library:
                 from linernotes.store import importer
 
                 importer._update_home(con)
+                from linernotes.enrich.run import forget_orphans  # names no play has any more
+
+                forget_orphans(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

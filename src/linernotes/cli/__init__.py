@@ -22,6 +22,7 @@ COMMANDS = {
     "imports": "linernotes.cli.library_cmds:imports_cmd",
     "forget": "linernotes.cli.library_cmds:forget_cmd",
     "kind": "linernotes.cli.library_cmds:kind_cmd",
+    "enrich": "linernotes.cli.enrich_cmd:enrich_cmd",
     "settings": "linernotes.cli.library_cmds:settings_cmd",
     "demo": "linernotes.cli.library_cmds:demo_cmd",
     "sync": "linernotes.cli.sync_cmds:sync_group",

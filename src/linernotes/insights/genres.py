@@ -85,7 +85,7 @@ class GenreRow:
 
 @dataclass(frozen=True)
 class SourceCoverage:
-    """Music of one export source in the period, and how much of it has a genre."""
+    """Music of one export source in the period, and how much of it has a genre in the export itself."""
 
     name: str  # the export's source in words ("Apple Music", "Spotify (extended history)")
     plays: int  # counted music plays
@@ -143,6 +143,10 @@ class GenresResult(Result):
     over_time: list[GenreBucket]
     focus: GenreFocus | None = None
     withheld: list[str] = field(default_factory=list)  # findings left out for too little data, and why
+    # Of genre_plays / genre_ms, those whose genre is the artist's on MusicBrainz (`linernotes enrich`), used only
+    # where the export names none.
+    musicbrainz_plays: int = 0
+    musicbrainz_ms: int = 0
 
     @property
     def enough(self) -> bool:
@@ -188,11 +192,22 @@ class GenresResult(Result):
     def _coverage_line(self) -> str:
         carriers = _services([s for s in self.sources if s.genre_plays])
         without = [n for n in _services([s for s in self.sources if not s.genre_plays]) if n not in carriers]
+        if self.musicbrainz_plays:  # the exports' own genres first; MusicBrainz's only where they name none
+            source = (f"from {_and(carriers)} and, for {format_percent(self._mb_share())} of it, MusicBrainz's "
+                      "genres of the artist" if carriers else "all from MusicBrainz's genres of the artist")
+        else:
+            source = f"from {_and(carriers)}"
         line = (f"Genres are known for {self.coverage_words()} in this period ({format_count(self.genre_plays)} of "
-                f"{count_of(self.music_plays, 'music play')}), from {_and(carriers)}")
+                f"{count_of(self.music_plays, 'music play')}), {source}")
         if without:
             line += f"; {_and(without)} {'records' if len(without) == 1 else 'record'} none"
         return line + "."
+
+    def _mb_share(self) -> float:
+        """The share of the music time with a genre whose genre comes from MusicBrainz (by plays when untimed)."""
+        if self.genre_ms:
+            return self.musicbrainz_ms / self.genre_ms
+        return self.musicbrainz_plays / self.genre_plays if self.genre_plays else 0.0
 
     def _top_line(self) -> str:
         first, rest = self.top[0], self.top[1:3]
@@ -265,10 +280,16 @@ def _buckets(start: dt.date | None, end: dt.date | None, yearly: bool) -> list[s
 
 def music_genres(ctx: Context) -> str:
     """A temp view of the selection's music: source, local day, counted, time (0 when not recorded) and the
-    genre as written (:func:`genre_sql`) — shared by this insight and the chapters' and modes' words."""
+    genre: as the export writes it (:func:`genre_sql`), else the artist's leading MusicBrainz genre when
+    ``linernotes enrich`` found the artist with confidence (``from_mb`` says which)."""
     return ctx.derived("genres_music", f"""
-        SELECT source, day, counted, coalesce(ms_played, 0) AS ms, {genre_sql()} AS g
-        FROM {ctx.plays} WHERE {ctx.kinds('track')}""", view=True)
+        SELECT p.source, p.day, p.counted, coalesce(p.ms_played, 0) AS ms,
+               coalesce({genre_sql('p.genre')}, e.genre) AS g,
+               {genre_sql('p.genre')} IS NULL AND e.genre IS NOT NULL AS from_mb
+        FROM {ctx.plays} p
+        LEFT JOIN (SELECT name_key, genres[1] AS genre FROM enrich_artists WHERE matched AND len(genres) > 0) e
+          ON e.name_key = lower(trim(p.artist))
+        WHERE p.{ctx.kinds('track')}""", view=True)
 
 
 @insight("genres", "Genres where the export names them: the top ones, over time, and their spread")
@@ -296,15 +317,18 @@ def genres(
     With fewer than 20 counted music plays with a genre the summary says so instead of ranking them.
     """
     view = music_genres(ctx)
-    (music_plays, music_ms, genre_plays, genre_ms) = ctx.one(f"""
+    (music_plays, music_ms, genre_plays, genre_ms, mb_plays, mb_ms) = ctx.one(f"""
         SELECT count(*) FILTER (WHERE counted), coalesce(sum(ms), 0)::BIGINT,
                count(*) FILTER (WHERE counted AND g IS NOT NULL),
-               coalesce(sum(ms) FILTER (WHERE g IS NOT NULL), 0)::BIGINT
+               coalesce(sum(ms) FILTER (WHERE g IS NOT NULL), 0)::BIGINT,
+               count(*) FILTER (WHERE counted AND from_mb),
+               coalesce(sum(ms) FILTER (WHERE from_mb), 0)::BIGINT
         FROM {view}""")
     sources = [SourceCoverage(source_name(str(s)), int(n), int(gn), int(ms), int(gms), service_name(str(s)))
                for s, n, gn, ms, gms in ctx.fetch(f"""
-        SELECT source, count(*) FILTER (WHERE counted), count(*) FILTER (WHERE counted AND g IS NOT NULL),
-               coalesce(sum(ms), 0)::BIGINT, coalesce(sum(ms) FILTER (WHERE g IS NOT NULL), 0)::BIGINT
+        SELECT source, count(*) FILTER (WHERE counted), count(*) FILTER (WHERE counted AND g IS NOT NULL
+               AND NOT from_mb), coalesce(sum(ms), 0)::BIGINT,
+               coalesce(sum(ms) FILTER (WHERE g IS NOT NULL AND NOT from_mb), 0)::BIGINT
         FROM {view} GROUP BY source ORDER BY 4 DESC, 2 DESC, source""")]
     has_genres = bool(genre_plays) or bool(ctx.fetch(
         f"SELECT 1 FROM {ctx.history()} WHERE kind = 'track' AND {genre_sql()} IS NOT NULL LIMIT 1"))
@@ -355,7 +379,7 @@ def genres(
         sources=sources, library_has_genres=has_genres, genres=len(ranked) if enough else 0, top=top, entropy=entropy,
         effective_genres=math.exp(entropy) if entropy is not None else None,
         bucket="year" if yearly else "month", series=[names[k] for k in series_keys], over_time=over_time,
-        focus=focus, withheld=withheld)
+        focus=focus, withheld=withheld, musicbrainz_plays=int(mb_plays), musicbrainz_ms=int(mb_ms))
 
 
 def _bucket(key: str, music_ms: int, cells: dict[str, tuple[int, int]], series: list[str],

@@ -183,6 +183,37 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    9,
+    "MusicBrainz enrichment: artists and recordings as fetched, with the match's confidence",
+    # name_key is lower(trim(artist)), as plays name the artist. A row with matched = false is a question asked
+    # and not confidently answered: it is kept so it is not asked again, and never used.
+    """
+    CREATE TABLE enrich_artists (
+        name_key     VARCHAR PRIMARY KEY,
+        name         VARCHAR NOT NULL,   -- as the library spells it (the most listened spelling)
+        asked_mbid   VARCHAR,            -- the MusicBrainz id the library had, looked up directly
+        matched      BOOLEAN NOT NULL,
+        score        INTEGER,            -- the search's confidence, 0-100 (100: looked up by id)
+        mbid         VARCHAR,
+        mb_name      VARCHAR,
+        type         VARCHAR,
+        country      VARCHAR,
+        begin_year   INTEGER,
+        genres       VARCHAR[],
+        tags         VARCHAR[],
+        fetched_at   TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE enrich_recordings (
+        mbid         VARCHAR PRIMARY KEY,
+        found        BOOLEAN NOT NULL,
+        title        VARCHAR,
+        first_release_year INTEGER,
+        fetched_at   TIMESTAMPTZ NOT NULL
+    );
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]
 
 # The zone of a play whose export recorded its UTC offset: the IANA fixed-offset zone (Etc/GMT-7 is UTC+7:

@@ -1,0 +1,91 @@
+"""`linernotes enrich`: genres, country and years of your artists and recordings from MusicBrainz (opt-in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from linernotes.cli.options import db_option, json_option
+from linernotes.clickgroup import CONTEXT_SETTINGS
+
+
+@click.command("enrich", context_settings=CONTEXT_SETTINGS)
+@db_option
+@json_option
+@click.option("--limit", type=int, default=None, help="Only the N most listened artists (and recordings).")
+@click.option("--refresh", is_flag=True, help="Ask again about what is already stored.")
+@click.option("--dry-run", is_flag=True, help="List every request it would send, and send nothing.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="The MusicBrainz server (default: $LINERNOTES_MUSICBRAINZ_URL or https://musicbrainz.org).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def enrich_cmd(db: Path | None, as_json: bool, limit: int | None, refresh: bool, dry_run: bool,
+               base_url: str | None, quiet: bool) -> None:
+    """Fetch your artists' genres, country, start year and type, and your recordings' first release year, from
+    MusicBrainz, and keep them in the library. Only artist names and MusicBrainz ids are sent (never plays,
+    times or counts), at most one request per second; what is stored is never asked again."""
+    import urllib.parse
+
+    from linernotes.cli.common import console, plain
+    from linernotes.enrich.client import base_url as resolve_url
+    from linernotes.enrich.client import rate_for
+    from linernotes.errors import Interrupted, UsageError
+    from linernotes.library import open_library
+    from linernotes.store.db import default_db_path
+    from linernotes.terminal import inert, print_json
+
+    url = resolve_url(base_url)
+    host = urllib.parse.urlsplit(url).netloc
+    target = db or default_db_path()
+    if not target.exists():  # enrich a library, never make an empty one
+        raise UsageError(f"{target}: no library here yet (run `linernotes import` or `linernotes demo`)")
+    with open_library(target) as lib:
+        plan = lib.enrichment_plan(refresh=refresh, limit=limit)
+        if dry_run:
+            if as_json:
+                print_json({**plan.to_dict(), "host": host, "dry_run": True})
+                return
+            for path in plan.requests():  # whole lines, never wrapped: each is exactly what would be sent
+                click.echo(inert(f"GET {url}{path}"))
+            console.print(f"Dry run: {len(plan.requests()):,} requests to {plain(host)} (a confident name search "
+                          "is followed by a lookup of the artist it found); nothing was sent.")
+            return
+        if not plan.requests():
+            if as_json:
+                print_json({"host": host, "requests": 0, "already_known_artists": plan.known_artists,
+                            "already_known_recordings": plan.known_recordings})
+            else:
+                console.print(f"Nothing to ask: {plan.known_artists:,} artists and {plan.known_recordings:,} "
+                              "recordings are already enriched (--refresh asks again).")
+            return
+        # Said before the first request, always (on stderr with --json, so the JSON stays clean).
+        rate = rate_for(url)
+        pace = "one request" if rate == 1 else f"{rate:g} requests"  # above 1 only towards this machine
+        notice = (f"Sending {plan.names:,} artist names and {plan.ids:,} MusicBrainz ids to {host} (nothing else: "
+                  f"no plays, times or counts), at most {pace} per second.")
+        click.echo(notice, err=as_json)
+
+        try:
+            if quiet or as_json:
+                report = lib.enrich(plan, base_url=url)
+            else:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+                with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), console=console, transient=True) as bar:
+                    task = bar.add_task("enriching", total=len(plan.artists) + len(plan.recordings))
+
+                    def progress(stage: str, done: int, total: int) -> None:
+                        bar.update(task, description=stage, completed=done, total=total)
+
+                    report = lib.enrich(plan, base_url=url, progress=progress)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted: the answers stored so far are kept; run `linernotes enrich` again to "
+                              "continue") from None
+    if as_json:
+        print_json(report.to_dict())
+        return
+    console.print(f"Asked about {report.artists_asked:,} artists ({report.artists_matched:,} matched, "
+                  f"{report.artists_unmatched:,} without a confident match, left out) and "
+                  f"{report.recordings_asked:,} recordings ({report.recordings_found:,} found), in "
+                  f"{report.requests:,} requests.")
