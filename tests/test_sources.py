@@ -309,3 +309,12 @@ def test_overview_shows_the_sources_and_filters_by_one(browser: Any, db: Path) -
         context.close()
     assert errors == [], errors
     assert not findings.problems, findings.problems
+
+
+def test_forget_takes_the_name_status_shows(tmp_path: Path) -> None:
+    two = timeline.build(tmp_path, timeline.PIECES[:2])  # Spotify Extended, then Last.fm
+    done = run_cli("forget", "--source", "Last.fm", "--yes", "--db", str(two))
+    assert done.returncode == 0, done.stderr
+    assert set(stored(two)) == {"spotify_extended"}
+    bad = run_cli("forget", "--source", "Napster", "--yes", "--db", str(two))
+    assert bad.returncode != 0 and "unknown source" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

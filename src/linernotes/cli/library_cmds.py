@@ -113,21 +113,30 @@ def kind_cmd(kind: str | None, name: str | None, db: Path | None) -> None:
 
 @click.command("forget", context_settings=CONTEXT_SETTINGS)
 @db_option
-@click.option("--all", "everything", is_flag=True, help="Delete every play and the import ledger.")
-@click.option("--source", help="Delete the plays of one source (spotify_extended, spotify_account, lastfm, "
-              "listenbrainz).")
+@click.option("--all", "everything", is_flag=True,
+              help="Delete every play, the import ledger, the sync cursors and the enrichment.")
+@click.option("--source", help="Delete the plays of one source, by the name `linernotes status` shows (\"Apple "
+              "Music\", \"Last.fm\", \"spotify\" for both Spotify exports), with what was synced or enriched for "
+              "them alone.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def forget_cmd(db: Path | None, everything: bool, source: str | None, yes: bool) -> None:
     """Delete plays so that their bytes are gone from the library file."""
     from linernotes.cli.common import console
     from linernotes.library import open_library
+    from linernotes.services import parse_sources, source_name
     from linernotes.terminal import inert
 
-    what = "every play" if everything else f"all plays from {inert(str(source))}"  # a plain prompt: no markup
+    # A source by its stored value or the name `status` shows ("Apple Music", "spotify" for both exports).
+    sources = () if everything or source is None else parse_sources(source) or ()
+    named = " and ".join(source_name(s) for s in sources) or inert(str(source))
+    what = "every play" if everything else f"all plays from {named}"  # a plain prompt: no markup
     if not yes and not click.confirm(f"Delete {what}? This cannot be undone.", default=False):
         raise click.Abort()
     with open_library(db) as lib:
-        n = lib.forget(everything=everything, source=source)
+        if sources:
+            n = sum(lib.forget(everything=False, source=s) for s in sources)
+        else:
+            n = lib.forget(everything=everything, source=source)
     console.print(f"Deleted {n:,} plays; the library file was rewritten so they are gone.")
 
 
