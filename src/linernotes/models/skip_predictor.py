@@ -716,13 +716,39 @@ def fit_single_threaded(data: SkipData | None, *, test_share: float, seed: int) 
 
 
 def _idle_threads() -> int:
-    """1, or 2 when the last minute's load leaves more than one core free."""
+    """1, or 2 when another core is free right now.
+
+    Where the kernel says how many threads are runnable this instant (Linux), that decides: the last minute's
+    load average lags, and a dashboard page asked just after other work (a browser drawing the page before)
+    trained on one thread beside an idle core. Elsewhere the load average decides."""
     cores = os.cpu_count() or 1
+    if cores < 2:
+        return 1
+    running = _runnable_now()
+    if running is not None:
+        return 2 if running <= cores - 1 else 1  # this thread is one of them
     try:
         load = os.getloadavg()[0]
     except OSError:  # not every platform reports it
         return 1
-    return 2 if cores >= 2 and load < cores - 1 else 1
+    return 2 if load < cores - 1 else 1
+
+
+def _runnable_now(looks: int = 5, apart_s: float = 0.002) -> int | None:
+    """Threads running or ready to run (this one included): the most of a few looks at the fourth field of
+    ``/proc/loadavg`` ("2/345"), or None where there is no such file."""
+    import time
+
+    most = 0
+    try:
+        for look in range(looks):
+            with open("/proc/loadavg", encoding="ascii") as f:
+                most = max(most, int(f.read().split()[3].split("/")[0]))
+            if look < looks - 1:
+                time.sleep(apart_s)
+    except (OSError, ValueError, IndexError):
+        return None
+    return most
 
 
 def fit_from_dict(d: dict[str, Any]) -> SkipModelFit:
