@@ -31,7 +31,7 @@ REC_FOUND = "0b0b0b0b-1111-4222-8333-444455556666"
 REC_MISSING = "0c0c0c0c-1111-4222-8333-444455556666"
 RECORDINGS = {REC_FOUND: {"id": REC_FOUND, "title": "Lantern Song", "length": 201000,
                           "first-release-date": "2004-06-01",
-                          "releases": [{"id": "0d0d0d0d-1111-4222-8333-444455556666", "title": "First Light",
+                          "releases": [{"id": "0d0d0d0d-1111-4222-8333-444455556666", "title": "First Lantern Light",
                                         "date": "2004-06-01", "status": "Official"}]}}
 T0 = 1_700_000_000  # listened_at of the first listen (2023-11-14)
 
@@ -58,8 +58,8 @@ def write_library(tmp: Path, listens: list[dict[str, Any]]) -> Path:
 def small_listens() -> list[dict[str, Any]]:
     out = [listen(i, "Velvet Lanterns", "Lantern Song", LANTERNS.mbid, REC_FOUND) for i in range(6)]
     out += [listen(10 + i, "Nördic Foxes", "Fox Run") for i in range(4)]
-    out += [listen(20 + i, "Paper Moth", "Wings", recording_mbid=REC_MISSING) for i in range(3)]
-    out += [listen(30, "Ghost Unknown", "Nowhere")]
+    out += [listen(20 + i, "Paper Moth", "Moth Wing Etude", recording_mbid=REC_MISSING) for i in range(3)]
+    out += [listen(30, "Ghost Unknown", "Nowhere In Particular")]
     return out
 
 
@@ -276,7 +276,7 @@ def test_matching_rules() -> None:
     assert best_match(doc, "Sia", "x").mbid is None  # a contained name is not the artist
     assert best_match(doc, "Sia", "x").score == 100
     assert best_match(doc, "s i a", "x").mbid is None  # folds equal, but score below 90
-    assert fold_name("Beyoncé & Friends") == "beyonce and friends"
+    assert fold_name("Renée & Friends") == "renee and friends"
     with pytest.raises(mbclient.EnrichError):
         parse_artist({"name": "No Id"}, "the artist 'No Id'")
 

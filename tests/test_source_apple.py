@@ -11,8 +11,8 @@ the script that wrote them, and restated here):
  5 AD → ad                                 6 NON_SONG_CLIP → clip
  7 -5000 ms → negative_ms_played           8 0 ms → zero_ms_played
  9 Slow Tide, no start, end 20:03:20, 200000 ms, +7200.0 → kept, start 20:00:00
-10 neither start nor end → missing_time   11 Blue Hour, Again, "95000.0", no offset, no Offline → kept
-12 Undertow, STREAM, 40000 ms, SCRUB_END, +19800.0 (UTC+5:30) → kept   13 start "yesterday", no end → bad_time
+10 neither start nor end → missing_time   11 Cobalt Minute, Again, "95000.0", no offset, no Offline → kept
+12 Lanternfish Tide, STREAM, 40000 ms, SCRUB_END, +19800.0 (UTC+5:30) → kept   13 start "yesterday", no end → bad_time
 So 6 kept (5 tracks, 1 unknown), 7 dropped; 1,133,000 ms in all, 533,000 ms of music.
 
 ``play_activity_new_layout.csv`` (BOM, ``Song Name``, ``Apple ID Number``, IP columns), 4 rows: PLAY_START
@@ -120,10 +120,10 @@ def test_old_layout_every_quirk() -> None:
     assert (unknown[0]["track"], unknown[0]["artist"], unknown[0]["genre"]) == (None, None, None)
     # No start: the end minus what was played.
     assert got["Slow Tide"]["ts_start"] == dt.datetime(2016, 6, 3, 20, 0, tzinfo=UTC)
-    blue = got["Blue Hour, Again"]
+    blue = got["Cobalt Minute, Again"]
     assert (blue["ms_played"], blue["utc_offset_min"], blue["offline"], blue["reason_end"], blue["skipped"]) == (
         95_000, None, None, "clickrow", None)
-    assert (got["Undertow"]["reason_end"], got["Undertow"]["utc_offset_min"]) == ("scrub_end", 330)
+    assert (got["Lanternfish Tide"]["reason_end"], got["Lanternfish Tide"]["utc_offset_min"]) == ("scrub_end", 330)
     assert not any(r["fuzzy_time"] for r in t)
     assert {r["source"] for r in t} == {"apple_music"}
 
@@ -135,7 +135,7 @@ def test_new_layout_bom_song_name_container_artist() -> None:
     one, live = got["Harbour Lights"], got["Harbour Lights - Live"]
     assert (one["artist"], one["album"], one["platform"], one["shuffle"]) == ("Mira Vell", "Tidewater", "iPhone", True)
     assert (live["album"], live["reason_end"], live["skipped"], live["shuffle"]) == (
-        "Night Sessions", "backbtn", None, False)
+        "Quarry Lamps", "backbtn", None, False)
     assert sum(r["ms_played"] for r in p.table.to_pylist()) == 400_000
 
 
@@ -192,9 +192,9 @@ def test_folder_import_local_time_from_the_offset(lib: Library) -> None:
         lib, "SELECT track, tz, ts_local FROM plays WHERE track IS NOT NULL")}
     assert got["Paper Lanterns"] == ("Etc/GMT-7", dt.datetime(2016, 5, 29, 8, 24, 23, 210_000))
     assert got["Harbour Lights"][0] in ("Etc/GMT+4", "Etc/GMT-1")
-    assert got["Undertow"] == ("GMT+05:30", dt.datetime(2016, 6, 6, 3, 30))
+    assert got["Lanternfish Tide"] == ("GMT+05:30", dt.datetime(2016, 6, 6, 3, 30))
     home = rows(lib, "SELECT home_zone FROM home")[0][0]
-    assert got["Blue Hour, Again"][0] == home  # no offset recorded: the home zone, as for any play
+    assert got["Cobalt Minute, Again"][0] == home  # no offset recorded: the home zone, as for any play
     hours = rows(lib, "SELECT sum(ms_played) / 3.6e6 FROM plays")[0][0]
     assert hours == pytest.approx((1_133_000 + 400_000 + 215_000) / 3.6e6)
     assert rows(lib, "SELECT count(*) FROM plays WHERE kind = 'track'")[0][0] == 8

@@ -424,7 +424,7 @@ _GENRE_AFTER = {"music", "songs", "song", "tracks", "track", "tunes", "genre"}
 
 def _genre_mention(text: str, matches: list[Match]) -> re.Match[str] | None:
     """A genre the question names as what was listened to ("how much hip hop", "jazz music", "the most jazz"),
-    unless a name of the library spans it and more ("Daft Punk", a title "Dance With Me")."""
+    unless a name of the library spans it and more ("Velvet Crane", a title "Dance With the Tide")."""
     for m in _GENRE_RE.finditer(text):
         before = text[: m.start()].split()[-1:]
         after = text[m.end():].split()[:1]

@@ -36,8 +36,8 @@ def is_mbid(value: str | None) -> bool:
 def fold_name(name: str) -> str:
     """How names are compared: case, accents and punctuation set aside.
 
-    >>> fold_name("Beyoncé"), fold_name("AC/DC"), fold_name(" The  Beatles ")
-    ('beyonce', 'ac dc', 'the beatles')
+    >>> fold_name("Renée"), fold_name("P/Q Duo"), fold_name(" The  Quiet Orchards ")
+    ('renee', 'p q duo', 'the quiet orchards')
     """
     plain = unicodedata.normalize("NFKD", name.casefold())
     plain = "".join(c for c in plain if not unicodedata.combining(c)).replace("&", " and ")

@@ -17,7 +17,7 @@ Every cell is text ("222", "-1", "None", "nan"), so every value is cast here:
   2010-2013) means Deezer did not record it: ``ms_played`` is NULL, and the play counts like a scrobble
   under every policy. Other negative or non-numeric values, or more than a day, drop the row
   (``bad_duration``).
-* ``Platform Name`` + ``Platform Model`` → ``platform`` ("android (Google Pixel 4a)", "web").
+* ``Platform Name`` + ``Platform Model`` → ``platform`` ("android (Example Phone 2)", "web").
 * ``Date`` (``YYYY-MM-DD HH:MM:SS``) is the **end** of the listen. Evidence, from the real export: of the 9,221
   pairs of consecutive rows (sorted by Date) less than 20 minutes apart and both with a known Listening Time,
   6,604 are the *later* row's Listening Time apart (±2 s) — Date marks the end — against 1,241 the earlier
@@ -169,7 +169,7 @@ def _no_placeholder(values: pa.Array) -> pa.Array:
 
 
 def _platform(name: pa.Array, model: pa.Array) -> pa.Array:
-    """``android`` + ``Google Pixel 4a`` → ``android (Google Pixel 4a)``; either alone as it is; "" for
+    """``android`` + ``Example Phone 2`` → ``android (Example Phone 2)``; either alone as it is; "" for
     neither (blank means unknown to the staging rules)."""
     both = pc.binary_join_element_wise(name, " (", model, ")", "")
     with_model = pc.if_else(pc.is_null(model), name, both)

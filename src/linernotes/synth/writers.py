@@ -939,7 +939,7 @@ def write_deezer(h: History, path: str | os.PathLike[str], pii: dict[str, str] |
         if old[i]:
             name, model = "None", "None"
         else:
-            name, model = (("android", "Google Pixel 4a"), ("web", None), ("electron", None))[int(devices[i])]
+            name, model = (("android", "Example Phone 2"), ("web", None), ("electron", None))[int(devices[i])]
         rows.append([str(cat.track_name[t[i]]), str(cat.artist_name[cat.track_artist[t[i]]]),
                      str(cat.track_isrc[t[i]]), str(cat.album_name[cat.track_album[t[i]]]),
                      f"198.51.100.{int(rng.integers(1, 255))}", "-1" if old[i] else str(int(seconds[i])),
