@@ -21,7 +21,7 @@ import orjson
 
 import linernotes
 from linernotes.errors import LinernotesError, UsageError
-from linernotes.loopback import is_loopback
+from linernotes.loopback import checked_base_url, is_loopback
 
 DEFAULT_BASE_URL = "https://musicbrainz.org"
 ENV_BASE_URL = "LINERNOTES_MUSICBRAINZ_URL"
@@ -57,19 +57,7 @@ def user_agent() -> str:
 def base_url(given: str | None = None) -> str:
     """The service's base URL (``--base-url``, else ``$LINERNOTES_MUSICBRAINZ_URL``, else musicbrainz.org),
     normalised; plain http only to this machine."""
-    url = (given or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).strip()
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{url!r} is not an http(s) URL")
-    if parts.username is not None or parts.password is not None:
-        raise UsageError("the MusicBrainz URL must not hold a user name or password")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UsageError(f"{url}: use https (plain http is only for a server on this machine)")
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        raise UsageError(f"{url!r}: the port is not a number") from None
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    return checked_base_url(given or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL, "MusicBrainz")
 
 
 def rate_for(url: str) -> float:

@@ -17,7 +17,6 @@ import hashlib
 import re
 import secrets
 import time
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from linernotes.coop.client.answers import (
     public_key_of,
 )
 from linernotes.errors import UsageError
-from linernotes.loopback import is_loopback
+from linernotes.loopback import checked_base_url
 from linernotes.terminal import inert
 
 TIMEOUT = 30.0  # seconds for a whole exchange (connect, headers, body) with small answers
@@ -73,18 +72,7 @@ class Preview:
 
 def check_url(url: str) -> str:
     """The server's base URL, normalised; refused unless HTTPS or a loopback address."""
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{url!r} is not an http(s) URL")
-    if parts.username is not None or parts.password is not None:
-        raise UsageError("the server URL must not hold a user name or password")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UsageError(f"{url}: use https (plain http is only for a server on this machine)")
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        raise UsageError(f"{url!r}: the port is not a number") from None
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    return checked_base_url(url)
 
 
 def _call(method: str, url: str, *, limit: int, body: bytes | None = None, token: str | None = None,
