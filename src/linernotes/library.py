@@ -382,6 +382,7 @@ class Library:
                 con.execute("DELETE FROM sync_state")  # a later sync starts again from the beginning
                 con.execute("DELETE FROM enrich_artists")
                 con.execute("DELETE FROM enrich_recordings")
+                con.execute("DELETE FROM enrich_tracks")
             else:
                 row = con.execute("SELECT count(*) FROM play_rows WHERE source = ?", [source]).fetchall()[0]
                 con.execute("DELETE FROM play_rows WHERE source = ?", [source])

@@ -188,3 +188,5 @@ def forget_orphans(con: duckdb.DuckDBPyConnection) -> None:
                 "(SELECT lower(trim(artist)) FROM play_rows WHERE artist IS NOT NULL)")
     con.execute("DELETE FROM enrich_recordings WHERE mbid NOT IN "
                 "(SELECT recording_mbid FROM play_rows WHERE recording_mbid IS NOT NULL)")
+    con.execute("DELETE FROM enrich_tracks t WHERE NOT EXISTS (SELECT 1 FROM play_rows p "
+                "WHERE lower(trim(p.artist)) = t.artist_key AND lower(trim(p.track)) = t.title_key)")

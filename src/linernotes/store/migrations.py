@@ -214,6 +214,27 @@ MIGRATIONS.append((
     """,
 ))
 
+MIGRATIONS.append((
+    10,
+    "MusicBrainz enrichment: tracks found by a search for their artist and title (no recording id in the export)",
+    # Keyed as plays name them: lower(trim(artist)) and lower(trim(track)). A row with matched = false is a search
+    # that found no confident hit: kept so it is not asked again, and never used.
+    """
+    CREATE TABLE enrich_tracks (
+        artist_key   VARCHAR NOT NULL,
+        title_key    VARCHAR NOT NULL,
+        artist       VARCHAR NOT NULL,   -- as the library spells them (the most listened spelling)
+        title        VARCHAR NOT NULL,
+        matched      BOOLEAN NOT NULL,
+        score        INTEGER,            -- the search's confidence, 0-100
+        mbid         VARCHAR,            -- the recording used
+        first_release_year INTEGER,
+        fetched_at   TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (artist_key, title_key)
+    );
+    """,
+))
+
 LATEST = MIGRATIONS[-1][0]
 
 # The zone of a play whose export recorded its UTC offset: the IANA fixed-offset zone (Etc/GMT-7 is UTC+7:
