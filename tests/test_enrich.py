@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import orjson
 import pytest
 
 from linernotes.enrich import client as mbclient
-from linernotes.enrich.musicbrainz import best_match, fold_name, parse_artist
+from linernotes.enrich.musicbrainz import best_match, best_recording, fold_name, parse_artist, search_title
 from linernotes.library import open_library
 from tests.support.cli import run_cli
 from tests.support.musicbrainz_stub import Stub, StubArtist, mbid_for, serve
@@ -33,6 +34,19 @@ RECORDINGS = {REC_FOUND: {"id": REC_FOUND, "title": "Lantern Song", "length": 20
                           "first-release-date": "2004-06-01",
                           "releases": [{"id": "0d0d0d0d-1111-4222-8333-444455556666", "title": "First Lantern Light",
                                         "date": "2004-06-01", "status": "Official"}]}}
+# "Fox Run" has no recording id in the library: a search finds the album recording (1991), its remaster (2011)
+# and a live one (another title); the year is the first release, 1991.
+FOX_1991, FOX_2011, FOX_LIVE = (f"0e0e0e0{i}-1111-4222-8333-444455556666" for i in range(3))
+
+
+def fox(mbid: str, title: str, date: str | None) -> dict[str, Any]:
+    return {"id": mbid, "title": title, "length": 180000, "first-release-date": date,
+            "artist-credit": [{"name": "Nordic Foxes", "joinphrase": "", "artist": {"id": FOXES.mbid,
+                                                                                   "name": "Nordic Foxes"}}]}
+
+
+RECORDINGS |= {FOX_2011: fox(FOX_2011, "Fox Run", "2011-02-01"), FOX_1991: fox(FOX_1991, "Fox Run", "1991-05"),
+               FOX_LIVE: fox(FOX_LIVE, "Fox Run (live at the Harbour)", "1990")}
 T0 = 1_700_000_000  # listened_at of the first listen (2023-11-14)
 
 
@@ -57,7 +71,7 @@ def write_library(tmp: Path, listens: list[dict[str, Any]]) -> Path:
 
 def small_listens() -> list[dict[str, Any]]:
     out = [listen(i, "Velvet Lanterns", "Lantern Song", LANTERNS.mbid, REC_FOUND) for i in range(6)]
-    out += [listen(10 + i, "Nördic Foxes", "Fox Run") for i in range(4)]
+    out += [listen(10 + i, "Nördic Foxes", "Fox Run - Remastered 2011") for i in range(4)]
     out += [listen(20 + i, "Paper Moth", "Moth Wing Etude", recording_mbid=REC_MISSING) for i in range(3)]
     out += [listen(30, "Ghost Unknown", "Nowhere In Particular")]
     return out
@@ -88,11 +102,18 @@ def rows(db: Path) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...
     return artists, recs
 
 
+def tracks(db: Path) -> dict[tuple[str, str], tuple[Any, ...]]:
+    with open_library(db, read_only=True) as lib:
+        return {(r[0], r[1]): r[2:] for r in lib.con.execute(
+            "SELECT artist_key, title_key, matched, score, mbid, first_release_year FROM enrich_tracks").fetchall()}
+
+
 def test_first_run_fills_second_asks_nothing_refresh_asks_again(tmp_path: Path, stub: Stub, fast: None) -> None:
     db = write_library(tmp_path, small_listens())
     first = enrich(db, stub)
     assert first.returncode == 0, first.stderr
-    assert "Sending 3 artist names and 3 MusicBrainz ids to 127.0.0.1" in first.stdout
+    assert ("Sending 3 artist names, 2 track titles with their artist's name and 3 MusicBrainz ids to 127.0.0.1"
+            in first.stdout)
     assert "no plays, times or counts" in first.stdout
     artists, recs = rows(db)
     assert artists["velvet lanterns"] == (True, 100, LANTERNS.mbid, "SE", 2003, "Group", ["dream pop", "shoegaze"])
@@ -102,8 +123,11 @@ def test_first_run_fills_second_asks_nothing_refresh_asks_again(tmp_path: Path, 
     assert artists["paper moth"][:3] == (False, 60, None)
     assert artists["ghost unknown"][:3] == (False, None, None)
     assert recs == {REC_FOUND: (True, 2004), REC_MISSING: (False, None)}
-    # 1 lookup + (search + lookup) + 2 searches + 2 recordings.
-    assert len(stub.seen) == 7
+    # Found by its title without the version note, credited to the artist: the first release of the song.
+    assert tracks(db) == {("nördic foxes", "fox run - remastered 2011"): (True, 95, FOX_1991, 1991),
+                          ("ghost unknown", "nowhere in particular"): (False, None, None, None)}
+    # 1 lookup + (search + lookup) + 2 searches + 2 recordings + 2 track searches.
+    assert len(stub.seen) == 9
     assert all(s.headers["User-Agent"].startswith("linernotes/") and "(" in s.headers["User-Agent"]
                for s in stub.seen)
 
@@ -115,8 +139,10 @@ def test_first_run_fills_second_asks_nothing_refresh_asks_again(tmp_path: Path, 
 
     refreshed = enrich(db, stub, "--refresh", "--limit", "1")
     assert refreshed.returncode == 0
-    # The most listened artist and recording only.
-    assert [s.path for s in stub.seen] == [f"/ws/2/artist/{LANTERNS.mbid}", f"/ws/2/recording/{REC_FOUND}"]
+    # The most listened artist, recording and track without an id only.
+    assert [s.path for s in stub.seen] == [f"/ws/2/artist/{LANTERNS.mbid}", f"/ws/2/recording/{REC_FOUND}",
+                                           "/ws/2/recording"]
+    assert stub.seen[-1].query["query"] == ['recording:"Fox Run" AND artist:"Nördic Foxes"']
 
 
 def test_only_names_and_ids_leave(tmp_path: Path, stub: Stub, fast: None) -> None:
@@ -124,17 +150,24 @@ def test_only_names_and_ids_leave(tmp_path: Path, stub: Stub, fast: None) -> Non
     db = write_library(tmp_path, listens)
     assert enrich(db, stub).returncode == 0
     names = {x["track_metadata"]["artist_name"] for x in listens}
+    titles = {x["track_metadata"]["track_name"].removesuffix(" - Remastered 2011") for x in listens}
     ids = {LANTERNS.mbid, FOXES.mbid, REC_FOUND, REC_MISSING}
+    searched = 0
     for seen in stub.seen:
         assert set(seen.query) <= {"query", "limit", "fmt", "inc"}
-        assert seen.query.get("limit", ["5"]) == ["5"] and seen.query["fmt"] == ["json"]
-        if "query" in seen.query:
+        assert seen.query.get("limit", ["5"]) in (["5"], ["10"]) and seen.query["fmt"] == ["json"]
+        if "query" in seen.query and seen.path == "/ws/2/recording":
+            title, artist = re.fullmatch(r'recording:"(.*)" AND artist:"(.*)"', seen.query["query"][0]).groups()
+            assert title in titles and artist in names
+            searched += 1
+        elif "query" in seen.query:
             assert seen.query["query"][0].removeprefix("artist:").strip('"') in names
         else:
             assert seen.path.rsplit("/", 1)[1] in ids
         for listened in {str(x["listened_at"]) for x in listens} | {"200000", "2023"}:
             assert listened not in seen.raw
         assert not set(seen.headers) & {"Cookie", "Authorization", "Referer"}
+    assert searched == 2
 
 
 def test_dry_run_lists_requests_and_sends_nothing(tmp_path: Path, stub: Stub, fast: None) -> None:
@@ -145,8 +178,10 @@ def test_dry_run_lists_requests_and_sends_nothing(tmp_path: Path, stub: Stub, fa
     lines = [x for x in done.stdout.splitlines() if x.startswith("GET ")]
     assert lines[0] == f"GET {stub.url}/ws/2/artist/{LANTERNS.mbid}?inc=genres+tags&fmt=json"
     assert f"GET {stub.url}/ws/2/artist?query=artist%3A%22N%C3%B6rdic%20Foxes%22&limit=5&fmt=json" in lines
-    assert len(lines) == 6
-    assert rows(db) == ({}, {})
+    assert (f"GET {stub.url}/ws/2/recording?query=recording%3A%22Fox%20Run%22%20AND%20artist%3A%22N%C3%B6rdic"
+            "%20Foxes%22&limit=10&fmt=json") in lines
+    assert len(lines) == 8
+    assert rows(db) == ({}, {}) and tracks(db) == {}
 
 
 def test_429_and_503_with_retry_after_are_waited_out(tmp_path: Path, stub: Stub, fast: None) -> None:
@@ -176,7 +211,7 @@ def test_a_failing_service_leaves_the_library_unchanged(tmp_path: Path, stub: St
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert message in done.stderr
-    assert rows(db) == ({}, {})
+    assert rows(db) == ({}, {}) and tracks(db) == {}
 
 
 def test_an_error_midway_keeps_what_was_stored(tmp_path: Path, stub: Stub, fast: None) -> None:
@@ -198,7 +233,9 @@ def test_an_error_midway_keeps_what_was_stored(tmp_path: Path, stub: Stub, fast:
     assert enrich(db, stub).returncode == 0
     again = [s.query.get("query", [s.path])[0] for s in stub.seen]
     assert again[:2] == ['artist:"Paper Moth"', 'artist:"Ghost Unknown"']
-    assert not any("Velvet" in q or "Nördic" in q or LANTERNS.mbid in q for q in again)
+    # The artists stored are not asked about again (their tracks' titles are searched, with their names).
+    assert not any("Velvet" in q or "Nördic" in q or LANTERNS.mbid in q for q in again
+                   if not q.startswith("recording:"))
 
 
 def test_the_rate_is_one_request_per_second_by_default(tmp_path: Path, stub: Stub,
@@ -207,7 +244,7 @@ def test_the_rate_is_one_request_per_second_by_default(tmp_path: Path, stub: Stu
     listens = [listen(i, f"Quiet Artist {i:02d}", "Song", mbid_for(f"Quiet Artist {i:02d}")) for i in range(7)]
     stub.artists.update({a.mbid: a for a in (StubArtist(f"Quiet Artist {i:02d}") for i in range(7))})
     db = write_library(tmp_path, listens)
-    assert enrich(db, stub).returncode == 0
+    assert enrich(db, stub, "--tracks", "0").returncode == 0
     times = [s.at for s in stub.seen]
     assert len(times) == 7
     gaps = [b - a for a, b in itertools.pairwise(times)]
@@ -231,7 +268,7 @@ def test_resumes_after_sigkill_without_asking_again(tmp_path: Path, stub: Stub, 
     db = write_library(tmp_path, [listen(i, x, "Song", mbid_for(x) if i % 2 else None) for i, x in enumerate(names)])
     env = {**os.environ, mbclient.ENV_RATE: "100", "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     child = subprocess.Popen([sys.executable, "-m", "linernotes", "enrich", "--db", str(db), "--base-url", stub.url,
-                              "-q"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              "-q", "--tracks", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(stub.seen) < 150 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -241,7 +278,7 @@ def test_resumes_after_sigkill_without_asking_again(tmp_path: Path, stub: Stub, 
     stored = set(rows(db)[0])
     assert 0 < len(stored) < n
     stub.seen.clear()
-    assert enrich(db, stub).returncode == 0
+    assert enrich(db, stub, "--tracks", "0").returncode == 0
     assert len(rows(db)[0]) == n
     by_id = {mbid_for(x): x for x in names}
 
@@ -257,15 +294,16 @@ def test_resumes_after_sigkill_without_asking_again(tmp_path: Path, stub: Stub, 
 def test_forget_removes_enrichment(tmp_path: Path, stub: Stub, fast: None) -> None:
     db = write_library(tmp_path, small_listens())
     assert enrich(db, stub).returncode == 0
+    assert tracks(db)
     assert run_cli("forget", "--all", "--yes", "--db", str(db)).returncode == 0
-    assert rows(db) == ({}, {})
+    assert rows(db) == ({}, {}) and tracks(db) == {}
 
 
 def test_forget_one_source_removes_what_no_play_names(tmp_path: Path, stub: Stub, fast: None) -> None:
     db = write_library(tmp_path, small_listens())
     assert enrich(db, stub).returncode == 0
     assert run_cli("forget", "--source", "listenbrainz", "--yes", "--db", str(db)).returncode == 0
-    assert rows(db) == ({}, {})
+    assert rows(db) == ({}, {}) and tracks(db) == {}
 
 
 def test_matching_rules() -> None:
@@ -279,6 +317,48 @@ def test_matching_rules() -> None:
     assert fold_name("Renée & Friends") == "renee and friends"
     with pytest.raises(mbclient.EnrichError):
         parse_artist({"name": "No Id"}, "the artist 'No Id'")
+
+
+def test_track_matching_rules() -> None:
+    def hit(mbid: str, title: str, score: int, date: str | None, *credits: str) -> dict[str, Any]:
+        return {"id": mbid, "title": title, "score": score, "first-release-date": date,
+                "artist-credit": [{"name": c, "artist": {"id": mbid_for(c), "name": c}} for c in credits]}
+
+    a, b, c, d = (f"0f0f0f0{i}-1111-4222-8333-444455556666" for i in range(4))
+    doc = {"count": 4, "offset": 0, "recordings": [
+        hit(a, "Harbour Lights", 100, "2015-03-02", "Aurora Lane"),
+        hit(b, "Harbour Lights (2004 Remaster)", 97, "1982", "Aurora Lane", "Guest Player"),
+        hit(c, "Harbour Lights", 99, "1979", "Someone Else"),  # not the artist: never used
+        hit(d, "Harbour Lights", 80, "1975", "Aurora Lane"),  # below the confidence floor
+    ]}
+    found = best_recording(doc, "aurora lane", "Harbour Lights - Remastered", "x")
+    assert (found.mbid, found.score, found.year) == (b, 100, 1982)
+    assert best_recording(doc, "Guest Player", "harbour lights", "x").year == 1982  # a credited guest counts
+    undated = best_recording({"recordings": [hit(a, "Harbour Lights", 95, None, "Aurora Lane")]},
+                             "Aurora Lane", "Harbour Lights", "x")
+    assert (undated.mbid, undated.year) == (a, None)  # a match without a year: stored, no year to use
+    assert best_recording(doc, "Aurora Lane", "Harbour", "x").mbid is None
+    assert search_title("Edit Me - Live") == "Edit Me - Live"
+    with pytest.raises(mbclient.EnrichError):
+        best_recording({"artists": []}, "Aurora Lane", "Harbour Lights", "x")
+
+
+def test_the_contact_goes_in_the_user_agent_and_is_checked(tmp_path: Path, stub: Stub, fast: None) -> None:
+    db = write_library(tmp_path, small_listens())
+    without = enrich(db, stub, "--limit", "1")
+    assert "add yours with --contact" in without.stdout
+    assert stub.seen[0].headers["User-Agent"].endswith(f"( {mbclient.PROJECT_CONTACT} )")
+    stub.seen.clear()
+    done = enrich(db, stub, "--refresh", "--limit", "1", "--contact", "someone@example.org")
+    assert done.returncode == 0 and "add yours" not in done.stdout
+    assert {s.headers["User-Agent"] for s in stub.seen} == {
+        f"linernotes/{mbclient.linernotes.__version__} ( someone@example.org )"}
+    stub.seen.clear()
+    for bad in ("me\r\nX-Evil: 1", "not a contact", "x@y", "javascript:alert(1)", "a@b.c)"):
+        refused = enrich(db, stub, "--refresh", "--contact", bad)
+        assert refused.returncode == 2 and refused.stderr.count("\n") == 1, bad
+        assert "must be an email address or an http(s) URL" in refused.stderr
+    assert stub.seen == []
 
 
 def test_no_library_is_an_error_not_a_new_file(tmp_path: Path, stub: Stub) -> None:

@@ -332,27 +332,33 @@ class Library:
         self._changed()
 
     # -- enrichment ----------------------------------------------------------------------------------
-    def enrichment_plan(self, *, refresh: bool = False, limit: int | None = None) -> Plan:
+    def enrichment_plan(self, *, refresh: bool = False, limit: int | None = None,
+                        tracks: int | None = None) -> Plan:
         """What :meth:`enrich` would ask MusicBrainz: the top ``limit`` artists by listening time (all by
-        default) and the recordings the library has ids for, leaving out what is already stored unless
-        ``refresh``. ``plan.requests()`` lists every request exactly; only names and ids are in them."""
+        default), the recordings the library has ids for, and the top ``tracks`` tracks without an id (2,000
+        by default), leaving out what is already stored unless ``refresh``. ``plan.requests()`` lists every
+        request exactly; only names and ids are in them."""
         from linernotes.enrich import run
 
         if limit is not None and limit < 1:
             raise UsageError("--limit must be at least 1")
-        return run.plan(self.con, refresh=refresh, limit=limit)
+        if tracks is not None and tracks < 0:
+            raise UsageError("--tracks must be 0 or more")
+        return run.plan(self.con, refresh=refresh, limit=limit,
+                        tracks=run.DEFAULT_TRACKS if tracks is None else tracks)
 
-    def enrich(self, plan: Plan, *, base_url: str | None = None,
+    def enrich(self, plan: Plan, *, base_url: str | None = None, contact: str | None = None,
                progress: EnrichProgress | None = None) -> EnrichReport:
         """Ask MusicBrainz (``base_url``: default ``$LINERNOTES_MUSICBRAINZ_URL`` or musicbrainz.org) about
-        everything in ``plan``, at most one request per second, storing each answer as it arrives. Raises
+        everything in ``plan``, at most one request per second, storing each answer as it arrives; ``contact``
+        (default ``$LINERNOTES_CONTACT``) is the person's address for MusicBrainz in the User-Agent. Raises
         :class:`~linernotes.enrich.client.EnrichError` (what was stored before stays) when the service fails."""
         self._writable()
         from linernotes.enrich import client, run
 
         url = client.base_url(base_url)
         try:
-            return run.run(self.con, client.Client(url), plan, progress=progress)
+            return run.run(self.con, client.Client(url, contact=contact), plan, progress=progress)
         finally:
             self._changed()
 

@@ -23,7 +23,8 @@ def run_command(command: click.Command, prog: str, *args: str, input: str | None
     """Run ``prog args`` (the click ``command``) with ``input`` on stdin and ``env`` set (None: unset)."""
     result = CliRunner().invoke(command, list(args), prog_name=prog, input=input, env=env)
     stderr = result.stderr
-    if result.exc_info is not None and not isinstance(result.exception, SystemExit):
+    # click keeps exc_info of the SystemExit that ends every run (result.exception is None for exit code 0).
+    if result.exc_info is not None and not isinstance(result.exc_info[1], SystemExit):
         stderr += "".join(traceback.format_exception(*result.exc_info))
     done = subprocess.CompletedProcess([prog, *args], result.exit_code, result.stdout, stderr)
     if check and done.returncode != 0:

@@ -1,6 +1,7 @@
 """A MusicBrainz web service stand-in on 127.0.0.1: real HTTP, the ``/ws/2`` JSON shapes of MusicBrainz's
 documentation (artist lookup with ``inc=genres+tags``, artist search with ``score``/``count``/``offset`` and
-``limit``/``offset`` paging, recording lookup with ``inc=releases``), 404 ``{"error": ...}`` for unknown ids, and
+``limit``/``offset`` paging, recording lookup with ``inc=releases``, recording search by ``recording:"…" AND
+artist:"…"`` over the recordings' ``title`` and ``artist-credit``), 404 ``{"error": ...}`` for unknown ids, and
 faults on demand: 429/503 with ``Retry-After``, 500, malformed JSON.
 
 Every request is recorded (time, path, query, headers) so tests can check what left the "machine".
@@ -9,6 +10,7 @@ The catalogue is invented: no real artist is named.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.parse
@@ -99,6 +101,8 @@ class Stub:
         if entity == "recording" and len(parts) == 4:
             rec = self.recordings.get(parts[3])
             return (200, {}, orjson.dumps(rec)) if rec else (404, {}, orjson.dumps({"error": "Not Found"}))
+        if entity == "recording":
+            return 200, {}, orjson.dumps(self.search_recordings(query))
         return 404, {}, orjson.dumps({"error": "Not Found"})
 
     def search(self, query: dict[str, list[str]]) -> dict[str, Any]:
@@ -119,6 +123,29 @@ class Stub:
         return {"created": "2026-01-01T00:00:00.000Z", "count": len(hits), "offset": offset,
                 "artists": [{**{k: v for k, v in a.doc().items() if k not in ("genres",)}, "score": s}
                             for s, a in page]}
+
+
+    def search_recordings(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """``recording:"title" AND artist:"name"``: a recording whose title and a credited name are the phrases
+        scores 100, folded 95; the artist must be credited."""
+        q = query.get("query", [""])[0]
+        found = re.fullmatch(r'recording:"((?:[^"\\]|\\.)*)" AND artist:"((?:[^"\\]|\\.)*)"', q)
+        if found is None:
+            return {"created": "2026-01-01T00:00:00.000Z", "count": 0, "offset": 0, "recordings": []}
+        title, artist = (re.sub(r"\\(.)", r"\1", g) for g in found.groups())
+        hits = []
+        for rec in self.recordings.values():
+            credited = [c.get("name", "") for c in rec.get("artist-credit", [])]
+            if fold_name(artist) not in {fold_name(n) for n in credited}:
+                continue
+            score = (100 if rec.get("title") == title and artist in credited
+                     else 95 if fold_name(rec.get("title", "")) == fold_name(title) else 0)
+            if score:
+                hits.append((score, rec))
+        hits.sort(key=lambda sr: (-sr[0], sr[1]["id"]))
+        limit = min(int(query.get("limit", ["25"])[0]), 100)
+        return {"created": "2026-01-01T00:00:00.000Z", "count": len(hits), "offset": 0,
+                "recordings": [{**rec, "score": s} for s, rec in hits[:limit]]}
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import socket
 import ssl
 import time
@@ -30,8 +31,13 @@ ENV_BASE_URL = "LINERNOTES_MUSICBRAINZ_URL"
 ENV_RATE = "LINERNOTES_MUSICBRAINZ_RATE"
 ENV_CONTACT = "LINERNOTES_CONTACT"
 DEFAULT_RATE = 1.0
-# MusicBrainz asks for "application/version ( contact )"; a person may name their own contact instead.
+# MusicBrainz asks for "application/version ( contact )", the contact being a URL or an email address it can
+# write to instead of blocking a misbehaving client. The project has no public address yet, so this names the
+# tool; a person may add their own (`--contact` or $LINERNOTES_CONTACT), and `enrich` says so.
 PROJECT_CONTACT = "linernotes, a personal listening-history tool"
+# A contact is an email address or an http(s) URL, and nothing that could break out of the header.
+_CONTACT = re.compile(r"^(?:[^\s@()<>\\\"]+@[^\s@()<>\\\"]+\.[^\s@()<>\\\"]+|https?://[^\s()<>\\\"]+)$")
+MAX_CONTACT = 200
 TIMEOUT = 30.0  # seconds for one exchange
 ANSWER_LIMIT = 4 * 2**20  # an artist with every tag is a few tens of KiB
 MAX_RETRIES = 4  # 429/503/5xx answers waited out before giving up
@@ -49,9 +55,20 @@ class Reply:
     retry_after: float | None
 
 
-def user_agent() -> str:
-    contact = os.environ.get(ENV_CONTACT, "").strip() or PROJECT_CONTACT
-    return f"linernotes/{linernotes.__version__} ( {contact} )"
+def contact(given: str | None = None) -> str | None:
+    """The person's contact for MusicBrainz (``--contact``, else ``$LINERNOTES_CONTACT``), checked; None when
+    they gave none."""
+    value = (given if given is not None else os.environ.get(ENV_CONTACT, "")).strip()
+    if not value:
+        return None
+    if len(value) > MAX_CONTACT or not (value.isascii() and value.isprintable()) or not _CONTACT.match(value):
+        raise UsageError("the contact for MusicBrainz must be an email address or an http(s) URL, without "
+                         "spaces or brackets")
+    return value
+
+
+def user_agent(given: str | None = None) -> str:
+    return f"linernotes/{linernotes.__version__} ( {contact(given) or PROJECT_CONTACT} )"
 
 
 def base_url(given: str | None = None) -> str:
@@ -105,8 +122,9 @@ class Client:
     """GET JSON from one MusicBrainz server, politely. ``get`` returns the decoded answer, or None for 404."""
 
     def __init__(self, url: str, *, rate: float | None = None, timeout: float = TIMEOUT,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, contact: str | None = None) -> None:
         self.url = url
+        self.agent = user_agent(contact)
         self.limiter = RateLimiter(rate if rate is not None else rate_for(url), sleep=sleep)
         self.timeout = timeout
         self.requests = 0  # sent, retries included
@@ -120,7 +138,7 @@ class Client:
         for attempt in range(MAX_RETRIES + 1):
             self.limiter.wait()
             self.requests += 1
-            reply = exchange(self.url + path, timeout=self.timeout)
+            reply = exchange(self.url + path, timeout=self.timeout, agent=self.agent)
             if reply.status == 200:
                 try:
                     return orjson.loads(reply.body)
@@ -144,7 +162,7 @@ class Client:
                           f"(last: HTTP {reply.status}); what was stored before is kept, run again later")
 
 
-def exchange(url: str, *, timeout: float) -> Reply:
+def exchange(url: str, *, timeout: float, agent: str) -> Reply:
     """One GET; any status is returned except a redirect (refused: the person named this server)."""
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
@@ -155,7 +173,7 @@ def exchange(url: str, *, timeout: float) -> Reply:
     else:
         conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"User-Agent": user_agent(), "Accept": "application/json"})
+        conn.request("GET", path, headers={"User-Agent": agent, "Accept": "application/json"})
         resp = conn.getresponse()
         if 300 <= resp.status < 400:
             raise EnrichError(f"MusicBrainz tried to redirect (HTTP {resp.status}); redirects are not followed")

@@ -5,7 +5,10 @@
 - artist search ``/ws/2/artist?query=artist:"<name>"&limit=5&fmt=json``: ``{"count", "offset", "artists": [...]}``,
   each with a ``score`` from 0 to 100 (the search's own confidence), best first;
 - recording lookup ``/ws/2/recording/<MBID>?inc=releases&fmt=json``: ``first-release-date``, and the releases'
-  ``date``.
+  ``date``;
+- recording search ``/ws/2/recording?query=recording:"<title>" AND artist:"<name>"&limit=10&fmt=json`` for a track
+  whose export carries no recording id: ``{"count", "offset", "recordings": [...]}``, each with ``score``,
+  ``title``, ``artist-credit`` (``[{"name", "artist": {"id", "name"}}]``), ``first-release-date`` and ``releases``.
 
 An answer of the wrong shape is an :class:`EnrichError`, never a half-read row.
 """
@@ -24,6 +27,8 @@ from linernotes.enrich.client import EnrichError
 # and punctuation are set aside: "Sia" must not become "Siamese Dream".
 MIN_SCORE = 90
 SEARCH_LIMIT = 5
+# A song has many recordings (album, single, remaster, compilation); more hits let the earliest release be found.
+RECORDING_SEARCH_LIMIT = 10
 GENRES_KEPT = 10  # the most-voted genres and tags of an artist
 _MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -48,11 +53,39 @@ def artist_lookup_path(mbid: str) -> str:
     return f"/ws/2/artist/{mbid}?inc=genres+tags&fmt=json"
 
 
+def _phrase(text: str) -> str:
+    """``text`` as a Lucene phrase: inside one only the quote and the backslash are special."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def artist_search_path(name: str) -> str:
-    # Inside a Lucene phrase only the quote and the backslash are special.
-    phrase = name.replace("\\", "\\\\").replace('"', '\\"')
-    query = urllib.parse.quote(f'artist:"{phrase}"', safe="")
+    query = urllib.parse.quote(f"artist:{_phrase(name)}", safe="")
     return f"/ws/2/artist?query={query}&limit={SEARCH_LIMIT}&fmt=json"
+
+
+def recording_search_path(artist: str, title: str) -> str:
+    """A search for the recordings of ``title`` by ``artist`` (sent: the two names, nothing else)."""
+    query = urllib.parse.quote(f"recording:{_phrase(search_title(title))} AND artist:{_phrase(artist)}", safe="")
+    return f"/ws/2/recording?query={query}&limit={RECORDING_SEARCH_LIMIT}&fmt=json"
+
+
+# What services append to a title to name a version of the same song: " - Remastered 2011", " - 2004 Remaster",
+# " (Remastered)", " - Radio Edit", " [Mono]". MusicBrainz titles the recording without them.
+_VERSION = r"remaster(ed)?|re-?master(ed)?|mono|stereo|radio edit|single version|album version|edit|\d{4} mix"
+_VERSION_SUFFIX = re.compile(rf"\s*(?:-\s+[^-]*\b(?:{_VERSION})\b[^-]*|[(\[][^)\]]*\b(?:{_VERSION})\b[^)\]]*[)\]])\s*$",
+                             re.IGNORECASE)
+
+
+def search_title(title: str) -> str:
+    """``title`` without a trailing version note, as MusicBrainz titles the song.
+
+    >>> search_title("Harbour Lights - Remastered 2011"), search_title("Harbour Lights (2004 Remaster)")
+    ('Harbour Lights', 'Harbour Lights')
+    >>> search_title("Edit Me - Live"), search_title("Re-Edit")
+    ('Edit Me - Live', 'Re-Edit')
+    """
+    shorter = _VERSION_SUFFIX.sub("", title).strip()
+    return shorter or title.strip()
 
 
 def recording_lookup_path(mbid: str) -> str:
@@ -74,6 +107,13 @@ class Artist:
 class Match:
     mbid: str | None  # None: no hit good enough to use
     score: int | None  # the best hit's score (of the one used, when one is)
+
+
+@dataclass(frozen=True)
+class TrackMatch:
+    mbid: str | None  # the recording used; None: no hit good enough
+    score: int | None  # its score (the best hit's, when none is used)
+    year: int | None  # the earliest first release among the confident hits
 
 
 @dataclass(frozen=True)
@@ -162,8 +202,61 @@ def parse_recording(doc: Any, what: str) -> Recording:
     if not is_mbid(mbid):
         raise EnrichError(f"MusicBrainz's answer for {what} has no recording id")
     assert mbid is not None
+    return Recording(mbid=mbid, title=_text(doc, "title"), year=_first_year(doc))
+
+
+def _credited(hit: dict[str, Any]) -> list[str]:
+    """The names a recording hit credits: each credit as written and the artist's own name."""
+    names: list[str] = []
+    credits = hit.get("artist-credit")
+    if isinstance(credits, list):
+        for credit in credits:
+            if isinstance(credit, dict):
+                names.append(credit.get("name"))  # type: ignore[arg-type]
+                artist = credit.get("artist")
+                if isinstance(artist, dict):
+                    names.append(artist.get("name"))  # type: ignore[arg-type]
+    return [n for n in names if isinstance(n, str)]
+
+
+def best_recording(doc: Any, artist: str, title: str, what: str) -> TrackMatch:
+    """The recording of a search to use for ``title`` by ``artist``: hits scored at least :data:`MIN_SCORE`
+    whose title folds to the title (version notes set aside) and that credit the artist. Of those, the one
+    released first gives the year: a song's remasters and compilations come later, its era is its first release.
+    """
+    doc = _obj(doc, what)
+    hits = doc.get("recordings")
+    if not isinstance(hits, list):
+        raise EnrichError(f"MusicBrainz's answer for {what} has no list of recordings")
+    want_title, want_artist = fold_name(search_title(title)), fold_name(artist)
+    best: int | None = None
+    confident: list[tuple[int, str, int | None]] = []  # (score, mbid, first release year)
+    for hit in hits:
+        if not isinstance(hit, dict):
+            continue
+        try:
+            score = int(hit.get("score"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        best = score if best is None else max(best, score)
+        mbid, name = _text(hit, "id"), _text(hit, "title")
+        if (score >= MIN_SCORE and mbid is not None and is_mbid(mbid) and name is not None
+                and fold_name(search_title(name)) == want_title
+                and any(fold_name(n) == want_artist for n in _credited(hit))):
+            confident.append((score, mbid, _first_year(hit)))
+    if not confident:
+        return TrackMatch(None, best, None)
+    dated = [c for c in confident if c[2] is not None]
+    # The earliest release, then the surest hit; without any date, the surest hit (a match with no year).
+    score, mbid, year = min(dated, key=lambda c: (c[2], -c[0], c[1])) if dated else max(
+        confident, key=lambda c: (c[0], c[1]))
+    return TrackMatch(mbid, max(c[0] for c in confident), year)
+
+
+def _first_year(doc: dict[str, Any]) -> int | None:
+    """A recording's first release year: ``first-release-date``, else the earliest of its releases' dates."""
     year = _year(doc.get("first-release-date"))
     if year is None and isinstance(doc.get("releases"), list):
         years = [y for r in doc["releases"] if isinstance(r, dict) and (y := _year(r.get("date"))) is not None]
         year = min(years) if years else None
-    return Recording(mbid=mbid, title=_text(doc, "title"), year=year)
+    return year

@@ -2,9 +2,10 @@
 
 Artists are asked most-listened first (so a run cut short has enriched what matters most): by their MusicBrainz
 id when the library has one (ListenBrainz, Last.fm exports), else by a name search followed, for a confident hit,
-by a lookup of that hit. Recordings are looked up only by the ids the library has. What is already stored is not
-asked again unless ``refresh``. Each answer is committed as it arrives: a run killed midway loses only the
-answer in flight, and the next run resumes where it stopped.
+by a lookup of that hit. Recordings are looked up by the ids the library has; the most listened tracks without
+one (Spotify, Apple Music and Deezer exports carry none) are found by a search for their title and artist, which
+gives their release year. What is already stored is not asked again unless ``refresh``. Each answer is committed
+as it arrives: a run killed midway loses only the answer in flight, and the next run resumes where it stopped.
 
 Only what is sent is read from the plays here: names and ids, ranked by listening time that never leaves.
 """
@@ -42,6 +43,21 @@ FROM plays
 WHERE kind = 'track' AND recording_mbid IS NOT NULL AND {kept}
 GROUP BY 1
 """
+# Tracks without a recording id, keyed as enrich_tracks is, each with the spellings of its longest play.
+_TRACKS_SQL = """
+SELECT lower(trim(artist)) AS artist_key, lower(trim(track)) AS title_key,
+       arg_max(artist, coalesce(ms_played, duration_ms, 0)) AS artist,
+       arg_max(track, coalesce(ms_played, duration_ms, 0)) AS title,
+       sum(coalesce(ms_played, duration_ms, 0)) AS listened,
+       count(*) AS n
+FROM plays
+WHERE kind = 'track' AND artist IS NOT NULL AND trim(artist) <> '' AND track IS NOT NULL AND trim(track) <> ''
+  AND recording_mbid IS NULL AND {kept}
+GROUP BY 1, 2
+"""
+# Track searches asked by default: the most listened tracks, about half an hour at one request a second. They
+# carry most of the listening time; `--tracks` asks for more, and a later run continues where this one stopped.
+DEFAULT_TRACKS = 2000
 
 
 def _kept(con: duckdb.DuckDBPyConnection) -> str:
@@ -64,13 +80,26 @@ class ArtistAsk:
 
 
 @dataclass(frozen=True)
+class TrackAsk:
+    artist_key: str
+    title_key: str
+    artist: str
+    title: str
+
+    def request(self) -> str:
+        return mb.recording_search_path(self.artist, self.title)
+
+
+@dataclass(frozen=True)
 class Plan:
-    """What a run would ask: artists then recordings, in order."""
+    """What a run would ask: artists, then recordings by id, then tracks by title, in order."""
 
     artists: list[ArtistAsk]
     recordings: list[str]
     known_artists: int  # already stored, not asked (without refresh)
     known_recordings: int
+    tracks: list[TrackAsk] = field(default_factory=list)
+    known_tracks: int = 0
 
     @property
     def names(self) -> int:
@@ -80,13 +109,19 @@ class Plan:
     def ids(self) -> int:
         return sum(1 for a in self.artists if a.mbid is not None) + len(self.recordings)
 
+    @property
+    def total(self) -> int:
+        return len(self.artists) + len(self.recordings) + len(self.tracks)
+
     def requests(self) -> list[str]:
         """The exact path and query of every first request (a confident search hit adds its lookup)."""
-        return [a.request() for a in self.artists] + [mb.recording_lookup_path(m) for m in self.recordings]
+        return ([a.request() for a in self.artists] + [mb.recording_lookup_path(m) for m in self.recordings]
+                + [t.request() for t in self.tracks])
 
     def to_dict(self) -> dict[str, Any]:
         return {"artists": len(self.artists), "artist_names": self.names, "recordings": len(self.recordings),
-                "already_known_artists": self.known_artists, "already_known_recordings": self.known_recordings,
+                "track_titles": len(self.tracks), "already_known_artists": self.known_artists,
+                "already_known_recordings": self.known_recordings, "already_known_tracks": self.known_tracks,
                 "requests": self.requests()}
 
 
@@ -98,17 +133,22 @@ class Report:
     artists_unmatched: int = 0  # no hit, or none confident enough: stored as asked, never used
     recordings_asked: int = 0
     recordings_found: int = 0
+    tracks_asked: int = 0
+    tracks_matched: int = 0
     requests: int = 0
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"host": self.host, "artists_asked": self.artists_asked, "artists_matched": self.artists_matched,
                 "artists_unmatched": self.artists_unmatched, "recordings_asked": self.recordings_asked,
-                "recordings_found": self.recordings_found, "requests": self.requests}
+                "recordings_found": self.recordings_found, "tracks_asked": self.tracks_asked,
+                "tracks_matched": self.tracks_matched, "requests": self.requests}
 
 
-def plan(con: duckdb.DuckDBPyConnection, *, refresh: bool = False, limit: int | None = None) -> Plan:
-    """The artists (top ``limit`` by listening time) and recordings (likewise) still to ask about."""
+def plan(con: duckdb.DuckDBPyConnection, *, refresh: bool = False, limit: int | None = None,
+         tracks: int = DEFAULT_TRACKS) -> Plan:
+    """The artists (top ``limit`` by listening time) and recordings (likewise) still to ask about, and the top
+    ``tracks`` tracks without a recording id (at most ``limit``) not yet searched."""
     kept = _kept(con)
     skip = "" if refresh else "WHERE name_key NOT IN (SELECT name_key FROM enrich_artists)"
     top = f"LIMIT {int(limit)}" if limit is not None else ""
@@ -122,14 +162,23 @@ def plan(con: duckdb.DuckDBPyConnection, *, refresh: bool = False, limit: int | 
     recordings = [m for (m,) in con.execute(f"SELECT mbid FROM ({ranked_r}) {skip_r}").fetchall() if mb.is_mbid(m)]
     known_r = con.execute(f"SELECT count(*) FROM ({ranked_r}) WHERE mbid IN "
                           "(SELECT mbid FROM enrich_recordings)").fetchall()[0][0]
-    return Plan(artists, recordings, int(known_a), int(known_r))
+    n_tracks = min(tracks, limit) if limit is not None else tracks
+    ranked_t = (f"SELECT * FROM ({_TRACKS_SQL.format(kept=kept)}) ORDER BY listened DESC, n DESC, artist_key, "
+                f"title_key LIMIT {int(max(n_tracks, 0))}")
+    skip_t = "" if refresh else ("WHERE NOT EXISTS (SELECT 1 FROM enrich_tracks e WHERE e.artist_key = r.artist_key "
+                                 "AND e.title_key = r.title_key)")
+    todo_t = [TrackAsk(*row) for row in con.execute(
+        f"SELECT artist_key, title_key, artist, title FROM ({ranked_t}) r {skip_t}").fetchall()]
+    known_t = con.execute(f"SELECT count(*) FROM ({ranked_t}) r WHERE EXISTS (SELECT 1 FROM enrich_tracks e "
+                          "WHERE e.artist_key = r.artist_key AND e.title_key = r.title_key)").fetchall()[0][0]
+    return Plan(artists, recordings, int(known_a), int(known_r), todo_t, int(known_t))
 
 
 def run(con: duckdb.DuckDBPyConnection, client: Client, todo: Plan, *, progress: Progress | None = None) -> Report:
     """Ask MusicBrainz about everything in ``todo``, storing each answer as it arrives. An error stops the run
     (what was stored stays) and is raised."""
     report = Report(host=client.host)
-    total = len(todo.artists) + len(todo.recordings)
+    total = todo.total
     done = 0
     try:
         for ask in todo.artists:
@@ -142,6 +191,11 @@ def run(con: duckdb.DuckDBPyConnection, client: Client, todo: Plan, *, progress:
             done += 1
             if progress:
                 progress("recordings", done, total)
+        for track in todo.tracks:
+            _track(con, client, track, report)
+            done += 1
+            if progress:
+                progress("tracks", done, total)
     finally:
         report.requests = client.requests
     return report
@@ -179,6 +233,18 @@ def _recording(con: duckdb.DuckDBPyConnection, client: Client, mbid: str, report
     report.recordings_found += 1
     con.execute("INSERT OR REPLACE INTO enrich_recordings VALUES (?, true, ?, ?, now())",
                 [mbid, recording.title, recording.year])
+
+
+def _track(con: duckdb.DuckDBPyConnection, client: Client, ask: TrackAsk, report: Report) -> None:
+    what = f"the track {ask.title!r}"
+    found = client.get(ask.request(), what)
+    match = mb.best_recording(found, ask.artist, ask.title, what) if found is not None else mb.TrackMatch(
+        None, None, None)
+    report.tracks_asked += 1
+    report.tracks_matched += match.mbid is not None
+    con.execute("INSERT OR REPLACE INTO enrich_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [ask.artist_key, ask.title_key, ask.artist, ask.title, match.mbid is not None, match.score,
+                 match.mbid, match.year])
 
 
 def forget_orphans(con: duckdb.DuckDBPyConnection) -> None:
