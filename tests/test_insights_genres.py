@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,31 @@ def test_chapters_and_modes_name_their_genres_only_when_known(five_years: tuple[
     assert any(", mostly " in d for d in tagged_modes)
     for plain, tagged in zip(plain_modes, tagged_modes, strict=True):
         assert tagged.replace(", " + next((t for t in tagged.split(", ") if t.startswith("mostly ")), "-"), "") == plain
+
+
+def test_chapters_and_modes_use_musicbrainz_genres_after_enrich(five_years: tuple[Path, Path],
+                                                                tmp_path: Path) -> None:
+    """A library whose export records no genre is described by its artists' MusicBrainz genres once `enrich`
+    stored them: the same rule as the genres insight (the export's genre first, else the artist's)."""
+    from tests.support.genres import CASE_GENRES
+
+    plain, _ = five_years
+    enriched = tmp_path / "enriched.duckdb"
+    shutil.copy(plain, enriched)
+    with open_library(enriched) as lib:
+        for artist, genre in CASE_GENRES.items():  # MusicBrainz's genres are lower case: "alternative rock"
+            lib.con.execute(
+                "INSERT INTO enrich_artists (name_key, name, matched, score, mbid, genres, fetched_at) "
+                "VALUES (?, ?, true, 100, ?, ?, now())",
+                [artist.lower(), artist, str(uuid.uuid5(uuid.NAMESPACE_URL, artist)),
+                 [genre.strip().lower() + " rock", "other"]])
+    with open_library(enriched, read_only=True) as lib:
+        chapters, modes = lib.insight("chapters"), lib.insight("modes")
+        genres = _genres(lib)
+    assert genres.musicbrainz_plays == genres.genre_plays > 0
+    assert chapters.chapters[0].paragraph.count("alternative rock")  # 2019: Radiohead's year
+    assert all("By genre, mostly " in c.paragraph for c in chapters.chapters)
+    assert any(", mostly " in m.description and " rock" in m.description for m in modes.modes)
 
 
 def test_ask_answers_genre_questions_with_their_coverage(five_years: tuple[Path, Path]) -> None:

@@ -108,13 +108,18 @@ def library_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """A digest of the library's plays, settings and exclusion rules — cheap (one scan of four narrow
     columns, no local times), so a cached result can be found before any selection is built. The plays with a
     genre are counted too: genres that arrive for plays already stored (another export of the same plays)
-    change what chapters and modes say without changing the plays."""
+    change what chapters and modes say without changing the plays; so does what `linernotes enrich` stored (the
+    artists' genres describe chapters and modes too), counted with its newest answer's time."""
     plays = con.execute(
         "SELECT count(*), coalesce(sum(play_id::HUGEINT), 0)::VARCHAR, max(import_id), count(genre) FROM play_rows"
     ).fetchall()
+    enriched = con.execute(
+        "SELECT (SELECT (count(*), max(fetched_at)) FROM enrich_artists), "
+        "(SELECT (count(*), max(fetched_at)) FROM enrich_recordings), "
+        "(SELECT (count(*), max(fetched_at)) FROM enrich_tracks)").fetchall()
     settings = con.execute("SELECT key, value FROM settings ORDER BY key").fetchall()
     rules = con.execute("SELECT * EXCLUDE (created_at) FROM exclusion_rules ORDER BY rule_id").fetchall()
-    parts = [repr(plays), repr(settings), repr(rules), __version__, str(FORMAT_VERSION), code_version()]
+    parts = [repr(plays), repr(enriched), repr(settings), repr(rules), __version__, str(FORMAT_VERSION), code_version()]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 

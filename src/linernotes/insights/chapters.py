@@ -16,7 +16,7 @@ from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.errors import UsageError
 from linernotes.formatting import format_percent
-from linernotes.insights.genres import genre_sql, leading_genres
+from linernotes.insights.genres import artist_genre_join, leading_genres, play_genre_sql
 from linernotes.insights.taste import taste_model
 from linernotes.models.artist_embedding import TasteModel
 from linernotes.models.chapter_segmentation import (
@@ -383,8 +383,9 @@ def _chapter_genres(whole: Context, spans: list[Span]) -> list[tuple[str, float]
     whole.con.register("_ln_genre_spans", table)
     try:
         rows = whole.fetch(f"""
-            WITH t AS (SELECT c.idx, {genre_sql('p.genre')} AS g, p.ms_played
+            WITH t AS (SELECT c.idx, {play_genre_sql('p')} AS g, p.ms_played
                        FROM {whole.plays} p JOIN _ln_genre_spans c ON p.day BETWEEN c.s AND c.e
+                       {artist_genre_join('p')}
                        WHERE {whole.kinds('track')} AND p.ms_played > 0)
             SELECT idx, min(g), sum(ms_played)::BIGINT FROM t GROUP BY idx, lower(g)""")
     finally:

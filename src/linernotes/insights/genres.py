@@ -278,18 +278,31 @@ def _buckets(start: dt.date | None, end: dt.date | None, yearly: bool) -> list[s
     return out
 
 
+ARTIST_GENRE = "_ln_mb_genre"  # the alias of :func:`artist_genre_join`
+
+
+def artist_genre_join(play: str) -> str:
+    """SQL: a LEFT JOIN giving the play aliased ``play`` its artist's leading MusicBrainz genre, as
+    ``_ln_mb_genre.genre``, when ``linernotes enrich`` found the artist with confidence (NULL otherwise)."""
+    return (f"LEFT JOIN (SELECT name_key, genres[1] AS genre FROM enrich_artists WHERE matched AND len(genres) > 0) "
+            f"{ARTIST_GENRE} ON {ARTIST_GENRE}.name_key = lower(trim({play}.artist))")
+
+
+def play_genre_sql(play: str) -> str:
+    """SQL: the genre of the play aliased ``play`` (with :func:`artist_genre_join`): as its export writes it
+    (:func:`genre_sql`), else its artist's leading MusicBrainz genre. One rule for the genres insight and for
+    the words of chapters and modes."""
+    return f"coalesce({genre_sql(f'{play}.genre')}, {ARTIST_GENRE}.genre)"
+
+
 def music_genres(ctx: Context) -> str:
     """A temp view of the selection's music: source, local day, counted, time (0 when not recorded) and the
-    genre: as the export writes it (:func:`genre_sql`), else the artist's leading MusicBrainz genre when
-    ``linernotes enrich`` found the artist with confidence (``from_mb`` says which)."""
+    genre (:func:`play_genre_sql`; ``from_mb`` says it is MusicBrainz's genre of the artist)."""
     return ctx.derived("genres_music", f"""
-        SELECT p.source, p.day, p.counted, coalesce(p.ms_played, 0) AS ms,
-               coalesce({genre_sql('p.genre')}, e.genre) AS g,
-               {genre_sql('p.genre')} IS NULL AND e.genre IS NOT NULL AS from_mb
-        FROM {ctx.plays} p
-        LEFT JOIN (SELECT name_key, genres[1] AS genre FROM enrich_artists WHERE matched AND len(genres) > 0) e
-          ON e.name_key = lower(trim(p.artist))
-        WHERE p.{ctx.kinds('track')}""", view=True)
+        SELECT p.source, p.day, p.counted, coalesce(p.ms_played, 0) AS ms, {play_genre_sql('p')} AS g,
+               {genre_sql('p.genre')} IS NULL AND {ARTIST_GENRE}.genre IS NOT NULL AS from_mb
+        FROM {ctx.plays} p {artist_genre_join('p')}
+        WHERE {ctx.kinds('track')}""", view=True)
 
 
 @insight("genres", "Genres where the export names them: the top ones, over time, and their spread")

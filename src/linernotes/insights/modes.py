@@ -14,7 +14,7 @@ from linernotes.engine.model_cache import cached_arrays
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
-from linernotes.insights.genres import genre_sql, leading_genres
+from linernotes.insights.genres import artist_genre_join, leading_genres, play_genre_sql
 from linernotes.insights.sessions import session_table
 from linernotes.insights.taste import taste_model
 from linernotes.models.session_clusters import (
@@ -184,8 +184,9 @@ def _mode_genres(ctx: Context, model: ModesModel, inside: np.ndarray) -> dict[in
     ctx.con.register("_ln_modes_genre_labels", keys)
     try:
         rows = ctx.fetch(f"""
-            WITH t AS (SELECT l.mode, {genre_sql('t.genre')} AS g, t.ms_played
+            WITH t AS (SELECT l.mode, {play_genre_sql('t')} AS g, t.ms_played
                        FROM {table} t JOIN _ln_modes_genre_labels l USING (session_id)
+                       {artist_genre_join('t')}
                        WHERE t.kind = 'track' AND t.ms_played > 0)
             SELECT mode, min(g), sum(ms_played)::BIGINT FROM t GROUP BY mode, lower(g)""")
     finally:
