@@ -100,7 +100,8 @@ def test_every_policy_and_source_has_a_meaning() -> None:
 
 @pytest.mark.parametrize(("given", "expected"), [
     ("apple_music", ("apple_music",)), ("Apple", ("apple_music",)), ("APPLE MUSIC", ("apple_music",)),
-    ("spotify", ("spotify_extended", "spotify_account")), ("last.fm", ("lastfm",)), ("Last-FM", ("lastfm",)),
+    ("spotify", ("spotify_extended", "spotify_account", "spotify_api")), ("last.fm", ("lastfm",)),
+    ("Last-FM", ("lastfm",)),
     ("lastfm, listenbrainz", ("listenbrainz", "lastfm")), ("youtube", ("youtube_music",)), ("tidal", ("tidal",)),
     ("", None), (None, None),
 ])
@@ -176,7 +177,7 @@ def test_top_by_plays_splits_by_source(lib: Library) -> None:
         for r in lib.top("artists", by="plays", limit=1_000, sources=piece.source):
             by_part[r.name] = by_part.get(r.name, 0) + r.plays
     assert by_part == every
-    # "spotify" is both Spotify exports: here, the extended history alone.
+    # "spotify" is both Spotify exports and the synced plays: here, the extended history alone.
     assert lib.top("artists", sources="Spotify") == lib.top("artists", sources="spotify_extended")
 
 

@@ -29,6 +29,9 @@ class Source(StrEnum):
 
     SPOTIFY_EXTENDED = "spotify_extended"
     SPOTIFY_ACCOUNT = "spotify_account"
+    # `linernotes sync spotify` (the Web API's recently played): names, URI and the moment, no listening time.
+    # Poorer than both exports, so an export of the same listen wins the merge.
+    SPOTIFY_API = "spotify_api"
     APPLE_MUSIC = "apple_music"
     DEEZER = "deezer"
     TIDAL = "tidal"

@@ -23,6 +23,7 @@ from linernotes.schema import Source
 SOURCE_NAMES: dict[str, str] = {
     Source.SPOTIFY_EXTENDED.value: "Spotify (extended history)",
     Source.SPOTIFY_ACCOUNT.value: "Spotify (account data)",
+    Source.SPOTIFY_API.value: "Spotify (synced)",
     Source.APPLE_MUSIC.value: "Apple Music",
     Source.DEEZER.value: "Deezer",
     Source.TIDAL.value: "Tidal",
@@ -41,9 +42,9 @@ TIMED = frozenset({Source.SPOTIFY_EXTENDED.value, Source.SPOTIFY_ACCOUNT.value, 
 
 # What ``--source`` accepts besides the stored values, compared without case, spaces, dots, dashes or
 # underscores ("Last.fm", "last-fm" and "lastfm" are one name): a service's everyday name, and "spotify" for
-# both of Spotify's exports.
+# everything from Spotify (both exports and the synced plays).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "spotify": (Source.SPOTIFY_EXTENDED.value, Source.SPOTIFY_ACCOUNT.value),
+    "spotify": (Source.SPOTIFY_EXTENDED.value, Source.SPOTIFY_ACCOUNT.value, Source.SPOTIFY_API.value),
     "spotifyextended": (Source.SPOTIFY_EXTENDED.value,),
     "extended": (Source.SPOTIFY_EXTENDED.value,),
     "spotifyaccount": (Source.SPOTIFY_ACCOUNT.value,),
@@ -64,7 +65,7 @@ def source_name(source: str) -> str:
 def service_name(source: str) -> str:
     """The service alone, as a sentence names it: both of Spotify's exports are "Spotify" ("your Spotify and
     Last.fm exports record no genres", not "Spotify (account data), Spotify (extended history) and Last.fm")."""
-    if source in (Source.SPOTIFY_EXTENDED.value, Source.SPOTIFY_ACCOUNT.value):
+    if source in (Source.SPOTIFY_EXTENDED.value, Source.SPOTIFY_ACCOUNT.value, Source.SPOTIFY_API.value):
         return "Spotify"
     return source_name(source)
 
@@ -82,7 +83,8 @@ def _lookup() -> dict[str, tuple[str, ...]]:
 
 def source_choices() -> str:
     """The names ``--source`` lists in its messages and help."""
-    return ", ".join([s.value for s in Source] + ["spotify (both Spotify exports)", "apple", "last.fm", "youtube"])
+    return ", ".join([s.value for s in Source]
+                     + ["spotify (both Spotify exports and the synced plays)", "apple", "last.fm", "youtube"])
 
 
 def parse_sources(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
@@ -92,7 +94,7 @@ def parse_sources(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
     >>> parse_sources("Apple, last.fm")
     ('apple_music', 'lastfm')
     >>> parse_sources("spotify")
-    ('spotify_extended', 'spotify_account')
+    ('spotify_extended', 'spotify_account', 'spotify_api')
     """
     if value is None:
         return None
@@ -130,6 +132,8 @@ def _untimed_rule(source: str) -> str:
         return "every scrobble counts: the scrobbler already applied its rule"
     if source == Source.YOUTUBE_MUSIC.value:
         return "every entry of the watch history counts"
+    if source == Source.SPOTIFY_API.value:
+        return "every play Spotify's recently played list returned counts"
     return "every play the service lists counts"
 
 

@@ -40,7 +40,8 @@ FORMAT_NAMES = {
 }
 
 # Plays fetched by `linernotes sync` (not files: no format module reads them).
-SYNC_FORMAT_NAMES = {"lastfm_api": "Last.fm (synced)", "listenbrainz_api": "ListenBrainz (synced)"}
+SYNC_FORMAT_NAMES = {"lastfm_api": "Last.fm (synced)", "listenbrainz_api": "ListenBrainz (synced)",
+                     "spotify_api": "Spotify (synced)"}
 
 # The sources by their human names: one place for every view (linernotes.services).
 SOURCE_NAMES = services.SOURCE_NAMES

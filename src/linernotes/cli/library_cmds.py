@@ -116,8 +116,8 @@ def kind_cmd(kind: str | None, name: str | None, db: Path | None) -> None:
 @click.option("--all", "everything", is_flag=True,
               help="Delete every play, the import ledger, the sync cursors and the enrichment.")
 @click.option("--source", help="Delete the plays of one source, by the name `linernotes status` shows (\"Apple "
-              "Music\", \"Last.fm\", \"spotify\" for both Spotify exports), with what was synced or enriched for "
-              "them alone.")
+              "Music\", \"Last.fm\", \"spotify\" for both Spotify exports and the synced plays), with what was "
+              "synced or enriched for them alone.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def forget_cmd(db: Path | None, everything: bool, source: str | None, yes: bool) -> None:
     """Delete plays so that their bytes are gone from the library file."""

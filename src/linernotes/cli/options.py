@@ -49,7 +49,7 @@ _SOURCE: OptionSpec = (("--source", "sources"), {
     "metavar": "SOURCES", "callback": _sources, "shell_complete": lambda _c, _p, text: [
         w for w in SOURCE_WORDS if w.startswith(text.lower())],
     "help": "Only the plays of these services, comma-separated: a source (apple_music, lastfm...) or a name "
-            "(apple, last.fm, spotify = both Spotify exports)."})
+            "(apple, last.fm, spotify = both Spotify exports and the synced plays)."})
 
 _SCOPE: tuple[OptionSpec, ...] = (
     _FROM,

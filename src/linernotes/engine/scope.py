@@ -99,7 +99,7 @@ class Scope:
         >>> Scope.make(start="2023-01-01", end="2023-12-31", kinds="track,episode").kinds
         ('track', 'episode')
         >>> Scope.make(sources="spotify").sources
-        ('spotify_extended', 'spotify_account')
+        ('spotify_extended', 'spotify_account', 'spotify_api')
         """
         if period is None:
             period = Period.parse(start, end)

@@ -41,7 +41,14 @@ SCROBBLE_WINDOW_S = 120
 # How long before a Spotify play's computed start (end − ms_played, blind to pauses) its scrobble may be.
 PAUSE_ALLOWANCE_S = 3600
 # Sources that stamp the start of a play and know nothing of how long it lasted.
-SCROBBLE_SOURCES = (Source.LISTENBRAINZ, Source.LASTFM, Source.YOUTUBE_MUSIC)
+STAMPED_START_SOURCES = (Source.LISTENBRAINZ, Source.LASTFM, Source.YOUTUBE_MUSIC)
+# Sources whose copy of a listen gives way to a richer play by the scrobble rule: the scrobblers, and Spotify's
+# recently-played API, which stamps a play when it ended (mostly; sometimes when it started) and gives no
+# listening time, so its start is estimated as end − catalogue length. Against a richer play that estimate
+# falls between the play's start and its end or up to a track's length before it, which the rule below
+# accepts; as the *richer* side of a pair it is blind to pauses like a Spotify export's start, so the
+# allowance for it is the hour of pause, not the scrobblers' two minutes.
+SCROBBLE_SOURCES = (Source.SPOTIFY_API, *STAMPED_START_SOURCES)
 STORM_FUZZY_MS = 30_000
 # Echoes (storms, double-logged rows) arrive seconds apart; beyond two minutes, leave a pair alone even
 # if it overlaps, rather than guess (clock skew between devices can make real plays overlap).
@@ -269,7 +276,7 @@ class Loader:
         """The same listen from two sources: the poorer copy is not stored (merged) or, when the richer copy
         arrives later, the stored poorer row is deleted (replaced)."""
         con = self.con
-        scrobbles = ", ".join(f"'{s.value}'" for s in SCROBBLE_SOURCES)
+        scrobbles = ", ".join(f"'{s.value}'" for s in STAMPED_START_SOURCES)
         scrobble_pairs = " UNION ALL ".join(f"""
             SELECT l.i, l.play_id, l.batch_no, w.i, w.batch_no, w.file_no
             FROM (SELECT *, ts_start - INTERVAL {SCROBBLE_WINDOW_S} SECOND AS probe

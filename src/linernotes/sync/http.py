@@ -38,6 +38,16 @@ class SyncError(LinernotesError):
     """A sync could not finish; the one-line message names the service and never the account."""
 
 
+class Refused(SyncError):
+    """The service refused a request (a 4xx answer); ``status`` and ``doc`` (its JSON, or None) let a caller act
+    on one refusal (Spotify's 401 for an expired access token) and pass the others on."""
+
+    def __init__(self, message: str, status: int, doc: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.doc = doc
+
+
 class Retry(Exception):
     """Raised by a service's answer check for an answer that says "try again" (Last.fm's error 29 or 11)."""
 
@@ -81,17 +91,29 @@ class Client:
         self.requests = 0
         self._pause_before_next = 0.0
 
-    def get_json(self, path: str, params: dict[str, str],
-                 check: Callable[[Any], None] | None = None) -> Any:
-        """The decoded JSON answer to ``GET base_url + path ? params``, after any waits and retries."""
+    def get_json(self, path: str, params: dict[str, str], check: Callable[[Any], None] | None = None, *,
+                 headers: dict[str, str] | None = None) -> Any:
+        """The decoded JSON answer to ``GET base_url + path ? params``, after any waits and retries.
+        ``headers`` are added to this request only (an access token that changes when it is refreshed)."""
         url = self.base_url + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        return self._request("GET", url, None, check, headers)
+
+    def post_form(self, path: str, form: dict[str, str], check: Callable[[Any], None] | None = None) -> Any:
+        """The decoded JSON answer to a form-encoded ``POST base_url + path`` (an OAuth token endpoint), after
+        the same waits and retries as :meth:`get_json`."""
+        body = urllib.parse.urlencode(form).encode("ascii")
+        return self._request("POST", self.base_url + path, body, check,
+                             {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def _request(self, method: str, url: str, body: bytes | None, check: Callable[[Any], None] | None,
+                 headers: dict[str, str] | None) -> Any:
         rate_limited = 0
         failures = 0
         while True:
             if self._pause_before_next > 0:
                 sleep(self._pause_before_next)
                 self._pause_before_next = 0.0
-            why, wait = self._attempt(url, check)
+            why, wait = self._attempt(method, url, body, check, headers)
             if why is None:
                 return wait  # the decoded document
             if wait is not None:  # rate limited: the service said how long to wait
@@ -109,13 +131,14 @@ class Client:
             sleep(BACKOFF_S[failures])
             failures += 1
 
-    def _attempt(self, url: str, check: Callable[[Any], None] | None) -> tuple[str | None, Any]:
+    def _attempt(self, method: str, url: str, body: bytes | None, check: Callable[[Any], None] | None,
+                 headers: dict[str, str] | None) -> tuple[str | None, Any]:
         """One request: (None, document) on success; (why, seconds) to wait out a rate limit; (why, None) for
         a failure worth retrying. A failure that retrying cannot mend raises SyncError."""
         self.requests += 1
         try:
-            reply = exchange("GET", url, headers=self.headers, body=None, limit=MAX_ANSWER_BYTES,
-                             timeout=TIMEOUT_S)
+            reply = exchange(method, url, headers={**self.headers, **(headers or {})}, body=body,
+                             limit=MAX_ANSWER_BYTES, timeout=TIMEOUT_S)
         except TransportError as exc:
             return str(exc), None
         self._note_quota(reply)
@@ -132,7 +155,8 @@ class Client:
                                 f"{exc.pos})") from None
         if reply.status >= 400 or reply.status < 200:
             words = self.refusal(reply.status, doc) if self.refusal else ""
-            raise SyncError(f"{self.service} refused the request ({reply.status}{': ' + words if words else ''})")
+            raise Refused(f"{self.service} refused the request ({reply.status}{': ' + words if words else ''})",
+                          reply.status, doc)
         if check is not None:
             try:
                 check(doc)
