@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install-size lint fmt clean venv
+.PHONY: demo test bench bench-enrich install-size lint fmt clean venv
 
 venv: $(STAMP)
 
@@ -42,6 +42,11 @@ bench: $(STAMP)
 # (downloads from PyPI; not part of `bench`, whose figures are about speed).
 install-size: $(STAMP)
 	$(BIN)/python benchmarks/install_size.py --python $(PYTHON)
+
+# `linernotes enrich` at MusicBrainz's real pace (one request a second) on 5,000 artists, killed and resumed:
+# about an hour and a half, so not part of `bench`.
+bench-enrich: $(STAMP)
+	$(BIN)/python benchmarks/enrich_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
