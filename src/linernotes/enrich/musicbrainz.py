@@ -70,10 +70,21 @@ def recording_search_path(artist: str, title: str) -> str:
 
 
 # What services append to a title to name a version of the same song: " - Remastered 2011", " - 2004 Remaster",
-# " (Remastered)", " - Radio Edit", " [Mono]". MusicBrainz titles the recording without them.
-_VERSION = r"remaster(ed)?|re-?master(ed)?|mono|stereo|radio edit|single version|album version|edit|\d{4} mix"
-_VERSION_SUFFIX = re.compile(rf"\s*(?:-\s+[^-]*\b(?:{_VERSION})\b[^-]*|[(\[][^)\]]*\b(?:{_VERSION})\b[^)\]]*[)\]])\s*$",
-                             re.IGNORECASE)
+# " (Remastered)", " - Radio Edit", " [Mono]", " - 2009 Mix". MusicBrainz titles the recording without them. Only
+# notes made of these words are set aside: "Al Kent Edit", "Club Mix", "Live" or "Taylor's Version" name another
+# recording (a remix, a concert, a re-recording) whose year is its own.
+_SUFFIX = re.compile(r"(?:\s+-\s+(?P<dash>[^-()\[\]]+)|\s*[(\[](?P<bracket>[^()\[\]]+)[)\]])\s*$")
+_VERSION_WORDS = {"remaster", "remastered", "remastering", "digital", "digitally", "mono", "stereo", "new", "radio",
+                  "single", "album", "edit", "version", "mix", "re"}
+_VERSION_MARKS = {"remaster", "remastered", "remastering", "mono", "stereo", "edit", "radio", "single", "album"}
+
+
+def _is_version_note(note: str) -> bool:
+    words = re.findall(r"[a-z]+|\d+", note.casefold())
+    years = [w for w in words if w.isdigit()]
+    plain = [w for w in words if not w.isdigit()]
+    return (bool(plain) and all(w in _VERSION_WORDS for w in plain) and all(len(y) == 4 for y in years)
+            and (any(w in _VERSION_MARKS for w in plain) or (bool(years) and "mix" in plain)))
 
 
 def search_title(title: str) -> str:
@@ -81,11 +92,16 @@ def search_title(title: str) -> str:
 
     >>> search_title("Harbour Lights - Remastered 2011"), search_title("Harbour Lights (2004 Remaster)")
     ('Harbour Lights', 'Harbour Lights')
-    >>> search_title("Edit Me - Live"), search_title("Re-Edit")
-    ('Edit Me - Live', 'Re-Edit')
+    >>> search_title("Edit Me - Live"), search_title("Re-Edit"), search_title("Harbour Lights (Al Kent Edit)")
+    ('Edit Me - Live', 'Re-Edit', 'Harbour Lights (Al Kent Edit)')
+    >>> search_title("Harbour Lights - 2009 Mix"), search_title("Harbour Lights - Club Mix")
+    ('Harbour Lights', 'Harbour Lights - Club Mix')
     """
-    shorter = _VERSION_SUFFIX.sub("", title).strip()
-    return shorter or title.strip()
+    title = title.strip()
+    found = _SUFFIX.search(title)
+    if found is None or not _is_version_note(found.group("dash") or found.group("bracket")):
+        return title
+    return title[:found.start()].strip() or title
 
 
 def recording_lookup_path(mbid: str) -> str:
