@@ -32,6 +32,7 @@ MIN_BUCKET_PLAYS = 5
 MIN_DECADE_PLAYS = 3
 MIN_OLD_PLAYS = 3
 OLDEST = 5
+OLD_YEARS = 10  # ...and was at least this old at every play: new music is no "oldest music you play"
 TOP_COUNTRIES = 10
 SERIES = 7  # decades drawn over time, one colour each; the rest is "other decades"
 YEARLY_FROM_DAYS = 730  # two years or more: over time by year, else by month
@@ -100,7 +101,8 @@ class EraBucket:
 
 @dataclass(frozen=True)
 class OldFavourite:
-    """A track released long ago that you play a lot (MIN_OLD_PLAYS counted plays or more)."""
+    """A track released long ago that you play a lot (MIN_OLD_PLAYS counted plays or more, OLD_YEARS old or more
+    at each)."""
 
     artist: str
     track: str
@@ -138,9 +140,9 @@ class ErasResult(Result):
     new_share: float | None  # released in the year of the play or the year before
     listening_years: list[ListeningYear]  # each calendar year with enough data: its leading decade
     bucket: str  # "month" or "year"
-    series: list[int]  # the decades followed over time (the biggest ones, oldest first)
+    series: list[str]  # the decades followed over time, as labels ("1990s"): the biggest ones, oldest first
     over_time: list[EraBucket]
-    oldest: list[OldFavourite]  # the oldest music you play a lot, oldest first
+    oldest: list[OldFavourite]  # the oldest music you play a lot (10+ years old when played), oldest first
     country_plays: int  # counted music plays whose artist's country is known
     country_ms: int
     country_share: float | None  # of the music (by ``measure``)
@@ -227,8 +229,10 @@ class ErasResult(Result):
         return [f"{text[0].upper()}{text[1:]} (of the music with a release year)."]
 
     def _age_line(self) -> str:
-        line = (f"The median release year of your music with a release year is {self.median_year}; "
-                f"when you played it, it was a median {age_words(self.median_age or 0)} old")
+        age = (f"it was a median {age_words(self.median_age)} old" if self.median_age else
+               "half of it was released in the year you played it")
+        line = (f"The median release year of your music with a release year is {self.median_year}; when you played "
+                f"it, {age}")
         if self.decade_count > 1:
             line += f", and it spans {count_of(self.decade_count, 'decade')}"
         return line + "."
@@ -376,7 +380,8 @@ def eras(ctx: Context) -> ErasResult:
     - ``over_time``: per month (per year when the period spans two years or more), music and the part with a
       year, its median year and age and new share (with 5 counted plays with a year), and the weight of each
       decade of ``series`` (the 7 biggest) and of the rest (``other``).
-    - ``oldest``: tracks with 3 or more counted plays, oldest release first (5 at most).
+    - ``oldest``: tracks with 3 or more counted plays, each at least 10 years old when played, oldest release
+      first (5 at most).
     - ``countries``: listening by the artist's country (``enrich_artists``, confident matches with a country;
       codes that name no country are left out), top 10, with their shares; ``home_share``: the share by
       artists from the library's home country.
@@ -453,10 +458,10 @@ def eras(ctx: Context) -> ErasResult:
         oldest = [OldFavourite(str(a), str(t), int(y), int(n), int(ms)) for a, t, y, n, ms in ctx.fetch(f"""
             SELECT artist, track, min(year), count(*) FILTER (WHERE counted) AS n, coalesce(sum(ms), 0)::BIGINT
             FROM {view} WHERE year IS NOT NULL AND artist IS NOT NULL AND track IS NOT NULL
-            GROUP BY artist, track HAVING n >= ? ORDER BY 3, n DESC, artist, track LIMIT ?""",
-            [MIN_OLD_PLAYS, OLDEST])]
+            GROUP BY artist, track HAVING n >= ? AND min(play_year - year) >= ?
+            ORDER BY 3, n DESC, artist, track LIMIT ?""", [MIN_OLD_PLAYS, OLD_YEARS, OLDEST])]
     over_time = [_bucket(b, totals.get(b, (0, 0)), [c for c in cells if c[0] == b], series, timed, rank=enough)
-                 for b in _buckets(ctx.start, ctx.end, yearly)]
+                 for b in _buckets(ctx.start, ctx.end, yearly)]  # a few buckets × a few hundred cells
 
     country_plays = sum(n for _c, _ms, n, _wt in country_rows)
     country_ms = sum(ms for _c, ms, _n, _wt in country_rows)
@@ -486,7 +491,8 @@ def eras(ctx: Context) -> ErasResult:
         year_share=year_w / music_w if music_w else None, recording_plays=int(rec_plays),
         search_plays=int(search_plays), untrusted_plays=int(untrusted), sources=sources, decades=decades,
         decade_count=decade_count, median_year=median_year, median_age=median_age, new_share=new_share,
-        listening_years=listening_years, bucket="year" if yearly else "month", series=series, over_time=over_time,
+        listening_years=listening_years, bucket="year" if yearly else "month",
+        series=[_decade_label(d) for d in series], over_time=over_time,
         oldest=oldest, country_plays=country_plays, country_ms=country_ms,
         country_share=country_w / music_w if music_w else None, countries=countries,
         country_count=len(country_rows) if countries else 0, home_country=home_country, home_share=home_share,
