@@ -150,7 +150,7 @@ def test_an_enriched_library_whose_period_has_no_years(enriched: Library) -> Non
     r = _eras(enriched, start="2024-03-09", end="2024-03-09")  # only Kinderlieder: matched, no year or country
     assert r.enriched and r.music_plays == 4 and r.year_plays == 0
     assert r.summary() == ["No music play of the 4 in this period has a release year or an artist's country from "
-                           "MusicBrainz yet: `linernotes enrich` asks about your most played music first."]
+                           "MusicBrainz yet: “linernotes enrich” asks about your most played music first."]
 
 
 def test_a_year_after_the_play_is_not_trusted_but_a_search_can_answer(plain_db: Path, tmp_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_the_cli_prints_eras_for_people(enriched_db: Path, plain_db: Path) -> No
     assert "ms_played" not in out and "None" not in out and "2,015" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
     plain = run_cli("insights", "eras", "--db", str(plain_db), env={"COLUMNS": "80"})
-    assert plain.returncode == 0 and "run `linernotes enrich` to fetch" in " ".join(plain.stdout.split())
+    assert plain.returncode == 0 and "run “linernotes enrich” to fetch" in " ".join(plain.stdout.split())
 
 
 def test_the_report_has_an_eras_section_only_with_enough_years(enriched: Library, plain_db: Path) -> None:

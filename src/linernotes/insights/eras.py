@@ -174,7 +174,7 @@ class ErasResult(Result):
             return [NOT_ENRICHED]
         if not self.year_plays and not self.country_plays:
             return [f"No music play of the {format_count(self.music_plays)} in this period has a release year or "
-                    "an artist's country from MusicBrainz yet: `linernotes enrich` asks about your most played "
+                    "an artist's country from MusicBrainz yet: “linernotes enrich” asks about your most played "
                     "music first."]
         lines: list[str] = []
         if self.year_plays:
@@ -270,7 +270,7 @@ class ErasResult(Result):
         return lines
 
 
-NOT_ENRICHED = ("Release years and artists' countries come from MusicBrainz: run `linernotes enrich` to fetch "
+NOT_ENRICHED = ("Release years and artists' countries come from MusicBrainz: run “linernotes enrich” to fetch "
                 "them (opt-in; it sends only artist names, track titles and MusicBrainz ids, never your plays).")
 
 
