@@ -278,3 +278,19 @@ def test_real_samples_without_enrichment_say_one_sentence(tmp_path: Path, name: 
     with open_library(tmp_path / "real.duckdb") as lib:
         lib.import_paths([SAMPLES / name])
         assert _eras(lib).summary() == [NOT_ENRICHED]
+
+
+def test_the_story_has_a_decades_slide_only_with_enough_years(enriched: Library, plain_db: Path) -> None:
+    from linernotes.engine.scope import Scope
+    from linernotes.report.story import tell
+
+    whole = tell(enriched).slide("decades")
+    assert whole is not None and whole.figure == "2010s"
+    assert whole.sentence == ("54% of your music with a release year is from the 2010s (release years are known for "
+                              "96% of your music time).")
+    assert [m.label for m in whole.chart.marks] == ["1960s", "2000s", "2010s", "2020s"]
+    year = tell(enriched, Scope.make(start="2023-01-01", end="2023-12-31")).slide("decades")
+    assert year is not None and year.sentence.startswith("Your 2023 was 78% music from the 2010s (release years")
+    assert tell(enriched, Scope.make(start="2024-02-01", end="2024-03-31")).slide("decades") is None  # 5 plays
+    with open_library(plain_db, read_only=True) as lib:
+        assert tell(lib).slide("decades") is None
