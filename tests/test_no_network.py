@@ -110,7 +110,7 @@ def test_the_dashboard_stays_offline(library: Path, tmp_path: Path) -> None:
                 time.sleep(0.2)
         with httpx.Client(base_url=base, params={"token": "offline-test"}, timeout=120,
                           follow_redirects=True) as client:
-            for path in ("/", "/genres", "/story", "/api/insights/wrapped", "/api/insights/genres",
+            for path in ("/", "/genres", "/eras", "/story", "/api/insights/wrapped", "/api/insights/genres",
                          "/api/story", "/api/insights/skip-model"):
                 assert client.get(path).status_code == 200, path
     finally:

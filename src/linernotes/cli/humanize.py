@@ -161,6 +161,10 @@ def _numeric(val: float, key: str) -> str:
         return calendar.month_name[val]
     if key in ("hour", "peak_hour") and isinstance(val, int) and 0 <= val <= 23:
         return f"{val:02d}:00"
+    if (key in ("year", "decade") or key.endswith("_year")) and isinstance(val, int):  # 2015, not "2,015"
+        return str(val)
+    if key.endswith("_age") and isinstance(val, int):  # the age of music, in years (eras)
+        return f"{val} year" if val == 1 else f"{val} years"
     if _is_share(key) and 0 <= val <= 1:
         return format_percent(val)
     if _is_minutes(key):

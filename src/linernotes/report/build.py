@@ -18,6 +18,7 @@ from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import DiscoveryResult
+from linernotes.insights.eras import ErasResult
 from linernotes.insights.genres import GenresResult
 from linernotes.insights.modes import ModesResult
 from linernotes.insights.moments import MomentsResult
@@ -63,6 +64,7 @@ class Story:
     wrapped: WrappedResult
     sources: SourcesResult
     genres: GenresResult
+    eras: ErasResult
 
     @property
     def start(self) -> dt.date | None:
@@ -108,4 +110,5 @@ def collect(lib: Library, period: Period | None = None) -> Story:
         wrapped=run(lib, WrappedResult, "wrapped", period, limit=5),
         sources=run(lib, SourcesResult, "sources", period),
         genres=run(lib, GenresResult, "genres", period),
+        eras=run(lib, ErasResult, "eras", period),
     )

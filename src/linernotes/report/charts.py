@@ -21,6 +21,7 @@ from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import Chapter, ChaptersResult
 from linernotes.insights.clock import ClockResult
 from linernotes.insights.discovery import DiscoveryResult
+from linernotes.insights.eras import ErasResult
 from linernotes.insights.genres import GenresResult
 from linernotes.insights.modes import ModesResult
 from linernotes.insights.overview import OverviewResult
@@ -231,6 +232,84 @@ def genres_over_time(r: GenresResult) -> Chart | None:
                    if lead else "")
                 + f". Genres are known for {format_percent(r.genre_time_share)} of your music time.")
     return _finish("chart-genres-time", chart, sentence)
+
+
+def _amount(r: ErasResult, ms: int, plays: int) -> float:
+    """A bar's length: hours, or plays when the period's music has no listening time (scrobbles)."""
+    return round(ms / MS_PER_HOUR, 2) if r.measure == "time" else plays
+
+
+def _measure_title(r: ErasResult) -> str:
+    return "hours" if r.measure == "time" else "plays"
+
+
+def decade_bars(r: ErasResult) -> Chart | None:
+    """Hours (or plays) per decade of release, oldest first; None without enough plays with a year."""
+    if not r.enough:
+        return None
+    unit = _measure_title(r)
+    rows = [{"decade": d.label, "amount": _amount(r, d.ms_played, d.plays), "order": i, "share": round(d.share, 4)}
+            for i, d in enumerate(r.decades)]
+    chart = alt.Chart(_data(rows)).mark_bar(cornerRadiusEnd=3).encode(
+        y=alt.Y("decade:N", sort=alt.EncodingSortField("order"), title=None),
+        x=alt.X("amount:Q", title=unit),
+        tooltip=[alt.Tooltip("decade:N", title="released in the"),
+                 alt.Tooltip("amount:Q", title=unit, format=",.1f" if unit == "hours" else ","),
+                 alt.Tooltip("share:Q", title="of the music with a release year", format=".0%")],
+    ).properties(width="container", height=26 * len(rows))
+    top = max(r.decades, key=lambda d: (d.share, -d.decade))
+    sentence = (f"{unit.capitalize()} of music from each decade of release, over the {r.coverage_words()} that has "
+                f"a release year; the {top.label} lead with {format_percent(top.share)}.")
+    return _finish("chart-decades", chart, sentence)
+
+
+def decades_over_time(r: ErasResult) -> Chart | None:
+    """Each month's (or year's) music with a release year, stacked by decade of release; None with fewer than
+    two periods with years."""
+    shown = [b for b in r.over_time if sum(b.values) + b.other]
+    if not r.series or len(shown) < 2:
+        return None
+    names = [*r.series, *(["other decades"] if any(b.other for b in r.over_time) else [])]
+    unit = _measure_title(r)
+    rows = [{"when": b.bucket + ("-01" if r.bucket == "month" else "-01-01"), "decade": name, "order": i,
+             "amount": round(v / MS_PER_HOUR, 2) if r.measure == "time" else v, "slot": str(i % len(SLOTS))}
+            for b in r.over_time
+            for i, (name, v) in enumerate(zip(names, [*b.values, b.other][: len(names)], strict=True)) if v]
+    time_unit = "yearmonth" if r.bucket == "month" else "year"
+    chart = alt.Chart(_data(rows)).mark_bar().encode(
+        x=alt.X(f"{time_unit}(when):T", title=None, axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("sum(amount):Q", title=f"{unit} with a release year"),
+        color=alt.Color("slot:N", scale=alt.Scale(domain=SLOTS[: len(names)]),
+                        legend=alt.Legend(title=None, orient="bottom", labelExpr=_labels(names))),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip(f"{time_unit}(when):T", title=r.bucket, format="%b %Y" if r.bucket == "month" else "%Y"),
+                 alt.Tooltip("decade:N", title="released in the"),
+                 alt.Tooltip("amount:Q", title=unit, format=",.1f" if unit == "hours" else ",")],
+    ).properties(width="container", height=200)
+    sentence = (f"{unit.capitalize()} of music with a release year each {r.bucket}, by decade of release. Release "
+                f"years are known for {r.coverage_words()}.")
+    return _finish("chart-decades-time", chart, sentence)
+
+
+def country_bars(r: ErasResult) -> Chart | None:
+    """Hours (or plays) by the artist's country, top ones; None under the insight's minimum."""
+    if not r.countries:
+        return None
+    unit = _measure_title(r)
+    rows = [{"country": c.name, "amount": _amount(r, c.ms_played, c.plays), "rank": i,
+             "share": round(c.share, 4)} for i, c in enumerate(r.countries)]
+    chart = alt.Chart(_data(rows)).mark_bar(cornerRadiusEnd=3).encode(
+        y=alt.Y("country:N", sort=alt.EncodingSortField("rank"), title=None),
+        x=alt.X("amount:Q", title=unit),
+        tooltip=[alt.Tooltip("country:N", title="artists from"),
+                 alt.Tooltip("amount:Q", title=unit, format=",.1f" if unit == "hours" else ","),
+                 alt.Tooltip("share:Q", title="of the music whose artist's country is known", format=".0%")],
+    ).properties(width="container", height=26 * len(rows))
+    first = r.countries[0]
+    of_music = "of your music time" if r.measure == "time" else "of your music plays"
+    sentence = (f"{unit.capitalize()} by the artist's country, over the {format_percent(r.country_share)} "
+                f"{of_music} whose artist's country is known; {first.name} leads with {format_percent(first.share)}.")
+    return _finish("chart-countries", chart, sentence)
 
 
 def _labels(names: list[str]) -> str:

@@ -3,7 +3,8 @@
 A section never computes a figure: sentences come from the insights' ``summary()``, charts from
 :mod:`linernotes.report.charts`, tables straight from the result rows. A section whose insight found nothing
 still appears, saying so (the summaries already carry that sentence) — but for genres, shown only when the
-export records them, and "you vs. the crowd", only with a cooperative release.
+export records them, decades (eras), only with enough enriched music, and "you vs. the crowd", only with a
+cooperative release.
 """
 
 from __future__ import annotations
@@ -187,6 +188,27 @@ def genres(s: Story) -> Section | None:
                    charts=_charts(charts.genre_bars(r), charts.genres_over_time(r)))
 
 
+def eras(s: Story) -> Section | None:
+    """Only with enough music with a release year (`linernotes enrich`): no export records one, and a section
+    per report saying so would be noise; the dashboard's page says it instead."""
+    r = s.eras
+    if not r.enough:
+        return None
+    amount = "hours" if r.measure == "time" else "plays"
+    rows: list[list[str | Move]] = [
+        [d.label, format_hours(d.ms_played) if r.measure == "time" else format_count(d.plays),
+         format_count(d.plays), format_percent(d.share)] for d in r.decades]
+    tables = [Table(f"Decades of release (shares of the {r.coverage_words()} with a release year)",
+                    ["released in the", amount, "plays", "share"], rows, frozenset({1, 2, 3}))]
+    if r.countries:
+        tables.append(Table("Artists' countries (shares of the music whose artist's country is known)",
+                            ["country", "plays", "share"],
+                            [[c.name, format_count(c.plays), format_percent(c.share)] for c in r.countries],
+                            frozenset({1, 2})))
+    return Section("eras", "Decades of the music", r.summary(), tables=tables,
+                   charts=_charts(charts.decade_bars(r), charts.decades_over_time(r), charts.country_bars(r)))
+
+
 def clock(s: Story) -> Section:
     return Section("clock", "Your listening clock", s.clock.summary(), charts=_charts(charts.clock_heatmap(s.clock)))
 
@@ -281,11 +303,11 @@ def crowd(release: CrowdRelease) -> Section:
 
 def all_sections(s: Story, release: CrowdRelease | None = None) -> list[Section]:
     """Every section in reading order; "where your listening comes from" only when it comes from several
-    services; genres only when the period's plays have some; "you vs. the crowd" only when a cooperative release
-    is present."""
+    services; genres only when the period's plays have some, decades only with enough music with a release year;
+    "you vs. the crowd" only when a cooperative release is present."""
     out = [overview(s), *([sources(s)] if len(s.sources.sources) > 1 else []), chapters(s), modes(s), top(s),
-           *[g for g in (genres(s),) if g is not None], clock(s), calendar(s), discovery(s), skips(s), obsessions(s),
-           rediscover(s), podcasts(s), audiobooks(s), moments(s), personality(s)]
+           *[g for g in (genres(s), eras(s)) if g is not None], clock(s), calendar(s), discovery(s), skips(s),
+           obsessions(s), rediscover(s), podcasts(s), audiobooks(s), moments(s), personality(s)]
     if release is not None:
         out.append(crowd(release))
     return out

@@ -1,9 +1,9 @@
 """Story mode: a period told as a few full-screen slides, like a year-end Wrapped, each one finding with its chart.
 
 Every slide comes from insight runs through the registry (``wrapped``, ``clock``, ``calendar``, ``discovery``,
-``podcasts``, ``chapters``, ``genres``) and exists only when the period holds enough listening to support it: no
-top-artist slide from a handful of plays, no streak from a two-day history, no podcast slide without podcasts. A slide's
-figure and sentence are formatted here (:mod:`linernotes.formatting`, :func:`linernotes.units.format_hours`),
+``podcasts``, ``chapters``, ``genres``, ``eras``) and exists only when the period holds enough listening to support
+it: no top-artist slide from a handful of plays, no streak from a two-day history, no podcast slide without podcasts.
+A slide's figure and sentence are formatted here (:mod:`linernotes.formatting`, :func:`linernotes.units.format_hours`),
 so the dashboard, the share card and a test all read the same words. Slides carry music, numbers and dates
 only — never a path, a device, a place or a user name — because each one can become a share card.
 
@@ -26,6 +26,7 @@ from linernotes.formatting import count_of, format_count, format_date, format_da
 from linernotes.insights.calendar import CalendarResult
 from linernotes.insights.chapters import ChaptersResult
 from linernotes.insights.clock import ClockResult
+from linernotes.insights.eras import ErasResult
 from linernotes.insights.genres import GenresResult
 from linernotes.insights.podcasts import PodcastsResult
 from linernotes.insights.top import TopRow
@@ -272,6 +273,34 @@ def _top_genre(f: _Facts) -> Slide | None:
                  Chart("bars", caption, marks), 0, figure_is_name=True)
 
 
+def _decades(f: _Facts) -> Slide | None:
+    """Only after `linernotes enrich`, with enough music with a release year (the eras insight's threshold):
+    "Your 2023 was 78% music from the 2010s" when the period is one year of listening, else the leading decade."""
+    if f.music_ms <= 0:
+        return None
+    e: ErasResult = f.run("eras")
+    if not e.enough or len(e.decades) < 2:
+        return None
+    known = e.coverage_words()
+    marks = [Mark(d.label, d.ms_played, f"{_hours_text(d.ms_played)}, {format_percent(d.share)}") for d in e.decades
+             if d.ms_played > 0]
+    if len(marks) < 2:
+        return None
+    caption = (f"Your music by decade of release, over the {known} that has a release year: "
+               + ", ".join(f"{m.label} ({m.text})" for m in marks) + ".")
+    if len(e.listening_years) == 1:
+        y = e.listening_years[0]
+        label, share = y.label, y.share
+        sentence = f"Your {y.year} was {format_percent(share)} music from the {label}"
+    else:
+        top = max(e.decades, key=lambda d: (d.share, -d.decade))
+        label, share = top.label, top.share
+        sentence = f"{format_percent(share)} of your music with a release year is from the {label}"
+    return Slide("decades", "Your decade", label, f"decade number one, of the {known} with a release year",
+                 f"{sentence} (release years are known for {known}).", Chart("bars", caption, marks), 0,
+                 figure_is_name=True)
+
+
 def _clock(f: _Facts) -> Slide | None:
     if not f.timed or f.wrapped.totals.days_listened < MIN_DAYS_FOR_CLOCK or \
             f.wrapped.totals.plays < MIN_PLAYS_FOR_CLOCK:
@@ -416,5 +445,5 @@ def _hours_text(ms: float) -> str:
 
 
 SLIDES: tuple[Callable[[_Facts], Slide | None], ...] = (
-    _hours, _top_artist, _top_track, _top_genre, _clock, _streak, _discovery, _obsession, _podcasts, _chapters,
-    _personality)
+    _hours, _top_artist, _top_track, _top_genre, _decades, _clock, _streak, _discovery, _obsession, _podcasts,
+    _chapters, _personality)

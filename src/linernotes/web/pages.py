@@ -42,6 +42,8 @@ INSIGHT_PAGES: dict[str, InsightPage] = {
     "audiobooks": InsightPage("Audiobooks", "What", "Time per book, progress and the books you finished."),
     "genres": InsightPage("Genres", "What", "Top genres, genres over time and their spread, where the export "
                           "names them."),
+    "eras": InsightPage("Decades", "What", "The decades of the music you play, how old it was when you played it, "
+                        "and where its artists come from (after “linernotes enrich”)."),
     "skips": InsightPage("Skips", "How", "What you skip, where and when."),
     "loyalty": InsightPage("Loyalty", "How", "Long-time loves still in rotation, and one-week wonders."),
     "diversity": InsightPage("Variety", "How", "How many artists your listening is really spread across."),
