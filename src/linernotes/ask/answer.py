@@ -20,12 +20,13 @@ from typing import Any
 import duckdb
 
 from linernotes.ask.intents import AI_INSIGHTS, DEVICES, Plan
+from linernotes.countries import country_words
 from linernotes.engine import registry
 from linernotes.engine.period import Period
 from linernotes.engine.result import Result, jsonable
 from linernotes.engine.scope import Engine, Scope
 from linernotes.errors import UsageError
-from linernotes.formatting import format_percent
+from linernotes.formatting import count_of, format_percent
 from linernotes.insights.clock import NIGHT_LABEL
 from linernotes.store.db import sql_literal
 from linernotes.units import MS_PER_HOUR, format_hours
@@ -390,11 +391,60 @@ def _genre_sentence(plan: Plan, value: Any, result: dict[str, Any], when: str) -
     return texts.get(fig or "", f"genres {when}: {v}.") + caveat
 
 
+def _era_sentence(plan: Plan, value: Any, result: dict[str, Any], when: str) -> str:
+    """An answer about the decades or age of the music or its artists' countries, with the part of the music it
+    is about: release years and countries are known only for what `linernotes enrich` found."""
+    of = "of your music time" if result.get("measure") == "time" else "of your music plays"
+    fig = plan.figure or ""
+    about_countries = fig.startswith(("countries", "country_count", "home_share"))
+    share = result.get("country_share" if about_countries else "year_share")
+    known = "artists' countries" if about_countries else "release years"
+    caveat = (f" {known.capitalize()} are known for {format_percent(share)} {of} {when}."
+              if share is not None and share < 0.9995 else "")
+    focus = result.get("focus") or {}
+    label = focus.get("label") or ""
+    v = _num(value)
+    if fig == "focus.peak_month":
+        year, month = str(value).split("-")
+        return f"You played the most music from the {label} in {calendar.month_name[int(month)]} {year}.{caveat}"
+    if fig == "top_decade":
+        first: dict[str, Any] = next((d for d in result.get("decades") or [] if d.get("label") == value), {})
+        return (f"Most of your music {when} is from the {v} ({format_percent(first.get('share'))} of the music "
+                f"with a release year).{caveat}")
+    if fig == "countries.0.name":
+        first = (result.get("countries") or [{}])[0]
+        return (f"Most of your music {when} is by artists from {country_words(str(first.get('code') or ''))} "
+                f"({format_percent(first.get('share'))} of the music whose artist's country is known).{caveat}")
+    if fig == "oldest.0.track":
+        first = (result.get("oldest") or [{}])[0]
+        return (f"The oldest music you play a lot {when} is “{v}” by {first.get('artist')} ({first.get('year')}, "
+                f"played {first.get('plays')} times).{caveat}")
+    if fig == "year_share|pct":
+        return f"Release years are known for {v}% {of} {when}."
+    texts = {
+        "focus.share|pct": f"Music from the {label} is {v}% of your music with a release year {when}.",
+        "focus.ms_played|hours": f"You listened to {v} hours of music from the {label} {when}.",
+        "focus.plays": f"You played music from the {label} {v} times {when}.",
+        "median_age": f"When you played it {when}, your music was a median {count_of(int(value), 'year')} old."
+                      if int(value) > 0 else f"Half of your music {when} was released in the year you played it.",
+        "median_year": f"The median release year of your music {when} is {value}.",
+        "new_share|pct": f"{v}% of your music {when} was released in the year you played it or the year before.",
+        "decade_count": f"Your music {when} spans {count_of(int(value), 'decade')}.",
+        "country_count": f"Your artists {when} come from {int(value):,} "
+                         f"{'country' if int(value) == 1 else 'countries'}.",
+        "home_share|pct": f"{v}% of the music whose artist's country is known {when} is by artists from your "
+                          f"home country.",
+    }
+    return texts.get(fig, f"The music {when}: {v}.") + caveat
+
+
 def sentence(plan: Plan, value: Any, result: dict[str, Any]) -> str:
     """A short sentence around the figure."""
     when = _when(plan)
     if plan.insight == "genres" and value is not None:
         return _genre_sentence(plan, value, result, when)
+    if plan.insight == "eras" and value is not None:
+        return _era_sentence(plan, value, result, when)
     who = _subject(plan)
     fig = plan.figure
     if fig in EDGE_PLAYS and plan.start is None and plan.end is None and not plan.filter_label:
@@ -517,6 +567,7 @@ EXAMPLES = [
     "what are the chapters of my life?", "what are my listening modes?", "why do I skip songs?",
     "what unusual moments are in my history?", "is some of this listening not mine?",
     "what should I listen to again?", "how has my taste changed?", "what genre do I listen to most?",
+    "what decade is my music from?",
 ]
 
 
@@ -526,7 +577,8 @@ def can_answer() -> list[str]:
     out = []
     for example in EXAMPLES:
         intent = {"chapters": "chapters", "modes": "modes", "why do I skip": "skip-model", "moments": "moments",
-                  "not mine": "noise", "listen to again": "recommend", "taste": "taste", "genre": "genres"}
+                  "not mine": "noise", "listen to again": "recommend", "taste": "taste", "genre": "genres",
+                  "decade": "eras"}
         needed = next((v for k, v in intent.items() if k in example), None)
         if needed is None or needed in names or (needed in AI_INSIGHTS and needed in names):
             out.append(example)
@@ -592,6 +644,9 @@ def answer_plan(plan: Plan, con: duckdb.DuckDBPyConnection, engine: Engine) -> A
         # no play has a genre, or none the genre asked for: no figure (not "0 genres", not "0 hours of metal");
         # the insight's first sentence says why
         value = None
+    if plan.insight == "eras" and not (body.get("country_plays") if plan.figure.startswith(
+            ("countries", "country_count", "home_share")) else body.get("year_plays")):
+        value = None  # nothing enriched for that: the insight's first sentence says where it comes from
     text = sentence(plan, value, body)
     plays = result.meta.plays if result.meta is not None else 0
     withheld = body.get("withheld") if isinstance(body, dict) else None

@@ -23,7 +23,7 @@ from typing import Any
 from linernotes.ask.entities import Match, NameIndex, fold
 from linernotes.ask.periods import parse_when
 from linernotes.engine import registry
-from linernotes.engine.figures import ALL, GENRE, Figure
+from linernotes.engine.figures import ALL, DECADE, GENRE, Figure
 from linernotes.errors import UsageError
 
 # -- vocabulary for typo correction -------------------------------------------------------------------------
@@ -339,6 +339,8 @@ def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
     matches = [m for m in index.find(name_text, blocked, STOP, _KIND_OF.get(hint or "")) if not _weak(m, name_text)]
     if _genre_plan(plan, text, when.spans, matches if name_text is text else []):
         return plan
+    if _eras_plan(plan, text, when.spans):
+        return plan
     if forced is not None:
         matches = [forced] + [m for m in matches if m.end <= forced.start or forced.end <= m.start]
     entity: Match | None = matches[0] if matches else None
@@ -455,6 +457,59 @@ def _genre_plan(plan: Plan, text: str, spans: list[tuple[int, int]], matches: li
     return True
 
 
+# Decades of release, as people write them: "the 90s", "1990s", "'90s", "nineties". Such a decade is the music's
+# (not a period of listening) when music words follow it ("80s music", "2010s songs") or "from" comes before it
+# ("songs from the 70s"); "top artists in the 2010s" is a period.
+_DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
+                 "noughties": 2000}
+_DECADE = re.compile(r"\b(?:(1[89]|20)?([0-9])0s|(" + "|".join(_DECADE_WORDS) + r"))\b")
+_MUSIC_AFTER = re.compile(r"^\s*(music|songs?|tracks?|hits|stuff|albums?|records?|tunes?)\b")
+_FROM_BEFORE = re.compile(r"\b(from|of) (the )?$")
+# Questions about the age, decades or artists' countries of the music, with no decade named. "Eras" alone are the
+# chapters of a listening life ("split my history into eras"); an era *of music* is a decade of release.
+_ERA_WORDS = re.compile(
+    r"\bdecades?\b|\beras? of (the )?(music|songs)\b|\bmusic(al)? eras?\b|\brelease (year|date)s?\b|"
+    r"\bhow old (is|are)\b|\bage of (the |my )?(music|songs?)|"
+    r"\bnew releases?\b|\brecent releases?\b|\boldest (song|track|music|record)s?\b|"
+    r"\bartists?\b.*\bcountr(y|ies)\b|\bcountr(y|ies)\b.*\bartists?\b|\bwhere are (my|the) artists\b|"
+    r"\b(year|decade)s? (is|are) (my|the) (music|songs?|tracks?) from\b")
+
+
+def _decade_mention(text: str) -> tuple[int, re.Match[str]] | None:
+    """The decade of release a question names ("how much 90s music", "songs from the 1970s"), or None."""
+    for m in _DECADE.finditer(text):
+        if m.group(3):
+            decade = _DECADE_WORDS[m.group(3)]
+        else:
+            century = m.group(1)
+            digit = int(m.group(2))
+            decade = (int(century) * 100 if century else (2000 if digit <= 2 else 1900)) + digit * 10
+        if _MUSIC_AFTER.search(text[m.end():]) or _FROM_BEFORE.search(text[: m.start()]):
+            return decade, m
+    return None
+
+
+def _eras_plan(plan: Plan, text: str, spans: list[tuple[int, int]]) -> bool:
+    """Questions about the decades and age of the music or its artists' countries ("how much 80s music", "what
+    decade is my music from", "where are my artists from"): the eras insight, with ``decade`` when one is named.
+    False: not such a question."""
+    mention = _decade_mention(text)
+    if mention is None and _ERA_WORDS.search(text) is None:
+        return False
+    rest = text
+    for a, b in sorted(spans, reverse=True):
+        rest = rest[:a] + " " * (b - a) + rest[b:]
+    plan.insight = "eras"
+    if mention is not None:
+        decade, m = mention
+        plan.params = {"decade": decade}
+        rest = rest[: m.start()] + "_" * (m.end() - m.start()) + rest[m.end():]
+    figure = _asked(figures_of("eras"), rest, DECADE if mention is not None else ALL)
+    plan.figure = figure.path if figure is not None else "@auto"
+    plan.why.append("intent eras" + (f" of the {mention[0]}s" if mention is not None else ""))
+    return True
+
+
 _KIND_OF = {"tracks": "track", "albums": "album", "shows": "show", "audiobooks": "audiobook", "artists": "artist"}
 
 
@@ -470,6 +525,8 @@ KEEP = STOP | set(MONTHS) | set(SEASONS) | set(DAYS) | set(NUMBERS) | set([
     "streamed", "streaming", "genre", "genres", "percent", "percentage", "proportion", "fraction", "birthday",
     "christmas", "anything", "something", "everything", "nothing", "music", "listens", "whole", "part", "once",
     "twice", "still", "start", "started", "stop", "stopped", "songs", "hours", "heard", "hear", "played",
+    "decade", "decades", "release", "releases", "released", "oldest", "country", "countries", "fifties", "sixties",
+    "seventies", "eighties", "nineties", "noughties",
 ])
 
 

@@ -24,6 +24,8 @@ ALL = "all"
 ANY_NAME = ("artist", "track", "album", "show", "audiobook")
 # ... or one genre, named ("how much jazz"): the genres insight answers it with its ``--genre`` option.
 GENRE = "genre"
+# ... or one decade of release ("how much 90s music"): the eras insight answers it with its ``--decade`` option.
+DECADE = "decade"
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from linernotes.countries import country_name, country_words
+from linernotes.engine.figures import DECADE, Figure
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
@@ -120,6 +122,18 @@ class CountryRow:
     share: float  # of the music whose artist's country is known (by ``EraResult.measure``)
 
 
+@dataclass(frozen=True)
+class DecadeFocus:
+    """One decade asked for (``--decade 1990``): its part of the music with a release year."""
+
+    decade: int
+    label: str  # "1990s"
+    ms_played: int
+    plays: int  # counted plays
+    share: float | None  # of the music with a release year (by ``ErasResult.measure``); None under the minimum
+    peak_month: str | None  # "YYYY-MM" with the most of it (by ``measure``)
+
+
 @dataclass
 class ErasResult(Result):
     enriched: bool  # the library has any confident MusicBrainz answer at all (`linernotes enrich` has run)
@@ -151,6 +165,8 @@ class ErasResult(Result):
     home_country: str | None  # the library's home country code (set or inferred), if any
     home_share: float | None  # share of the music with a country by artists from it
     withheld: list[str] = field(default_factory=list)  # findings left out for too little data, and why
+    top_decade: str | None = None  # the label of the decade with the biggest share ("2010s"), with enough data
+    focus: DecadeFocus | None = None  # with ``decade``
 
     @property
     def enough(self) -> bool:
@@ -184,7 +200,7 @@ class ErasResult(Result):
                              f"{'has' if self.year_plays == 1 else 'have'} a release year: too few to say which "
                              f"decades you listen to (it takes {MIN_YEAR_PLAYS}).")
             else:
-                lines += [self._decades_line(), *self._years_lines(), self._age_line()]
+                lines += [self._decades_line(), *self._focus_lines(), *self._years_lines(), self._age_line()]
                 lines += [x for x in (self._trend_line(), self._oldest_line()) if x]
         if self.country_plays:
             lines += self._country_lines()
@@ -220,6 +236,20 @@ class ErasResult(Result):
         if rest:
             line += ", then " + _and([f"the {d.label} ({format_percent(d.share)})" for d in rest])
         return line + "."
+
+    def _focus_lines(self) -> list[str]:
+        f = self.focus
+        if f is None or f.share is None:
+            return []
+        if not f.plays and not f.ms_played:
+            return [f"None of the music with a release year in this period is from the {f.label}."]
+        amount = (f"{format_hours(f.ms_played, unit=' hours', minutes_under_an_hour=True)} over "
+                  f"{count_of(f.plays, 'play')}" if self.measure == "time" else count_of(f.plays, "play"))
+        line = (f"Music from the {f.label}: {format_percent(f.share)} of the music with a release year "
+                f"({amount})")
+        if f.peak_month is not None:
+            line += f", the most in {_bucket_words(f.peak_month)}"
+        return [line + "."]
 
     def _years_lines(self) -> list[str]:
         if not self.listening_years:
@@ -350,7 +380,7 @@ def music_years(ctx: Context) -> str:
             LEFT JOIN (SELECT name_key, upper(trim(country)) AS country FROM enrich_artists
                        WHERE matched AND country IS NOT NULL AND trim(country) <> '') a
               ON a.name_key = lower(trim(p.artist))
-            WHERE p.{ctx.kinds('track')})
+            WHERE {ctx.kinds('track')})
         SELECT *,
                CASE WHEN rec_year BETWEEN {FIRST_RECORDING_YEAR} AND play_year THEN rec_year
                     WHEN search_year BETWEEN {FIRST_RECORDING_YEAR} AND play_year THEN search_year END AS year,
@@ -360,7 +390,11 @@ def music_years(ctx: Context) -> str:
 
 
 @insight("eras", "The decades of the music you play, its age when you played it, and its artists' countries")
-def eras(ctx: Context) -> ErasResult:
+def eras(
+    ctx: Context,
+    *,
+    decade: Annotated[int, "one decade to follow: 1990 (or 90) for the 1990s"] = 0,
+) -> ErasResult:
     """Release years and artists' countries of music (kind ``track``), from ``linernotes enrich`` (MusicBrainz).
 
     - A play's release year is its recording's first release year: by the recording id the export gives
@@ -386,11 +420,16 @@ def eras(ctx: Context) -> ErasResult:
       codes that name no country are left out), top 10, with their shares; ``home_share``: the share by
       artists from the library's home country.
 
+    - ``top_decade``: the label of the decade with the biggest share; ``focus`` (with ``decade``): that
+      decade's time, counted plays, share of the music with a year, and the month with the most of it.
+
     Under 20 counted music plays with a year there are no decades, medians or listening years (the summary says
     so), and under 20 with a country no ranking of countries. Without any enrichment the summary is one sentence
     saying where years and countries come from.
     """
     view = music_years(ctx)
+    if decade and decade < 100:  # "the 90s": 1990; "the 20s" (20): 2020 — the decade this century unless ahead
+        decade = decade // 10 * 10 + (1900 if decade >= (dt.date.today().year % 100) // 10 * 10 + 10 else 2000)
     (music_plays, music_ms) = ctx.one(
         f"SELECT count(*) FILTER (WHERE counted), coalesce(sum(ms), 0)::BIGINT FROM {view}")
     timed = int(music_ms) > 0
@@ -477,6 +516,17 @@ def eras(ctx: Context) -> ErasResult:
         if home_country is not None:
             home_share = sum(wt for c, _ms, _n, wt in country_rows if c == home_country) / country_w
 
+    focus = None
+    if decade:
+        asked = decade // 10 * 10
+        inside = [c for c in cells if c[2] // 10 * 10 == asked]
+        ms, n, wt = sum(c[3] for c in inside), sum(c[4] for c in inside), sum(c[5] for c in inside)
+        peak = ctx.fetch(f"""
+            SELECT strftime(day, '%Y-%m') k FROM {view} WHERE year // 10 * 10 = ? AND day IS NOT NULL
+            GROUP BY k ORDER BY sum({w}) DESC, k LIMIT 1""", [asked]) if enough and wt else []
+        focus = DecadeFocus(asked, _decade_label(asked), ms, n, wt / year_w if enough else None,
+                            str(peak[0][0]) if peak else None)
+
     withheld = []
     if year_plays and not enough:
         withheld.append(f"decades: only {count_of(int(year_plays), 'music play')} in this period "
@@ -496,7 +546,8 @@ def eras(ctx: Context) -> ErasResult:
         oldest=oldest, country_plays=country_plays, country_ms=country_ms,
         country_share=country_w / music_w if music_w else None, countries=countries,
         country_count=len(country_rows) if countries else 0, home_country=home_country, home_share=home_share,
-        withheld=withheld)
+        withheld=withheld,
+        top_decade=min(decades, key=lambda r: (-r.share, r.decade)).label if decades else None, focus=focus)
 
 
 Cell = tuple[str, int, int, int, int, int]  # bucket, year played, release year, ms, counted plays, weight
@@ -538,3 +589,29 @@ def _bucket(key: str, total: tuple[int, int], cells: list[Cell], series: list[in
         median_age=_median([(c[1] - c[2], c[5]) for c in cells]) if shown else None,
         new_share=sum(c[5] for c in cells if c[1] - c[2] <= NEW_WITHIN_YEARS) / weight if shown else None,
         values=values if rank else [], other=weight - sum(values) if rank else 0)
+
+
+# The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures). Questions about
+# one decade ("how much 90s music") are about DECADE: they run with ``--decade`` and read ``focus``.
+FIGURES = (
+    Figure("month with the most of that decade's music", None, r"\bwhen\b|\bwhich (month|year)\b|\bwhat (month|year)\b",
+           "focus.peak_month", about=(DECADE,)),
+    Figure("plays of that decade's music", "plays", r"\bhow many (times|plays|songs|tracks)\b|\bhow often\b",
+           "focus.plays", about=(DECADE,)),
+    Figure("share of that decade's music", "%", r"\bpercent|\bshare\b|\bproportion\b|\bfraction\b|"
+           r"\bhow much of (my|the)\b", "focus.share|pct", about=(DECADE,)),
+    Figure("time on that decade's music", "hours", "", "focus.ms_played|hours", about=(DECADE,)),
+    Figure("music with a release year", "%", r"\b(have|has|with) (a )?release (year|date)s?\b|\bcoverage\b",
+           "year_share|pct"),
+    Figure("number of artists' countries", "countries", r"\bhow many (different )?countries\b", "country_count"),
+    Figure("music by artists from your country", "%", r"\b(my|your) (own |home )?country\b", "home_share|pct"),
+    Figure("top artists' country", None, r"\bcountr(y|ies)\b|\bwhere\b.*\bfrom\b", "countries.0.name"),
+    Figure("music released that year or the year before", "%", r"\bnew (releases?|music|songs)\b|\brecent releases?\b",
+           "new_share|pct"),
+    Figure("number of decades", "decades", r"\bhow many decades\b|\bnumber of decades\b", "decade_count"),
+    Figure("median age of the music when played", "years", r"\bhow old\b|\bage\b", "median_age"),
+    Figure("median release year", None, r"\b(release )?year\b.*\b(from|released)\b|\brelease year\b|"
+           r"\bwhat year\b", "median_year"),
+    Figure("oldest music you play a lot", None, r"\boldest\b", "oldest.0.track"),
+    Figure("top decade", None, "", "top_decade"),
+)
