@@ -388,6 +388,9 @@ def test_genres_fall_back_to_musicbrainz_and_say_so(tmp_path: Path, stub: Stub, 
     line = next(x for x in after.summary() if x.startswith("Genres are known"))
     assert line == ("Genres are known for 75% of your music time in this period (24 of 32 music plays), all from "
                     "MusicBrainz's genres of the artist; Spotify records none.")
+    # MusicBrainz writes genres in lower case: a sentence still starts with a capital.
+    assert any(x.startswith("Dream pop leads with ") for x in after.summary())
+    assert not any("equally played genres" in x for x in after.summary())  # one genre: nothing is spread
 
 
 def test_excluded_listening_is_not_sent(tmp_path: Path, stub: Stub, fast: None) -> None:

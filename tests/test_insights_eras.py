@@ -294,3 +294,18 @@ def test_the_story_has_a_decades_slide_only_with_enough_years(enriched: Library,
     assert tell(enriched, Scope.make(start="2024-02-01", end="2024-03-31")).slide("decades") is None  # 5 plays
     with open_library(plain_db, read_only=True) as lib:
         assert tell(lib).slide("decades") is None
+
+
+def test_the_summary_names_only_the_latest_listening_years(enriched: Library) -> None:
+    """A library of many years gets one short sentence about its latest years, not a list of every year."""
+    import dataclasses
+
+    from linernotes.insights.eras import LISTENING_YEARS_SAID, ListeningYear
+
+    r = enriched.insight("eras")
+    assert isinstance(r, ErasResult) and r.listening_years
+    years = [ListeningYear(y, 40, 3_600_000, 1990, "1990s", 0.5, 20) for y in range(2011, 2020)]
+    many = dataclasses.replace(r, listening_years=years)
+    line = next(x for x in many.summary() if x.startswith("Your "))
+    named = re.findall(r"your (\d{4}) was", line, flags=re.IGNORECASE)
+    assert named == [str(y) for y in range(2020 - LISTENING_YEARS_SAID, 2020)]

@@ -28,6 +28,7 @@ MIN_COUNTRY_PLAYS = 20
 # A calendar year of listening is summed up ("your 2023 was 60% music from the 2010s") with this many plays
 # with a year in it; a month or year of the chart over time gets a median age with MIN_BUCKET_PLAYS.
 MIN_LISTENING_YEAR_PLAYS = 20
+LISTENING_YEARS_SAID = 3  # the latest listening years named in the summary's "your 2023 was 60% ..." sentence
 MIN_BUCKET_PLAYS = 5
 # "Music from N decades" counts a decade with at least this many plays, and "the oldest music you play a lot"
 # is a track with at least this many.
@@ -254,7 +255,9 @@ class ErasResult(Result):
     def _years_lines(self) -> list[str]:
         if not self.listening_years:
             return []
-        parts = [f"your {y.year} was {format_percent(y.share)} music from the {y.label}" for y in self.listening_years]
+        # The latest years only: a sentence naming a dozen years is a table (the page and report draw them all).
+        parts = [f"your {y.year} was {format_percent(y.share)} music from the {y.label}"
+                 for y in self.listening_years[-LISTENING_YEARS_SAID:]]
         text = _and(parts)
         return [f"{text[0].upper()}{text[1:]} (of the music with a release year)."]
 
@@ -295,8 +298,11 @@ class ErasResult(Result):
             line += ", then " + _and([f"{country_words(c.code)} ({format_percent(c.share)})" for c in rest])
         lines = [line + "."]
         if self.home_country and self.home_share is not None and first.code != self.home_country:
-            lines.append(f"Artists from {country_words(self.home_country)}, your home country, make "
-                         f"{format_percent(self.home_share)} of the music whose artist's country is known.")
+            home = country_words(self.home_country)
+            lines.append(f"Artists from {home}, your home country, make {format_percent(self.home_share)} of the "
+                         "music whose artist's country is known." if self.home_share > 0 else
+                         f"None of the music whose artist's country is known is by artists from {home}, your home "
+                         "country.")
         return lines
 
 

@@ -171,7 +171,7 @@ class GenresResult(Result):
                          f"listen to (it takes {MIN_GENRE_PLAYS}).")
             return lines
         lines.append(self._top_line())
-        if self.effective_genres is not None:
+        if self.effective_genres is not None and self.genres >= 2:  # "spread like 1.0 genres" says nothing
             lines.append(f"Within that {format_percent(self.genre_time_share)}, your music was spread like "
                          f"{self.effective_genres:,.1f} equally played genres (of {count_of(self.genres, 'genre')}).")
         over = self._over_time_line()
@@ -211,8 +211,9 @@ class GenresResult(Result):
 
     def _top_line(self) -> str:
         first, rest = self.top[0], self.top[1:3]
-        line = (f"{first.name} leads with {format_hours(first.ms_played, unit=' hours', minutes_under_an_hour=True)}"
-                f" ({format_percent(first.share)} of the music time with a genre)")
+        hours = format_hours(first.ms_played, unit=" hours", minutes_under_an_hour=True)
+        line = (f"{_sentence_start(first.name)} leads with {hours} ({format_percent(first.share)} of the music time "
+                "with a genre)")
         if rest:
             line += ", then " + _and([f"{r.name} ({format_percent(r.share)})" for r in rest])
         return line + "."
@@ -238,12 +239,22 @@ class GenresResult(Result):
             known = ", ".join(r.name for r in self.top[:5])
             return [f"No genre in this period matches “{f.asked}”" + (f" (its genres: {known})" if known else "")
                     + "."]
-        line = (f"{_and(f.matched)}: {format_hours(f.ms_played, unit=' hours', minutes_under_an_hour=True)} over "
-                f"{count_of(f.plays, 'play')} ({format_percent(f.share)} of the music time with a genre; genres are "
+        hours = format_hours(f.ms_played, unit=" hours", minutes_under_an_hour=True)
+        line = (f"{_sentence_start(_and(f.matched))}: {hours} over {count_of(f.plays, 'play')} "
+                f"({format_percent(f.share)} of the music time with a genre; genres are "
                 f"known for {self.coverage_words()})")
         if f.peak_month is not None:
             line += f", the most in {_month_words(f.peak_month)}"
         return [line + "."]
+
+
+def _sentence_start(name: str) -> str:
+    """A genre name opening a sentence: MusicBrainz writes genres in lower case ("indie rock").
+
+    >>> _sentence_start("indie rock"), _sentence_start("R&B/Soul")
+    ('Indie rock', 'R&B/Soul')
+    """
+    return name[:1].upper() + name[1:]
 
 
 def _and(names: list[str]) -> str:
