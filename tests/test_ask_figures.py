@@ -19,7 +19,7 @@ import pytest
 from linernotes.ask.answer import COMPUTED, EDGE_PLAYS, UNITS
 from linernotes.ask.intents import PSEUDO, RULES, figures_of
 from linernotes.engine import registry
-from linernotes.engine.figures import ALL, ANY_NAME, GENRE, Figure
+from linernotes.engine.figures import ALL, ANY_NAME, DECADE, GENRE, Figure
 
 NUMBER_TRANSFORMS = {"hours", "minutes", "smin", "pct", "round1", "round2", "weekday"}
 
@@ -139,7 +139,7 @@ def test_every_intent_has_figures_to_choose_from() -> None:
 
 def test_declarations_are_well_formed() -> None:
     for insight, _result_type, figure in declarations():
-        assert figure.name and set(figure.about) <= {ALL, *ANY_NAME, GENRE}, (insight, figure)
+        assert figure.name and set(figure.about) <= {ALL, *ANY_NAME, GENRE, DECADE}, (insight, figure)
         transform = figure.path.partition("|")[2]
         if UNITS.get(transform):  # hours, minutes, %: the declared unit is the one the answer shows
             assert figure.unit == UNITS[transform], (insight, figure)

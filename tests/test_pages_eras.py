@@ -74,6 +74,8 @@ def test_without_enrichment_the_page_says_so_and_draws_nothing(browser: Any, pla
         visit(page, base, "eras")
         assert page.locator("#insight-body figure").count() == 0
         assert page.inner_text("#insight-body .famb-note") == NOT_ENRICHED
+        # said once: the note replaces the one-line summary above it
+        assert page.locator("body").inner_text().count(page.inner_text("#insight-body .famb-note")) == 1
         assert not problems_of(page, "eras", errors)
 
 

@@ -66,6 +66,8 @@ def test_without_genres_the_page_says_so_and_draws_nothing(browser: Any, plain_d
         note = page.inner_text("#insight-body .famb-note")
         assert note == insight(plain_db, "genres")["summary"][0]
         assert note.startswith("Your Spotify export records no genres")
+        # said once: the note replaces the one-line summary above it
+        assert page.locator("body").inner_text().count(page.inner_text("#insight-body .famb-note")) == 1
         assert not problems_of(page, "genres", errors)
 
 

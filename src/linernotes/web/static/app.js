@@ -105,6 +105,7 @@ function summary(lines) {
   const list = document.getElementById("summary");
   if (!list) return;
   list.replaceChildren(...lines.map((line) => el("li", { text: line })));
+  list.hidden = false;  // a page's empty state may have hidden it (fambNote); a new period starts afresh
   list.removeAttribute("aria-busy");
 }
 

@@ -326,6 +326,9 @@ function monthRibbon(container, sentence, months) {
 // A sentence in place of charts when there is too little to draw (the insight's own words when it has them).
 function fambNote(body, text) {
   body.replaceChildren(el("p", { class: "famb-note", text }));
+  // When the page's summary is that one sentence, say it once: in the note, not also in the list above it.
+  const list = document.getElementById("summary");
+  if (list && list.children.length && [...list.children].every((li) => li.textContent === text)) list.hidden = true;
 }
 
 // A titled section with an optional lead sentence.
