@@ -7,6 +7,7 @@ once when both ends share them.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import os
 from pathlib import Path
@@ -75,3 +76,26 @@ def shown_path(path: str | os.PathLike[str]) -> str:
             continue
         return str(Path(prefix) / rest) if prefix else str(rest)
     return str(given)
+
+
+def and_list(items: list[str]) -> str:
+    """Items as a sentence lists them.
+
+    >>> and_list(["Pop"]), and_list(["Pop", "Rock"]), and_list(["Pop", "Rock", "Jazz"]), and_list([])
+    ('Pop', 'Pop and Rock', 'Pop, Rock and Jazz', '')
+    """
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def bucket_words(key: str) -> str:
+    """A calendar bucket's key in words: a year as it is, a month ("2023-03") by its name.
+
+    >>> bucket_words("2023"), bucket_words("2023-03")
+    ('2023', 'March 2023')
+    """
+    if len(key) == 4:
+        return key
+    year, month = key.split("-")
+    return f"{calendar.month_name[int(month)]} {year}"

@@ -76,3 +76,23 @@ def _date(value: str | None, option: str) -> dt.date | None:
 def _shown(value: str) -> str:
     """The value as typed, cut short: a message stays one readable line whatever was passed."""
     return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def calendar_buckets(start: dt.date | None, end: dt.date | None, yearly: bool) -> list[str]:
+    """Every month ("YYYY-MM") or, with ``yearly``, every year ("YYYY") from ``start`` to ``end``, in order.
+
+    >>> calendar_buckets(dt.date(2023, 11, 5), dt.date(2024, 1, 2), False)
+    ['2023-11', '2023-12', '2024-01']
+    >>> calendar_buckets(dt.date(2023, 11, 5), dt.date(2024, 1, 2), True)
+    ['2023', '2024']
+    """
+    if start is None or end is None or start > end:
+        return []
+    if yearly:
+        return [str(y) for y in range(start.year, end.year + 1)]
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

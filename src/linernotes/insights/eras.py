@@ -14,10 +14,11 @@ from typing import Annotated
 
 from linernotes.countries import country_name, country_words
 from linernotes.engine.figures import DECADE, Figure
+from linernotes.engine.period import calendar_buckets
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
-from linernotes.formatting import count_of, format_count, format_percent
+from linernotes.formatting import and_list, bucket_words, count_of, format_count, format_percent
 from linernotes.services import service_name, source_name
 from linernotes.units import format_hours
 
@@ -43,8 +44,6 @@ YEARLY_FROM_DAYS = 730  # two years or more: over time by year, else by month
 FIRST_RECORDING_YEAR = 1877
 NEW_WITHIN_YEARS = 1  # "new" music: released in the year of the play or the year before
 
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-               "November", "December")
 
 
 @dataclass(frozen=True)
@@ -220,7 +219,7 @@ class ErasResult(Result):
         without = list(dict.fromkeys(s.service for s in self.sources if not s.year_plays and s.plays
                                      and s.service not in carriers))
         if without:
-            line += f"; {_and(without)} plays have none yet"
+            line += f"; {and_list(without)} plays have none yet"
         if self.untrusted_plays:
             one = self.untrusted_plays == 1
             line += (f"; {count_of(self.untrusted_plays, 'play')} whose year found is later than the year "
@@ -235,7 +234,7 @@ class ErasResult(Result):
         line = (f"Of the {self.coverage_words()} with a release year, music from the {first.label} leads with "
                 f"{format_percent(first.share)} ({amount})")
         if rest:
-            line += ", then " + _and([f"the {d.label} ({format_percent(d.share)})" for d in rest])
+            line += ", then " + and_list([f"the {d.label} ({format_percent(d.share)})" for d in rest])
         return line + "."
 
     def _focus_lines(self) -> list[str]:
@@ -249,7 +248,7 @@ class ErasResult(Result):
         line = (f"Music from the {f.label}: {format_percent(f.share)} of the music with a release year "
                 f"({amount})")
         if f.peak_month is not None:
-            line += f", the most in {_bucket_words(f.peak_month)}"
+            line += f", the most in {bucket_words(f.peak_month)}"
         return [line + "."]
 
     def _years_lines(self) -> list[str]:
@@ -258,7 +257,7 @@ class ErasResult(Result):
         # The latest years only: a sentence naming a dozen years is a table (the page and report draw them all).
         parts = [f"your {y.year} was {format_percent(y.share)} music from the {y.label}"
                  for y in self.listening_years[-LISTENING_YEARS_SAID:]]
-        text = _and(parts)
+        text = and_list(parts)
         return [f"{text[0].upper()}{text[1:]} (of the music with a release year)."]
 
     def _age_line(self) -> str:
@@ -276,8 +275,8 @@ class ErasResult(Result):
             return None
         first, last = aged[0], aged[-1]
         return (f"The median age of your music with a release year went from {age_words(first.median_age or 0)} "
-                f"in {_bucket_words(first.bucket)} to {age_words(last.median_age or 0)} in "
-                f"{_bucket_words(last.bucket)}.")
+                f"in {bucket_words(first.bucket)} to {age_words(last.median_age or 0)} in "
+                f"{bucket_words(last.bucket)}.")
 
     def _oldest_line(self) -> str | None:
         if not self.oldest:
@@ -295,7 +294,7 @@ class ErasResult(Result):
         line = (f"Artists' countries are known for {known}: the most is by artists from "
                 f"{country_words(first.code)} ({format_percent(first.share)})")
         if rest:
-            line += ", then " + _and([f"{country_words(c.code)} ({format_percent(c.share)})" for c in rest])
+            line += ", then " + and_list([f"{country_words(c.code)} ({format_percent(c.share)})" for c in rest])
         lines = [line + "."]
         if self.home_country and self.home_share is not None and first.code != self.home_country:
             home = country_words(self.home_country)
@@ -319,17 +318,8 @@ def age_words(years: int) -> str:
     return "under a year" if years <= 0 else count_of(years, "year")
 
 
-def _and(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _bucket_words(key: str) -> str:
-    if len(key) == 4:
-        return key
-    year, month = key.split("-")
-    return f"{MONTH_NAMES[int(month) - 1]} {year}"
 
 
 def _decade_label(decade: int) -> str:
@@ -351,18 +341,6 @@ def _median(pairs: list[tuple[int, float]]) -> int | None:
     return pairs[-1][0]
 
 
-def _buckets(start: dt.date | None, end: dt.date | None, yearly: bool) -> list[str]:
-    """Every month ("YYYY-MM") or year of the period, in order."""
-    if start is None or end is None or start > end:
-        return []
-    if yearly:
-        return [str(y) for y in range(start.year, end.year + 1)]
-    out = []
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append(f"{y}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def music_years(ctx: Context) -> str:
@@ -506,7 +484,7 @@ def eras(
             GROUP BY artist, track HAVING n >= ? AND min(play_year - year) >= ?
             ORDER BY 3, n DESC, artist, track LIMIT ?""", [MIN_OLD_PLAYS, OLD_YEARS, OLDEST])]
     over_time = [_bucket(b, totals.get(b, (0, 0)), [c for c in cells if c[0] == b], series, timed, rank=enough)
-                 for b in _buckets(ctx.start, ctx.end, yearly)]  # a few buckets × a few hundred cells
+                 for b in calendar_buckets(ctx.start, ctx.end, yearly)]  # a few buckets × a few hundred cells
 
     country_plays = sum(n for _c, _ms, n, _wt in country_rows)
     country_ms = sum(ms for _c, ms, _n, _wt in country_rows)

@@ -7,7 +7,6 @@ coverage is the normal case: every finding is said over the music that has a gen
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import unicodedata
@@ -15,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from linernotes.engine.figures import GENRE, Figure
+from linernotes.engine.period import calendar_buckets
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
 from linernotes.engine.words import PLACEHOLDERS, nothing_timed
-from linernotes.formatting import count_of, format_count, format_percent
+from linernotes.formatting import and_list, bucket_words, count_of, format_count, format_percent
 from linernotes.services import service_name, source_name
 from linernotes.units import format_hours
 
@@ -33,9 +33,6 @@ YEARLY_FROM_DAYS = 730  # two years or more: genres over time by year, else by m
 # A chapter or mode is described by its genres only when at least this share of its music time has one.
 DESCRIBE_COVERAGE = 0.5
 
-# The services by name, for the sentences that say which exports carry genres.
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-               "November", "December")
 
 
 def _services(sources: list[SourceCoverage]) -> list[str]:
@@ -187,20 +184,20 @@ class GenresResult(Result):
         names = _services(self.sources)
         if len(names) == 1:
             return f"Your {names[0]} export records no genres, so none of your {plays} in this period has one."
-        return f"Your {_and(names)} exports record no genres, so none of your {plays} in this period has one."
+        return f"Your {and_list(names)} exports record no genres, so none of your {plays} in this period has one."
 
     def _coverage_line(self) -> str:
         carriers = _services([s for s in self.sources if s.genre_plays])
         without = [n for n in _services([s for s in self.sources if not s.genre_plays]) if n not in carriers]
         if self.musicbrainz_plays:  # the exports' own genres first; MusicBrainz's only where they name none
-            source = (f"from {_and(carriers)} and, for {format_percent(self._mb_share())} of it, MusicBrainz's "
+            source = (f"from {and_list(carriers)} and, for {format_percent(self._mb_share())} of it, MusicBrainz's "
                       "genres of the artist" if carriers else "all from MusicBrainz's genres of the artist")
         else:
-            source = f"from {_and(carriers)}"
+            source = f"from {and_list(carriers)}"
         line = (f"Genres are known for {self.coverage_words()} in this period ({format_count(self.genre_plays)} of "
                 f"{count_of(self.music_plays, 'music play')}), {source}")
         if without:
-            line += f"; {_and(without)} {'records' if len(without) == 1 else 'record'} none"
+            line += f"; {and_list(without)} {'records' if len(without) == 1 else 'record'} none"
         return line + "."
 
     def _mb_share(self) -> float:
@@ -215,7 +212,7 @@ class GenresResult(Result):
         line = (f"{_sentence_start(first.name)} leads with {hours} ({format_percent(first.share)} of the music time "
                 "with a genre)")
         if rest:
-            line += ", then " + _and([f"{r.name} ({format_percent(r.share)})" for r in rest])
+            line += ", then " + and_list([f"{r.name} ({format_percent(r.share)})" for r in rest])
         return line + "."
 
     def _over_time_line(self) -> str | None:
@@ -240,11 +237,11 @@ class GenresResult(Result):
             return [f"No genre in this period matches “{f.asked}”" + (f" (its genres: {known})" if known else "")
                     + "."]
         hours = format_hours(f.ms_played, unit=" hours", minutes_under_an_hour=True)
-        line = (f"{_sentence_start(_and(f.matched))}: {hours} over {count_of(f.plays, 'play')} "
+        line = (f"{_sentence_start(and_list(f.matched))}: {hours} over {count_of(f.plays, 'play')} "
                 f"({format_percent(f.share)} of the music time with a genre; genres are "
                 f"known for {self.coverage_words()})")
         if f.peak_month is not None:
-            line += f", the most in {_month_words(f.peak_month)}"
+            line += f", the most in {bucket_words(f.peak_month)}"
         return [line + "."]
 
 
@@ -257,15 +254,8 @@ def _sentence_start(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _and(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _month_words(key: str) -> str:
-    year, month = key.split("-")
-    return f"{MONTH_NAMES[int(month) - 1]} {year}"
 
 
 def _entropy(ms: list[float]) -> float | None:
@@ -275,18 +265,6 @@ def _entropy(ms: list[float]) -> float | None:
     return max(-sum((m / total) * math.log(m / total) for m in ms if m > 0), 0.0)
 
 
-def _buckets(start: dt.date | None, end: dt.date | None, yearly: bool) -> list[str]:
-    """Every month ("YYYY-MM") or year of the period, in order."""
-    if start is None or end is None or start > end:
-        return []
-    if yearly:
-        return [str(y) for y in range(start.year, end.year + 1)]
-    out = []
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append(f"{y}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 ARTIST_GENRE = "_ln_mb_genre"  # the alias of :func:`artist_genre_join`
@@ -390,7 +368,7 @@ def genres(
         cells.setdefault(str(b), {})[str(k)] = (int(ms), int(n))
     over_time = [_bucket(b, totals.get(b, (0, 0))[0], cells.get(b, {}), series_keys, names,
                          rank=enough)
-                 for b in _buckets(ctx.start, ctx.end, yearly)]
+                 for b in calendar_buckets(ctx.start, ctx.end, yearly)]
 
     focus = _focus(ctx, view, genre, names, time_of, plays_of, genre_ms) if genre.strip() else None
     withheld = [] if enough or not genre_plays else [
@@ -457,7 +435,7 @@ def leading_genres(rows: list[tuple[str, int]], music_ms: int, *, most: int = 2)
     ordered = sorted(rows, key=lambda r: (-r[1], r[0]))
     # A second genre is named only when it is a real part (a fifth of the known time), not a trace.
     named = [ordered[0][0]] + [g for g, ms in ordered[1:most] if ms >= 0.2 * known]
-    return "mostly " + _and(named)
+    return "mostly " + and_list(named)
 
 
 # The figures `ask` answers questions with, tried in this order (see linernotes.engine.figures). Questions about

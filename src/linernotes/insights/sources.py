@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from linernotes.engine.registry import insight
 from linernotes.engine.result import Result
 from linernotes.engine.scope import Context
-from linernotes.formatting import count_of, format_date_range
+from linernotes.formatting import and_list, count_of, format_date_range
 from linernotes.services import play_meaning, source_name
 from linernotes.units import format_hours
 
@@ -56,13 +56,13 @@ class SourcesResult(Result):
         first, last = min(r.first_day for r in rows), max(r.last_day for r in rows)
         parts = [f"{r.name} ({format_date_range(r.first_day, r.last_day)}, {count_of(r.plays, 'play')})" for r in rows]
         lines = [f"One timeline from {count_of(len(rows), 'service')}, {format_date_range(first, last)}: "
-                 f"{_and(parts)}."]
+                 f"{and_list(parts)}."]
         untimed = [r.name for r in rows if not r.time_recorded]
         if untimed:
             timed = [r for r in rows if r.time_recorded]
-            lines.append(f"{_and(untimed)} record{'s' if len(untimed) == 1 else ''} no listening time, so "
+            lines.append(f"{and_list(untimed)} record{'s' if len(untimed) == 1 else ''} no listening time, so "
                          + (f"all {format_hours(sum(r.ms_played or 0 for r in timed))} hours come from "
-                            f"{_and([r.name for r in timed])}; plays count from every service."
+                            f"{and_list([r.name for r in timed])}; plays count from every service."
                             if timed else "plays are counted and hours are not."))
         # Rows run in the order they began: a service overlaps when it begins before an earlier one ended.
         if any(b.first_day <= max(a.last_day for a in rows[:i]) for i, b in enumerate(rows) if i):
@@ -71,8 +71,6 @@ class SourcesResult(Result):
         return lines
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 @insight("sources", "Where your listening comes from: each service's span, plays, time and what a play means")
