@@ -353,8 +353,7 @@ def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
     rest = text
     if entity is not None and name_text is text:
         rest = text[: entity.start] + "_" * (entity.end - entity.start) + text[entity.end:]  # same positions
-    for a, b in sorted(when.spans, reverse=True):
-        rest = rest[:a] + " " * (b - a) + rest[b:]
+    rest = _blanked(rest, when.spans)
 
     scores: dict[str, float] = {}
     for name, pattern, weight in RULES:
@@ -424,6 +423,13 @@ _GENRE_BEFORE = {"much", "most", "of", "to", "play", "played", "playing", "is", 
 _GENRE_AFTER = {"music", "songs", "song", "tracks", "track", "tunes", "genre"}
 
 
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the period words at ``spans`` blanked out, positions kept: what is left says what is asked."""
+    for a, b in sorted(spans, reverse=True):
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
+
+
 def _genre_mention(text: str, matches: list[Match]) -> re.Match[str] | None:
     """A genre the question names as what was listened to ("how much hip hop", "jazz music", "the most jazz"),
     unless a name of the library spans it and more ("Velvet Crane", a title "Dance With the Tide")."""
@@ -444,9 +450,7 @@ def _genre_plan(plan: Plan, text: str, spans: list[tuple[int, int]], matches: li
     mention = _genre_mention(text, matches)
     if mention is None and re.search(r"\bgenres?\b", text) is None:
         return False
-    rest = text
-    for a, b in sorted(spans, reverse=True):
-        rest = rest[:a] + " " * (b - a) + rest[b:]
+    rest = _blanked(text, spans)
     plan.insight = "genres"
     if mention is not None:
         plan.params = {"genre": mention.group(1)}
@@ -496,9 +500,7 @@ def _eras_plan(plan: Plan, text: str, spans: list[tuple[int, int]]) -> bool:
     mention = _decade_mention(text)
     if mention is None and _ERA_WORDS.search(text) is None:
         return False
-    rest = text
-    for a, b in sorted(spans, reverse=True):
-        rest = rest[:a] + " " * (b - a) + rest[b:]
+    rest = _blanked(text, spans)
     plan.insight = "eras"
     if mention is not None:
         decade, m = mention
