@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import json
 import secrets
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.support.sync_stubs import Fault, Request
+from tests.support.sync_stubs import Fault, JsonHandler, Request, Running
 
 BASE_MS = 1_700_000_000_000  # 14 Nov 2023
 KEEP = 50
@@ -206,14 +204,7 @@ class SpotifyStub:
                             "uri": "spotify:playlist:x"}}
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    stub: SpotifyStub
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-
+class _Handler(JsonHandler):
     def _common(self, body: bytes = b"") -> tuple[str, dict[str, str], dict[str, str], Fault | None]:
         stub = self.server.stub
         parts = urllib.parse.urlsplit(self.path)
@@ -251,30 +242,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         status, doc = self.server.stub.token(form, headers)
         self._send(status, json.dumps(doc).encode(), {})
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class RunningSpotify:
+class RunningSpotify(Running):
     """The stub serving on 127.0.0.1 until :meth:`close`."""
 
     def __init__(self, stub: SpotifyStub) -> None:
-        self.stub = stub
-        self.httpd = _Server(("127.0.0.1", 0), _Handler)
-        self.httpd.stub = stub
-        stub.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(stub, _Handler)

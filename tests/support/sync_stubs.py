@@ -158,24 +158,13 @@ class ListenBrainzStub(Stub):
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
-    stub: Stub
+    stub: Any  # the stub the handler answers for (each service's stub class)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """What every stub's handler shares: JSON answers, and no log lines in the test output."""
+
     server: _Server
-
-    def do_GET(self) -> None:
-        stub = self.server.stub
-        parts = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(parts.query))
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        stub.log.append(Request(parts.path, query, headers, time.monotonic()))
-        fault = stub.fault_for_next()
-        if fault is not None:
-            self._send(fault.status, fault.body, fault.headers)
-            return
-        status, doc = stub.answer(parts.path, query, headers)
-        self._send(status, json.dumps(doc).encode(), {})
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -190,12 +179,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass  # quiet tests
 
 
-class Running:
-    """A stub serving on 127.0.0.1 until :meth:`close`."""
+class _Handler(JsonHandler):
+    def do_GET(self) -> None:
+        stub = self.server.stub
+        parts = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        stub.log.append(Request(parts.path, query, headers, time.monotonic()))
+        fault = stub.fault_for_next()
+        if fault is not None:
+            self._send(fault.status, fault.body, fault.headers)
+            return
+        status, doc = stub.answer(parts.path, query, headers)
+        self._send(status, json.dumps(doc).encode(), {})
 
-    def __init__(self, stub: Stub) -> None:
+
+class Running:
+    """A stub serving on 127.0.0.1 until :meth:`close`, answered by ``handler`` (Last.fm's and ListenBrainz's by
+    default)."""
+
+    def __init__(self, stub: Any, handler: type[JsonHandler] = _Handler) -> None:
         self.stub = stub
-        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.httpd.stub = stub
         stub.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
