@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -18,6 +17,7 @@ from linernotes.sync import http
 from tests.support.cli import run_cli
 from tests.support.exports import play, write_extended
 from tests.support.sync_stubs import BASE_TS, LastfmStub, Listen, ListenBrainzStub, Running, Stub
+from tests.support.sync_stubs import library_state as state
 
 USER = "quillfeather_invented_7781"  # an invented account name, searched for in the library's bytes
 API_KEY = "0123456789abcdef0123456789abcdef"
@@ -58,19 +58,6 @@ def sync(service: str, stub: Stub, db: Path, *extra: str) -> subprocess.Complete
         env = {"LINERNOTES_LISTENBRAINZ_URL": stub.url, "LISTENBRAINZ_TOKEN": TOKEN}
     return run_cli("sync", service, USER, "--db", str(db), "--quiet", *extra, env=env)
 
-
-def state(db: Path) -> dict[str, Any]:
-    """Everything a sync may change: the plays, the ledger and the cursors."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {
-            "plays": con.execute("SELECT * EXCLUDE (import_id) FROM play_rows ORDER BY play_id").fetchall(),
-            "imports": con.execute("SELECT import_id, inputs, stored FROM imports ORDER BY 1").fetchall(),
-            "files": con.execute("SELECT * FROM import_files ORDER BY 1").fetchall(),
-            "cursor": con.execute("SELECT source, cursor_ts FROM sync_state ORDER BY 1").fetchall(),
-        }
-    finally:
-        con.close()
 
 
 def said(done: subprocess.CompletedProcess[str]) -> str:

@@ -27,6 +27,7 @@ from linernotes.sync import http, spotify_auth
 from tests.support.cli import run_cli
 from tests.support.exports import play, write_extended
 from tests.support.spotify_stub import BASE_MS, Play, RunningSpotify, SpotifyStub
+from tests.support.sync_stubs import library_state as state
 
 CLIENT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # invented
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -72,17 +73,6 @@ def logged_in(stub: SpotifyStub, db: Path, *, expires_in: float = 3600) -> spoti
 def sync(stub: SpotifyStub, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return run_cli("sync", "spotify", "--db", str(db), "--quiet", *extra, env=env_for(stub))
 
-
-def state(db: Path) -> dict[str, Any]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {
-            "plays": con.execute("SELECT * EXCLUDE (import_id) FROM play_rows ORDER BY play_id").fetchall(),
-            "imports": con.execute("SELECT import_id, inputs, stored FROM imports ORDER BY 1").fetchall(),
-            "cursor": con.execute("SELECT source, cursor_ts FROM sync_state ORDER BY 1").fetchall(),
-        }
-    finally:
-        con.close()
 
 
 def rows(db: Path, columns: str = "track, source") -> list[tuple[Any, ...]]:

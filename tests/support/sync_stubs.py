@@ -23,7 +23,10 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import duckdb
 
 BASE_TS = 1_700_000_000  # 14 Nov 2023
 
@@ -209,3 +212,17 @@ class Running:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def library_state(db: Path) -> dict[str, Any]:
+    """Everything a sync may change in the library at ``db``: the plays, the ledger and the cursors."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            "plays": con.execute("SELECT * EXCLUDE (import_id) FROM play_rows ORDER BY play_id").fetchall(),
+            "imports": con.execute("SELECT import_id, inputs, stored FROM imports ORDER BY 1").fetchall(),
+            "files": con.execute("SELECT * FROM import_files ORDER BY 1").fetchall(),
+            "cursor": con.execute("SELECT source, cursor_ts FROM sync_state ORDER BY 1").fetchall(),
+        }
+    finally:
+        con.close()
