@@ -128,6 +128,9 @@ def test_first_run_fills_second_asks_nothing_refresh_asks_again(tmp_path: Path, 
                           ("ghost unknown", "nowhere in particular"): (False, None, None, None)}
     # 1 lookup + (search + lookup) + 2 searches + 2 recordings + 2 track searches.
     assert len(stub.seen) == 9
+    shown = run_cli("status", "--db", str(db), env={"COLUMNS": "120"})
+    assert ("Enriched from MusicBrainz: 4 artists asked (2 matched), 2 tracks searched (1 found), 2 recordings "
+            "looked up (1 found).") in " ".join(shown.stdout.split())
     assert all(s.headers["User-Agent"].startswith("linernotes/") and "(" in s.headers["User-Agent"]
                for s in stub.seen)
 

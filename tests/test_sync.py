@@ -6,6 +6,7 @@ listen are one play, and the account name never reaches the library file. No tes
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from linernotes.formatting import format_date
 from linernotes.sync import http
 from tests.support.cli import run_cli
 from tests.support.exports import play, write_extended
@@ -110,6 +112,10 @@ def test_lastfm_fills_then_adds_nothing_then_picks_up_a_new_scrobble(lastfm: Las
     assert plays(db) == 451 and "1 new play." in said(third)
     after = state(db)
     assert len(after["imports"]) == 2 and after["cursor"] == [("lastfm", lastfm.listens[-1].ts)]
+    # status says where the sync stopped, by service, never the account
+    shown = " ".join(run_cli("status", "--db", str(db), env={"COLUMNS": "120"}).stdout.split())
+    newest = dt.datetime.fromtimestamp(lastfm.listens[-1].ts, dt.UTC).date()
+    assert f"Synced: Last.fm up to {format_date(newest)} (last run " in shown and USER not in shown
 
 
 def test_a_429_is_waited_out_as_long_as_retry_after_asks(lastfm: LastfmStub, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ Everything the CLI does is a call here, so the same operations are available fro
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -185,6 +186,16 @@ class Library:
         home = con.execute("SELECT home_country, home_zone, include_incognito FROM home").fetchall()[0]
         assert home is not None
         n_imports = con.execute("SELECT count(*) FROM imports").fetchall()[0]
+        # Where each `linernotes sync` stopped (per source, never per account), and what `enrich` stored.
+        synced = {str(src): {"name": source_name(str(src)), "up_to": dt.datetime.fromtimestamp(int(ts), dt.UTC)
+                             .isoformat(), "synced_at": at.isoformat()}
+                  for src, ts, at in con.execute("SELECT source, cursor_ts, synced_at FROM sync_state ORDER BY 1")
+                  .fetchall()}
+        enriched = con.execute("""
+            SELECT (SELECT count(*) FROM enrich_artists), (SELECT count(*) FILTER (WHERE matched) FROM enrich_artists),
+                   (SELECT count(*) FROM enrich_tracks), (SELECT count(*) FILTER (WHERE matched) FROM enrich_tracks),
+                   (SELECT count(*) FROM enrich_recordings),
+                   (SELECT count(*) FILTER (WHERE found) FROM enrich_recordings)""").fetchall()[0]
         return {
             "library": shown_path(self.path),  # never the absolute path: it names the account
             "plays": int(total[0]),
@@ -201,6 +212,9 @@ class Library:
             "home_zone": home[1],
             "include_incognito": bool(home[2]),
             "imports": int(n_imports[0]) if n_imports else 0,
+            "synced": synced,
+            "enrichment": dict(zip(("artists_asked", "artists_matched", "tracks_asked", "tracks_matched",
+                                    "recordings_asked", "recordings_found"), map(int, enriched), strict=True)),
         }
 
     def top(self, entity: str, *, by: str = "time", period: Period | None = None, limit: int = 10,

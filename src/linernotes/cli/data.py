@@ -89,6 +89,20 @@ def print_status(s: dict[str, Any]) -> None:
     console.print(meanings)
     kinds = [[plain(k), format_count(v["plays"]), hours(v["ms_played"])] for k, v in s["by_kind"].items()]
     console.print(_table(None, ["kind", "plays", "time"], kinds, 1))
+    synced = [f"{plain(v['name'])} up to {_date(v['up_to'])} (last run {_date(v['synced_at'])})"
+              for v in s.get("synced", {}).values()]
+    if synced:
+        console.print("Synced: " + "; ".join(synced) + ".")
+    e = s.get("enrichment") or {}
+    if e.get("artists_asked") or e.get("tracks_asked") or e.get("recordings_asked"):
+        parts = [f"{format_count(e['artists_asked'])} artists asked ({format_count(e['artists_matched'])} matched)"]
+        if e["tracks_asked"]:
+            parts.append(f"{format_count(e['tracks_asked'])} tracks searched ({format_count(e['tracks_matched'])} "
+                         "found)")
+        if e["recordings_asked"]:
+            parts.append(f"{format_count(e['recordings_asked'])} recordings looked up "
+                         f"({format_count(e['recordings_found'])} found)")
+        console.print("Enriched from MusicBrainz: " + ", ".join(parts) + ".")
 
 
 def _day(iso: str) -> dt.date:
