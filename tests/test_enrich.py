@@ -184,6 +184,8 @@ def test_dry_run_lists_requests_and_sends_nothing(tmp_path: Path, stub: Stub, fa
     assert (f"GET {stub.url}/ws/2/recording?query=recording%3A%22Fox%20Run%22%20AND%20artist%3A%22N%C3%B6rdic"
             "%20Foxes%22&limit=10&fmt=json") in lines
     assert len(lines) == 8
+    # 8 first requests and at most one lookup after each of the 3 artist searches, at the stub's 200 a second
+    assert "taking under a minute at most; nothing was sent" in " ".join(done.stdout.split())
     assert rows(db) == ({}, {}) and tracks(db) == {}
 
 

@@ -25,3 +25,19 @@ def format_hours(ms: float, *, unit: str = "", whole_from: float = math.inf,
         return f"{ms / 60_000:,.0f} min"
     h = ms / MS_PER_HOUR
     return f"{h:,.0f}{unit}" if h >= whole_from else f"{h:,.1f}{unit}"
+
+
+def format_wait(seconds: float) -> str:
+    """How long something will take, as a person says it: "under a minute", "about 25 minutes",
+    "about 9 h 26 min".
+
+    >>> format_wait(20), format_wait(60 * 25), format_wait(33_960), format_wait(7200)
+    ('under a minute', 'about 25 minutes', 'about 9 h 26 min', 'about 2 h')
+    """
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    h, m = divmod(minutes, 60)
+    return f"about {h:,} h {m} min" if m else f"about {h:,} h"

@@ -40,6 +40,7 @@ def enrich_cmd(db: Path | None, as_json: bool, limit: int | None, tracks: int | 
     from linernotes.library import open_library
     from linernotes.store.db import default_db_path
     from linernotes.terminal import inert, print_json
+    from linernotes.units import format_wait
 
     url = resolve_url(base_url)
     address = checked_contact(contact)
@@ -56,7 +57,8 @@ def enrich_cmd(db: Path | None, as_json: bool, limit: int | None, tracks: int | 
             for path in plan.requests():  # whole lines, never wrapped: each is exactly what would be sent
                 click.echo(inert(f"GET {url}{path}"))
             console.print(f"Dry run: {len(plan.requests()):,} requests to {plain(host)} (a confident artist "
-                          "search is followed by a lookup of the artist it found); nothing was sent.")
+                          "search is followed by a lookup of the artist it found), taking "
+                          f"{format_wait(plan.most_requests / rate_for(url))} at most; nothing was sent.")
             return
         if not plan.requests():
             if as_json:
@@ -73,7 +75,9 @@ def enrich_cmd(db: Path | None, as_json: bool, limit: int | None, tracks: int | 
         pace = "one request" if rate == 1 else f"{rate:g} requests"  # above 1 only towards this machine
         titles = f", {len(plan.tracks):,} track titles with their artist's name" if plan.tracks else ""
         notice = (f"Sending {plan.names:,} artist names{titles} and {plan.ids:,} MusicBrainz ids to {host} "
-                  f"(nothing else: no plays, times or counts), at most {pace} per second.")
+                  f"(nothing else: no plays, times or counts), at most {pace} per second, most listened first, "
+                  f"taking {format_wait(plan.most_requests / rate)} at most. Stop it any time: what is stored "
+                  "stays, and the next run goes on from there.")
         click.echo(notice, err=as_json)
         if address is None:
             click.echo("MusicBrainz asks every program for a contact; add yours with --contact or "

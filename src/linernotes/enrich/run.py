@@ -113,6 +113,11 @@ class Plan:
     def total(self) -> int:
         return len(self.artists) + len(self.recordings) + len(self.tracks)
 
+    @property
+    def most_requests(self) -> int:
+        """The requests a run sends at most: each first request, and a lookup after each artist search."""
+        return len(self.artists) + len(self.recordings) + len(self.tracks) + self.names
+
     def requests(self) -> list[str]:
         """The exact path and query of every first request (a confident search hit adds its lookup)."""
         return ([a.request() for a in self.artists] + [mb.recording_lookup_path(m) for m in self.recordings]
@@ -122,7 +127,7 @@ class Plan:
         return {"artists": len(self.artists), "artist_names": self.names, "recordings": len(self.recordings),
                 "track_titles": len(self.tracks), "already_known_artists": self.known_artists,
                 "already_known_recordings": self.known_recordings, "already_known_tracks": self.known_tracks,
-                "requests": self.requests()}
+                "most_requests": self.most_requests, "requests": self.requests()}
 
 
 @dataclass
