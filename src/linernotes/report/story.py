@@ -282,11 +282,13 @@ def _decades(f: _Facts) -> Slide | None:
     if not e.enough or len(e.decades) < 2:
         return None
     known = e.coverage_words()
-    marks = [Mark(d.label, d.ms_played, f"{_hours_text(d.ms_played)}, {format_percent(d.share)}") for d in e.decades
-             if d.ms_played > 0]
+    # The biggest decades (a card has room for three bars), in the order they came.
+    biggest = sorted(sorted((d for d in e.decades if d.ms_played > 0), key=lambda d: (-d.share, d.decade))[:3],
+                     key=lambda d: d.decade)
+    marks = [Mark(d.label, d.ms_played, f"{_hours_text(d.ms_played)}, {format_percent(d.share)}") for d in biggest]
     if len(marks) < 2:
         return None
-    caption = (f"Your music by decade of release, over the {known} that has a release year: "
+    caption = (f"Your {len(marks)} biggest decades of release, over the {known} that has a release year: "
                + ", ".join(f"{m.label} ({m.text})" for m in marks) + ".")
     if len(e.listening_years) == 1:
         y = e.listening_years[0]
@@ -296,7 +298,7 @@ def _decades(f: _Facts) -> Slide | None:
         top = max(e.decades, key=lambda d: (d.share, -d.decade))
         label, share = top.label, top.share
         sentence = f"{format_percent(share)} of your music with a release year is from the {label}"
-    return Slide("decades", "Your decade", label, f"decade number one, of the {known} with a release year",
+    return Slide("decades", "Your decade", label, "the decade of release you play most",
                  f"{sentence} (release years are known for {known}).", Chart("bars", caption, marks), 0,
                  figure_is_name=True)
 
