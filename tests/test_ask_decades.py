@@ -103,3 +103,16 @@ def test_without_enrichment_the_answer_says_where_years_come_from(dbs: tuple[Pat
     assert "linernotes enrich" in a.sentence
     for placeholder in ("None", "unknown", "nan", "top_decade"):
         assert placeholder not in a.sentence
+
+
+def test_a_name_that_holds_the_words_stays_a_name() -> None:
+    """"songs from the 70s" in a title of the library is the title, not a decade of release."""
+    from linernotes.ask.entities import Name, NameIndex
+    from linernotes.ask.intents import plan_question
+
+    index = NameIndex([Name("album", "Songs From the 70s Forever", "Invented Covers Band", 5_000_000),
+                       Name("artist", "Invented Covers Band", None, 5_000_000)])
+    named = plan_question("how many times did i play songs from the 70s forever", index, CASES_TODAY)
+    assert named.insight != "eras" and named.filters.get("album") == "Songs From the 70s Forever"
+    plain = plan_question("how many songs from the 70s did i play", index, CASES_TODAY)
+    assert (plain.insight, plain.params) == ("eras", {"decade": 1970})

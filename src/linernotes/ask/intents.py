@@ -339,7 +339,7 @@ def _plan_question(question: str, index: NameIndex, today: dt.date) -> Plan:
     matches = [m for m in index.find(name_text, blocked, STOP, _KIND_OF.get(hint or "")) if not _weak(m, name_text)]
     if _genre_plan(plan, text, when.spans, matches if name_text is text else []):
         return plan
-    if _eras_plan(plan, text, when.spans):
+    if _eras_plan(plan, text, when.spans, matches if name_text is text else []):
         return plan
     if forced is not None:
         matches = [forced] + [m for m in matches if m.end <= forced.start or forced.end <= m.start]
@@ -493,12 +493,14 @@ def _decade_mention(text: str) -> tuple[int, re.Match[str]] | None:
     return None
 
 
-def _eras_plan(plan: Plan, text: str, spans: list[tuple[int, int]]) -> bool:
+def _eras_plan(plan: Plan, text: str, spans: list[tuple[int, int]], matches: list[Match]) -> bool:
     """Questions about the decades and age of the music or its artists' countries ("how much 80s music", "what
     decade is my music from", "where are my artists from"): the eras insight, with ``decade`` when one is named.
-    False: not such a question."""
+    False: not such a question, or the words are part of a name of the library ("Songs From the 70s Vol. 2")."""
     mention = _decade_mention(text)
-    if mention is None and _ERA_WORDS.search(text) is None:
+    found = mention[1] if mention is not None else _ERA_WORDS.search(text)
+    if found is None or any(n.start <= found.start() and found.end() <= n.end and n.end - n.start > found.end()
+                            - found.start() for n in matches):
         return False
     rest = _blanked(text, spans)
     plan.insight = "eras"
