@@ -380,3 +380,30 @@ def test_other_export_files_are_passed_over(library: tuple[Path, tuple[Any, Any]
     plays, imports = library_state(db)
     assert len(plays) == len(before[0]) + 9
     assert len(imports) == 2
+
+
+def test_a_library_in_use_by_another_process_is_a_plain_one_line_error(tmp_path: Path) -> None:
+    """DuckDB's lock conflict names the other program by its absolute path and suggests its own CLI's flags; the
+    person reads what is going on and what to do, and reading still works beside it."""
+    import subprocess
+    import sys
+
+    from tests.support.exports import play, write_extended
+
+    db = tmp_path / "lib.duckdb"
+    export = write_extended(tmp_path / "Streaming_History_Audio_2024.json",
+                            [play(f"2024-03-0{d}T12:00:00Z", "A Song", "An Artist") for d in range(1, 4)])
+    run_cli("import", str(export), "--db", str(db), "-q", check=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
+                               f"con = duckdb.connect({str(db)!r})\nprint('open', flush=True)\ntime.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        for args in (("import", str(export)), ("enrich", "--dry-run"), ("forget", "--all", "--yes")):
+            done = run_cli(*args, "--db", str(db))
+            assert done.returncode == 2 and done.stderr.count("\n") == 1, (args, done.stderr)
+            assert f"another program is using it (process {holder.pid})" in done.stderr, done.stderr
+            assert sys.executable not in done.stderr and "-readonly" not in done.stderr
+    finally:
+        holder.kill()
+        holder.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -42,7 +43,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             con = duckdb.connect(str(path), read_only=True,
                                   config={"enable_external_access": False, **DUCKDB_OFFLINE})
         except duckdb.Error as exc:
-            raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
+            raise UsageError(f"{path}: cannot open the library: {_open_error(exc)}") from None
         _session(con)
         if _behind(con):
             # A library made by an older version: upgrade it once (a short write), then read.
@@ -54,7 +55,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT, **DUCKDB_OFFLINE})
     except (OSError, duckdb.Error) as exc:
-        raise UsageError(f"{path}: cannot open the library: {_first_line(exc)}") from None
+        raise UsageError(f"{path}: cannot open the library: {_open_error(exc)}") from None
     _check_catalog(con, path)
     _prepare(con)
     return con
@@ -125,6 +126,18 @@ def sql_literal(value: str) -> str:
     "'Guns N'' Roses'"
     """
     return "'" + value.replace("'", "''") + "'"
+
+
+def _open_error(exc: BaseException) -> str:
+    """Why a library would not open, in words. DuckDB's lock conflict names the other program by its absolute
+    path and suggests its own CLI's flags: say instead what to do here (the process id finds it)."""
+    text = str(exc)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        pid = re.search(r"\(PID (\d+)\)", text)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return (f"another program is using it{holder}, such as a running dashboard or import; stop it and try "
+                "again (reading commands can run beside another reader)")
+    return _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
