@@ -175,16 +175,16 @@ def latin1_history(tmp: Path) -> tuple[Path, str, list[str]]:
 
 
 def bad_ghan_csv(tmp: Path) -> tuple[Path, str, list[str]]:
-    path = tmp / "recenttracks-someone-1720688852.csv"
-    rows = [GHAN_HEADER, '"1720688852","11 Jul 2024, 09:07","Band","","Album","","Song",""',
-            '"1720688000","11 Jul 2024, 08:53","Band","","Album"']
+    path = tmp / "recenttracks-someone-1720000000.csv"  # invented times, not any real export's
+    rows = [GHAN_HEADER, '"1720000000","3 Jul 2024, 09:46","Band","","Album","","Song",""',
+            '"1719999200","3 Jul 2024, 09:33","Band","","Album"']
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path, "recenttracks-", ["line 3"]
 
 
 def truncated_ghan_csv(tmp: Path) -> tuple[Path, str, list[str]]:
     path = tmp / "scrobbles.csv"
-    rows = [GHAN_HEADER] + [f'"{1720688852 - 600 * i}","11 Jul 2024, 09:07","Band {i}","","Album","","Song {i}",""'
+    rows = [GHAN_HEADER] + [f'"{1720000000 - 600 * i}","3 Jul 2024, 09:46","Band {i}","","Album","","Song {i}",""'
                             for i in range(10)]
     text = "\n".join(rows)
     path.write_text(text[: text.index("Song 6") + 3], encoding="utf-8")  # cut mid-row, inside a quoted field

@@ -58,7 +58,7 @@ def account_file() -> bytes:
 def ghan_csv() -> bytes:
     lines = ['"uts","utc_time","artist","artist_mbid","album","album_mbid","track","track_mbid"']
     for i in range(6):
-        lines.append(f'"{1720688852 - 600 * i}","11 Jul 2024, 0{9 - i}:07","Band {i}","","Album, ""{i}""",'
+        lines.append(f'"{1719997652 - 600 * i}","3 Jul 2024, 0{9 - i}:07","Band {i}","","Album, ""{i}""",'
                      f'"","Song {i}","{"0" * 8}-0000-0000-0000-{i:012d}"')
     return ("\n".join(lines) + "\n").encode()
 
@@ -66,7 +66,7 @@ def ghan_csv() -> bytes:
 VALID: dict[str, tuple[str, Callable[[], bytes]]] = {
     "extended": ("Streaming_History_Audio_2021.json", extended_file),
     "account": ("StreamingHistory_music_0.json", account_file),
-    "ghan": ("scrobbles-fuzzer-1720688852.csv", ghan_csv),
+    "ghan": ("scrobbles-fuzzer-1719997652.csv", ghan_csv),
 }
 
 

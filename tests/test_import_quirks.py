@@ -135,18 +135,18 @@ def test_account_and_extended_merge_either_order(lib: Library, tmp_path: Path) -
 
 
 def test_scrobbles_merge_into_spotify_plays(lib: Library, tmp_path: Path) -> None:
-    ext = [play("2024-03-01T10:03:20Z", "Primary", "The Cure", ms=200_000),
-           play("2024-03-01T10:30:00Z", "Faith", "The Cure", ms=20_000)]
+    ext = [play("2024-03-01T10:03:20Z", "Primrose", "The Lantern Rooms", ms=200_000),
+           play("2024-03-01T10:30:00Z", "Faithwell", "The Lantern Rooms", ms=20_000)]
     start = int(dt.datetime(2024, 3, 1, 10, 0, 5, tzinfo=UTC).timestamp())
     ghan = ('uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\r\n'
-            f'"{start}","01 Mar 2024, 10:00","The Cure","","Faith","","Primary",""\r\n'
-            f'"{start + 7200}","01 Mar 2024, 12:00","The Cure","","Faith","","Primary",""\r\n')
-    csv_path = tmp_path / "scrobbles-someone-1720688852.csv"
+            f'"{start}","01 Mar 2024, 10:00","The Lantern Rooms","","Faithwell","","Primrose",""\r\n'
+            f'"{start + 7200}","01 Mar 2024, 12:00","The Lantern Rooms","","Faithwell","","Primrose",""\r\n')
+    csv_path = tmp_path / "scrobbles-someone-1719997652.csv"
     csv_path.write_bytes(ghan.encode())
     report = lib.import_paths([write_extended(tmp_path / "endsong_0.json", ext, "A"), csv_path])
     files = {Path(f.file).name: f for f in report.files}
-    assert files["scrobbles-<user>-1720688852.csv"].merged == 1
-    assert files["scrobbles-<user>-1720688852.csv"].stored == 1
+    assert files["scrobbles-<user>-1719997652.csv"].merged == 1
+    assert files["scrobbles-<user>-1719997652.csv"].stored == 1
     assert report.plays_after == 3
 
 

@@ -58,7 +58,7 @@ def _listen(i: int) -> Any:
             "track_metadata": {"track_name": f"Track {i}", "artist_name": f"Artist {i % 7}",
                                "release_name": f"Album {i % 5}",
                                "additional_info": {"duration_ms": 200_000,
-                                                   "spotify_id": "https://open.spotify.com/track/2AX5E86cn9n2dgioZEjirI"}}}
+                                                   "spotify_id": "https://open.spotify.com/track/0InventedTrackId0000xT"}}}
 
 
 def listenbrainz_json(path: Path) -> Path:

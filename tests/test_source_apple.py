@@ -53,7 +53,7 @@ DAILY = FIXTURES / "Apple Music - Play History Daily Tracks.csv"
 RECENT = FIXTURES / "Apple Music - Recently Played Tracks.csv"
 UTC = dt.UTC
 # Every identifier value the fixtures carry: none may reach the library.
-IDENTIFIERS = ["98765432101", "DEVID-4f1c9e2a7b55", "MCID-zq81xv0031", "55501234987", "203.0.113.77",
+IDENTIFIERS = ["98765432101", "DEVID-4f1c9e2a7b55", "MCID-zq81xv0031", "55501234987", "198.51.100.77",
                "Quahogtown", "DEVID-9a8b7c6d5e4f", "MCID-pp42kk9911", "Example Net Ltd", "12.3456", "-65.4321"]
 
 
