@@ -18,12 +18,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import orjson
 
 from linernotes.enrich.musicbrainz import fold_name
+from tests.support.sync_stubs import JsonHandler, Running
 
 
 def mbid_for(name: str) -> str:
@@ -148,35 +148,21 @@ class Stub:
                 "recordings": [{**rec, "score": s} for s, rec in hits[:limit]]}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    stub: Stub
-
+class _Handler(JsonHandler):
     def do_GET(self) -> None:
+        stub: Stub = self.server.stub
         parts = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(parts.query)
-        self.stub.seen.append(Seen(time.monotonic(), parts.path, query, dict(self.headers.items()), self.path))
-        status, headers, body = self.stub.answer(parts.path, query)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        stub.seen.append(Seen(time.monotonic(), parts.path, query, dict(self.headers.items()), self.path))
+        status, headers, body = stub.answer(parts.path, query)
+        self._send(status, body, headers)
 
 
 @contextmanager
 def serve(stub: Stub) -> Iterator[Stub]:
-    handler = type("Handler", (_Handler,), {"stub": stub})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    """``stub`` answering on 127.0.0.1 for the duration of the block (its ``url`` set)."""
+    running = Running(stub, _Handler)
     try:
         yield stub
     finally:
-        server.shutdown()
-        server.server_close()
+        running.close()
